@@ -1,0 +1,55 @@
+/* What the subcommands of the hfgit tool share: global options, argument parsing, exit codes. */
+#ifndef HFGIT_CLI_H
+#define HFGIT_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "hfgit.h"
+
+/* Exit codes, documented in `hfgit --help`. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILURE_OTHER = 1,
+	EXIT_USAGE = 2,
+	EXIT_NOT_FOUND = 3,
+	EXIT_AMBIGUOUS = 4,
+	EXIT_NETWORK = 5,
+	EXIT_AUTH = 6,
+	EXIT_EXISTS = 7,
+	EXIT_IO = 8,
+	EXIT_OFFLINE = 9,
+	EXIT_INTERRUPTED = 130,
+};
+
+typedef struct {
+	const char *endpoint;
+	const char *cache_dir;
+} cli_globals;
+
+/* Set by SIGINT/SIGTERM; long operations poll it through their progress callbacks. */
+extern volatile sig_atomic_t cli_interrupted;
+
+/* Prints "hfgit: <message of the last library error>" and returns the matching exit code. */
+int cli_fail(void);
+
+/* Prints "hfgit <cmd>: <message>" for a usage error and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Matches "--name VALUE" and "--name=VALUE" at argv[*i]; advances *i past the value. */
+bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* A context for the global options; prints the error and returns non-zero on failure. */
+int cli_context(hfgit_ctx **ctx, const cli_globals *g);
+
+int cmd_clone(int argc, char **argv, const cli_globals *g);
+int cmd_resolve(int argc, char **argv, const cli_globals *g);
+int cmd_ls_remote(int argc, char **argv, const cli_globals *g);
+
+/* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_new(bool quiet);
+int cli_progress_cb(const hfgit_progress *p, void *payload);
+void cli_progress_done(cli_progress *p);
+
+#endif

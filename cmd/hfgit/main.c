@@ -1,0 +1,182 @@
+/* hfgit: the command-line tool. Parses arguments, prints, and calls libhfgit. */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+volatile sig_atomic_t cli_interrupted;
+
+static const char usage[] =
+	"usage: hfgit [--endpoint URL] [--cache-dir DIR] <command> [<args>]\n"
+	"\n"
+	"Hugging Face model repositories as real git repositories.\n"
+	"\n"
+	"commands:\n"
+	"  clone ID[@REV] [DIR]   shallow clone of exactly that revision into DIR\n"
+	"                         (default: the repository name)\n"
+	"  resolve ID[@REV]       print the full commit hash the revision names\n"
+	"  ls-remote ID           list the repository's refs, like git ls-remote\n"
+	"\n"
+	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
+	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
+	"the repository's default branch.\n"
+	"\n"
+	"global options:\n"
+	"  --endpoint URL   the hub (default: $HF_ENDPOINT, else https://huggingface.co)\n"
+	"  --cache-dir DIR  the cache (default: $HFGIT_HOME, $HF_HOME/hfgit,\n"
+	"                   $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit)\n"
+	"  -h, --help       this text; `hfgit <command> --help` for a command's options\n"
+	"  --version        the version\n"
+	"\n"
+	"exit codes:\n"
+	"  0    success\n"
+	"  1    failure of no more specific class\n"
+	"  2    usage error or invalid input (model id, revision, option)\n"
+	"  3    repository or revision not found\n"
+	"  4    abbreviated hash is ambiguous\n"
+	"  5    the hub could not be reached or a transfer failed\n"
+	"  6    authentication needed or refused\n"
+	"  7    destination exists and is not empty\n"
+	"  8    local file-system error\n"
+	"  9    needs the network but offline mode is on\n"
+	"  130  interrupted\n";
+
+int cli_fail(void)
+{
+	int code = hfgit_error_last_code();
+
+	fprintf(stderr, "hfgit: %s\n", *hfgit_error_last() ? hfgit_error_last() : "failed");
+	if (cli_interrupted)
+		return EXIT_INTERRUPTED;
+	switch (code) {
+	case HFGIT_EINVALID: return EXIT_USAGE;
+	case HFGIT_ENOTFOUND: return EXIT_NOT_FOUND;
+	case HFGIT_EAMBIGUOUS: return EXIT_AMBIGUOUS;
+	case HFGIT_ENETWORK: return EXIT_NETWORK;
+	case HFGIT_EAUTH: return EXIT_AUTH;
+	case HFGIT_EEXISTS: return EXIT_EXISTS;
+	case HFGIT_EIO: return EXIT_IO;
+	case HFGIT_EOFFLINE: return EXIT_OFFLINE;
+	case HFGIT_EINTERRUPTED: return EXIT_INTERRUPTED;
+	default: return EXIT_FAILURE_OTHER;
+	}
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "hfgit %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see `hfgit %s --help`)\n", cmd);
+	return EXIT_USAGE;
+}
+
+bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+	size_t len = strlen(name);
+	const char *arg = argv[*i];
+
+	if (strncmp(arg, name, len))
+		return false;
+	if (arg[len] == '=') {
+		*value = arg + len + 1;
+		return true;
+	}
+	if (arg[len] != '\0')
+		return false;
+	if (*i + 1 >= argc) {
+		*value = NULL; /* the caller reports the missing value */
+		return true;
+	}
+	*value = argv[++*i];
+	return true;
+}
+
+int cli_context(hfgit_ctx **ctx, const cli_globals *g)
+{
+	hfgit_ctx_options opts = HFGIT_CTX_OPTIONS_INIT;
+
+	opts.endpoint = g->endpoint;
+	opts.cache_dir = g->cache_dir;
+	return hfgit_ctx_new(ctx, &opts) < 0 ? cli_fail() : 0;
+}
+
+static void on_signal(int sig)
+{
+	cli_interrupted = 1;
+}
+
+/* No SA_RESTART: a read blocked on the network returns EINTR and the operation unwinds,
+ * removing what it had half made. */
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv, const cli_globals *g);
+} commands[] = {
+	{ "clone", cmd_clone },
+	{ "resolve", cmd_resolve },
+	{ "ls-remote", cmd_ls_remote },
+};
+
+int main(int argc, char **argv)
+{
+	cli_globals g = { NULL, NULL };
+	int i, rc;
+	size_t c;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *value;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			printf("hfgit %s\n", HFGIT_VERSION);
+			return EXIT_OK;
+		}
+		if (cli_option_value(argc, argv, &i, "--endpoint", &value))
+			g.endpoint = value;
+		else if (cli_option_value(argc, argv, &i, "--cache-dir", &value))
+			g.cache_dir = value;
+		else {
+			fprintf(stderr, "hfgit: unknown option '%s'\n\n%s", argv[i], usage);
+			return EXIT_USAGE;
+		}
+		if (!value) {
+			fprintf(stderr, "hfgit: %s needs a value\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	for (c = 0; c < sizeof(commands) / sizeof(*commands); c++) {
+		if (strcmp(argv[i], commands[c].name))
+			continue;
+		install_signal_handlers();
+		if (hfgit_init() < 0)
+			return cli_fail();
+		rc = commands[c].run(argc - i, argv + i, &g);
+		hfgit_shutdown();
+		return rc;
+	}
+	fprintf(stderr, "hfgit: '%s' is not an hfgit command\n\n%s", argv[i], usage);
+	return EXIT_USAGE;
+}

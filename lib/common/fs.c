@@ -1,0 +1,138 @@
+#define _GNU_SOURCE
+#include "fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "strbuf.h"
+
+int hfgit_fs_mkdir_p(const char *path)
+{
+	char *copy, *p;
+	int rc = 0;
+
+	if (!(copy = hfgit_strdup(path)))
+		return HFGIT_ERROR;
+	for (p = copy + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+		*p = '\0';
+		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create directory '%s'", copy);
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
+	if (rc < 0 && errno != ENOENT)
+		return hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path);
+	return 0;
+}
+
+int hfgit_fs_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : hfgit_error_set_errno(HFGIT_EIO, "cannot stat '%s'", path);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path);
+		return 0;
+	}
+	/* FTW_PHYS: never follow a symlink out of the tree being removed. */
+	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : HFGIT_EIO;
+}
+
+bool hfgit_fs_exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+bool hfgit_fs_is_absent_or_empty_dir(const char *path)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *dir;
+	bool empty = true;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT;
+	if (!S_ISDIR(st.st_mode) || !(dir = opendir(path)))
+		return false;
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(dir);
+	return empty;
+}
+
+int hfgit_fs_write_atomic(const char *path, const char *data, size_t len)
+{
+	char *tmp = hfgit_aprintf("%s.tmp-XXXXXX", path);
+	int fd, rc = 0;
+	size_t off = 0;
+
+	if (!tmp)
+		return HFGIT_ERROR;
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a temporary file next to '%s'", path);
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot write '%s'", tmp);
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
+	if (close(fd) < 0 && rc == 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+out:
+	free(tmp);
+	return rc;
+}
+
+char *hfgit_fs_absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return hfgit_strdup(path);
+	if (!getcwd(cwd, sizeof(cwd))) {
+		hfgit_error_set_errno(HFGIT_EIO, "cannot read the current directory");
+		return NULL;
+	}
+	return hfgit_aprintf("%s/%s", cwd, path);
+}

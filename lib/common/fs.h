@@ -1,0 +1,25 @@
+/* File-system helpers with hfgit's error reporting. */
+#ifndef HFGIT_COMMON_FS_H
+#define HFGIT_COMMON_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* mkdir -p with mode 0777 (less umask); succeeds when the directory exists. */
+int hfgit_fs_mkdir_p(const char *path);
+
+/* rm -rf: removes `path` and everything below it; a missing path is not an error. */
+int hfgit_fs_remove_tree(const char *path);
+
+/* True when `path` does not exist or is an empty directory. */
+bool hfgit_fs_is_absent_or_empty_dir(const char *path);
+
+bool hfgit_fs_exists(const char *path);
+
+/* Write `len` bytes to `path` through a temporary file, fsync and rename: all or nothing. */
+int hfgit_fs_write_atomic(const char *path, const char *data, size_t len);
+
+/* The absolute form of `path` (which need not exist); free() it. */
+char *hfgit_fs_absolute(const char *path);
+
+#endif

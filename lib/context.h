@@ -1,0 +1,12 @@
+/* The context every operation runs in: where the hub is and where the cache lives. */
+#ifndef HFGIT_CONTEXT_H
+#define HFGIT_CONTEXT_H
+
+#include "hfgit.h"
+
+struct hfgit_ctx {
+	char *endpoint;   /* no trailing '/' */
+	char *cache_dir;  /* absolute */
+};
+
+#endif

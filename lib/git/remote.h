@@ -1,0 +1,49 @@
+/*
+ * A connection to one model repository on the hub: one GET of info/refs gives the advertised
+ * refs, and the same connection then serves fetches into a fresh temporary bare repository
+ * (fresh, because libgit2 before 1.9 mishandles a second shallow fetch into one repository).
+ */
+#ifndef HFGIT_GIT_REMOTE_H
+#define HFGIT_GIT_REMOTE_H
+
+#include <git2.h>
+#include <stdbool.h>
+
+#include "hfgit.h"
+
+typedef struct {
+	hfgit_ctx *ctx;
+	char *url;
+	const char *repo_name;   /* the model id's repository path, for messages */
+	git_repository *repo;    /* temporary bare repository that fetches land in */
+	char *repo_path;
+	git_remote *remote;
+	const git_remote_head **heads;
+	size_t nheads;
+	hfgit_progress_cb progress;
+	void *payload;
+} hfgit_session;
+
+/*
+ * Connect to the repository of `id` and list its refs. With `for_fetch`, a temporary bare
+ * repository is created in the cache for fetches to land in; without, the session can only list.
+ */
+int hfgit_session_open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                       bool for_fetch, hfgit_progress_cb progress, void *payload);
+
+/* Fetch `refspecs` ("+src:dst") at `depth` (0: full history) into the session's repository. */
+int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, int depth);
+
+/* The advertised head named `name`, or NULL. */
+const git_remote_head *hfgit_session_head(const hfgit_session *s, const char *name);
+
+/* Disconnects and removes the temporary repository. */
+void hfgit_session_free(hfgit_session *s);
+
+/* Turn the libgit2 error of a failed call into an hfgit error a person can act on. */
+int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing);
+
+/* The wrapping transport that adds capabilities to what the server advertises. */
+int hfgit_transport_wrap(git_transport **out, git_remote *owner, void *payload);
+
+#endif

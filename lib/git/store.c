@@ -1,0 +1,272 @@
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cache/cache.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/strbuf.h"
+
+static const char *git_message(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id)
+{
+	char *path = NULL;
+	int rc;
+
+	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+		return rc;
+	if (git_repository_open_bare(out, path) == 0) {
+		free(path);
+		return 0;
+	}
+	if ((rc = hfgit_fs_mkdir_p(path)) < 0) {
+		rc = hfgit_error_set(rc, "%s: make the cache writable or choose another with "
+		                     "--cache-dir or HFGIT_HOME", hfgit_error_last());
+	} else if (git_repository_init(out, path, 1) < 0) {
+		rc = hfgit_error_set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
+		                     git_message());
+	}
+	free(path);
+	return rc;
+}
+
+bool hfgit_store_has(git_repository *store, const git_oid *oid)
+{
+	git_odb *odb;
+	bool has;
+
+	if (git_repository_odb(&odb, store) < 0)
+		return false;
+	has = git_odb_exists(odb, oid) == 1;
+	git_odb_free(odb);
+	return has;
+}
+
+static char *repo_file(git_repository *repo, const char *name)
+{
+	/* git_repository_path() ends in '/'. */
+	return hfgit_aprintf("%s%s", git_repository_path(repo), name);
+}
+
+int hfgit_shallow_read(git_oidarray *out, git_repository *repo)
+{
+	char *path = repo_file(repo, "shallow");
+	char line[128];
+	size_t cap = 0;
+	FILE *f;
+	int rc = 0;
+
+	out->ids = NULL;
+	out->count = 0;
+	if (!path)
+		return HFGIT_ERROR;
+	if (!(f = fopen(path, "r"))) {
+		rc = errno == ENOENT ? 0 : hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+		free(path);
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		git_oid oid;
+		if (strlen(line) < GIT_OID_HEXSZ || git_oid_fromstrn(&oid, line, GIT_OID_HEXSZ) < 0)
+			continue;
+		if (out->count == cap) {
+			git_oid *grown;
+			cap = cap ? cap * 2 : 8;
+			if (!(grown = realloc(out->ids, cap * sizeof(*grown)))) {
+				rc = hfgit_error_oom();
+				break;
+			}
+			out->ids = grown;
+		}
+		out->ids[out->count++] = oid;
+	}
+	fclose(f);
+	free(path);
+	return rc;
+}
+
+/* Packs are named by their content: moving one in is atomic and idempotent. The .idx goes
+ * last because it is what makes a pack visible to readers. */
+static int move_packs(git_repository *store, git_repository *fetched)
+{
+	static const char *const exts[] = { ".pack", ".rev", ".idx" };
+	char *src_dir = repo_file(fetched, "objects/pack");
+	char *dst_dir = repo_file(store, "objects/pack");
+	struct dirent *e;
+	DIR *dir = NULL;
+	int rc = 0;
+
+	if (!src_dir || !dst_dir) {
+		rc = HFGIT_ERROR;
+		goto out;
+	}
+	if (!(dir = opendir(src_dir)))
+		goto out; /* nothing was fetched */
+	while (rc == 0 && (e = readdir(dir)) != NULL) {
+		size_t len = strlen(e->d_name), i;
+		if (len < 5 || strcmp(e->d_name + len - 5, ".pack") != 0)
+			continue;
+		for (i = 0; rc == 0 && i < sizeof(exts) / sizeof(*exts); i++) {
+			char *from = hfgit_aprintf("%s/%.*s%s", src_dir, (int)(len - 5), e->d_name, exts[i]);
+			char *to = hfgit_aprintf("%s/%.*s%s", dst_dir, (int)(len - 5), e->d_name, exts[i]);
+			if (!from || !to)
+				rc = HFGIT_ERROR;
+			else if (rename(from, to) < 0 && errno != ENOENT)
+				rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the cache", from);
+			free(from);
+			free(to);
+		}
+	}
+out:
+	if (dir)
+		closedir(dir);
+	free(src_dir);
+	free(dst_dir);
+	return rc;
+}
+
+/* Whether every parent of `commit` is in `odb`, read from the raw object because a shallow
+ * repository's grafts hide the parents from git_commit_parentcount(). */
+static bool parents_present(git_odb *odb, const git_oid *commit)
+{
+	git_odb_object *obj;
+	const char *data, *end, *line;
+	bool all = true;
+
+	if (git_odb_read(&obj, odb, commit) < 0)
+		return false;
+	data = git_odb_object_data(obj);
+	end = data + git_odb_object_size(obj);
+	for (line = data; line < end && *line != '\n';) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		git_oid parent;
+		if (!eol)
+			break;
+		if ((size_t)(eol - line) >= 7 + GIT_OID_HEXSZ && !strncmp(line, "parent ", 7) &&
+		    (git_oid_fromstrn(&parent, line + 7, GIT_OID_HEXSZ) < 0 ||
+		     git_odb_exists(odb, &parent) != 1))
+			all = false;
+		line = eol + 1;
+	}
+	git_odb_object_free(obj);
+	return all;
+}
+
+static bool oid_listed(const git_oid *ids, size_t n, const git_oid *oid)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (git_oid_equal(&ids[i], oid))
+			return true;
+	return false;
+}
+
+/* The store's shallow roots: those of both repositories whose parents it still lacks. */
+static int merge_shallow(git_repository *store, git_repository *fetched)
+{
+	git_oidarray mine = { NULL, 0 }, theirs = { NULL, 0 };
+	hfgit_strbuf out = HFGIT_STRBUF_INIT;
+	git_odb *odb = NULL;
+	char *path = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = hfgit_shallow_read(&mine, store)) < 0 ||
+	    (rc = hfgit_shallow_read(&theirs, fetched)) < 0)
+		goto out;
+	if (git_repository_odb(&odb, store) < 0 || git_odb_refresh(odb) < 0) {
+		rc = hfgit_error_set(HFGIT_EIO, "cannot open the cache's objects: %s", git_message());
+		goto out;
+	}
+	for (i = 0; i < mine.count + theirs.count; i++) {
+		const git_oid *oid = i < mine.count ? &mine.ids[i] : &theirs.ids[i - mine.count];
+		char hex[GIT_OID_HEXSZ + 1];
+		if (i >= mine.count && oid_listed(mine.ids, mine.count, oid))
+			continue;
+		if (parents_present(odb, oid))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), oid);
+		if ((rc = hfgit_strbuf_printf(&out, "%s\n", hex)) < 0)
+			goto out;
+	}
+	if (!(path = repo_file(store, "shallow"))) {
+		rc = HFGIT_ERROR;
+		goto out;
+	}
+	if (out.len == 0)
+		rc = (unlink(path) < 0 && errno != ENOENT) ?
+		         hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path) : 0;
+	else
+		rc = hfgit_fs_write_atomic(path, out.ptr, out.len);
+out:
+	free(mine.ids);
+	free(theirs.ids);
+	git_odb_free(odb);
+	free(path);
+	hfgit_strbuf_dispose(&out);
+	return rc;
+}
+
+static int copy_ref(git_reference *ref, void *payload)
+{
+	git_repository *store = payload;
+	git_reference *created = NULL;
+	int rc = 0;
+
+	if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+	    git_reference_create(&created, store, git_reference_name(ref),
+	                         git_reference_target(ref), 1, "hfgit: fetch") < 0)
+		rc = hfgit_error_set(HFGIT_EIO, "cannot record ref '%s' in the cache: %s",
+		                     git_reference_name(ref), git_message());
+	git_reference_free(created);
+	git_reference_free(ref);
+	return rc;
+}
+
+static int lock_store(int *fd, git_repository *store)
+{
+	char *path = repo_file(store, "hfgit.lock");
+	int rc = 0;
+
+	if (!path)
+		return HFGIT_ERROR;
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot open the lock '%s'", path);
+	else if (flock(*fd, LOCK_EX) < 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot lock '%s'", path);
+	free(path);
+	return rc;
+}
+
+int hfgit_store_absorb(git_repository *store, git_repository *fetched)
+{
+	int fd = -1, rc;
+
+	/* flock only orders processes that share a working lock; correctness does not depend on
+	 * it, because every file lands by rename, but the shallow list is read-modify-write. */
+	if ((rc = lock_store(&fd, store)) < 0)
+		goto out;
+	if ((rc = move_packs(store, fetched)) < 0 || (rc = merge_shallow(store, fetched)) < 0)
+		goto out;
+	/* copy_ref stops the walk with HFGIT_EIO and its own message; anything else is libgit2's. */
+	rc = git_reference_foreach(fetched, copy_ref, store);
+	if (rc != 0 && rc != HFGIT_EIO)
+		rc = hfgit_error_set(HFGIT_EIO, "cannot copy refs into the cache: %s", git_message());
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Installs everything hfgit needs to build and test on Debian 12 (bookworm), as root.
+# Idempotent: a second run changes nothing and is quick.
+#
+# libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
+# so libgit2-dev comes from bookworm-backports (1.8.x there).
+set -eu
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (it installs Debian packages)" >&2
+	exit 1
+fi
+
+. /etc/os-release
+codename=${VERSION_CODENAME:-bookworm}
+
+backports=/etc/apt/sources.list.d/hfgit-backports.sources
+need_update=
+if [ "$codename" = bookworm ] && [ ! -f "$backports" ]; then
+	cat >"$backports" <<SRC
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	need_update=1
+fi
+
+packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev
+	python3 nginx-light clang libclang-rt-14-dev llvm"
+
+missing=
+for p in $packages; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+need_libgit2=
+have_libgit2=$(dpkg-query -W -f='${Version}' libgit2-dev 2>/dev/null || true)
+case "$have_libgit2" in
+1.[7-9]*|1.[1-9][0-9]*|[2-9]*) ;;
+*) need_libgit2=1 ;;
+esac
+
+if [ -n "$missing$need_libgit2" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	if [ -n "$need_update" ] || [ ! -d /var/lib/apt/lists ] || \
+	   [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -i backports || true)" ]; then
+		apt-get update -q
+	fi
+	install() {
+		# shellcheck disable=SC2086
+		[ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing
+		# bookworm's own libgit2-dev is 1.5: only libgit2 comes from backports.
+		if [ -n "$need_libgit2" ]; then
+			if [ "$codename" = bookworm ]; then
+				apt-get install -y -q --no-install-recommends -t bookworm-backports libgit2-dev
+			else
+				apt-get install -y -q --no-install-recommends libgit2-dev
+			fi
+		fi
+	}
+	install || { apt-get update -q && install; }
+fi
+
+# nginx-light's package enables a default site on port 80; the tests start their own
+# instance on loopback with their own configuration, so the system one stays off.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+
+pkg-config --atleast-version=1.7 libgit2 || {
+	echo "install-deps: libgit2 >= 1.7 not found after install (pkg-config libgit2: $(pkg-config --modversion libgit2 2>/dev/null || echo none))" >&2
+	exit 1
+}

@@ -136,3 +136,103 @@ char *hfgit_fs_absolute(const char *path)
 	}
 	return hfgit_aprintf("%s/%s", cwd, path);
 }
+
+int hfgit_fs_read_file(char **out, size_t *len, const char *path)
+{
+	hfgit_strbuf buf = HFGIT_STRBUF_INIT;
+	char chunk[8192];
+	int fd, rc = 0;
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                             "cannot open '%s'", path);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+			break;
+		}
+		if ((rc = hfgit_strbuf_put(&buf, chunk, (size_t)n)) < 0)
+			break;
+	}
+	close(fd);
+	if (rc < 0) {
+		hfgit_strbuf_dispose(&buf);
+		return rc;
+	}
+	*len = buf.len;
+	*out = hfgit_strbuf_detach(&buf);
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+static int copy_fd(int in, int out, const char *from)
+{
+	char chunk[1 << 16];
+	ssize_t n;
+
+	for (;;) {
+		ssize_t copied = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		if (copied == 0)
+			return 0;
+		if (copied > 0)
+			continue;
+		if (errno == EINTR)
+			continue;
+		break; /* not supported here: fall back to read and write */
+	}
+	while ((n = read(in, chunk, sizeof(chunk))) != 0) {
+		char *p = chunk;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", from);
+		while (n > 0) {
+			ssize_t w = write(out, p, (size_t)n);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return hfgit_error_set_errno(HFGIT_EIO, "cannot write a copy of '%s'", from);
+			p += w;
+			n -= w;
+		}
+	}
+	return 0;
+}
+
+int hfgit_fs_link_or_copy(const char *from, const char *to)
+{
+	char *tmp;
+	int in, out, rc;
+
+	if (link(from, to) == 0)
+		return 0;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOTSUP)
+		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                             "cannot link '%s' to '%s'", from, to);
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+		return hfgit_error_set_errno(HFGIT_EIO, "cannot open '%s'", from);
+	if (!(tmp = hfgit_aprintf("%s.tmp-XXXXXX", to))) {
+		close(in);
+		return HFGIT_ERROR;
+	}
+	if ((out = mkstemp(tmp)) < 0) {
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", tmp);
+	} else {
+		rc = copy_fd(in, out, from);
+		if (rc == 0 && fsync(out) < 0)
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
+		if (close(out) < 0 && rc == 0)
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
+		if (rc == 0 && rename(tmp, to) < 0)
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, to);
+		if (rc < 0)
+			unlink(tmp);
+	}
+	close(in);
+	free(tmp);
+	return rc;
+}

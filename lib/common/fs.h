@@ -19,6 +19,13 @@ bool hfgit_fs_exists(const char *path);
 /* Write `len` bytes to `path` through a temporary file, fsync and rename: all or nothing. */
 int hfgit_fs_write_atomic(const char *path, const char *data, size_t len);
 
+/* Read a whole (small) file into a NUL-terminated buffer; free() it. */
+int hfgit_fs_read_file(char **out, size_t *len, const char *path);
+
+/* Hard-link `from` to `to`; where the file system cannot (another device, no hard links),
+ * copy through a temporary file and rename. An existing `to` is an error. */
+int hfgit_fs_link_or_copy(const char *from, const char *to);
+
 /* The absolute form of `path` (which need not exist); free() it. */
 char *hfgit_fs_absolute(const char *path);
 

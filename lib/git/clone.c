@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
+#include "common/trace.h"
 #include "context.h"
 #include "remote.h"
 #include "resolve.h"
@@ -47,7 +48,7 @@ static int fetch_into_store(hfgit_session *s, git_repository *store, const hfgit
 	if (!(spec = hfgit_aprintf("+%s:%s", ref, ref)))
 		return HFGIT_ERROR;
 	if ((rc = hfgit_session_fetch(s, (const char **)&spec, 1, 1)) == 0)
-		rc = hfgit_store_absorb(store, s->repo);
+		rc = hfgit_store_absorb(store, s->repo, &r->commit_oid);
 	free(spec);
 	if (rc == 0 && !hfgit_store_has(store, &r->commit_oid))
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "the hub sent %s without commit %s: it moved "
@@ -55,15 +56,31 @@ static int fetch_into_store(hfgit_session *s, git_repository *store, const hfgit
 	return rc;
 }
 
-/* Pack the commit's objects from the store into the new repository. */
+/*
+ * Give the new repository the commit's objects: link the packs its depth-1 fetch produced
+ * (no copy, no recompression) when the store recorded them, else pack them out of the store.
+ */
 static int copy_objects(git_repository *dst, git_repository *store, const hfgit_resolved *r)
 {
 	git_packbuilder *pb = NULL;
-	char *pack_dir = hfgit_aprintf("%sobjects/pack", git_repository_path(dst));
-	int rc = 0;
+	git_odb *odb = NULL;
+	char *pack_dir;
+	int rc;
 
-	if (!pack_dir)
+	if ((rc = hfgit_store_link_packs(store, &r->commit_oid, dst)) == 0 &&
+	    hfgit_store_has(store, &r->ref_target)) {
+		if (git_repository_odb(&odb, dst) == 0 && git_odb_refresh(odb) == 0 &&
+		    git_odb_exists(odb, &r->commit_oid) == 1 && git_odb_exists(odb, &r->ref_target) == 1) {
+			git_odb_free(odb);
+			return 0;
+		}
+		git_odb_free(odb);
+	} else if (rc != HFGIT_ENOTFOUND) {
+		return rc;
+	}
+	if (!(pack_dir = hfgit_aprintf("%sobjects/pack", git_repository_path(dst))))
 		return HFGIT_ERROR;
+	rc = 0;
 	if (git_packbuilder_new(&pb, store) < 0 ||
 	    git_packbuilder_insert_commit(pb, &r->commit_oid) < 0 ||
 	    (!git_oid_equal(&r->ref_target, &r->commit_oid) &&
@@ -218,8 +235,11 @@ static int build_checkout(const char *staging, const char *url, git_repository *
 	if (git_repository_init(&repo, staging, 0) < 0)
 		return git_fail("cannot create a repository", staging);
 	if ((rc = copy_objects(repo, store, r)) == 0 && (rc = write_shallow(repo, r)) == 0 &&
-	    (rc = set_up_refs(repo, url, r)) == 0)
+	    (rc = set_up_refs(repo, url, r)) == 0) {
+		hfgit_trace("objects packed into the new repository");
 		rc = check_out(repo, opts);
+		hfgit_trace("checked out");
+	}
 	git_repository_free(repo);
 	return rc;
 }
@@ -248,11 +268,17 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		opts = &defaults;
 	if ((rc = check_destination(dir)) < 0)
 		return rc;
+	hfgit_trace("clone %s: start", hfgit_model_id_repo(id));
 	if ((rc = hfgit_store_open(&store, ctx, id)) < 0 ||
-	    (rc = hfgit_session_open(&s, ctx, id, true, opts->progress, opts->payload)) < 0 ||
-	    (rc = hfgit_resolve_in_session(&r, s, store, id)) < 0 ||
-	    (rc = fetch_into_store(s, store, r)) < 0)
+	    (rc = hfgit_session_open(&s, ctx, id, true, opts->progress, opts->payload)) < 0)
 		goto out;
+	hfgit_trace("connected, %zu refs", s->nheads);
+	if ((rc = hfgit_resolve_in_session(&r, s, store, id)) < 0)
+		goto out;
+	hfgit_trace("resolved %s", r->commit);
+	if ((rc = fetch_into_store(s, store, r)) < 0)
+		goto out;
+	hfgit_trace("commit in store");
 	if (!(staging = make_staging_dir(dir))) {
 		rc = hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 		goto out;

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
+#include "common/trace.h"
 #include "context.h"
 
 static int on_transfer_progress(const git_indexer_progress *stats, void *payload)
@@ -161,8 +162,10 @@ int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, i
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
 	opts.depth = depth;
+	hfgit_trace("fetch %s depth %d", refspecs[0], depth);
 	if ((rc = git_remote_fetch(s->remote, &specs, &opts, NULL)) < 0)
 		return hfgit_session_error(s, rc, "cannot fetch from");
+	hfgit_trace("fetched");
 	return 0;
 }
 

@@ -322,7 +322,7 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 		                              search_depths[round])) == 0 &&
 		    (rc = match_history(c, deeper, prefix)) == 0 &&
 		    (rc = hfgit_shallow_read(&roots, deeper->repo)) == 0 && c->count > 0)
-			rc = hfgit_store_absorb(store, deeper->repo);
+			rc = hfgit_store_absorb(store, deeper->repo, NULL);
 		complete = roots.count == 0;
 		free(roots.ids);
 		free_specs(specs, nspecs);
@@ -351,7 +351,7 @@ static int fetch_by_hash(hfgit_session *s, git_repository *store, const char *he
 	if (rc < 0 || git_object_lookup(&obj, s->repo, &oid, GIT_OBJECT_ANY) < 0)
 		return HFGIT_ENOTFOUND; /* the server refused or lacks it: search history */
 	rc = git_object_type(obj) == GIT_OBJECT_COMMIT ?
-	         hfgit_store_absorb(store, s->repo) :
+	         hfgit_store_absorb(store, s->repo, &oid) :
 	         hfgit_error_set(HFGIT_EINVALID, "'%s' in %s is a %s, not a commit", hex,
 	                         s->repo_name, git_object_type2string(git_object_type(obj)));
 	git_object_free(obj);

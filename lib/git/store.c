@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
+#include "common/trace.h"
 
 static const char *git_message(void)
 {
@@ -100,7 +101,7 @@ int hfgit_shallow_read(git_oidarray *out, git_repository *repo)
 
 /* Packs are named by their content: moving one in is atomic and idempotent. The .idx goes
  * last because it is what makes a pack visible to readers. */
-static int move_packs(git_repository *store, git_repository *fetched)
+static int move_packs(git_repository *store, git_repository *fetched, hfgit_strbuf *names)
 {
 	static const char *const exts[] = { ".pack", ".rev", ".idx" };
 	char *src_dir = repo_file(fetched, "objects/pack");
@@ -119,6 +120,8 @@ static int move_packs(git_repository *store, git_repository *fetched)
 		size_t len = strlen(e->d_name), i;
 		if (len < 5 || strcmp(e->d_name + len - 5, ".pack") != 0)
 			continue;
+		if ((rc = hfgit_strbuf_printf(names, "%.*s\n", (int)(len - 5), e->d_name)) < 0)
+			break;
 		for (i = 0; rc == 0 && i < sizeof(exts) / sizeof(*exts); i++) {
 			char *from = hfgit_aprintf("%s/%.*s%s", src_dir, (int)(len - 5), e->d_name, exts[i]);
 			char *to = hfgit_aprintf("%s/%.*s%s", dst_dir, (int)(len - 5), e->d_name, exts[i]);
@@ -251,22 +254,87 @@ static int lock_store(int *fd, git_repository *store)
 	return rc;
 }
 
-int hfgit_store_absorb(git_repository *store, git_repository *fetched)
+/* Where the packs of a depth-1 fetch of `commit` are recorded: hfgit/packs/<hex>. */
+static char *pack_record_path(git_repository *store, const git_oid *commit)
 {
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), commit);
+	return hfgit_aprintf("%shfgit/packs/%s", git_repository_path(store), hex);
+}
+
+static int record_packs(git_repository *store, const git_oid *commit, const hfgit_strbuf *names)
+{
+	char *path = pack_record_path(store, commit), *dir;
+	int rc;
+
+	if (!path)
+		return HFGIT_ERROR;
+	dir = hfgit_aprintf("%shfgit/packs", git_repository_path(store));
+	if (!dir)
+		rc = HFGIT_ERROR;
+	else if ((rc = hfgit_fs_mkdir_p(dir)) == 0)
+		rc = hfgit_fs_write_atomic(path, names->ptr, names->len);
+	free(dir);
+	free(path);
+	return rc;
+}
+
+int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst)
+{
+	static const char *const exts[] = { ".pack", ".rev", ".idx" };
+	char *record = pack_record_path(store, commit), *names = NULL, *line, *save = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (!record)
+		return HFGIT_ERROR;
+	if (hfgit_fs_read_file(&names, &len, record) < 0) {
+		free(record);
+		return HFGIT_ENOTFOUND;
+	}
+	for (line = strtok_r(names, "\n", &save); rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+		size_t i;
+		if (strncmp(line, "pack-", 5) || strchr(line, '/')) {
+			rc = HFGIT_ENOTFOUND; /* not written by us: do not follow it */
+			break;
+		}
+		for (i = 0; rc == 0 && i < sizeof(exts) / sizeof(*exts); i++) {
+			char *from = hfgit_aprintf("%sobjects/pack/%s%s", git_repository_path(store), line, exts[i]);
+			char *to = hfgit_aprintf("%sobjects/pack/%s%s", git_repository_path(dst), line, exts[i]);
+			if (!from || !to)
+				rc = HFGIT_ERROR;
+			else if (hfgit_fs_link_or_copy(from, to) < 0 && (i != 1 || hfgit_fs_exists(from)))
+				rc = HFGIT_ENOTFOUND; /* the store lost it: pack the objects instead */
+			free(from);
+			free(to);
+		}
+	}
+	free(names);
+	free(record);
+	return rc;
+}
+
+int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git_oid *depth1_commit)
+{
+	hfgit_strbuf names = HFGIT_STRBUF_INIT;
 	int fd = -1, rc;
 
 	/* flock only orders processes that share a working lock; correctness does not depend on
 	 * it, because every file lands by rename, but the shallow list is read-modify-write. */
 	if ((rc = lock_store(&fd, store)) < 0)
 		goto out;
-	if ((rc = move_packs(store, fetched)) < 0 || (rc = merge_shallow(store, fetched)) < 0)
+	if ((rc = move_packs(store, fetched, &names)) < 0 || (rc = merge_shallow(store, fetched)) < 0)
+		goto out;
+	if (depth1_commit && names.len && (rc = record_packs(store, depth1_commit, &names)) < 0)
 		goto out;
 	/* copy_ref stops the walk with HFGIT_EIO and its own message; anything else is libgit2's. */
+	hfgit_trace("absorb: packs and shallow roots moved in");
 	rc = git_reference_foreach(fetched, copy_ref, store);
 	if (rc != 0 && rc != HFGIT_EIO)
 		rc = hfgit_error_set(HFGIT_EIO, "cannot copy refs into the cache: %s", git_message());
 out:
 	if (fd >= 0)
 		close(fd);
+	hfgit_strbuf_dispose(&names);
 	return rc;
 }

@@ -7,14 +7,55 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: hfgit clone [--quiet] [--json] ID[@REV] [DIR]\n"
+	"usage: hfgit clone [options] ID[@REV] [DIR]\n"
 	"\n"
 	"Shallow clone (depth 1) of exactly the revision REV of model ID into DIR (default: the\n"
 	"repository name). DIR must not exist or be empty. A branch is checked out tracking\n"
-	"origin, a tag stays a tag, a hash gives a detached HEAD.\n"
+	"origin, a tag stays a tag, a hash gives a detached HEAD. Git LFS files get their content,\n"
+	"downloaded once per machine into the cache and verified (SHA-256) before use.\n"
 	"\n"
-	"  -q, --quiet  no progress display\n"
-	"  --json       print one JSON object {id, revision, commit, kind, ref, path}\n";
+	"  -q, --quiet          no progress display\n"
+	"  --json               print one JSON object {id, revision, commit, kind, ref, path, lfs}\n"
+	"  -I, --include GLOBS  only these LFS files get content (comma-separated globs, e.g.\n"
+	"                       '*.safetensors,config.json'); repeatable\n"
+	"  -X, --exclude GLOBS  these LFS files keep their pointers; repeatable\n"
+	"  --no-lfs             keep every LFS pointer file (like GIT_LFS_SKIP_SMUDGE=1)\n"
+	"  -j, --jobs N         parallel downloads (default 8)\n"
+	"  --link MODE          how the working tree shares LFS content with the cache:\n"
+	"                       auto (reflink, else read-only hard link, else copy), reflink,\n"
+	"                       hardlink, copy (default auto)\n";
+
+/* "a,b" -> appended to a growing list of patterns (pointers into argv). */
+static int add_globs(const char ***list, size_t *count, char *arg)
+{
+	char *save = NULL, *p;
+
+	for (p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		const char **grown = realloc(*list, (*count + 1) * sizeof(*grown));
+		if (!grown)
+			return -1;
+		*list = grown;
+		(*list)[(*count)++] = p;
+	}
+	return 0;
+}
+
+static bool parse_link(hfgit_link_mode *out, const char *s)
+{
+	static const struct { const char *name; hfgit_link_mode mode; } modes[] = {
+		{ "auto", HFGIT_LINK_AUTO }, { "reflink", HFGIT_LINK_REFLINK },
+		{ "hardlink", HFGIT_LINK_HARDLINK }, { "copy", HFGIT_LINK_COPY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			*out = modes[i].mode;
+			return true;
+		}
+	}
+	return false;
+}
 
 static const char *kind_name(hfgit_rev_kind kind)
 {
@@ -26,9 +67,10 @@ static const char *kind_name(hfgit_rev_kind kind)
 	}
 }
 
-static void print_json(const hfgit_model_id *id, const hfgit_resolved *r, const char *dir)
+static void print_json(const hfgit_model_id *id, const hfgit_resolved *r, const char *dir,
+                       const hfgit_clone_stats *st)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *lfs = json_object_new_object();
 	char *abs = realpath(dir, NULL);
 	const char *rev = hfgit_model_id_revision(id);
 
@@ -39,6 +81,14 @@ static void print_json(const hfgit_model_id *id, const hfgit_resolved *r, const 
 	json_object_object_add(o, "ref", hfgit_resolved_ref(r) ?
 	                       json_object_new_string(hfgit_resolved_ref(r)) : NULL);
 	json_object_object_add(o, "path", json_object_new_string(abs ? abs : dir));
+	json_object_object_add(lfs, "files", json_object_new_int64((int64_t)st->lfs_files));
+	json_object_object_add(lfs, "objects", json_object_new_int64((int64_t)st->lfs_objects));
+	json_object_object_add(lfs, "objects_fetched", json_object_new_int64((int64_t)st->lfs_objects_fetched));
+	json_object_object_add(lfs, "bytes", json_object_new_int64((int64_t)st->lfs_bytes));
+	json_object_object_add(lfs, "bytes_fetched", json_object_new_int64((int64_t)st->lfs_bytes_fetched));
+	json_object_object_add(lfs, "bytes_reused", json_object_new_int64((int64_t)st->lfs_bytes_reused));
+	json_object_object_add(o, "lfs", lfs);
+	json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	free(abs);
@@ -47,7 +97,10 @@ static void print_json(const hfgit_model_id *id, const hfgit_resolved *r, const 
 int cmd_clone(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_clone_options opts = HFGIT_CLONE_OPTIONS_INIT;
-	const char *spec = NULL, *dir = NULL;
+	hfgit_clone_stats stats;
+	const char **include = NULL, **exclude = NULL;
+	size_t ninclude = 0, nexclude = 0;
+	const char *spec = NULL, *dir = NULL, *value;
 	hfgit_model_id *id = NULL;
 	hfgit_resolved *r = NULL;
 	hfgit_ctx *ctx = NULL;
@@ -63,44 +116,84 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 			quiet = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--no-lfs")) {
+			opts.no_lfs = 1;
+		} else if (cli_option_value(argc, argv, &i, "--include", &value) ||
+		           cli_option_value(argc, argv, &i, "-I", &value)) {
+			if (!value || add_globs(&include, &ninclude, (char *)value) < 0) {
+				rc = cli_usage_error("clone", "--include needs glob patterns");
+				goto done;
+			}
+		} else if (cli_option_value(argc, argv, &i, "--exclude", &value) ||
+		           cli_option_value(argc, argv, &i, "-X", &value)) {
+			if (!value || add_globs(&exclude, &nexclude, (char *)value) < 0) {
+				rc = cli_usage_error("clone", "--exclude needs glob patterns");
+				goto done;
+			}
+		} else if (cli_option_value(argc, argv, &i, "--jobs", &value) ||
+		           cli_option_value(argc, argv, &i, "-j", &value)) {
+			char *end;
+			long n = value ? strtol(value, &end, 10) : 0;
+			if (!value || *end || n < 1 || n > 64) {
+				rc = cli_usage_error("clone", "--jobs takes a number from 1 to 64");
+				goto done;
+			}
+			opts.jobs = (unsigned)n;
+		} else if (cli_option_value(argc, argv, &i, "--link", &value)) {
+			if (!value || !parse_link(&opts.link, value)) {
+				rc = cli_usage_error("clone", "--link takes auto, reflink, hardlink or copy");
+				goto done;
+			}
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return cli_usage_error("clone", "unknown option '%s'", argv[i]);
+			rc = cli_usage_error("clone", "unknown option '%s'", argv[i]);
+			goto done;
 		} else if (!spec) {
 			spec = argv[i];
 		} else if (!dir) {
 			dir = argv[i];
 		} else {
-			return cli_usage_error("clone", "too many arguments ('%s')", argv[i]);
+			rc = cli_usage_error("clone", "too many arguments ('%s')", argv[i]);
+			goto done;
 		}
 	}
-	if (!spec)
-		return cli_usage_error("clone", "which model? give ID[@REV]");
-	if (hfgit_model_id_parse(&id, spec) < 0)
-		return cli_fail();
+	if (!spec) {
+		rc = cli_usage_error("clone", "which model? give ID[@REV]");
+		goto done;
+	}
+	if (hfgit_model_id_parse(&id, spec) < 0) {
+		rc = cli_fail();
+		goto done;
+	}
 	if (!dir)
 		dir = hfgit_model_id_name(id);
-	if ((rc = cli_context(&ctx, g)) != 0) {
-		hfgit_model_id_free(id);
-		return rc;
-	}
+	if ((rc = cli_context(&ctx, g)) != 0)
+		goto done;
 	progress = cli_progress_new(quiet || json);
 	opts.progress = cli_progress_cb;
 	opts.payload = progress;
+	opts.lfs_include = include;
+	opts.lfs_include_count = ninclude;
+	opts.lfs_exclude = exclude;
+	opts.lfs_exclude_count = nexclude;
+	opts.stats = &stats;
 	rc = hfgit_clone(&r, ctx, id, dir, &opts);
 	cli_progress_done(progress);
 	if (rc < 0) {
 		rc = cli_fail();
 	} else {
 		if (json)
-			print_json(id, r, dir);
+			print_json(id, r, dir, &stats);
 		else if (!quiet)
 			fprintf(stderr, "Cloned %s at %s (%s) into '%s'\n", hfgit_model_id_repo(id),
 			        hfgit_resolved_commit(r), hfgit_resolved_ref(r) ? hfgit_resolved_ref(r) :
 			        "detached", dir);
 		rc = EXIT_OK;
 	}
+done:
 	hfgit_resolved_free(r);
 	hfgit_ctx_free(ctx);
 	hfgit_model_id_free(id);
+	free(include);
+	free(exclude);
 	return rc;
 }

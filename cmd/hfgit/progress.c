@@ -15,6 +15,8 @@ struct cli_progress {
 	bool line_open;
 	double started;
 	double last_draw;
+	double stage_started;        /* the rate counts from the start of the stage */
+	unsigned long long stage_bytes;
 	hfgit_stage stage;
 };
 
@@ -31,7 +33,7 @@ cli_progress *cli_progress_new(bool quiet)
 
 	if (p) {
 		p->enabled = !quiet && isatty(STDERR_FILENO) && !getenv("HF_HUB_DISABLE_PROGRESS_BARS");
-		p->started = p->last_draw = now();
+		p->started = p->last_draw = p->stage_started = now();
 	}
 	return p;
 }
@@ -50,20 +52,31 @@ static void human_bytes(char *out, size_t size, double bytes)
 
 static void draw(cli_progress *p, const hfgit_progress *pr)
 {
-	static const char *const labels[] = { "Resolving", "Receiving objects", "Checking out files" };
-	char bytes[32] = "", rate[32] = "";
-	double elapsed = now() - p->started;
+	static const char *const labels[] = { "Resolving", "Receiving objects", "Checking out files",
+		                                  "Downloading LFS objects" };
+	char done[32], total[32], rate[32];
+	double elapsed = now() - p->stage_started;
+	double bps = elapsed > 0 ? (double)(pr->bytes - p->stage_bytes) / elapsed : 0;
 	unsigned pct = pr->total ? (unsigned)(100.0 * (double)pr->done / (double)pr->total) : 0;
 
+	if (pr->bytes_total)
+		pct = (unsigned)(100.0 * (double)pr->bytes / (double)pr->bytes_total);
+	fprintf(stderr, "\r%s: %3u%% (%zu/%zu)", labels[pr->stage], pct, pr->done, pr->total);
 	if (pr->bytes) {
-		human_bytes(bytes, sizeof(bytes), (double)pr->bytes);
-		human_bytes(rate, sizeof(rate), elapsed > 0 ? (double)pr->bytes / elapsed : 0);
+		human_bytes(done, sizeof(done), (double)pr->bytes);
+		human_bytes(rate, sizeof(rate), bps);
+		if (pr->bytes_total) {
+			human_bytes(total, sizeof(total), (double)pr->bytes_total);
+			fprintf(stderr, ", %s / %s | %s/s", done, total, rate);
+			if (bps > 0 && pr->bytes < pr->bytes_total) {
+				unsigned long eta = (unsigned long)((double)(pr->bytes_total - pr->bytes) / bps);
+				fprintf(stderr, " | ETA %lu:%02lu", eta / 60, eta % 60);
+			}
+		} else {
+			fprintf(stderr, ", %s | %s/s", done, rate);
+		}
 	}
-	fprintf(stderr, "\r%s: %3u%% (%zu/%zu)%s%s%s%s\033[K", labels[pr->stage], pct, pr->done,
-	        pr->total, pr->bytes ? ", " : "", bytes, pr->bytes ? " | " : "",
-	        pr->bytes ? rate : "");
-	if (pr->bytes)
-		fputs("/s", stderr);
+	fputs("\033[K", stderr);
 	p->line_open = true;
 }
 
@@ -77,9 +90,12 @@ int cli_progress_cb(const hfgit_progress *pr, void *payload)
 	if (!p || !p->enabled)
 		return 0;
 	t = now();
-	if (pr->stage != p->stage && p->line_open) {
-		fputc('\n', stderr);
+	if (pr->stage != p->stage) {
+		if (p->line_open)
+			fputc('\n', stderr);
 		p->line_open = false;
+		p->stage_started = t;
+		p->stage_bytes = pr->bytes;
 	}
 	p->stage = pr->stage;
 	if (t - p->last_draw >= 0.1 || (pr->total && pr->done == pr->total)) {

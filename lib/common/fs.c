@@ -205,14 +205,19 @@ static int copy_fd(int in, int out, const char *from)
 
 int hfgit_fs_link_or_copy(const char *from, const char *to)
 {
-	char *tmp;
-	int in, out, rc;
-
 	if (link(from, to) == 0)
 		return 0;
 	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOTSUP)
 		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
 		                             "cannot link '%s' to '%s'", from, to);
+	return hfgit_fs_copy(from, to, 0444, true);
+}
+
+int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool durable)
+{
+	char *tmp;
+	int in, out, rc;
+
 	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
 		return hfgit_error_set_errno(HFGIT_EIO, "cannot open '%s'", from);
 	if (!(tmp = hfgit_aprintf("%s.tmp-XXXXXX", to))) {
@@ -223,7 +228,9 @@ int hfgit_fs_link_or_copy(const char *from, const char *to)
 		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", tmp);
 	} else {
 		rc = copy_fd(in, out, from);
-		if (rc == 0 && fsync(out) < 0)
+		if (rc == 0 && fchmod(out, (mode_t)mode) < 0)
+			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot set the mode of '%s'", tmp);
+		if (rc == 0 && durable && fsync(out) < 0)
 			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
 		if (close(out) < 0 && rc == 0)
 			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);

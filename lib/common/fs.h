@@ -26,6 +26,10 @@ int hfgit_fs_read_file(char **out, size_t *len, const char *path);
  * copy through a temporary file and rename. An existing `to` is an error. */
 int hfgit_fs_link_or_copy(const char *from, const char *to);
 
+/* Copy `from` to `to` through a temporary file renamed into place, with permissions `mode`;
+ * `durable`: fsync before the rename (for the cache; a working tree does without, as git's). */
+int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool durable);
+
 /* The absolute form of `path` (which need not exist); free() it. */
 char *hfgit_fs_absolute(const char *path);
 

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
 #include "context.h"
+#include "lfs_checkout.h"
 #include "remote.h"
 #include "resolve.h"
 #include "store.h"
@@ -226,8 +228,9 @@ static char *make_staging_dir(const char *dir)
 	return staging;
 }
 
-static int build_checkout(const char *staging, const char *url, git_repository *store,
-                          const hfgit_resolved *r, const hfgit_clone_options *opts)
+static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
+                          git_repository *store, const hfgit_resolved *r,
+                          const hfgit_clone_options *opts)
 {
 	git_repository *repo = NULL;
 	int rc;
@@ -240,6 +243,9 @@ static int build_checkout(const char *staging, const char *url, git_repository *
 		rc = check_out(repo, opts);
 		hfgit_trace("checked out");
 	}
+	if (rc == 0)
+		rc = hfgit_lfs_checkout(repo, &r->commit_oid, ctx, url,
+		                        r->ref ? r->ref : r->via_ref, opts);
 	git_repository_free(repo);
 	return rc;
 }
@@ -260,12 +266,17 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	hfgit_session *s = NULL;
 	hfgit_resolved *r = NULL;
 	char *staging = NULL;
+	struct timespec started, ended;
 	int rc;
 
 	if (out)
 		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	if (opts->stats) {
+		memset(opts->stats, 0, sizeof(*opts->stats));
+		clock_gettime(CLOCK_MONOTONIC, &started);
+	}
 	if ((rc = check_destination(dir)) < 0)
 		return rc;
 	hfgit_trace("clone %s: start", hfgit_model_id_repo(id));
@@ -283,7 +294,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		rc = hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = build_checkout(staging, s->url, store, r, opts)) < 0)
+	if ((rc = build_checkout(staging, ctx, s->url, store, r, opts)) < 0)
 		goto out;
 	/* Checked again: another process may have filled it meanwhile; rename(2) only replaces
 	 * an empty directory. */
@@ -298,6 +309,11 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	if (out) {
 		*out = r;
 		r = NULL;
+	}
+	if (opts->stats) {
+		clock_gettime(CLOCK_MONOTONIC, &ended);
+		opts->stats->seconds = (double)(ended.tv_sec - started.tv_sec) +
+		                       (double)(ended.tv_nsec - started.tv_nsec) / 1e9;
 	}
 out:
 	if (staging) {

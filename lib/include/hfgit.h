@@ -152,28 +152,64 @@ HFGIT_EXTERN void hfgit_resolved_free(hfgit_resolved *r);
 
 typedef enum {
 	HFGIT_STAGE_RESOLVE,
-	HFGIT_STAGE_FETCH,
-	HFGIT_STAGE_CHECKOUT,
+	HFGIT_STAGE_FETCH,    /* git objects */
+	HFGIT_STAGE_CHECKOUT, /* files written */
+	HFGIT_STAGE_LFS,      /* LFS objects downloaded */
 } hfgit_stage;
 
 typedef struct {
 	hfgit_stage stage;
-	size_t done;      /* objects received (fetch) or files written (checkout) */
-	size_t total;     /* 0 when not known yet */
-	size_t bytes;     /* bytes received (fetch) */
+	size_t done;               /* objects or files done */
+	size_t total;              /* 0 when not known yet */
+	unsigned long long bytes;  /* bytes done (LFS: verified bytes, resumed ones included) */
+	unsigned long long bytes_total; /* 0 when not known */
 } hfgit_progress;
 
 /* Return non-zero to cancel the operation (it then fails with HFGIT_EINTERRUPTED). */
 typedef int (*hfgit_progress_cb)(const hfgit_progress *progress, void *payload);
 
+/*
+ * How the working tree gets the content of LFS files from the shared object store:
+ * AUTO reflinks where the file system can (one copy on disk, independent files), else makes a
+ * read-only hard link (one copy on disk; an editor that replaces the file is safe, but writing
+ * into it in place, which only root can, would change the cached object: `hfgit verify` finds
+ * that), else copies.
+ */
+typedef enum {
+	HFGIT_LINK_AUTO = 0,
+	HFGIT_LINK_REFLINK,
+	HFGIT_LINK_HARDLINK,
+	HFGIT_LINK_COPY,
+} hfgit_link_mode;
+
+typedef struct {
+	size_t lfs_files;               /* LFS files given their content */
+	size_t lfs_objects;             /* distinct objects among them */
+	size_t lfs_objects_fetched;     /* objects that had to be downloaded */
+	unsigned long long lfs_bytes;   /* size of the distinct objects */
+	unsigned long long lfs_bytes_fetched; /* bytes that crossed the network */
+	unsigned long long lfs_bytes_reused;  /* bytes already in the store */
+	double seconds;                 /* the whole clone, wall time */
+} hfgit_clone_stats;
+
 typedef struct {
 	unsigned int version;
 	hfgit_progress_cb progress;
 	void *payload;
+	/* Which LFS files get content: glob patterns (fnmatch, '*' crosses '/'; a pattern without
+	 * '/' also matches the base name), like huggingface_hub's allow/ignore_patterns. */
+	const char *const *lfs_include;
+	size_t lfs_include_count;
+	const char *const *lfs_exclude;
+	size_t lfs_exclude_count;
+	int no_lfs;             /* keep pointer files (like GIT_LFS_SKIP_SMUDGE=1) */
+	unsigned int jobs;      /* parallel downloads; 0: 8 */
+	hfgit_link_mode link;
+	hfgit_clone_stats *stats; /* filled when not NULL */
 } hfgit_clone_options;
 
 #define HFGIT_CLONE_OPTIONS_VERSION 1
-#define HFGIT_CLONE_OPTIONS_INIT { HFGIT_CLONE_OPTIONS_VERSION, NULL, NULL }
+#define HFGIT_CLONE_OPTIONS_INIT { HFGIT_CLONE_OPTIONS_VERSION }
 
 /*
  * Clone exactly the revision of `id` into `dir` (a new or empty directory) as a shallow git

@@ -53,7 +53,7 @@ check_clone() {
 
 # clone_ok REV DIR [KIND]
 clone_ok() {
-	run_hfgit clone -q "$MODEL${1:+@$1}" "$2"
+	run_hfgit clone -q --no-lfs "$MODEL${1:+@$1}" "$2"
 	check_eq "clone '$1' exit code ($ERR)" "$RC" 0
 }
 
@@ -75,14 +75,14 @@ clone_ok "$(echo "$DEV_COMMIT" | cut -c1-8)" short
 check_clone short "$DEV_COMMIT" commit
 
 # Without DIR the clone goes to the repository's name; an existing empty directory is fine.
-run_hfgit clone -q "$MODEL@v1.0"
+run_hfgit clone -q --no-lfs "$MODEL@v1.0"
 check_eq "default directory name" "$(git -C tiny-model rev-parse HEAD)" "$(expect v1.0)"
 mkdir empty
 clone_ok v2.0.1 empty
 check_clone empty v2.0.1 tag
 
 # --json prints one object naming what was cloned where.
-run_hfgit clone --json "$MODEL@dev" jsonclone
+run_hfgit clone --json --no-lfs "$MODEL@dev" jsonclone
 check_contains "json commit" "$OUT" "\"commit\":\"$DEV_COMMIT\""
 check_contains "json path" "$OUT" "\"path\":\"$WORK/clones/jsonclone\""
 check_contains "json kind" "$OUT" '"kind":"branch"'

@@ -57,7 +57,7 @@ check_eq "missing repo: no directory" "$(ls -A)" ""
 start_hub dead
 kill "$dead_PID"
 wait "$dead_PID" 2>/dev/null || true
-HF_ENDPOINT=$dead_URL check_fails "hub down" 5 "$dead_URL/$MODEL" clone "$MODEL" down
+HF_ENDPOINT=$dead_URL check_fails "hub down" 5 "$dead_URL/$MODEL" clone --no-lfs "$MODEL" down
 check_eq "hub down: no directory" "$(ls -A)" ""
 check_fails "--endpoint wins over HF_ENDPOINT" 5 "$dead_URL" --endpoint "$dead_URL" resolve "$MODEL"
 HF_ENDPOINT=ftp://example check_fails "endpoint not http" 2 "ftp://example" resolve "$MODEL"

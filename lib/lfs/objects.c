@@ -1,0 +1,120 @@
+#define _GNU_SOURCE
+#include "objects.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/strbuf.h"
+#include "lfs/pointer.h"
+
+struct hfgit_lfs_objects {
+	char *root;
+};
+
+int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root)
+{
+	hfgit_lfs_objects *store;
+	char *incomplete;
+	int rc;
+
+	*out = NULL;
+	if (!(store = calloc(1, sizeof(*store))))
+		return hfgit_error_oom();
+	if (!(store->root = hfgit_strdup(root)) ||
+	    !(incomplete = hfgit_aprintf("%s/incomplete", root))) {
+		hfgit_lfs_objects_free(store);
+		return HFGIT_ERROR;
+	}
+	rc = hfgit_fs_mkdir_p(incomplete);
+	free(incomplete);
+	if (rc < 0) {
+		hfgit_lfs_objects_free(store);
+		return hfgit_error_set(rc, "%s: make the cache writable or choose another with "
+		                       "--cache-dir or HFGIT_HOME", hfgit_error_last());
+	}
+	*out = store;
+	return 0;
+}
+
+void hfgit_lfs_objects_free(hfgit_lfs_objects *store)
+{
+	if (!store)
+		return;
+	free(store->root);
+	free(store);
+}
+
+const char *hfgit_lfs_objects_root(const hfgit_lfs_objects *store)
+{
+	return store->root;
+}
+
+char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid)
+{
+	/* The oid becomes a path: never build one from anything but 64 lowercase hex digits. */
+	if (!hfgit_lfs_oid_valid(oid, strlen(oid))) {
+		hfgit_error_set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
+		return NULL;
+	}
+	return hfgit_aprintf("%s/objects/%.2s/%.2s/%s", store->root, oid, oid + 2, oid);
+}
+
+char *hfgit_lfs_partial_path(const hfgit_lfs_objects *store, const char *oid)
+{
+	if (!hfgit_lfs_oid_valid(oid, strlen(oid))) {
+		hfgit_error_set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
+		return NULL;
+	}
+	return hfgit_aprintf("%s/incomplete/%s.part", store->root, oid);
+}
+
+bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)
+{
+	char *path = hfgit_lfs_object_path(store, oid);
+	struct stat st;
+	bool present;
+
+	if (!path)
+		return false;
+	present = stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
+	free(path);
+	return present;
+}
+
+int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
+                            const char *tmp_path)
+{
+	char *path = hfgit_lfs_object_path(store, oid), *dir = NULL;
+	int rc = 0;
+
+	if (!path) {
+		rc = HFGIT_EINVALID;
+		goto out;
+	}
+	if (fsync(fd) < 0 || fchmod(fd, 0444) < 0) {
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp_path);
+		goto out;
+	}
+	if (!(dir = hfgit_strdup(path))) {
+		rc = HFGIT_ERROR;
+		goto out;
+	}
+	*strrchr(dir, '/') = '\0';
+	if ((rc = hfgit_fs_mkdir_p(dir)) < 0)
+		goto out;
+	if (rename(tmp_path, path) < 0)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
+out:
+	close(fd);
+	if (rc < 0)
+		unlink(tmp_path);
+	free(dir);
+	free(path);
+	return rc;
+}

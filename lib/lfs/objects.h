@@ -1,0 +1,41 @@
+/*
+ * The LFS object store, laid out like git-lfs's so that real `git lfs` understands it:
+ *
+ *     <root>/objects/<oid[0:2]>/<oid[2:4]>/<oid>   verified content, read-only
+ *     <root>/incomplete/<oid>.part                 a download in progress (resumable)
+ *
+ * An object appears at its final path only by rename(2), after its SHA-256 matched and its
+ * bytes were synced: a reader never sees a partial or unverified object.
+ */
+#ifndef HFGIT_LFS_OBJECTS_H
+#define HFGIT_LFS_OBJECTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hfgit.h"
+
+typedef struct hfgit_lfs_objects hfgit_lfs_objects;
+
+/* Open (creating directories as needed) the store at `root`. */
+int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root);
+void hfgit_lfs_objects_free(hfgit_lfs_objects *store);
+const char *hfgit_lfs_objects_root(const hfgit_lfs_objects *store);
+
+/* The final path of `oid` (validated: 64 lowercase hex); free() it. NULL for a bad oid. */
+char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid);
+
+/* The resumable partial-download path of `oid`; free() it. */
+char *hfgit_lfs_partial_path(const hfgit_lfs_objects *store, const char *oid);
+
+/* Whether the store holds `oid` as a regular file of exactly `size` bytes. */
+bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);
+
+/*
+ * Make the verified partial file `tmp_path` (open as `fd`, which this closes) the object `oid`:
+ * fsync, mark read-only, rename into place. On failure the partial file is removed.
+ */
+int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
+                            const char *tmp_path);
+
+#endif

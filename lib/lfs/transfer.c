@@ -1,0 +1,1081 @@
+/*
+ * The download engine (see transfer.h for what it promises).
+ *
+ * Objects are shared out among worker threads, each running its own curl multi handle over
+ * its own objects with its share of the connections: no locks on the hot path, and hashing of
+ * different objects runs on different cores. Verified objects go to a committer thread that
+ * fsyncs and renames them into the store, so slow syncs never stall the network loop.
+ *
+ * Inside a worker, every object has a list of byte spans still to fetch. Its "head" is the
+ * span that starts where the hash stopped (`written`): data arriving there is hashed and
+ * written at once. An object started when connections outnumber the objects left is "split":
+ * idle connections fetch chunks ahead of the head, and what they receive is held in memory
+ * until the head reaches it, so every byte is still hashed in order and written exactly once.
+ * The window bounds that memory.
+ */
+#define _GNU_SOURCE
+#include "transfer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "common/strbuf.h"
+#include "common/trace.h"
+
+#define DEFAULT_JOBS 8
+#define DEFAULT_CHUNK (4u << 20)
+#define DEFAULT_WINDOW (32u << 20)
+#define DEFAULT_ATTEMPTS 8
+#define DEFAULT_MAX_BACKOFF 10.0
+#define MAX_MISMATCHES 3
+#define MAX_RETRY_AFTER 60.0
+
+typedef struct span {
+	uint64_t start, end;
+} span;
+
+/* Bytes received ahead of the hash, waiting for the head to reach them. */
+typedef struct block {
+	struct block *next;
+	uint64_t offset;
+	size_t len;
+	char data[];
+} block;
+
+struct worker;
+
+typedef struct {
+	hfgit_lfs_job *job;
+	int fd;
+	char *part_path;
+	EVP_MD_CTX *sha;
+	uint64_t written;  /* hashed and written, in order: the length of the partial file */
+	uint64_t frontier; /* the furthest byte dispatched so far */
+	span *todo;        /* not yet dispatched, sorted and disjoint */
+	size_t ntodo, captodo;
+	block *pending;
+	unsigned in_flight;
+	unsigned failures; /* consecutive failed attempts without progress */
+	unsigned mismatches;
+	unsigned renewals;
+	unsigned generation; /* bumped on reset: transfers of an older generation are stale */
+	double not_before; /* backoff: no request before this time */
+	bool started, split, finished, no_range;
+} lfs_object;
+
+typedef struct {
+	struct worker *w;
+	lfs_object *obj;
+	CURL *easy;
+	struct curl_slist *headers;
+	uint64_t start, end, pos;
+	unsigned generation;
+	long status;
+	bool checked;       /* the response status and range were checked */
+	bool fatal;         /* do not retry: the object failed */
+	bool restart;       /* the server ignored Range: fetch the whole object again */
+	double retry_after;
+	uint64_t content_range_start;
+	bool have_content_range;
+	char error[256];
+	char curl_error[CURL_ERROR_SIZE];
+} xfer;
+
+typedef struct engine engine;
+
+typedef struct worker {
+	engine *e;
+	lfs_object **objs;
+	size_t nobjs;
+	size_t unfinished;
+	xfer *slots;
+	unsigned nslots;
+	uint64_t window;
+	CURLM *multi;
+	pthread_t thread;
+	bool joined;
+} worker;
+
+typedef struct commit_item {
+	struct commit_item *next;
+	hfgit_lfs_job *job;
+	int fd;
+	char *part_path;
+} commit_item;
+
+struct engine {
+	hfgit_lfs_objects *store;
+	hfgit_lfs_transfer_options opts;
+	atomic_uint_fast64_t bytes_done;
+	atomic_uint_fast64_t bytes_fetched;
+	atomic_size_t objects_done;
+	atomic_int cancel;
+	/* committer */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	commit_item *queue, **queue_tail;
+	bool closing;
+	pthread_t committer;
+	pthread_mutex_t renew_lock;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...) HFGIT_PRINTF(3, 4);
+
+static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...)
+{
+	hfgit_strbuf msg = HFGIT_STRBUF_INIT;
+	va_list ap;
+
+	if (job->error)
+		return;
+	va_start(ap, fmt);
+	hfgit_strbuf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	job->error = code;
+	job->message = hfgit_strbuf_detach(&msg);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The committer thread: fsync + rename, off the network loop                               */
+
+static void *committer_main(void *arg)
+{
+	engine *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	for (;;) {
+		commit_item *item;
+		while (!e->queue && !e->closing)
+			pthread_cond_wait(&e->cond, &e->lock);
+		if (!e->queue)
+			break;
+		item = e->queue;
+		e->queue = item->next;
+		if (!e->queue)
+			e->queue_tail = &e->queue;
+		pthread_mutex_unlock(&e->lock);
+
+		if (hfgit_lfs_object_commit(e->store, item->job->oid, item->fd, item->part_path) < 0)
+			job_fail(item->job, HFGIT_EIO, "%s", hfgit_error_last());
+		else
+			atomic_fetch_add(&e->objects_done, 1);
+		free(item->part_path);
+		free(item);
+
+		pthread_mutex_lock(&e->lock);
+	}
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+static void commit_later(engine *e, lfs_object *o)
+{
+	commit_item *item = calloc(1, sizeof(*item));
+
+	if (!item) {
+		close(o->fd);
+		job_fail(o->job, HFGIT_ERROR, "out of memory");
+	} else {
+		item->job = o->job;
+		item->fd = o->fd;
+		item->part_path = o->part_path;
+		o->part_path = NULL;
+		pthread_mutex_lock(&e->lock);
+		*e->queue_tail = item;
+		e->queue_tail = &item->next;
+		pthread_cond_signal(&e->cond);
+		pthread_mutex_unlock(&e->lock);
+	}
+	o->fd = -1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Object state                                                                              */
+
+static int todo_insert(lfs_object *o, uint64_t start, uint64_t end)
+{
+	size_t i;
+
+	if (start >= end)
+		return 0;
+	if (o->ntodo == o->captodo) {
+		size_t cap = o->captodo ? o->captodo * 2 : 4;
+		span *grown = realloc(o->todo, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		o->todo = grown;
+		o->captodo = cap;
+	}
+	for (i = 0; i < o->ntodo && o->todo[i].start < start; i++)
+		;
+	memmove(&o->todo[i + 1], &o->todo[i], (o->ntodo - i) * sizeof(*o->todo));
+	o->todo[i].start = start;
+	o->todo[i].end = end;
+	o->ntodo++;
+	return 0;
+}
+
+static void todo_take_front(lfs_object *o, uint64_t upto)
+{
+	if (upto >= o->todo[0].end) {
+		o->ntodo--;
+		memmove(&o->todo[0], &o->todo[1], o->ntodo * sizeof(*o->todo));
+	} else {
+		o->todo[0].start = upto;
+	}
+}
+
+static void drop_pending(lfs_object *o)
+{
+	while (o->pending) {
+		block *b = o->pending;
+		o->pending = b->next;
+		free(b);
+	}
+}
+
+static int write_all(int fd, const char *data, size_t len, uint64_t offset)
+{
+	while (len > 0) {
+		ssize_t n = pwrite(fd, data, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Hash and write bytes at the head; false when the disk refused them. */
+static bool consume(engine *e, lfs_object *o, const char *data, size_t len)
+{
+	if (write_all(o->fd, data, len, o->written) < 0) {
+		job_fail(o->job, HFGIT_EIO, "cannot write '%s': %s", o->part_path, strerror(errno));
+		return false;
+	}
+	EVP_DigestUpdate(o->sha, data, len);
+	o->written += len;
+	atomic_fetch_add(&e->bytes_done, len);
+	return true;
+}
+
+/* Blocks that the head has reached are hashed and written, in order. */
+static bool drain_pending(engine *e, lfs_object *o)
+{
+	while (o->pending && o->pending->offset <= o->written) {
+		block *b = o->pending;
+		uint64_t skip = o->written - b->offset;
+		bool ok = true;
+
+		if (skip < b->len)
+			ok = consume(e, o, b->data + skip, b->len - (size_t)skip);
+		o->pending = b->next;
+		free(b);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool hold_ahead(lfs_object *o, const char *data, size_t len, uint64_t offset)
+{
+	block *b = malloc(sizeof(*b) + len), **at;
+
+	if (!b)
+		return false;
+	b->offset = offset;
+	b->len = len;
+	memcpy(b->data, data, len);
+	for (at = &o->pending; *at && (*at)->offset < offset; at = &(*at)->next)
+		;
+	b->next = *at;
+	*at = b;
+	return true;
+}
+
+/* Start over from byte 0: after a hash mismatch, or when the server ignores Range. */
+static void reset_object(lfs_object *o)
+{
+	drop_pending(o);
+	if (o->fd >= 0 && ftruncate(o->fd, 0) < 0)
+		job_fail(o->job, HFGIT_EIO, "cannot truncate '%s': %s", o->part_path, strerror(errno));
+	EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL);
+	o->written = 0;
+	o->frontier = 0;
+	o->ntodo = 0;
+	o->generation++;
+	todo_insert(o, 0, o->job->size);
+}
+
+static void object_close(lfs_object *o)
+{
+	drop_pending(o);
+	if (o->fd >= 0)
+		close(o->fd); /* the partial file stays for the next run to resume */
+	o->fd = -1;
+	o->finished = true;
+	o->ntodo = 0;
+}
+
+static void object_fail(worker *w, lfs_object *o, int code, const char *fmt, const char *detail)
+{
+	job_fail(o->job, code, fmt, o->job->name, detail);
+	if (!o->finished) {
+		object_close(o);
+		w->unfinished--;
+	}
+}
+
+/* The hash is complete: keep the object if it matches its oid, else fetch it again. */
+static void finish_object(worker *w, lfs_object *o)
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	char hex[65];
+	unsigned int len = 0, i;
+
+	EVP_DigestFinal_ex(o->sha, digest, &len);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	if (strcmp(hex, o->job->oid) == 0) {
+		commit_later(w->e, o);
+		o->finished = true;
+		w->unfinished--;
+		return;
+	}
+	hfgit_trace("lfs: %s: sha256 mismatch (got %s), fetching again", o->job->name, hex);
+	atomic_fetch_sub(&w->e->bytes_done, o->written);
+	if (++o->mismatches >= MAX_MISMATCHES) {
+		char detail[200];
+		snprintf(detail, sizeof(detail), "the bytes served hash to %.16s..., not to the oid "
+		         "%.16s... (%u attempts)", hex, o->job->oid, o->mismatches);
+		if (o->fd >= 0 && ftruncate(o->fd, 0) < 0) {
+			/* the failure below says enough */
+		}
+		object_fail(w, o, HFGIT_ENETWORK, "%s: corrupted download: %s", detail);
+		return;
+	}
+	reset_object(o);
+}
+
+/* Open or resume the partial file; an already complete one is verified right away. */
+static int start_object(worker *w, lfs_object *o)
+{
+	engine *e = w->e;
+	hfgit_lfs_job *job = o->job;
+	struct stat st;
+	char buf[1 << 16];
+	uint64_t have = 0;
+
+	o->started = true;
+	if (!(o->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL)) {
+		object_fail(w, o, HFGIT_ERROR, "%s: %s", "cannot set up SHA-256");
+		return -1;
+	}
+	if (!(o->part_path = hfgit_lfs_partial_path(e->store, job->oid))) {
+		object_fail(w, o, HFGIT_EINVALID, "%s: %s", hfgit_error_last());
+		return -1;
+	}
+	o->fd = open(o->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (o->fd >= 0 && flock(o->fd, LOCK_EX | LOCK_NB) < 0) {
+		/* Another process is fetching the same object: do not touch its file. */
+		char *mine = hfgit_aprintf("%s.%ld", o->part_path, (long)getpid());
+		close(o->fd);
+		o->fd = -1;
+		if (mine) {
+			free(o->part_path);
+			o->part_path = mine;
+			o->fd = open(o->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		}
+	}
+	if (o->fd < 0 || fstat(o->fd, &st) < 0) {
+		object_fail(w, o, HFGIT_EIO, "%s: cannot create the partial download: %s", strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)st.st_size > job->size && ftruncate(o->fd, 0) < 0) {
+		object_fail(w, o, HFGIT_EIO, "%s: %s", strerror(errno));
+		return -1;
+	}
+	/* Resume: the partial file holds bytes already hashed in a previous run; hash them again. */
+	if ((uint64_t)st.st_size <= job->size && st.st_size > 0) {
+		while (have < (uint64_t)st.st_size) {
+			ssize_t n = pread(o->fd, buf, sizeof(buf), (off_t)have);
+			if (n <= 0)
+				break;
+			EVP_DigestUpdate(o->sha, buf, (size_t)n);
+			have += (uint64_t)n;
+		}
+		hfgit_trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
+	}
+	o->written = o->frontier = have;
+	atomic_fetch_add(&e->bytes_done, have);
+	if (todo_insert(o, have, job->size) < 0) {
+		object_fail(w, o, HFGIT_ERROR, "%s: %s", "out of memory");
+		return -1;
+	}
+	if (have == job->size)
+		finish_object(w, o);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* HTTP                                                                                      */
+
+static double parse_retry_after(const char *value)
+{
+	char *end;
+	double s = strtod(value, &end);
+	struct tm tm;
+
+	if (end != value && s >= 0)
+		return s;
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+		double d = difftime(timegm(&tm), time(NULL));
+		return d > 0 ? d : 0;
+	}
+	return -1;
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *userdata)
+{
+	xfer *x = userdata;
+	size_t len = size * n;
+	unsigned long long a, b;
+
+	/* A new response (after a redirect): forget the previous one's headers. */
+	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
+		x->retry_after = -1;
+		x->have_content_range = false;
+	} else if (len > 12 && !strncasecmp(line, "Retry-After:", 12)) {
+		char value[64];
+		size_t vlen = len - 12 < sizeof(value) - 1 ? len - 12 : sizeof(value) - 1;
+		memcpy(value, line + 12, vlen);
+		value[vlen] = '\0';
+		x->retry_after = parse_retry_after(value + strspn(value, " \t"));
+	} else if (len > 14 && !strncasecmp(line, "Content-Range:", 14) &&
+	           sscanf(line + 14, " bytes %llu-%llu", &a, &b) == 2) {
+		x->have_content_range = true;
+		x->content_range_start = a;
+	}
+	return len;
+}
+
+/* The first bytes of a body: is this the response we asked for? false aborts the transfer. */
+static bool check_response(xfer *x)
+{
+	lfs_object *o = x->obj;
+
+	x->checked = true;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	if (x->status == 206) {
+		if (!x->have_content_range || x->content_range_start != x->start) {
+			snprintf(x->error, sizeof(x->error), "the server answered a range request with "
+			         "the wrong range");
+			return false;
+		}
+		return true;
+	}
+	if (x->status == 200) {
+		if (x->start == 0)
+			return true;
+		/* The whole object instead of the range: the server ignores Range. */
+		x->restart = true;
+		o->no_range = true;
+		return false;
+	}
+	return false; /* an error status: finish_xfer decides */
+}
+
+static size_t on_data(char *data, size_t size, size_t n, void *userdata)
+{
+	xfer *x = userdata;
+	lfs_object *o = x->obj;
+	engine *e = x->w->e;
+	size_t len = size * n;
+
+	if (!x->checked && !check_response(x))
+		return 0;
+	if (o->finished || x->generation != o->generation || atomic_load(&e->cancel))
+		return 0;
+	if (len > x->end - x->pos) {
+		x->fatal = true;
+		snprintf(x->error, sizeof(x->error), "the server sent more than the %llu bytes the "
+		         "pointer says", (unsigned long long)o->job->size);
+		return 0;
+	}
+	atomic_fetch_add(&e->bytes_fetched, len);
+	o->job->fetched += len;
+	if (x->pos == o->written) {
+		if (!consume(e, o, data, len) || !drain_pending(e, o))
+			return 0;
+	} else if (!hold_ahead(o, data, len, x->pos)) {
+		snprintf(x->error, sizeof(x->error), "out of memory");
+		x->fatal = true;
+		return 0;
+	}
+	x->pos += len;
+	return len;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Scheduling                                                                                */
+
+static bool head_waiting(const lfs_object *o, double now)
+{
+	return o->started && !o->finished && o->ntodo > 0 && o->todo[0].start == o->written &&
+	       o->not_before <= now;
+}
+
+/* Bytes a worker may hold ahead of the heads of its split objects, at most. */
+static uint64_t ahead_bytes(const worker *w)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < w->nobjs; i++) {
+		const lfs_object *o = w->objs[i];
+		if (o->split && o->started && !o->finished)
+			sum += o->frontier - o->written;
+	}
+	return sum;
+}
+
+static unsigned free_slots(const worker *w)
+{
+	unsigned i, n = 0;
+	for (i = 0; i < w->nslots; i++)
+		n += w->slots[i].obj == NULL;
+	return n;
+}
+
+/* Pick the next range for an idle connection: heads first (they keep the hash moving), then
+ * new objects, then chunks ahead of the head of split objects, within the window. */
+static lfs_object *choose_range(worker *w, uint64_t *start, uint64_t *end)
+{
+	engine *e = w->e;
+	uint64_t chunk = e->opts.chunk;
+	double now = now_s();
+	size_t i, unstarted = 0;
+	lfs_object *o;
+
+	for (i = 0; i < w->nobjs; i++) {
+		o = w->objs[i];
+		if (head_waiting(o, now))
+			goto head;
+		unstarted += !o->started;
+	}
+	for (i = 0; i < w->nobjs; i++) {
+		o = w->objs[i];
+		if (o->started || o->not_before > now)
+			continue;
+		/* Split only when connections would otherwise sit idle. */
+		o->split = !o->no_range && o->job->size > chunk && unstarted < free_slots(w);
+		if (start_object(w, o) < 0 || o->finished)
+			return choose_range(w, start, end);
+		goto head;
+	}
+	for (i = 0; i < w->nobjs; i++) {
+		o = w->objs[i];
+		if (!o->split || o->finished || !o->ntodo || o->no_range || o->not_before > now)
+			continue;
+		if (ahead_bytes(w) + chunk > w->window)
+			break;
+		*start = o->todo[0].start;
+		*end = o->todo[0].end < *start + chunk ? o->todo[0].end : *start + chunk;
+		todo_take_front(o, *end);
+		return o;
+	}
+	return NULL;
+head:
+	*start = o->todo[0].start;
+	*end = o->todo[0].end;
+	if (o->split && !o->no_range && *end - *start > chunk)
+		*end = *start + chunk;
+	todo_take_front(o, *end);
+	return o;
+}
+
+static int set_up_easy(xfer *x)
+{
+	lfs_object *o = x->obj;
+	char range[64];
+	struct curl_slist *h;
+
+	if (!x->easy && !(x->easy = curl_easy_init()))
+		return -1;
+	curl_easy_reset(x->easy);
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	for (h = o->job->headers; h; h = h->next)
+		x->headers = curl_slist_append(x->headers, h->data);
+	/* A plain GET for the whole object; Range only for a part of it. */
+	if (x->start != 0 || x->end != o->job->size) {
+		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)x->start,
+		         (unsigned long long)x->end - 1);
+		x->headers = curl_slist_append(x->headers, range);
+	}
+	curl_easy_setopt(x->easy, CURLOPT_URL, o->job->href);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "hfgit/" HFGIT_VERSION);
+	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 256L * 1024);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A body that stalls for 30 s is a dropped connection: resume it elsewhere. */
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	return x->headers ? 0 : -1;
+}
+
+static bool dispatch(worker *w, xfer *x)
+{
+	uint64_t start, end;
+	lfs_object *o = choose_range(w, &start, &end);
+
+	if (!o)
+		return false;
+	x->w = w;
+	x->obj = o;
+	x->start = x->pos = start;
+	x->end = end;
+	x->generation = o->generation;
+	x->status = 0;
+	x->checked = x->fatal = x->restart = x->have_content_range = false;
+	x->retry_after = -1;
+	x->error[0] = x->curl_error[0] = '\0';
+	if (end > o->frontier)
+		o->frontier = end;
+	if (set_up_easy(x) < 0 || curl_multi_add_handle(w->multi, x->easy) != CURLM_OK) {
+		x->obj = NULL;
+		todo_insert(o, start, end);
+		object_fail(w, o, HFGIT_ERROR, "%s: %s", "cannot set up an HTTP transfer");
+		return true;
+	}
+	o->in_flight++;
+	return true;
+}
+
+static double backoff(const engine *e, const lfs_object *o, double retry_after)
+{
+	double delay = 0.25 * pow(2.0, (double)(o->failures - 1));
+
+	if (delay > e->opts.max_backoff)
+		delay = e->opts.max_backoff;
+	if (retry_after >= 0)
+		delay = retry_after < MAX_RETRY_AFTER ? retry_after : MAX_RETRY_AFTER;
+	return delay;
+}
+
+/* Why a transfer failed, in words, for the final message. */
+static void describe_failure(char *out, size_t size, const xfer *x, CURLcode rc)
+{
+	if (x->error[0])
+		snprintf(out, size, "%s", x->error);
+	else if (x->status >= 400)
+		snprintf(out, size, "HTTP %ld from %s", x->status, x->obj->job->href);
+	else if (rc != CURLE_OK)
+		snprintf(out, size, "%s", x->curl_error[0] ? x->curl_error : curl_easy_strerror(rc));
+	else
+		snprintf(out, size, "the server sent %llu of the %llu bytes the pointer says",
+		         (unsigned long long)(x->pos), (unsigned long long)x->obj->job->size);
+}
+
+static bool renew(worker *w, lfs_object *o)
+{
+	engine *e = w->e;
+	int rc;
+
+	if (!e->opts.renew || o->renewals >= 2)
+		return false;
+	o->renewals++;
+	pthread_mutex_lock(&e->renew_lock);
+	rc = e->opts.renew(o->job, e->opts.renew_payload);
+	pthread_mutex_unlock(&e->renew_lock);
+	return rc == 0;
+}
+
+static void finish_xfer(worker *w, xfer *x, CURLcode rc)
+{
+	lfs_object *o = x->obj;
+	bool stale = x->generation != o->generation;
+	bool progressed = x->pos > x->start;
+	char why[512];
+
+	curl_multi_remove_handle(w->multi, x->easy);
+	x->obj = NULL;
+	o->in_flight--;
+	if (!x->checked)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	if (o->finished || stale)
+		goto check_done;
+
+	if (rc == CURLE_OK && x->pos == x->end && (x->status == 200 || x->status == 206)) {
+		o->failures = 0;
+		goto check_done;
+	}
+	describe_failure(why, sizeof(why), x, rc);
+	if (x->fatal) {
+		object_fail(w, o, HFGIT_ENETWORK, "%s: %s", why);
+		return;
+	}
+	if (x->status == 404 || x->status == 410) {
+		object_fail(w, o, HFGIT_ENOTFOUND, "%s: the object is missing on the server (%s)", why);
+		return;
+	}
+	if ((x->status == 401 || x->status == 403) && !renew(w, o)) {
+		object_fail(w, o, HFGIT_EAUTH, "%s: download refused (%s)", why);
+		return;
+	}
+	if (x->restart) {
+		reset_object(o);
+	} else {
+		todo_insert(o, x->pos, x->end);
+	}
+	o->failures = progressed ? 1 : o->failures + 1;
+	if (o->failures >= w->e->opts.max_attempts) {
+		object_fail(w, o, HFGIT_ENETWORK, "%s: gave up after repeated failures: %s", why);
+		return;
+	}
+	o->not_before = now_s() + backoff(w->e, o, x->retry_after);
+	hfgit_trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
+	            (unsigned long long)x->pos, (unsigned long long)x->end,
+	            o->not_before - now_s(), why);
+check_done:
+	if (!o->finished && o->in_flight == 0 && o->written == o->job->size && o->ntodo == 0)
+		finish_object(w, o);
+}
+
+static void fail_unfinished(worker *w, int code, const char *why)
+{
+	size_t i;
+	for (i = 0; i < w->nobjs; i++)
+		if (!w->objs[i]->finished)
+			object_fail(w, w->objs[i], code, "%s: %s", why);
+}
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	engine *e = w->e;
+	unsigned i;
+
+	while (w->unfinished > 0) {
+		int running = 0, queued;
+		double wait_until = 0;
+		CURLMsg *msg;
+
+		if (atomic_load(&e->cancel)) {
+			for (i = 0; i < w->nslots; i++) {
+				if (w->slots[i].obj) {
+					curl_multi_remove_handle(w->multi, w->slots[i].easy);
+					w->slots[i].obj->in_flight--;
+					w->slots[i].obj = NULL;
+				}
+			}
+			fail_unfinished(w, HFGIT_EINTERRUPTED, "interrupted");
+			break;
+		}
+		for (i = 0; i < w->nslots; i++)
+			if (!w->slots[i].obj && !dispatch(w, &w->slots[i]))
+				break;
+		curl_multi_perform(w->multi, &running);
+		while ((msg = curl_multi_info_read(w->multi, &queued)) != NULL) {
+			xfer *x = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			finish_xfer(w, x, msg->data.result);
+		}
+		if (running == 0 && free_slots(w) == w->nslots) {
+			/* Nothing in flight: everything left waits for a backoff to end. */
+			size_t k;
+			for (k = 0; k < w->nobjs; k++) {
+				lfs_object *o = w->objs[k];
+				if (!o->finished && (wait_until == 0 || o->not_before < wait_until))
+					wait_until = o->not_before;
+			}
+			if (wait_until > now_s()) {
+				double d = wait_until - now_s();
+				struct timespec ts = { 0, 0 };
+				if (d > 0.1)
+					d = 0.1;
+				ts.tv_nsec = (long)(d * 1e9);
+				nanosleep(&ts, NULL);
+			}
+			continue;
+		}
+		curl_multi_poll(w->multi, NULL, 0, 100, NULL);
+	}
+	/* Transfers of objects that already failed may still be running: stop them. */
+	for (i = 0; i < w->nslots; i++) {
+		if (w->slots[i].obj) {
+			curl_multi_remove_handle(w->multi, w->slots[i].easy);
+			w->slots[i].obj = NULL;
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Setup                                                                                     */
+
+static unsigned cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int compare_size_desc(const void *a, const void *b)
+{
+	const lfs_object *x = *(lfs_object *const *)a, *y = *(lfs_object *const *)b;
+	return x->job->size < y->job->size ? 1 : x->job->size > y->job->size ? -1 : 0;
+}
+
+/* Largest objects first, each to the worker with the fewest bytes so far: balanced hashing. */
+static void share_out(worker *workers, unsigned nworkers, lfs_object **objs, size_t n)
+{
+	uint64_t *load = calloc(nworkers, sizeof(*load));
+	lfs_object **sorted = malloc(n * sizeof(*sorted));
+	size_t i;
+	unsigned k;
+
+	if (!load || !sorted) {
+		/* Round-robin needs no memory. */
+		for (i = 0; i < n; i++) {
+			worker *w = &workers[i % nworkers];
+			w->objs[w->nobjs++] = objs[i];
+		}
+		free(load);
+		free(sorted);
+		return;
+	}
+	memcpy(sorted, objs, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), compare_size_desc);
+	for (i = 0; i < n; i++) {
+		unsigned best = 0;
+		for (k = 1; k < nworkers; k++)
+			if (load[k] < load[best])
+				best = k;
+		workers[best].objs[workers[best].nobjs++] = sorted[i];
+		load[best] += sorted[i]->job->size + 1;
+	}
+	free(load);
+	free(sorted);
+}
+
+static void report(engine *e, uint64_t total, size_t count, int *cancelled)
+{
+	hfgit_lfs_progress p;
+
+	if (!e->opts.progress)
+		return;
+	p.bytes_done = atomic_load(&e->bytes_done);
+	p.bytes_total = total;
+	p.bytes_fetched = atomic_load(&e->bytes_fetched);
+	p.objects_done = atomic_load(&e->objects_done);
+	p.objects_total = count;
+	if (!*cancelled && e->opts.progress(&p, e->opts.progress_payload)) {
+		*cancelled = 1;
+		atomic_store(&e->cancel, 1);
+	}
+}
+
+static int summarize(hfgit_lfs_job *jobs, size_t count)
+{
+	hfgit_strbuf msg = HFGIT_STRBUF_INIT;
+	size_t i, failed = 0;
+	int code = 0;
+
+	for (i = 0; i < count; i++) {
+		if (!jobs[i].error)
+			continue;
+		if (!failed++)
+			code = jobs[i].error;
+		if (failed <= 5)
+			hfgit_strbuf_printf(&msg, "%s%s", failed > 1 ? "; " : "", jobs[i].message);
+	}
+	if (!failed)
+		return 0;
+	if (failed > 5)
+		hfgit_strbuf_printf(&msg, "; and %zu more", failed - 5);
+	hfgit_error_set(code, "%zu of %zu LFS object%s failed: %s (objects that arrived are kept: "
+	                "run again to resume)", failed, count, count == 1 ? "" : "s",
+	                hfgit_strbuf_cstr(&msg));
+	hfgit_strbuf_dispose(&msg);
+	return code;
+}
+
+int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
+                       const hfgit_lfs_transfer_options *opts)
+{
+	engine e;
+	worker *workers = NULL;
+	lfs_object *objects = NULL, **ptrs = NULL;
+	unsigned nworkers, conns, k;
+	uint64_t total = 0;
+	int cancelled = 0, rc;
+	size_t i;
+
+	if (count == 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.store = store;
+	if (opts)
+		e.opts = *opts;
+	if (!e.opts.jobs)
+		e.opts.jobs = DEFAULT_JOBS;
+	if (!e.opts.chunk)
+		e.opts.chunk = DEFAULT_CHUNK;
+	if (!e.opts.window)
+		e.opts.window = DEFAULT_WINDOW;
+	if (!e.opts.max_attempts)
+		e.opts.max_attempts = DEFAULT_ATTEMPTS;
+	if (e.opts.max_backoff <= 0)
+		e.opts.max_backoff = DEFAULT_MAX_BACKOFF;
+	nworkers = e.opts.threads ? e.opts.threads : cpu_count();
+	if (nworkers > e.opts.jobs)
+		nworkers = e.opts.jobs;
+	if (nworkers > count)
+		nworkers = (unsigned)count;
+
+	objects = calloc(count, sizeof(*objects));
+	ptrs = calloc(count, sizeof(*ptrs));
+	workers = calloc(nworkers, sizeof(*workers));
+	if (!objects || !ptrs || !workers) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		objects[i].job = &jobs[i];
+		objects[i].fd = -1;
+		ptrs[i] = &objects[i];
+		total += jobs[i].size;
+	}
+	pthread_mutex_init(&e.lock, NULL);
+	pthread_mutex_init(&e.renew_lock, NULL);
+	pthread_cond_init(&e.cond, NULL);
+	e.queue_tail = &e.queue;
+	conns = e.opts.jobs;
+	for (k = 0; k < nworkers; k++) {
+		worker *w = &workers[k];
+		w->e = &e;
+		w->nslots = conns / nworkers + (k < conns % nworkers);
+		w->window = e.opts.window / nworkers;
+		if (w->window < e.opts.chunk)
+			w->window = e.opts.chunk;
+		w->slots = calloc(w->nslots, sizeof(*w->slots));
+		w->objs = calloc(count, sizeof(*w->objs));
+		w->multi = curl_multi_init();
+		if (!w->slots || !w->objs || !w->multi) {
+			rc = hfgit_error_oom();
+			goto out_workers;
+		}
+		/* Keep-alive: as many cached connections as this worker runs at once. */
+		curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)w->nslots);
+	}
+	share_out(workers, nworkers, ptrs, count);
+	for (k = 0; k < nworkers; k++)
+		workers[k].unfinished = workers[k].nobjs;
+
+	hfgit_trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
+	            (unsigned long long)total, conns, nworkers);
+	pthread_create(&e.committer, NULL, committer_main, &e);
+	for (k = 0; k < nworkers; k++)
+		pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
+	/* This thread reports progress (the caller's callback runs here) until the workers end. */
+	for (unsigned joined = 0; joined < nworkers;) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		for (k = 0; k < nworkers; k++) {
+			if (!workers[k].joined && pthread_tryjoin_np(workers[k].thread, NULL) == 0) {
+				workers[k].joined = true;
+				joined++;
+			}
+		}
+		report(&e, total, count, &cancelled);
+		if (joined < nworkers)
+			nanosleep(&ts, NULL);
+	}
+	pthread_mutex_lock(&e.lock);
+	e.closing = true;
+	pthread_cond_signal(&e.cond);
+	pthread_mutex_unlock(&e.lock);
+	pthread_join(e.committer, NULL);
+	report(&e, total, count, &cancelled);
+	hfgit_trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
+	rc = summarize(jobs, count);
+	if (cancelled && rc == 0)
+		rc = hfgit_error_set(HFGIT_EINTERRUPTED, "interrupted");
+
+out_workers:
+	for (k = 0; k < nworkers; k++) {
+		worker *w = &workers[k];
+		unsigned s;
+		for (s = 0; w->slots && s < w->nslots; s++) {
+			curl_easy_cleanup(w->slots[s].easy);
+			curl_slist_free_all(w->slots[s].headers);
+		}
+		if (w->multi)
+			curl_multi_cleanup(w->multi);
+		free(w->slots);
+		free(w->objs);
+	}
+	pthread_mutex_destroy(&e.lock);
+	pthread_mutex_destroy(&e.renew_lock);
+	pthread_cond_destroy(&e.cond);
+out:
+	for (i = 0; objects && i < count; i++) {
+		lfs_object *o = &objects[i];
+		drop_pending(o);
+		if (o->fd >= 0)
+			close(o->fd);
+		EVP_MD_CTX_free(o->sha);
+		free(o->part_path);
+		free(o->todo);
+	}
+	free(objects);
+	free(ptrs);
+	free(workers);
+	return rc;
+}
+
+void hfgit_lfs_job_dispose(hfgit_lfs_job *job)
+{
+	free(job->href);
+	curl_slist_free_all(job->headers);
+	free(job->message);
+	job->href = NULL;
+	job->headers = NULL;
+	job->message = NULL;
+}

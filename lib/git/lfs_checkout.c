@@ -105,11 +105,15 @@ static int collect_blob(const char *root, const git_tree_entry *entry, void *pay
 		return -1;
 	/* Only small blobs can be pointers: read the header before the content. */
 	if (git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry)) < 0 ||
-	    size > HFGIT_LFS_POINTER_MAX || size < 10)
+	    !hfgit_lfs_pointer_maybe(NULL, size))
 		goto out;
 	if (git_odb_read(&obj, odb, git_tree_entry_id(entry)) < 0 ||
 	    !hfgit_lfs_pointer_maybe(git_odb_object_data(obj), git_odb_object_size(obj)) ||
 	    hfgit_lfs_pointer_parse(&pointer, git_odb_object_data(obj), git_odb_object_size(obj)) < 0)
+		goto out;
+	/* With extensions, the stored object is what the extension programs made, not the file:
+	 * git-lfs itself needs them configured. Leave such pointers alone. */
+	if (pointer.ext[0] != '\0')
 		goto out;
 	if (!(path = hfgit_aprintf("%s%s", root, git_tree_entry_name(entry)))) {
 		rc = c->error = HFGIT_ERROR;

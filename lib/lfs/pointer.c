@@ -19,7 +19,7 @@
 #define EXT_PREFIX "ext-"
 #define NOT_A_POINTER "not a Git LFS pointer: "
 
-/* URLs of Git LFS's pre-releases, which git-lfs still reads: named in the message, never accepted. */
+/* Version URLs of Git LFS pre-releases, which git-lfs still reads: named, never accepted. */
 static const char *const legacy_versions[] = {
 	"https://hawser.github.com/spec/v1",
 	"http://git-media.io/v/2",

@@ -1,0 +1,1 @@
+hfgit_fuzz_target(lfs_pointer)

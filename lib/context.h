@@ -7,6 +7,7 @@
 struct hfgit_ctx {
 	char *endpoint;   /* no trailing '/' */
 	char *cache_dir;  /* absolute */
+	int offline;
 };
 
 #endif

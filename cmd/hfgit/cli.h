@@ -25,7 +25,11 @@ enum {
 typedef struct {
 	const char *endpoint;
 	const char *cache_dir;
+	bool offline;
 } cli_globals;
+
+/* Offline, tell the user how old the refs a branch or tag was resolved from are. */
+void cli_note_staleness(const char *spec, const hfgit_resolved *r);
 
 /* Set by SIGINT/SIGTERM; long operations poll it through their progress callbacks. */
 extern volatile sig_atomic_t cli_interrupted;

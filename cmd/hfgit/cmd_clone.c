@@ -181,6 +181,7 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 	if (rc < 0) {
 		rc = cli_fail();
 	} else {
+		cli_note_staleness(spec, r);
 		if (json)
 			print_json(id, r, dir, &stats);
 		else if (!quiet)

@@ -14,6 +14,27 @@ static const char usage[] =
 
 static const char *const kind_names[] = { "branch", "tag", "ref", "commit" };
 
+static void print_resolved(const hfgit_model_id *id, const hfgit_resolved *r, bool json)
+{
+	const char *rev = hfgit_model_id_revision(id), *ref = hfgit_resolved_ref(r);
+	json_object *o;
+
+	if (!json) {
+		puts(hfgit_resolved_commit(r));
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(hfgit_model_id_repo(id)));
+	json_object_object_add(o, "revision", rev ? json_object_new_string(rev) : NULL);
+	json_object_object_add(o, "commit", json_object_new_string(hfgit_resolved_commit(r)));
+	json_object_object_add(o, "kind", json_object_new_string(kind_names[hfgit_resolved_kind(r)]));
+	json_object_object_add(o, "ref", ref ? json_object_new_string(ref) : NULL);
+	json_object_object_add(o, "cached_at", hfgit_resolved_cached_at(r) ?
+	                       json_object_new_int64(hfgit_resolved_cached_at(r)) : NULL);
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 int cmd_resolve(int argc, char **argv, const cli_globals *g)
 {
 	const char *spec = NULL;
@@ -44,20 +65,9 @@ int cmd_resolve(int argc, char **argv, const cli_globals *g)
 	if ((rc = cli_context(&ctx, g)) == 0) {
 		if (hfgit_resolve(&r, ctx, id) < 0) {
 			rc = cli_fail();
-		} else if (json) {
-			json_object *o = json_object_new_object();
-			const char *rev = hfgit_model_id_revision(id), *ref = hfgit_resolved_ref(r);
-			json_object_object_add(o, "id", json_object_new_string(hfgit_model_id_repo(id)));
-			json_object_object_add(o, "revision", rev ? json_object_new_string(rev) : NULL);
-			json_object_object_add(o, "commit", json_object_new_string(hfgit_resolved_commit(r)));
-			json_object_object_add(o, "kind",
-			                       json_object_new_string(kind_names[hfgit_resolved_kind(r)]));
-			json_object_object_add(o, "ref", ref ? json_object_new_string(ref) : NULL);
-			puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-			                                       JSON_C_TO_STRING_NOSLASHESCAPE));
-			json_object_put(o);
 		} else {
-			puts(hfgit_resolved_commit(r));
+			cli_note_staleness(spec, r);
+			print_resolved(id, r, json);
 		}
 	}
 	hfgit_resolved_free(r);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -27,6 +28,8 @@ static const char usage[] =
 	"  --endpoint URL   the hub (default: $HF_ENDPOINT, else https://huggingface.co)\n"
 	"  --cache-dir DIR  the cache (default: $HFGIT_HOME, $HF_HOME/hfgit,\n"
 	"                   $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit)\n"
+	"  --offline        never use the network (also HF_HUB_OFFLINE=1 or HFGIT_OFFLINE=1):\n"
+	"                   revisions resolve from what the cache last saw\n"
 	"  -h, --help       this text; `hfgit <command> --help` for a command's options\n"
 	"  --version        the version\n"
 	"\n"
@@ -103,7 +106,21 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g)
 
 	opts.endpoint = g->endpoint;
 	opts.cache_dir = g->cache_dir;
+	opts.offline = g->offline;
 	return hfgit_ctx_new(ctx, &opts) < 0 ? cli_fail() : 0;
+}
+
+void cli_note_staleness(const char *spec, const hfgit_resolved *r)
+{
+	long long at = hfgit_resolved_cached_at(r), age = (long long)time(NULL) - at;
+
+	if (!at)
+		return;
+	if (age < 0)
+		age = 0;
+	fprintf(stderr, "hfgit: offline: %s resolved from the refs the hub advertised %lld %s ago; "
+	        "it may have moved since\n", spec, age < 7200 ? age / 60 : age / 3600,
+	        age < 7200 ? "minutes" : "hours");
 }
 
 static void on_signal(int sig)
@@ -136,7 +153,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	cli_globals g = { NULL, NULL };
+	cli_globals g = { NULL, NULL, false };
 	int i, rc;
 	size_t c;
 
@@ -149,6 +166,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--version")) {
 			printf("hfgit %s\n", HFGIT_VERSION);
 			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--offline")) {
+			g.offline = true;
+			continue;
 		}
 		if (cli_option_value(argc, argv, &i, "--endpoint", &value))
 			g.endpoint = value;

@@ -44,6 +44,10 @@ static int fetch_into_store(hfgit_session *s, git_repository *store, const hfgit
 
 	if (hfgit_store_has(store, &r->commit_oid) && hfgit_store_has(store, &r->ref_target))
 		return 0;
+	if (!s || s->offline)
+		return hfgit_error_set(HFGIT_EOFFLINE, "%s resolves to commit %s, which is not in the "
+		                       "cache, and offline mode is on: clone it once with the network",
+		                       r->ref ? r->ref : r->commit, r->commit);
 	if (!ref)
 		return hfgit_error_set(HFGIT_ERROR, "commit %s of %s vanished from the cache while "
 		                       "cloning: run the clone again", r->commit, s->repo_name);
@@ -265,7 +269,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	git_repository *store = NULL;
 	hfgit_session *s = NULL;
 	hfgit_resolved *r = NULL;
-	char *staging = NULL;
+	char *staging = NULL, *url = NULL;
 	struct timespec started, ended;
 	int rc;
 
@@ -281,20 +285,21 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		return rc;
 	hfgit_trace("clone %s: start", hfgit_model_id_repo(id));
 	if ((rc = hfgit_store_open(&store, ctx, id)) < 0 ||
-	    (rc = hfgit_session_open(&s, ctx, id, true, opts->progress, opts->payload)) < 0)
-		goto out;
-	hfgit_trace("connected, %zu refs", s->nheads);
-	if ((rc = hfgit_resolve_in_session(&r, s, store, id)) < 0)
+	    (rc = hfgit_resolve_with_store(&r, &s, ctx, store, id, opts->progress, opts->payload)) < 0)
 		goto out;
 	hfgit_trace("resolved %s", r->commit);
 	if ((rc = fetch_into_store(s, store, r)) < 0)
 		goto out;
 	hfgit_trace("commit in store");
+	if (!(url = s ? hfgit_strdup(s->url) : NULL) && hfgit_remote_url(&url, ctx, id) < 0) {
+		rc = HFGIT_ERROR;
+		goto out;
+	}
 	if (!(staging = make_staging_dir(dir))) {
 		rc = hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = build_checkout(staging, ctx, s->url, store, r, opts)) < 0)
+	if ((rc = build_checkout(staging, ctx, url, store, r, opts)) < 0)
 		goto out;
 	/* Checked again: another process may have filled it meanwhile; rename(2) only replaces
 	 * an empty directory. */
@@ -323,5 +328,6 @@ out:
 	hfgit_resolved_free(r);
 	hfgit_session_free(s);
 	git_repository_free(store);
+	free(url);
 	return rc;
 }

@@ -433,6 +433,14 @@ int hfgit_lfs_checkout(git_repository *repo, const git_oid *commit, hfgit_ctx *c
 		goto out;
 	if ((rc = plan_downloads(&jobs, &njobs, &c, store, stats)) < 0)
 		goto out;
+	if (njobs && ctx->offline) {
+		rc = hfgit_error_set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
+		                     "cache (%s%s) and offline mode is on: clone once with the network, "
+		                     "or leave them out with --exclude or --no-lfs", njobs,
+		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
+		                     njobs > 1 ? ", ..." : "");
+		goto out;
+	}
 	if (njobs && (rc = download(jobs, njobs, store, remote_url, ref, opts, stats)) < 0)
 		goto out;
 	if (git_repository_index(&index, repo) < 0) {

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache/cache.h"
 #include "common/error.h"
@@ -180,10 +181,135 @@ const git_remote_head *hfgit_session_head(const hfgit_session *s, const char *na
 	return NULL;
 }
 
+/*
+ * remote-refs holds one advertisement:
+ *     # hfgit remote refs, fetched at <unix time>
+ *     <oid> <name>                 one per advertised ref, in the hub's order
+ *     <oid> HEAD -> <target>       HEAD and what it points at
+ */
+int hfgit_session_remember(const hfgit_session *s, git_repository *store)
+{
+	hfgit_strbuf text = HFGIT_STRBUF_INIT;
+	char *dir = NULL, *path = NULL;
+	size_t i;
+	int rc;
+
+	if (s->offline)
+		return 0;
+	hfgit_strbuf_printf(&text, "# hfgit remote refs, fetched at %lld\n", (long long)time(NULL));
+	for (i = 0; i < s->nheads; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &s->heads[i]->oid);
+		if (strchr(s->heads[i]->name, '\n') || (s->heads[i]->symref_target &&
+		                                         strchr(s->heads[i]->symref_target, '\n')))
+			continue;
+		hfgit_strbuf_printf(&text, "%s %s", hex, s->heads[i]->name);
+		if (s->heads[i]->symref_target)
+			hfgit_strbuf_printf(&text, " -> %s", s->heads[i]->symref_target);
+		hfgit_strbuf_puts(&text, "\n");
+	}
+	if (!(dir = hfgit_aprintf("%shfgit", git_repository_path(store))) ||
+	    !(path = hfgit_aprintf("%s/remote-refs", dir)))
+		rc = HFGIT_ERROR;
+	else if ((rc = hfgit_fs_mkdir_p(dir)) == 0)
+		rc = hfgit_fs_write_atomic(path, text.ptr, text.len);
+	free(dir);
+	free(path);
+	hfgit_strbuf_dispose(&text);
+	return rc;
+}
+
+static int parse_remembered(hfgit_session *s, char *text)
+{
+	char *line, *save = NULL;
+	size_t n = 0, cap = 0;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *name, *arrow;
+		git_remote_head *h;
+		if (!strncmp(line, "# hfgit remote refs, fetched at ", 32)) {
+			s->fetched_at = atoll(line + 32);
+			continue;
+		}
+		if (strlen(line) < GIT_OID_HEXSZ + 2 || line[GIT_OID_HEXSZ] != ' ')
+			continue;
+		if (n == cap) {
+			git_remote_head *grown;
+			cap = cap ? cap * 2 : 16;
+			if (!(grown = realloc(s->remembered, cap * sizeof(*grown))))
+				return hfgit_error_oom();
+			s->remembered = grown;
+		}
+		h = &s->remembered[n];
+		memset(h, 0, sizeof(*h));
+		name = line + GIT_OID_HEXSZ + 1;
+		if ((arrow = strstr(name, " -> ")) != NULL) {
+			*arrow = '\0';
+			h->symref_target = hfgit_strdup(arrow + 4);
+		}
+		if (git_oid_fromstrn(&h->oid, line, GIT_OID_HEXSZ) < 0 || !(h->name = hfgit_strdup(name))) {
+			free(h->symref_target);
+			continue;
+		}
+		s->nheads = ++n;
+	}
+	if (n && !(s->heads = calloc(n, sizeof(*s->heads))))
+		return hfgit_error_oom();
+	while (n--)
+		s->heads[n] = &s->remembered[n];
+	return 0;
+}
+
+int hfgit_session_open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                               git_repository *store)
+{
+	char *path = hfgit_aprintf("%shfgit/remote-refs", git_repository_path(store)), *text = NULL;
+	hfgit_session *s;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (!path)
+		return HFGIT_ERROR;
+	if (!(s = calloc(1, sizeof(*s)))) {
+		free(path);
+		return hfgit_error_oom();
+	}
+	s->ctx = ctx;
+	s->offline = true;
+	s->repo_name = hfgit_model_id_repo(id);
+	if ((rc = hfgit_remote_url(&s->url, ctx, id)) < 0)
+		goto out;
+	if (hfgit_fs_read_file(&text, &len, path) < 0) {
+		rc = hfgit_error_set(HFGIT_EOFFLINE, "%s is not in the cache and offline mode is on: "
+		                     "clone it once with the network (unset HF_HUB_OFFLINE and "
+		                     "HFGIT_OFFLINE, drop --offline)", s->repo_name);
+		goto out;
+	}
+	rc = parse_remembered(s, text);
+out:
+	free(text);
+	free(path);
+	if (rc < 0)
+		hfgit_session_free(s);
+	else
+		*out = s;
+	return rc;
+}
+
 void hfgit_session_free(hfgit_session *s)
 {
 	if (!s)
 		return;
+	if (s->remembered) {
+		size_t i;
+		for (i = 0; i < s->nheads; i++) {
+			free(s->remembered[i].name);
+			free(s->remembered[i].symref_target);
+		}
+		free(s->remembered);
+		free((void *)s->heads);
+	}
 	if (s->remote) {
 		git_remote_disconnect(s->remote);
 		git_remote_free(s->remote);

@@ -22,6 +22,11 @@ typedef struct {
 	size_t nheads;
 	hfgit_progress_cb progress;
 	void *payload;
+	/* Offline: no connection; `heads` is what the hub advertised when last asked (the store
+	 * remembers it), and `fetched_at` says when that was. */
+	bool offline;
+	git_remote_head *remembered;
+	long long fetched_at;
 } hfgit_session;
 
 /*
@@ -30,6 +35,16 @@ typedef struct {
  */
 int hfgit_session_open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
                        bool for_fetch, hfgit_progress_cb progress, void *payload);
+
+/*
+ * A session without the network: the refs are those the hub advertised the last time it was
+ * asked, remembered in `store` (hfgit_session_remember). HFGIT_EOFFLINE when never asked.
+ */
+int hfgit_session_open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                               git_repository *store);
+
+/* Remember what the hub advertised in `store` ($GIT_DIR/hfgit/remote-refs), for offline use. */
+int hfgit_session_remember(const hfgit_session *s, git_repository *store);
 
 /* Fetch `refspecs` ("+src:dst") at `depth` (0: full history) into the session's repository. */
 int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, int depth);

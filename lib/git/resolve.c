@@ -237,8 +237,8 @@ static int match_tips(candidates *c, const hfgit_session *s, const char *prefix)
 	return 0;
 }
 
-/* Every commit reachable from the refs of the session's repository that starts with `prefix`. */
-static int match_history(candidates *c, hfgit_session *s, const char *prefix)
+/* Every commit reachable from the refs of `repo` that starts with `prefix`. */
+static int match_history(candidates *c, git_repository *repo, const char *prefix)
 {
 	git_revwalk *walk = NULL;
 	git_strarray names = { NULL, 0 };
@@ -246,7 +246,7 @@ static int match_history(candidates *c, hfgit_session *s, const char *prefix)
 	size_t i;
 	int rc = 0, err;
 
-	if (git_revwalk_new(&walk, s->repo) < 0 || git_reference_list(&names, s->repo) < 0) {
+	if (git_revwalk_new(&walk, repo) < 0 || git_reference_list(&names, repo) < 0) {
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot walk the fetched history: %s",
 		                     git_error_last()->message);
 		goto out;
@@ -308,6 +308,9 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 	size_t round;
 	int rc = 0;
 
+	/* Offline, the history is what the store has. */
+	if (s->offline)
+		return match_history(c, store, prefix);
 	for (round = 0; round < sizeof(search_depths) / sizeof(*search_depths); round++) {
 		hfgit_session *deeper = NULL;
 		git_oidarray roots = { NULL, 0 };
@@ -320,7 +323,7 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 		if ((rc = all_ref_specs(&specs, &nspecs, deeper)) == 0 && nspecs > 0 &&
 		    (rc = hfgit_session_fetch(deeper, (const char **)specs, nspecs,
 		                              search_depths[round])) == 0 &&
-		    (rc = match_history(c, deeper, prefix)) == 0 &&
+		    (rc = match_history(c, deeper->repo, prefix)) == 0 &&
 		    (rc = hfgit_shallow_read(&roots, deeper->repo)) == 0 && c->count > 0)
 			rc = hfgit_store_absorb(store, deeper->repo, NULL);
 		complete = roots.count == 0;
@@ -386,13 +389,20 @@ static int resolve_hash(hfgit_resolved **out, hfgit_session *s, git_repository *
 	if (c.count == 0 && len == GIT_OID_HEXSZ) {
 		git_oid oid;
 		git_oid_fromstr(&oid, prefix);
-		if (hfgit_store_has(store, &oid) || (rc = fetch_by_hash(s, store, prefix)) == 0) {
+		if (hfgit_store_has(store, &oid) ||
+		    (!s->offline && (rc = fetch_by_hash(s, store, prefix)) == 0)) {
 			if ((rc = resolved_new(out, &oid, HFGIT_REV_COMMIT, NULL, NULL, NULL)) == 0)
 				(*out)->in_store = true;
 			goto out;
 		}
 		if (rc != HFGIT_ENOTFOUND)
 			goto out;
+		if (s->offline) {
+			rc = hfgit_error_set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
+			                     "offline mode is on: fetch it once with the network",
+			                     rev, s->repo_name);
+			goto out;
+		}
 	}
 	if (c.count == 0 && (rc = search_history(&c, s, store, id, prefix)) < 0)
 		goto out;
@@ -424,6 +434,46 @@ int hfgit_resolve_in_session(hfgit_resolved **out, hfgit_session *s, git_reposit
 	return not_found(s, rev, "");
 }
 
+static bool store_has_commit(git_repository *store, const git_oid *oid)
+{
+	git_commit *commit = NULL;
+	bool has = git_commit_lookup(&commit, store, oid) == 0;
+	git_commit_free(commit);
+	return has;
+}
+
+int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
+                             git_repository *store, const hfgit_model_id *id,
+                             hfgit_progress_cb progress, void *payload)
+{
+	const char *rev = hfgit_model_id_revision(id);
+	hfgit_session *s = NULL;
+	git_oid oid;
+	int rc;
+
+	*out = NULL;
+	*session = NULL;
+	/* A full hash names one commit forever: when the store has it, ask nobody. */
+	if (rev && is_hex(rev, GIT_OID_HEXSZ, GIT_OID_HEXSZ) && git_oid_fromstr(&oid, rev) == 0 &&
+	    store_has_commit(store, &oid)) {
+		if ((rc = resolved_new(out, &oid, HFGIT_REV_COMMIT, NULL, NULL, NULL)) == 0)
+			(*out)->in_store = true;
+		return rc;
+	}
+	if (ctx->offline)
+		rc = hfgit_session_open_offline(&s, ctx, id, store);
+	else if ((rc = hfgit_session_open(&s, ctx, id, true, progress, payload)) == 0)
+		rc = hfgit_session_remember(s, store);
+	if (rc == 0 && (rc = hfgit_resolve_in_session(out, s, store, id)) == 0 && s->offline &&
+	    (*out)->kind != HFGIT_REV_COMMIT)
+		(*out)->cached_at = s->fetched_at;
+	if (rc < 0)
+		hfgit_session_free(s);
+	else
+		*session = s;
+	return rc;
+}
+
 int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	git_repository *store = NULL;
@@ -431,12 +481,16 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_store_open(&store, ctx, id)) == 0 &&
-	    (rc = hfgit_session_open(&s, ctx, id, true, NULL, NULL)) == 0)
-		rc = hfgit_resolve_in_session(out, s, store, id);
+	if ((rc = hfgit_store_open(&store, ctx, id)) == 0)
+		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
 	hfgit_session_free(s);
 	git_repository_free(store);
 	return rc;
+}
+
+long long hfgit_resolved_cached_at(const hfgit_resolved *r)
+{
+	return r->cached_at;
 }
 
 const char *hfgit_resolved_commit(const hfgit_resolved *r)

@@ -16,11 +16,21 @@ struct hfgit_resolved {
 	git_oid ref_target; /* what `ref` points at: the tag object of an annotated tag */
 	char *via_ref;      /* an advertised ref whose peeled tip is the commit, if any */
 	bool in_store;      /* resolving already fetched the commit into the store */
+	long long cached_at; /* offline: when the refs it came from were advertised */
 };
 
 /* Resolve the revision of `id` with the refs `s` advertised; history searches fetch into the
  * store. */
 int hfgit_resolve_in_session(hfgit_resolved **out, hfgit_session *s, git_repository *store,
                              const hfgit_model_id *id);
+
+/*
+ * Resolve `id` with as little network as possible: none for a full hash the store already
+ * holds, none in offline mode (the store's remembered refs), else one ls-remote. `*session`
+ * is the session used (NULL when none was needed); the caller frees it.
+ */
+int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
+                             git_repository *store, const hfgit_model_id *id,
+                             hfgit_progress_cb progress, void *payload);
 
 #endif

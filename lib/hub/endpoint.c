@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/error.h"
 #include "common/strbuf.h"
@@ -19,6 +20,14 @@ static int validate_endpoint(const char *endpoint)
 		                       "invalid endpoint '%s': expected an http:// or https:// URL "
 		                       "(set HF_ENDPOINT or --endpoint)", endpoint);
 	return 0;
+}
+
+/* huggingface_hub's reading of a boolean environment variable. */
+static int env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && (!strcasecmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") ||
+	             !strcasecmp(v, "true"));
 }
 
 static char *normalized_endpoint(const char *endpoint)
@@ -62,8 +71,14 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 		hfgit_ctx_free(ctx);
 		return rc < 0 ? rc : HFGIT_ERROR;
 	}
+	ctx->offline = opts->offline > 0 || env_true("HF_HUB_OFFLINE") || env_true("HFGIT_OFFLINE");
 	*out = ctx;
 	return 0;
+}
+
+int hfgit_ctx_offline(const hfgit_ctx *ctx)
+{
+	return ctx->offline;
 }
 
 void hfgit_ctx_free(hfgit_ctx *ctx)

@@ -94,15 +94,19 @@ typedef struct {
 	const char *endpoint;
 	/* Cache root; NULL: $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit. */
 	const char *cache_dir;
+	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE or $HFGIT_OFFLINE decide (1, ON, YES,
+	 * TRUE, any case). Offline, revisions resolve from what the cache last saw. */
+	int offline;
 } hfgit_ctx_options;
 
 #define HFGIT_CTX_OPTIONS_VERSION 1
-#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL }
+#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL, 0 }
 
 HFGIT_EXTERN int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts);
 HFGIT_EXTERN void hfgit_ctx_free(hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_endpoint(const hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_cache_dir(const hfgit_ctx *ctx);
+HFGIT_EXTERN int hfgit_ctx_offline(const hfgit_ctx *ctx);
 
 /* The git remote URL of a model id: endpoint + "/" + repository path. Free with free(). */
 HFGIT_EXTERN int hfgit_remote_url(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);
@@ -145,6 +149,9 @@ HFGIT_EXTERN const char *hfgit_resolved_commit(const hfgit_resolved *r); /* 40 h
 HFGIT_EXTERN hfgit_rev_kind hfgit_resolved_kind(const hfgit_resolved *r);
 /* The full ref name for branches, tags and other refs ("refs/tags/v2.0.1"), NULL for hashes. */
 HFGIT_EXTERN const char *hfgit_resolved_ref(const hfgit_resolved *r);
+/* Offline, a branch or tag resolves to what the hub advertised when last asked: the Unix time
+ * of that, so a caller can say it may be stale. 0 when resolved online or by hash. */
+HFGIT_EXTERN long long hfgit_resolved_cached_at(const hfgit_resolved *r);
 HFGIT_EXTERN void hfgit_resolved_free(hfgit_resolved *r);
 
 /* ---------------------------------------------------------------------------------------- */

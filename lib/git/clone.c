@@ -6,7 +6,10 @@
  * renamed into place when complete: an interrupted clone leaves no half-made directory.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,13 +217,17 @@ static int check_out(git_repository *repo, const hfgit_clone_options *opts)
 	return rc < 0 ? git_fail("cannot check out", git_repository_workdir(repo)) : 0;
 }
 
-/* A hidden sibling of `dir`, on the same file system so the final rename is atomic. */
+/*
+ * A hidden sibling of `dir`, on the same file system so the final rename is atomic, named
+ * after this process: ".<name>.hfgit-<pid>-XXXXXX".
+ */
 static char *make_staging_dir(const char *dir)
 {
 	char *copy_dir = hfgit_strdup(dir), *copy_base = hfgit_strdup(dir), *staging = NULL;
 
 	if (copy_dir && copy_base) {
-		staging = hfgit_aprintf("%s/.%s.hfgit-XXXXXX", dirname(copy_dir), basename(copy_base));
+		staging = hfgit_aprintf("%s/.%s.hfgit-%ld-XXXXXX", dirname(copy_dir),
+		                        basename(copy_base), (long)getpid());
 		if (staging && !mkdtemp(staging)) {
 			hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", dir);
 			free(staging);
@@ -230,6 +237,45 @@ static char *make_staging_dir(const char *dir)
 	free(copy_dir);
 	free(copy_base);
 	return staging;
+}
+
+/* Staging directories of earlier clones into `dir` whose process died (kill -9, power loss)
+ * are removed; those of running processes are left alone. */
+static void remove_stale_staging(const char *dir)
+{
+	char *copy_dir = hfgit_strdup(dir), *copy_base = hfgit_strdup(dir), *prefix = NULL;
+	const char *parent;
+	struct dirent *e;
+	DIR *d = NULL;
+
+	if (!copy_dir || !copy_base)
+		goto out;
+	parent = dirname(copy_dir);
+	if (!(prefix = hfgit_aprintf(".%s.hfgit-", basename(copy_base))) || !(d = opendir(parent)))
+		goto out;
+	while ((e = readdir(d)) != NULL) {
+		size_t plen = strlen(prefix);
+		char *end, *path;
+		long pid;
+		if (strncmp(e->d_name, prefix, plen))
+			continue;
+		pid = strtol(e->d_name + plen, &end, 10);
+		if (end == e->d_name + plen || *end != '-' || pid <= 0 ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if ((path = hfgit_aprintf("%s/%s", parent, e->d_name)) != NULL) {
+			hfgit_trace("removing '%s', left by process %ld", path, pid);
+			hfgit_fs_remove_tree(path);
+			free(path);
+		}
+	}
+out:
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(copy_dir);
+	free(copy_base);
+	hfgit_error_clear();
 }
 
 static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
@@ -283,6 +329,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	}
 	if ((rc = check_destination(dir)) < 0)
 		return rc;
+	remove_stale_staging(dir);
 	hfgit_trace("clone %s: start", hfgit_model_id_repo(id));
 	if ((rc = hfgit_store_open(&store, ctx, id)) < 0 ||
 	    (rc = hfgit_resolve_with_store(&r, &s, ctx, store, id, opts->progress, opts->payload)) < 0)

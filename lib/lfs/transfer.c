@@ -89,6 +89,7 @@ typedef struct {
 	bool restart;       /* the server ignored Range: fetch the whole object again */
 	double retry_after;
 	uint64_t content_range_start;
+	uint64_t content_range_total; /* 0 when the server wrote '*' */
 	bool have_content_range;
 	char error[256];
 	char curl_error[CURL_ERROR_SIZE];
@@ -106,7 +107,6 @@ typedef struct worker {
 	uint64_t window;
 	CURLM *multi;
 	pthread_t thread;
-	bool joined;
 } worker;
 
 typedef struct commit_item {
@@ -130,6 +130,10 @@ struct engine {
 	bool closing;
 	pthread_t committer;
 	pthread_mutex_t renew_lock;
+	/* workers say when they end, so the reporting thread wakes at once */
+	pthread_mutex_t done_lock;
+	pthread_cond_t done_cond;
+	unsigned workers_done;
 };
 
 static double now_s(void)
@@ -463,7 +467,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 {
 	xfer *x = userdata;
 	size_t len = size * n;
-	unsigned long long a, b;
+	unsigned long long a, b, total;
 
 	/* A new response (after a redirect): forget the previous one's headers. */
 	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
@@ -479,27 +483,43 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 	           sscanf(line + 14, " bytes %llu-%llu", &a, &b) == 2) {
 		x->have_content_range = true;
 		x->content_range_start = a;
+		x->content_range_total = sscanf(line + 14, " bytes %*u-%*u/%llu", &total) == 1 ? total : 0;
 	}
 	return len;
 }
 
 /* The first bytes of a body: is this the response we asked for? false aborts the transfer. */
+static bool size_disagrees(xfer *x, uint64_t served)
+{
+	x->fatal = true;
+	snprintf(x->error, sizeof(x->error), "the pointer says %llu bytes but the server has %llu: "
+	         "the pointer and the object disagree", (unsigned long long)x->obj->job->size,
+	         (unsigned long long)served);
+	return false;
+}
+
 static bool check_response(xfer *x)
 {
 	lfs_object *o = x->obj;
+	curl_off_t length = -1;
 
 	x->checked = true;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
 	if (x->status == 206) {
 		if (!x->have_content_range || x->content_range_start != x->start) {
 			snprintf(x->error, sizeof(x->error), "the server answered a range request with "
 			         "the wrong range");
 			return false;
 		}
+		if (x->content_range_total && x->content_range_total != o->job->size)
+			return size_disagrees(x, x->content_range_total);
 		return true;
 	}
 	if (x->status == 200) {
-		if (x->start == 0)
+		if (length >= 0 && (uint64_t)length != o->job->size)
+			return size_disagrees(x, (uint64_t)length);
+		if (x->start == 0 && x->end == o->job->size)
 			return true;
 		/* The whole object instead of the range: the server ignores Range. */
 		x->restart = true;
@@ -699,17 +719,18 @@ static double backoff(const engine *e, const lfs_object *o, double retry_after)
 }
 
 /* Why a transfer failed, in words, for the final message. */
-static void describe_failure(char *out, size_t size, const xfer *x, CURLcode rc)
+static void describe_failure(char *out, size_t size, const xfer *x, const lfs_object *o,
+                             CURLcode rc)
 {
 	if (x->error[0])
 		snprintf(out, size, "%s", x->error);
 	else if (x->status >= 400)
-		snprintf(out, size, "HTTP %ld from %s", x->status, x->obj->job->href);
+		snprintf(out, size, "HTTP %ld from %s", x->status, o->job->href);
 	else if (rc != CURLE_OK)
 		snprintf(out, size, "%s", x->curl_error[0] ? x->curl_error : curl_easy_strerror(rc));
 	else
 		snprintf(out, size, "the server sent %llu of the %llu bytes the pointer says",
-		         (unsigned long long)(x->pos), (unsigned long long)x->obj->job->size);
+		         (unsigned long long)(x->pos), (unsigned long long)o->job->size);
 }
 
 static bool renew(worker *w, lfs_object *o)
@@ -745,7 +766,7 @@ static void finish_xfer(worker *w, xfer *x, CURLcode rc)
 		o->failures = 0;
 		goto check_done;
 	}
-	describe_failure(why, sizeof(why), x, rc);
+	describe_failure(why, sizeof(why), x, o, rc);
 	if (x->fatal) {
 		object_fail(w, o, HFGIT_ENETWORK, "%s: %s", why);
 		return;
@@ -845,6 +866,10 @@ static void *worker_main(void *arg)
 			w->slots[i].obj = NULL;
 		}
 	}
+	pthread_mutex_lock(&e->done_lock);
+	e->workers_done++;
+	pthread_cond_signal(&e->done_cond);
+	pthread_mutex_unlock(&e->done_lock);
 	return NULL;
 }
 
@@ -985,7 +1010,9 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	}
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_mutex_init(&e.renew_lock, NULL);
+	pthread_mutex_init(&e.done_lock, NULL);
 	pthread_cond_init(&e.cond, NULL);
+	pthread_cond_init(&e.done_cond, NULL);
 	e.queue_tail = &e.queue;
 	conns = e.opts.jobs;
 	for (k = 0; k < nworkers; k++) {
@@ -1015,18 +1042,23 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	for (k = 0; k < nworkers; k++)
 		pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
 	/* This thread reports progress (the caller's callback runs here) until the workers end. */
-	for (unsigned joined = 0; joined < nworkers;) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		for (k = 0; k < nworkers; k++) {
-			if (!workers[k].joined && pthread_tryjoin_np(workers[k].thread, NULL) == 0) {
-				workers[k].joined = true;
-				joined++;
-			}
+	pthread_mutex_lock(&e.done_lock);
+	while (e.workers_done < nworkers) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
 		}
+		pthread_cond_timedwait(&e.done_cond, &e.done_lock, &until);
+		pthread_mutex_unlock(&e.done_lock);
 		report(&e, total, count, &cancelled);
-		if (joined < nworkers)
-			nanosleep(&ts, NULL);
+		pthread_mutex_lock(&e.done_lock);
 	}
+	pthread_mutex_unlock(&e.done_lock);
+	for (k = 0; k < nworkers; k++)
+		pthread_join(workers[k].thread, NULL);
 	pthread_mutex_lock(&e.lock);
 	e.closing = true;
 	pthread_cond_signal(&e.cond);
@@ -1053,7 +1085,9 @@ out_workers:
 	}
 	pthread_mutex_destroy(&e.lock);
 	pthread_mutex_destroy(&e.renew_lock);
+	pthread_mutex_destroy(&e.done_lock);
 	pthread_cond_destroy(&e.cond);
+	pthread_cond_destroy(&e.done_cond);
 out:
 	for (i = 0; objects && i < count; i++) {
 		lfs_object *o = &objects[i];

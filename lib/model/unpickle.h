@@ -140,7 +140,7 @@ typedef struct hfgit_pickle hfgit_pickle;
  * format) can be read one after the other. Errors are HFGIT_EINVALID with a message naming
  * the file, what was refused or malformed and where.
  */
-int hfgit_unpickle(hfgit_pickle **out, const hfgit_pickle_value **root, const void *data,
+int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *data,
                    size_t len, size_t *consumed, const hfgit_unpickle_options *opts);
 void hfgit_pickle_free(hfgit_pickle *pickle);
 

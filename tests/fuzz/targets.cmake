@@ -1,1 +1,2 @@
 hfgit_fuzz_target(lfs_pointer)
+hfgit_fuzz_target(safetensors)

@@ -3,25 +3,34 @@
 
     hub.py --root DIR --port-file FILE [--port 0] [--log FILE]
            [--sha1-in-want advertise|default|refuse] [--redirect OLD=NEW ...] [--allow-push]
+           [--cdn-port-file FILE] [--cdn-port N] [--cdn-url URL] [--redirect-downloads]
+           [--faults FILE.json] [--private ID=TOKEN ...] [--batch-limit N]
 
-Repositories are bare git repos at ROOT/<id>.git. Endpoints are registered in a routing table
-(see build_router); each feature (git smart HTTP today; LFS, CDN, faults later) lives in its
-own module and only adds routes. See README.md next to this file.
+Repositories are bare git repos at ROOT/<id>.git, LFS objects live in ROOT/lfs/objects.
+Endpoints are registered in a routing table (see build_router); each feature (git smart HTTP,
+the LFS batch API, fault control, private repos) lives in its own module and only adds routes
+or guards. A second server in the same process, the "CDN" (cdn.py), serves object bytes.
+See README.md next to this file.
 """
 import argparse
 import json
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
 sys.dont_write_bytecode = True  # keep the source tree clean
-import git_http  # noqa: E402
+import cdn  # noqa: E402
+import faults
+import git_http
+import lfs
+import private
 import repo_ids
 
 
@@ -32,6 +41,10 @@ class Router:
     def __init__(self):
         self._repo = []    # (method, compiled rest regex, handler)
         self._plain = []   # (method, compiled path regex, handler)
+        self.guards = []   # fn(ex) -> True when it answered (e.g. 401); run before repo routes
+
+    def guard(self, fn):
+        self.guards.append(fn)
 
     def repo_route(self, method, rest_regex, handler):
         self._repo.append((method, re.compile(rest_regex), handler))
@@ -57,6 +70,9 @@ class Router:
 def build_router():
     router = Router()
     git_http.register(router)
+    lfs.register(router)
+    faults.register(router)
+    private.register(router)
     return router
 
 
@@ -83,6 +99,9 @@ class HubHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "hfgit-test-hub/1"
+    # Headers, chunks and the terminator are separate small writes; with Nagle on, a write
+    # that follows unacknowledged data waits for the client's delayed ACK (40 ms on Linux).
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         self._dispatch()
@@ -102,6 +121,25 @@ class HubHandler(BaseHTTPRequestHandler):
             self._bytes_in = len(self._body)
         return self._body
 
+    def body_chunks(self, size=1 << 20):
+        """Yields the request body in pieces without holding it all in memory (uploads)."""
+        if self._body is not None or "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            yield self.body()
+            return
+        left = int(self.headers.get("Content-Length") or 0)
+        self._body = b""  # consumed: _dispatch must not drain it again
+        while left > 0:
+            data = self.rfile.read(min(size, left))
+            if not data:
+                raise ConnectionResetError("request body ended early")
+            left -= len(data)
+            self._bytes_in += len(data)
+            yield data
+
+    def respond_json(self, status, obj, content_type="application/json", headers=()):
+        body = (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode()
+        self.respond(status, body, content_type=content_type, headers=headers)
+
     def respond(self, status, body=b"", content_type="text/plain; charset=utf-8", headers=()):
         self.start_response(status, [("Content-Type", content_type), *headers], length=len(body))
         self.write(body)
@@ -120,31 +158,47 @@ class HubHandler(BaseHTTPRequestHandler):
         else:
             self.send_header("Connection", "close")
             self.close_connection = True
-        self.end_headers()
+        # The head stays buffered and leaves with the first piece of the body: one write.
+        self._headers_buffer.append(b"\r\n")
 
     def write(self, data):
         if not data or self.command == "HEAD":
             return
         if self._chunked:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(self._take_head() + b"%x\r\n%s\r\n" % (len(data), data))
         else:
-            self.wfile.write(data)
+            self.wfile.write(self._take_head() + data)
         self._bytes_out += len(data)
 
     def end_response(self):
-        if self._chunked and self.command != "HEAD":
-            self.wfile.write(b"0\r\n\r\n")
+        tail = b"0\r\n\r\n" if self._chunked and self.command != "HEAD" else b""
+        self.wfile.write(self._take_head() + tail)
         self._chunked = False
         self.wfile.flush()
+
+    def _take_head(self):
+        head = b"".join(getattr(self, "_headers_buffer", []))
+        self._headers_buffer = []
+        return head
 
     # --- plumbing ----------------------------------------------------------------------------
 
     def handle_one_request(self):
+        self._quick_ack()
         try:
             super().handle_one_request()
         except (ConnectionResetError, BrokenPipeError, TimeoutError):
             # Clients drop idle keep-alive connections at will; that is not a hub error.
             self.close_connection = True
+
+    def _quick_ack(self):
+        """Acknowledge what arrives at once. Clients with Nagle on (libgit2's own HTTP stack)
+        send a POST's head and body as two writes, and hold the body until the head is
+        acknowledged; a delayed ACK would stall every POST by 40 ms."""
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        except (OSError, AttributeError):
+            pass  # not Linux, or the socket is already gone
 
     def send_response(self, code, message=None):
         self._status = code
@@ -187,7 +241,13 @@ class HubHandler(BaseHTTPRequestHandler):
             self.repo = found
             self.repo_dir = repo_ids.bare_repo_dir(self.config.root, found.repo_id)
             if self.repo_dir is None:
-                self.respond(404, b"Repository not found\n")
+                if found.rest.startswith("info/lfs/"):  # LFS clients want JSON errors
+                    self.respond_json(404, {"message": "Repository not found"},
+                                      content_type=lfs.LFS_JSON)
+                else:
+                    self.respond(404, b"Repository not found\n")
+                return
+            if any(guard(self) for guard in self.config.router.guards):
                 return
         else:
             self.match = found
@@ -198,6 +258,7 @@ class HubHandler(BaseHTTPRequestHandler):
             or "chunked" in self.headers.get("Transfer-Encoding", "").lower()
 
     def _read_body(self):
+        self._quick_ack()
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
         length = int(self.headers.get("Content-Length") or 0)
@@ -222,6 +283,7 @@ class HubHandler(BaseHTTPRequestHandler):
 
     def _log(self):
         self.server.request_log.write({
+            "server": "hub",
             "t": time.time(),
             "method": self.command,
             "path": self.req_path,
@@ -242,6 +304,9 @@ class Config:
         self.allow_push = args.allow_push
         self.redirects = dict(args.redirect)
         self.router = build_router()
+        self.lfs = lfs.LfsConfig(self.root, args)
+        self.faults = faults.Faults(faults.load_file(args.faults) if args.faults else [])
+        self.private = dict(args.private)
 
 
 def _parse_redirect(text):
@@ -250,6 +315,14 @@ def _parse_redirect(text):
     if not sep or not old or not new:
         raise argparse.ArgumentTypeError("--redirect wants OLD=NEW, got %r" % text)
     return old.removesuffix(".git"), new.removesuffix(".git")
+
+
+def _parse_private(text):
+    repo, sep, token = text.partition("=")
+    repo = repo.strip("/").removesuffix(".git")
+    if not sep or not repo or not token:
+        raise argparse.ArgumentTypeError("--private wants ID=TOKEN, got %r" % text)
+    return repo, token
 
 
 def write_port_file(path, port):
@@ -271,6 +344,17 @@ def parse_args(argv):
     p.add_argument("--redirect", action="append", default=[], metavar="OLD=NEW",
                    type=_parse_redirect, help="answer 307 for repo OLD, pointing at NEW")
     p.add_argument("--allow-push", action="store_true")
+    p.add_argument("--cdn-port-file", help="written with the CDN's port once it listens")
+    p.add_argument("--cdn-port", type=int, default=0, help="the CDN's port; 0 picks a free one")
+    p.add_argument("--cdn-url", help="download hrefs point here (+ /objects/<aa>/<bb>/<oid>) "
+                   "instead of the built-in CDN, e.g. an nginx serving ROOT/lfs")
+    p.add_argument("--redirect-downloads", action="store_true",
+                   help="download hrefs point at the hub's /lfs/download/<oid>, a 302 to the CDN")
+    p.add_argument("--faults", metavar="FILE.json", help="initial fault rules (a JSON list)")
+    p.add_argument("--private", action="append", default=[], metavar="ID=TOKEN",
+                   type=_parse_private, help="repo ID needs this token (Bearer or Basic password)")
+    p.add_argument("--batch-limit", type=int, default=1000,
+                   help="most objects one batch request may name (more: 413)")
     return p.parse_args(argv)
 
 
@@ -278,27 +362,37 @@ def main(argv=None):
     args = parse_args(argv)
     if not os.path.isdir(args.root):
         sys.exit("hub: --root %s is not a directory" % args.root)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), HubHandler)
-    server.daemon_threads = True
-    server.config = Config(args)
+    server = cdn.Server(("127.0.0.1", args.port), HubHandler)
+    try:
+        server.config = Config(args)
+    except (OSError, ValueError) as e:
+        sys.exit("hub: %s" % e)
     server.request_log = RequestLog(args.log)
+    cdn_server = cdn.start(server.config, server.request_log, args.cdn_port)
+    server.config.lfs.cdn_base = "http://127.0.0.1:%d" % cdn_server.server_address[1]
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving = threading.Thread(target=server.serve_forever, args=(cdn.POLL_INTERVAL,),
+                               daemon=True)
     serving.start()
+    if args.cdn_port_file:
+        write_port_file(args.cdn_port_file, cdn_server.server_address[1])
     write_port_file(args.port_file, server.server_address[1])
     # serve_forever runs in a thread so the signal handler only flags; shutdown() from the
     # serving thread itself would deadlock.
     while not stop.wait(3600):
         pass
-    server.shutdown()
-    server.server_close()
-    try:
-        os.unlink(args.port_file)  # a stale port file would mislead the next hub's waiter
-    except FileNotFoundError:
-        pass
+    for s in (server, cdn_server):
+        s.shutdown()
+        s.server_close()
+    for path in (args.port_file, args.cdn_port_file):
+        try:
+            if path:
+                os.unlink(path)  # a stale port file would mislead the next hub's waiter
+        except FileNotFoundError:
+            pass
     return 0
 
 

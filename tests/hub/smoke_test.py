@@ -3,6 +3,8 @@
 
     smoke_test.py [FIXTURES]    (FIXTURES defaults to a fresh build in a temp dir)
 
+Runs lfs_smoke_test.py's checks too (the LFS batch API, the CDN, faults, private repos).
+
 Exits non-zero on the first failed check. Meant to catch a broken hub before the C tests
 report confusing failures through it.
 """
@@ -45,10 +47,12 @@ def read_facts(path):
 class Hub:
     def __init__(self, root, tmp, *extra):
         self.port_file = os.path.join(tmp, "port")
+        self.cdn_port_file = os.path.join(tmp, "cdn-port")
         self.log = os.path.join(tmp, "log-%d" % time.monotonic_ns())
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "hub.py"), "--root", root,
-             "--port-file", self.port_file, "--log", self.log, *extra])
+             "--port-file", self.port_file, "--cdn-port-file", self.cdn_port_file,
+             "--log", self.log, *extra])
         for _ in range(200):
             if os.path.exists(self.port_file):
                 break
@@ -56,7 +60,10 @@ class Hub:
             time.sleep(0.025)
         with open(self.port_file) as f:
             self.port = int(f.read())
+        with open(self.cdn_port_file) as f:
+            self.cdn_port = int(f.read())
         self.url = "http://127.0.0.1:%d" % self.port
+        self.cdn_url = "http://127.0.0.1:%d" % self.cdn_port
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -74,6 +81,7 @@ class Hub:
         self.proc.send_signal(signal.SIGTERM)
         check(self.proc.wait(10) == 0, "hub did not exit cleanly on SIGTERM")
         check(not os.path.exists(self.port_file), "port file left behind")
+        check(not os.path.exists(self.cdn_port_file), "CDN port file left behind")
 
 
 def v0_fetch_request(oid, gzipped=False):
@@ -165,6 +173,8 @@ def main():
         subprocess.run([BUILDER, fx], check=True)
         for mode in ("advertise", "default", "refuse"):
             check_mode(fx, tmp, mode)
+        import lfs_smoke_test  # here: it imports this module's helpers
+        lfs_smoke_test.run(fx, tmp)
     print("hub smoke test: ok")
     return 0
 

@@ -34,11 +34,11 @@ start_hub() {
 	shift
 	portfile=$WORK/$name.port
 	python3 "$HUB_PY" --root "$FIXTURES/hub" --port-file "$portfile" --log "$WORK/$name.log" \
-		"$@" >"$WORK/$name.out" 2>&1 &
+		--cdn-port-file "$WORK/$name.cdnport" "$@" >"$WORK/$name.out" 2>&1 &
 	pid=$!
 	HUB_PIDS="$HUB_PIDS $pid"
 	i=0
-	while [ ! -s "$portfile" ]; do
+	while [ ! -s "$portfile" ] || [ ! -s "$WORK/$name.cdnport" ]; do
 		i=$((i + 1))
 		if [ $i -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
 			echo "hub $name did not start:" >&2
@@ -48,6 +48,9 @@ start_hub() {
 		sleep 0.05
 	done
 	eval "${name}_URL=http://127.0.0.1:$(cat "$portfile")"
+	if [ -s "$WORK/$name.cdnport" ]; then
+		eval "${name}_CDN=http://127.0.0.1:$(cat "$WORK/$name.cdnport")"
+	fi
 	eval "${name}_LOG=$WORK/$name.log"
 	eval "${name}_PID=$pid"
 	touch "$WORK/$name.log"
@@ -63,6 +66,35 @@ import json, sys
 for line in sys.stdin:
     r = json.loads(line)
     print(r["method"], r["path"], r["status"])'
+}
+
+# cdn_since LOG MARK [OID]: the CDN's requests after MARK as "OID RANGE STATUS" lines
+# (RANGE is "-" for a whole-object GET).
+cdn_since() {
+	tail -n +"$(($2 + 1))" "$1" | python3 -c '
+import json, sys
+want = sys.argv[1] if len(sys.argv) > 1 else None
+for line in sys.stdin:
+    r = json.loads(line)
+    if r.get("server") != "cdn":
+        continue
+    oid = r["path"].rsplit("/", 1)[-1]
+    if want and oid != want:
+        continue
+    print(oid, r.get("range") or "-", r["status"])' ${3:-}
+}
+
+# batch_since LOG MARK: how many LFS batch requests were made after MARK.
+batch_since() {
+	log_since "$1" "$2" | grep -c '/info/lfs/objects/batch' || true
+}
+
+# set_faults URL JSON: replace the hub's fault rules.
+set_faults() {
+	python3 -c 'import sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/_control/faults", data=sys.argv[2].encode(),
+                             method="POST", headers={"Content-Type": "application/json"})
+urllib.request.urlopen(req).read()' "$1" "$2"
 }
 
 pass() { CHECKS=$((CHECKS + 1)); }

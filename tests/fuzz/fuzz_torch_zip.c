@@ -1,0 +1,68 @@
+/*
+ * Fuzz target for the zip format of PyTorch checkpoints: the ZIP/ZIP64 reader, the records of
+ * the archive and the state dict in data.pkl. Any input must be refused with a message and
+ * leave the table empty, or give tensors that lie inside the input (the format is zero-copy)
+ * and whose bytes agree with their strides. Every tensor's first and last byte is read, so
+ * ASan reports a pointer that escapes.
+ *
+ * data.pkl's CRC-32 is checked before it is unpickled, except in builds with
+ * -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, where mutations of the pickle get through too.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "hfgit.h"
+#include "model/torch_load.h"
+#include "model/weights.h"
+
+/* Stops the build from dropping the reads. */
+static volatile unsigned char sink;
+
+static void check_tensor(const hfgit_tensor *t, const uint8_t *data, size_t size)
+{
+	int64_t row_major[HFGIT_MAX_DIMS];
+	uint64_t last = 0;
+	size_t elements, d;
+	const uint8_t *p = t->data;
+
+	if (t->ndim > HFGIT_MAX_DIMS ||
+	    !hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &elements))
+		abort();
+	if (elements == 0) {
+		if (p || t->nbytes || !t->contiguous)
+			abort();
+		return;
+	}
+	for (d = 0; d < t->ndim; d++) {
+		if (t->strides[d] < 0 || (t->contiguous && t->strides[d] != row_major[d]))
+			abort();
+		last += (uint64_t)(t->shape[d] - 1) * (uint64_t)t->strides[d];
+	}
+	if (!p || t->nbytes != (last + 1) * hfgit_dtype_size(t->dtype) || p < data ||
+	    t->nbytes > size || (size_t)(p - data) > size - t->nbytes)
+		abort();
+	sink = p[0];
+	sink = p[t->nbytes - 1];
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	hfgit_weights *w = NULL;
+	size_t i;
+	int rc;
+
+	if (hfgit_weights_new(&w) < 0)
+		return 0;
+	rc = hfgit_torch_load_zip_buffer(w, data, size, "fuzz");
+	if (rc < 0) {
+		/* A refusal explains itself and leaves nothing behind. */
+		if (hfgit_error_last()[0] == '\0' || hfgit_error_last_code() != rc ||
+		    hfgit_weights_count(w) != 0)
+			abort();
+	} else {
+		for (i = 0; i < hfgit_weights_count(w); i++)
+			check_tensor(hfgit_weights_at(w, i), data, size);
+	}
+	hfgit_weights_free(w);
+	return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * Fuzz target for the restricted unpickler: the input runs as a state-dict pickle whose every
+ * storage key resolves to the input itself, and, when it starts like a pickle, as a legacy
+ * checkpoint (a sequence of pickles and storages). Any input must be refused with a message
+ * and leave the table empty, or give tensors whose views agree with their strides and lie
+ * inside their storage. Every tensor's first and last byte is read, so ASan reports a pointer
+ * that escapes.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "hfgit.h"
+#include "model/torch_load.h"
+#include "model/weights.h"
+
+/* Stops the build from dropping the reads. */
+static volatile unsigned char sink;
+
+/* nbytes must be exactly the span of the strided view: (sum of (size-1) x stride + 1) elements. */
+static void check_tensor(const hfgit_tensor *t, const uint8_t *inside, size_t inside_len)
+{
+	int64_t row_major[HFGIT_MAX_DIMS];
+	uint64_t last = 0;
+	size_t elements, d;
+	const uint8_t *p = t->data;
+
+	if (t->ndim > HFGIT_MAX_DIMS ||
+	    !hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &elements))
+		abort();
+	if (elements == 0) {
+		if (p || t->nbytes || !t->contiguous)
+			abort();
+		return;
+	}
+	for (d = 0; d < t->ndim; d++) {
+		if (t->strides[d] < 0 || (t->contiguous && t->strides[d] != row_major[d]))
+			abort();
+		last += (uint64_t)(t->shape[d] - 1) * (uint64_t)t->strides[d];
+	}
+	if (!p || t->nbytes != (last + 1) * hfgit_dtype_size(t->dtype))
+		abort();
+	if (inside && (p < inside || t->nbytes > inside_len ||
+	               (size_t)(p - inside) > inside_len - t->nbytes))
+		abort();
+	sink = p[0];
+	sink = p[t->nbytes - 1];
+}
+
+static void check_result(int rc, const hfgit_weights *w, const uint8_t *inside, size_t inside_len)
+{
+	size_t i;
+
+	if (rc < 0) {
+		/* A refusal explains itself and leaves nothing behind. */
+		if (hfgit_error_last()[0] == '\0' || hfgit_error_last_code() != rc ||
+		    hfgit_weights_count(w) != 0)
+			abort();
+		return;
+	}
+	for (i = 0; i < hfgit_weights_count(w); i++)
+		check_tensor(hfgit_weights_at(w, i), inside, inside_len);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	hfgit_weights *w = NULL;
+	int rc;
+
+	if (hfgit_weights_new(&w) < 0)
+		return 0;
+	rc = hfgit_unpickle_state_dict_buffer(w, data, size, data, size, "fuzz");
+	check_result(rc, w, data, size);
+	hfgit_weights_free(w);
+
+	if (size && data[0] == 0x80 && hfgit_weights_new(&w) == 0) {
+		/* Legacy storages are copies: only ASan watches where they point. */
+		rc = hfgit_torch_load_buffer(w, data, size, "fuzz");
+		check_result(rc, w, NULL, 0);
+		hfgit_weights_free(w);
+	}
+	return 0;
+}

@@ -198,7 +198,9 @@ static int on_checkout_notify(git_checkout_notify_t why, const char *path,
 	return cp->cancelled ? -1 : 0;
 }
 
-static int check_out(git_repository *repo, const hfgit_clone_options *opts)
+/* Check out HEAD; only `paths` when given (the LFS plan writes the other files itself). */
+static int check_out(git_repository *repo, const git_strarray *paths,
+                     const hfgit_clone_options *opts)
 {
 	/* Always start from INIT: in libgit2 1.8 a zero strategy (GIT_CHECKOUT_NONE) is a dry run. */
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
@@ -211,6 +213,10 @@ static int check_out(git_repository *repo, const hfgit_clone_options *opts)
 	co.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED;
 	co.notify_cb = on_checkout_notify;
 	co.notify_payload = &cp;
+	if (paths) {
+		co.paths = *paths;
+		co.checkout_strategy |= GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	}
 	rc = git_checkout_head(repo, &co);
 	if (cp.cancelled)
 		return hfgit_error_set(HFGIT_EINTERRUPTED, "checkout interrupted");
@@ -283,19 +289,27 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
                           const hfgit_clone_options *opts)
 {
 	git_repository *repo = NULL;
+	hfgit_lfs_plan *plan = NULL;
 	int rc;
 
 	if (git_repository_init(&repo, staging, 0) < 0)
 		return git_fail("cannot create a repository", staging);
-	if ((rc = copy_objects(repo, store, r)) == 0 && (rc = write_shallow(repo, r)) == 0 &&
-	    (rc = set_up_refs(repo, url, r)) == 0) {
-		hfgit_trace("objects packed into the new repository");
-		rc = check_out(repo, opts);
-		hfgit_trace("checked out");
-	}
+	if ((rc = copy_objects(repo, store, r)) < 0 || (rc = write_shallow(repo, r)) < 0 ||
+	    (rc = set_up_refs(repo, url, r)) < 0)
+		goto out;
+	hfgit_trace("objects in the new repository");
+	if ((rc = hfgit_lfs_plan_new(&plan, repo, &r->commit_oid, ctx, url,
+	                             r->ref ? r->ref : r->via_ref, opts)) < 0)
+		goto out;
+	if (hfgit_lfs_plan_count(plan) == 0)
+		rc = check_out(repo, NULL, opts);
+	else if (hfgit_lfs_plan_other_paths(plan)->count > 0)
+		rc = check_out(repo, hfgit_lfs_plan_other_paths(plan), opts);
+	hfgit_trace("checked out");
 	if (rc == 0)
-		rc = hfgit_lfs_checkout(repo, &r->commit_oid, ctx, url,
-		                        r->ref ? r->ref : r->via_ref, opts);
+		rc = hfgit_lfs_plan_apply(plan, repo, opts->link);
+out:
+	hfgit_lfs_plan_free(plan);
 	git_repository_free(repo);
 	return rc;
 }

@@ -26,16 +26,28 @@
 typedef struct {
 	char *path;              /* relative to the working tree */
 	hfgit_lfs_pointer pointer;
+	git_oid blob;            /* the pointer's blob, which the index records */
+	git_filemode_t mode;
 	size_t job;              /* index into the jobs array, or SIZE_MAX when already stored */
 } lfs_file;
 
 typedef struct {
 	git_repository *repo;
+	const git_oid *commit;
 	const hfgit_clone_options *opts;
-	lfs_file *files;
+	lfs_file *files;          /* the LFS files that get content */
 	size_t count, cap;
+	char **others;            /* every other path: what libgit2's checkout writes */
+	size_t nothers, capothers;
 	int error;
 } collector;
+
+struct hfgit_lfs_plan {
+	collector c;
+	hfgit_lfs_objects *store;
+	char *store_root;
+	git_strarray other_paths;
+};
 
 static const char *git_message(void)
 {
@@ -77,57 +89,84 @@ static bool wanted(const hfgit_clone_options *opts, const char *path)
 	return !any_glob(opts->lfs_exclude, opts->lfs_exclude_count, path);
 }
 
-/* git-lfs's rule: a blob is LFS content when the attributes say filter=lfs and it parses. */
-static bool has_lfs_filter(git_repository *repo, const char *path)
+/* git-lfs's rule: a blob is LFS content when the attributes say filter=lfs and it parses.
+ * The attributes come from the commit itself: nothing is checked out yet. */
+static bool has_lfs_filter(git_repository *repo, const git_oid *commit, const char *path)
 {
+	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
 	const char *value = NULL;
 
-	if (git_attr_get(&value, repo, GIT_ATTR_CHECK_FILE_THEN_INDEX, path, "filter") < 0)
+	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT | GIT_ATTR_CHECK_NO_SYSTEM;
+	git_oid_cpy(&opts.attr_commit_id, commit);
+	if (git_attr_get_ext(&value, repo, &opts, path, "filter") < 0)
 		return false;
 	return value && git_attr_value(value) == GIT_ATTR_VALUE_STRING && !strcmp(value, "lfs");
+}
+
+static int add_other(collector *c, const char *root, const char *name)
+{
+	if (c->nothers == c->capothers) {
+		size_t cap = c->capothers ? c->capothers * 2 : 64;
+		char **grown = realloc(c->others, cap * sizeof(*grown));
+		if (!grown)
+			return c->error = hfgit_error_oom();
+		c->others = grown;
+		c->capothers = cap;
+	}
+	if (!(c->others[c->nothers] = hfgit_aprintf("%s%s", root, name)))
+		return c->error = HFGIT_ERROR;
+	c->nothers++;
+	return 0;
+}
+
+static bool read_pointer(hfgit_lfs_pointer *out, git_odb *odb, const git_oid *blob)
+{
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size = 0;
+	bool ok;
+
+	/* Only small blobs can be pointers: read the header before the content. */
+	if (git_odb_read_header(&size, &type, odb, blob) < 0 || !hfgit_lfs_pointer_maybe(NULL, size) ||
+	    git_odb_read(&obj, odb, blob) < 0)
+		return false;
+	ok = hfgit_lfs_pointer_maybe(git_odb_object_data(obj), git_odb_object_size(obj)) &&
+	     hfgit_lfs_pointer_parse(out, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
+	     /* With extensions, the stored object is what the extension programs made, not the
+	      * file: git-lfs itself needs them configured. Leave such pointers alone. */
+	     out->ext[0] == '\0';
+	git_odb_object_free(obj);
+	hfgit_error_clear();
+	return ok;
 }
 
 static int collect_blob(const char *root, const git_tree_entry *entry, void *payload)
 {
 	collector *c = payload;
 	git_odb *odb = NULL;
-	git_odb_object *obj = NULL;
-	git_object_t type;
-	size_t size = 0;
 	hfgit_lfs_pointer pointer;
-	char *path;
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	char *path = NULL;
 	int rc = 0;
 
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
-	    git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK)
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
 		return 0;
+	if (mode == GIT_FILEMODE_LINK || c->opts->no_lfs)
+		return add_other(c, root, git_tree_entry_name(entry)) < 0 ? -1 : 0;
 	if (git_repository_odb(&odb, c->repo) < 0)
 		return -1;
-	/* Only small blobs can be pointers: read the header before the content. */
-	if (git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry)) < 0 ||
-	    !hfgit_lfs_pointer_maybe(NULL, size))
-		goto out;
-	if (git_odb_read(&obj, odb, git_tree_entry_id(entry)) < 0 ||
-	    !hfgit_lfs_pointer_maybe(git_odb_object_data(obj), git_odb_object_size(obj)) ||
-	    hfgit_lfs_pointer_parse(&pointer, git_odb_object_data(obj), git_odb_object_size(obj)) < 0)
-		goto out;
-	/* With extensions, the stored object is what the extension programs made, not the file:
-	 * git-lfs itself needs them configured. Leave such pointers alone. */
-	if (pointer.ext[0] != '\0')
-		goto out;
+	if (!read_pointer(&pointer, odb, git_tree_entry_id(entry)))
+		goto other;
 	if (!(path = hfgit_aprintf("%s%s", root, git_tree_entry_name(entry)))) {
 		rc = c->error = HFGIT_ERROR;
 		goto out;
 	}
-	if (!has_lfs_filter(c->repo, path) || !wanted(c->opts, path)) {
-		free(path);
-		goto out;
-	}
+	if (!has_lfs_filter(c->repo, c->commit, path) || !wanted(c->opts, path))
+		goto other;
 	if (c->count == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		lfs_file *grown = realloc(c->files, cap * sizeof(*grown));
 		if (!grown) {
-			free(path);
 			rc = c->error = hfgit_error_oom();
 			goto out;
 		}
@@ -136,11 +175,17 @@ static int collect_blob(const char *root, const git_tree_entry *entry, void *pay
 	}
 	c->files[c->count].path = path;
 	c->files[c->count].pointer = pointer;
+	git_oid_cpy(&c->files[c->count].blob, git_tree_entry_id(entry));
+	c->files[c->count].mode = mode;
 	c->files[c->count].job = SIZE_MAX;
 	c->count++;
+	path = NULL;
+	goto out;
+other:
+	rc = add_other(c, root, git_tree_entry_name(entry));
 out:
 	hfgit_error_clear();
-	git_odb_object_free(obj);
+	free(path);
 	git_odb_free(odb);
 	return rc < 0 ? -1 : 0;
 }
@@ -276,7 +321,8 @@ out:
 /* ---------------------------------------------------------------------------------------- */
 /* The working tree                                                                          */
 
-static int reflink(const char *from, const char *to, mode_t mode)
+/* A new file `to` sharing `from`'s blocks (a reflink): one copy on disk, two independent files. */
+static int reflink_new(const char *from, const char *to, mode_t mode)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = -1;
 
@@ -292,57 +338,83 @@ static int reflink(const char *from, const char *to, mode_t mode)
 	return rc;
 }
 
-/* Put the object at `tmp` by the chosen policy; the caller renames it over the pointer. */
-static int place(const char *object, const char *tmp, hfgit_link_mode mode, mode_t file_mode)
+/*
+ * Give the working tree the object's content at `dst` by the chosen policy. Whether the file
+ * system reflinks is learnt on the first file, so that `auto` costs no failed attempt (and no
+ * file created only to be deleted) per file after that.
+ */
+static int place(const char *object, const char *dst, hfgit_link_mode mode, mode_t file_mode,
+                 bool *reflink_works)
 {
-	unlink(tmp);
-	if ((mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_REFLINK) && reflink(object, tmp, file_mode) == 0)
-		return 0;
-	if (mode == HFGIT_LINK_REFLINK)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot reflink '%s' (the file system may not "
-		                             "support it: use --link auto or copy)", object);
-	if ((mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_HARDLINK) && link(object, tmp) == 0)
+	if (mode == HFGIT_LINK_REFLINK || (mode == HFGIT_LINK_AUTO && *reflink_works)) {
+		if (reflink_new(object, dst, file_mode) == 0)
+			return 0;
+		if (mode == HFGIT_LINK_REFLINK)
+			return hfgit_error_set_errno(HFGIT_EIO, "cannot reflink '%s' (the file system may "
+			                             "not support it: use --link auto or copy)", object);
+		*reflink_works = false;
+	}
+	if (mode != HFGIT_LINK_COPY && link(object, dst) == 0)
 		return 0;
 	if (mode == HFGIT_LINK_HARDLINK && errno != EXDEV)
 		return hfgit_error_set_errno(HFGIT_EIO, "cannot hard-link '%s'", object);
-	return hfgit_fs_copy(object, tmp, file_mode, false);
+	return hfgit_fs_copy(object, dst, file_mode, false) < 0 ? HFGIT_EIO : 0;
+}
+
+static int make_parent_dirs(const char *workdir, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int rc;
+
+	if (!slash)
+		return 0;
+	if (!(dir = hfgit_aprintf("%s%.*s", workdir, (int)(slash - path), path)))
+		return HFGIT_ERROR;
+	rc = hfgit_fs_mkdir_p(dir);
+	free(dir);
+	return rc;
 }
 
 /*
- * Replace the pointer file with the content and record the new file's stat data in the index
- * (the index keeps the pointer's blob id, as git-lfs's clean filter would produce it). The
- * file's mtime is set a little in the past so that the index written afterwards is newer:
- * entries as new as the index are "racy", and git would re-hash them, which needs git-lfs.
+ * Put the content of an LFS file in the working tree and record it in the index under the
+ * pointer's blob id (what git-lfs's clean filter gives for that content), with the file's stat
+ * data. The file's mtime is set a little in the past so that the index written afterwards is
+ * newer: entries as new as the index are "racy", and git would re-hash them, which needs
+ * git-lfs's filter.
  */
 static int materialize(git_repository *repo, git_index *index, const lfs_file *f,
-                       const char *object, hfgit_link_mode mode)
+                       const char *object, hfgit_link_mode mode, bool *reflink_works)
 {
-	const git_index_entry *old = git_index_get_bypath(index, f->path, 0);
-	char *dst = hfgit_aprintf("%s%s", git_repository_workdir(repo), f->path);
-	char *tmp = dst ? hfgit_aprintf("%s.hfgit-tmp", dst) : NULL;
-	mode_t file_mode = old && old->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+	const char *workdir = git_repository_workdir(repo);
+	char *dst = hfgit_aprintf("%s%s", workdir, f->path);
+	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
 	struct timespec past[2];
 	git_index_entry entry;
 	struct stat st;
-	int rc = 0;
+	int rc;
 
-	if (!tmp || !old) {
-		rc = old ? HFGIT_ERROR : hfgit_error_set(HFGIT_ERROR, "'%s' is not in the index", f->path);
-		goto out;
-	}
-	if ((rc = place(object, tmp, mode, file_mode)) < 0)
+	if (!dst)
+		return HFGIT_ERROR;
+	unlink(dst); /* a pointer file, when the checkout wrote one */
+	if ((rc = make_parent_dirs(workdir, f->path)) < 0 ||
+	    (rc = place(object, dst, mode, file_mode, reflink_works)) < 0)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &past[0]);
 	past[0].tv_sec -= 2;
 	past[1] = past[0];
-	if (lstat(tmp, &st) == 0 && st.st_mtime > past[1].tv_sec)
-		utimensat(AT_FDCWD, tmp, past, 0);
-	if (rename(tmp, dst) < 0 || lstat(dst, &st) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
-		unlink(tmp);
+	if (lstat(dst, &st) == 0 && st.st_mtime > past[1].tv_sec) {
+		utimensat(AT_FDCWD, dst, past, 0);
+		lstat(dst, &st);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = hfgit_error_set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
 		goto out;
 	}
-	entry = *old;
+	memset(&entry, 0, sizeof(entry));
+	entry.path = f->path;
+	entry.mode = f->mode;
+	git_oid_cpy(&entry.id, &f->blob);
 	entry.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
 	entry.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
 	entry.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
@@ -356,7 +428,6 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot update the index for '%s': %s", f->path,
 		                     git_message());
 out:
-	free(tmp);
 	free(dst);
 	return rc;
 }
@@ -402,71 +473,122 @@ static int configure(git_repository *repo, const char *store_root)
 	return rc;
 }
 
-int hfgit_lfs_checkout(git_repository *repo, const git_oid *commit, hfgit_ctx *ctx,
-                       const char *remote_url, const char *ref, const hfgit_clone_options *opts)
+void hfgit_lfs_plan_free(hfgit_lfs_plan *plan)
 {
-	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
-	collector c = { repo, opts, NULL, 0, 0, 0 };
-	hfgit_lfs_objects *store = NULL;
+	size_t i;
+
+	if (!plan)
+		return;
+	for (i = 0; i < plan->c.count; i++)
+		free(plan->c.files[i].path);
+	for (i = 0; i < plan->c.nothers; i++)
+		free(plan->c.others[i]);
+	free(plan->c.files);
+	free(plan->c.others);
+	hfgit_lfs_objects_free(plan->store);
+	free(plan->store_root);
+	free(plan);
+}
+
+static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
+                         const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+{
 	hfgit_lfs_job *jobs = NULL;
-	git_commit *head = NULL;
-	git_tree *tree = NULL;
-	git_index *index = NULL;
-	char *store_root = hfgit_lfs_store_root(ctx);
 	size_t njobs = 0, i;
 	int rc;
 
-	memset(&local_stats, 0, sizeof(local_stats));
-	if (!store_root)
-		return HFGIT_ERROR;
-	if ((rc = hfgit_lfs_objects_open(&store, store_root)) < 0 ||
-	    (rc = configure(repo, store_root)) < 0 || opts->no_lfs)
-		goto out;
-	if (git_commit_lookup(&head, repo, commit) < 0 || git_commit_tree(&tree, head) < 0 ||
-	    git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &c) < 0) {
-		rc = c.error ? c.error : hfgit_error_set(HFGIT_ERROR, "cannot list the LFS files: %s",
-		                                         git_message());
-		goto out;
-	}
-	hfgit_trace("lfs: %zu LFS files in the commit", c.count);
-	if (c.count == 0)
-		goto out;
-	if ((rc = plan_downloads(&jobs, &njobs, &c, store, stats)) < 0)
-		goto out;
-	if (njobs && ctx->offline) {
+	if ((rc = plan_downloads(&jobs, &njobs, &plan->c, plan->store, stats)) < 0)
+		return rc;
+	if (njobs && ctx->offline)
 		rc = hfgit_error_set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
 		                     "cache (%s%s) and offline mode is on: clone once with the network, "
 		                     "or leave them out with --exclude or --no-lfs", njobs,
 		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
 		                     njobs > 1 ? ", ..." : "");
-		goto out;
-	}
-	if (njobs && (rc = download(jobs, njobs, store, remote_url, ref, opts, stats)) < 0)
-		goto out;
-	if (git_repository_index(&index, repo) < 0) {
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", git_message());
-		goto out;
-	}
-	for (i = 0; i < c.count && rc == 0; i++) {
-		char *object = hfgit_lfs_object_path(store, c.files[i].pointer.oid);
-		rc = object ? materialize(repo, index, &c.files[i], object, opts->link) : HFGIT_EINVALID;
-		free(object);
-	}
-	stats->lfs_files = c.count;
-	if (rc == 0 && git_index_write(index) < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", git_message());
-	hfgit_trace("lfs: working tree has the content of %zu files", c.count);
-out:
+	else if (njobs)
+		rc = download(jobs, njobs, plan->store, remote_url, ref, opts, stats);
 	for (i = 0; i < njobs; i++)
 		hfgit_lfs_job_dispose(&jobs[i]);
 	free(jobs);
-	for (i = 0; i < c.count; i++)
-		free(c.files[i].path);
-	free(c.files);
-	git_index_free(index);
+	return rc;
+}
+
+int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
+                       hfgit_ctx *ctx, const char *remote_url, const char *ref,
+                       const hfgit_clone_options *opts)
+{
+	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
+	hfgit_lfs_plan *plan;
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(&local_stats, 0, sizeof(local_stats));
+	if (!(plan = calloc(1, sizeof(*plan))))
+		return hfgit_error_oom();
+	plan->c.repo = repo;
+	plan->c.commit = commit;
+	plan->c.opts = opts;
+	if (!(plan->store_root = hfgit_lfs_store_root(ctx))) {
+		rc = HFGIT_ERROR;
+		goto out;
+	}
+	if ((rc = hfgit_lfs_objects_open(&plan->store, plan->store_root)) < 0 ||
+	    (rc = configure(repo, plan->store_root)) < 0)
+		goto out;
+	if (git_commit_lookup(&head, repo, commit) < 0 || git_commit_tree(&tree, head) < 0 ||
+	    git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &plan->c) < 0) {
+		rc = plan->c.error ? plan->c.error :
+		     hfgit_error_set(HFGIT_ERROR, "cannot list the LFS files: %s", git_message());
+		goto out;
+	}
+	hfgit_trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
+	stats->lfs_files = plan->c.count;
+	if (plan->c.count)
+		rc = fetch_missing(plan, ctx, remote_url, ref, opts, stats);
+	plan->other_paths.strings = plan->c.others;
+	plan->other_paths.count = plan->c.nothers;
+out:
 	git_tree_free(tree);
 	git_commit_free(head);
-	hfgit_lfs_objects_free(store);
-	free(store_root);
+	if (rc < 0)
+		hfgit_lfs_plan_free(plan);
+	else
+		*out = plan;
+	return rc;
+}
+
+size_t hfgit_lfs_plan_count(const hfgit_lfs_plan *plan)
+{
+	return plan->c.count;
+}
+
+const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan)
+{
+	return &plan->other_paths;
+}
+
+int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode)
+{
+	git_index *index = NULL;
+	bool reflink_works = true;
+	size_t i;
+	int rc = 0;
+
+	if (plan->c.count == 0)
+		return 0;
+	if (git_repository_index(&index, repo) < 0)
+		return hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", git_message());
+	for (i = 0; i < plan->c.count && rc == 0; i++) {
+		char *object = hfgit_lfs_object_path(plan->store, plan->c.files[i].pointer.oid);
+		rc = object ? materialize(repo, index, &plan->c.files[i], object, mode, &reflink_works) :
+		              HFGIT_EINVALID;
+		free(object);
+	}
+	if (rc == 0 && git_index_write(index) < 0)
+		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", git_message());
+	hfgit_trace("lfs: working tree has the content of %zu files", plan->c.count);
+	git_index_free(index);
 	return rc;
 }

@@ -11,8 +11,24 @@
 
 #include "hfgit.h"
 
-int hfgit_lfs_checkout(git_repository *repo, const git_oid *commit, hfgit_ctx *ctx,
-                       const char *remote_url, const char *ref, const hfgit_clone_options *opts);
+/*
+ * In two steps around libgit2's checkout, so that no pointer file is written only to be
+ * replaced: first the plan finds the LFS files of `commit` that get content (attributes read
+ * from the commit) and fetches what the store lacks; libgit2 then checks out the other paths;
+ * then the plan puts the LFS content in place and adds it to the index.
+ */
+typedef struct hfgit_lfs_plan hfgit_lfs_plan;
+
+int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
+                       hfgit_ctx *ctx, const char *remote_url, const char *ref,
+                       const hfgit_clone_options *opts);
+/* How many LFS files get content (0: check out everything as usual). */
+size_t hfgit_lfs_plan_count(const hfgit_lfs_plan *plan);
+/* Every path of the commit that is not an LFS file getting content. */
+const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan);
+/* After the checkout of the other paths: the LFS content in place, and in the index. */
+int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode);
+void hfgit_lfs_plan_free(hfgit_lfs_plan *plan);
 
 /* The shared LFS store of the context: <cache>/lfs. free() it. */
 char *hfgit_lfs_store_root(const hfgit_ctx *ctx);

@@ -88,7 +88,7 @@ bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, u
 }
 
 int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
-                            const char *tmp_path)
+                            const char *tmp_path, bool synced)
 {
 	char *path = hfgit_lfs_object_path(store, oid), *dir = NULL;
 	int rc = 0;
@@ -97,18 +97,19 @@ int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int
 		rc = HFGIT_EINVALID;
 		goto out;
 	}
-	if (fsync(fd) < 0 || fchmod(fd, 0444) < 0) {
+	if ((!synced && fsync(fd) < 0) || fchmod(fd, 0444) < 0) {
 		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp_path);
 		goto out;
 	}
-	if (!(dir = hfgit_strdup(path))) {
-		rc = HFGIT_ERROR;
+	if (rename(tmp_path, path) == 0)
+		goto out;
+	/* The first object of its ab/cd folder: make the folder, then try again. */
+	if (errno != ENOENT || !(dir = hfgit_strdup(path))) {
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
 		goto out;
 	}
 	*strrchr(dir, '/') = '\0';
-	if ((rc = hfgit_fs_mkdir_p(dir)) < 0)
-		goto out;
-	if (rename(tmp_path, path) < 0)
+	if ((rc = hfgit_fs_mkdir_p(dir)) == 0 && rename(tmp_path, path) < 0)
 		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
 out:
 	close(fd);

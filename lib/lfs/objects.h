@@ -33,9 +33,10 @@ bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, u
 
 /*
  * Make the verified partial file `tmp_path` (open as `fd`, which this closes) the object `oid`:
- * fsync, mark read-only, rename into place. On failure the partial file is removed.
+ * fsync (unless the caller made it durable already, e.g. with syncfs), mark read-only, rename
+ * into place. On failure the partial file is removed.
  */
 int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
-                            const char *tmp_path);
+                            const char *tmp_path, bool synced);
 
 #endif

@@ -42,6 +42,7 @@
 #define DEFAULT_MAX_BACKOFF 10.0
 #define MAX_MISMATCHES 3
 #define MAX_RETRY_AFTER 60.0
+#define WRITEBACK_STEP (8u << 20)
 
 typedef struct span {
 	uint64_t start, end;
@@ -63,6 +64,7 @@ typedef struct {
 	char *part_path;
 	EVP_MD_CTX *sha;
 	uint64_t written;  /* hashed and written, in order: the length of the partial file */
+	uint64_t flushed;  /* writeback to disk has been started up to here */
 	uint64_t frontier; /* the furthest byte dispatched so far */
 	span *todo;        /* not yet dispatched, sorted and disjoint */
 	size_t ntodo, captodo;
@@ -162,30 +164,41 @@ static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------- */
 /* The committer thread: fsync + rename, off the network loop                               */
 
+/* Commit one batch of verified objects: one syncfs for many small ones costs far less than a
+ * journal commit per file, and every object is still durable before it gets its name. */
+static void commit_batch(engine *e, commit_item *batch)
+{
+	bool synced = batch->next != NULL && syncfs(batch->fd) == 0;
+
+	while (batch) {
+		commit_item *item = batch;
+		batch = item->next;
+		if (hfgit_lfs_object_commit(e->store, item->job->oid, item->fd, item->part_path,
+		                            synced) < 0)
+			job_fail(item->job, HFGIT_EIO, "%s", hfgit_error_last());
+		else
+			atomic_fetch_add(&e->objects_done, 1);
+		free(item->part_path);
+		free(item);
+	}
+}
+
 static void *committer_main(void *arg)
 {
 	engine *e = arg;
 
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
-		commit_item *item;
+		commit_item *batch;
 		while (!e->queue && !e->closing)
 			pthread_cond_wait(&e->cond, &e->lock);
 		if (!e->queue)
 			break;
-		item = e->queue;
-		e->queue = item->next;
-		if (!e->queue)
-			e->queue_tail = &e->queue;
+		batch = e->queue;
+		e->queue = NULL;
+		e->queue_tail = &e->queue;
 		pthread_mutex_unlock(&e->lock);
-
-		if (hfgit_lfs_object_commit(e->store, item->job->oid, item->fd, item->part_path) < 0)
-			job_fail(item->job, HFGIT_EIO, "%s", hfgit_error_last());
-		else
-			atomic_fetch_add(&e->objects_done, 1);
-		free(item->part_path);
-		free(item);
-
+		commit_batch(e, batch);
 		pthread_mutex_lock(&e->lock);
 	}
 	pthread_mutex_unlock(&e->lock);
@@ -283,6 +296,13 @@ static bool consume(engine *e, lfs_object *o, const char *data, size_t len)
 	EVP_DigestUpdate(o->sha, data, len);
 	o->written += len;
 	atomic_fetch_add(&e->bytes_done, len);
+	/* Start writeback as the bytes arrive, so the fsync before the object's rename has little
+	 * left to wait for: the disk works while the network does. */
+	if (o->written - o->flushed >= WRITEBACK_STEP) {
+		sync_file_range(o->fd, (off_t)o->flushed, (off_t)(o->written - o->flushed),
+		                SYNC_FILE_RANGE_WRITE);
+		o->flushed = o->written;
+	}
 	return true;
 }
 
@@ -328,6 +348,7 @@ static void reset_object(lfs_object *o)
 		job_fail(o->job, HFGIT_EIO, "cannot truncate '%s': %s", o->part_path, strerror(errno));
 	EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL);
 	o->written = 0;
+	o->flushed = 0;
 	o->frontier = 0;
 	o->ntodo = 0;
 	o->generation++;
@@ -433,7 +454,7 @@ static int start_object(worker *w, lfs_object *o)
 		}
 		hfgit_trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
 	}
-	o->written = o->frontier = have;
+	o->written = o->frontier = o->flushed = have;
 	atomic_fetch_add(&e->bytes_done, have);
 	if (todo_insert(o, have, job->size) < 0) {
 		object_fail(w, o, HFGIT_ERROR, "%s: %s", "out of memory");
@@ -813,7 +834,7 @@ static void *worker_main(void *arg)
 	unsigned i;
 
 	while (w->unfinished > 0) {
-		int running = 0, queued;
+		int running = 0, queued, finished;
 		double wait_until = 0;
 		CURLMsg *msg;
 
@@ -832,13 +853,19 @@ static void *worker_main(void *arg)
 			if (!w->slots[i].obj && !dispatch(w, &w->slots[i]))
 				break;
 		curl_multi_perform(w->multi, &running);
+		finished = 0;
 		while ((msg = curl_multi_info_read(w->multi, &queued)) != NULL) {
 			xfer *x = NULL;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			finish_xfer(w, x, msg->data.result);
+			finished++;
 		}
+		/* A connection just came free: give it work now rather than after the next poll
+		 * (with small objects, waiting would leave connections idle most of the time). */
+		if (finished)
+			continue;
 		if (running == 0 && free_slots(w) == w->nslots) {
 			/* Nothing in flight: everything left waits for a backoff to end. */
 			size_t k;

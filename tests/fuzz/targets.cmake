@@ -1,2 +1,4 @@
 hfgit_fuzz_target(lfs_pointer)
 hfgit_fuzz_target(safetensors)
+hfgit_fuzz_target(unpickle)
+hfgit_fuzz_target(torch_zip)

@@ -123,7 +123,8 @@ class HubHandler(BaseHTTPRequestHandler):
 
     def body_chunks(self, size=1 << 20):
         """Yields the request body in pieces without holding it all in memory (uploads)."""
-        if self._body is not None or "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        if self._body is not None or chunked:
             yield self.body()
             return
         left = int(self.headers.get("Content-Length") or 0)
@@ -172,7 +173,9 @@ class HubHandler(BaseHTTPRequestHandler):
 
     def end_response(self):
         tail = b"0\r\n\r\n" if self._chunked and self.command != "HEAD" else b""
-        self.wfile.write(self._take_head() + tail)
+        out = self._take_head() + tail
+        if out:
+            self.wfile.write(out)
         self._chunked = False
         self.wfile.flush()
 

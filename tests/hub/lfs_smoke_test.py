@@ -198,7 +198,8 @@ def check_ranges(hub, f):
         full = fh.read()
     total = len(full)
     for spec, first, last in (("bytes=0-0", 0, 0), ("bytes=100-199", 100, 199),
-                              ("bytes=1000-", 1000, total - 1), ("bytes=-10", total - 10, total - 1),
+                              ("bytes=1000-", 1000, total - 1),
+                              ("bytes=-10", total - 10, total - 1),
                               ("bytes=5-999999999", 5, total - 1)):
         status, headers, data, _ = fetch(url, headers={"Range": spec})
         check(status == 206 and data == full[first:last + 1]
@@ -368,7 +369,8 @@ def check_private_and_redirects(fx, tmp, lfs_git, f):
         {"oid": f["SUB_OID"], "size": int(f["SUB_SIZE"])}]}).encode()
     status, headers, _, _ = fetch(hub.url + "/old-org/lfs.git/info/lfs/objects/batch", "POST",
                                   body, {"Accept": LFS_JSON, "Content-Type": LFS_JSON})
-    check(status == 307 and headers["Location"] == "/hfgit-test/lfs-model.git/info/lfs/objects/batch",
+    moved = "/hfgit-test/lfs-model.git/info/lfs/objects/batch"
+    check(status == 307 and headers["Location"] == moved,
           "batch of a renamed repo answered %d -> %s" % (status, headers.get("Location")))
 
     # The real client with the token in the URL (as after a credential prompt): git-lfs

@@ -218,6 +218,8 @@ static int record_of_key(const struct loader *l, const hfgit_pickle_storage_ref 
 	char quoted[QUOTED_SIZE];
 	int rc;
 
+	*data = NULL;
+	*size = 0;
 	if (l->source == FROM_ONE_RECORD) {
 		*data = l->record;
 		*size = l->record_len;

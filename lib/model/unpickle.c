@@ -299,8 +299,14 @@ static size_t frame_base(const struct machine *m)
 	return m->nmarks ? m->marks[m->nmarks - 1] : 0;
 }
 
+/*
+ * The helpers below that hand back a value through a pointer write it on failure too (NULL,
+ * 0, an empty range), so that no caller is ever left with an uninitialised variable: the
+ * compiler cannot tell that fail() returns a negative code.
+ */
 static int pop(struct machine *m, hfgit_pickle_value **v)
 {
+	*v = NULL;
 	if (m->depth <= frame_base(m))
 		return fail(m, "an opcode takes more items than the stack holds");
 	*v = m->stack[--m->depth];
@@ -309,6 +315,7 @@ static int pop(struct machine *m, hfgit_pickle_value **v)
 
 static int peek(struct machine *m, hfgit_pickle_value **v)
 {
+	*v = NULL;
 	if (m->depth <= frame_base(m))
 		return fail(m, "an opcode needs an item the stack does not hold");
 	*v = m->stack[m->depth - 1];
@@ -334,6 +341,7 @@ static int push_mark(struct machine *m)
 /* Close the innermost MARK: the items above it are stack[*start .. depth). */
 static int pop_mark(struct machine *m, size_t *start)
 {
+	*start = m->depth; /* no items */
 	if (!m->nmarks)
 		return fail(m, "an opcode takes the items above a MARK, but there is no MARK");
 	*start = m->marks[--m->nmarks];
@@ -381,6 +389,7 @@ static int memo_get(struct machine *m, uint64_t index)
 
 static int take(struct machine *m, size_t n, const unsigned char **p)
 {
+	*p = NULL;
 	if (m->len - m->pos < n)
 		return truncated(m);
 	*p = m->data + m->pos;
@@ -402,6 +411,7 @@ static int take_le(struct machine *m, size_t n, uint64_t *v)
 	const unsigned char *p;
 	int rc;
 
+	*v = 0;
 	if ((rc = take(m, n, &p)) < 0)
 		return rc;
 	*v = read_le(p, n);
@@ -414,6 +424,8 @@ static int take_line(struct machine *m, const char **line, size_t *len)
 	const unsigned char *start = m->data + m->pos;
 	const unsigned char *nl = memchr(start, '\n', m->len - m->pos);
 
+	*line = NULL;
+	*len = 0;
 	if (!nl)
 		return truncated(m);
 	*line = (const char *)start;

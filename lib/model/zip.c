@@ -149,6 +149,8 @@ static int read_directory_location(const hfgit_zip *zip, struct directory *dir)
 	const unsigned char *e;
 	size_t eocd;
 
+	/* Written on failure too: the compiler cannot tell that the error codes are negative. */
+	*dir = (struct directory){ 0 };
 	if (!find_end_record(zip, &eocd))
 		return hfgit_error_set(HFGIT_EINVALID,
 		                       "%s: no zip end of central directory record: the file is "

@@ -8,6 +8,8 @@ struct hfgit_ctx {
 	char *endpoint;   /* no trailing '/' */
 	char *cache_dir;  /* absolute */
 	int offline;
+	char *token;          /* NULL when none */
+	char *authorization;  /* "Authorization: Bearer <token>", or NULL */
 };
 
 #endif

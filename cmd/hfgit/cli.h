@@ -26,6 +26,7 @@ typedef struct {
 	const char *endpoint;
 	const char *cache_dir;
 	bool offline;
+	const char *token;
 } cli_globals;
 
 /* Offline, tell the user how old the refs a branch or tag was resolved from are. */

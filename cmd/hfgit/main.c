@@ -28,6 +28,8 @@ static const char usage[] =
 	"  --endpoint URL   the hub (default: $HF_ENDPOINT, else https://huggingface.co)\n"
 	"  --cache-dir DIR  the cache (default: $HFGIT_HOME, $HF_HOME/hfgit,\n"
 	"                   $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit)\n"
+	"  --token TOKEN    access token for private and gated repositories (default:\n"
+	"                   $HF_TOKEN, else the file $HF_HOME/token); sent only to the hub\n"
 	"  --offline        never use the network (also HF_HUB_OFFLINE=1 or HFGIT_OFFLINE=1):\n"
 	"                   revisions resolve from what the cache last saw\n"
 	"  -h, --help       this text; `hfgit <command> --help` for a command's options\n"
@@ -107,6 +109,7 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g)
 	opts.endpoint = g->endpoint;
 	opts.cache_dir = g->cache_dir;
 	opts.offline = g->offline;
+	opts.token = g->token;
 	return hfgit_ctx_new(ctx, &opts) < 0 ? cli_fail() : 0;
 }
 
@@ -153,7 +156,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	cli_globals g = { NULL, NULL, false };
+	cli_globals g = { NULL, NULL, false, NULL };
 	int i, rc;
 	size_t c;
 
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
 			g.endpoint = value;
 		else if (cli_option_value(argc, argv, &i, "--cache-dir", &value))
 			g.cache_dir = value;
+		else if (cli_option_value(argc, argv, &i, "--token", &value))
+			g.token = value;
 		else {
 			fprintf(stderr, "hfgit: unknown option '%s'\n\n%s", argv[i], usage);
 			return EXIT_USAGE;

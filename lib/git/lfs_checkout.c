@@ -270,10 +270,11 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
 }
 
 static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
-                    const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+                    const char *ref, const char *authorization, const hfgit_clone_options *opts,
+                    hfgit_clone_stats *stats)
 {
 	hfgit_lfs_transfer_options topts = HFGIT_LFS_TRANSFER_OPTIONS_INIT;
-	hfgit_lfs_batch_target target = { NULL, ref, NULL, 0 };
+	hfgit_lfs_batch_target target = { NULL, ref, authorization, 0 };
 	lfs_callbacks cb = { &target, opts };
 	size_t i, ready = 0;
 	int rc;
@@ -506,7 +507,7 @@ static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
 		                     njobs > 1 ? ", ..." : "");
 	else if (njobs)
-		rc = download(jobs, njobs, plan->store, remote_url, ref, opts, stats);
+		rc = download(jobs, njobs, plan->store, remote_url, ref, ctx->authorization, opts, stats);
 	for (i = 0; i < njobs; i++)
 		hfgit_lfs_job_dispose(&jobs[i]);
 	free(jobs);

@@ -26,9 +26,36 @@ static int on_transfer_progress(const git_indexer_progress *stats, void *payload
 	return s->progress(&p, s->payload) ? -1 : 0;
 }
 
+/*
+ * After a 401 despite the Authorization header (or for a server that wants Basic), libgit2
+ * asks here: the token again as a password, once. Redirects to other hosts are never followed
+ * (GIT_REMOTE_REDIRECT_NONE), so the URL is the endpoint's own origin.
+ */
+static int on_credentials(git_credential **out, const char *url, const char *username,
+                          unsigned int allowed, void *payload)
+{
+	hfgit_session *s = payload;
+
+	if (!s->ctx->token || s->credentials_tried++ ||
+	    !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
+		return GIT_PASSTHROUGH;
+	return git_credential_userpass_plaintext_new(out, username && *username ? username : "hfgit",
+	                                             s->ctx->token);
+}
+
+static void set_headers(hfgit_session *s, git_strarray *headers)
+{
+	if (s->ctx->authorization) {
+		s->header_list[0] = s->ctx->authorization;
+		headers->strings = s->header_list;
+		headers->count = 1;
+	}
+}
+
 static void set_callbacks(hfgit_session *s, git_remote_callbacks *cb)
 {
 	cb->transfer_progress = on_transfer_progress;
+	cb->credentials = on_credentials;
 	cb->payload = s;
 	/* A session that fetches may have to ask for a commit by hash: see transport.c. */
 	if (s->repo)
@@ -49,6 +76,11 @@ int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing)
 
 	if (git_rc == GIT_EUSER || klass == GIT_ERROR_CALLBACK)
 		return hfgit_error_set(HFGIT_EINTERRUPTED, "%s %s: interrupted", doing, s->url);
+	if ((git_rc == GIT_EAUTH || strstr(msg, "status code: 401") ||
+	     strstr(msg, "authentication required") || strstr(msg, "too many redirects or auth")) &&
+	    s->ctx->token)
+		return hfgit_error_set(HFGIT_EAUTH, "%s %s: the access token was refused (401): check "
+		                       "HF_TOKEN, the token file or --token", doing, s->url);
 	if (strstr(msg, "status code: 404"))
 		return hfgit_error_set(HFGIT_ENOTFOUND,
 		                       "repository '%s' not found at %s: check the id "
@@ -101,6 +133,7 @@ static int connect_and_list(hfgit_session *s)
 	int rc;
 
 	set_callbacks(s, &opts.callbacks);
+	set_headers(s, &opts.custom_headers);
 	/*
 	 * The hub redirects renamed repositories (legacy ids moved under organisations) on the
 	 * same host, which libgit2 follows even with NONE; off-site redirects are refused so that
@@ -159,6 +192,7 @@ int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, i
 	int rc;
 
 	set_callbacks(s, &opts.callbacks);
+	set_headers(s, &opts.custom_headers);
 	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;

@@ -27,6 +27,8 @@ typedef struct {
 	bool offline;
 	git_remote_head *remembered;
 	long long fetched_at;
+	char *header_list[1];     /* the Authorization header, when there is a token */
+	int credentials_tried;
 } hfgit_session;
 
 /*

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "common/strbuf.h"
 #include "cache/cache.h"
 #include "context.h"
@@ -46,6 +47,60 @@ static char *normalized_endpoint(const char *endpoint)
 	return copy;
 }
 
+/* The token file huggingface_hub's `hf auth login` writes. */
+static char *read_token_file(void)
+{
+	const char *hf_home = getenv("HF_HOME"), *home = getenv("HOME");
+	char *path = NULL, *text = NULL;
+	size_t len;
+
+	if (hf_home && *hf_home)
+		path = hfgit_aprintf("%s/token", hf_home);
+	else if (home && *home)
+		path = hfgit_aprintf("%s/.cache/huggingface/token", home);
+	if (!path || hfgit_fs_read_file(&text, &len, path) < 0) {
+		free(path);
+		hfgit_error_clear();
+		return NULL;
+	}
+	free(path);
+	return text;
+}
+
+/* A token is one line of printable characters: no whitespace, nothing that could split a
+ * header. The file may end in a newline. */
+static int set_token(hfgit_ctx *ctx, const char *given)
+{
+	char *token = given && *given ? hfgit_strdup(given) : NULL;
+	const char *env = getenv("HF_TOKEN");
+	size_t len, i;
+
+	if (!token && env && *env)
+		token = hfgit_strdup(env);
+	if (!token)
+		token = read_token_file();
+	if (!token)
+		return 0;
+	len = strlen(token);
+	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r' || token[len - 1] == ' '))
+		token[--len] = '\0';
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)token[i] <= ' ' || (unsigned char)token[i] >= 0x7f) {
+			free(token);
+			return hfgit_error_set(HFGIT_EINVALID, "the access token (from --token, HF_TOKEN "
+			                       "or the token file) contains a space or control character: "
+			                       "paste it again");
+		}
+	}
+	if (len == 0) {
+		free(token);
+		return 0;
+	}
+	ctx->token = token;
+	ctx->authorization = hfgit_aprintf("Authorization: Bearer %s", token);
+	return ctx->authorization ? 0 : HFGIT_ERROR;
+}
+
 int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 {
 	hfgit_ctx_options defaults = HFGIT_CTX_OPTIONS_INIT;
@@ -67,7 +122,8 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 	if (!(ctx = calloc(1, sizeof(*ctx))))
 		return hfgit_error_oom();
 	if (!(ctx->endpoint = normalized_endpoint(endpoint)) ||
-	    (rc = hfgit_cache_root(&ctx->cache_dir, opts->cache_dir)) < 0) {
+	    (rc = hfgit_cache_root(&ctx->cache_dir, opts->cache_dir)) < 0 ||
+	    (rc = set_token(ctx, opts->token)) < 0) {
 		hfgit_ctx_free(ctx);
 		return rc < 0 ? rc : HFGIT_ERROR;
 	}
@@ -87,6 +143,12 @@ void hfgit_ctx_free(hfgit_ctx *ctx)
 		return;
 	free(ctx->endpoint);
 	free(ctx->cache_dir);
+	if (ctx->token) /* do not leave the secret in freed memory */
+		memset(ctx->token, 0, strlen(ctx->token));
+	if (ctx->authorization)
+		memset(ctx->authorization, 0, strlen(ctx->authorization));
+	free(ctx->token);
+	free(ctx->authorization);
 	free(ctx);
 }
 

@@ -97,10 +97,15 @@ typedef struct {
 	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE or $HFGIT_OFFLINE decide (1, ON, YES,
 	 * TRUE, any case). Offline, revisions resolve from what the cache last saw. */
 	int offline;
+	/* Access token for private and gated repositories; NULL: $HF_TOKEN, else the token file
+	 * $HF_HOME/token (~/.cache/huggingface/token). Sent only to the endpoint's own origin (git
+	 * and the LFS batch API), never to the hosts object bytes come from, never printed, never
+	 * written into a checkout. */
+	const char *token;
 } hfgit_ctx_options;
 
 #define HFGIT_CTX_OPTIONS_VERSION 1
-#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL, 0 }
+#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL, 0, NULL }
 
 HFGIT_EXTERN int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts);
 HFGIT_EXTERN void hfgit_ctx_free(hfgit_ctx *ctx);

@@ -230,8 +230,10 @@ static int request_error(const hfgit_lfs_batch_target *t, long status, const res
 
 	if (status == 401 || status == 403)
 		rc = hfgit_error_set(HFGIT_EAUTH, "%s: %s (HTTP %ld)%s%s", t->url,
-		                     status == 401 ? "this repo needs a token: set HF_TOKEN" :
-		                                     "the token has no access to this repo",
+		                     status == 403 ? "the token has no access to this repo" :
+		                     t->authorization ? "the access token was refused: check HF_TOKEN, "
+		                                        "the token file or --token" :
+		                                        "this repo needs a token: set HF_TOKEN",
 		                     status, msg ? ": " : "", msg ? msg : "");
 	else if (status == 404)
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s: no LFS server here (HTTP 404)", t->url);

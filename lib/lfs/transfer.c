@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "transfer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -35,6 +36,7 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
+#include "lfs/pointer.h"
 #include "lfs/digests.h"
 
 #define DEFAULT_JOBS 8
@@ -79,6 +81,7 @@ typedef struct {
 	unsigned generation; /* bumped on reset: transfers of an older generation are stale */
 	double not_before; /* backoff: no request before this time */
 	bool started, split, finished, no_range;
+	bool locked;       /* this process holds the object's lock */
 } lfs_object;
 
 typedef struct {
@@ -140,7 +143,41 @@ struct engine {
 	pthread_mutex_t done_lock;
 	pthread_cond_t done_cond;
 	unsigned workers_done;
+	int lock_fd;  /* incomplete/locks: one byte per object, see lock_object */
 };
+
+/*
+ * One lock per object, as a one-byte OFD lock in the shared file incomplete/locks (no file per
+ * object to create): the process holding it downloads, the others wait and then find the
+ * object in the store. OFD locks vanish with the process, so a killed one never blocks anyone.
+ * Where locks do not work (some network file systems grant them to everyone), correctness does
+ * not depend on them: each process writes its own partial file, and only verified bytes are
+ * renamed into the store.
+ */
+static off_t lock_offset(const char *oid)
+{
+	char head[11];
+	memcpy(head, oid, 10);
+	head[10] = '\0';
+	return (off_t)strtoull(head, NULL, 16);
+}
+
+static bool lock_object(int lock_fd, const char *oid)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = lock_offset(oid),
+		                .l_len = 1 };
+	if (lock_fd < 0)
+		return true;
+	return fcntl(lock_fd, F_OFD_SETLK, &fl) == 0 || (errno != EAGAIN && errno != EACCES);
+}
+
+static void unlock_object(int lock_fd, const char *oid)
+{
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = lock_offset(oid),
+		                .l_len = 1 };
+	if (lock_fd >= 0)
+		fcntl(lock_fd, F_OFD_SETLK, &fl);
+}
 
 static double now_s(void)
 {
@@ -187,6 +224,8 @@ static void commit_batch(engine *e, commit_item *batch)
 			hfgit_strbuf_put(&digests, line, n);
 			atomic_fetch_add(&e->objects_done, 1);
 		}
+		/* The object is in the store (or failed): waiting processes may go on. */
+		unlock_object(e->lock_fd, item->job->oid);
 		free(item->part_path);
 		free(item);
 	}
@@ -230,6 +269,7 @@ static void commit_later(engine *e, lfs_object *o)
 		item->job = o->job;
 		item->fd = o->fd;
 		item->xxh3 = XXH3_64bits_digest(o->xxh3);
+		o->locked = false; /* the committer unlocks once the object has its name */
 		item->part_path = o->part_path;
 		o->part_path = NULL;
 		pthread_mutex_lock(&e->lock);
@@ -372,8 +412,11 @@ static void reset_object(lfs_object *o)
 	todo_insert(o, 0, o->job->size);
 }
 
-static void object_close(lfs_object *o)
+static void object_close(engine *e, lfs_object *o)
 {
+	if (o->locked)
+		unlock_object(e->lock_fd, o->job->oid);
+	o->locked = false;
 	drop_pending(o);
 	if (o->fd >= 0)
 		close(o->fd); /* the partial file stays for the next run to resume */
@@ -386,7 +429,7 @@ static void object_fail(worker *w, lfs_object *o, int code, const char *fmt, con
 {
 	job_fail(o->job, code, fmt, o->job->name, detail);
 	if (!o->finished) {
-		object_close(o);
+		object_close(w->e, o);
 		w->unfinished--;
 	}
 }
@@ -423,6 +466,52 @@ static void finish_object(worker *w, lfs_object *o)
 }
 
 /* Open or resume the partial file; an already complete one is verified right away. */
+/*
+ * This process's partial file for the object: "<oid>.<host>-<pid>.part". A partial left by
+ * an earlier run (killed, or failed) is adopted by renaming it to our name, the largest first,
+ * so its bytes are not fetched again; rename makes the adoption atomic between processes.
+ */
+static char *adopt_partial(const hfgit_lfs_objects *store, const char *oid)
+{
+	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(store));
+	char host[64] = "host", *mine = NULL, *best = NULL;
+	off_t best_size = -1;
+	struct dirent *e;
+	DIR *d;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
+		goto out;
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			struct stat st;
+			char *path;
+			size_t len = strlen(e->d_name);
+			if (strncmp(e->d_name, oid, 64) || e->d_name[64] != '.' || len < 5 ||
+			    strcmp(e->d_name + len - 5, ".part") ||
+			    !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+				continue;
+			if (stat(path, &st) == 0 && st.st_size > best_size) {
+				free(best);
+				best = path;
+				best_size = st.st_size;
+			} else {
+				free(path);
+			}
+		}
+		closedir(d);
+	}
+	if (best && strcmp(best, mine) && rename(best, mine) < 0)
+		hfgit_trace("lfs: could not adopt '%s': %s", best, strerror(errno));
+out:
+	free(best);
+	free(dir);
+	return mine;
+}
+
+/* Open or resume the partial file; an already complete one is verified right away. Returns
+ * 1 when another process is fetching the object (try again later), 0 when started. */
 static int start_object(worker *w, lfs_object *o)
 {
 	engine *e = w->e;
@@ -431,28 +520,33 @@ static int start_object(worker *w, lfs_object *o)
 	char buf[1 << 16];
 	uint64_t have = 0;
 
+	if (!lock_object(e->lock_fd, job->oid)) {
+		o->not_before = now_s() + 0.2;
+		return 1;
+	}
 	o->started = true;
+	o->locked = true;
+	/* Someone else may have fetched it since we looked. */
+	if (hfgit_lfs_object_present(e->store, job->oid, job->size)) {
+		unlock_object(e->lock_fd, job->oid);
+		o->locked = false;
+		o->finished = true;
+		w->unfinished--;
+		atomic_fetch_add(&e->bytes_done, job->size);
+		atomic_fetch_add(&e->objects_done, 1);
+		return 0;
+	}
 	if (!(o->sha = EVP_MD_CTX_new()) || !EVP_DigestInit_ex(o->sha, EVP_sha256(), NULL) ||
 	    !(o->xxh3 = XXH3_createState()) || XXH3_64bits_reset(o->xxh3) != XXH_OK) {
 		object_fail(w, o, HFGIT_ERROR, "%s: %s", "cannot set up SHA-256");
 		return -1;
 	}
-	if (!(o->part_path = hfgit_lfs_partial_path(e->store, job->oid))) {
-		object_fail(w, o, HFGIT_EINVALID, "%s: %s", hfgit_error_last());
+	if (!hfgit_lfs_oid_valid(job->oid, strlen(job->oid)) ||
+	    !(o->part_path = adopt_partial(e->store, job->oid))) {
+		object_fail(w, o, HFGIT_EINVALID, "%s: %s", "invalid object id");
 		return -1;
 	}
 	o->fd = open(o->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (o->fd >= 0 && flock(o->fd, LOCK_EX | LOCK_NB) < 0) {
-		/* Another process is fetching the same object: do not touch its file. */
-		char *mine = hfgit_aprintf("%s.%ld", o->part_path, (long)getpid());
-		close(o->fd);
-		o->fd = -1;
-		if (mine) {
-			free(o->part_path);
-			o->part_path = mine;
-			o->fd = open(o->part_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		}
-	}
 	if (o->fd < 0 || fstat(o->fd, &st) < 0) {
 		object_fail(w, o, HFGIT_EIO, "%s: cannot create the partial download: %s", strerror(errno));
 		return -1;
@@ -653,9 +747,16 @@ static lfs_object *choose_range(worker *w, uint64_t *start, uint64_t *end)
 			continue;
 		/* Split only when connections would otherwise sit idle. */
 		o->split = !o->no_range && o->job->size > chunk && unstarted < free_slots(w);
-		if (start_object(w, o) < 0 || o->finished)
+		switch (start_object(w, o)) {
+		case 1:
+			continue; /* another process fetches it: look again later */
+		case 0:
+			if (!o->finished)
+				goto head;
+			/* fall through */
+		default:
 			return choose_range(w, start, end);
-		goto head;
+		}
 	}
 	for (i = 0; i < w->nobjs; i++) {
 		o = w->objs[i];
@@ -1022,6 +1123,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	if (count == 0)
 		return 0;
 	memset(&e, 0, sizeof(e));
+	e.lock_fd = -1;
 	e.store = store;
 	if (opts)
 		e.opts = *opts;
@@ -1053,6 +1155,11 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		objects[i].fd = -1;
 		ptrs[i] = &objects[i];
 		total += jobs[i].size;
+	}
+	{
+		char *locks = hfgit_aprintf("%s/incomplete/locks", hfgit_lfs_objects_root(store));
+		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+		free(locks);
 	}
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_mutex_init(&e.renew_lock, NULL);
@@ -1129,6 +1236,8 @@ out_workers:
 		free(w->slots);
 		free(w->objs);
 	}
+	if (e.lock_fd >= 0)
+		close(e.lock_fd);
 	pthread_mutex_destroy(&e.lock);
 	pthread_mutex_destroy(&e.renew_lock);
 	pthread_mutex_destroy(&e.done_lock);

@@ -176,9 +176,12 @@ fresh_cache kill
 set_faults "$hub_URL" "[{\"kind\":\"slow\",\"oid\":\"$MODEL_OID\",\"bytes_per_sec\":400000}]"
 "$HFGIT" clone -q "$MODEL" killed >/dev/null 2>&1 &
 pid=$!
-part=$HFGIT_HOME/lfs/incomplete/$MODEL_OID.part
+# partial_size OID: bytes in the object's partial download(s) ("<oid>.<host>-<pid>.part").
+partial_size() {
+	cat "$HFGIT_HOME"/lfs/incomplete/"$1".*.part 2>/dev/null | wc -c | tr -d ' '
+}
 i=0
-while [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -lt 500000 ] && [ $i -lt 200 ]; do
+while [ "$(partial_size "$MODEL_OID")" -lt 500000 ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -186,7 +189,7 @@ kill -9 $pid
 wait $pid 2>/dev/null || true
 check_store
 check_eq "kill -9: no directory" "$(ls -d killed 2>/dev/null || true)" ""
-have=$(stat -c %s "$part")
+have=$(partial_size "$MODEL_OID")
 [ "$have" -ge 500000 ] && pass || fail "kill -9: the partial file has $have bytes"
 set_faults "$hub_URL" "[]"
 mark=$(log_mark "$hub_LOG")
@@ -210,9 +213,8 @@ fresh_cache sigint
 set_faults "$hub_URL" "[{\"kind\":\"slow\",\"oid\":\"$MODEL_OID\",\"bytes_per_sec\":400000}]"
 "$HFGIT" clone -q "$MODEL" interrupted >/dev/null 2>"$WORK/sigint.err" &
 pid=$!
-part=$HFGIT_HOME/lfs/incomplete/$MODEL_OID.part
 i=0
-while [ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -lt 100000 ] && [ $i -lt 200 ]; do
+while [ "$(partial_size "$MODEL_OID")" -lt 100000 ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -233,7 +235,7 @@ set_faults "$doomed_URL" "[{\"kind\":\"slow\",\"oid\":\"$MODEL_OID\",\"bytes_per
 HF_ENDPOINT=$doomed_URL "$HFGIT" clone -q "$MODEL" down >/dev/null 2>"$WORK/down.err" &
 pid=$!
 i=0
-while [ ! -s "$HFGIT_HOME/lfs/incomplete/$MODEL_OID.part" ] && [ $i -lt 200 ]; do
+while [ "$(partial_size "$MODEL_OID")" -eq 0 ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done

@@ -345,7 +345,13 @@ static int write_all(int fd, const char *data, size_t len, uint64_t offset)
 static bool consume(engine *e, lfs_object *o, const char *data, size_t len)
 {
 	if (write_all(o->fd, data, len, o->written) < 0) {
-		job_fail(o->job, HFGIT_EIO, "cannot write '%s': %s", o->part_path, strerror(errno));
+		if (errno == ENOSPC || errno == EDQUOT)
+			job_fail(o->job, HFGIT_EIO, "%s: the disk holding the cache is full (%s): free "
+			         "space, or choose another cache with --cache-dir or HFGIT_HOME, then run "
+			         "again to resume", o->job->name, o->part_path);
+		else
+			job_fail(o->job, HFGIT_EIO, "%s: cannot write '%s': %s", o->job->name,
+			         o->part_path, strerror(errno));
 		return false;
 	}
 	EVP_DigestUpdate(o->sha, data, len);
@@ -683,8 +689,10 @@ static size_t on_data(char *data, size_t size, size_t n, void *userdata)
 	atomic_fetch_add(&e->bytes_fetched, len);
 	o->job->fetched += len;
 	if (x->pos == o->written) {
-		if (!consume(e, o, data, len) || !drain_pending(e, o))
+		if (!consume(e, o, data, len) || !drain_pending(e, o)) {
+			x->fatal = true; /* the disk refused: retrying now would fail the same way */
 			return 0;
+		}
 	} else if (!hold_ahead(o, data, len, x->pos)) {
 		snprintf(x->error, sizeof(x->error), "out of memory");
 		x->fatal = true;

@@ -26,103 +26,7 @@
 #include "remote.h"
 #include "resolve.h"
 #include "store.h"
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
-
-static int git_fail(const char *what, const char *where)
-{
-	return hfgit_error_set(HFGIT_ERROR, "%s in '%s': %s", what, where, git_message());
-}
-
-/* Bring the commit (and an annotated tag's object) into the store unless it is there. */
-static int fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r)
-{
-	const char *ref = r->ref ? r->ref : r->via_ref;
-	char *spec;
-	int rc;
-
-	if (hfgit_store_has(store, &r->commit_oid) && hfgit_store_has(store, &r->ref_target))
-		return 0;
-	if (!s || s->offline)
-		return hfgit_error_set(HFGIT_EOFFLINE, "%s resolves to commit %s, which is not in the "
-		                       "cache, and offline mode is on: clone it once with the network",
-		                       r->ref ? r->ref : r->commit, r->commit);
-	if (!ref)
-		return hfgit_error_set(HFGIT_ERROR, "commit %s of %s vanished from the cache while "
-		                       "cloning: run the clone again", r->commit, s->repo_name);
-	if (!(spec = hfgit_aprintf("+%s:%s", ref, ref)))
-		return HFGIT_ERROR;
-	if ((rc = hfgit_session_fetch(s, (const char **)&spec, 1, 1)) == 0)
-		rc = hfgit_store_absorb(store, s->repo, &r->commit_oid);
-	free(spec);
-	if (rc == 0 && !hfgit_store_has(store, &r->commit_oid))
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "the hub sent %s without commit %s: it moved "
-		                     "while cloning; run the clone again", ref, r->commit);
-	return rc;
-}
-
-/*
- * Give the new repository the commit's objects: link the packs its depth-1 fetch produced
- * (no copy, no recompression) when the store recorded them, else pack them out of the store.
- */
-static int copy_objects(git_repository *dst, git_repository *store, const hfgit_resolved *r)
-{
-	git_packbuilder *pb = NULL;
-	git_odb *odb = NULL;
-	char *pack_dir;
-	int rc;
-
-	if ((rc = hfgit_store_link_packs(store, &r->commit_oid, dst)) == 0 &&
-	    hfgit_store_has(store, &r->ref_target)) {
-		if (git_repository_odb(&odb, dst) == 0 && git_odb_refresh(odb) == 0 &&
-		    git_odb_exists(odb, &r->commit_oid) == 1 && git_odb_exists(odb, &r->ref_target) == 1) {
-			git_odb_free(odb);
-			return 0;
-		}
-		git_odb_free(odb);
-	} else if (rc != HFGIT_ENOTFOUND) {
-		return rc;
-	}
-	if (!(pack_dir = hfgit_aprintf("%sobjects/pack", git_repository_path(dst))))
-		return HFGIT_ERROR;
-	rc = 0;
-	if (git_packbuilder_new(&pb, store) < 0 ||
-	    git_packbuilder_insert_commit(pb, &r->commit_oid) < 0 ||
-	    (!git_oid_equal(&r->ref_target, &r->commit_oid) &&
-	     git_packbuilder_insert(pb, &r->ref_target, NULL) < 0) ||
-	    git_packbuilder_write(pb, pack_dir, 0, NULL, NULL) < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot copy commit %s out of the cache: %s "
-		                     "(run `hfgit verify`)", r->commit, git_message());
-	git_packbuilder_free(pb);
-	free(pack_dir);
-	return rc;
-}
-
-static int write_shallow(git_repository *repo, const hfgit_resolved *r)
-{
-	char *path = hfgit_aprintf("%sshallow", git_repository_path(repo));
-	char line[GIT_OID_HEXSZ + 2];
-	int rc;
-
-	if (!path)
-		return HFGIT_ERROR;
-	snprintf(line, sizeof(line), "%s\n", r->commit);
-	rc = hfgit_fs_write_atomic(path, line, GIT_OID_HEXSZ + 1);
-	free(path);
-	return rc;
-}
-
-static int create_ref(git_repository *repo, const char *name, const git_oid *oid, const char *log)
-{
-	git_reference *ref = NULL;
-	int rc = git_reference_create(&ref, repo, name, oid, 1, log);
-	git_reference_free(ref);
-	return rc < 0 ? git_fail("cannot create ref", name) : 0;
-}
+#include "worktree.h"
 
 /*
  * Record the revision as git clone --single-branch would: a branch becomes the checked-out
@@ -146,12 +50,12 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 		spec = hfgit_aprintf("+%s:refs/remotes/origin/%s", r->ref, branch);
 		if (!tracking || !key_remote || !key_merge || !spec)
 			rc = HFGIT_ERROR;
-		else if ((rc = create_ref(repo, tracking, &r->commit_oid, log)) == 0 &&
-		         (rc = create_ref(repo, r->ref, &r->commit_oid, log)) == 0) {
+		else if ((rc = hfgit_create_ref(repo, tracking, &r->commit_oid, log)) == 0 &&
+		         (rc = hfgit_create_ref(repo, r->ref, &r->commit_oid, log)) == 0) {
 			if (git_repository_set_head(repo, r->ref) < 0 || git_repository_config(&cfg, repo) < 0 ||
 			    git_config_set_string(cfg, key_remote, "origin") < 0 ||
 			    git_config_set_string(cfg, key_merge, r->ref) < 0)
-				rc = git_fail("cannot set up branch", r->ref);
+				rc = hfgit_git_fail("cannot set up branch", r->ref);
 		}
 		free(tracking);
 		free(key_remote);
@@ -159,68 +63,21 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 	} else {
 		if (r->ref) {
 			spec = hfgit_aprintf("+%s:%s", r->ref, r->ref);
-			if (!spec || (rc = create_ref(repo, r->ref, &r->ref_target, log)) < 0)
+			if (!spec || (rc = hfgit_create_ref(repo, r->ref, &r->ref_target, log)) < 0)
 				rc = rc < 0 ? rc : HFGIT_ERROR;
 		} else if (!(spec = hfgit_strdup("+refs/heads/*:refs/remotes/origin/*"))) {
 			rc = HFGIT_ERROR;
 		}
 		if (rc == 0 && git_repository_set_head_detached(repo, &r->commit_oid) < 0)
-			rc = git_fail("cannot set HEAD", r->commit);
+			rc = hfgit_git_fail("cannot set HEAD", r->commit);
 	}
 	if (rc == 0 && git_remote_create_with_fetchspec(&origin, repo, "origin", url, spec) < 0)
-		rc = git_fail("cannot add remote origin", url);
+		rc = hfgit_git_fail("cannot add remote origin", url);
 	git_remote_free(origin);
 	git_config_free(cfg);
 	free(spec);
 	free(log);
 	return rc;
-}
-
-typedef struct {
-	const hfgit_clone_options *opts;
-	int cancelled;
-} checkout_progress;
-
-static void on_checkout_progress(const char *path, size_t done, size_t total, void *payload)
-{
-	checkout_progress *cp = payload;
-	hfgit_progress p = { HFGIT_STAGE_CHECKOUT, done, total, 0 };
-
-	if (cp->opts->progress && !cp->cancelled && cp->opts->progress(&p, cp->opts->payload))
-		cp->cancelled = 1;
-}
-
-static int on_checkout_notify(git_checkout_notify_t why, const char *path,
-                              const git_diff_file *baseline, const git_diff_file *target,
-                              const git_diff_file *workdir, void *payload)
-{
-	checkout_progress *cp = payload;
-	return cp->cancelled ? -1 : 0;
-}
-
-/* Check out HEAD; only `paths` when given (the LFS plan writes the other files itself). */
-static int check_out(git_repository *repo, const git_strarray *paths,
-                     const hfgit_clone_options *opts)
-{
-	/* Always start from INIT: in libgit2 1.8 a zero strategy (GIT_CHECKOUT_NONE) is a dry run. */
-	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
-	checkout_progress cp = { opts, 0 };
-	int rc;
-
-	co.checkout_strategy = GIT_CHECKOUT_FORCE;
-	co.progress_cb = on_checkout_progress;
-	co.progress_payload = &cp;
-	co.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED;
-	co.notify_cb = on_checkout_notify;
-	co.notify_payload = &cp;
-	if (paths) {
-		co.paths = *paths;
-		co.checkout_strategy |= GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
-	}
-	rc = git_checkout_head(repo, &co);
-	if (cp.cancelled)
-		return hfgit_error_set(HFGIT_EINTERRUPTED, "checkout interrupted");
-	return rc < 0 ? git_fail("cannot check out", git_repository_workdir(repo)) : 0;
 }
 
 /*
@@ -293,8 +150,8 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 	int rc;
 
 	if (git_repository_init(&repo, staging, 0) < 0)
-		return git_fail("cannot create a repository", staging);
-	if ((rc = copy_objects(repo, store, r)) < 0 || (rc = write_shallow(repo, r)) < 0 ||
+		return hfgit_git_fail("cannot create a repository", staging);
+	if ((rc = hfgit_copy_objects(repo, store, r)) < 0 || (rc = hfgit_write_shallow(repo, r)) < 0 ||
 	    (rc = set_up_refs(repo, url, r)) < 0)
 		goto out;
 	hfgit_trace("objects in the new repository");
@@ -302,9 +159,9 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 	                             r->ref ? r->ref : r->via_ref, opts)) < 0)
 		goto out;
 	if (hfgit_lfs_plan_count(plan) == 0)
-		rc = check_out(repo, NULL, opts);
+		rc = hfgit_check_out(repo, NULL, NULL, opts);
 	else if (hfgit_lfs_plan_other_paths(plan)->count > 0)
-		rc = check_out(repo, hfgit_lfs_plan_other_paths(plan), opts);
+		rc = hfgit_check_out(repo, NULL, hfgit_lfs_plan_other_paths(plan), opts);
 	hfgit_trace("checked out");
 	if (rc == 0)
 		rc = hfgit_lfs_plan_apply(plan, repo, opts->link);
@@ -349,7 +206,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	    (rc = hfgit_resolve_with_store(&r, &s, ctx, store, id, opts->progress, opts->payload)) < 0)
 		goto out;
 	hfgit_trace("resolved %s", r->commit);
-	if ((rc = fetch_into_store(s, store, r)) < 0)
+	if ((rc = hfgit_fetch_into_store(s, store, r)) < 0)
 		goto out;
 	hfgit_trace("commit in store");
 	if (!(url = s ? hfgit_strdup(s->url) : NULL) && hfgit_remote_url(&url, ctx, id) < 0) {

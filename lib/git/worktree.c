@@ -1,0 +1,158 @@
+#define _GNU_SOURCE
+#include "worktree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/strbuf.h"
+#include "store.h"
+
+const char *hfgit_git_message(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+int hfgit_git_fail(const char *what, const char *where)
+{
+	return hfgit_error_set(HFGIT_ERROR, "%s in '%s': %s", what, where, hfgit_git_message());
+}
+
+/* Bring the commit (and an annotated tag's object) into the store unless it is there. */
+int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r)
+{
+	const char *ref = r->ref ? r->ref : r->via_ref;
+	char *spec;
+	int rc;
+
+	if (hfgit_store_has(store, &r->commit_oid) && hfgit_store_has(store, &r->ref_target))
+		return 0;
+	if (!s || s->offline)
+		return hfgit_error_set(HFGIT_EOFFLINE, "%s resolves to commit %s, which is not in the "
+		                       "cache, and offline mode is on: clone it once with the network",
+		                       r->ref ? r->ref : r->commit, r->commit);
+	if (!ref)
+		return hfgit_error_set(HFGIT_ERROR, "commit %s of %s vanished from the cache while "
+		                       "cloning: run the clone again", r->commit, s->repo_name);
+	if (!(spec = hfgit_aprintf("+%s:%s", ref, ref)))
+		return HFGIT_ERROR;
+	if ((rc = hfgit_session_fetch(s, (const char **)&spec, 1, 1)) == 0)
+		rc = hfgit_store_absorb(store, s->repo, &r->commit_oid);
+	free(spec);
+	if (rc == 0 && !hfgit_store_has(store, &r->commit_oid))
+		rc = hfgit_error_set(HFGIT_ENOTFOUND, "the hub sent %s without commit %s: it moved "
+		                     "while cloning; run the clone again", ref, r->commit);
+	return rc;
+}
+
+/*
+ * Give the new repository the commit's objects: link the packs its depth-1 fetch produced
+ * (no copy, no recompression) when the store recorded them, else pack them out of the store.
+ */
+int hfgit_copy_objects(git_repository *dst, git_repository *store, const hfgit_resolved *r)
+{
+	git_packbuilder *pb = NULL;
+	git_odb *odb = NULL;
+	char *pack_dir;
+	int rc;
+
+	if ((rc = hfgit_store_link_packs(store, &r->commit_oid, dst)) == 0 &&
+	    hfgit_store_has(store, &r->ref_target)) {
+		if (git_repository_odb(&odb, dst) == 0 && git_odb_refresh(odb) == 0 &&
+		    git_odb_exists(odb, &r->commit_oid) == 1 && git_odb_exists(odb, &r->ref_target) == 1) {
+			git_odb_free(odb);
+			return 0;
+		}
+		git_odb_free(odb);
+	} else if (rc != HFGIT_ENOTFOUND) {
+		return rc;
+	}
+	if (!(pack_dir = hfgit_aprintf("%sobjects/pack", git_repository_path(dst))))
+		return HFGIT_ERROR;
+	rc = 0;
+	if (git_packbuilder_new(&pb, store) < 0 ||
+	    git_packbuilder_insert_commit(pb, &r->commit_oid) < 0 ||
+	    (!git_oid_equal(&r->ref_target, &r->commit_oid) &&
+	     git_packbuilder_insert(pb, &r->ref_target, NULL) < 0) ||
+	    git_packbuilder_write(pb, pack_dir, 0, NULL, NULL) < 0)
+		rc = hfgit_error_set(HFGIT_ERROR, "cannot copy commit %s out of the cache: %s "
+		                     "(run `hfgit verify`)", r->commit, hfgit_git_message());
+	git_packbuilder_free(pb);
+	free(pack_dir);
+	return rc;
+}
+
+int hfgit_write_shallow(git_repository *repo, const hfgit_resolved *r)
+{
+	char *path = hfgit_aprintf("%sshallow", git_repository_path(repo));
+	char line[GIT_OID_HEXSZ + 2];
+	int rc;
+
+	if (!path)
+		return HFGIT_ERROR;
+	snprintf(line, sizeof(line), "%s\n", r->commit);
+	rc = hfgit_fs_write_atomic(path, line, GIT_OID_HEXSZ + 1);
+	free(path);
+	return rc;
+}
+
+int hfgit_create_ref(git_repository *repo, const char *name, const git_oid *oid, const char *log)
+{
+	git_reference *ref = NULL;
+	int rc = git_reference_create(&ref, repo, name, oid, 1, log);
+	git_reference_free(ref);
+	return rc < 0 ? hfgit_git_fail("cannot create ref", name) : 0;
+}
+
+
+typedef struct {
+	const hfgit_clone_options *opts;
+	int cancelled;
+} checkout_progress;
+
+static void on_checkout_progress(const char *path, size_t done, size_t total, void *payload)
+{
+	checkout_progress *cp = payload;
+	hfgit_progress p = { HFGIT_STAGE_CHECKOUT, done, total, 0 };
+
+	if (cp->opts->progress && !cp->cancelled && cp->opts->progress(&p, cp->opts->payload))
+		cp->cancelled = 1;
+}
+
+static int on_checkout_notify(git_checkout_notify_t why, const char *path,
+                              const git_diff_file *baseline, const git_diff_file *target,
+                              const git_diff_file *workdir, void *payload)
+{
+	checkout_progress *cp = payload;
+	return cp->cancelled ? -1 : 0;
+}
+
+/* Check out `tree` (NULL: HEAD); only `paths` when given (the LFS plan writes the other files
+ * itself). */
+int hfgit_check_out(git_repository *repo, git_tree *tree, const git_strarray *paths,
+                    const hfgit_clone_options *opts)
+{
+	/* Always start from INIT: in libgit2 1.8 a zero strategy (GIT_CHECKOUT_NONE) is a dry run. */
+	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
+	checkout_progress cp = { opts, 0 };
+	int rc;
+
+	co.checkout_strategy = GIT_CHECKOUT_FORCE;
+	co.progress_cb = on_checkout_progress;
+	co.progress_payload = &cp;
+	co.notify_flags = GIT_CHECKOUT_NOTIFY_UPDATED;
+	co.notify_cb = on_checkout_notify;
+	co.notify_payload = &cp;
+	if (paths) {
+		co.paths = *paths;
+		co.checkout_strategy |= GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	}
+	rc = tree ? git_checkout_tree(repo, (git_object *)tree, &co) : git_checkout_head(repo, &co);
+	if (cp.cancelled)
+		return hfgit_error_set(HFGIT_EINTERRUPTED, "checkout interrupted");
+	return rc < 0 ? hfgit_git_fail("cannot check out", git_repository_workdir(repo)) : 0;
+}
+

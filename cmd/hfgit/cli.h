@@ -50,6 +50,7 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
 int cmd_ls_remote(int argc, char **argv, const cli_globals *g);
+int cmd_update(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;

@@ -19,6 +19,7 @@ static const char usage[] =
 	"                         (default: the repository name)\n"
 	"  resolve ID[@REV]       print the full commit hash the revision names\n"
 	"  ls-remote ID           list the repository's refs, like git ls-remote\n"
+	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -152,6 +153,7 @@ static const struct {
 	{ "clone", cmd_clone },
 	{ "resolve", cmd_resolve },
 	{ "ls-remote", cmd_ls_remote },
+	{ "update", cmd_update },
 };
 
 int main(int argc, char **argv)

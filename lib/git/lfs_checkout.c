@@ -454,15 +454,19 @@ static bool git_lfs_installed(void)
  * lfs.storage points git-lfs at the shared store, so `git lfs fsck`, `ls-files` and `pull`
  * work in the checkout without a second copy; the filter lines are what `git lfs install
  * --local` writes, set only where git-lfs exists (with filter.lfs.required and no git-lfs,
- * git would fail on every checkout).
+ * git would fail on every checkout). A working-tree file hard-linked to the store shares its
+ * inode with every other checkout of that object, and each new link changes the inode's
+ * ctime: core.trustctime=false keeps git (and libgit2) from taking that for a modification.
  */
-static int configure(git_repository *repo, const char *store_root)
+static int configure(git_repository *repo, const char *store_root, hfgit_link_mode mode)
 {
 	git_config *cfg = NULL;
 	int rc = 0;
 
 	if (git_repository_config(&cfg, repo) < 0 ||
 	    git_config_set_string(cfg, "lfs.storage", store_root) < 0 ||
+	    (mode != HFGIT_LINK_COPY && mode != HFGIT_LINK_REFLINK &&
+	     git_config_set_bool(cfg, "core.trustctime", 0) < 0) ||
 	    (git_lfs_installed() &&
 	     (git_config_set_string(cfg, "filter.lfs.clean", "git-lfs clean -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.smudge", "git-lfs smudge -- %f") < 0 ||
@@ -536,7 +540,7 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 		goto out;
 	}
 	if ((rc = hfgit_lfs_objects_open(&plan->store, plan->store_root)) < 0 ||
-	    (rc = configure(repo, plan->store_root)) < 0)
+	    (rc = configure(repo, plan->store_root, opts->link)) < 0)
 		goto out;
 	if (git_commit_lookup(&head, repo, commit) < 0 || git_commit_tree(&tree, head) < 0 ||
 	    git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &plan->c) < 0) {

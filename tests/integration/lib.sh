@@ -33,7 +33,7 @@ start_hub() {
 	name=$1
 	shift
 	portfile=$WORK/$name.port
-	python3 "$HUB_PY" --root "$FIXTURES/hub" --port-file "$portfile" --log "$WORK/$name.log" \
+	python3 "$HUB_PY" --root "${HUB_ROOT:-$FIXTURES/hub}" --port-file "$portfile" --log "$WORK/$name.log" \
 		--cdn-port-file "$WORK/$name.cdnport" "$@" >"$WORK/$name.out" 2>&1 &
 	pid=$!
 	HUB_PIDS="$HUB_PIDS $pid"

@@ -111,8 +111,6 @@ int hfgit_fs_write_atomic(const char *path, const char *data, size_t len)
 		}
 		off += (size_t)n;
 	}
-	if (rc == 0 && fsync(fd) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
 	if (close(fd) < 0 && rc == 0)
 		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
 	if (rc == 0 && rename(tmp, path) < 0)

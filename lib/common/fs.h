@@ -16,7 +16,10 @@ bool hfgit_fs_is_absent_or_empty_dir(const char *path);
 
 bool hfgit_fs_exists(const char *path);
 
-/* Write `len` bytes to `path` through a temporary file, fsync and rename: all or nothing. */
+/* Write `len` bytes to `path` through a temporary file and a rename: readers see the old
+ * content or the new, never a mix. Not synced: for metadata that git itself does not sync
+ * (shallow lists, remembered refs); what must survive a crash (LFS objects) is synced
+ * explicitly by its writer. */
 int hfgit_fs_write_atomic(const char *path, const char *data, size_t len);
 
 /* Read a whole (small) file into a NUL-terminated buffer; free() it. */

@@ -19,6 +19,7 @@ enum {
 	EXIT_EXISTS = 7,
 	EXIT_IO = 8,
 	EXIT_OFFLINE = 9,
+	EXIT_DAMAGED = 10,  /* hfgit verify found damaged files */
 	EXIT_INTERRUPTED = 130,
 };
 
@@ -31,6 +32,8 @@ typedef struct {
 
 /* Offline, tell the user how old the refs a branch or tag was resolved from are. */
 void cli_note_staleness(const char *spec, const hfgit_resolved *r);
+/* The same for refs advertised at Unix time `at` (0: resolved online, nothing to say). */
+void cli_note_staleness_at(const char *spec, long long at);
 
 /* Set by SIGINT/SIGTERM; long operations poll it through their progress callbacks. */
 extern volatile sig_atomic_t cli_interrupted;
@@ -50,12 +53,26 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
 int cmd_ls_remote(int argc, char **argv, const cli_globals *g);
+int cmd_export(int argc, char **argv, const cli_globals *g);
+int cmd_ls(int argc, char **argv, const cli_globals *g);
+
+/* clone --hf-cache: export the revision just cloned (`r`) into the huggingface_hub cache with
+ * the clone's LFS selection; the exit code. */
+int cli_export_after_clone(hfgit_ctx *ctx, const hfgit_model_id *id, const hfgit_resolved *r,
+                           const hfgit_clone_options *clone_opts, const char *hf_cache_dir,
+                           bool quiet);
+int cmd_verify(int argc, char **argv, const cli_globals *g);
+int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
+int cmd_inspect(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_new(bool quiet);
 int cli_progress_cb(const hfgit_progress *p, void *payload);
 void cli_progress_done(cli_progress *p);
+
+/* "3.0 MiB": a byte count for people. */
+void cli_human_bytes(char *out, size_t size, double bytes);
 
 #endif

@@ -23,7 +23,10 @@ static const char usage[] =
 	"  -j, --jobs N         parallel downloads (default 8)\n"
 	"  --link MODE          how the working tree shares LFS content with the cache:\n"
 	"                       auto (reflink, else read-only hard link, else copy), reflink,\n"
-	"                       hardlink, copy (default auto)\n";
+	"                       hardlink, copy (default auto)\n"
+	"  --hf-cache           also publish the revision into the huggingface_hub cache (see\n"
+	"                       `hfgit export --help`), LFS files as links to the same objects\n"
+	"  --cache-dir-hf DIR   that cache (default: $HF_HUB_CACHE, else $HF_HOME/hub)\n";
 
 /* "a,b" -> appended to a growing list of patterns (pointers into argv). */
 static int add_globs(const char ***list, size_t *count, char *arg)
@@ -105,7 +108,8 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 	hfgit_resolved *r = NULL;
 	hfgit_ctx *ctx = NULL;
 	cli_progress *progress;
-	bool quiet = false, json = false;
+	bool quiet = false, json = false, hf_cache = false;
+	const char *hf_cache_dir = NULL;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -116,6 +120,14 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 			quiet = true;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--hf-cache")) {
+			hf_cache = true;
+		} else if (cli_option_value(argc, argv, &i, "--cache-dir-hf", &value)) {
+			if (!value || !*value) {
+				rc = cli_usage_error("clone", "--cache-dir-hf needs a directory");
+				goto done;
+			}
+			hf_cache_dir = value;
 		} else if (!strcmp(argv[i], "--no-lfs")) {
 			opts.no_lfs = 1;
 		} else if (cli_option_value(argc, argv, &i, "--include", &value) ||
@@ -160,6 +172,10 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 		rc = cli_usage_error("clone", "which model? give ID[@REV]");
 		goto done;
 	}
+	if (hf_cache_dir && !hf_cache) {
+		rc = cli_usage_error("clone", "--cache-dir-hf goes with --hf-cache");
+		goto done;
+	}
 	if (hfgit_model_id_parse(&id, spec) < 0) {
 		rc = cli_fail();
 		goto done;
@@ -188,7 +204,8 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 			fprintf(stderr, "Cloned %s at %s (%s) into '%s'\n", hfgit_model_id_repo(id),
 			        hfgit_resolved_commit(r), hfgit_resolved_ref(r) ? hfgit_resolved_ref(r) :
 			        "detached", dir);
-		rc = EXIT_OK;
+		rc = hf_cache ? cli_export_after_clone(ctx, id, r, &opts, hf_cache_dir, quiet || json) :
+		                EXIT_OK;
 	}
 done:
 	hfgit_resolved_free(r);

@@ -19,7 +19,15 @@ static const char usage[] =
 	"                         (default: the repository name)\n"
 	"  resolve ID[@REV]       print the full commit hash the revision names\n"
 	"  ls-remote ID           list the repository's refs, like git ls-remote\n"
+	"  export --hf-cache ID[@REV]\n"
+	"                         publish a revision into the huggingface_hub cache\n"
+	"  ls                     list the cached models: revisions, size on disk, last use\n"
+	"  verify [ID|DIR]        check LFS content in the cache (or one model's, or a\n"
+	"                         checkout's) against its digests; names damaged files\n"
+	"  gc                     remove cached LFS objects nothing needs any more\n"
 	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
+	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
+	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -47,6 +55,7 @@ static const char usage[] =
 	"  7    destination exists and is not empty\n"
 	"  8    local file-system error\n"
 	"  9    needs the network but offline mode is on\n"
+	"  10   hfgit verify found damaged files\n"
 	"  130  interrupted\n";
 
 int cli_fail(void)
@@ -116,7 +125,12 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g)
 
 void cli_note_staleness(const char *spec, const hfgit_resolved *r)
 {
-	long long at = hfgit_resolved_cached_at(r), age = (long long)time(NULL) - at;
+	cli_note_staleness_at(spec, hfgit_resolved_cached_at(r));
+}
+
+void cli_note_staleness_at(const char *spec, long long at)
+{
+	long long age = (long long)time(NULL) - at;
 
 	if (!at)
 		return;
@@ -153,7 +167,12 @@ static const struct {
 	{ "clone", cmd_clone },
 	{ "resolve", cmd_resolve },
 	{ "ls-remote", cmd_ls_remote },
+	{ "export", cmd_export },
+	{ "ls", cmd_ls },
+	{ "verify", cmd_verify },
+	{ "gc", cmd_gc },
 	{ "update", cmd_update },
+	{ "inspect", cmd_inspect },
 };
 
 int main(int argc, char **argv)

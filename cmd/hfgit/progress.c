@@ -53,7 +53,7 @@ static void human_bytes(char *out, size_t size, double bytes)
 static void draw(cli_progress *p, const hfgit_progress *pr)
 {
 	static const char *const labels[] = { "Resolving", "Receiving objects", "Checking out files",
-		                                  "Downloading LFS objects" };
+		                                  "Downloading LFS objects", "Verifying" };
 	char done[32], total[32], rate[32];
 	double elapsed = now() - p->stage_started;
 	double bps = elapsed > 0 ? (double)(pr->bytes - p->stage_bytes) / elapsed : 0;
@@ -110,4 +110,9 @@ void cli_progress_done(cli_progress *p)
 	if (p && p->line_open)
 		fputc('\n', stderr);
 	free(p);
+}
+
+void cli_human_bytes(char *out, size_t size, double bytes)
+{
+	human_bytes(out, size, bytes);
 }

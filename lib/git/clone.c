@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cache/checkouts.h"
+#include "cache/list.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
@@ -229,6 +231,12 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	}
 	free(staging);
 	staging = NULL;
+	/* gc keeps what registered checkouts use; an unrecorded one only loses that. */
+	if (hfgit_checkouts_register(ctx, dir) < 0) {
+		hfgit_trace("clone: %s", hfgit_error_last());
+		hfgit_error_clear();
+	}
+	hfgit_cache_mark_used(git_repository_path(store));
 	if (out) {
 		*out = r;
 		r = NULL;

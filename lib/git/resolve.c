@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache/list.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "context.h"
@@ -395,7 +396,7 @@ static int resolve_hash(hfgit_resolved **out, hfgit_session *s, git_repository *
 				(*out)->in_store = true;
 			goto out;
 		}
-		if (rc != HFGIT_ENOTFOUND)
+		if (rc < 0 && rc != HFGIT_ENOTFOUND)
 			goto out;
 		if (s->offline) {
 			rc = hfgit_error_set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
@@ -483,6 +484,8 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	*out = NULL;
 	if ((rc = hfgit_store_open(&store, ctx, id)) == 0)
 		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
+	if (rc == 0)
+		hfgit_cache_mark_used(git_repository_path(store));
 	hfgit_session_free(s);
 	git_repository_free(store);
 	return rc;

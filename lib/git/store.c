@@ -22,6 +22,48 @@ static const char *git_message(void)
 	return e && e->message ? e->message : "unknown error";
 }
 
+/*
+ * A new store is made under a temporary name and renamed into place, so that processes
+ * creating the same store at once never initialise one directory together (libgit2 would fail
+ * on the other's config.lock): one rename wins, the others open what it made.
+ */
+static int create_store(const char *path)
+{
+	char *parent = hfgit_strdup(path), *tmp = NULL;
+	git_repository *repo = NULL;
+	int rc = 0;
+
+	if (!parent)
+		return HFGIT_ERROR;
+	*strrchr(parent, '/') = '\0';
+	if ((rc = hfgit_fs_mkdir_p(parent)) < 0) {
+		rc = hfgit_error_set(rc, "%s: make the cache writable or choose another with "
+		                     "--cache-dir or HFGIT_HOME", hfgit_error_last());
+		goto out;
+	}
+	if (!(tmp = hfgit_aprintf("%s.tmp-XXXXXX", path)) || !mkdtemp(tmp)) {
+		rc = tmp ? hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s': make the cache "
+		                                 "writable or choose another with --cache-dir", tmp) :
+		           HFGIT_ERROR;
+		goto out;
+	}
+	if (git_repository_init(&repo, tmp, 1) < 0) {
+		rc = hfgit_error_set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
+		                     git_message());
+		goto out;
+	}
+	git_repository_free(repo);
+	repo = NULL;
+	if (rename(tmp, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create the cache repository '%s'", path);
+out:
+	if (tmp && hfgit_fs_exists(tmp))
+		hfgit_fs_remove_tree(tmp); /* another process's store won */
+	free(tmp);
+	free(parent);
+	return rc;
+}
+
 int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	char *path = NULL;
@@ -29,17 +71,10 @@ int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id 
 
 	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
 		return rc;
-	if (git_repository_open_bare(out, path) == 0) {
-		free(path);
-		return 0;
-	}
-	if ((rc = hfgit_fs_mkdir_p(path)) < 0) {
-		rc = hfgit_error_set(rc, "%s: make the cache writable or choose another with "
-		                     "--cache-dir or HFGIT_HOME", hfgit_error_last());
-	} else if (git_repository_init(out, path, 1) < 0) {
-		rc = hfgit_error_set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
-		                     git_message());
-	}
+	if (git_repository_open_bare(out, path) < 0 &&
+	    ((rc = create_store(path)) < 0 || git_repository_open_bare(out, path) < 0))
+		rc = rc < 0 ? rc : hfgit_error_set(HFGIT_EIO, "cannot open the cache repository '%s': %s",
+		                                   path, git_message());
 	free(path);
 	return rc;
 }

@@ -167,6 +167,7 @@ typedef enum {
 	HFGIT_STAGE_FETCH,    /* git objects */
 	HFGIT_STAGE_CHECKOUT, /* files written */
 	HFGIT_STAGE_LFS,      /* LFS objects downloaded */
+	HFGIT_STAGE_VERIFY,   /* files re-hashed by hfgit_verify_* */
 } hfgit_stage;
 
 typedef struct {
@@ -233,6 +234,253 @@ typedef struct {
 HFGIT_EXTERN int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id,
                              const char *dir, const hfgit_clone_options *opts);
 
+/* ---------------------------------------------------------------------------------------- */
+/* Export into the huggingface_hub cache                                                      */
+
+/*
+ * The huggingface_hub cache directory: `override`, else $HF_HUB_CACHE (or the older
+ * $HUGGINGFACE_HUB_CACHE), else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+ * ~/.cache/huggingface/hub, as huggingface_hub decides it; absolute, '~' expanded. free() it.
+ */
+HFGIT_EXTERN int hfgit_hf_cache_dir(char **out, const char *override);
+
+typedef struct {
+	size_t files;            /* files in the snapshot */
+	size_t lfs_files;        /* of which LFS content */
+	size_t blobs_linked;     /* LFS blobs made hard links to objects of hfgit's LFS store */
+	size_t blobs_copied;     /* LFS blobs copied: the hub cache is on another file system */
+	size_t blobs_written;    /* other blobs written from the git objects */
+	size_t blobs_kept;       /* blobs already in place, left as they were */
+	size_t links_made;       /* snapshot symlinks created or corrected */
+	int ref_written;         /* refs/<revision> created or changed */
+	unsigned long long lfs_bytes_fetched; /* LFS bytes downloaded first: not in the cache yet */
+} hfgit_export_stats;
+
+typedef struct {
+	unsigned int version;
+	/* The huggingface_hub cache; NULL: see hfgit_hf_cache_dir. */
+	const char *hf_cache_dir;
+	/* Export this revision of `id` (what hfgit_clone or hfgit_resolve gave for the same id)
+	 * instead of resolving it again: after a clone, no network at all. */
+	const hfgit_resolved *resolved;
+	/* Which LFS files the snapshot gets, with hfgit_clone_options' rules; LFS files left out
+	 * are absent from the snapshot (as with huggingface_hub's ignore_patterns), never pointers. */
+	const char *const *lfs_include;
+	size_t lfs_include_count;
+	const char *const *lfs_exclude;
+	size_t lfs_exclude_count;
+	int no_lfs;
+	unsigned int jobs;       /* parallel downloads of missing LFS objects; 0: 8 */
+	hfgit_progress_cb progress;
+	void *payload;
+	hfgit_export_stats *stats; /* filled when not NULL */
+} hfgit_export_options;
+
+#define HFGIT_EXPORT_OPTIONS_VERSION 1
+#define HFGIT_EXPORT_OPTIONS_INIT { HFGIT_EXPORT_OPTIONS_VERSION }
+
+typedef struct hfgit_hf_export hfgit_hf_export;
+
+/*
+ * Publish the revision of `id` into the huggingface_hub cache, so that huggingface_hub,
+ * transformers and llama.cpp find it offline without downloading it again:
+ *
+ *     <hub cache>/models--<namespace>--<name>/     (datasets--..., spaces--...)
+ *         blobs/<sha256>          an LFS file: a hard link to the verified object in hfgit's
+ *                                 LFS store (a copy when on another file system)
+ *         blobs/<git blob id>     any other file, written from the git object
+ *         snapshots/<commit>/<path> -> ../../blobs/<name>   relative symlinks
+ *         refs/<revision>         the commit hash (no newline), for a branch, tag, refs/pr/N or
+ *                                 abbreviated hash as given; for the default branch, its name
+ *                                 ("main"); none for a full hash
+ *
+ * Every file appears by rename(2), blobs and symlinks before the ref, so a reader never sees a
+ * partial file or a ref to an incomplete snapshot; running it again changes nothing. What the
+ * cache holds is used as is (offline too); a commit or LFS object it lacks is fetched as
+ * hfgit_clone would, or is an HFGIT_EOFFLINE error offline. `out` (may be NULL) receives where
+ * it went.
+ */
+HFGIT_EXTERN int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx,
+                                       const hfgit_model_id *id, const hfgit_export_options *opts);
+HFGIT_EXTERN const char *hfgit_hf_export_commit(const hfgit_hf_export *e);   /* 40 hex */
+/* The ref written as refs/<this> ("main", "v1.0", "refs/pr/1"), or NULL when none. */
+HFGIT_EXTERN const char *hfgit_hf_export_ref(const hfgit_hf_export *e);
+/* <hub cache>/models--<namespace>--<name> */
+HFGIT_EXTERN const char *hfgit_hf_export_repo_dir(const hfgit_hf_export *e);
+/* <repo dir>/snapshots/<commit>: what from_pretrained(..., local_files_only=True) reads. */
+HFGIT_EXTERN const char *hfgit_hf_export_snapshot_dir(const hfgit_hf_export *e);
+/* As hfgit_resolved_cached_at: offline, when the refs a branch or tag came from were
+ * advertised; 0 when resolved online or by hash. */
+HFGIT_EXTERN long long hfgit_hf_export_cached_at(const hfgit_hf_export *e);
+HFGIT_EXTERN void hfgit_hf_export_free(hfgit_hf_export *e);
+
+/* ---------------------------------------------------------------------------------------- */
+/* What the cache holds (hfgit ls)                                                            */
+
+typedef struct {
+	const char *name;   /* "main", "v1.0", "refs/pr/1", or the commit for one fetched by hash */
+	const char *ref;    /* the store's ref: "refs/heads/main" */
+	hfgit_rev_kind kind;
+	const char *commit; /* 40 hex; annotated tags peeled */
+} hfgit_cached_revision;
+
+typedef struct {
+	const char *id;           /* "org/name", "datasets/org/name", "gpt2" */
+	hfgit_repo_type type;
+	const char *endpoint;     /* the cache's name for the hub: "huggingface.co", "127.0.0.1_8080" */
+	const char *path;         /* the store: the bare repository in the cache */
+	/* Bytes on disk (allocated blocks, as du counts them; a hard-linked file once): */
+	unsigned long long repo_size;  /* the store repository */
+	unsigned long long lfs_size;   /* the LFS objects its revisions refer to that the cache holds */
+	unsigned long long size;       /* both */
+	size_t lfs_objects;            /* how many such objects */
+	long long last_used;      /* Unix time of the last clone, resolve or export; 0: never recorded */
+	size_t revisions;
+} hfgit_cached_model;
+
+typedef struct hfgit_cached_models hfgit_cached_models;
+
+/*
+ * Every repository in the context's cache (all endpoints), sorted by endpoint then id, with the
+ * revisions (refs) its store holds. Reads only, never the network. The LFS objects of a store
+ * are those any blob of its refs' trees points at (as `hfgit gc` keeps them).
+ */
+HFGIT_EXTERN int hfgit_cache_list(hfgit_cached_models **out, hfgit_ctx *ctx);
+HFGIT_EXTERN size_t hfgit_cached_models_count(const hfgit_cached_models *list);
+HFGIT_EXTERN const hfgit_cached_model *hfgit_cached_models_get(const hfgit_cached_models *list,
+                                                               size_t i);
+/* The revisions of model i: branches, tags, other refs, then commits fetched by hash. */
+HFGIT_EXTERN const hfgit_cached_revision *hfgit_cached_models_revision(
+	const hfgit_cached_models *list, size_t i, size_t j);
+/* Bytes on disk of everything listed, an LFS object shared by several models counted once. */
+HFGIT_EXTERN unsigned long long hfgit_cached_models_total_size(const hfgit_cached_models *list);
+HFGIT_EXTERN void hfgit_cached_models_free(hfgit_cached_models *list);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Keeping the cache healthy: verify and gc                                                  */
+
+typedef enum {
+	HFGIT_DAMAGE_CONTENT = 1, /* the bytes do not hash (SHA-256) to the LFS object id */
+	HFGIT_DAMAGE_SIZE,        /* not the size the LFS pointer gives */
+	HFGIT_DAMAGE_MISSING,     /* a checkout's LFS file is gone */
+	HFGIT_DAMAGE_UNREADABLE,  /* cannot be read (permissions, I/O error, not a regular file) */
+} hfgit_damage;
+
+typedef struct {
+	hfgit_damage damage;
+	int in_checkout;      /* 1: a file of a checkout's working tree; 0: an object of the store */
+	const char *path;     /* the damaged file, absolute */
+	const char *oid;      /* the LFS object id its content should hash to */
+	/* For a store object, a file that uses it: the working-tree path (hfgit_verify_checkout)
+	 * or "<path> (<ref>)" of a cached revision (hfgit_verify_model); NULL when not known. */
+	const char *used_by;
+	/* A damaged store object is moved aside, to <store>/damaged/<oid>, so that the next clone
+	 * finds it missing and downloads it again instead of using it (hard links in checkouts
+	 * keep their own copy of the damage: those are reported as checkout files). NULL for a
+	 * checkout file, or when it could not be moved (`message` says why). */
+	const char *moved_to;
+	const char *message;  /* what is wrong and what to do, in one line */
+} hfgit_verify_problem;
+
+typedef struct hfgit_verify_report hfgit_verify_report;
+
+typedef struct {
+	unsigned int version;
+	/* SHA-256 of every file against its object id, instead of the XXH3-64 digest recorded in
+	 * <store>/xxh3.log when the object was downloaded (tens of times faster). Without a
+	 * recorded digest, or when the XXH3 check fails, SHA-256 decides anyway: only content
+	 * that does not hash to its oid is ever reported as damaged. */
+	int deep;
+	hfgit_progress_cb progress; /* stage HFGIT_STAGE_VERIFY: files and bytes checked */
+	void *payload;
+} hfgit_verify_options;
+
+#define HFGIT_VERIFY_OPTIONS_VERSION 1
+#define HFGIT_VERIFY_OPTIONS_INIT { HFGIT_VERIFY_OPTIONS_VERSION }
+
+/*
+ * Check every object of the context's LFS store (<cache>/lfs/objects). A verify returns 0 when
+ * it could look, whatever it found: the report lists the damage. Objects found with no
+ * recorded digest get one once SHA-256 confirmed them, so the next fast check covers them.
+ */
+HFGIT_EXTERN int hfgit_verify_store(hfgit_verify_report **out, hfgit_ctx *ctx,
+                                    const hfgit_verify_options *opts);
+
+/*
+ * Check the store objects that the cached revisions of `id` use: the LFS files (as a checkout
+ * sees them) in the trees of every ref of its cache repository, or with a revision in `id`
+ * only that one (resolved from the cache, never the network). HFGIT_ENOTFOUND when the model
+ * is not in the cache.
+ */
+HFGIT_EXTERN int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx,
+                                    const hfgit_model_id *id, const hfgit_verify_options *opts);
+
+/*
+ * Check a checkout at `dir`: each LFS file in its index (the blob is a pointer, the attributes
+ * say filter=lfs, and the working tree has content rather than the pointer text) against its
+ * object id, and the store objects these files use (the store is the checkout's lfs.storage,
+ * else .git/lfs as git-lfs keeps it). A file that shares its inode with the store object (a
+ * hard link) is read once.
+ */
+HFGIT_EXTERN int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx,
+                                       const char *dir, const hfgit_verify_options *opts);
+
+HFGIT_EXTERN size_t hfgit_verify_report_problem_count(const hfgit_verify_report *r);
+HFGIT_EXTERN const hfgit_verify_problem *hfgit_verify_report_problem(const hfgit_verify_report *r,
+                                                                     size_t i);
+/* Files checked (store objects and working-tree files) and their bytes. */
+HFGIT_EXTERN size_t hfgit_verify_report_files(const hfgit_verify_report *r);
+HFGIT_EXTERN unsigned long long hfgit_verify_report_bytes(const hfgit_verify_report *r);
+/* Objects a revision or checkout refers to that the store does not hold (never downloaded,
+ * left out with --include or --exclude, or removed by gc): not damage. */
+HFGIT_EXTERN size_t hfgit_verify_report_absent(const hfgit_verify_report *r);
+HFGIT_EXTERN void hfgit_verify_report_free(hfgit_verify_report *r);
+
+typedef enum {
+	HFGIT_GC_OBJECT,   /* an LFS object no cached revision and no registered checkout uses */
+	HFGIT_GC_PARTIAL,  /* a partial download untouched for a day that no process is fetching */
+	HFGIT_GC_DAMAGED,  /* a damaged object that a verify moved aside */
+} hfgit_gc_kind;
+
+typedef struct {
+	hfgit_gc_kind kind;
+	const char *path;   /* absolute */
+	const char *oid;
+	unsigned long long size;
+	/* Other hard links to it remain (a checkout's file): removing it frees no space yet. */
+	int linked;
+} hfgit_gc_item;
+
+typedef struct hfgit_gc_report hfgit_gc_report;
+
+typedef struct {
+	unsigned int version;
+	int dry_run;        /* only report what would be removed */
+} hfgit_gc_options;
+
+#define HFGIT_GC_OPTIONS_VERSION 1
+#define HFGIT_GC_OPTIONS_INIT { HFGIT_GC_OPTIONS_VERSION }
+
+/*
+ * Remove from the LFS store what nothing needs: objects that no ref of any cache repository
+ * (<cache>/repos) and no registered checkout (each successful clone registers its directory;
+ * directories that are gone or no longer such a checkout are forgotten here) refers to,
+ * partial downloads older than a day that no process holds the lock of, and objects moved
+ * aside by verify. Run it when no clone is running: a clone that starts to use an object gc
+ * is removing fails and can simply be run again.
+ */
+HFGIT_EXTERN int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts);
+/* What was removed (or would be), objects sorted by oid, then partial and damaged files. */
+HFGIT_EXTERN size_t hfgit_gc_report_count(const hfgit_gc_report *r);
+HFGIT_EXTERN const hfgit_gc_item *hfgit_gc_report_item(const hfgit_gc_report *r, size_t i);
+HFGIT_EXTERN unsigned long long hfgit_gc_report_bytes(const hfgit_gc_report *r);
+/* The objects kept and their bytes; the cache repositories and checkouts that needed them. */
+HFGIT_EXTERN size_t hfgit_gc_report_kept(const hfgit_gc_report *r);
+HFGIT_EXTERN unsigned long long hfgit_gc_report_kept_bytes(const hfgit_gc_report *r);
+HFGIT_EXTERN size_t hfgit_gc_report_repositories(const hfgit_gc_report *r);
+HFGIT_EXTERN size_t hfgit_gc_report_checkouts(const hfgit_gc_report *r);
+HFGIT_EXTERN void hfgit_gc_report_free(hfgit_gc_report *r);
+
 /*
  * Bring the checkout at `dir` (an hfgit clone of a branch) to the branch's current tip: a
  * depth-1 fetch, only the LFS objects that changed downloaded, working tree and index updated,
@@ -243,6 +491,332 @@ HFGIT_EXTERN int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_m
  */
 HFGIT_EXTERN int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
                               const hfgit_clone_options *opts);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Models: config.json + weights -> an architecture with every parameter bound and checked   */
+/*                                                                                          */
+/* The C side of transformers' AutoModel.from_pretrained: config.json names the architecture */
+/* (architectures[0] first, then model_type), the Auto class asked for picks the head, and   */
+/* the weights (model.safetensors, sharded safetensors, or pytorch_model.bin) are bound to    */
+/* the parameters the config implies, by name, with shapes checked. Nothing from the         */
+/* repository is ever executed: auto_map (custom Python code) is reported, not run.          */
+
+typedef struct hfgit_model hfgit_model;
+typedef struct hfgit_config hfgit_config;
+typedef struct hfgit_binder hfgit_binder;
+
+/* The Auto class asked for. */
+typedef enum {
+	HFGIT_AUTO_CONFIG = 0,  /* the class config.json's architectures[0] names when hfgit builds
+	                         * it, else the architecture's base model */
+	HFGIT_AUTO_BASE,        /* AutoModel */
+	HFGIT_AUTO_SEQ_CLS,     /* AutoModelForSequenceClassification */
+	HFGIT_AUTO_CAUSAL_LM,   /* AutoModelForCausalLM */
+	HFGIT_AUTO_COUNT_
+} hfgit_auto_class;
+
+/* "config", "base", "seq-cls", "causal-lm" (the CLI's spelling); NULL when out of range. */
+HFGIT_EXTERN const char *hfgit_auto_class_name(hfgit_auto_class auto_class);
+/* transformers' name: "AutoModel", "AutoModelForSequenceClassification", ... */
+HFGIT_EXTERN const char *hfgit_auto_class_transformers_name(hfgit_auto_class auto_class);
+
+typedef enum {
+	HFGIT_WEIGHTS_ANY = 0,     /* model.safetensors, else model.safetensors.index.json (shards),
+	                            * else pytorch_model.bin, as transformers prefers them */
+	HFGIT_WEIGHTS_SAFETENSORS, /* only safetensors (single or sharded) */
+	HFGIT_WEIGHTS_PYTORCH,     /* only pytorch_model.bin (or its sharded index) */
+} hfgit_weights_format;
+
+typedef struct {
+	unsigned int version;
+	hfgit_auto_class auto_class;
+	hfgit_weights_format format;
+	/* 1: return the model even when the load report has errors (missing parameters, shape
+	 * mismatches), so that they can be inspected; such parameters have data NULL. 0: those
+	 * errors fail the load with a message that names them. */
+	int allow_errors;
+	/* For an id: how to clone it (progress, LFS patterns, jobs); NULL: the defaults. */
+	const hfgit_clone_options *clone;
+} hfgit_model_options;
+
+#define HFGIT_MODEL_OPTIONS_VERSION 1
+#define HFGIT_MODEL_OPTIONS_INIT { HFGIT_MODEL_OPTIONS_VERSION }
+
+/*
+ * Instantiate a model from `id_or_dir`: an existing directory is loaded as it is (a checkout,
+ * a save_pretrained output); anything else is a model id[@revision], cloned (with its LFS
+ * weights) into <cache>/checkouts/<repo>/<commit> through hfgit_clone, or reused from there
+ * when that commit was checked out before (a full hash then needs no network at all). `ctx`
+ * may be NULL for a directory. `opts` may be NULL.
+ */
+HFGIT_EXTERN int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx,
+                                             const char *id_or_dir,
+                                             const hfgit_model_options *opts);
+HFGIT_EXTERN void hfgit_model_free(hfgit_model *model);
+
+/* The directory the model was loaded from (the checkout for an id). */
+HFGIT_EXTERN const char *hfgit_model_dir(const hfgit_model *model);
+/* The commit checked out for an id (40 hex); NULL when loaded from a directory. */
+HFGIT_EXTERN const char *hfgit_model_commit(const hfgit_model *model);
+
+/* The class built ("DistilBertForSequenceClassification"), its architecture's model_type
+ * ("distilbert") and why it was chosen, in a sentence ("architectures[0] in config.json is
+ * ... "). */
+HFGIT_EXTERN const char *hfgit_model_class(const hfgit_model *model);
+HFGIT_EXTERN const char *hfgit_model_model_type(const hfgit_model *model);
+HFGIT_EXTERN const char *hfgit_model_class_reason(const hfgit_model *model);
+HFGIT_EXTERN hfgit_auto_class hfgit_model_auto_class(const hfgit_model *model);
+
+/* The config the model was built from; valid as long as the model. */
+HFGIT_EXTERN const hfgit_config *hfgit_model_config(const hfgit_model *model);
+
+/* Where the weights came from: "safetensors" or "pytorch", and the files (names relative to
+ * the model directory, shards in order). */
+HFGIT_EXTERN const char *hfgit_model_weights_format(const hfgit_model *model);
+HFGIT_EXTERN size_t hfgit_model_weights_file_count(const hfgit_model *model);
+HFGIT_EXTERN const char *hfgit_model_weights_file(const hfgit_model *model, size_t i);
+
+/* --- Parameters ------------------------------------------------------------------------- */
+
+#define HFGIT_PARAM_MAX_DIMS 8
+
+enum {
+	HFGIT_PARAM_TIED = 1u << 0,   /* shares its data with `tied_to` (GPT-2's lm_head) */
+	HFGIT_PARAM_NEW = 1u << 1,    /* not in the checkpoint: zero-filled, to be trained (a head
+	                               * on a base checkpoint); the report warns about it */
+	HFGIT_PARAM_COPIED = 1u << 2, /* copied out of the file to be contiguous and aligned */
+	HFGIT_PARAM_IN_OUT = 1u << 3, /* stored (in, out), as GPT-2's Conv1D: y = x W + b */
+	HFGIT_PARAM_BROKEN = 1u << 4, /* missing or of the wrong shape or dtype: data is NULL
+	                               * (only with allow_errors) */
+};
+
+typedef struct {
+	const char *name;   /* in the built class: "bert.encoder.layer.0.attention.self.query.weight" */
+	const char *source; /* the checkpoint key it was read from ("...LayerNorm.gamma"); NULL
+	                     * for a new or tied parameter */
+	const char *tied_to; /* the parameter whose data it shares, or NULL */
+	const char *dtype;  /* safetensors' spelling: "F32", "F16", "BF16", "F64" */
+	size_t itemsize;    /* bytes per element */
+	size_t ndim;
+	long long shape[HFGIT_PARAM_MAX_DIMS];
+	size_t numel;
+	/* Row-major, contiguous, little-endian, aligned to itemsize; read-only (usually the
+	 * mapped file itself); valid as long as the model. */
+	const void *data;
+	size_t nbytes;
+	unsigned int flags; /* HFGIT_PARAM_* */
+} hfgit_param;
+
+/* Parameters in the class's order (that of its state_dict()). */
+HFGIT_EXTERN size_t hfgit_model_param_count(const hfgit_model *model);
+HFGIT_EXTERN const hfgit_param *hfgit_model_param_at(const hfgit_model *model, size_t i);
+/* The parameter called `name`, or NULL. */
+HFGIT_EXTERN const hfgit_param *hfgit_model_param_find(const hfgit_model *model, const char *name);
+
+typedef struct {
+	unsigned long long parameters;   /* elements of distinct parameters (tied ones once), as
+	                                  * transformers' num_parameters() counts them */
+	unsigned long long param_bytes;  /* their bytes */
+	size_t tensors;                  /* entries in the parameter table */
+	unsigned long long mapped_bytes; /* weight files mapped read-only: page cache, shared */
+	unsigned long long heap_bytes;   /* memory of our own: legacy storages, tensors copied to
+	                                  * be contiguous or aligned, zero-filled new heads */
+	const char *dtypes;              /* the parameters' dtypes: "F32", or "F16+F32" */
+} hfgit_model_usage;
+
+HFGIT_EXTERN int hfgit_model_usage_get(hfgit_model_usage *out, const hfgit_model *model);
+
+/* --- The load report: what did not fit, by name ---------------------------------------- */
+
+typedef enum {
+	HFGIT_SEVERITY_INFO,
+	HFGIT_SEVERITY_WARNING,
+	HFGIT_SEVERITY_ERROR,
+} hfgit_severity;
+
+typedef enum {
+	HFGIT_ISSUE_MISSING,     /* error: the class needs it, the checkpoint lacks it */
+	HFGIT_ISSUE_NEW,         /* warning: a head (or pooler) the checkpoint lacks: zero-filled */
+	HFGIT_ISSUE_SHAPE,       /* error: the checkpoint's shape is not the one the config implies */
+	HFGIT_ISSUE_DTYPE,       /* error: not a floating-point tensor */
+	HFGIT_ISSUE_UNEXPECTED,  /* warning: a checkpoint tensor the class does not use */
+	HFGIT_ISSUE_BUFFER,      /* info: a buffer (position_ids, attn.bias), not a parameter */
+	HFGIT_ISSUE_RENAMED,     /* info: a legacy name (LayerNorm.gamma/beta) read as weight/bias */
+	HFGIT_ISSUE_CUSTOM_CODE, /* info: config.json's auto_map names Python code; never run */
+} hfgit_issue_kind;
+
+typedef struct {
+	hfgit_issue_kind kind;
+	hfgit_severity severity;
+	const char *name;    /* the parameter or checkpoint key concerned; NULL if none */
+	const char *message; /* one sentence */
+} hfgit_load_issue;
+
+/* "missing", "new", "shape", "dtype", "unexpected", "buffer", "renamed", "custom-code". */
+HFGIT_EXTERN const char *hfgit_issue_kind_name(hfgit_issue_kind kind);
+/* "info", "warning", "error". */
+HFGIT_EXTERN const char *hfgit_severity_name(hfgit_severity severity);
+
+/* Issues in the order found: errors and warnings by parameter order, then unexpected keys. */
+HFGIT_EXTERN size_t hfgit_model_issue_count(const hfgit_model *model);
+HFGIT_EXTERN const hfgit_load_issue *hfgit_model_issue_at(const hfgit_model *model, size_t i);
+/* How many issues have `severity`. */
+HFGIT_EXTERN size_t hfgit_model_issue_total(const hfgit_model *model, hfgit_severity severity);
+
+/* --- Config: config.json, typed -------------------------------------------------------- */
+
+/* The path of the config.json read. */
+HFGIT_EXTERN const char *hfgit_config_path(const hfgit_config *cfg);
+/* model_type, or NULL when config.json has none. */
+HFGIT_EXTERN const char *hfgit_config_model_type(const hfgit_config *cfg);
+HFGIT_EXTERN size_t hfgit_config_architecture_count(const hfgit_config *cfg);
+HFGIT_EXTERN const char *hfgit_config_architecture(const hfgit_config *cfg, size_t i);
+/* torch_dtype ("float32", "bfloat16", ...), or NULL. */
+HFGIT_EXTERN const char *hfgit_config_torch_dtype(const hfgit_config *cfg);
+/* The labels of id2label by id (num_labels of them; transformers' default is 2: LABEL_0,
+ * LABEL_1), and the id of a label from label2id (HFGIT_ENOTFOUND when absent). */
+HFGIT_EXTERN size_t hfgit_config_num_labels(const hfgit_config *cfg);
+HFGIT_EXTERN const char *hfgit_config_label(const hfgit_config *cfg, size_t id);
+HFGIT_EXTERN int hfgit_config_label_id(long long *out, const hfgit_config *cfg, const char *label);
+/* auto_map's entries ("AutoModel" -> "modeling_x.XModel"); a list value is joined by ", ". */
+HFGIT_EXTERN size_t hfgit_config_auto_map_count(const hfgit_config *cfg);
+HFGIT_EXTERN const char *hfgit_config_auto_map_key(const hfgit_config *cfg, size_t i);
+HFGIT_EXTERN const char *hfgit_config_auto_map_value(const hfgit_config *cfg, size_t i);
+
+typedef enum {
+	HFGIT_VALUE_INT,
+	HFGIT_VALUE_FLOAT,
+	HFGIT_VALUE_BOOL,
+	HFGIT_VALUE_STRING,
+} hfgit_value_type;
+
+/* A hyperparameter the architecture read: the key hyperparameters of the model. */
+typedef struct {
+	const char *name;      /* the common name: "hidden_size", "num_hidden_layers", ... */
+	const char *key;       /* the field it came from ("n_embd"), NULL when defaulted */
+	hfgit_value_type type;
+	long long i;           /* INT and BOOL */
+	double f;              /* FLOAT */
+	const char *s;         /* STRING */
+} hfgit_hparam;
+
+HFGIT_EXTERN size_t hfgit_config_hparam_count(const hfgit_config *cfg);
+HFGIT_EXTERN const hfgit_hparam *hfgit_config_hparam_at(const hfgit_config *cfg, size_t i);
+
+/*
+ * A value by name: a hyperparameter the architecture read (by its common name: "hidden_size"
+ * finds GPT-2's n_embd), else the field of config.json with that name. HFGIT_ENOTFOUND when
+ * neither exists (or the field is null), HFGIT_EINVALID when it has another JSON type (an
+ * integer is a valid float).
+ */
+HFGIT_EXTERN int hfgit_config_get_int(long long *out, const hfgit_config *cfg, const char *name);
+HFGIT_EXTERN int hfgit_config_get_float(double *out, const hfgit_config *cfg, const char *name);
+HFGIT_EXTERN int hfgit_config_get_bool(int *out, const hfgit_config *cfg, const char *name);
+HFGIT_EXTERN int hfgit_config_get_string(const char **out, const hfgit_config *cfg,
+                                         const char *name);
+
+/* --- Architectures: descriptors, and registering your own ------------------------------- */
+
+/* Flags of hfgit_config_read_*. */
+enum {
+	HFGIT_READ_REQUIRED = 1u << 0, /* missing (or null) is an error; else `fallback` is used */
+	HFGIT_READ_SIZE = 1u << 1,     /* integers: a size, from 1 to 2^31 - 1 */
+};
+
+/*
+ * For an architecture's read_config: read field `key` of config.json (NULL: `name`) as the
+ * hyperparameter `name`, check its JSON type, and record it (hfgit_config_hparam_at). Errors
+ * (HFGIT_EINVALID) name the field and the file. Strings are owned by the config.
+ */
+HFGIT_EXTERN int hfgit_config_read_int(long long *out, hfgit_config *cfg, const char *name,
+                                       const char *key, long long fallback, unsigned int flags);
+HFGIT_EXTERN int hfgit_config_read_float(double *out, hfgit_config *cfg, const char *name,
+                                         const char *key, double fallback, unsigned int flags);
+HFGIT_EXTERN int hfgit_config_read_bool(int *out, hfgit_config *cfg, const char *name,
+                                        const char *key, int fallback, unsigned int flags);
+HFGIT_EXTERN int hfgit_config_read_string(const char **out, hfgit_config *cfg, const char *name,
+                                          const char *key, const char *fallback,
+                                          unsigned int flags);
+/* An error about field `key` of the config ("<path>: field 'key' <problem>"); returns
+ * HFGIT_EINVALID, for checks across fields (hidden_size a multiple of the heads). */
+HFGIT_EXTERN int hfgit_config_invalid(const hfgit_config *cfg, const char *key, const char *fmt,
+                                      ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* Flags of hfgit_binder_param. */
+enum {
+	HFGIT_BIND_OPTIONAL = 1u << 0, /* a head or pooler: when the checkpoint lacks it, a warning
+	                                * and zeros instead of an error */
+	HFGIT_BIND_IN_OUT = 1u << 1,   /* documents an (in, out) layout: HFGIT_PARAM_IN_OUT */
+};
+
+/*
+ * The binder, in the spirit of candle's VarBuilder: scopes make names ("encoder" then
+ * "layer.0" then "attention.self.query.weight"), each lookup checks the expected shape against
+ * the checkpoint and records the key as used, so that the keys no lookup used are the
+ * unexpected ones. Problems go to the load report, not to the return value: these return
+ * negative only when out of memory or misused.
+ *
+ * hfgit_binder_push_base() enters the base model: inside it, parameter names get the
+ * architecture's base prefix ("bert.") when the class is a head class, and checkpoint keys are
+ * looked up with the prefix when the checkpoint has it, without it otherwise. Legacy names
+ * LayerNorm.gamma/beta are accepted for .weight/.bias.
+ */
+HFGIT_EXTERN int hfgit_binder_push(hfgit_binder *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+HFGIT_EXTERN int hfgit_binder_push_base(hfgit_binder *b);
+HFGIT_EXTERN void hfgit_binder_pop(hfgit_binder *b);
+HFGIT_EXTERN int hfgit_binder_param(hfgit_binder *b, const char *name, size_t ndim,
+                                    const long long *shape, unsigned int flags);
+/* HFGIT_DIMS(out, in) expands to the `ndim, shape` arguments of hfgit_binder_param (C99). */
+#define HFGIT_DIMS(...) (sizeof((const long long[]){ __VA_ARGS__ }) / sizeof(long long)), \
+	((const long long[]){ __VA_ARGS__ })
+/* A buffer the class has (position_ids, attn.bias): consumed if the checkpoint has it,
+ * reported as info, never a parameter. */
+HFGIT_EXTERN int hfgit_binder_buffer(hfgit_binder *b, const char *name);
+/* Parameter `name` (in the current scope) shares the data of the parameter `target` (a full
+ * name, bound before); a checkpoint copy of `name`, if any, is consumed and its shape checked. */
+HFGIT_EXTERN int hfgit_binder_tie(hfgit_binder *b, const char *name, const char *target);
+/* The class being built (a head class or the base), e.g. to read num_labels. */
+HFGIT_EXTERN hfgit_auto_class hfgit_binder_head(const hfgit_binder *b);
+
+typedef struct {
+	unsigned int version;
+	const char *model_type;  /* config.json's model_type: "bert" */
+	const char *base_prefix; /* the base model's attribute in head classes: "bert"; NULL: none */
+	/* The class built for each Auto class ([HFGIT_AUTO_BASE] = "BertModel", ...); NULL where
+	 * the architecture has none. [HFGIT_AUTO_CONFIG] is unused. */
+	const char *classes[HFGIT_AUTO_COUNT_];
+	/* Other classes of the family that config.json may name ("BertForMaskedLM"): they select
+	 * this architecture and load as its base model. NULL-terminated, may be NULL. */
+	const char *const *other_classes;
+	/* Read and check the hyperparameters (hfgit_config_read_*). */
+	int (*read_config)(hfgit_config *cfg, void *payload);
+	/* Declare the parameters of the class for `hfgit_binder_head(b)`, reading the config
+	 * values read_config recorded (hfgit_config_get_*). */
+	int (*build)(hfgit_binder *b, const hfgit_config *cfg, void *payload);
+	void *payload;
+} hfgit_architecture;
+
+#define HFGIT_ARCHITECTURE_VERSION 1
+#define HFGIT_ARCHITECTURE_INIT { HFGIT_ARCHITECTURE_VERSION }
+
+/*
+ * Add an architecture to the process-wide registry (the strings are copied). HFGIT_EEXISTS
+ * when its model_type or one of its class names is taken (the built-ins are bert, distilbert,
+ * gpt2 and vit), HFGIT_EINVALID when it lacks a model_type, a base class or a callback.
+ */
+HFGIT_EXTERN int hfgit_architecture_register(const hfgit_architecture *arch);
+/* Remove a registered architecture (not a built-in); no load may be running meanwhile. */
+HFGIT_EXTERN int hfgit_architecture_unregister(const char *model_type);
+/* The registered model types, built-ins first: "bert, distilbert, gpt2, vit". free() it. */
+HFGIT_EXTERN char *hfgit_architecture_list(void);
 
 #ifdef __cplusplus
 }

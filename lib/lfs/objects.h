@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hfgit.h"
 
@@ -27,6 +28,13 @@ char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid);
 
 /* The resumable partial-download path of `oid`; free() it. */
 char *hfgit_lfs_partial_path(const hfgit_lfs_objects *store, const char *oid);
+
+/*
+ * Where the download lock of `oid` lives: a one-byte OFD lock (F_OFD_SETLK) at this offset of
+ * <root>/incomplete/locks, held by the process fetching the object. Whoever wants to know that
+ * nobody is fetching it (gc, before removing a partial download) takes the same byte.
+ */
+off_t hfgit_lfs_lock_offset(const char *oid);
 
 /* Whether the store holds `oid` as a regular file of exactly `size` bytes. */
 bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);

@@ -154,18 +154,10 @@ struct engine {
  * not depend on them: each process writes its own partial file, and only verified bytes are
  * renamed into the store.
  */
-static off_t lock_offset(const char *oid)
-{
-	char head[11];
-	memcpy(head, oid, 10);
-	head[10] = '\0';
-	return (off_t)strtoull(head, NULL, 16);
-}
-
 static bool lock_object(int lock_fd, const char *oid)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = lock_offset(oid),
-		                .l_len = 1 };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+		                .l_start = hfgit_lfs_lock_offset(oid), .l_len = 1 };
 	if (lock_fd < 0)
 		return true;
 	return fcntl(lock_fd, F_OFD_SETLK, &fl) == 0 || (errno != EAGAIN && errno != EACCES);
@@ -173,8 +165,8 @@ static bool lock_object(int lock_fd, const char *oid)
 
 static void unlock_object(int lock_fd, const char *oid)
 {
-	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = lock_offset(oid),
-		                .l_len = 1 };
+	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET,
+		                .l_start = hfgit_lfs_lock_offset(oid), .l_len = 1 };
 	if (lock_fd >= 0)
 		fcntl(lock_fd, F_OFD_SETLK, &fl);
 }

@@ -121,6 +121,19 @@ int hfgit_weights_keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(
 	return 0;
 }
 
+void hfgit_weights_memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
+{
+	size_t i;
+
+	*mapped = *heap = 0;
+	for (i = 0; i < w->nregions; i++) {
+		if (w->regions[i].release)
+			*mapped += w->regions[i].len;
+		else
+			*heap += w->regions[i].len;
+	}
+}
+
 /* FNV-1a: names are short, and the table only needs a decent spread. */
 static size_t hash_name(const char *s)
 {
@@ -200,4 +213,14 @@ const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name)
 		return NULL;
 	slot = *find_slot(w, name);
 	return slot ? &w->tensors[slot - 1] : NULL;
+}
+
+bool hfgit_weights_index(const hfgit_weights *w, const char *name, size_t *index)
+{
+	size_t slot;
+
+	if (!w->nslots || !(slot = *find_slot(w, name)))
+		return false;
+	*index = slot - 1;
+	return true;
 }

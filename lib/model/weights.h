@@ -62,6 +62,10 @@ void hfgit_weights_free(hfgit_weights *w);
  * when release is NULL. */
 int hfgit_weights_keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *ptr, size_t len));
 
+/* Bytes of the kept memory: `mapped` for regions with a release function (file mappings),
+ * `heap` for those released with free() (copies). */
+void hfgit_weights_memory(const hfgit_weights *w, size_t *mapped, size_t *heap);
+
 /* Add a tensor (copied, name included); HFGIT_EINVALID on a duplicate name. */
 int hfgit_weights_add(hfgit_weights *w, const hfgit_tensor *t);
 
@@ -69,6 +73,8 @@ size_t hfgit_weights_count(const hfgit_weights *w);
 const hfgit_tensor *hfgit_weights_at(const hfgit_weights *w, size_t i);
 /* The tensor called `name`, or NULL. */
 const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name);
+/* The position (for hfgit_weights_at) of the tensor called `name`; false when absent. */
+bool hfgit_weights_index(const hfgit_weights *w, const char *name, size_t *index);
 
 /* Row-major strides for `shape`; false when the element count overflows. */
 bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,

@@ -44,6 +44,9 @@ HF_HUB_OFFLINE=1 run_hfgit clone -q --no-lfs "$MODEL@main" nomain
 check_eq "offline, never-fetched branch: exit code" "$RC" 9
 check_contains "offline, never-fetched branch: message" "$ERR" "not in the cache"
 check_eq "offline, never-fetched branch: no directory" "$(ls -d nomain 2>/dev/null || true)" ""
+HF_HUB_OFFLINE=1 run_hfgit resolve "$MODEL@$DEEP_COMMIT"
+check_eq "offline, uncached full hash: exit code" "$RC" 9
+check_contains "offline, uncached full hash: message" "$ERR" "commit $DEEP_COMMIT of $MODEL is not in the cache"
 HF_HUB_OFFLINE=1 run_hfgit resolve hfgit-test/never-cloned
 check_eq "offline, unknown repo: exit code" "$RC" 9
 check_contains "offline, unknown repo: message" "$ERR" "not in the cache and offline mode is on"

@@ -1,0 +1,104 @@
+#include "tree_files.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/strbuf.h"
+
+typedef struct {
+	git_repository *repo;
+	const git_oid *commit;
+	git_odb *odb;
+	hfgit_tree_file_cb cb;
+	void *payload;
+	int rc;          /* the callback's non-zero answer, or our own error */
+} walker;
+
+static const char *git_message(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+/* A blob is a pointer only if it is small and parses: read the header before the content. */
+static bool read_pointer(hfgit_lfs_pointer *out, git_odb *odb, const git_oid *blob)
+{
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size = 0;
+	bool ok;
+
+	if (git_odb_read_header(&size, &type, odb, blob) < 0 || !hfgit_lfs_pointer_maybe(NULL, size) ||
+	    git_odb_read(&obj, odb, blob) < 0)
+		return false;
+	ok = hfgit_lfs_pointer_parse(out, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
+	     /* With extensions the stored object is what the extension programs made, not the
+	      * file: a checkout leaves such a pointer as it is, and so must we. */
+	     out->ext[0] == '\0';
+	git_odb_object_free(obj);
+	hfgit_error_clear();
+	return ok;
+}
+
+/* git-lfs's rule, with the attributes of the commit itself (a store has no working tree). */
+static bool has_lfs_filter(git_repository *repo, const git_oid *commit, const char *path)
+{
+	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
+	const char *value = NULL;
+
+	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT | GIT_ATTR_CHECK_NO_SYSTEM;
+	git_oid_cpy(&opts.attr_commit_id, commit);
+	if (git_attr_get_ext(&value, repo, &opts, path, "filter") < 0)
+		return false;
+	return value && git_attr_value(value) == GIT_ATTR_VALUE_STRING && !strcmp(value, "lfs");
+}
+
+static int visit(const char *root, const git_tree_entry *entry, void *payload)
+{
+	walker *w = payload;
+	hfgit_lfs_pointer pointer;
+	hfgit_tree_file file;
+	char *path;
+
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+		return 0;
+	if (!(path = hfgit_aprintf("%s%s", root, git_tree_entry_name(entry)))) {
+		w->rc = HFGIT_ERROR;
+		return -1;
+	}
+	file.path = path;
+	file.blob = git_tree_entry_id(entry);
+	file.mode = git_tree_entry_filemode(entry);
+	file.lfs = NULL;
+	if (file.mode != GIT_FILEMODE_LINK && read_pointer(&pointer, w->odb, file.blob) &&
+	    has_lfs_filter(w->repo, w->commit, path))
+		file.lfs = &pointer;
+	hfgit_error_clear();
+	w->rc = w->cb(&file, w->payload);
+	free(path);
+	return w->rc ? -1 : 0;
+}
+
+int hfgit_tree_files(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
+                     void *payload)
+{
+	walker w = { repo, commit, NULL, cb, payload, 0 };
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc = 0;
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	if (git_repository_odb(&w.odb, repo) < 0 || git_commit_lookup(&c, repo, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0)
+		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the tree of commit %s in '%s': %s "
+		                     "(run `hfgit verify`)", hex, git_repository_path(repo), git_message());
+	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
+		rc = w.rc ? w.rc : hfgit_error_set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
+		                                   hex, git_message());
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_odb_free(w.odb);
+	return rc;
+}

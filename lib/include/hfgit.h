@@ -494,12 +494,24 @@ HFGIT_EXTERN int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *
 
 /* ---------------------------------------------------------------------------------------- */
 /* Models: config.json + weights -> an architecture with every parameter bound and checked   */
-/*                                                                                          */
-/* The C side of transformers' AutoModel.from_pretrained: config.json names the architecture */
-/* (architectures[0] first, then model_type), the Auto class asked for picks the head, and   */
-/* the weights (model.safetensors, sharded safetensors, or pytorch_model.bin) are bound to    */
-/* the parameters the config implies, by name, with shapes checked. Nothing from the         */
-/* repository is ever executed: auto_map (custom Python code) is reported, not run.          */
+
+/*
+ * The C side of transformers' AutoModel.from_pretrained: config.json names the architecture
+ * (architectures[0] first, then model_type), the Auto class asked for picks the head, and the
+ * weights (model.safetensors, sharded safetensors, or pytorch_model.bin) are bound to the
+ * parameters the config implies, by name, with shapes checked. Nothing from the repository is
+ * ever executed: auto_map (custom Python code) is reported, not run.
+ *
+ *     hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
+ *     hfgit_model *m;
+ *
+ *     opts.auto_class = HFGIT_AUTO_SEQ_CLS;
+ *     if (hfgit_model_from_pretrained(&m, ctx,
+ *             "distilbert-base-uncased-finetuned-sst-2-english@f1b5512", &opts) < 0)
+ *         fprintf(stderr, "%s\n", hfgit_error_last());
+ *     ... hfgit_model_param_find(m, "classifier.weight")->data ...
+ *     hfgit_model_free(m);
+ */
 
 typedef struct hfgit_model hfgit_model;
 typedef struct hfgit_config hfgit_config;
@@ -601,7 +613,8 @@ typedef struct {
 	long long shape[HFGIT_PARAM_MAX_DIMS];
 	size_t numel;
 	/* Row-major, contiguous, little-endian, aligned to itemsize; read-only (usually the
-	 * mapped file itself); valid as long as the model. */
+	 * mapped file itself); valid as long as the model. NULL only when numel is 0 or the
+	 * parameter is HFGIT_PARAM_BROKEN. */
 	const void *data;
 	size_t nbytes;
 	unsigned int flags; /* HFGIT_PARAM_* */

@@ -201,7 +201,10 @@ static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...)
  * journal commit per file, and every object is still durable before it gets its name. */
 static void commit_batch(engine *e, commit_item *batch)
 {
-	bool synced = batch->next != NULL && syncfs(batch->fd) == 0;
+	bool synced;
+
+	hfgit_trace("lfs: committing%s", batch->next ? " a batch (syncfs)" : " one object (fsync)");
+	synced = batch->next != NULL && syncfs(batch->fd) == 0;
 	hfgit_strbuf digests = HFGIT_STRBUF_INIT;
 
 	while (batch) {

@@ -484,16 +484,19 @@ int hfgit_bind(hfgit_model *m, const hfgit_architecture *arch, hfgit_auto_class 
 		return hfgit_error_oom();
 	}
 	b.scope.ptr[0] = '\0';
+	hfgit_error_clear();
 	rc = arch->build(&b, m->cfg, arch->payload);
-	if (rc == 0 && b.failure)
+	/* The binder's own failure explains itself best, even when the build ignored it. */
+	if (b.failure)
 		rc = b.failure;
 	if (rc == 0 && b.depth)
 		rc = hfgit_error_set(HFGIT_EINVALID, "the %s architecture's build function leaves %zu "
 		                     "scope(s) open", arch->model_type, b.depth);
 	if (rc == 0)
 		rc = report_unused(&b);
-	else if (hfgit_error_last_code() == HFGIT_OK)
-		rc = hfgit_error_set(rc, "the %s architecture's build function failed", arch->model_type);
+	else if (!hfgit_error_last()[0])
+		rc = hfgit_error_set(rc, "the %s architecture's build function failed (%d)",
+		                     arch->model_type, rc);
 	free(b.used);
 	hfgit_strbuf_dispose(&b.scope);
 	return rc;

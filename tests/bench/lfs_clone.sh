@@ -71,12 +71,15 @@ git lfs install >/dev/null
 git config --global advice.detachedHead false
 
 # seconds COMMAND...: wall time of one run; the peak RSS of the command goes to $work/rss.
+# Dirty pages of the previous run are written out first (not timed), so no run pays for
+# another's writeback.
 seconds() {
+	sync
 	python3 -c 'import resource, subprocess, sys, time
 t = time.perf_counter()
 subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print("%.3f" % (time.perf_counter() - t))
-open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))' \
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
 		"$work/rss" "$@"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -98,15 +101,15 @@ bench_case() {
 		rm -rf "$d"; mkdir -p "$d/curl"
 		(cd "$d/curl" && seconds sh -c "xargs -P 8 -n $(( (objects + 7) / 8 )) curl -s --remote-name-all <'$work/urls'") >>"$work/t.curl"
 		rm -rf "$d"; mkdir -p "$d"
-		seconds git clone -q --depth 1 --branch v1.0 "$url/$repo" "$d/git" >>"$work/t.git"
-		rm -rf "$d"; mkdir -p "$d"
-		seconds sh -c "GIT_LFS_SKIP_SMUDGE=1 git clone -q --depth 1 --branch v1.0 '$url/$repo' '$d/skip' && cd '$d/skip' && git lfs pull" >>"$work/t.skip"
-		rm -rf "$d"; mkdir -p "$d"
 		seconds env HF_ENDPOINT="$url" HFGIT_HOME="$d/cache" "$hfgit" clone -q "$repo@v1.0" "$d/cold" >>"$work/t.cold"
 		cat "$work/rss" >>"$work/rss.cold"
 		before=$(wc -l <"$work/nginx/access.log")
 		seconds env HF_ENDPOINT="$url" HFGIT_HOME="$d/cache" "$hfgit" clone -q "$repo@v1.0" "$d/warm" >>"$work/t.warm"
 		warm_requests=$(($(wc -l <"$work/nginx/access.log") - before))
+		rm -rf "$d"; mkdir -p "$d"
+		seconds git clone -q --depth 1 --branch v1.0 "$url/$repo" "$d/git" >>"$work/t.git"
+		rm -rf "$d"; mkdir -p "$d"
+		seconds sh -c "GIT_LFS_SKIP_SMUDGE=1 git clone -q --depth 1 --branch v1.0 '$url/$repo' '$d/skip' && cd '$d/skip' && git lfs pull" >>"$work/t.skip"
 		rm -rf "$d"
 	done
 	c=$(median <"$work/t.curl"); g=$(median <"$work/t.git"); s=$(median <"$work/t.skip")

@@ -6,8 +6,10 @@
 #   C read loop            the same with read(2) into one 1 MiB buffer, no output
 #   hfgit load             hfgit_model_from_pretrained on model.safetensors: config, header,
 #                          mmap, binding, checks; the file's bytes are not read yet
-#   hfgit load + touch     the same, then one byte of every page of every parameter: the bytes
-#                          are now read (from the page cache, through the mapping)
+#   hfgit load + touch     the same, then one byte of every page of every parameter: every
+#                          page is now mapped in (from the page cache)
+#   ... + read every byte  then every byte of every parameter summed, as a forward pass
+#                          would read them (the pages are mapped by then)
 #   hfgit .bin             the same on pytorch_model.bin (zip format, also mmap'ed)
 #   torch.load             Python torch.load(map_location="cpu") of that pytorch_model.bin,
 #                          and with weights_only=True
@@ -123,6 +125,7 @@ inspect_ms=$(best_ms "$root/$build/hfgit" inspect "$work/model")
 field() { printf '%s\n' "$1" | sed "s/.*$2=\([0-9.]*\).*/\1/"; }
 sf_load=$(field "$sf_line" load_ms)
 sf_touch=$(field "$sf_line" touch_ms)
+sf_read=$(field "$sf_line" read_ms)
 bin_load=$(field "$bin_line" load_ms)
 bin_touch=$(field "$bin_line" touch_ms)
 
@@ -155,6 +158,9 @@ printf '%-34s %10s %8s\n' "hfgit load (safetensors)" "$sf_load" "$(ratio "$sf_lo
 printf '%-34s %10s %8s\n' "hfgit load + touch every page" \
 	"$($py -c "print('%.2f' % ($sf_load + $sf_touch))")" \
 	"$(ratio "$($py -c "print($sf_load + $sf_touch)")" "$cat_ms")"
+printf '%-34s %10s %8s\n' "  ... + then read every byte" \
+	"$($py -c "print('%.2f' % ($sf_load + $sf_touch + $sf_read))")" \
+	"$(ratio "$($py -c "print($sf_load + $sf_touch + $sf_read)")" "$cat_ms")"
 printf '%-34s %10s %8s\n' "hfgit inspect (whole CLI process)" "$inspect_ms" "$(ratio "$inspect_ms" "$cat_ms")"
 echo
 printf '%-34s %10s %8s\n' "" "ms" "x torch"

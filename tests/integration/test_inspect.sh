@@ -132,5 +132,7 @@ wait "$hub_PID" 2>/dev/null || true
 run_hfgit --offline inspect "$REPO_ID@v1.0"
 check_eq "offline: exit code ($ERR)" "$RC" 0
 check_contains "offline: commit" "$OUT" "commit      $V1_0_COMMIT"
+run_hfgit --offline inspect "$REPO_ID@0000000000000000000000000000000000000000"
+[ "$RC" -ne 0 ] && pass || fail "offline: an unknown commit loaded"
 
 finish

@@ -74,6 +74,9 @@ static void test_common_fields(void)
 	parse_fails("{\"id2label\": {\"0\": \"a\", \"2\": \"b\"}}", HFGIT_EINVALID,
 	            "field 'id2label'", "\"2\"");
 	parse_fails("{\"id2label\": {\"zero\": \"a\"}}", HFGIT_EINVALID, "field 'id2label'", "zero");
+	/* Two spellings of one id: found by the fuzzer (a leak and a hole in the labels). */
+	parse_fails("{\"id2label\": {\"00\": \"a\", \"0\": \"b\"}}", HFGIT_EINVALID,
+	            "field 'id2label'", "\"00\"");
 	parse_fails("{\"id2label\": {\"0\": 1}}", HFGIT_EINVALID, "field 'id2label'", "number 1");
 	parse_fails("{\"id2label\": {}}", HFGIT_EINVALID, "field 'id2label' is empty", NULL);
 	parse_fails("{\"label2id\": {\"a\": \"0\"}}", HFGIT_EINVALID, "field 'label2id'",

@@ -13,6 +13,7 @@
 #include "check.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,25 @@ static void check_new_and_tied(const char *label, const hfgit_model *m, json_obj
 	check_names(label, m, HFGIT_ISSUE_NEW, new_params);
 }
 
+/* Parameters copied out of the file (strided views, misaligned data) and only those. */
+static void check_copied(const char *label, const hfgit_model *m, json_object *want)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < hfgit_model_param_count(m); i++) {
+		const hfgit_param *p = hfgit_model_param_at(m, i);
+		bool listed = false;
+		size_t k;
+
+		for (k = 0; k < json_object_array_length(want); k++)
+			listed |= !strcmp(p->name, json_object_get_string(json_object_array_get_idx(want, k)));
+		CHECK_MSG(listed == !!(p->flags & HFGIT_PARAM_COPIED), "%s: %s %s copied", label,
+		          p->name, listed ? "not" : "");
+		n += listed;
+	}
+	CHECK_MSG(n == json_object_array_length(want), "%s: %zu copied", label, n);
+}
+
 static void check_labels(const char *label, const hfgit_model *m, json_object *want)
 {
 	const hfgit_config *cfg = hfgit_model_config(m);
@@ -291,6 +311,7 @@ static void run_case(json_object *c)
 	check_names(label, m, HFGIT_ISSUE_BUFFER, get(c, "buffers"));
 	check_names(label, m, HFGIT_ISSUE_RENAMED, get(c, "renamed"));
 	check_labels(label, m, get(c, "labels"));
+	check_copied(label, m, get(c, "copied"));
 	hfgit_model_free(m);
 }
 

@@ -131,7 +131,8 @@ static void test_register_and_load(void)
 		CHECK(u.parameters == 10 * 8 + 8 * 8 + 8 && u.tensors == 4);
 		CHECK(u.param_bytes == u.parameters * 4);
 		CHECK_STR(u.dtypes, "F32");
-		CHECK(u.mapped_bytes > u.param_bytes && u.heap_bytes == 0);
+		/* Its safetensors header has an odd length: every tensor was copied to be aligned. */
+		CHECK(u.mapped_bytes > u.param_bytes && u.heap_bytes == u.param_bytes);
 		hfgit_model_free(m);
 	}
 	CHECK(builds == 3);

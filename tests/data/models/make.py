@@ -24,7 +24,8 @@ the fields save_pretrained writes, and weights):
                        LMHead state dict ("transformer." prefix, lm_head.weight sharing wte's
                        storage, attn.bias and attn.masked_bias buffers)
     vit/               ViTForImageClassification ("vit." prefix, no pooler), F16 safetensors
-    custom-code/       a config with auto_map naming Python code in the repo (never run)
+    custom-code/       a config with auto_map naming Python code in the repo (never run), and
+                       a safetensors header of odd length: every tensor is misaligned
 
 expected.json lists load cases (directory, Auto class, weight format) with what the loader
 must produce: the class, every parameter (dtype, shape, SHA-256 of its little-endian bytes, a
@@ -171,9 +172,11 @@ def le_bytes(t):
     return t.numpy().astype(t.numpy().dtype.newbyteorder("<")).tobytes()
 
 
-def safetensors_bytes(sd, metadata=None):
+def safetensors_bytes(sd, metadata=None, aligned=True):
     """The safetensors format written by hand: 8-byte little-endian header length, the JSON
-    header (space-padded so that the data starts 8-byte aligned), then the tensors tiling the
+    header (space-padded so that the data starts 8-byte aligned, as the safetensors library
+    does; with aligned=False padded to an odd length instead, which the format allows: a
+    loader must then copy before handing out typed pointers), then the tensors tiling the
     data buffer in name order."""
     header, blobs, offset = {}, [], 0
     if metadata is not None:
@@ -185,7 +188,7 @@ def safetensors_bytes(sd, metadata=None):
         blobs.append(blob)
         offset += len(blob)
     head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
+    head += b" " * ((-len(head) % 8) if aligned else (len(head) % 2 == 0))
     return struct.pack("<Q", len(head)) + head + b"".join(blobs)
 
 
@@ -200,8 +203,8 @@ def write_config(repo, config):
     write(os.path.join(HERE, repo, "config.json"), text.encode())
 
 
-def write_safetensors(repo, sd, name="model.safetensors"):
-    write(os.path.join(HERE, repo, name), safetensors_bytes(sd, {"format": "pt"}))
+def write_safetensors(repo, sd, name="model.safetensors", aligned=True):
+    write(os.path.join(HERE, repo, name), safetensors_bytes(sd, {"format": "pt"}, aligned))
 
 
 def write_sharded(repo, sd, shards):
@@ -244,7 +247,7 @@ def describe(t):
 
 
 def case(repo, auto, fmt, cls, params, *, tied=None, new=(), unexpected=(), buffers=(),
-         renamed=(), labels=None):
+         renamed=(), labels=None, copied=()):
     """One load: `params` maps the loaded class's parameter names to the tensors they must
     hold, in the class's order; `new` are zero-filled heads (their tensors are zeros)."""
     return {
@@ -252,6 +255,7 @@ def case(repo, auto, fmt, cls, params, *, tied=None, new=(), unexpected=(), buff
         "params": collections.OrderedDict((n, describe(t)) for n, t in params.items()),
         "tied": tied or {}, "new": sorted(new), "unexpected": sorted(unexpected),
         "buffers": sorted(buffers), "renamed": sorted(renamed), "labels": labels,
+        "copied": sorted(copied),
     }
 
 
@@ -298,10 +302,15 @@ def make_bert_base(cases):
     write_safetensors(repo, sd)
     with_buffer = collections.OrderedDict(sd)
     with_buffer["embeddings.position_ids"] = torch.arange(20).expand((1, -1))
+    # A transposed view (torch.save keeps its strides): the same values, not C order in the
+    # file, so the loader must copy it.
+    query = "encoder.layer.0.attention.self.query.weight"
+    with_buffer[query] = sd[query].t().contiguous().t()
+    assert not with_buffer[query].is_contiguous()
     write_bin(repo, with_buffer)
     cases.append(case(repo, "config", "any", "BertModel", sd))
     cases.append(case(repo, "config", "pytorch", "BertModel", sd,
-                      buffers=["embeddings.position_ids"]))
+                      buffers=["embeddings.position_ids"], copied=[query]))
     head = [("classifier.weight", [2, 24]), ("classifier.bias", [2])]
     params = add("bert", sd)
     params.update(zeros_like_names(head, torch.float32))
@@ -474,9 +483,9 @@ def make_custom_code(cases):
           b'# Custom code a repository may bring. hfgit never runs it.\n'
           b'import os\nos.system("echo this must never run")\n')
     sd = fill([("embed.weight", [10, 8])] + list(linear("proj", 8, 8)), 808, torch.float32)
-    write_safetensors(repo, sd)
+    write_safetensors(repo, sd, aligned=False)
     # Only loadable once a test registers "tiny-custom" through the public API.
-    cases.append(case(repo, "config", "any", "TinyCustomModel", sd))
+    cases.append(case(repo, "config", "any", "TinyCustomModel", sd, copied=list(sd)))
 
 
 def main():

@@ -1132,7 +1132,11 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		e.opts = *opts;
 	if (!e.opts.jobs)
 		e.opts.jobs = DEFAULT_JOBS;
-	if (!e.opts.chunk)
+	/* HFGIT_LFS_CHUNK (bytes): the size of a split range, a tuning knob (and how the tests
+	 * make small objects split). */
+	if (!e.opts.chunk && getenv("HFGIT_LFS_CHUNK"))
+		e.opts.chunk = strtoull(getenv("HFGIT_LFS_CHUNK"), NULL, 10);
+	if (e.opts.chunk < 4096)
 		e.opts.chunk = DEFAULT_CHUNK;
 	if (!e.opts.window)
 		e.opts.window = DEFAULT_WINDOW;

@@ -122,6 +122,24 @@ check_eq "drop: right content" "$(sha drop/model.safetensors)" "$MODEL_OID"
 check_eq "drop: resumed at the byte it broke" "$(cdn_since "$hub_LOG" "$mark" "$MODEL_OID" | sed -n 2p)" \
 	"$MODEL_OID bytes=300000-$((MODEL_SIZE - 1)) 206"
 
+# Fewer objects than connections: a large object is split into ranges fetched over several
+# connections at once, and still hashed in order; a drop in one range resumes only that range.
+fresh_cache split
+set_faults "$hub_URL" "[{\"kind\":\"drop\",\"oid\":\"$MODEL_OID\",\"after\":100000,\"times\":1}]"
+mark=$(log_mark "$hub_LOG")
+HFGIT_LFS_CHUNK=262144 run_hfgit clone -q --include model.safetensors "$MODEL" split
+check_eq "split: clone succeeds ($ERR)" "$RC" 0
+check_eq "split: right content" "$(sha split/model.safetensors)" "$MODEL_OID"
+ranges=$(cdn_since "$hub_LOG" "$mark" "$MODEL_OID" | grep -c ' bytes=' || true)
+[ "$ranges" -ge 12 ] && pass || fail "split: expected many range requests, saw $ranges"
+check_eq "split: every range request answered 206" \
+	"$(cdn_since "$hub_LOG" "$mark" "$MODEL_OID" | grep ' bytes=' | grep -vc ' 206$' || true)" 0
+# The range that dropped after 100000 bytes was asked again from its 100000th byte on.
+resumed=$(cdn_since "$hub_LOG" "$mark" "$MODEL_OID" | sed -n 's/.* bytes=\([0-9]*\)-.*/\1/p' |
+	awk '$1 % 262144 == 100000' | wc -l | tr -d ' ')
+check_eq "split: the dropped range resumed where it broke" "$resumed" 1
+check_store
+
 # 503 and 429 with Retry-After are retried.
 fresh_cache busy
 set_faults "$hub_URL" "[{\"kind\":\"status\",\"oid\":\"$BIN_OID\",\"status\":503,\"retry_after\":1,\"times\":1},

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "git/init.h"
 #include "cache/checkouts.h"
 #include "cache/lfs_refs.h"
 #include "common/error.h"
@@ -419,6 +420,9 @@ int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts
 	hfgit_gc_options defaults = HFGIT_GC_OPTIONS_INIT;
 	collector c;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "git/init.h"
 #include "cache/cache.h"
 #include "cache/list.h"
 #include "cache/tree_files.h"
@@ -814,6 +815,9 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 	writer w;
 	char *hub_dir = NULL;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	if (out)
 		*out = NULL;

@@ -4,6 +4,7 @@
  * shared cache, and never changes what gc or verify will find.
  */
 #define _GNU_SOURCE
+#include "git/init.h"
 #include "list.h"
 
 #include <dirent.h>
@@ -410,6 +411,9 @@ int hfgit_cache_list(hfgit_cached_models **out, hfgit_ctx *ctx)
 	hfgit_cached_models *list;
 	scan sc;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	*out = NULL;
 	if (!(list = calloc(1, sizeof(*list))))

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "git/init.h"
 #include "cache/cache.h"
 #include "cache/lfs_refs.h"
 #include "cache/tree_files.h"
@@ -612,6 +613,8 @@ static int verify_store(verifier *v, void *payload)
 
 int hfgit_verify_store(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_verify_options *opts)
 {
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 	return run(out, hfgit_lfs_store_root(ctx), opts, verify_store, NULL);
 }
 
@@ -683,6 +686,9 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 	hfgit_resolved *r = NULL;
 	char *path = NULL;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	*out = NULL;
 	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
@@ -910,6 +916,9 @@ int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx, const char 
 	checkout_walk w;
 	size_t i;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	*out = NULL;
 	memset(&w, 0, sizeof(w));

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "git/init.h"
 #include "cache/checkouts.h"
 #include "cache/list.h"
 #include "common/error.h"
@@ -191,6 +192,9 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	char *staging = NULL, *url = NULL;
 	struct timespec started, ended;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	if (out)
 		*out = NULL;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "git/init.h"
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "remote.h"
@@ -23,6 +24,9 @@ int hfgit_ls_remote(hfgit_ref_list **out, hfgit_ctx *ctx, const hfgit_model_id *
 	hfgit_ref_list *list = NULL;
 	size_t i;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	*out = NULL;
 	if ((rc = hfgit_session_open(&s, ctx, id, false, NULL, NULL)) < 0)

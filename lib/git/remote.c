@@ -295,9 +295,11 @@ static int parse_remembered(hfgit_session *s, char *text)
 }
 
 int hfgit_session_open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                               git_repository *store)
+                               const char *store_dir)
 {
-	char *path = hfgit_aprintf("%shfgit/remote-refs", git_repository_path(store)), *text = NULL;
+	size_t dlen = strlen(store_dir);
+	char *path = hfgit_aprintf("%s%shfgit/remote-refs", store_dir,
+	                           dlen && store_dir[dlen - 1] == '/' ? "" : "/"), *text = NULL;
 	hfgit_session *s;
 	size_t len;
 	int rc;

@@ -40,10 +40,11 @@ int hfgit_session_open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id
 
 /*
  * A session without the network: the refs are those the hub advertised the last time it was
- * asked, remembered in `store` (hfgit_session_remember). HFGIT_EOFFLINE when never asked.
+ * asked, remembered in the store at `store_dir` (hfgit_session_remember). Needs no libgit2.
+ * HFGIT_EOFFLINE when never asked.
  */
 int hfgit_session_open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                               git_repository *store);
+                               const char *store_dir);
 
 /* Remember what the hub advertised in `store` ($GIT_DIR/hfgit/remote-refs), for offline use. */
 int hfgit_session_remember(const hfgit_session *s, git_repository *store);

@@ -17,6 +17,8 @@
 #include "common/strbuf.h"
 #include "context.h"
 #include "store.h"
+#include "init.h"
+#include "cache/cache.h"
 
 /* Depths of the successive history fetches; 0 is the whole history. */
 static const int search_depths[] = { 32, 512, 0 };
@@ -462,7 +464,7 @@ int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgi
 		return rc;
 	}
 	if (ctx->offline)
-		rc = hfgit_session_open_offline(&s, ctx, id, store);
+		rc = hfgit_session_open_offline(&s, ctx, id, git_repository_path(store));
 	else if ((rc = hfgit_session_open(&s, ctx, id, true, progress, payload)) == 0)
 		rc = hfgit_session_remember(s, store);
 	if (rc == 0 && (rc = hfgit_resolve_in_session(out, s, store, id)) == 0 && s->offline &&
@@ -475,6 +477,32 @@ int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgi
 	return rc;
 }
 
+/*
+ * Offline, a branch or tag (or the default branch) resolves from the remembered refs alone:
+ * no repository to open, no libgit2 to initialise, so a cached tag resolves in milliseconds.
+ * Returns 1 when this does not apply (a hash, or not offline).
+ */
+static int resolve_offline_ref(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id)
+{
+	const char *rev = hfgit_model_id_revision(id);
+	hfgit_session *s = NULL;
+	char *store_dir = NULL;
+	int rc;
+
+	if (!ctx->offline || (rev && is_hex(rev, 4, GIT_OID_HEXSZ)))
+		return 1;
+	if ((rc = hfgit_cache_repo_path(&store_dir, ctx, id)) == 0 &&
+	    (rc = hfgit_session_open_offline(&s, ctx, id, store_dir)) == 0 &&
+	    (rc = hfgit_resolve_in_session(out, s, NULL, id)) == 0) {
+		if ((*out)->kind != HFGIT_REV_COMMIT)
+			(*out)->cached_at = s->fetched_at;
+		hfgit_cache_mark_used(store_dir);
+	}
+	hfgit_session_free(s);
+	free(store_dir);
+	return rc;
+}
+
 int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	git_repository *store = NULL;
@@ -482,6 +510,10 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	int rc;
 
 	*out = NULL;
+	if ((rc = resolve_offline_ref(out, ctx, id)) <= 0)
+		return rc;
+	if ((rc = hfgit_git_ready()) < 0)
+		return rc;
 	if ((rc = hfgit_store_open(&store, ctx, id)) == 0)
 		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
 	if (rc == 0)

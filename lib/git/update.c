@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "git/init.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
@@ -171,6 +172,9 @@ int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
 	char *branch = NULL, *url = NULL;
 	git_oid head;
 	int rc;
+
+	if (hfgit_git_ready() < 0)
+		return hfgit_error_last_code();
 
 	if (out)
 		*out = NULL;

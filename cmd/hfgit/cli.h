@@ -47,6 +47,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Matches "--name VALUE" and "--name=VALUE" at argv[*i]; advances *i past the value. */
 bool cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* "a,b" appended to a growing list of glob patterns (pointers into argv); -1 without memory. */
+int cli_add_globs(const char ***list, size_t *count, char *arg);
+/* --jobs: a number from 1 to 64. */
+bool cli_parse_jobs(unsigned int *out, const char *value);
+/* --link: auto, reflink, hardlink or copy. */
+bool cli_parse_link(hfgit_link_mode *out, const char *value);
+
 /* A context for the global options; prints the error and returns non-zero on failure. */
 int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 

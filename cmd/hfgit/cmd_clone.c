@@ -28,38 +28,6 @@ static const char usage[] =
 	"                       `hfgit export --help`), LFS files as links to the same objects\n"
 	"  --cache-dir-hf DIR   that cache (default: $HF_HUB_CACHE, else $HF_HOME/hub)\n";
 
-/* "a,b" -> appended to a growing list of patterns (pointers into argv). */
-static int add_globs(const char ***list, size_t *count, char *arg)
-{
-	char *save = NULL, *p;
-
-	for (p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		const char **grown = realloc(*list, (*count + 1) * sizeof(*grown));
-		if (!grown)
-			return -1;
-		*list = grown;
-		(*list)[(*count)++] = p;
-	}
-	return 0;
-}
-
-static bool parse_link(hfgit_link_mode *out, const char *s)
-{
-	static const struct { const char *name; hfgit_link_mode mode; } modes[] = {
-		{ "auto", HFGIT_LINK_AUTO }, { "reflink", HFGIT_LINK_REFLINK },
-		{ "hardlink", HFGIT_LINK_HARDLINK }, { "copy", HFGIT_LINK_COPY },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(modes) / sizeof(*modes); i++) {
-		if (!strcmp(s, modes[i].name)) {
-			*out = modes[i].mode;
-			return true;
-		}
-	}
-	return false;
-}
-
 static const char *kind_name(hfgit_rev_kind kind)
 {
 	switch (kind) {
@@ -132,27 +100,24 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 			opts.no_lfs = 1;
 		} else if (cli_option_value(argc, argv, &i, "--include", &value) ||
 		           cli_option_value(argc, argv, &i, "-I", &value)) {
-			if (!value || add_globs(&include, &ninclude, (char *)value) < 0) {
+			if (!value || cli_add_globs(&include, &ninclude, (char *)value) < 0) {
 				rc = cli_usage_error("clone", "--include needs glob patterns");
 				goto done;
 			}
 		} else if (cli_option_value(argc, argv, &i, "--exclude", &value) ||
 		           cli_option_value(argc, argv, &i, "-X", &value)) {
-			if (!value || add_globs(&exclude, &nexclude, (char *)value) < 0) {
+			if (!value || cli_add_globs(&exclude, &nexclude, (char *)value) < 0) {
 				rc = cli_usage_error("clone", "--exclude needs glob patterns");
 				goto done;
 			}
 		} else if (cli_option_value(argc, argv, &i, "--jobs", &value) ||
 		           cli_option_value(argc, argv, &i, "-j", &value)) {
-			char *end;
-			long n = value ? strtol(value, &end, 10) : 0;
-			if (!value || *end || n < 1 || n > 64) {
+			if (!cli_parse_jobs(&opts.jobs, value)) {
 				rc = cli_usage_error("clone", "--jobs takes a number from 1 to 64");
 				goto done;
 			}
-			opts.jobs = (unsigned)n;
 		} else if (cli_option_value(argc, argv, &i, "--link", &value)) {
-			if (!value || !parse_link(&opts.link, value)) {
+			if (!cli_parse_link(&opts.link, value)) {
 				rc = cli_usage_error("clone", "--link takes auto, reflink, hardlink or copy");
 				goto done;
 			}

@@ -26,21 +26,6 @@ static const char usage[] =
 	"  --no-lfs              leave every LFS file out of the snapshot\n"
 	"  -j, --jobs N          parallel downloads of missing LFS objects (default 8)\n";
 
-/* "a,b" appended to a growing list of patterns (pointers into argv). */
-static int add_globs(const char ***list, size_t *count, char *arg)
-{
-	char *save = NULL, *p;
-
-	for (p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		const char **grown = realloc(*list, (*count + 1) * sizeof(*grown));
-		if (!grown)
-			return -1;
-		*list = grown;
-		(*list)[(*count)++] = p;
-	}
-	return 0;
-}
-
 static void print_json(const hfgit_model_id *id, const hfgit_hf_export *e,
                        const hfgit_export_stats *st)
 {
@@ -140,19 +125,16 @@ static int parse_args(export_args *a, int argc, char **argv)
 			a->hf_cache_dir = value;
 		} else if (cli_option_value(argc, argv, &i, "--include", &value) ||
 		           cli_option_value(argc, argv, &i, "-I", &value)) {
-			if (!value || add_globs(&a->include, &a->ninclude, (char *)value) < 0)
+			if (!value || cli_add_globs(&a->include, &a->ninclude, (char *)value) < 0)
 				return cli_usage_error("export", "--include needs glob patterns");
 		} else if (cli_option_value(argc, argv, &i, "--exclude", &value) ||
 		           cli_option_value(argc, argv, &i, "-X", &value)) {
-			if (!value || add_globs(&a->exclude, &a->nexclude, (char *)value) < 0)
+			if (!value || cli_add_globs(&a->exclude, &a->nexclude, (char *)value) < 0)
 				return cli_usage_error("export", "--exclude needs glob patterns");
 		} else if (cli_option_value(argc, argv, &i, "--jobs", &value) ||
 		           cli_option_value(argc, argv, &i, "-j", &value)) {
-			char *end;
-			long n = value ? strtol(value, &end, 10) : 0;
-			if (!value || *end || n < 1 || n > 64)
+			if (!cli_parse_jobs(&a->jobs, value))
 				return cli_usage_error("export", "--jobs takes a number from 1 to 64");
-			a->jobs = (unsigned)n;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return cli_usage_error("export", "unknown option '%s'", argv[i]);
 		} else if (!a->spec) {

@@ -39,11 +39,8 @@ int cmd_update(int argc, char **argv, const cli_globals *g)
 			json = true;
 		} else if (cli_option_value(argc, argv, &i, "--jobs", &value) ||
 		           cli_option_value(argc, argv, &i, "-j", &value)) {
-			char *end;
-			long n = value ? strtol(value, &end, 10) : 0;
-			if (!value || *end || n < 1 || n > 64)
+			if (!cli_parse_jobs(&opts.jobs, value))
 				return cli_usage_error("update", "--jobs takes a number from 1 to 64");
-			opts.jobs = (unsigned)n;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return cli_usage_error("update", "unknown option '%s'", argv[i]);
 		} else if (!dir) {

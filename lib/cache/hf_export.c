@@ -33,6 +33,7 @@
 #include "cache/list.h"
 #include "cache/tree_files.h"
 #include "common/error.h"
+#include "lfs/select.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
@@ -179,34 +180,12 @@ typedef struct {
 	size_t missing; /* LFS objects of the snapshot that the store lacks */
 } file_list;
 
-/* The rule of the checkout (lfs_checkout.c): fnmatch without FNM_PATHNAME, so '*' crosses '/',
- * and a pattern without '/' also matches the base name, as in .gitattributes. */
-static bool glob_matches(const char *pattern, const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	if (fnmatch(pattern, path, 0) == 0)
-		return true;
-	return !strchr(pattern, '/') && base && fnmatch(pattern, base + 1, 0) == 0;
-}
-
-static bool any_glob(const char *const *patterns, size_t n, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (glob_matches(patterns[i], path))
-			return true;
-	return false;
-}
-
 static bool lfs_wanted(const hfgit_export_options *opts, const char *path)
 {
 	if (opts->no_lfs)
 		return false;
-	if (opts->lfs_include_count && !any_glob(opts->lfs_include, opts->lfs_include_count, path))
-		return false;
-	return !any_glob(opts->lfs_exclude, opts->lfs_exclude_count, path);
+	return hfgit_lfs_path_selected(path, opts->lfs_include, opts->lfs_include_count,
+	                               opts->lfs_exclude, opts->lfs_exclude_count);
 }
 
 static int collect(const hfgit_tree_file *f, void *payload)

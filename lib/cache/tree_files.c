@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "cache/lfs_refs.h"
 #include "common/strbuf.h"
 
 typedef struct {
@@ -19,26 +20,6 @@ static const char *git_message(void)
 {
 	const git_error *e = git_error_last();
 	return e && e->message ? e->message : "unknown error";
-}
-
-/* A blob is a pointer only if it is small and parses: read the header before the content. */
-static bool read_pointer(hfgit_lfs_pointer *out, git_odb *odb, const git_oid *blob)
-{
-	git_odb_object *obj = NULL;
-	git_object_t type;
-	size_t size = 0;
-	bool ok;
-
-	if (git_odb_read_header(&size, &type, odb, blob) < 0 || !hfgit_lfs_pointer_maybe(NULL, size) ||
-	    git_odb_read(&obj, odb, blob) < 0)
-		return false;
-	ok = hfgit_lfs_pointer_parse(out, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
-	     /* With extensions the stored object is what the extension programs made, not the
-	      * file: a checkout leaves such a pointer as it is, and so must we. */
-	     out->ext[0] == '\0';
-	git_odb_object_free(obj);
-	hfgit_error_clear();
-	return ok;
 }
 
 /* git-lfs's rule, with the attributes of the commit itself (a store has no working tree). */
@@ -71,8 +52,8 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 	file.blob = git_tree_entry_id(entry);
 	file.mode = git_tree_entry_filemode(entry);
 	file.lfs = NULL;
-	if (file.mode != GIT_FILEMODE_LINK && read_pointer(&pointer, w->odb, file.blob) &&
-	    has_lfs_filter(w->repo, w->commit, path))
+	if (file.mode != GIT_FILEMODE_LINK && hfgit_lfs_read_pointer(&pointer, w->odb, file.blob) &&
+	    !pointer.ext[0] && has_lfs_filter(w->repo, w->commit, path))
 		file.lfs = &pointer;
 	hfgit_error_clear();
 	w->rc = w->cb(&file, w->payload);

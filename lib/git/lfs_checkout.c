@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,8 @@
 #include "lfs/batch.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
+#include "lfs/select.h"
+#include "cache/tree_files.h"
 #include "lfs/transfer.h"
 
 typedef struct {
@@ -63,47 +64,13 @@ char *hfgit_lfs_store_root(const hfgit_ctx *ctx)
 /* ---------------------------------------------------------------------------------------- */
 /* Which files                                                                               */
 
-static bool glob_matches(const char *pattern, const char *path)
-{
-	const char *base = strrchr(path, '/');
-
-	if (fnmatch(pattern, path, 0) == 0)
-		return true;
-	/* "*.bin" means every .bin, in any folder, as in .gitattributes and git lfs --include. */
-	return !strchr(pattern, '/') && base && fnmatch(pattern, base + 1, 0) == 0;
-}
-
-static bool any_glob(const char *const *patterns, size_t n, const char *path)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (glob_matches(patterns[i], path))
-			return true;
-	return false;
-}
-
 static bool wanted(const hfgit_clone_options *opts, const char *path)
 {
-	if (opts->lfs_include_count && !any_glob(opts->lfs_include, opts->lfs_include_count, path))
-		return false;
-	return !any_glob(opts->lfs_exclude, opts->lfs_exclude_count, path);
+	return hfgit_lfs_path_selected(path, opts->lfs_include, opts->lfs_include_count,
+	                               opts->lfs_exclude, opts->lfs_exclude_count);
 }
 
-/* git-lfs's rule: a blob is LFS content when the attributes say filter=lfs and it parses.
- * The attributes come from the commit itself: nothing is checked out yet. */
-static bool has_lfs_filter(git_repository *repo, const git_oid *commit, const char *path)
-{
-	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
-	const char *value = NULL;
-
-	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT | GIT_ATTR_CHECK_NO_SYSTEM;
-	git_oid_cpy(&opts.attr_commit_id, commit);
-	if (git_attr_get_ext(&value, repo, &opts, path, "filter") < 0)
-		return false;
-	return value && git_attr_value(value) == GIT_ATTR_VALUE_STRING && !strcmp(value, "lfs");
-}
-
-static int add_other(collector *c, const char *root, const char *name)
+static int add_other(collector *c, const char *path)
 {
 	if (c->nothers == c->capothers) {
 		size_t cap = c->capothers ? c->capothers * 2 : 64;
@@ -113,81 +80,39 @@ static int add_other(collector *c, const char *root, const char *name)
 		c->others = grown;
 		c->capothers = cap;
 	}
-	if (!(c->others[c->nothers] = hfgit_aprintf("%s%s", root, name)))
+	if (!(c->others[c->nothers] = hfgit_strdup(path)))
 		return c->error = HFGIT_ERROR;
 	c->nothers++;
 	return 0;
 }
 
-static bool read_pointer(hfgit_lfs_pointer *out, git_odb *odb, const git_oid *blob)
-{
-	git_odb_object *obj = NULL;
-	git_object_t type;
-	size_t size = 0;
-	bool ok;
-
-	/* Only small blobs can be pointers: read the header before the content. */
-	if (git_odb_read_header(&size, &type, odb, blob) < 0 || !hfgit_lfs_pointer_maybe(NULL, size) ||
-	    git_odb_read(&obj, odb, blob) < 0)
-		return false;
-	ok = hfgit_lfs_pointer_maybe(git_odb_object_data(obj), git_odb_object_size(obj)) &&
-	     hfgit_lfs_pointer_parse(out, git_odb_object_data(obj), git_odb_object_size(obj)) == 0 &&
-	     /* With extensions, the stored object is what the extension programs made, not the
-	      * file: git-lfs itself needs them configured. Leave such pointers alone. */
-	     out->ext[0] == '\0';
-	git_odb_object_free(obj);
-	hfgit_error_clear();
-	return ok;
-}
-
-static int collect_blob(const char *root, const git_tree_entry *entry, void *payload)
+/* Every file of the commit: LFS content that is wanted becomes an lfs_file, the rest is
+ * left to libgit2's checkout. The rule for "LFS content" is tree_files.c's, shared with the
+ * export and `hfgit ls`. */
+static int collect_file(const hfgit_tree_file *f, void *payload)
 {
 	collector *c = payload;
-	git_odb *odb = NULL;
-	hfgit_lfs_pointer pointer;
-	git_filemode_t mode = git_tree_entry_filemode(entry);
-	char *path = NULL;
-	int rc = 0;
+	lfs_file *file;
 
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-		return 0;
-	if (mode == GIT_FILEMODE_LINK || c->opts->no_lfs)
-		return add_other(c, root, git_tree_entry_name(entry)) < 0 ? -1 : 0;
-	if (git_repository_odb(&odb, c->repo) < 0)
-		return -1;
-	if (!read_pointer(&pointer, odb, git_tree_entry_id(entry)))
-		goto other;
-	if (!(path = hfgit_aprintf("%s%s", root, git_tree_entry_name(entry)))) {
-		rc = c->error = HFGIT_ERROR;
-		goto out;
-	}
-	if (!has_lfs_filter(c->repo, c->commit, path) || !wanted(c->opts, path))
-		goto other;
+	if (!f->lfs || c->opts->no_lfs || !wanted(c->opts, f->path))
+		return add_other(c, f->path);
 	if (c->count == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		lfs_file *grown = realloc(c->files, cap * sizeof(*grown));
-		if (!grown) {
-			rc = c->error = hfgit_error_oom();
-			goto out;
-		}
+		if (!grown)
+			return c->error = hfgit_error_oom();
 		c->files = grown;
 		c->cap = cap;
 	}
-	c->files[c->count].path = path;
-	c->files[c->count].pointer = pointer;
-	git_oid_cpy(&c->files[c->count].blob, git_tree_entry_id(entry));
-	c->files[c->count].mode = mode;
-	c->files[c->count].job = SIZE_MAX;
+	file = &c->files[c->count];
+	if (!(file->path = hfgit_strdup(f->path)))
+		return c->error = HFGIT_ERROR;
+	file->pointer = *f->lfs;
+	git_oid_cpy(&file->blob, f->blob);
+	file->mode = f->mode;
+	file->job = SIZE_MAX;
 	c->count++;
-	path = NULL;
-	goto out;
-other:
-	rc = add_other(c, root, git_tree_entry_name(entry));
-out:
-	hfgit_error_clear();
-	free(path);
-	git_odb_free(odb);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -524,8 +449,6 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 {
 	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
-	git_commit *head = NULL;
-	git_tree *tree = NULL;
 	int rc;
 
 	*out = NULL;
@@ -542,12 +465,8 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 	if ((rc = hfgit_lfs_objects_open(&plan->store, plan->store_root)) < 0 ||
 	    (rc = configure(repo, plan->store_root, opts->link)) < 0)
 		goto out;
-	if (git_commit_lookup(&head, repo, commit) < 0 || git_commit_tree(&tree, head) < 0 ||
-	    git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &plan->c) < 0) {
-		rc = plan->c.error ? plan->c.error :
-		     hfgit_error_set(HFGIT_ERROR, "cannot list the LFS files: %s", git_message());
+	if ((rc = hfgit_tree_files(repo, commit, collect_file, &plan->c)) < 0)
 		goto out;
-	}
 	hfgit_trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
 	stats->lfs_files = plan->c.count;
 	if (plan->c.count)
@@ -555,8 +474,6 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
-	git_tree_free(tree);
-	git_commit_free(head);
 	if (rc < 0)
 		hfgit_lfs_plan_free(plan);
 	else

@@ -1,0 +1,50 @@
+/* Option values more than one subcommand takes: glob lists, --jobs, --link. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_add_globs(const char ***list, size_t *count, char *arg)
+{
+	char *save = NULL, *p;
+
+	for (p = strtok_r(arg, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		const char **grown = realloc(*list, (*count + 1) * sizeof(*grown));
+		if (!grown)
+			return -1;
+		*list = grown;
+		(*list)[(*count)++] = p;
+	}
+	return 0;
+}
+
+bool cli_parse_jobs(unsigned int *out, const char *value)
+{
+	char *end;
+	long n;
+
+	if (!value)
+		return false;
+	n = strtol(value, &end, 10);
+	if (*end || n < 1 || n > 64)
+		return false;
+	*out = (unsigned int)n;
+	return true;
+}
+
+bool cli_parse_link(hfgit_link_mode *out, const char *value)
+{
+	static const struct { const char *name; hfgit_link_mode mode; } modes[] = {
+		{ "auto", HFGIT_LINK_AUTO }, { "reflink", HFGIT_LINK_REFLINK },
+		{ "hardlink", HFGIT_LINK_HARDLINK }, { "copy", HFGIT_LINK_COPY },
+	};
+	size_t i;
+
+	for (i = 0; value && i < sizeof(modes) / sizeof(*modes); i++) {
+		if (!strcmp(value, modes[i].name)) {
+			*out = modes[i].mode;
+			return true;
+		}
+	}
+	return false;
+}

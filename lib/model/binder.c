@@ -165,22 +165,6 @@ static bool lookup(hfgit_binder *b, const hfgit_strbuf *key, hfgit_strbuf *found
 	return hfgit_weights_index(w, found->ptr, index);
 }
 
-typedef struct {
-	char text[HFGIT_MAX_DIMS * 22 + 3];
-} shape_text;
-
-static const char *show_shape(shape_text *out, const int64_t *shape, size_t ndim)
-{
-	size_t used = 0, i;
-
-	out->text[used++] = '[';
-	for (i = 0; i < ndim; i++)
-		used += (size_t)snprintf(out->text + used, sizeof(out->text) - used, "%s%" PRId64,
-		                         i ? ", " : "", shape[i]);
-	snprintf(out->text + used, sizeof(out->text) - used, "]");
-	return out->text;
-}
-
 static bool is_float(hfgit_dtype dtype)
 {
 	return dtype == HFGIT_DTYPE_F32 || dtype == HFGIT_DTYPE_F16 || dtype == HFGIT_DTYPE_BF16 ||
@@ -256,7 +240,7 @@ static int add_broken_param(hfgit_binder *b, hfgit_param *p)
 static int bind_found(hfgit_binder *b, hfgit_param *p, const int64_t *shape, size_t index)
 {
 	const hfgit_tensor *t = hfgit_weights_at(b->m->weights, index);
-	shape_text have, want;
+	hfgit_shape_text have, want;
 	size_t itemsize = hfgit_dtype_size(t->dtype), d;
 	bool same = t->ndim == p->ndim;
 	int rc;
@@ -275,8 +259,8 @@ static int bind_found(hfgit_binder *b, hfgit_param *p, const int64_t *shape, siz
 			return rc;
 		return hfgit_model_add_issue(b->m, HFGIT_ISSUE_SHAPE, HFGIT_SEVERITY_ERROR, p->name,
 		                             "the checkpoint's '%s' has shape %s, the config implies %s",
-		                             t->name, show_shape(&have, t->shape, t->ndim),
-		                             show_shape(&want, shape, p->ndim));
+		                             t->name, hfgit_shape_show(&have, t->shape, t->ndim),
+		                             hfgit_shape_show(&want, shape, p->ndim));
 	}
 	if (!b->have_dtype) {
 		b->dtype = t->dtype;
@@ -305,7 +289,7 @@ int hfgit_binder_param(hfgit_binder *b, const char *name, size_t ndim, const lon
 	hfgit_strbuf full = HFGIT_STRBUF_INIT, key = HFGIT_STRBUF_INIT, found = HFGIT_STRBUF_INIT;
 	int64_t dims[HFGIT_MAX_DIMS] = { 0 }, strides[HFGIT_MAX_DIMS];
 	hfgit_param p;
-	shape_text want;
+	hfgit_shape_text want;
 	size_t index, numel = 0, d;
 	bool sized;
 	int rc = 0;
@@ -337,7 +321,7 @@ int hfgit_binder_param(hfgit_binder *b, const char *name, size_t ndim, const lon
 		if ((rc = add_broken_param(b, &p)) == 0)
 			rc = hfgit_model_add_issue(b->m, HFGIT_ISSUE_SHAPE, HFGIT_SEVERITY_ERROR, p.name,
 			                           "the config implies the impossibly large shape %s",
-			                           show_shape(&want, dims, ndim));
+			                           hfgit_shape_show(&want, dims, ndim));
 		goto done;
 	}
 	if (lookup(b, &key, &found, &index, &rc)) {
@@ -391,7 +375,7 @@ int hfgit_binder_tie(hfgit_binder *b, const char *name, const char *target)
 	const hfgit_param *to;
 	const hfgit_tensor *t;
 	hfgit_param p;
-	shape_text have, want;
+	hfgit_shape_text have, want;
 	int64_t dims[HFGIT_MAX_DIMS];
 	size_t index, d;
 	int rc = 0;
@@ -420,8 +404,8 @@ int hfgit_binder_tie(hfgit_binder *b, const char *name, const char *target)
 			rc = hfgit_model_add_issue(b->m, HFGIT_ISSUE_SHAPE, HFGIT_SEVERITY_ERROR, p.name,
 			                           "the checkpoint's '%s' has shape %s, but it is tied to "
 			                           "'%s' of shape %s", key.ptr,
-			                           show_shape(&have, t->shape, t->ndim), to->name,
-			                           show_shape(&want, dims, to->ndim));
+			                           hfgit_shape_show(&have, t->shape, t->ndim), to->name,
+			                           hfgit_shape_show(&want, dims, to->ndim));
 			if (rc < 0)
 				goto done;
 		}

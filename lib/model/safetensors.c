@@ -92,22 +92,6 @@ static const char *show_str(shown *out, const char *s)
 	return show(out, s, strlen(s));
 }
 
-typedef struct {
-	char text[HFGIT_MAX_DIMS * 22 + 3];
-} shown_shape;
-
-static const char *show_shape(shown_shape *out, const int64_t *shape, size_t ndim)
-{
-	size_t used = 0, i;
-
-	out->text[used++] = '[';
-	for (i = 0; i < ndim; i++)
-		used += (size_t)snprintf(out->text + used, sizeof(out->text) - used, "%s%" PRId64,
-		                         i ? ", " : "", shape[i]);
-	snprintf(out->text + used, sizeof(out->text) - used, "]");
-	return out->text;
-}
-
 /* A JSON value as compact text, cut for a message. */
 static const char *show_json(shown *out, json_object *value)
 {
@@ -532,19 +516,19 @@ static int check_size(parser *p, entry *e)
 	hfgit_tensor *t = &e->tensor;
 	size_t elements, size = hfgit_dtype_size(t->dtype);
 	shown tensor;
-	shown_shape shape;
+	hfgit_shape_text shape;
 
 	if (!hfgit_tensor_contiguous_strides(t->strides, t->shape, t->ndim, &elements) ||
 	    elements > SIZE_MAX / size)
 		return invalid(p->name, "tensor '%s' has shape %s, too many elements to address"
 		               MALFORMED_HINT, show_str(&tensor, t->name),
-		               show_shape(&shape, t->shape, t->ndim));
+		               hfgit_shape_show(&shape, t->shape, t->ndim));
 	t->nbytes = elements * size;
 	if ((uint64_t)t->nbytes != e->end - e->begin)
 		return invalid(p->name, "tensor '%s' is %s %s, which takes %zu bytes, but its "
 		               "data_offsets [%" PRIu64 ", %" PRIu64 "] span %" PRIu64 " bytes" MALFORMED_HINT,
 		               show_str(&tensor, t->name), hfgit_dtype_name(t->dtype),
-		               show_shape(&shape, t->shape, t->ndim), t->nbytes, e->begin, e->end,
+		               hfgit_shape_show(&shape, t->shape, t->ndim), t->nbytes, e->begin, e->end,
 		               e->end - e->begin);
 	if (e->end > p->buffer_len)
 		return invalid(p->name, "tensor '%s' has data_offsets [%" PRIu64 ", %" PRIu64 "], past "

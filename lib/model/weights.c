@@ -1,5 +1,7 @@
 #include "weights.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,18 @@ bool hfgit_dtype_parse(hfgit_dtype *out, const char *name, size_t len)
 		}
 	}
 	return false;
+}
+
+const char *hfgit_shape_show(hfgit_shape_text *out, const int64_t *shape, size_t ndim)
+{
+	size_t used = 0, i;
+
+	out->text[used++] = '[';
+	for (i = 0; i < ndim && i < HFGIT_MAX_DIMS; i++)
+		used += (size_t)snprintf(out->text + used, sizeof(out->text) - used, "%s%" PRId64,
+		                         i ? ", " : "", shape[i]);
+	snprintf(out->text + used, sizeof(out->text) - used, "]");
+	return out->text;
 }
 
 bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,

@@ -76,6 +76,13 @@ const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name)
 /* The position (for hfgit_weights_at) of the tensor called `name`; false when absent. */
 bool hfgit_weights_index(const hfgit_weights *w, const char *name, size_t *index);
 
+/* A shape as text for messages: "[3, 768]". */
+typedef struct {
+	char text[HFGIT_MAX_DIMS * 22 + 3];
+} hfgit_shape_text;
+
+const char *hfgit_shape_show(hfgit_shape_text *out, const int64_t *shape, size_t ndim);
+
 /* Row-major strides for `shape`; false when the element count overflows. */
 bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,
                                      size_t *elements);

@@ -52,7 +52,7 @@ static const char usage[] =
 	"  4    abbreviated hash is ambiguous\n"
 	"  5    the hub could not be reached or a transfer failed\n"
 	"  6    authentication needed or refused\n"
-	"  7    destination exists and is not empty\n"
+	"  7    destination exists and is not empty (update: the checkout has local changes)\n"
 	"  8    local file-system error\n"
 	"  9    needs the network but offline mode is on\n"
 	"  10   hfgit verify found damaged files\n"

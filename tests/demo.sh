@@ -1,11 +1,13 @@
 #!/bin/sh
 # The main job of the README: installs what is needed (Debian 12, as root), builds hfgit,
-# starts the local test hub on loopback with the small bundled model repository, and clones
-# hfgit-test/tiny-model@v2.0.1 from it. Idempotent. Override the model with: demo.sh ID@REV
+# starts the local test hub on loopback with the small bundled model repository, clones
+# hfgit-test/tiny-distilbert-sst2@v1.0 from it (git + Git LFS content, verified), checks the
+# checkout with real git and git-lfs, and instantiates the model from it with `hfgit inspect`.
+# Idempotent. Override the model with: demo.sh ID@REV
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
-spec=${1:-hfgit-test/tiny-model@v2.0.1}
+spec=${1:-hfgit-test/tiny-distilbert-sst2@v1.0}
 
 sh third_party/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -34,3 +36,9 @@ echo "\$ git -C clone log --stat"
 git -C "$work/clone" log --stat --decorate
 echo "\$ git -C clone status"
 git -C "$work/clone" status
+if command -v git-lfs >/dev/null; then
+	echo "\$ git -C clone lfs ls-files"
+	git -C "$work/clone" lfs ls-files
+fi
+echo "\$ hfgit inspect clone"
+"$root/build/hfgit" inspect "$work/clone"

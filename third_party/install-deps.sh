@@ -2,6 +2,11 @@
 # Installs everything hfgit needs to build and test on Debian 12 (bookworm), as root.
 # Idempotent: a second run changes nothing and is quick.
 #
+#   install-deps.sh          the build and the tests
+#   install-deps.sh --extra  also what the benchmarks and fuzzing use: nginx (the benchmark's
+#                            CDN, never started as a service), clang with libFuzzer, and
+#                            python3-torch (regenerating the tiny models, torch.load timings)
+#
 # libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
 # so libgit2-dev comes from bookworm-backports (1.8.x there).
 set -eu
@@ -28,8 +33,10 @@ SRC
 fi
 
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
-	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev
-	python3 nginx-light clang libclang-rt-14-dev llvm"
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3"
+extra=
+[ "${1:-}" = --extra ] && extra=1
+[ -n "$extra" ] && packages="$packages nginx-light clang libclang-rt-14-dev llvm python3-torch"
 
 missing=
 for p in $packages; do
@@ -48,6 +55,15 @@ if [ -n "$missing$need_libgit2" ]; then
 	   [ -z "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -i backports || true)" ]; then
 		apt-get update -q
 	fi
+	# Packages must not start services (nginx would listen on every address): the benchmark
+	# starts its own, on loopback.
+	policy=/usr/sbin/policy-rc.d
+	made_policy=
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod +x "$policy"
+		made_policy=1
+	fi
 	install() {
 		# shellcheck disable=SC2086
 		[ -z "$missing" ] || apt-get install -y -q --no-install-recommends $missing
@@ -61,6 +77,7 @@ if [ -n "$missing$need_libgit2" ]; then
 		fi
 	}
 	install || { apt-get update -q && install; }
+	[ -z "$made_policy" ] || rm -f "$policy"
 fi
 
 # nginx-light's package enables a default site on port 80; the tests start their own

@@ -21,7 +21,7 @@ build=${1:-build}
 runs=${2:-3}
 hfgit=$root/$build/hfgit
 [ -x "$hfgit" ] || { echo "build hfgit first (cmake --build $build)" >&2; exit 1; }
-command -v nginx >/dev/null || { echo "nginx is needed: sh third_party/install-deps.sh" >&2; exit 1; }
+command -v nginx >/dev/null || sh third_party/install-deps.sh --extra
 
 fixtures=$root/$build/fixtures-bench
 bash tests/fixtures/build-fixtures.sh "$fixtures" --bench

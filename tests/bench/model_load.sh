@@ -27,7 +27,7 @@ runs=${2:-5}
 lib=$root/$build/libhfgit.a
 [ -f "$lib" ] || { echo "build libhfgit first (cmake --build $build)" >&2; exit 1; }
 py=/usr/bin/python3
-$py -c 'import torch, numpy' 2>/dev/null || { echo "needs python3-torch (apt-get install python3-torch)" >&2; exit 1; }
+$py -c 'import torch, numpy' 2>/dev/null || sh third_party/install-deps.sh --extra
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-model-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT

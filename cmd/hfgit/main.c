@@ -10,7 +10,7 @@
 volatile sig_atomic_t cli_interrupted;
 
 static const char usage[] =
-	"usage: hfgit [--endpoint URL] [--cache-dir DIR] <command> [<args>]\n"
+	"usage: hfgit [--endpoint URL] [--cache-dir DIR] [--token TOKEN] [--offline] <command> [<args>]\n"
 	"\n"
 	"Hugging Face model repositories as real git repositories.\n"
 	"\n"

@@ -71,6 +71,21 @@ check_eq "non-empty destination content" "$(cat full/file)" "precious"
 echo x >plainfile
 check_fails "destination is a file" 7 "'plainfile' already exists" clone "$MODEL" plainfile
 
+# Bad option values and commands given the wrong thing: usage errors that say what is wanted.
+mark=$(log_mark "$hub_LOG")
+check_fails "--jobs 0" 2 "--jobs takes a number from 1 to 64" clone --jobs 0 "$MODEL" j0
+check_fails "--jobs not a number" 2 "--jobs takes a number from 1 to 64" clone -j many "$MODEL" jx
+check_fails "--link unknown" 2 "--link takes auto, reflink, hardlink or copy" clone --link nope "$MODEL" ln
+check_fails "--include without globs" 2 "--include needs glob patterns" clone "$MODEL" inc --include
+check_fails "update --jobs 99" 2 "--jobs takes a number from 1 to 64" update --jobs 99
+check_fails "update of no repository" 2 "is not a git repository" update "$WORK/no-such-dir"
+check_fails "export without a target" 2 "--hf-cache" export "$MODEL"
+check_fails "ls-remote with a revision" 2 "give the id without @REV" ls-remote "$MODEL@main"
+check_fails "verify of no directory" 3 "is not a directory" verify "$WORK/no-such-dir"
+check_fails "gc unknown option" 2 "unknown option '--bogus'" gc --bogus
+check_fails "resolve without an id" 2 "which model" resolve
+check_eq "bad options made no request" "$(log_since "$hub_LOG" "$mark")" ""
+
 # Nothing half-made was left by any of the failures.
 check_eq "no staging directories" "$(ls -A | grep -c '\.hfgit-' || true)" 0
 

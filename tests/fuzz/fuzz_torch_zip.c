@@ -14,36 +14,7 @@
 #include "hfgit.h"
 #include "model/torch_load.h"
 #include "model/weights.h"
-
-/* Stops the build from dropping the reads. */
-static volatile unsigned char sink;
-
-static void check_tensor(const hfgit_tensor *t, const uint8_t *data, size_t size)
-{
-	int64_t row_major[HFGIT_MAX_DIMS];
-	uint64_t last = 0;
-	size_t elements, d;
-	const uint8_t *p = t->data;
-
-	if (t->ndim > HFGIT_MAX_DIMS ||
-	    !hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &elements))
-		abort();
-	if (elements == 0) {
-		if (p || t->nbytes || !t->contiguous)
-			abort();
-		return;
-	}
-	for (d = 0; d < t->ndim; d++) {
-		if (t->strides[d] < 0 || (t->contiguous && t->strides[d] != row_major[d]))
-			abort();
-		last += (uint64_t)(t->shape[d] - 1) * (uint64_t)t->strides[d];
-	}
-	if (!p || t->nbytes != (last + 1) * hfgit_dtype_size(t->dtype) || p < data ||
-	    t->nbytes > size || (size_t)(p - data) > size - t->nbytes)
-		abort();
-	sink = p[0];
-	sink = p[t->nbytes - 1];
-}
+#include "tensor_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

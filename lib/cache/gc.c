@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "git/errors.h"
 #include "git/init.h"
 #include "cache/checkouts.h"
 #include "cache/lfs_refs.h"
@@ -51,12 +52,6 @@ typedef struct {
 	char *store_root;
 	hfgit_oidset needed;
 } collector;
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The report                                                                                */
@@ -165,7 +160,7 @@ static int collect_repo(const char *path, void *payload)
 			return 0;
 		return hfgit_error_set(HFGIT_ERROR, "cannot open the cache repository '%s': %s; "
 		                       "nothing was removed (move it away, or remove it to forget "
-		                       "that model, and run gc again)", path, git_message());
+		                       "that model, and run gc again)", path, hfgit_git_message());
 	}
 	if ((rc = hfgit_lfs_refs_all(repo, add_needed, &c->needed)) == 0)
 		c->report->repositories++;
@@ -188,7 +183,7 @@ static void collect_checkout(collector *c, const char *path)
 	if (git_revparse_single(&head, repo, "HEAD") < 0 ||
 	    hfgit_lfs_refs_commit(repo, git_object_id(head), "HEAD", add_needed, &c->needed) < 0)
 		hfgit_trace("gc: skipping checkout '%s': %s", path,
-		            *hfgit_error_last() ? hfgit_error_last() : git_message());
+		            *hfgit_error_last() ? hfgit_error_last() : hfgit_git_message());
 	else
 		c->report->checkouts++;
 	hfgit_error_clear();

@@ -9,12 +9,7 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
+#include "git/errors.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Trees                                                                                     */
@@ -72,11 +67,11 @@ static int walk_tree(git_repository *repo, const git_oid *tree_id, const char *r
 
 	if (git_repository_odb(&w.odb, repo) < 0 || git_tree_lookup(&tree, repo, tree_id) < 0) {
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the tree of %s in '%s': %s",
-		                     ref ? ref : "a commit", git_repository_path(repo), git_message());
+		                     ref ? ref : "a commit", git_repository_path(repo), hfgit_git_message());
 	} else if (git_tree_walk(tree, GIT_TREEWALK_PRE, on_tree_entry, &w) < 0) {
 		rc = w.rc ? w.rc :
 		     hfgit_error_set(HFGIT_ERROR, "cannot read the tree of %s in '%s': %s",
-		                     ref ? ref : "a commit", git_repository_path(repo), git_message());
+		                     ref ? ref : "a commit", git_repository_path(repo), hfgit_git_message());
 	}
 	git_tree_free(tree);
 	git_odb_free(w.odb);
@@ -93,7 +88,7 @@ int hfgit_lfs_refs_commit(git_repository *repo, const git_oid *commit, const cha
 	if (git_object_lookup(&obj, repo, commit, GIT_OBJECT_ANY) < 0 ||
 	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot read commit %s in '%s': %s",
-		                     git_oid_tostr_s(commit), git_repository_path(repo), git_message());
+		                     git_oid_tostr_s(commit), git_repository_path(repo), hfgit_git_message());
 	} else {
 		git_oid_cpy(&tree_id, git_commit_tree_id((git_commit *)peeled));
 		rc = walk_tree(repo, &tree_id, ref, cb, payload);
@@ -138,7 +133,7 @@ static int ref_commit(git_oid *out, git_reference *ref)
 	if (err < 0)
 		return hfgit_error_set(HFGIT_ERROR, "cannot read %s in '%s': %s (the cache repository "
 		                       "is damaged; remove it and clone again)", git_reference_name(ref),
-		                       git_repository_path(git_reference_owner(ref)), git_message());
+		                       git_repository_path(git_reference_owner(ref)), hfgit_git_message());
 	git_oid_cpy(out, git_object_id(peeled));
 	git_object_free(peeled);
 	return 0;
@@ -154,7 +149,7 @@ int hfgit_refs_foreach_commit(git_repository *repo, hfgit_ref_commit_cb cb, void
 
 	if (git_reference_iterator_new(&it, repo) < 0)
 		return hfgit_error_set(HFGIT_ERROR, "cannot list the refs of '%s': %s",
-		                       git_repository_path(repo), git_message());
+		                       git_repository_path(repo), hfgit_git_message());
 	while (rc == 0 && (err = git_reference_next(&ref, it)) == 0) {
 		/* A symbolic ref's target is listed itself. */
 		if (git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC ||
@@ -167,7 +162,7 @@ int hfgit_refs_foreach_commit(git_repository *repo, hfgit_ref_commit_cb cb, void
 	}
 	if (rc == 0 && err != GIT_ITEROVER)
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot list the refs of '%s': %s",
-		                     git_repository_path(repo), git_message());
+		                     git_repository_path(repo), hfgit_git_message());
 	git_reference_iterator_free(it);
 	free(seen);
 	return rc;
@@ -191,7 +186,7 @@ static int walk_commit_once(const git_oid *commit, const char *ref, void *payloa
 	if (git_commit_lookup(&c, a->repo, commit) < 0)
 		return hfgit_error_set(HFGIT_ERROR, "cannot read commit %s of %s in '%s': %s",
 		                       git_oid_tostr_s(commit), ref, git_repository_path(a->repo),
-		                       git_message());
+		                       hfgit_git_message());
 	git_oid_cpy(&tree, git_commit_tree_id(c));
 	git_commit_free(c);
 	if (oid_seen(a->trees, a->ntrees, &tree))

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "cache/lfs_refs.h"
 #include "common/strbuf.h"
+#include "git/errors.h"
 
 typedef struct {
 	git_repository *repo;
@@ -15,12 +16,6 @@ typedef struct {
 	void *payload;
 	int rc;          /* the callback's non-zero answer, or our own error */
 } walker;
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
 
 /* git-lfs's rule, with the attributes of the commit itself (a store has no working tree). */
 static bool has_lfs_filter(git_repository *repo, const git_oid *commit, const char *path)
@@ -74,10 +69,10 @@ int hfgit_tree_files(git_repository *repo, const git_oid *commit, hfgit_tree_fil
 	if (git_repository_odb(&w.odb, repo) < 0 || git_commit_lookup(&c, repo, commit) < 0 ||
 	    git_commit_tree(&tree, c) < 0)
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the tree of commit %s in '%s': %s "
-		                     "(run `hfgit verify`)", hex, git_repository_path(repo), git_message());
+		                     "(run `hfgit verify`)", hex, git_repository_path(repo), hfgit_git_message());
 	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
 		rc = w.rc ? w.rc : hfgit_error_set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
-		                                   hex, git_message());
+		                                   hex, hfgit_git_message());
 	git_tree_free(tree);
 	git_commit_free(c);
 	git_odb_free(w.odb);

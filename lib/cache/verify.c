@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "git/errors.h"
 #include "git/init.h"
 #include "cache/cache.h"
 #include "cache/lfs_refs.h"
@@ -68,12 +69,6 @@ typedef struct {
 	XXH3_state_t *xxh3;
 	char *buf;
 } verifier;
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The report                                                                                */
@@ -699,7 +694,7 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 		                     hfgit_model_id_repo(id), ctx->cache_dir);
 	} else if (git_repository_open_bare(&w.repo, path) < 0) {
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot open the cache repository '%s': %s", path,
-		                     git_message());
+		                     hfgit_git_message());
 	} else if (!hfgit_model_id_revision(id) || (rc = resolve_cached(&r, ctx, w.repo, id)) == 0) {
 		if (r) {
 			w.commit = &r->commit_oid;
@@ -751,7 +746,7 @@ static int collect_entries(checkout_walk *w)
 
 	if (git_repository_index(&index, w->repo) < 0 || git_repository_odb(&odb, w->repo) < 0) {
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the index of '%s': %s", w->workdir,
-		                     git_message());
+		                     hfgit_git_message());
 		goto out;
 	}
 	n = git_index_entrycount(index);

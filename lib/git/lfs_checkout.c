@@ -17,6 +17,7 @@
 #include "common/strbuf.h"
 #include "common/trace.h"
 #include "context.h"
+#include "git/errors.h"
 #include "lfs/batch.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
@@ -49,12 +50,6 @@ struct hfgit_lfs_plan {
 	char *store_root;
 	git_strarray other_paths;
 };
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
 
 char *hfgit_lfs_store_root(const hfgit_ctx *ctx)
 {
@@ -352,7 +347,7 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 	entry.file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
 	if (git_index_add(index, &entry) < 0)
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot update the index for '%s': %s", f->path,
-		                     git_message());
+		                     hfgit_git_message());
 out:
 	free(dst);
 	return rc;
@@ -398,7 +393,7 @@ static int configure(git_repository *repo, const char *store_root, hfgit_link_mo
 	      git_config_set_string(cfg, "filter.lfs.process", "git-lfs filter-process") < 0 ||
 	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)))
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot configure git-lfs in the checkout: %s",
-		                     git_message());
+		                     hfgit_git_message());
 	git_config_free(cfg);
 	return rc;
 }
@@ -501,7 +496,7 @@ int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_
 	if (plan->c.count == 0)
 		return 0;
 	if (git_repository_index(&index, repo) < 0)
-		return hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", git_message());
+		return hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", hfgit_git_message());
 	for (i = 0; i < plan->c.count && rc == 0; i++) {
 		char *object = hfgit_lfs_object_path(plan->store, plan->c.files[i].pointer.oid);
 		rc = object ? materialize(repo, index, &plan->c.files[i], object, mode, &reflink_works) :
@@ -509,7 +504,7 @@ int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_
 		free(object);
 	}
 	if (rc == 0 && git_index_write(index) < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", git_message());
+		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", hfgit_git_message());
 	hfgit_trace("lfs: working tree has the content of %zu files", plan->c.count);
 	git_index_free(index);
 	return rc;

@@ -11,6 +11,7 @@
 #include "common/strbuf.h"
 #include "common/trace.h"
 #include "context.h"
+#include "git/errors.h"
 
 static int on_transfer_progress(const git_indexer_progress *stats, void *payload)
 {
@@ -62,16 +63,10 @@ static void set_callbacks(hfgit_session *s, git_remote_callbacks *cb)
 		cb->transport = hfgit_transport_wrap;
 }
 
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
-
 int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing)
 {
 	const git_error *e = git_error_last();
-	const char *msg = git_message();
+	const char *msg = hfgit_git_message();
 	int klass = e ? e->klass : 0;
 
 	if (git_rc == GIT_EUSER || klass == GIT_ERROR_CALLBACK)
@@ -123,7 +118,7 @@ static int create_temp_repo(hfgit_session *s)
 	}
 	if (git_repository_init(&s->repo, s->repo_path, 1) < 0)
 		return hfgit_error_set(HFGIT_EIO, "cannot create a repository in '%s': %s",
-		                       s->repo_path, git_message());
+		                       s->repo_path, hfgit_git_message());
 	return 0;
 }
 
@@ -160,7 +155,7 @@ static int open_remote(hfgit_session *s, bool for_fetch)
 	}
 	if (rc < 0)
 		return hfgit_error_set(HFGIT_EINVALID, "invalid remote URL '%s': %s", s->url,
-		                       git_message());
+		                       hfgit_git_message());
 	return connect_and_list(s);
 }
 

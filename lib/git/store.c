@@ -15,12 +15,7 @@
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
-
-static const char *git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
+#include "git/errors.h"
 
 /*
  * A new store is made under a temporary name and renamed into place, so that processes
@@ -49,7 +44,7 @@ static int create_store(const char *path)
 	}
 	if (git_repository_init(&repo, tmp, 1) < 0) {
 		rc = hfgit_error_set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
-		                     git_message());
+		                     hfgit_git_message());
 		goto out;
 	}
 	git_repository_free(repo);
@@ -74,7 +69,7 @@ int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id 
 	if (git_repository_open_bare(out, path) < 0 &&
 	    ((rc = create_store(path)) < 0 || git_repository_open_bare(out, path) < 0))
 		rc = rc < 0 ? rc : hfgit_error_set(HFGIT_EIO, "cannot open the cache repository '%s': %s",
-		                                   path, git_message());
+		                                   path, hfgit_git_message());
 	free(path);
 	return rc;
 }
@@ -226,7 +221,7 @@ static int merge_shallow(git_repository *store, git_repository *fetched)
 	    (rc = hfgit_shallow_read(&theirs, fetched)) < 0)
 		goto out;
 	if (git_repository_odb(&odb, store) < 0 || git_odb_refresh(odb) < 0) {
-		rc = hfgit_error_set(HFGIT_EIO, "cannot open the cache's objects: %s", git_message());
+		rc = hfgit_error_set(HFGIT_EIO, "cannot open the cache's objects: %s", hfgit_git_message());
 		goto out;
 	}
 	for (i = 0; i < mine.count + theirs.count; i++) {
@@ -268,7 +263,7 @@ static int copy_ref(git_reference *ref, void *payload)
 	    git_reference_create(&created, store, git_reference_name(ref),
 	                         git_reference_target(ref), 1, "hfgit: fetch") < 0)
 		rc = hfgit_error_set(HFGIT_EIO, "cannot record ref '%s' in the cache: %s",
-		                     git_reference_name(ref), git_message());
+		                     git_reference_name(ref), hfgit_git_message());
 	git_reference_free(created);
 	git_reference_free(ref);
 	return rc;
@@ -366,7 +361,7 @@ int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git
 	hfgit_trace("absorb: packs and shallow roots moved in");
 	rc = git_reference_foreach(fetched, copy_ref, store);
 	if (rc != 0 && rc != HFGIT_EIO)
-		rc = hfgit_error_set(HFGIT_EIO, "cannot copy refs into the cache: %s", git_message());
+		rc = hfgit_error_set(HFGIT_EIO, "cannot copy refs into the cache: %s", hfgit_git_message());
 out:
 	if (fd >= 0)
 		close(fd);

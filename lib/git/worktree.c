@@ -10,17 +10,6 @@
 #include "common/strbuf.h"
 #include "store.h"
 
-const char *hfgit_git_message(void)
-{
-	const git_error *e = git_error_last();
-	return e && e->message ? e->message : "unknown error";
-}
-
-int hfgit_git_fail(const char *what, const char *where)
-{
-	return hfgit_error_set(HFGIT_ERROR, "%s in '%s': %s", what, where, hfgit_git_message());
-}
-
 /* Bring the commit (and an annotated tag's object) into the store unless it is there. */
 int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r)
 {

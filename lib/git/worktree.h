@@ -9,12 +9,10 @@
 #include <git2.h>
 
 #include "hfgit.h"
+#include "errors.h"
 #include "remote.h"
 #include "resolve.h"
 
-const char *hfgit_git_message(void);
-/* "<what> in '<where>': <libgit2's message>", as HFGIT_ERROR. */
-int hfgit_git_fail(const char *what, const char *where);
 
 /* Bring the resolved commit (and an annotated tag's object) into the store unless it is
  * there; `s` may be NULL or offline, then a missing commit is an HFGIT_EOFFLINE error. */

@@ -1,0 +1,16 @@
+#include "errors.h"
+
+#include <git2.h>
+
+#include "common/error.h"
+
+const char *hfgit_git_message(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message ? e->message : "unknown error";
+}
+
+int hfgit_git_fail(const char *what, const char *where)
+{
+	return hfgit_error_set(HFGIT_ERROR, "%s in '%s': %s", what, where, hfgit_git_message());
+}

@@ -295,14 +295,6 @@ static int sweep_objects(collector *c)
 	return rc;
 }
 
-/* Take the object's download lock without waiting: true when nobody is fetching it. */
-static bool try_lock(int fd, const char *oid, short type)
-{
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET,
-		                .l_start = hfgit_lfs_lock_offset(oid), .l_len = 1 };
-	return fcntl(fd, F_OFD_SETLK, &fl) == 0;
-}
-
 /* "<oid>.<host>-<pid>.part" (and the plain "<oid>.part" of other clients). */
 static bool partial_name(const char *name)
 {
@@ -317,13 +309,13 @@ static int sweep_partial(collector *c, int lock_fd, const char *path, const char
 {
 	int rc;
 
-	if (!try_lock(lock_fd, oid, F_WRLCK)) {
+	if (hfgit_lfs_object_trylock(lock_fd, oid) != 0) {
 		hfgit_trace("gc: keeping '%s': a download holds its lock", path);
 		return 0;
 	}
 	if ((rc = add_item(c->report, HFGIT_GC_PARTIAL, path, oid, st)) == 0 && !c->opts->dry_run)
 		rc = remove_file(path);
-	try_lock(lock_fd, oid, F_UNLCK);
+	hfgit_lfs_object_unlock(lock_fd, oid);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "objects.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,24 +66,30 @@ char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid)
 	return hfgit_aprintf("%s/objects/%.2s/%.2s/%s", store->root, oid, oid + 2, oid);
 }
 
-char *hfgit_lfs_partial_path(const hfgit_lfs_objects *store, const char *oid)
-{
-	if (!hfgit_lfs_oid_valid(oid, strlen(oid))) {
-		hfgit_error_set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
-		return NULL;
-	}
-	return hfgit_aprintf("%s/incomplete/%s.part", store->root, oid);
-}
-
 /* The oid's first 40 bits: distinct objects rarely share a byte, and sharing one only
  * makes one download wait for another. */
-off_t hfgit_lfs_lock_offset(const char *oid)
+static int object_lock(int lock_fd, const char *oid, short type)
 {
 	char head[11];
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_len = 1 };
 
+	/* The first 40 bits of the oid: collisions only make two objects wait for each other. */
 	memcpy(head, oid, 10);
 	head[10] = '\0';
-	return (off_t)strtoull(head, NULL, 16);
+	fl.l_start = (off_t)strtoull(head, NULL, 16);
+	if (fcntl(lock_fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	return errno == EAGAIN || errno == EACCES ? 1 : -1;
+}
+
+int hfgit_lfs_object_trylock(int lock_fd, const char *oid)
+{
+	return object_lock(lock_fd, oid, F_WRLCK);
+}
+
+void hfgit_lfs_object_unlock(int lock_fd, const char *oid)
+{
+	object_lock(lock_fd, oid, F_UNLCK);
 }
 
 bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)

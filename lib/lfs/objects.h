@@ -2,7 +2,7 @@
  * The LFS object store, laid out like git-lfs's so that real `git lfs` understands it:
  *
  *     <root>/objects/<oid[0:2]>/<oid[2:4]>/<oid>   verified content, read-only
- *     <root>/incomplete/<oid>.part                 a download in progress (resumable)
+ *     <root>/incomplete/<oid>.<host>-<pid>.part    a download in progress (resumable)
  *
  * An object appears at its final path only by rename(2), after its SHA-256 matched and its
  * bytes were synced: a reader never sees a partial or unverified object.
@@ -26,15 +26,15 @@ const char *hfgit_lfs_objects_root(const hfgit_lfs_objects *store);
 /* The final path of `oid` (validated: 64 lowercase hex); free() it. NULL for a bad oid. */
 char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid);
 
-/* The resumable partial-download path of `oid`; free() it. */
-char *hfgit_lfs_partial_path(const hfgit_lfs_objects *store, const char *oid);
-
 /*
- * Where the download lock of `oid` lives: a one-byte OFD lock (F_OFD_SETLK) at this offset of
- * <root>/incomplete/locks, held by the process fetching the object. Whoever wants to know that
- * nobody is fetching it (gc, before removing a partial download) takes the same byte.
+ * The download lock of `oid`: a one-byte OFD lock (F_OFD_SETLK) in <root>/incomplete/locks
+ * (open as `lock_fd`), held by the process fetching the object; no file per object to create.
+ * Whoever wants to know that nobody is fetching it (gc, before removing a partial download)
+ * takes the same byte. OFD locks vanish with their process, so a killed one blocks nobody.
+ * Returns 0 when taken, 1 when another process holds it, -1 when locks do not work here.
  */
-off_t hfgit_lfs_lock_offset(const char *oid);
+int hfgit_lfs_object_trylock(int lock_fd, const char *oid);
+void hfgit_lfs_object_unlock(int lock_fd, const char *oid);
 
 /* Whether the store holds `oid` as a regular file of exactly `size` bytes. */
 bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);

@@ -152,23 +152,17 @@ struct engine {
  * object in the store. OFD locks vanish with the process, so a killed one never blocks anyone.
  * Where locks do not work (some network file systems grant them to everyone), correctness does
  * not depend on them: each process writes its own partial file, and only verified bytes are
- * renamed into the store.
+ * renamed into the store. So without a lock file, or where locks fail, go on.
  */
 static bool lock_object(int lock_fd, const char *oid)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-		                .l_start = hfgit_lfs_lock_offset(oid), .l_len = 1 };
-	if (lock_fd < 0)
-		return true;
-	return fcntl(lock_fd, F_OFD_SETLK, &fl) == 0 || (errno != EAGAIN && errno != EACCES);
+	return lock_fd < 0 || hfgit_lfs_object_trylock(lock_fd, oid) != 1;
 }
 
 static void unlock_object(int lock_fd, const char *oid)
 {
-	struct flock fl = { .l_type = F_UNLCK, .l_whence = SEEK_SET,
-		                .l_start = hfgit_lfs_lock_offset(oid), .l_len = 1 };
 	if (lock_fd >= 0)
-		fcntl(lock_fd, F_OFD_SETLK, &fl);
+		hfgit_lfs_object_unlock(lock_fd, oid);
 }
 
 static double now_s(void)

@@ -776,6 +776,17 @@ head:
 	return o;
 }
 
+/* Appends a header line; false when out of memory (the list is left as it was). */
+static bool header_append(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *grown = curl_slist_append(*list, line);
+
+	if (!grown)
+		return false;
+	*list = grown;
+	return true;
+}
+
 static int set_up_easy(xfer *x)
 {
 	lfs_object *o = x->obj;
@@ -787,13 +798,16 @@ static int set_up_easy(xfer *x)
 	curl_easy_reset(x->easy);
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
+	/* The action's `header` is optional: an empty list is the common case, not a failure. */
 	for (h = o->job->headers; h; h = h->next)
-		x->headers = curl_slist_append(x->headers, h->data);
+		if (!header_append(&x->headers, h->data))
+			return -1;
 	/* A plain GET for the whole object; Range only for a part of it. */
 	if (x->start != 0 || x->end != o->job->size) {
 		snprintf(range, sizeof(range), "Range: bytes=%llu-%llu", (unsigned long long)x->start,
 		         (unsigned long long)x->end - 1);
-		x->headers = curl_slist_append(x->headers, range);
+		if (!header_append(&x->headers, range))
+			return -1;
 	}
 	curl_easy_setopt(x->easy, CURLOPT_URL, o->job->href);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
@@ -814,7 +828,7 @@ static int set_up_easy(xfer *x)
 	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	return x->headers ? 0 : -1;
+	return 0;
 }
 
 static bool dispatch(worker *w, xfer *x)

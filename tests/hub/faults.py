@@ -32,6 +32,9 @@ KINDS = {
     "expired": (set(), set()),
     "missing": (set(), set()),
     "batch_status": ({"status"}, {"retry_after"}),
+    "batch_size": ({"extra"}, set()),
+    "bad_range": (set(), set()),
+    "gzip": (set(), set()),
 }
 
 

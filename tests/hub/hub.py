@@ -236,6 +236,12 @@ class HubHandler(BaseHTTPRequestHandler):
             # 307 keeps the method and body, so POSTs to a renamed repo still work.
             self.respond(307, b"Repository moved\n", headers=[("Location", target)])
             return
+        status = self.config.lfs.batch_redirect
+        if status and self.req_path.endswith("/info/lfs/objects/batch") and \
+                "moved=1" not in self.query:
+            # A server that moved its batch endpoint: a client must keep the POST.
+            self.respond(status, b"Moved\n", headers=[("Location", self.req_path + "?moved=1")])
+            return
         handler, found = self.config.router.match(self.command, self.req_path)
         if handler is None:
             self.respond(404, b"Not found\n")
@@ -244,11 +250,14 @@ class HubHandler(BaseHTTPRequestHandler):
             self.repo = found
             self.repo_dir = repo_ids.bare_repo_dir(self.config.root, found.repo_id)
             if self.repo_dir is None:
+                status = self.config.unknown_repo_status
+                headers = [("WWW-Authenticate", 'Basic realm="hfgit test hub"')] \
+                    if status == 401 else []
                 if found.rest.startswith("info/lfs/"):  # LFS clients want JSON errors
-                    self.respond_json(404, {"message": "Repository not found"},
-                                      content_type=lfs.LFS_JSON)
+                    self.respond_json(status, {"message": "Repository not found"},
+                                      content_type=lfs.LFS_JSON, headers=headers)
                 else:
-                    self.respond(404, b"Repository not found\n")
+                    self.respond(status, b"Repository not found\n", headers=headers)
                 return
             if any(guard(self) for guard in self.config.router.guards):
                 return
@@ -310,6 +319,7 @@ class Config:
         self.lfs = lfs.LfsConfig(self.root, args)
         self.faults = faults.Faults(faults.load_file(args.faults) if args.faults else [])
         self.private = dict(args.private)
+        self.unknown_repo_status = args.unknown_repo_status
 
 
 def _parse_redirect(text):
@@ -326,6 +336,16 @@ def _parse_private(text):
     if not sep or not repo or not token:
         raise argparse.ArgumentTypeError("--private wants ID=TOKEN, got %r" % text)
     return repo, token
+
+
+def _parse_optional(text):
+    fields = {f for f in text.split(",") if f}
+    if "all" in fields:
+        return set(lfs.OPTIONAL)
+    unknown = fields - set(lfs.OPTIONAL)
+    if unknown:
+        raise argparse.ArgumentTypeError("--optional: unknown fields %s" % sorted(unknown))
+    return fields
 
 
 def write_port_file(path, port):
@@ -358,6 +378,14 @@ def parse_args(argv):
                    type=_parse_private, help="repo ID needs this token (Bearer or Basic password)")
     p.add_argument("--batch-limit", type=int, default=1000,
                    help="most objects one batch request may name (more: 413)")
+    p.add_argument("--optional", type=_parse_optional, default=set(),
+                   help="comma-separated optional batch-answer fields to send (%s, or all); "
+                   "default none: a minimal conforming server" % ", ".join(lfs.OPTIONAL))
+    p.add_argument("--batch-redirect", type=int, choices=(301, 302, 303, 307, 308),
+                   help="the batch endpoint answers this redirect (to itself with ?moved=1)")
+    p.add_argument("--unknown-repo-status", type=int, choices=(401, 404), default=404,
+                   help="status for a repository that does not exist (the Hub answers "
+                   "anonymous requests with 401)")
     return p.parse_args(argv)
 
 

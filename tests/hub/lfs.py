@@ -35,6 +35,10 @@ def register(router):
     router.plain_route("HEAD", r"/lfs/download/([0-9a-f]{64})", download_redirect)
 
 
+# The batch answer's fields the spec makes optional; the hub sends them only when asked to.
+OPTIONAL = ("header", "expires", "transfer", "authenticated", "hash_algo")
+
+
 class LfsConfig:
     """Where objects live and where download hrefs point."""
 
@@ -45,6 +49,10 @@ class LfsConfig:
         self.cdn_base = None          # the built-in CDN, set once it listens
         self.redirect_downloads = args.redirect_downloads
         self.batch_limit = args.batch_limit
+        # The batch API's optional fields (see OPTIONAL): off unless a test turns them on, so
+        # that by default the hub answers as a minimal conforming server does.
+        self.optional = set(args.optional)
+        self.batch_redirect = args.batch_redirect
         self._secret = secrets.token_bytes(32)
         # Objects a private repo's batch answer handed out: the built-in CDN serves them only
         # with a valid signature in the query, never on the strength of an Authorization header.
@@ -146,8 +154,12 @@ def batch(ex):
         return
     objects = [(_download if op == "download" else _upload)(ex, o, private)
                for o in req["objects"]]
-    ex.respond_json(200, {"transfer": "basic", "objects": objects, "hash_algo": "sha256"},
-                    content_type=LFS_JSON)
+    answer = {"objects": objects}
+    if "transfer" in cfg.optional:
+        answer["transfer"] = "basic"
+    if "hash_algo" in cfg.optional:
+        answer["hash_algo"] = "sha256"
+    ex.respond_json(200, answer, content_type=LFS_JSON)
 
 
 def _request_problem(req, cfg):
@@ -208,11 +220,20 @@ def _download(ex, obj, private):
         href = "%s/lfs/download/%s%s" % (_hub_base(ex), oid, "?" + query if query else "")
     else:
         href = cfg.cdn_href(oid, query)
-    action = {"href": href, "header": {"X-Hfgit-Test-Hub": "download"},
-              "expires_in": exp - now}
+    action = {"href": href}
+    if "header" in cfg.optional:
+        action["header"] = {"X-Hfgit-Test-Hub": "download"}
+    if "expires" in cfg.optional or expired:
+        # An expired href says so: that is what the fault is about.
+        action["expires_in"] = exp - now
     if expired:
         action["expires_at"] = _rfc3339(exp)
-    return {"oid": oid, "size": size, "authenticated": True, "actions": {"download": action}}
+    lie = ex.config.faults.take("batch_size", oid)
+    answer = {"oid": oid, "size": size + (lie["extra"] if lie else 0),
+              "actions": {"download": action}}
+    if "authenticated" in cfg.optional:
+        answer["authenticated"] = True
+    return answer
 
 
 def _upload(ex, obj, private):

@@ -8,6 +8,7 @@ Runs lfs_smoke_test.py's checks too (the LFS batch API, the CDN, faults, private
 Exits non-zero on the first failed check. Meant to catch a broken hub before the C tests
 report confusing failures through it.
 """
+import atexit
 import gzip
 import http.client
 import json
@@ -53,6 +54,8 @@ class Hub:
             [sys.executable, os.path.join(HERE, "hub.py"), "--root", root,
              "--port-file", self.port_file, "--cdn-port-file", self.cdn_port_file,
              "--log", self.log, *extra])
+        # A failed check exits at once: the hub must not outlive it (it holds ctest's pipe).
+        atexit.register(lambda p=self.proc: p.poll() is None and p.kill())
         for _ in range(200):
             if os.path.exists(self.port_file):
                 break
@@ -64,6 +67,7 @@ class Hub:
             self.cdn_port = int(f.read())
         self.url = "http://127.0.0.1:%d" % self.port
         self.cdn_url = "http://127.0.0.1:%d" % self.cdn_port
+        self.optional = "--optional" in extra
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

@@ -29,12 +29,14 @@ cleanup() {
 trap cleanup EXIT
 
 # start_hub NAME [hub options...]: starts a hub and sets NAME_URL, NAME_LOG, NAME_PID.
+# HFGIT_HUB_OPTS adds options to every hub: ctest runs the LFS tests once against the default,
+# spec-minimal hub and once with every optional field on (--optional all).
 start_hub() {
 	name=$1
 	shift
 	portfile=$WORK/$name.port
 	python3 "$HUB_PY" --root "${HUB_ROOT:-$FIXTURES/hub}" --port-file "$portfile" --log "$WORK/$name.log" \
-		--cdn-port-file "$WORK/$name.cdnport" "$@" >"$WORK/$name.out" 2>&1 &
+		--cdn-port-file "$WORK/$name.cdnport" ${HFGIT_HUB_OPTS:-} "$@" >"$WORK/$name.out" 2>&1 &
 	pid=$!
 	HUB_PIDS="$HUB_PIDS $pid"
 	i=0

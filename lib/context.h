@@ -3,6 +3,7 @@
 #define HFGIT_CONTEXT_H
 
 #include "hfgit.h"
+#include "hub/http.h"
 
 struct hfgit_ctx {
 	char *endpoint;   /* no trailing '/' */
@@ -10,6 +11,14 @@ struct hfgit_ctx {
 	int offline;
 	char *token;          /* NULL when none */
 	char *authorization;  /* "Authorization: Bearer <token>", or NULL */
+	hfgit_http_config http; /* git config's part is read on first use: hfgit_ctx__http */
 };
+
+/*
+ * The HTTP settings of `ctx`, completed with git's configuration (http.proxy, http.sslCAInfo,
+ * http.sslCAPath) the first time they are needed: reading it needs libgit2, which offline
+ * commands never load.
+ */
+int hfgit_ctx__http(const hfgit_http_config **out, hfgit_ctx *ctx);
 
 #endif

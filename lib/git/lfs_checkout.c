@@ -190,15 +190,17 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
 }
 
 static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
-                    const char *ref, const char *authorization, const hfgit_clone_options *opts,
+                    const char *ref, hfgit_ctx *ctx, const hfgit_clone_options *opts,
                     hfgit_clone_stats *stats)
 {
 	hfgit_lfs_transfer_options topts = HFGIT_LFS_TRANSFER_OPTIONS_INIT;
-	hfgit_lfs_batch_target target = { NULL, ref, authorization, 0 };
+	hfgit_lfs_batch_target target = { NULL, ref, ctx->authorization, 0, NULL };
 	lfs_callbacks cb = { &target, opts };
 	size_t i, ready = 0;
 	int rc;
 
+	if ((rc = hfgit_ctx__http(&target.http, ctx)) < 0)
+		return rc;
 	if (!(target.url = hfgit_lfs_batch_url(remote_url)))
 		return HFGIT_ERROR;
 	if ((rc = hfgit_lfs_batch(&target, jobs, n)) < 0)
@@ -219,6 +221,7 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, con
 	topts.progress_payload = &cb;
 	topts.renew = renew_href;
 	topts.renew_payload = &cb;
+	topts.http = target.http;
 	rc = hfgit_lfs_download(store, jobs, ready, &topts);
 	for (i = 0; i < n; i++) {
 		stats->lfs_bytes_fetched += jobs[i].fetched;
@@ -431,7 +434,7 @@ static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
 		                     njobs > 1 ? ", ..." : "");
 	else if (njobs)
-		rc = download(jobs, njobs, plan->store, remote_url, ref, ctx->authorization, opts, stats);
+		rc = download(jobs, njobs, plan->store, remote_url, ref, ctx, opts, stats);
 	for (i = 0; i < njobs; i++)
 		hfgit_lfs_job_dispose(&jobs[i]);
 	free(jobs);

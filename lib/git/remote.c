@@ -27,40 +27,15 @@ static int on_transfer_progress(const git_indexer_progress *stats, void *payload
 	return s->progress(&p, s->payload) ? -1 : 0;
 }
 
-/*
- * After a 401 despite the Authorization header (or for a server that wants Basic), libgit2
- * asks here: the token again as a password, once. Redirects to other hosts are never followed
- * (GIT_REMOTE_REDIRECT_NONE), so the URL is the endpoint's own origin.
- */
-static int on_credentials(git_credential **out, const char *url, const char *username,
-                          unsigned int allowed, void *payload)
-{
-	hfgit_session *s = payload;
-
-	if (!s->ctx->token || s->credentials_tried++ ||
-	    !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT))
-		return GIT_PASSTHROUGH;
-	return git_credential_userpass_plaintext_new(out, username && *username ? username : "hfgit",
-	                                             s->ctx->token);
-}
-
-static void set_headers(hfgit_session *s, git_strarray *headers)
-{
-	if (s->ctx->authorization) {
-		s->header_list[0] = s->ctx->authorization;
-		headers->strings = s->header_list;
-		headers->count = 1;
-	}
-}
-
 static void set_callbacks(hfgit_session *s, git_remote_callbacks *cb)
 {
 	cb->transfer_progress = on_transfer_progress;
-	cb->credentials = on_credentials;
 	cb->payload = s;
-	/* A session that fetches may have to ask for a commit by hash: see transport.c. */
-	if (s->repo)
-		cb->transport = hfgit_transport_wrap;
+	/* HTTP through libcurl, and commits fetched by hash: see transport.c. Authorization is
+	 * the subtransport's, sent to the endpoint's origin only, so no credentials callback. */
+	cb->transport = hfgit_transport_wrap;
+	s->http.failure_code = 0;
+	s->http.failure[0] = '\0';
 }
 
 int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing)
@@ -71,6 +46,17 @@ int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing)
 
 	if (git_rc == GIT_EUSER || klass == GIT_ERROR_CALLBACK)
 		return hfgit_error_set(HFGIT_EINTERRUPTED, "%s %s: interrupted", doing, s->url);
+	/* A failure the HTTP subtransport understood says best what happened. */
+	if (s->http.failure_code == HFGIT_ENOTFOUND)
+		return hfgit_error_set(HFGIT_ENOTFOUND,
+		                       "repository '%s' not found at %s: check the id "
+		                       "(private and gated repositories need a token: set HF_TOKEN)",
+		                       s->repo_name, s->url);
+	if (s->http.failure_code == HFGIT_ENETWORK)
+		return hfgit_error_set(HFGIT_ENETWORK, "%s %s", doing, s->http.failure);
+	if (s->http.failure_code)
+		return hfgit_error_set(s->http.failure_code, "%s %s: %s", doing, s->repo_name,
+		                       s->http.failure);
 	if ((git_rc == GIT_EAUTH || strstr(msg, "status code: 401") ||
 	     strstr(msg, "authentication required") || strstr(msg, "too many redirects or auth")) &&
 	    s->ctx->token)
@@ -128,13 +114,6 @@ static int connect_and_list(hfgit_session *s)
 	int rc;
 
 	set_callbacks(s, &opts.callbacks);
-	set_headers(s, &opts.custom_headers);
-	/*
-	 * The hub redirects renamed repositories (legacy ids moved under organisations) on the
-	 * same host, which libgit2 follows even with NONE; off-site redirects are refused so that
-	 * credentials never follow one.
-	 */
-	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	if ((rc = git_remote_connect_ext(s->remote, GIT_DIRECTION_FETCH, &opts)) < 0)
 		return hfgit_session_error(s, rc, "cannot connect to");
 	if ((rc = git_remote_ls(&s->heads, &s->nheads, s->remote)) < 0)
@@ -172,7 +151,9 @@ int hfgit_session_open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id
 	s->repo_name = hfgit_model_id_repo(id);
 	s->progress = progress;
 	s->payload = payload;
-	if ((rc = hfgit_remote_url(&s->url, ctx, id)) < 0 || (rc = open_remote(s, for_fetch)) < 0) {
+	s->http.authorization = ctx->authorization;
+	if ((rc = hfgit_ctx__http(&s->http.http, ctx)) < 0 ||
+	    (rc = hfgit_remote_url(&s->url, ctx, id)) < 0 || (rc = open_remote(s, for_fetch)) < 0) {
 		hfgit_session_free(s);
 		return rc;
 	}
@@ -187,8 +168,6 @@ int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, i
 	int rc;
 
 	set_callbacks(s, &opts.callbacks);
-	set_headers(s, &opts.custom_headers);
-	opts.follow_redirects = GIT_REMOTE_REDIRECT_NONE;
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
 	opts.depth = depth;

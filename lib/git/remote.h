@@ -9,6 +9,7 @@
 #include <git2.h>
 #include <stdbool.h>
 
+#include "git/http_transport.h"
 #include "hfgit.h"
 
 typedef struct {
@@ -27,8 +28,7 @@ typedef struct {
 	bool offline;
 	git_remote_head *remembered;
 	long long fetched_at;
-	char *header_list[1];     /* the Authorization header, when there is a token */
-	int credentials_tried;
+	hfgit_git_http http;      /* what the HTTP subtransport needs, and its last failure */
 } hfgit_session;
 
 /*
@@ -61,7 +61,8 @@ void hfgit_session_free(hfgit_session *s);
 /* Turn the libgit2 error of a failed call into an hfgit error a person can act on. */
 int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing);
 
-/* The wrapping transport that adds capabilities to what the server advertises. */
+/* The transport of every session: smart HTTP over libcurl, with the reachable-oid capability
+ * added to what the server advertises. `payload` is the session. */
 int hfgit_transport_wrap(git_transport **out, git_remote *owner, void *payload);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * A transport that wraps libgit2's own (smart HTTP) transport and adds the reachable-oid
- * capability to what the server advertises.
+ * The transport of every session: libgit2's smart protocol over hfgit's own HTTP
+ * subtransport (http_transport.c), wrapped to add the reachable-oid capability to what the
+ * server advertises.
  *
  * libgit2 (up to 1.9.7) refuses to ask for a commit by hash unless the server advertises
  * allow-tip-sha1-in-want or allow-reachable-sha1-in-want. git's own upload-pack serves any
@@ -12,6 +13,7 @@
 #include <git2/sys/transport.h>
 #include <stdlib.h>
 
+#include "git/http_transport.h"
 #include "remote.h"
 
 typedef struct {
@@ -92,10 +94,13 @@ int hfgit_transport_wrap(git_transport **out, git_remote *owner, void *payload)
 	wrapping_transport *t;
 	int rc;
 
-	(void)payload;
+	hfgit_session *s = payload;
+	git_smart_subtransport_definition http = { hfgit_git_http__subtransport, 1, &s->http };
+
 	if (!(t = calloc(1, sizeof(*t))))
 		return -1;
-	if ((rc = git_transport_new(&t->inner, owner, git_remote_url(owner))) < 0) {
+	/* git_transport_smart copies the definition; `s->http` outlives the transport. */
+	if ((rc = git_transport_smart(&t->inner, owner, &http)) < 0) {
 		free(t);
 		return rc;
 	}

@@ -123,7 +123,8 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 		return hfgit_error_oom();
 	if (!(ctx->endpoint = normalized_endpoint(endpoint)) ||
 	    (rc = hfgit_cache_root(&ctx->cache_dir, opts->cache_dir)) < 0 ||
-	    (rc = set_token(ctx, opts->token)) < 0) {
+	    (rc = set_token(ctx, opts->token)) < 0 ||
+	    (rc = hfgit_http__config_init(&ctx->http, opts->timeout)) < 0) {
 		hfgit_ctx_free(ctx);
 		return rc < 0 ? rc : HFGIT_ERROR;
 	}
@@ -149,6 +150,7 @@ void hfgit_ctx_free(hfgit_ctx *ctx)
 		memset(ctx->authorization, 0, strlen(ctx->authorization));
 	free(ctx->token);
 	free(ctx->authorization);
+	hfgit_http__config_dispose(&ctx->http);
 	free(ctx);
 }
 

@@ -102,10 +102,18 @@ typedef struct {
 	 * and the LFS batch API), never to the hosts object bytes come from, never printed, never
 	 * written into a checkout. */
 	const char *token;
+	/* Seconds to wait for a connection, and for the next byte of an answer, before giving
+	 * up, for git and LFS traffic alike; 0: $HF_HUB_ETAG_TIMEOUT for refs, git objects and the
+	 * batch API, $HF_HUB_DOWNLOAD_TIMEOUT for object bytes, 10 s each by default. Proxies
+	 * ($https_proxy, $http_proxy, $all_proxy, upper case too, $no_proxy; git's http.proxy
+	 * wins) and trusted CAs ($GIT_SSL_CAINFO, git's http.sslCAInfo, $CURL_CA_BUNDLE,
+	 * $SSL_CERT_FILE; $GIT_SSL_CAPATH, http.sslCAPath, $SSL_CERT_DIR) come from the
+	 * environment and git's configuration, for both halves of every transfer. */
+	double timeout;
 } hfgit_ctx_options;
 
 #define HFGIT_CTX_OPTIONS_VERSION 1
-#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL, 0, NULL }
+#define HFGIT_CTX_OPTIONS_INIT { HFGIT_CTX_OPTIONS_VERSION, NULL, NULL, 0, NULL, 0 }
 
 HFGIT_EXTERN int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts);
 HFGIT_EXTERN void hfgit_ctx_free(hfgit_ctx *ctx);

@@ -2,7 +2,6 @@
 #include "lfs/batch.h"
 
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
+#include "hub/http.h"
 
 #define MEDIA_TYPE "application/vnd.git-lfs+json"
 #define MAX_RESPONSE (64u << 20)
@@ -31,6 +31,8 @@ typedef struct {
 	hfgit_strbuf body;
 	double retry_after;
 	char lfs_authenticate;
+	hfgit_strbuf redirects; /* " -> <status> <location>" per redirect followed */
+	long status;            /* of the response being read */
 } response;
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
@@ -46,10 +48,26 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 	response *r = userdata;
 	size_t len = size * n;
 
-	if (len > 12 && !strncasecmp(line, "Retry-After:", 12))
-		r->retry_after = strtod(line + 12, NULL);
-	else if (len > 17 && !strncasecmp(line, "LFS-Authenticate:", 17))
+	if (len > 9 && !strncmp(line, "HTTP/", 5)) {
+		const char *sp = memchr(line, ' ', len);
+		r->status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		r->retry_after = -1;
+	} else if (len > 12 && !strncasecmp(line, "Retry-After:", 12)) {
+		char value[64];
+		snprintf(value, sizeof(value), "%.*s", (int)(len - 12), line + 12);
+		r->retry_after = hfgit_http__retry_after(value);
+	} else if (len > 17 && !strncasecmp(line, "LFS-Authenticate:", 17)) {
 		r->lfs_authenticate = 1;
+	} else if (len > 9 && !strncasecmp(line, "Location:", 9) && r->status >= 300 &&
+	           r->status < 400) {
+		size_t vlen = len - 9;
+		const char *v = line + 9;
+		while (vlen && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+			vlen--;
+		hfgit_strbuf_printf(&r->redirects, " -> %ld %.*s", r->status, (int)vlen, v);
+	}
 	return len;
 }
 
@@ -160,11 +178,16 @@ static void object_error(hfgit_lfs_job *job, json_object *err)
 	                             c, msg ? ": " : "", msg ? msg : "");
 }
 
-static hfgit_lfs_job *find_job(hfgit_lfs_job *jobs, size_t count, const char *oid, int64_t size)
+/* The job an answer is for: the first not yet answered with that oid (a batch may name one
+ * object twice, for two files with the same content). */
+static hfgit_lfs_job *find_job(hfgit_lfs_job *jobs, size_t count, const char *oid)
 {
 	size_t i;
 	for (i = 0; i < count; i++)
-		if (!strcmp(jobs[i].oid, oid) && (int64_t)jobs[i].size == size)
+		if (!strcmp(jobs[i].oid, oid) && jobs[i].error == -100)
+			return &jobs[i];
+	for (i = 0; i < count; i++)
+		if (!strcmp(jobs[i].oid, oid))
 			return &jobs[i];
 	return NULL;
 }
@@ -194,10 +217,24 @@ static int apply_response(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, 
 		json_object *o = json_object_array_get_idx(objects, i), *size, *actions, *download, *err;
 		const char *oid = json_str(o, "oid");
 		hfgit_lfs_job *job;
-		if (!oid || !json_object_object_get_ex(o, "size", &size) ||
-		    !(job = find_job(jobs, count, oid, json_object_get_int64(size))))
+		if (!oid || !(job = find_job(jobs, count, oid)) || job->error != -100)
 			continue;
 		job->error = 0;
+		if (!json_object_object_get_ex(o, "error", &err) &&
+		    (!json_object_object_get_ex(o, "size", &size) ||
+		     json_object_get_int64(size) != (int64_t)job->size)) {
+			job->error = HFGIT_ENETWORK;
+			free(job->message);
+			job->message = size ?
+			    hfgit_aprintf("%s: the LFS server answered for object %.12s... with size %lld, but "
+			                  "the pointer says %llu bytes: the server's object is not the one the "
+			                  "commit names", job->name, job->oid,
+			                  (long long)json_object_get_int64(size),
+			                  (unsigned long long)job->size) :
+			    hfgit_aprintf("%s: the LFS server's answer for object %.12s... has no size",
+			                  job->name, job->oid);
+			continue;
+		}
 		if (json_object_object_get_ex(o, "error", &err))
 			object_error(job, err);
 		else if (!json_object_object_get_ex(o, "actions", &actions) ||
@@ -226,60 +263,75 @@ static int request_error(const hfgit_lfs_batch_target *t, long status, const res
 {
 	json_object *root = json_tokener_parse(hfgit_strbuf_cstr(&r->body));
 	const char *msg = root ? json_str(root, "message") : NULL;
+	const char *via = hfgit_strbuf_cstr(&r->redirects);
 	int rc;
 
-	if (status == 401 || status == 403)
-		rc = hfgit_error_set(HFGIT_EAUTH, "%s: %s (HTTP %ld)%s%s", t->url,
+	if (status == 401 && !t->authorization)
+		/* The Hub answers 401 to anonymous requests for repositories that do not exist, too. */
+		rc = hfgit_error_set(HFGIT_EAUTH, "%s%s: HTTP 401%s%s: the repository does not exist, "
+		                     "or it is private or gated and needs a token: check the id, or set "
+		                     "HF_TOKEN", t->url, via, msg ? ": " : "", msg ? msg : "");
+	else if (status == 401 || status == 403)
+		rc = hfgit_error_set(HFGIT_EAUTH, "%s%s: %s (HTTP %ld)%s%s", t->url, via,
 		                     status == 403 ? "the token has no access to this repo" :
-		                     t->authorization ? "the access token was refused: check HF_TOKEN, "
-		                                        "the token file or --token" :
-		                                        "this repo needs a token: set HF_TOKEN",
+		                                     "the access token was refused: check HF_TOKEN, "
+		                                     "the token file or --token",
 		                     status, msg ? ": " : "", msg ? msg : "");
 	else if (status == 404)
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s: no LFS server here (HTTP 404)", t->url);
+		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s%s: no LFS server here (HTTP 404)", t->url, via);
+	else if (status == 405 && *via)
+		rc = hfgit_error_set(HFGIT_ENETWORK, "%s%s: HTTP 405: the batch endpoint redirected "
+		                     "and the server refuses the request at the new place", t->url, via);
 	else
-		rc = hfgit_error_set(HFGIT_ENETWORK, "%s: the LFS batch request failed with HTTP %ld%s%s",
-		                     t->url, status, msg ? ": " : "", msg ? msg : "");
+		rc = hfgit_error_set(HFGIT_ENETWORK, "%s%s: the LFS batch request failed with HTTP %ld%s%s",
+		                     t->url, via, status, msg ? ": " : "", msg ? msg : "");
 	json_object_put(root);
 	return rc;
 }
 
+/* One POST of the batch API, retried on 429, 5xx and network errors. ETOOBIG (HTTP 413):
+ * the server wants fewer objects per request. */
+#define ETOOBIG 1
+
 static int post_batch(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size_t count)
 {
 	unsigned attempts = t->max_attempts ? t->max_attempts : 8, attempt;
+	hfgit_http_config defaults;
+	const hfgit_http_config *http = t->http;
 	char *body = request_body(t, jobs, count);
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE];
 	CURL *easy = curl_easy_init();
 	int rc = 0;
 
+	memset(&defaults, 0, sizeof(defaults));
+	if (!http && (rc = hfgit_http__config_init(&defaults, 0)) == 0)
+		http = &defaults;
 	if (!body || !easy) {
 		rc = hfgit_error_oom();
 		goto out;
 	}
+	if (rc < 0)
+		goto out;
 	headers = curl_slist_append(headers, "Accept: " MEDIA_TYPE);
 	headers = curl_slist_append(headers, "Content-Type: " MEDIA_TYPE);
+	headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
 	if (t->authorization)
 		headers = curl_slist_append(headers, t->authorization);
 	for (attempt = 1;; attempt++) {
-		response r = { HFGIT_STRBUF_INIT, -1, 0 };
+		response r = { HFGIT_STRBUF_INIT, -1, 0, HFGIT_STRBUF_INIT, 0 };
 		long status = 0;
 		CURLcode res;
 
 		curl_easy_reset(easy);
 		curl_easy_setopt(easy, CURLOPT_URL, t->url);
+		hfgit_http__setup(easy, http, t->url, HFGIT_HTTP_METADATA);
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(easy, CURLOPT_USERAGENT, "hfgit/" HFGIT_VERSION);
-		/* Renamed repositories redirect; 307/308 keep the POST. Custom Authorization headers
-		 * are not sent to another host by libcurl. */
-		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-		curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
-		curl_easy_setopt(easy, CURLOPT_TIMEOUT, 300L);
-		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+		/* A moved batch endpoint (renamed repositories, mirrors) must get the POST again
+		 * whatever the redirect's status, as git-lfs does; libcurl would turn a 301/302/303
+		 * into a GET. Custom Authorization headers are not sent to another host. */
+		curl_easy_setopt(easy, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(easy, CURLOPT_WRITEDATA, &r);
 		curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -288,43 +340,58 @@ static int post_batch(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size
 		curl_error[0] = '\0';
 		res = curl_easy_perform(easy);
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		hfgit_trace("lfs: batch of %zu objects: HTTP %ld", count, status);
+		hfgit_trace("lfs: batch of %zu objects: HTTP %ld%s", count, status,
+		            hfgit_strbuf_cstr(&r.redirects));
 		if (res == CURLE_OK && status == 200) {
 			rc = apply_response(t, jobs, count, &r.body);
-		} else if (attempt < attempts &&
-		           (res != CURLE_OK || status == 429 || (status >= 500 && status != 501 &&
-		                                                  status != 507 && status != 509))) {
-			double delay = r.retry_after >= 0 ? r.retry_after : 0.25 * pow(2.0, attempt - 1);
+		} else if (res == CURLE_OK && status == 413 && count > 1) {
+			rc = ETOOBIG;
+		} else if (attempt < attempts && (res != CURLE_OK ? res != CURLE_OPERATION_TIMEDOUT :
+		                                                    hfgit_http__retryable(status))) {
+			double delay = hfgit_http__backoff(attempt, 10, r.retry_after, 60);
 			hfgit_strbuf_dispose(&r.body);
-			if (delay > 60)
-				delay = 60;
+			hfgit_strbuf_dispose(&r.redirects);
 			usleep((useconds_t)(delay * 1e6));
 			continue;
 		} else if (res != CURLE_OK) {
-			rc = hfgit_error_set(HFGIT_ENETWORK, "cannot reach the LFS server at %s: %s", t->url,
-			                     curl_error[0] ? curl_error : curl_easy_strerror(res));
+			char why[1024];
+			hfgit_http__describe(why, sizeof(why), http, HFGIT_HTTP_METADATA, t->url, res,
+			                     curl_error);
+			rc = hfgit_error_set(HFGIT_ENETWORK, "cannot reach the LFS server: %s%s", why,
+			                     hfgit_strbuf_cstr(&r.redirects));
 		} else {
 			rc = request_error(t, status, &r);
 		}
 		hfgit_strbuf_dispose(&r.body);
+		hfgit_strbuf_dispose(&r.redirects);
 		break;
 	}
 out:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(easy);
 	free(body);
+	if (http == &defaults)
+		hfgit_http__config_dispose(&defaults);
 	return rc;
 }
 
+/* Batches of `n` objects; a 413 halves `n` for this and every later batch. */
 int hfgit_lfs_batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, size_t count)
 {
-	size_t done;
+	size_t done = 0, n = HFGIT_LFS_BATCH_MAX;
 	int rc;
 
-	for (done = 0; done < count; done += HFGIT_LFS_BATCH_MAX) {
-		size_t n = count - done < HFGIT_LFS_BATCH_MAX ? count - done : HFGIT_LFS_BATCH_MAX;
-		if ((rc = post_batch(target, jobs + done, n)) < 0)
+	while (done < count) {
+		size_t now = count - done < n ? count - done : n;
+		rc = post_batch(target, jobs + done, now);
+		if (rc == ETOOBIG) {
+			n = now / 2;
+			hfgit_trace("lfs: HTTP 413 for %zu objects: batches of %zu from now on", now, n);
+			continue;
+		}
+		if (rc < 0)
 			return rc;
+		done += now;
 	}
 	return 0;
 }

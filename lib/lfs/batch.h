@@ -1,6 +1,6 @@
 /*
  * The Git LFS batch API (download): POST <remote>.git/info/lfs/objects/batch, transfer
- * "basic", at most 100 objects per request. Fills each job's href, headers and expiry, or its
+ * "basic", at most 100 objects per request (fewer when the server answers 413). Fills each job's href, headers and expiry, or its
  * per-object error.
  */
 #ifndef HFGIT_LFS_BATCH_H
@@ -15,6 +15,7 @@ typedef struct {
 	const char *ref;            /* the ref the objects are for ("refs/heads/main"), or NULL */
 	const char *authorization;  /* a whole "Authorization: ..." header, or NULL */
 	unsigned max_attempts;      /* for 429 and 5xx; 0: 8 */
+	const hfgit_http_config *http; /* proxy, trust store, timeouts; NULL: the environment's */
 } hfgit_lfs_batch_target;
 
 /* The batch endpoint of a git remote URL ("<url>.git/info/lfs/objects/batch"); free() it. */

@@ -15,11 +15,11 @@
  */
 #define _GNU_SOURCE
 #include "transfer.h"
+#include "hub/http.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -99,6 +99,7 @@ typedef struct {
 	uint64_t content_range_start;
 	uint64_t content_range_total; /* 0 when the server wrote '*' */
 	bool have_content_range;
+	char content_encoding[32]; /* a Content-Encoding other than identity, or "" */
 	char error[256];
 	char curl_error[CURL_ERROR_SIZE];
 } xfer;
@@ -126,6 +127,7 @@ typedef struct commit_item {
 } commit_item;
 
 struct engine {
+	hfgit_http_config default_http; /* when the caller gives none */
 	hfgit_lfs_objects *store;
 	hfgit_lfs_transfer_options opts;
 	atomic_uint_fast64_t bytes_done;
@@ -576,22 +578,6 @@ static int start_object(worker *w, lfs_object *o)
 /* ---------------------------------------------------------------------------------------- */
 /* HTTP                                                                                      */
 
-static double parse_retry_after(const char *value)
-{
-	char *end;
-	double s = strtod(value, &end);
-	struct tm tm;
-
-	if (end != value && s >= 0)
-		return s;
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(value, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-		double d = difftime(timegm(&tm), time(NULL));
-		return d > 0 ? d : 0;
-	}
-	return -1;
-}
-
 static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 {
 	xfer *x = userdata;
@@ -602,12 +588,25 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
 		x->retry_after = -1;
 		x->have_content_range = false;
+		x->content_encoding[0] = '\0';
 	} else if (len > 12 && !strncasecmp(line, "Retry-After:", 12)) {
 		char value[64];
 		size_t vlen = len - 12 < sizeof(value) - 1 ? len - 12 : sizeof(value) - 1;
 		memcpy(value, line + 12, vlen);
 		value[vlen] = '\0';
-		x->retry_after = parse_retry_after(value + strspn(value, " \t"));
+		x->retry_after = hfgit_http__retry_after(value);
+	} else if (len > 17 && !strncasecmp(line, "Content-Encoding:", 17)) {
+		/* hfgit sends no Accept-Encoding: a coded body is not the object's bytes. */
+		size_t vlen = len - 17;
+		const char *v = line + 17;
+		while (vlen && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen && !(vlen == 8 && !strncasecmp(v, "identity", 8)))
+			snprintf(x->content_encoding, sizeof(x->content_encoding), "%.*s",
+			         (int)(vlen < sizeof(x->content_encoding) ? vlen :
+			                                                    sizeof(x->content_encoding) - 1), v);
 	} else if (len > 14 && !strncasecmp(line, "Content-Range:", 14) &&
 	           sscanf(line + 14, " bytes %llu-%llu", &a, &b) == 2) {
 		x->have_content_range = true;
@@ -635,10 +634,21 @@ static bool check_response(xfer *x)
 	x->checked = true;
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+	if ((x->status == 200 || x->status == 206) && x->content_encoding[0]) {
+		x->fatal = true;
+		snprintf(x->error, sizeof(x->error), "the server sent the object with Content-Encoding: "
+		         "%s, which hfgit did not ask for (a proxy or server that compresses downloads); "
+		         "the bytes as sent are not the object", x->content_encoding);
+		return false;
+	}
 	if (x->status == 206) {
 		if (!x->have_content_range || x->content_range_start != x->start) {
-			snprintf(x->error, sizeof(x->error), "the server answered a range request with "
-			         "the wrong range");
+			/* Not the range asked for (a broken cache in between, say): a plain GET of the
+			 * whole object still works, as git-lfs would fetch it. */
+			hfgit_trace("lfs: %s: asked for bytes %llu-, got a 206 for another range; "
+			            "fetching the whole object", o->job->name, (unsigned long long)x->start);
+			x->restart = true;
+			o->no_range = true;
 			return false;
 		}
 		if (x->content_range_total && x->content_range_total != o->job->size)
@@ -811,17 +821,8 @@ static int set_up_easy(xfer *x)
 	}
 	curl_easy_setopt(x->easy, CURLOPT_URL, o->job->href);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(x->easy, CURLOPT_USERAGENT, "hfgit/" HFGIT_VERSION);
-	curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	hfgit_http__setup(x->easy, x->w->e->opts.http, o->job->href, HFGIT_HTTP_DOWNLOAD);
 	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT, 30L);
-	/* A body that stalls for 30 s is a dropped connection: resume it elsewhere. */
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -859,17 +860,6 @@ static bool dispatch(worker *w, xfer *x)
 	return true;
 }
 
-static double backoff(const engine *e, const lfs_object *o, double retry_after)
-{
-	double delay = 0.25 * pow(2.0, (double)(o->failures - 1));
-
-	if (delay > e->opts.max_backoff)
-		delay = e->opts.max_backoff;
-	if (retry_after >= 0)
-		delay = retry_after < MAX_RETRY_AFTER ? retry_after : MAX_RETRY_AFTER;
-	return delay;
-}
-
 /* Why a transfer failed, in words, for the final message. */
 static void describe_failure(char *out, size_t size, const xfer *x, const lfs_object *o,
                              CURLcode rc)
@@ -879,7 +869,8 @@ static void describe_failure(char *out, size_t size, const xfer *x, const lfs_ob
 	else if (x->status >= 400)
 		snprintf(out, size, "HTTP %ld from %s", x->status, o->job->href);
 	else if (rc != CURLE_OK)
-		snprintf(out, size, "%s", x->curl_error[0] ? x->curl_error : curl_easy_strerror(rc));
+		hfgit_http__describe(out, size, x->w->e->opts.http, HFGIT_HTTP_DOWNLOAD, o->job->href, rc,
+		                     x->curl_error);
 	else
 		snprintf(out, size, "the server sent %llu of the %llu bytes the pointer says",
 		         (unsigned long long)(x->pos), (unsigned long long)o->job->size);
@@ -941,7 +932,8 @@ static void finish_xfer(worker *w, xfer *x, CURLcode rc)
 		object_fail(w, o, HFGIT_ENETWORK, "%s: gave up after repeated failures: %s", why);
 		return;
 	}
-	o->not_before = now_s() + backoff(w->e, o, x->retry_after);
+	o->not_before = now_s() + hfgit_http__backoff(o->failures, w->e->opts.max_backoff,
+	                                              x->retry_after, MAX_RETRY_AFTER);
 	hfgit_trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
 	            (unsigned long long)x->pos, (unsigned long long)x->end,
 	            o->not_before - now_s(), why);
@@ -1138,6 +1130,11 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	e.store = store;
 	if (opts)
 		e.opts = *opts;
+	if (!e.opts.http) {
+		if ((rc = hfgit_http__config_init(&e.default_http, 0)) < 0)
+			return rc;
+		e.opts.http = &e.default_http;
+	}
 	if (!e.opts.jobs)
 		e.opts.jobs = DEFAULT_JOBS;
 	/* HFGIT_LFS_CHUNK (bytes): the size of a split range, a tuning knob (and how the tests
@@ -1272,6 +1269,7 @@ out:
 	free(objects);
 	free(ptrs);
 	free(workers);
+	hfgit_http__config_dispose(&e.default_http);
 	return rc;
 }
 

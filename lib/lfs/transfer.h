@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "hfgit.h"
+#include "hub/http.h"
 #include "lfs/objects.h"
 
 typedef struct {
@@ -61,6 +62,7 @@ typedef struct {
 	void *progress_payload;
 	hfgit_lfs_renew_cb renew;
 	void *renew_payload;
+	const hfgit_http_config *http; /* proxy, trust store, timeouts; NULL: the environment's */
 } hfgit_lfs_transfer_options;
 
 #define HFGIT_LFS_TRANSFER_OPTIONS_INIT { 0 }

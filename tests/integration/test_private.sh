@@ -15,7 +15,7 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 run_hfgit clone -q "$MODEL" none
 check_eq "no token: exit code" "$RC" 6
-check_contains "no token: message" "$ERR" "this repo needs a token: set HF_TOKEN"
+check_contains "no token: message" "$ERR" "does not exist, or it is private or gated and needs a token"
 check_eq "no token: no directory" "$(ls -A)" ""
 
 HF_TOKEN=wrong run_hfgit clone -q "$MODEL" wrong

@@ -278,9 +278,11 @@ static int place(const char *object, const char *dst, hfgit_link_mode mode, mode
 			                             "not support it: use --link auto or copy)", object);
 		*reflink_works = false;
 	}
-	if (mode != HFGIT_LINK_COPY && link(object, dst) == 0)
+	/* A hard link shares the store object's read-only 0444 inode: an executable file
+	 * (mode 100755, checked out 0755 by git) gets its own copy instead. */
+	if (mode != HFGIT_LINK_COPY && !(file_mode & 0111) && link(object, dst) == 0)
 		return 0;
-	if (mode == HFGIT_LINK_HARDLINK && errno != EXDEV)
+	if (mode == HFGIT_LINK_HARDLINK && !(file_mode & 0111) && errno != EXDEV)
 		return hfgit_error_set_errno(HFGIT_EIO, "cannot hard-link '%s'", object);
 	return hfgit_fs_copy(object, dst, file_mode, false) < 0 ? HFGIT_EIO : 0;
 }

@@ -159,8 +159,7 @@ static bool is_key_char(char c)
 
 /*
  * Splits off the line at *pos and checks its shape, leaving the meaning of key and value to the
- * caller. The checks go from the end of the line to its inside, so that a CRLF file is reported
- * as such rather than as a bad value.
+ * caller. The checks go from the end of the line to its inside.
  */
 static int read_line(struct line *l, const char *data, size_t len, size_t *pos)
 {
@@ -175,8 +174,10 @@ static int read_line(struct line *l, const char *data, size_t len, size_t *pos)
 	n = (size_t)(nl - start);
 	if (n == 0)
 		return not_a_pointer("line %u is empty", l->number);
-	if (start[n - 1] == '\r')
-		return not_a_pointer("line %u ends in CR LF; pointer lines end in LF only", l->number);
+	/* The spec says LF, but git-lfs reads lines with Go's bufio.ScanLines, which drops a CR
+	 * before the LF: it smudges a CRLF pointer (one written on Windows, say), so we do too. */
+	if (start[n - 1] == '\r' && --n == 0)
+		return not_a_pointer("line %u is empty", l->number);
 
 	space = memchr(start, ' ', n);
 	tab = memchr(start, '\t', n);
@@ -225,6 +226,8 @@ static int check_version(const char *data, size_t len, size_t *pos)
 
 	if ((error = read_line(&l, data, len, pos)) < 0)
 		return error;
+	if (span_is(l.value, VERSION_URL))
+		return 0; /* the version line in CR LF */
 	for (i = 0; i < sizeof(legacy_versions) / sizeof(legacy_versions[0]); i++) {
 		if (span_is(l.value, legacy_versions[i]))
 			return not_a_pointer("version '%s' is that of a Git LFS pre-release and not "
@@ -462,8 +465,14 @@ int hfgit_lfs_pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len
 	ext_len = st.ext_end - st.ext_start;
 	if (ext_len > HFGIT_LFS_EXT_TEXT_MAX)
 		return not_a_pointer("extension lines too long");
-	memcpy(st.p.ext, data + st.ext_start, ext_len);
-	st.p.ext[ext_len] = '\0';
+	{
+		/* The lines as they appeared, less the CR of a CR LF end: canonical text. */
+		size_t i, n = 0;
+		for (i = st.ext_start; i < st.ext_end; i++)
+			if (!(data[i] == '\r' && i + 1 < st.ext_end && data[i + 1] == '\n'))
+				st.p.ext[n++] = data[i];
+		st.p.ext[n] = '\0';
+	}
 	if (out)
 		*out = st.p;
 	return 0;

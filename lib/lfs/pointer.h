@@ -19,6 +19,9 @@
  *   - extension priorities are unique, and an extension's value is an oid like the pointer's;
  *   - size is at most HFGIT_LFS_SIZE_MAX (git-lfs reads it as a signed 64-bit number, and so do
  *     off_t, curl_off_t and json-c's integers downstream).
+ *   - a line may end in CR LF instead of LF: git-lfs reads lines with Go's bufio.ScanLines and
+ *     smudges such a pointer, so the checkout has the content (the committed blob is kept in the
+ *     index, as git does after git-lfs's smudge).
  */
 #ifndef HFGIT_LFS_POINTER_H
 #define HFGIT_LFS_POINTER_H

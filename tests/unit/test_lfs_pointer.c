@@ -66,6 +66,29 @@ static void expect_valid_ext(const char *text, const char *hex, uint64_t size, c
 	note_input_on_failure(failures_before, text, len);
 }
 
+/* `text` is a pointer git-lfs smudges although it is not the canonical encoding: it parses to
+ * `hex` and `size`, and formats to the canonical text instead of itself. */
+static void expect_noncanonical(const char *text, const char *hex, uint64_t size)
+{
+	int failures_before = check_failures;
+	size_t len = strlen(text);
+	hfgit_lfs_pointer p;
+	char buf[HFGIT_LFS_POINTER_MAX], canonical[HFGIT_LFS_POINTER_MAX];
+	int error = hfgit_lfs_pointer_parse(&p, text, len);
+
+	CHECK_MSG(error == 0, "rejected: %s", hfgit_error_last());
+	CHECK(hfgit_lfs_pointer_maybe(text, len));
+	if (error == 0) {
+		CHECK_STR(p.oid, hex);
+		CHECK(p.size == size);
+		snprintf(canonical, sizeof(canonical), "version https://git-lfs.github.com/spec/v1\n"
+		         "oid sha256:%s\nsize %llu\n", hex, (unsigned long long)size);
+		CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == (int)strlen(canonical));
+		CHECK_STR(buf, canonical);
+	}
+	note_input_on_failure(failures_before, text, len);
+}
+
 static void expect_valid(const char *text, const char *hex, uint64_t size)
 {
 	expect_valid_ext(text, hex, size, "");
@@ -122,10 +145,14 @@ static void test_valid(void)
 
 static void test_line_structure(void)
 {
-	expect_invalid("version https://git-lfs.github.com/spec/v1\r\n" OID "size 12345\n",
-	               "line 1 ends in CR LF");
-	expect_invalid(VERSION "oid sha256:" HEX "\r\nsize 12345\r\n", "line 2 ends in CR LF");
-	expect_invalid(VERSION OID "size 12345\r\n", "line 3 ends in CR LF");
+	/* CR LF line ends: git-lfs 3.3 smudges such a pointer (Go's bufio.ScanLines drops the
+	 * CR), so it is one; see the interop test, which checks this against real git-lfs. */
+	expect_noncanonical("version https://git-lfs.github.com/spec/v1\r\n" OID "size 12345\n", HEX,
+	                    12345);
+	expect_noncanonical(VERSION "oid sha256:" HEX "\r\nsize 12345\r\n", HEX, 12345);
+	expect_noncanonical(VERSION OID "size 12345\r\n", HEX, 12345);
+	expect_invalid(VERSION OID "size 12345\r", "line 3 does not end in a newline");
+	expect_invalid(VERSION "\r\n" OID "size 12345\n", "line 2 is empty");
 	expect_invalid(VERSION OID "size 12345", "line 3 does not end in a newline");
 	expect_invalid("version https://git-lfs.github.com/spec/v1", "line 1 does not end in a newline");
 	expect_invalid(VERSION "\n" OID "size 12345\n", "line 2 is empty");

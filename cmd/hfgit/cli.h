@@ -28,6 +28,7 @@ typedef struct {
 	const char *cache_dir;
 	bool offline;
 	const char *token;
+	double timeout; /* --timeout; 0: the environment's */
 } cli_globals;
 
 /* Offline, tell the user how old the refs a branch or tag was resolved from are. */

@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,7 +11,8 @@
 volatile sig_atomic_t cli_interrupted;
 
 static const char usage[] =
-	"usage: hfgit [--endpoint URL] [--cache-dir DIR] [--token TOKEN] [--offline] <command> [<args>]\n"
+	"usage: hfgit [--endpoint URL] [--cache-dir DIR] [--token TOKEN] [--offline]\n"
+	"             [--timeout SECONDS] <command> [<args>]\n"
 	"\n"
 	"Hugging Face model repositories as real git repositories.\n"
 	"\n"
@@ -41,6 +43,16 @@ static const char usage[] =
 	"                   $HF_TOKEN, else the file $HF_HOME/token); sent only to the hub\n"
 	"  --offline        never use the network (also HF_HUB_OFFLINE=1 or HFGIT_OFFLINE=1):\n"
 	"                   revisions resolve from what the cache last saw\n"
+	"  --timeout SECONDS  give up on a server that does not connect, or stops sending,\n"
+	"                   for this long (default: $HF_HUB_ETAG_TIMEOUT for refs, git\n"
+	"                   objects and the LFS batch API, $HF_HUB_DOWNLOAD_TIMEOUT for\n"
+	"                   LFS bytes; 10 s each)\n"
+	"\n"
+	"network: proxies from $https_proxy, $http_proxy, $all_proxy (upper case too) and\n"
+	"git's http.proxy, $no_proxy exempts hosts; trusted CAs from $GIT_SSL_CAINFO,\n"
+	"git's http.sslCAInfo, $CURL_CA_BUNDLE, $SSL_CERT_FILE ($GIT_SSL_CAPATH,\n"
+	"http.sslCAPath, $SSL_CERT_DIR): the same for git and LFS traffic. When the hub\n"
+	"cannot be reached, a tag or commit the cache holds is used with a warning.\n"
 	"  -h, --help       this text; `hfgit <command> --help` for a command's options\n"
 	"  --version        the version\n"
 	"\n"
@@ -120,11 +132,15 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g)
 	opts.cache_dir = g->cache_dir;
 	opts.offline = g->offline;
 	opts.token = g->token;
+	opts.timeout = g->timeout;
 	return hfgit_ctx_new(ctx, &opts) < 0 ? cli_fail() : 0;
 }
 
 void cli_note_staleness(const char *spec, const hfgit_resolved *r)
 {
+	if (hfgit_resolved_unreachable(r))
+		fprintf(stderr, "hfgit: warning: %s; using %s from the cache (commit %s, which cannot "
+		        "have changed)\n", hfgit_resolved_unreachable(r), spec, hfgit_resolved_commit(r));
 	cli_note_staleness_at(spec, hfgit_resolved_cached_at(r));
 }
 
@@ -177,7 +193,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	cli_globals g = { NULL, NULL, false, NULL };
+	cli_globals g = { NULL, NULL, false, NULL, 0 };
 	int i, rc;
 	size_t c;
 
@@ -201,6 +217,15 @@ int main(int argc, char **argv)
 			g.cache_dir = value;
 		else if (cli_option_value(argc, argv, &i, "--token", &value))
 			g.token = value;
+		else if (cli_option_value(argc, argv, &i, "--timeout", &value)) {
+			char *end = NULL;
+			if (value && (!(g.timeout = strtod(value, &end)) || *end || g.timeout < 0 ||
+			              g.timeout > 86400)) {
+				fprintf(stderr, "hfgit: --timeout wants seconds (e.g. --timeout 30), not '%s'\n",
+				        value);
+				return EXIT_USAGE;
+			}
+		}
 		else {
 			fprintf(stderr, "hfgit: unknown option '%s'\n\n%s", argv[i], usage);
 			return EXIT_USAGE;

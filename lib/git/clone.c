@@ -84,6 +84,35 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 }
 
 /*
+ * mkdtemp, but with the mode git gives a new directory (0777 less the umask) rather than 0700:
+ * this directory becomes the checkout. The umask is applied by mkdir itself, so no thread sees
+ * a changed umask.
+ */
+static bool make_unique_dir(char *template)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t len = strlen(template), i;
+	unsigned attempt;
+
+	if (len < 6 || strcmp(template + len - 6, "XXXXXX")) {
+		errno = EINVAL;
+		return false;
+	}
+	for (attempt = 0; attempt < 100; attempt++) {
+		unsigned char random[6];
+		if (getentropy(random, sizeof(random)) < 0)
+			return false;
+		for (i = 0; i < 6; i++)
+			template[len - 6 + i] = letters[random[i] % (sizeof(letters) - 1)];
+		if (mkdir(template, 0777) == 0)
+			return true;
+		if (errno != EEXIST)
+			return false;
+	}
+	return false;
+}
+
+/*
  * A hidden sibling of `dir`, on the same file system so the final rename is atomic, named
  * after this process: ".<name>.hfgit-<pid>-XXXXXX".
  */
@@ -94,7 +123,7 @@ static char *make_staging_dir(const char *dir)
 	if (copy_dir && copy_base) {
 		staging = hfgit_aprintf("%s/.%s.hfgit-%ld-XXXXXX", dirname(copy_dir),
 		                        basename(copy_base), (long)getpid());
-		if (staging && !mkdtemp(staging)) {
+		if (staging && !make_unique_dir(staging)) {
 			hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", dir);
 			free(staging);
 			staging = NULL;

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cache/list.h"
 #include "common/error.h"
 #include "common/strbuf.h"
+#include "common/trace.h"
 #include "context.h"
 #include "store.h"
 #include "init.h"
@@ -445,6 +447,56 @@ static bool store_has_commit(git_repository *store, const git_oid *oid)
 	return has;
 }
 
+/*
+ * The hub cannot be reached: as huggingface_hub does on a connection error, answer from the
+ * cache what cannot have changed (a tag or a commit the store holds), with the reason kept for
+ * a warning. A branch may have moved since: that stays an error, which says what the cache has
+ * and how to use it anyway. Any other case keeps the network error.
+ */
+static int resolve_unreachable(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
+                               git_repository *store, const hfgit_model_id *id)
+{
+	char *why = hfgit_strdup(hfgit_error_last());
+	hfgit_session *s = NULL;
+	hfgit_resolved *r = NULL;
+	int rc = HFGIT_ENETWORK;
+
+	if (!why)
+		return HFGIT_ERROR;
+	if (hfgit_session_open_offline(&s, ctx, id, git_repository_path(store)) == 0 &&
+	    hfgit_resolve_in_session(&r, s, store, id) == 0) {
+		if ((r->kind == HFGIT_REV_TAG || r->kind == HFGIT_REV_COMMIT) &&
+		    store_has_commit(store, &r->commit_oid)) {
+			r->unreachable = why;
+			r->in_store = true;
+			*out = r;
+			*session = s;
+			hfgit_trace("hub unreachable; %s resolved from the cache", r->commit);
+			return 0;
+		}
+		if (r->kind == HFGIT_REV_TAG || r->kind == HFGIT_REV_COMMIT)
+			rc = hfgit_error_set(HFGIT_ENETWORK, "%s; the cache knows %s as commit %.12s but "
+			                     "has not fetched it", why, hfgit_model_id_revision(id),
+			                     r->commit);
+		else {
+			long long age = s->fetched_at ? (long long)time(NULL) - s->fetched_at : 0;
+			if (age < 0)
+				age = 0;
+			rc = hfgit_error_set(HFGIT_ENETWORK, "%s; the cache has %s at %.12s, as the hub "
+			                     "advertised it %lld %s ago, which may be stale: --offline or "
+			                     "HF_HUB_OFFLINE=1 uses it", why, r->ref ? r->ref : "the default "
+			                     "branch", r->commit, age < 7200 ? age / 60 : age / 3600,
+			                     age < 7200 ? "minutes" : "hours");
+		}
+	} else {
+		hfgit_error_set(HFGIT_ENETWORK, "%s", why);
+	}
+	hfgit_resolved_free(r);
+	hfgit_session_free(s);
+	free(why);
+	return rc;
+}
+
 int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
                              git_repository *store, const hfgit_model_id *id,
                              hfgit_progress_cb progress, void *payload)
@@ -467,6 +519,8 @@ int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgi
 		rc = hfgit_session_open_offline(&s, ctx, id, git_repository_path(store));
 	else if ((rc = hfgit_session_open(&s, ctx, id, true, progress, payload)) == 0)
 		rc = hfgit_session_remember(s, store);
+	else if (rc == HFGIT_ENETWORK)
+		return resolve_unreachable(out, session, ctx, store, id);
 	if (rc == 0 && (rc = hfgit_resolve_in_session(out, s, store, id)) == 0 && s->offline &&
 	    (*out)->kind != HFGIT_REV_COMMIT)
 		(*out)->cached_at = s->fetched_at;
@@ -523,6 +577,11 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	return rc;
 }
 
+const char *hfgit_resolved_unreachable(const hfgit_resolved *r)
+{
+	return r->unreachable;
+}
+
 long long hfgit_resolved_cached_at(const hfgit_resolved *r)
 {
 	return r->cached_at;
@@ -549,5 +608,6 @@ void hfgit_resolved_free(hfgit_resolved *r)
 		return;
 	free(r->ref);
 	free(r->via_ref);
+	free(r->unreachable);
 	free(r);
 }

@@ -17,6 +17,7 @@ struct hfgit_resolved {
 	char *via_ref;      /* an advertised ref whose peeled tip is the commit, if any */
 	bool in_store;      /* resolving already fetched the commit into the store */
 	long long cached_at; /* offline: when the refs it came from were advertised */
+	char *unreachable;  /* why the hub could not be reached, when the cache answered instead */
 };
 
 /* Resolve the revision of `id` with the refs `s` advertised; history searches fetch into the

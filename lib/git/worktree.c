@@ -10,6 +10,24 @@
 #include "common/strbuf.h"
 #include "store.h"
 
+/* A ref may point at a tree or a blob (`git tag NAME <tree>`): nothing to check out. */
+static int check_is_commit(git_repository *store, const hfgit_resolved *r, const char *repo_name)
+{
+	git_object *obj = NULL;
+	git_object_t type;
+
+	if (git_object_lookup(&obj, store, &r->commit_oid, GIT_OBJECT_ANY) < 0)
+		return 0; /* absent: the callers say so */
+	type = git_object_type(obj);
+	git_object_free(obj);
+	if (type == GIT_OBJECT_COMMIT)
+		return 0;
+	return hfgit_error_set(HFGIT_EINVALID, "%s of %s points at a %s (%s), not a commit: "
+	                       "there is no revision to check out; name a branch, a tag of a commit "
+	                       "or a commit hash", r->ref ? r->ref : r->commit, repo_name,
+	                       git_object_type2string(type), r->commit);
+}
+
 /* Bring the commit (and an annotated tag's object) into the store unless it is there. */
 int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r)
 {
@@ -18,7 +36,7 @@ int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_
 	int rc;
 
 	if (hfgit_store_has(store, &r->commit_oid) && hfgit_store_has(store, &r->ref_target))
-		return 0;
+		return check_is_commit(store, r, s ? s->repo_name : "the repository");
 	if (!s || s->offline)
 		return hfgit_error_set(HFGIT_EOFFLINE, "%s resolves to commit %s, which is not in the "
 		                       "cache, and offline mode is on: clone it once with the network",
@@ -34,6 +52,8 @@ int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_
 	if (rc == 0 && !hfgit_store_has(store, &r->commit_oid))
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "the hub sent %s without commit %s: it moved "
 		                     "while cloning; run the clone again", ref, r->commit);
+	if (rc == 0)
+		rc = check_is_commit(store, r, s->repo_name);
 	return rc;
 }
 

@@ -165,6 +165,10 @@ HFGIT_EXTERN const char *hfgit_resolved_ref(const hfgit_resolved *r);
 /* Offline, a branch or tag resolves to what the hub advertised when last asked: the Unix time
  * of that, so a caller can say it may be stale. 0 when resolved online or by hash. */
 HFGIT_EXTERN long long hfgit_resolved_cached_at(const hfgit_resolved *r);
+/* When the hub could not be reached and the cache answered instead (a tag or a commit that the
+ * cache holds cannot have changed), why the hub could not be reached; else NULL. A branch is
+ * never answered this way: it may have moved (use offline mode to take the cached tip). */
+HFGIT_EXTERN const char *hfgit_resolved_unreachable(const hfgit_resolved *r);
 HFGIT_EXTERN void hfgit_resolved_free(hfgit_resolved *r);
 
 /* ---------------------------------------------------------------------------------------- */

@@ -3,9 +3,9 @@
 # Idempotent: a second run changes nothing and is quick.
 #
 #   install-deps.sh          the build and the tests
-#   install-deps.sh --extra  also what the benchmarks and fuzzing use: nginx (the benchmark's
-#                            CDN, never started as a service), clang with libFuzzer, and
-#                            python3-torch (regenerating the tiny models, torch.load timings)
+#   install-deps.sh --extra  also what the benchmarks and fuzzing use: clang with libFuzzer,
+#                            and python3-torch (regenerating the tiny models, torch.load
+#                            timings)
 #
 # libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
 # so libgit2-dev comes from bookworm-backports (1.8.x there).
@@ -32,11 +32,14 @@ SRC
 	need_update=1
 fi
 
+# nginx (TLS in front of the test hub), tinyproxy (a forward proxy) and openssl (the tests'
+# CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
-	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3"
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3
+	nginx-light tinyproxy openssl"
 extra=
 [ "${1:-}" = --extra ] && extra=1
-[ -n "$extra" ] && packages="$packages nginx-light clang libclang-rt-14-dev llvm python3-torch"
+[ -n "$extra" ] && packages="$packages clang libclang-rt-14-dev llvm python3-torch"
 
 missing=
 for p in $packages; do
@@ -82,7 +85,10 @@ fi
 
 # nginx-light's package enables a default site on port 80; the tests start their own
 # instance on loopback with their own configuration, so the system one stays off.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+if command -v systemctl >/dev/null 2>&1; then
+	systemctl disable --now nginx >/dev/null 2>&1 || true
+	systemctl disable --now tinyproxy >/dev/null 2>&1 || true
+fi
 
 pkg-config --atleast-version=1.7 libgit2 || {
 	echo "install-deps: libgit2 >= 1.7 not found after install (pkg-config libgit2: $(pkg-config --modversion libgit2 2>/dev/null || echo none))" >&2

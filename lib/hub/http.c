@@ -167,9 +167,10 @@ void hfgit_http__describe(char *out, size_t size, const hfgit_http_config *c, hf
 	         rc == CURLE_SSL_CERTPROBLEM)
 		snprintf(out, size, "%s: the server's certificate is not trusted (%s); for an internal "
 		         "CA set GIT_SSL_CAINFO or SSL_CERT_FILE (or git's http.sslCAInfo)", url, detail);
-	else if (rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_PROXY)
-		snprintf(out, size, "%s: the proxy failed (%s); check https_proxy/http_proxy and "
-		         "git's http.proxy", url, detail);
+	else if (rc == CURLE_COULDNT_RESOLVE_PROXY || rc == CURLE_PROXY ||
+	         (rc == CURLE_COULDNT_CONNECT && *proxy_for(c, url)))
+		snprintf(out, size, "%s: %s (through the proxy %s: check https_proxy, http_proxy, "
+		         "all_proxy, no_proxy and git's http.proxy)", url, detail, proxy_for(c, url));
 	else
 		snprintf(out, size, "%s: %s", url, detail);
 }

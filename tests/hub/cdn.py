@@ -240,5 +240,7 @@ class CdnHandler(BaseHTTPRequestHandler):
             "range": self.headers.get("Range") if self.headers else None,
             "auth": bool(self.headers) and "Authorization" in self.headers,
             "user_agent": self.headers.get("User-Agent") if self.headers else None,
+            "via": self.headers.get("Via") if self.headers else None,
+            "forwarded_proto": self.headers.get("X-Forwarded-Proto") if self.headers else None,
             "fault": ",".join(self._faults) or None,
         })

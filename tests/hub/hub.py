@@ -306,6 +306,9 @@ class HubHandler(BaseHTTPRequestHandler):
             "range": self.headers.get("Range"),
             "auth": "Authorization" in self.headers,
             "user_agent": self.headers.get("User-Agent"),
+            # What a forward proxy or TLS-terminating proxy in between added.
+            "via": self.headers.get("Via"),
+            "forwarded_proto": self.headers.get("X-Forwarded-Proto"),
         })
 
 

@@ -109,8 +109,10 @@ def _rfc3339(t):
 
 
 def _hub_base(ex):
+    """The hub's own origin as the client sees it (behind a TLS-terminating proxy too)."""
     host = ex.headers.get("Host") or "127.0.0.1:%d" % ex.server.server_address[1]
-    return "http://" + host
+    scheme = "https" if ex.headers.get("X-Forwarded-Proto") == "https" else "http"
+    return "%s://%s" % (scheme, host)
 
 
 def _error(ex, status, message, headers=()):

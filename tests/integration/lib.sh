@@ -28,6 +28,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+. "$TESTS_DIR/integration/net.sh"
+
 # start_hub NAME [hub options...]: starts a hub and sets NAME_URL, NAME_LOG, NAME_PID.
 # HFGIT_HUB_OPTS adds options to every hub: ctest runs the LFS tests once against the default,
 # spec-minimal hub and once with every optional field on (--optional all).
@@ -35,8 +37,10 @@ start_hub() {
 	name=$1
 	shift
 	portfile=$WORK/$name.port
+	net_hub_args "$name"
 	python3 "$HUB_PY" --root "${HUB_ROOT:-$FIXTURES/hub}" --port-file "$portfile" --log "$WORK/$name.log" \
-		--cdn-port-file "$WORK/$name.cdnport" ${HFGIT_HUB_OPTS:-} "$@" >"$WORK/$name.out" 2>&1 &
+		--cdn-port-file "$WORK/$name.cdnport" ${HFGIT_HUB_OPTS:-} $NET_HUB_ARGS "$@" \
+		>"$WORK/$name.out" 2>&1 &
 	pid=$!
 	HUB_PIDS="$HUB_PIDS $pid"
 	i=0
@@ -56,6 +60,7 @@ start_hub() {
 	eval "${name}_LOG=$WORK/$name.log"
 	eval "${name}_PID=$pid"
 	touch "$WORK/$name.log"
+	net_hub_started "$name"
 }
 
 # The number of logged requests so far, to look only at what a command did afterwards.
@@ -93,10 +98,11 @@ batch_since() {
 
 # set_faults URL JSON: replace the hub's fault rules.
 set_faults() {
-	python3 -c 'import sys, urllib.request
+	python3 -c 'import os, ssl, sys, urllib.request
 req = urllib.request.Request(sys.argv[1] + "/_control/faults", data=sys.argv[2].encode(),
                              method="POST", headers={"Content-Type": "application/json"})
-urllib.request.urlopen(req).read()' "$1" "$2"
+ctx = ssl.create_default_context(cafile=os.environ.get("HFGIT_TEST_CA"))
+urllib.request.urlopen(req, context=ctx).read()' "$1" "$2"
 }
 
 pass() { CHECKS=$((CHECKS + 1)); }
@@ -134,6 +140,7 @@ run_hfgit() {
 }
 
 finish() {
+	net_check
 	echo "$((CHECKS - FAILURES)) passed, $FAILURES failed"
 	[ "$FAILURES" -eq 0 ]
 }

@@ -10,6 +10,23 @@ MODEL=hfgit-test/lfs-model
 cd "$WORK"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# clone_with HOW VALUE DEST: a clone into DEST (with a cache of its own) where HOW, an
+# environment variable or git-config:KEY (in the global git config), is set to VALUE.
+clone_with() {
+	case $1 in
+	git-config:*)
+		git config --global "${1#git-config:}" "$2"
+		HFGIT_HOME=$WORK/caches/$3 run_hfgit clone -q "$MODEL" "$3"
+		git config --global --unset "${1#git-config:}"
+		;;
+	*)
+		env "$1=$2" HFGIT_HOME="$WORK/caches/$3" "$HFGIT" clone -q "$MODEL" "$3" \
+			>"$WORK/out" 2>"$WORK/err" && RC=0 || RC=$?
+		ERR=$(cat "$WORK/err")
+		;;
+	esac
+}
+
 # --- proxies -----------------------------------------------------------------------------
 
 start_hub hub
@@ -26,18 +43,10 @@ rs = [json.loads(l) for l in sys.stdin]
 print("%d/%d" % (sum("hfgit-test-proxy" in (r.get("via") or "") for r in rs), len(rs)))'
 }
 n=0
-for how in http_proxy HTTP_PROXY all_proxy ALL_PROXY git-config; do
+for how in http_proxy HTTP_PROXY all_proxy ALL_PROXY git-config:http.proxy; do
 	n=$((n + 1))
 	mark=$(log_mark "$hub_LOG")
-	if [ $how = git-config ]; then
-		git config --global http.proxy "$proxy"
-		HFGIT_HOME=$WORK/caches/p$n run_hfgit clone -q "$MODEL" "p$n"
-		git config --global --unset http.proxy
-	else
-		env "$how=$proxy" HFGIT_HOME="$WORK/caches/p$n" "$HFGIT" clone -q "$MODEL" "p$n" \
-			>"$WORK/out" 2>"$WORK/err" && RC=0 || RC=$?
-		ERR=$(cat "$WORK/err")
-	fi
+	clone_with "$how" "$proxy" "p$n"
 	check_eq "$how: clone ($ERR)" "$RC" 0
 	check_eq "$how: content" "$(sha "p$n/model.safetensors")" "$MODEL_OID"
 	total=$(via_since "$mark" | cut -d/ -f2)
@@ -74,17 +83,9 @@ HFGIT_HOME=$WORK/caches/untrusted run_hfgit clone -q "$MODEL" untrusted
 check_eq "untrusted CA: exit code" "$RC" 5
 check_contains "untrusted CA: what to do" "$ERR" "GIT_SSL_CAINFO"
 n=0
-for var in GIT_SSL_CAINFO SSL_CERT_FILE CURL_CA_BUNDLE git-config; do
+for var in GIT_SSL_CAINFO SSL_CERT_FILE CURL_CA_BUNDLE git-config:http.sslCAInfo; do
 	n=$((n + 1))
-	if [ $var = git-config ]; then
-		git config --global http.sslCAInfo "$TLS_CA"
-		HFGIT_HOME=$WORK/caches/t$n run_hfgit clone -q "$MODEL" "t$n"
-		git config --global --unset http.sslCAInfo
-	else
-		env "$var=$TLS_CA" HFGIT_HOME="$WORK/caches/t$n" "$HFGIT" clone -q "$MODEL" "t$n" \
-			>"$WORK/out" 2>"$WORK/err" && RC=0 || RC=$?
-		ERR=$(cat "$WORK/err")
-	fi
+	clone_with "$var" "$TLS_CA" "t$n"
 	check_eq "$var: clone over TLS ($ERR)" "$RC" 0
 	check_eq "$var: content" "$(sha "t$n/model.safetensors")" "$MODEL_OID"
 done

@@ -35,7 +35,8 @@ start_proxy() {
 	command -v tinyproxy >/dev/null || { echo "tinyproxy is not installed" >&2; exit 1; }
 	port=$(free_port)
 	mkdir -p "$WORK/proxy"
-	chmod 777 "$WORK/proxy" # tinyproxy drops to nobody
+	chmod 777 "$WORK/proxy" # tinyproxy drops to nobody, who must reach its log
+	chmod o+x "$WORK"
 	cat >"$WORK/proxy/tinyproxy.conf" <<EOF
 User nobody
 Group nogroup
@@ -165,4 +166,21 @@ for line in sys.stdin:
 print("%d requests" % n, file=sys.stderr)' "$HFGIT_TEST_NET" 2>"$WORK/net.count")
 	check_eq "$HFGIT_TEST_NET: every request of git, git-lfs and hfgit came that way ($(cat "$WORK/net.count"))" \
 		"$bad" ""
+	[ "$HFGIT_TEST_NET" = proxy ] || return 0
+	# And the proxy's own log has each of them: the same method and path, as often.
+	# shellcheck disable=SC2086
+	missing=$(cat $NET_LOGS | python3 -c '
+import collections, json, re, sys
+from urllib.parse import unquote, urlsplit
+seen = collections.Counter()
+for line in open(sys.argv[1], errors="replace"):
+    m = re.search(r"Request \(file descriptor \d+\): (\S+) (\S+) HTTP/", line)
+    if m:
+        seen[(m.group(1), unquote(urlsplit(m.group(2)).path))] += 1
+want = collections.Counter((r["method"], r["path"]) for r in map(json.loads, sys.stdin))
+for key, n in sorted(want.items()):
+    if seen[key] < n:
+        print("%s %s: %d at the hub, %d in the proxy log" % (key[0], key[1], n, seen[key]))' \
+		"$WORK/proxy/tinyproxy.log")
+	check_eq "proxy: its log has every request the hubs saw" "$missing" ""
 }

@@ -23,6 +23,7 @@
 #include "git/remote.h"
 #include "git/resolve.h"
 #include "git/store.h"
+#include "git/worktree.h"
 
 /* The commit an advertised ref names: an annotated tag's peeled entry ("X^{}"). */
 static const git_oid *peeled(const hfgit_session *s, const char *name)
@@ -105,15 +106,17 @@ static int hub_has(hfgit_session *s, hfgit_ctx *ctx, const hfgit_lock_entry *e,
 	char *probe_dir = NULL;
 	int rc;
 
-	if (is_tip(s, commit))
-		return 1;
 	if (!store || hfgit_store_has(store, commit)) {
+		if (is_tip(s, commit))
+			return 1;
 		if ((rc = temp_store(&probe, &probe_dir, ctx)) < 0)
 			goto out;
 		store = probe;
 	}
+	/* A tip resolves without a fetch: then it is fetched through its ref. */
 	if ((rc = parse_at(&id, e->id, e->commit)) == 0 &&
-	    (rc = hfgit_resolve_in_session(&r, s, store, id)) == 0)
+	    (rc = hfgit_resolve_in_session(&r, s, store, id)) == 0 &&
+	    (hfgit_store_has(store, commit) || (rc = hfgit_fetch_into_store(s, store, r)) == 0))
 		rc = 1;
 	else if (rc == HFGIT_ENOTFOUND) {
 		hfgit_error_clear();

@@ -74,6 +74,14 @@ static char *make_staging(const char *target)
 	return staging;
 }
 
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
+}
+
 static int clone_into(const syncer *y, const hfgit_lock_item *item, const char *dir)
 {
 	hfgit_clone_options copts = HFGIT_CLONE_OPTIONS_INIT;
@@ -128,6 +136,8 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 	if ((rc = clone_into(y, item, staging)) < 0 ||
 	    (rc = hfgit_lock_verify_checkout(staging, item, lockname)) < 0)
 		goto out;
+	/* mkdtemp made it private; the checkout gets the mode any new directory gets. */
+	chmod(staging, 0777 & ~current_umask());
 	if (rename(staging, target) < 0) {
 		/* Another sync made it meanwhile: use theirs when it verifies. */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&

@@ -110,7 +110,7 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 	int rc;
 
 	if (!hfgit_fs_is_absent_or_empty_dir(target)) {
-		if ((rc = hfgit_lock_verify_checkout(target, item, lockname)) == 0) {
+		if ((rc = hfgit_lock_verify_checkout(target, NULL, item, lockname)) == 0) {
 			st->reused = 1;
 			return hfgit_lock_status_set(&st->dir, target);
 		}
@@ -134,14 +134,14 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 	if (!(staging = make_staging(target)))
 		return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 	if ((rc = clone_into(y, item, staging)) < 0 ||
-	    (rc = hfgit_lock_verify_checkout(staging, item, lockname)) < 0)
+	    (rc = hfgit_lock_verify_checkout(staging, target, item, lockname)) < 0)
 		goto out;
 	/* mkdtemp made it private; the checkout gets the mode any new directory gets. */
 	chmod(staging, 0777 & ~current_umask());
 	if (rename(staging, target) < 0) {
 		/* Another sync made it meanwhile: use theirs when it verifies. */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&
-		    hfgit_lock_verify_checkout(target, item, lockname) == 0) {
+		    hfgit_lock_verify_checkout(target, NULL, item, lockname) == 0) {
 			st->reused = 1;
 			rc = hfgit_lock_status_set(&st->dir, target);
 		} else {

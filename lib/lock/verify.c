@@ -122,6 +122,7 @@ typedef struct {
 	const hfgit_lock_item *item;
 	const char *lockname;
 	const char *dir;
+	const char *shown;  /* the directory as messages name it */
 	EVP_MD_CTX *sha;
 	unsigned char *buf;
 	inode *verified;    /* LFS files already hashed: hard links to one object are read once */
@@ -132,7 +133,7 @@ static int mismatch(const checkout_check *c, const hfgit_lock_file *f, const cha
 {
 	char at[300];
 
-	return hfgit_error_set(HFGIT_EINVALID, "%s/%s does not match the lock (%s): %s%s", c->dir,
+	return hfgit_error_set(HFGIT_EINVALID, "%s/%s does not match the lock (%s): %s%s", c->shown,
 	                       f->path, where(at, sizeof(at), c->lockname, f->line), what,
 	                       f->lfs ? "; if the cache's copy of the object is damaged, `hfgit "
 	                       "verify` moves it aside and the next sync downloads it again" : "");
@@ -300,8 +301,8 @@ static int check_no_extra(checkout_check *c, const char *rel)
 		else if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
 			rc = check_no_extra(c, sub);
 		else if (!hfgit_lock_item_find(c->item, sub))
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s is not in the lock's entry for %s (%s:%zu)",
-			                     full, c->item->pub.spec, c->lockname, c->item->pub.line);
+			rc = hfgit_error_set(HFGIT_EINVALID, "%s/%s is not in the lock's entry for %s (%s:%zu)",
+			                     c->shown, sub, c->item->pub.spec, c->lockname, c->item->pub.line);
 		free(full);
 		free(sub);
 	}
@@ -310,7 +311,8 @@ static int check_no_extra(checkout_check *c, const char *rel)
 	return rc;
 }
 
-int hfgit_lock_verify_checkout(const char *dir, const hfgit_lock_item *item, const char *lockname)
+int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_lock_item *item,
+                               const char *lockname)
 {
 	checkout_check c;
 	size_t j;
@@ -320,6 +322,7 @@ int hfgit_lock_verify_checkout(const char *dir, const hfgit_lock_item *item, con
 	c.item = item;
 	c.lockname = lockname;
 	c.dir = dir;
+	c.shown = shown ? shown : dir;
 	if (!(c.sha = EVP_MD_CTX_new()) || !(c.buf = malloc(READ_CHUNK))) {
 		rc = hfgit_error_oom();
 		goto out;

@@ -198,10 +198,13 @@ int hfgit_lock_seal(hfgit_lock *lock)
 {
 	size_t i;
 
-	qsort(lock->items, lock->count, sizeof(*lock->items), compare_items);
+	/* qsort wants a non-NULL base even for nothing to sort. */
+	if (lock->count > 1)
+		qsort(lock->items, lock->count, sizeof(*lock->items), compare_items);
 	for (i = 0; i < lock->count; i++)
-		qsort(lock->items[i].files, lock->items[i].pub.file_count,
-		      sizeof(*lock->items[i].files), compare_files);
+		if (lock->items[i].pub.file_count > 1)
+			qsort(lock->items[i].files, lock->items[i].pub.file_count,
+			      sizeof(*lock->items[i].files), compare_files);
 	return assign_names(lock);
 }
 
@@ -221,6 +224,8 @@ const hfgit_lock_file *hfgit_lock_item_find(const hfgit_lock_item *item, const c
 
 	memset(&key, 0, sizeof(key));
 	key.path = path;
+	if (!item->pub.file_count)
+		return NULL;
 	return bsearch(&key, item->files, item->pub.file_count, sizeof(*item->files), compare_files);
 }
 

@@ -56,14 +56,16 @@ static void print_json(const hfgit_lock_report *r, const char *path)
 	json_object_put(o);
 }
 
-/* Drift goes to stderr as it is found; the entries done go to stdout. */
+/* Drift goes to stderr, the entries done to stdout. After a failure, the failed entry's
+ * state is in the error message already. */
 static void print_report(const hfgit_lock_report *r, bool json, const char *path, bool done)
 {
 	size_t i;
 
 	for (i = 0; i < hfgit_lock_report_count(r); i++) {
 		const hfgit_lock_status *st = hfgit_lock_report_at(r, i);
-		if (st->message && (st->state == HFGIT_LOCK_MOVED || st->state == HFGIT_LOCK_RENAMED))
+		if (st->message && (st->dir || st->state == HFGIT_LOCK_MOVED ||
+		                    st->state == HFGIT_LOCK_RENAMED))
 			fprintf(stderr, "hfgit: drift: %s: %s; using the locked commit\n", st->entry->spec,
 			        st->message);
 		if (!json && st->dir)

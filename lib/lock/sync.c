@@ -16,7 +16,9 @@
 #define _GNU_SOURCE
 #include "lock.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,46 @@ static int parse_at(hfgit_model_id **out, const char *id, const char *rev)
 	rc = hfgit_model_id_parse(out, spec);
 	free(spec);
 	return rc;
+}
+
+/* Staging directories next to `target` left by syncs that died (kill -9, power loss); those
+ * of running processes are left alone. */
+static void remove_stale_staging(const char *target)
+{
+	char *copy_dir = hfgit_strdup(target), *copy_base = hfgit_strdup(target), *prefix = NULL;
+	const char *parent;
+	struct dirent *d;
+	DIR *dir = NULL;
+
+	if (!copy_dir || !copy_base)
+		goto out;
+	parent = dirname(copy_dir);
+	if (!(prefix = hfgit_aprintf(".%s.hfgit-sync-", basename(copy_base))) ||
+	    !(dir = opendir(parent)))
+		goto out;
+	while ((d = readdir(dir)) != NULL) {
+		size_t plen = strlen(prefix);
+		char *end, *path;
+		long pid;
+		if (strncmp(d->d_name, prefix, plen))
+			continue;
+		pid = strtol(d->d_name + plen, &end, 10);
+		if (end == d->d_name + plen || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((path = hfgit_aprintf("%s/%s", parent, d->d_name)) != NULL) {
+			hfgit_trace("sync: removing '%s', left by process %ld", path, pid);
+			hfgit_fs_remove_tree(path);
+			free(path);
+		}
+	}
+out:
+	if (dir)
+		closedir(dir);
+	free(prefix);
+	free(copy_dir);
+	free(copy_base);
+	hfgit_error_clear();
 }
 
 /* The hidden sibling a checkout is built in: ".<name>.hfgit-sync-<pid>-XXXXXX". */
@@ -106,9 +148,10 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
                        bool in_cache, hfgit_lock_status *st)
 {
 	const char *lockname = y->lock->name ? y->lock->name : "lockfile";
-	char *staging = NULL;
+	char *staging = NULL, *checkout = NULL;
 	int rc;
 
+	remove_stale_staging(target);
 	if (!hfgit_fs_is_absent_or_empty_dir(target)) {
 		if ((rc = hfgit_lock_verify_checkout(target, NULL, item, lockname)) == 0) {
 			st->reused = 1;
@@ -131,14 +174,20 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 		hfgit_fs_remove_tree(staging);
 		free(staging);
 	}
+	/* The clone goes into a directory inside the staging one, so that its own staging
+	 * sibling is inside too: whatever a killed sync leaves, one directory holds it. */
 	if (!(staging = make_staging(target)))
 		return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
-	if ((rc = clone_into(y, item, staging)) < 0 ||
-	    (rc = hfgit_lock_verify_checkout(staging, target, item, lockname)) < 0)
+	if (!(checkout = hfgit_aprintf("%s/checkout", staging))) {
+		rc = HFGIT_ERROR;
 		goto out;
-	/* mkdtemp made it private; the checkout gets the mode any new directory gets. */
-	chmod(staging, 0777 & ~current_umask());
-	if (rename(staging, target) < 0) {
+	}
+	if ((rc = clone_into(y, item, checkout)) < 0 ||
+	    (rc = hfgit_lock_verify_checkout(checkout, target, item, lockname)) < 0)
+		goto out;
+	/* The clone's directory came from mkdtemp: private. It gets a new directory's mode. */
+	chmod(checkout, 0777 & ~current_umask());
+	if (rename(checkout, target) < 0) {
 		/* Another sync made it meanwhile: use theirs when it verifies. */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&
 		    hfgit_lock_verify_checkout(target, NULL, item, lockname) == 0) {
@@ -149,17 +198,14 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 		}
 		goto out;
 	}
-	free(staging);
-	staging = NULL;
 	/* gc keeps what registered checkouts use; the clone registered the staging path. */
 	if (hfgit_checkouts_register(y->ctx, target) < 0)
 		hfgit_error_clear();
 	rc = hfgit_lock_status_set(&st->dir, target);
 out:
-	if (staging) {
-		hfgit_fs_remove_tree(staging);
-		free(staging);
-	}
+	hfgit_fs_remove_tree(staging);
+	free(staging);
+	free(checkout);
 	return rc;
 }
 

@@ -221,6 +221,30 @@ run_hfgit sync --offline --dir gone3 -q
 check_eq "force-push, populated cache, offline: exit code ($ERR)" "$RC" 0
 same_tree "force-push, offline" gone3/tiny-distilbert-sst2 ref/tiny-distilbert-sst2
 
+# --- A sync killed half-way leaves no checkout; the next one cleans up and succeeds ---------
+git -C "$SST2_BARE" update-ref refs/heads/main "$SST2_NEW"
+set_faults "$hub_URL" "[{\"kind\":\"slow\",\"oid\":\"$V1_MODEL_OID\",\"bytes_per_sec\":1000000}]"
+HFGIT_HOME=$WORK/cache-k
+"$HFGIT" sync -q --dir killed >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$(cat "$HFGIT_HOME"/lfs/incomplete/"$V1_MODEL_OID".*.part 2>/dev/null | wc -c)" -lt 100000 ] &&
+	[ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check_eq "killed sync: a staging directory while it runs" \
+	"$(ls -A killed | grep -c '^\.lfs-model\.hfgit-sync-' || true)" 1
+kill -9 $pid
+wait $pid 2>/dev/null || true
+set_faults "$hub_URL" "[]"
+check_eq "killed sync: no checkout of the entry it was making" "$(ls killed | grep -c lfs-model || true)" 0
+run_hfgit sync -q --dir killed
+check_eq "after a killed sync: exit code ($ERR)" "$RC" 0
+check_eq "after a killed sync: its staging directory removed" "$(ls -A killed | grep -c '^\.' || true)" 0
+same_tree "after a killed sync" killed/lfs-model ref/lfs-model
+HFGIT_HOME=$WORK/cache-a
+
 # --- The hub stopped: offline from the populated cache --------------------------------------
 kill "$hub_PID"
 wait "$hub_PID" 2>/dev/null || true

@@ -53,7 +53,7 @@ static const char usage[] =
 	"\n"
 	"exit codes:\n"
 	"  0    success\n"
-	"  1    failure of no more specific class\n"
+	"  1    failure of no more specific class (lock --check: an entry drifted)\n"
 	"  2    usage error or invalid input (model id, revision, option)\n"
 	"  3    repository or revision not found\n"
 	"  4    abbreviated hash is ambiguous\n"

@@ -117,6 +117,22 @@ check_eq "check --json: drifted" "$(printf '%s' "$OUT" | python3 -c 'import json
 check_eq "check --json: states" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join(e["state"] + ":" + str(e["moved_to"]) for e in json.load(sys.stdin)["entries"]))')" \
 	"unchanged:None moved:$LFS_MAIN moved:$SST2_NEW"
 
+# Another hub where lfs-model was renamed and bert is gone.
+mkdir -p "$WORK/root2/hfgit-test"
+cp -a "$HUB_ROOT/hfgit-test/tiny-distilbert-sst2.git" "$WORK/root2/hfgit-test/"
+cp -a "$HUB_ROOT/hfgit-test/lfs-model.git" "$WORK/root2/hfgit-test/lfs-renamed.git"
+cp -al "$FIXTURES/hub/lfs" "$WORK/root2/lfs"
+HUB_ROOT=$WORK/root2 start_hub hub2 --redirect hfgit-test/lfs-model=hfgit-test/lfs-renamed
+export HUB_ROOT=$WORK/root
+HF_ENDPOINT=$hub2_URL
+run_hfgit lock --check --json
+HF_ENDPOINT=$hub_URL
+check_eq "renamed and gone: exit code" "$RC" 1
+check_eq "renamed and gone: states" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(" ".join("%s:%s" % (e["state"], e["renamed_to"]) for e in json.load(sys.stdin)["entries"]))')" \
+	"gone:None renamed:hfgit-test/lfs-renamed moved:None"
+check_contains "renamed: says so" "$OUT" "hfgit-test/lfs-model is now hfgit-test/lfs-renamed on the hub"
+check_contains "gone: says so" "$OUT" "the repository is gone from the hub"
+
 # --- Sync into a fresh cache ----------------------------------------------------------------
 export HFGIT_HOME=$WORK/cache-a
 run_hfgit sync --dir synced -q

@@ -6,7 +6,8 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: hfgit sync [--dir DIR] [--offline] [-j N] [--link MODE] [-q] [--json] [FILE]\n"
+	"usage: hfgit sync [--dir DIR] [--offline] [--deep] [-j N] [--link MODE] [-q] [--json]\n"
+	"                  [FILE]\n"
 	"\n"
 	"Bring every entry of the lockfile FILE (default: hfgit.lock) back at its locked commit,\n"
 	"never at what its branch or tag says now: into the cache (a checkout at\n"
@@ -20,6 +21,9 @@ static const char usage[] =
 	"  --dir DIR         also a checkout of each entry at DIR/<name> (the model's name, or\n"
 	"                    org--name, or org--name@REV where names collide)\n"
 	"  --offline         from the cache alone, no network (also the global --offline)\n"
+	"  --deep            SHA-256 of every LFS file; without it, a file whose XXH3 is the\n"
+	"                    digest recorded when its object was downloaded and verified passes\n"
+	"                    at memory speed (as `hfgit verify` checks)\n"
 	"  -j, --jobs N      parallel LFS downloads (default 8)\n"
 	"  --link MODE       auto (default), reflink, hardlink or copy, as for clone\n"
 	"  -q, --quiet       no progress display\n"
@@ -94,6 +98,8 @@ int cmd_sync(int argc, char **argv, const cli_globals *g)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--offline")) {
 			globals.offline = true;
+		} else if (!strcmp(argv[i], "--deep")) {
+			opts.deep = 1;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {

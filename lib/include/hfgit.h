@@ -631,6 +631,10 @@ typedef struct {
 	void *payload;
 	unsigned int jobs;        /* parallel LFS downloads; 0: 8 */
 	hfgit_link_mode link;
+	/* 1: SHA-256 of every LFS file. 0: a file whose XXH3-64 is the digest recorded when the
+	 * object of its oid was downloaded and SHA-256-verified passes without SHA-256 (as
+	 * hfgit_verify_options.deep = 0 does; any doubt goes to SHA-256). */
+	int deep;
 } hfgit_sync_options;
 
 #define HFGIT_SYNC_OPTIONS_VERSION 1
@@ -640,8 +644,8 @@ typedef struct {
  * Bring every entry back at its locked commit, never at what its ref says now: the commit
  * into the cache (from the hub, or from the cache alone offline), a checkout made from it,
  * and every file of the checkout verified against the lock (git blob ids for git files,
- * SHA-256 and size for LFS content) before it gets its final name. Online, each entry is
- * compared with the hub as hfgit_lock_check does: a moved branch or tag is drift (in the
+ * size and SHA-256 for LFS content, see `deep`) before it gets its final name. Online, each
+ * entry is compared with the hub as hfgit_lock_check does: a moved branch or tag is drift (in the
  * report) and the locked commit is used; a locked commit the hub no longer has is an
  * HFGIT_ENOTFOUND error that says whether the cache still holds it. A checkout that fails
  * leaves nothing at its final path. `out` (may be NULL) receives the report, also on failure

@@ -84,9 +84,11 @@ int hfgit_lock_verify_tree(struct git_repository *store, const hfgit_lock_item *
                            const char *lockname);
 
 /* Every file of the checkout at `dir` against the lock: blob ids of git files, size and
- * SHA-256 of LFS content, modes; a file the lock does not name is an error too. Messages
- * name the directory `shown` (NULL: `dir`): where a staging directory is going. */
+ * SHA-256 of LFS content (the XXH3 digest of `digests` where it has one), modes; a file the
+ * lock does not name is an error too. Messages name the directory `shown` (NULL: `dir`):
+ * where a staging directory is going. */
+struct hfgit_lfs_digests;
 int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_lock_item *item,
-                               const char *lockname);
+                               const char *lockname, const struct hfgit_lfs_digests *digests);
 
 #endif

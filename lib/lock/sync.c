@@ -35,6 +35,8 @@
 #include "common/trace.h"
 #include "context.h"
 #include "git/init.h"
+#include "git/lfs_checkout.h"
+#include "lfs/digests.h"
 #include "git/store.h"
 
 typedef struct {
@@ -144,8 +146,21 @@ static int clone_into(const syncer *y, const hfgit_lock_item *item, const char *
  * The checkout of `item` at `target`, verified. One already there is kept when it verifies;
  * a cache checkout that does not is rebuilt (it is the cache's own), a --dir one is refused.
  */
-static int materialize(const syncer *y, const hfgit_lock_item *item, const char *target,
-                       bool in_cache, hfgit_lock_status *st)
+static int load_digests(hfgit_lfs_digests **out, const hfgit_ctx *ctx)
+{
+	char *root = hfgit_lfs_store_root(ctx);
+	int rc;
+
+	if (!root)
+		return HFGIT_ERROR;
+	rc = hfgit_lfs_digests_load(out, root);
+	free(root);
+	return rc;
+}
+
+static int materialize_with(const syncer *y, const hfgit_lock_item *item, const char *target,
+                            bool in_cache, hfgit_lock_status *st,
+                            const hfgit_lfs_digests *digests)
 {
 	const char *lockname = y->lock->name ? y->lock->name : "lockfile";
 	char *staging = NULL, *checkout = NULL;
@@ -153,7 +168,7 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 
 	remove_stale_staging(target);
 	if (!hfgit_fs_is_absent_or_empty_dir(target)) {
-		if ((rc = hfgit_lock_verify_checkout(target, NULL, item, lockname)) == 0) {
+		if ((rc = hfgit_lock_verify_checkout(target, NULL, item, lockname, digests)) == 0) {
 			st->reused = 1;
 			return hfgit_lock_status_set(&st->dir, target);
 		}
@@ -183,14 +198,14 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 		goto out;
 	}
 	if ((rc = clone_into(y, item, checkout)) < 0 ||
-	    (rc = hfgit_lock_verify_checkout(checkout, target, item, lockname)) < 0)
+	    (rc = hfgit_lock_verify_checkout(checkout, target, item, lockname, digests)) < 0)
 		goto out;
 	/* The clone's directory came from mkdtemp: private. It gets a new directory's mode. */
 	chmod(checkout, 0777 & ~current_umask());
 	if (rename(checkout, target) < 0) {
 		/* Another sync made it meanwhile: use theirs when it verifies. */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&
-		    hfgit_lock_verify_checkout(target, NULL, item, lockname) == 0) {
+		    hfgit_lock_verify_checkout(target, NULL, item, lockname, digests) == 0) {
 			st->reused = 1;
 			rc = hfgit_lock_status_set(&st->dir, target);
 		} else {
@@ -206,6 +221,20 @@ out:
 	hfgit_fs_remove_tree(staging);
 	free(staging);
 	free(checkout);
+	return rc;
+}
+
+/* With the digests of the store's objects for the fast check, unless deep. */
+static int materialize(const syncer *y, const hfgit_lock_item *item, const char *target,
+                       bool in_cache, hfgit_lock_status *st)
+{
+	hfgit_lfs_digests *digests = NULL;
+	int rc;
+
+	if (!y->opts->deep && (rc = load_digests(&digests, y->ctx)) < 0)
+		return rc;
+	rc = materialize_with(y, item, target, in_cache, st, digests);
+	hfgit_lfs_digests_free(digests);
 	return rc;
 }
 

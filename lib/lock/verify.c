@@ -2,8 +2,9 @@
  * The lock is the reference, never a ref: the locked commit's tree must list exactly the
  * lock's files, and a checkout must hold exactly their bytes. Git files are hashed as git
  * blobs (the id names the bytes, whatever the commit); LFS content is checked by size and
- * SHA-256 against the oid the lock recorded, so a damaged object of the shared store, or a
- * lock edited by hand, is found before a checkout gets its final name.
+ * SHA-256 against the oid the lock recorded (or by the XXH3 digest recorded when that oid was
+ * downloaded and verified, unless deep), so a damaged object of the shared store, or a lock
+ * edited by hand, is found before a checkout gets its final name.
  */
 #define _GNU_SOURCE
 #include "lock.h"
@@ -23,6 +24,7 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "git/errors.h"
+#include "lfs/digests.h"
 
 #define READ_CHUNK (1 << 20)
 
@@ -127,6 +129,7 @@ typedef struct {
 	unsigned char *buf;
 	inode *verified;    /* LFS files already hashed: hard links to one object are read once */
 	size_t nverified, capverified;
+	const hfgit_lfs_digests *digests; /* NULL: SHA-256 for every LFS file */
 } checkout_check;
 
 static int mismatch(const checkout_check *c, const hfgit_lock_file *f, const char *what)
@@ -195,6 +198,25 @@ static int sha256_file(checkout_check *c, const char *path, char hex[65])
 	return rc;
 }
 
+/*
+ * The fast check, as `hfgit verify` makes it: the XXH3-64 of the file equals the digest
+ * recorded when the object of that oid was downloaded and its SHA-256 verified. Only ever
+ * clears a file; any doubt (no digest, another size, another XXH3) goes to SHA-256.
+ */
+static bool matches_digest(const checkout_check *c, const hfgit_lock_file *f, const char *path)
+{
+	uint64_t size, xxh3, actual;
+
+	if (!c->digests || !hfgit_lfs_digests_find(c->digests, f->lfs_oid, &size, &xxh3) ||
+	    size != f->size)
+		return false;
+	if (hfgit_xxh3_file(&actual, path) < 0) {
+		hfgit_error_clear();
+		return false;
+	}
+	return actual == xxh3;
+}
+
 static int check_link(checkout_check *c, const hfgit_lock_file *f, const char *path,
                       const struct stat *st)
 {
@@ -251,7 +273,9 @@ static int check_file(checkout_check *c, const hfgit_lock_file *f)
 			         f->size);
 			rc = mismatch(c, f, what);
 		} else if (!already_verified(c, &st)) {
-			if ((rc = sha256_file(c, path, hex)) == 0 && strcmp(hex, f->lfs_oid)) {
+			if (matches_digest(c, f, path)) {
+				rc = remember_verified(c, &st);
+			} else if ((rc = sha256_file(c, path, hex)) == 0 && strcmp(hex, f->lfs_oid)) {
 				snprintf(what, sizeof(what), "its SHA-256 is %s, the lock says %s", hex, f->lfs_oid);
 				rc = mismatch(c, f, what);
 			} else if (rc == 0) {
@@ -312,7 +336,7 @@ static int check_no_extra(checkout_check *c, const char *rel)
 }
 
 int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_lock_item *item,
-                               const char *lockname)
+                               const char *lockname, const hfgit_lfs_digests *digests)
 {
 	checkout_check c;
 	size_t j;
@@ -323,6 +347,7 @@ int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_l
 	c.lockname = lockname;
 	c.dir = dir;
 	c.shown = shown ? shown : dir;
+	c.digests = digests;
 	if (!(c.sha = EVP_MD_CTX_new()) || !(c.buf = malloc(READ_CHUNK))) {
 		rc = hfgit_error_oom();
 		goto out;

@@ -180,6 +180,27 @@ for m in lfs-model bert-base-uncased tiny-distilbert-sst2; do
 	check_eq "second machine $m: modes as git's checkout" "$(modes "machine2/models/$m")" "$(modes "ref/$m")"
 done
 
+# A checkout edited after its sync is found, by the fast check and by --deep alike.
+(
+	cd machine2
+	HFGIT_HOME=$WORK/cache-b "$HFGIT" sync --dir models -q >"$WORK/m2.out" 2>"$WORK/m2.err"
+) && pass || fail "second machine, again: $(cat "$WORK/m2.err")"
+check_contains "second machine, again: verified in place" "$(cat "$WORK/m2.out")" "models/lfs-model (verified, already there)"
+(
+	cd machine2
+	HFGIT_HOME=$WORK/cache-b "$HFGIT" sync --deep --dir models -q >"$WORK/m2.out" 2>"$WORK/m2.err"
+) && pass || fail "second machine, --deep: $(cat "$WORK/m2.err")"
+printf 'X' | dd of=machine2/models/lfs-model/pytorch_model.bin bs=1 seek=5 conv=notrunc 2>/dev/null
+for deep in "" --deep; do
+	set +e
+	(cd machine2 && HFGIT_HOME=$WORK/cache-b "$HFGIT" sync $deep --dir models -q) >"$WORK/m2.out" 2>"$WORK/m2.err"
+	rc=$?
+	set -e
+	check_eq "edited checkout ${deep:-fast}: exit code" "$rc" 7
+	check_contains "edited checkout ${deep:-fast}: names the file" "$(cat "$WORK/m2.err")" \
+		"models/lfs-model/pytorch_model.bin does not match the lock"
+done
+
 # --- Damage ---------------------------------------------------------------------------------
 # A damaged object in the store: found before the checkout gets its name.
 obj=$HFGIT_HOME/lfs/objects/$(printf %.2s "$V1_MODEL_OID")/$(printf %.4s "$V1_MODEL_OID" | cut -c3-4)/$V1_MODEL_OID

@@ -73,6 +73,10 @@ int cmd_verify(int argc, char **argv, const cli_globals *g);
 int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
 int cmd_inspect(int argc, char **argv, const cli_globals *g);
+int cmd_lock(int argc, char **argv, const cli_globals *g);
+/* --lock FILE of the commands that load a model: the lockfile read, or the exit code. */
+int cli_read_lock(hfgit_lock **out, const char *path);
+int cmd_sync(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;

@@ -8,7 +8,8 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: hfgit inspect [--json] [--auto KIND] [--weights FORMAT] [--params] ID[@REV]|DIR\n"
+	"usage: hfgit inspect [--json] [--auto KIND] [--weights FORMAT] [--params] [--lock FILE]\n"
+	"                     ID[@REV]|DIR\n"
 	"\n"
 	"Build the model from config.json and bind its weights, as transformers'\n"
 	"AutoModel.from_pretrained would, without running anything from the repository; print\n"
@@ -22,6 +23,8 @@ static const char usage[] =
 	"  --weights FORMAT  any (default: safetensors, else pytorch_model.bin), safetensors,\n"
 	"                    pytorch\n"
 	"  --params          list every parameter: name, shape, dtype\n"
+	"  --lock FILE       an ID the lockfile has an entry for loads at the locked commit\n"
+	"                    (`hfgit sync FILE` put its checkout in the cache: no network)\n"
 	"  --json            print one JSON object\n"
 	"  -q, --quiet       no clone progress\n"
 	"\n"
@@ -31,6 +34,7 @@ static const char *const weights_names[] = { "any", "safetensors", "pytorch" };
 
 typedef struct {
 	const char *spec;
+	const char *lock_path;
 	bool json, params, quiet;
 	hfgit_model_options opts;
 } inspect_args;
@@ -81,6 +85,10 @@ static int parse_args(inspect_args *a, int argc, char **argv)
 			if (!value || !parse_auto(value, &a->opts.auto_class))
 				return cli_usage_error("inspect", "--auto takes config, base, seq-cls or "
 				                       "causal-lm");
+		} else if (cli_option_value(argc, argv, &i, "--lock", &value)) {
+			if (!value)
+				return cli_usage_error("inspect", "--lock needs a lockfile");
+			a->lock_path = value;
 		} else if (cli_option_value(argc, argv, &i, "--weights", &value)) {
 			if (!value || !parse_weights(value, &a->opts.format))
 				return cli_usage_error("inspect", "--weights takes any, safetensors or pytorch");
@@ -410,7 +418,8 @@ int cmd_inspect(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_model_options defaults = HFGIT_MODEL_OPTIONS_INIT;
 	hfgit_clone_options clone_opts = HFGIT_CLONE_OPTIONS_INIT;
-	inspect_args a = { NULL, false, false, false, defaults };
+	inspect_args a = { NULL, NULL, false, false, false, defaults };
+	hfgit_lock *lock = NULL;
 	cli_progress *progress = NULL;
 	hfgit_model *m = NULL;
 	hfgit_ctx *ctx = NULL;
@@ -421,8 +430,13 @@ int cmd_inspect(int argc, char **argv, const cli_globals *g)
 	/* The report is the point: load even when it has errors, and say so in the exit code. */
 	a.opts.allow_errors = 1;
 	if (!is_dir(a.spec)) {
-		if ((rc = cli_context(&ctx, g)) != 0)
+		if (a.lock_path && (rc = cli_read_lock(&lock, a.lock_path)) != 0)
 			return rc;
+		a.opts.lock = lock;
+		if ((rc = cli_context(&ctx, g)) != 0) {
+			hfgit_lock_free(lock);
+			return rc;
+		}
 		progress = cli_progress_new(a.quiet || a.json);
 		clone_opts.progress = cli_progress_cb;
 		clone_opts.payload = progress;
@@ -441,6 +455,7 @@ int cmd_inspect(int argc, char **argv, const cli_globals *g)
 		rc = hfgit_model_issue_total(m, HFGIT_SEVERITY_ERROR) ? EXIT_FAILURE_OTHER : EXIT_OK;
 	}
 	hfgit_model_free(m);
+	hfgit_lock_free(lock);
 	hfgit_ctx_free(ctx);
 	return rc;
 }

@@ -30,6 +30,13 @@ static const char usage[] =
 	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
 	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
 	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
+	"  lock ID[@REV]...       pin revisions: write hfgit.lock with each commit and every\n"
+	"                         file's blob id (sha256 and size for LFS content)\n"
+	"  lock --check [FILE]    what moved on the hub since the lock: unchanged, moved,\n"
+	"                         renamed, gone (exit 1 when anything drifted)\n"
+	"  sync [FILE] [--dir DIR]\n"
+	"                         every locked commit back into the cache (and DIR/<name>),\n"
+	"                         each file verified against the lock\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -58,7 +65,7 @@ static const char usage[] =
 	"\n"
 	"exit codes:\n"
 	"  0    success\n"
-	"  1    failure of no more specific class\n"
+	"  1    failure of no more specific class (lock --check: an entry drifted)\n"
 	"  2    usage error or invalid input (model id, revision, option)\n"
 	"  3    repository or revision not found\n"
 	"  4    abbreviated hash is ambiguous\n"
@@ -189,6 +196,8 @@ static const struct {
 	{ "gc", cmd_gc },
 	{ "update", cmd_update },
 	{ "inspect", cmd_inspect },
+	{ "lock", cmd_lock },
+	{ "sync", cmd_sync },
 };
 
 int main(int argc, char **argv)

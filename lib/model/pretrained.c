@@ -88,6 +88,31 @@ static int clone_commit(hfgit_ctx *ctx, const hfgit_model_id *id, const char *co
 	return rc;
 }
 
+/* `*id` replaced by "<locked id>@<locked commit>" when the lock has an entry for `spec`. */
+static int use_lock(hfgit_model_id **id, const hfgit_lock *lock, const char *spec)
+{
+	const hfgit_lock_entry *e;
+	hfgit_model_id *locked = NULL;
+	char *exact;
+	int rc = hfgit_lock_lookup(&e, lock, spec);
+
+	if (rc == HFGIT_ENOTFOUND) {
+		hfgit_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (!(exact = hfgit_aprintf("%s@%s", e->id, e->commit)))
+		return HFGIT_ERROR;
+	if ((rc = hfgit_model_id_parse(&locked, exact)) == 0) {
+		hfgit_trace("model: %s is locked at %s", spec, exact);
+		hfgit_model_id_free(*id);
+		*id = locked;
+	}
+	free(exact);
+	return rc;
+}
+
 static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
                           const hfgit_model_options *opts)
 {
@@ -105,6 +130,9 @@ static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
 		                     "(hfgit_ctx_new) for the hub and the cache", spec);
 		goto out;
 	}
+	/* An id the lock pins loads at the locked commit, under the id the lock recorded. */
+	if (opts->lock && (rc = use_lock(&id, opts->lock, spec)) < 0)
+		goto out;
 	rev = hfgit_model_id_revision(id);
 	/* A full hash names its directory itself: no network when it was checked out before. */
 	if (is_full_hash(rev)) {

@@ -1,0 +1,138 @@
+/*
+ * The id a repository has on the hub now. The Hub answers a renamed repository (a legacy id
+ * moved under an organisation, a repository moved to another owner) with a redirect on the
+ * same host; libgit2 follows it without telling where it ended, so a lock would record the
+ * old name. One GET of the ref advertisement, following redirects by hand and only within
+ * the endpoint's origin (the token goes nowhere else), tells.
+ */
+#define _GNU_SOURCE
+#include "lock.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/strbuf.h"
+#include "common/trace.h"
+#include "context.h"
+
+#define MAX_REDIRECTS 10
+#define SUFFIX "/info/refs"
+
+static size_t discard(char *data, size_t size, size_t n, void *payload)
+{
+	return size * n;
+}
+
+/* The id in `url` = <endpoint>/<id>[.git]/info/refs[?...]; NULL when it is not of that form. */
+static char *id_of_url(const char *endpoint, const char *url)
+{
+	size_t elen = strlen(endpoint), n;
+	const char *path, *query;
+	char *id;
+
+	if (strncmp(url, endpoint, elen) || url[elen] != '/')
+		return NULL;
+	path = url + elen + 1;
+	query = strchr(path, '?');
+	n = query ? (size_t)(query - path) : strlen(path);
+	if (n <= strlen(SUFFIX) || strncmp(path + n - strlen(SUFFIX), SUFFIX, strlen(SUFFIX)))
+		return NULL;
+	n -= strlen(SUFFIX);
+	if (n > 4 && !strncmp(path + n - 4, ".git", 4))
+		n -= 4;
+	if (!(id = malloc(n + 1)))
+		return NULL;
+	memcpy(id, path, n);
+	id[n] = '\0';
+	return id;
+}
+
+int hfgit_lock_hub_id(char **out, hfgit_ctx *ctx, const char *id)
+{
+	struct curl_slist *headers = NULL;
+	char curl_error[CURL_ERROR_SIZE];
+	char *url = hfgit_aprintf("%s/%s" SUFFIX "?service=git-upload-pack", ctx->endpoint, id);
+	CURL *easy = curl_easy_init();
+	int hops, rc = 0;
+
+	*out = NULL;
+	if (!url || !easy) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
+	if (ctx->offline) {
+		rc = hfgit_error_set(HFGIT_EOFFLINE, "cannot ask the hub where %s is: offline mode "
+		                     "is on", id);
+		goto out;
+	}
+	if (ctx->authorization)
+		headers = curl_slist_append(headers, ctx->authorization);
+	for (hops = 0;; hops++) {
+		char *location = NULL, *next;
+		long status = 0;
+		CURLcode res;
+
+		curl_easy_reset(easy);
+		curl_easy_setopt(easy, CURLOPT_URL, url);
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(easy, CURLOPT_USERAGENT, "git/2.0 (hfgit/" HFGIT_VERSION ")");
+		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
+		curl_easy_setopt(easy, CURLOPT_TIMEOUT, 120L);
+		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
+		curl_error[0] = '\0';
+		res = curl_easy_perform(easy);
+		if (res != CURLE_OK) {
+			rc = hfgit_error_set(HFGIT_ENETWORK, "cannot reach the hub at %s: %s (is the hub "
+			                     "reachable? check HF_ENDPOINT and the network)", ctx->endpoint,
+			                     curl_error[0] ? curl_error : curl_easy_strerror(res));
+			goto out;
+		}
+		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status == 200)
+			break;
+		if (status == 404) {
+			rc = hfgit_error_set(HFGIT_ENOTFOUND, "repository '%s' not found at %s", id,
+			                     ctx->endpoint);
+			goto out;
+		}
+		if (status == 401 || status == 403) {
+			rc = hfgit_error_set(HFGIT_EAUTH, "%s at %s: access %s (HTTP %ld): set HF_TOKEN",
+			                     id, ctx->endpoint, status == 401 ? "needs a token" : "denied",
+			                     status);
+			goto out;
+		}
+		if (status < 300 || status > 308 || hops == MAX_REDIRECTS ||
+		    curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) != CURLE_OK || !location) {
+			rc = hfgit_error_set(HFGIT_ENETWORK, "%s at %s: unexpected answer HTTP %ld to the "
+			                     "ref advertisement", id, ctx->endpoint, status);
+			goto out;
+		}
+		/* Only redirects within the endpoint: another host is not a rename. */
+		if (!(next = id_of_url(ctx->endpoint, location))) {
+			rc = hfgit_error_set(HFGIT_ENETWORK, "%s at %s redirects to '%s', outside the "
+			                     "endpoint", id, ctx->endpoint, location);
+			goto out;
+		}
+		free(next);
+		free(url);
+		if (!(url = hfgit_strdup(location))) {
+			rc = HFGIT_ERROR;
+			goto out;
+		}
+	}
+	if (!(*out = id_of_url(ctx->endpoint, url)))
+		rc = hfgit_error_oom();
+	else if (strcmp(*out, id))
+		hfgit_trace("lock: %s is now %s on the hub", id, *out);
+out:
+	curl_slist_free_all(headers);
+	curl_easy_cleanup(easy);
+	free(url);
+	return rc;
+}

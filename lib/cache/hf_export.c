@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,54 +54,6 @@ struct hfgit_hf_export {
 
 /* ---------------------------------------------------------------------------------------- */
 /* Where                                                                                     */
-
-static bool nonempty(const char *s)
-{
-	return s && *s;
-}
-
-/* "~" and "~/x" as the shell and Python's expanduser read them; anything else unchanged. */
-static char *expand_home(const char *path)
-{
-	const char *home = getenv("HOME");
-	struct passwd *pw;
-
-	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
-		return hfgit_fs_absolute(path);
-	if (!nonempty(home) && (pw = getpwuid(getuid())) != NULL)
-		home = pw->pw_dir;
-	if (!nonempty(home)) {
-		hfgit_error_set(HFGIT_EIO, "cannot expand '%s': HOME is not set", path);
-		return NULL;
-	}
-	return hfgit_aprintf("%s%s", home, path + 1);
-}
-
-int hfgit_hf_cache_dir(char **out, const char *override)
-{
-	const char *env;
-	char *base, *dir;
-
-	*out = NULL;
-	if (nonempty(override))
-		dir = expand_home(override);
-	else if (nonempty(env = getenv("HF_HUB_CACHE")) || nonempty(env = getenv("HUGGINGFACE_HUB_CACHE")))
-		dir = expand_home(env);
-	else {
-		if (nonempty(env = getenv("HF_HOME")))
-			base = expand_home(env);
-		else if (nonempty(env = getenv("XDG_CACHE_HOME")))
-			base = hfgit_aprintf("%s/huggingface", env);
-		else
-			base = expand_home("~/.cache/huggingface");
-		dir = base ? hfgit_aprintf("%s/hub", base) : NULL;
-		free(base);
-	}
-	if (!dir)
-		return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
-	*out = dir;
-	return 0;
-}
 
 /* huggingface_hub's repo_folder_name: "<type>s" and the id's parts joined by "--". */
 static char *repo_folder(const char *hub_dir, const hfgit_model_id *id)

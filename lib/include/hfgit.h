@@ -92,13 +92,16 @@ typedef struct {
 	unsigned int version;
 	/* Hub endpoint; NULL: $HF_ENDPOINT, else https://huggingface.co. */
 	const char *endpoint;
-	/* Cache root; NULL: $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit. */
+	/* Cache root; NULL: $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit.
+	 * "~" and $VAR are expanded in all of them, as huggingface_hub expands its paths. */
 	const char *cache_dir;
-	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE or $HFGIT_OFFLINE decide (1, ON, YES,
-	 * TRUE, any case). Offline, revisions resolve from what the cache last saw. */
+	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE (else the older $TRANSFORMERS_OFFLINE)
+	 * or $HFGIT_OFFLINE decide (1, ON, YES, TRUE, any case). Offline, revisions resolve from
+	 * what the cache last saw. */
 	int offline;
-	/* Access token for private and gated repositories; NULL: $HF_TOKEN, else the token file
-	 * $HF_HOME/token (~/.cache/huggingface/token). Sent only to the endpoint's own origin (git
+	/* Access token for private and gated repositories; NULL: $HF_TOKEN, else the older
+	 * $HUGGING_FACE_HUB_TOKEN, else the token file $HF_TOKEN_PATH, else $HF_HOME/token
+	 * ($XDG_CACHE_HOME/huggingface/token, ~/.cache/huggingface/token). Sent only to the endpoint's own origin (git
 	 * and the LFS batch API), never to the hosts object bytes come from, never printed, never
 	 * written into a checkout. */
 	const char *token;
@@ -112,6 +115,13 @@ HFGIT_EXTERN void hfgit_ctx_free(hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_endpoint(const hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_cache_dir(const hfgit_ctx *ctx);
 HFGIT_EXTERN int hfgit_ctx_offline(const hfgit_ctx *ctx);
+
+/*
+ * A boolean environment variable read as huggingface_hub reads its own (1, ON, YES, TRUE in
+ * any case are true, anything else false): 1 or 0, or -1 when it is not set at all (for
+ * variables like HF_HUB_DISABLE_PROGRESS_BARS, where "unset" and "false" differ).
+ */
+HFGIT_EXTERN int hfgit_env_flag(const char *name);
 
 /* The git remote URL of a model id: endpoint + "/" + repository path. Free with free(). */
 HFGIT_EXTERN int hfgit_remote_url(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_clone_usage[] =
 	"usage: hfgit clone [options] ID[@REV] [DIR]\n"
 	"\n"
 	"Shallow clone (depth 1) of exactly the revision REV of model ID into DIR (default: the\n"
@@ -15,6 +15,7 @@ static const char usage[] =
 	"downloaded once per machine into the cache and verified (SHA-256) before use.\n"
 	"\n"
 	"  -q, --quiet          no progress display\n"
+	"  --revision REV       the revision (instead of ID@REV)\n"
 	"  --json               print one JSON object {id, revision, commit, kind, ref, path, lfs}\n"
 	"  -I, --include GLOBS  only these LFS files get content (comma-separated globs, e.g.\n"
 	"                       '*.safetensors,config.json'); repeatable\n"
@@ -82,7 +83,7 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_clone_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = true;

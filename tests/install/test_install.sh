@@ -39,7 +39,8 @@ cmake --install "$BUILD" --prefix "$PREFIX" >"$WORK/install.log"
 version=$(sed -n 's/^#define HFGIT_VERSION "\(.*\)"/\1/p' "$SRC/lib/include/hfgit.h")
 want="$version google-bert/bert-base-uncased v1.0"
 
-for f in bin/hfgit include/hfgit.h share/doc/hfgit/LICENSE; do
+for f in bin/hfgit include/hfgit.h share/doc/hfgit/LICENSE share/man/man1/hfgit.1 \
+         share/man/man1/hfgit-clone.1 share/bash-completion/completions/hfgit; do
 	check "installed $f" test -s "$PREFIX/$f"
 done
 libdir=$(dirname "$(find "$PREFIX" -name hfgit.pc | head -n 1)")/..

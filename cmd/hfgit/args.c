@@ -3,7 +3,7 @@
  * usage text lists (the one description of a command's options, shared with --help, the man
  * pages and the bash completion):
  *
- *   - the global options (--endpoint, --cache-dir, --token, --offline) anywhere, as git takes
+ *   - the global options (--endpoint, --cache-dir, --token, --offline, --progress) anywhere, as git takes
  *     `-c` only before but most tools (gh, hf) take their global flags anywhere;
  *   - clustered short options (-qj4 is -q -j 4), "--opt=VALUE" and "--opt VALUE";
  *   - `--revision REV`, for commands that list it, as "@REV" on the first operand;
@@ -23,6 +23,7 @@ static const cli_option global_options[] = {
 	{ 0, "--cache-dir", 11, true },
 	{ 0, "--token", 7, true },
 	{ 0, "--offline", 9, false },
+	{ 0, "--progress", 10, false },
 	{ 'h', "--help", 6, false },
 };
 
@@ -207,6 +208,10 @@ int cli_take_global(cli_globals *g, const char *cmd, int argc, char **argv, int 
 
 	if (!strcmp(argv[*i], "--offline")) {
 		g->offline = true;
+		return 1;
+	}
+	if (!strcmp(argv[*i], "--progress")) {
+		cli_force_progress = true;
 		return 1;
 	}
 	if (cli_option_value(argc, argv, i, "--endpoint", &value))

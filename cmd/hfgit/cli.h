@@ -134,7 +134,9 @@ int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
 int cmd_inspect(int argc, char **argv, const cli_globals *g);
 
-/* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
+/* Progress on a terminal (stderr); silent when stderr is not one, when quiet, or when
+ * HF_HUB_DISABLE_PROGRESS_BARS is true, unless cli_force_progress (--progress). */
+extern bool cli_force_progress;
 typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_new(bool quiet);
 int cli_progress_cb(const hfgit_progress *p, void *payload);

@@ -355,10 +355,10 @@ int cmd_completion(int argc, char **argv, const cli_globals *g)
 	printf("\t'') words='");
 	for (c = 0; c < cli_command_count; c++)
 		printf("%s%s", c ? " " : "", cli_commands[c].name);
-	puts(" --endpoint --cache-dir --token --offline --help --version' ;;");
+	puts(" --endpoint --cache-dir --token --offline --progress --help --version' ;;");
 	for (c = 0; c < cli_command_count; c++) {
 		n = cli_options_of(cli_commands[c].usage, opts, CLI_MAX_OPTIONS);
-		printf("\t%s) words='--help --endpoint --cache-dir --token --offline", cli_commands[c].name);
+		printf("\t%s) words='--help --endpoint --cache-dir --token --offline --progress", cli_commands[c].name);
 		print_options(opts, n);
 		if (cli_commands[c].run == cmd_help)
 			for (i = 0; i < cli_command_count; i++)

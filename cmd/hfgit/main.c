@@ -30,6 +30,8 @@ static const char usage_tail[] =
 	"                   $HF_TOKEN, else the token file); sent only to the hub\n"
 	"  --offline        never use the network (also HF_HUB_OFFLINE=1): revisions\n"
 	"                   resolve from what the cache last saw\n"
+	"  --progress       show progress even when stderr is not a terminal, or when -q\n"
+	"                   or HF_HUB_DISABLE_PROGRESS_BARS would hide it\n"
 	"  -h, --help       this text; `hfgit help <command>` for a command's options\n"
 	"  --version        the version\n"
 	"\n"
@@ -48,6 +50,7 @@ static const char usage_tail[] =
 	"                   HF_HUB_OFFLINE is unset, and HFGIT_OFFLINE)\n"
 	"  HF_HUB_DISABLE_PROGRESS_BARS\n"
 	"                   1, ON, YES or TRUE: no progress display (--progress still shows it)\n"
+	"  COLUMNS          the width of the progress line (default: the terminal's)\n"
 	"  HFGIT_TRACE      1: trace what hfgit does on stderr\n"
 	"\n"
 	"exit codes:\n"
@@ -225,7 +228,7 @@ static int unknown_command(const char *name)
 static int unknown_global(const char *arg)
 {
 	static const char *const names[] = { "--endpoint", "--cache-dir", "--token", "--offline",
-		                                 "--help", "--version" };
+		                                 "--progress", "--help", "--version" };
 	size_t len = strcspn(arg, "=");
 	char word[64];
 	const char *pick;

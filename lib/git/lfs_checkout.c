@@ -148,7 +148,7 @@ static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 {
 	const lfs_callbacks *cb = payload;
 	hfgit_progress pr = { HFGIT_STAGE_LFS, p->objects_done, p->objects_total, p->bytes_done,
-		                  p->bytes_total };
+		                  p->bytes_total, p->current };
 
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }

@@ -186,6 +186,9 @@ typedef struct {
 	size_t total;              /* 0 when not known yet */
 	unsigned long long bytes;  /* bytes done (LFS: verified bytes, resumed ones included) */
 	unsigned long long bytes_total; /* 0 when not known */
+	/* The file being worked on (LFS: one that bytes are arriving for; several download at
+	 * once), relative to the repository; NULL when none. Valid during the callback. */
+	const char *path;
 } hfgit_progress;
 
 /* Return non-zero to cancel the operation (it then fails with HFGIT_EINTERRUPTED). */

@@ -25,9 +25,16 @@ const char cmd_clone_usage[] =
 	"  --link MODE          how the working tree shares LFS content with the cache:\n"
 	"                       auto (reflink, else read-only hard link, else copy), reflink,\n"
 	"                       hardlink, copy (default auto)\n"
+	"  --reference DIR      take LFS objects that DIR already holds (a git-lfs checkout,\n"
+	"                       a bare repository, an LFS store, a huggingface_hub cache) after\n"
+	"                       checking their SHA-256, as git clone --reference; repeatable\n"
+	"  --no-hf-cache-reuse  do not take LFS objects from the huggingface_hub cache\n"
+	"                       ($HF_HUB_CACHE, where blobs are named by their SHA-256), which\n"
+	"                       is otherwise searched before downloading\n"
 	"  --hf-cache           also publish the revision into the huggingface_hub cache (see\n"
 	"                       `hfgit export --help`), LFS files as links to the same objects\n"
-	"  --cache-dir-hf DIR   that cache (default: $HF_HUB_CACHE, else $HF_HOME/hub)\n";
+	"  --cache-dir-hf DIR   the huggingface_hub cache, for --hf-cache and for reuse\n"
+	"                       (default: $HF_HUB_CACHE, else $HF_HOME/hub)\n";
 
 static const char *kind_name(hfgit_rev_kind kind)
 {
@@ -59,6 +66,8 @@ static void print_json(const hfgit_model_id *id, const hfgit_resolved *r, const 
 	json_object_object_add(lfs, "bytes", json_object_new_int64((int64_t)st->lfs_bytes));
 	json_object_object_add(lfs, "bytes_fetched", json_object_new_int64((int64_t)st->lfs_bytes_fetched));
 	json_object_object_add(lfs, "bytes_reused", json_object_new_int64((int64_t)st->lfs_bytes_reused));
+	json_object_object_add(lfs, "objects_local", json_object_new_int64((int64_t)st->lfs_objects_local));
+	json_object_object_add(lfs, "bytes_local", json_object_new_int64((int64_t)st->lfs_bytes_local));
 	json_object_object_add(o, "lfs", lfs);
 	json_object_object_add(o, "seconds", json_object_new_double(st->seconds));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -70,8 +79,8 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_clone_options opts = HFGIT_CLONE_OPTIONS_INIT;
 	hfgit_clone_stats stats;
-	const char **include = NULL, **exclude = NULL;
-	size_t ninclude = 0, nexclude = 0;
+	const char **include = NULL, **exclude = NULL, **references = NULL;
+	size_t ninclude = 0, nexclude = 0, nreferences = 0;
 	const char *spec = NULL, *dir = NULL, *value;
 	hfgit_model_id *id = NULL;
 	hfgit_resolved *r = NULL;
@@ -99,6 +108,20 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 			hf_cache_dir = value;
 		} else if (!strcmp(argv[i], "--no-lfs")) {
 			opts.no_lfs = 1;
+		} else if (!strcmp(argv[i], "--no-hf-cache-reuse")) {
+			opts.no_hf_cache_reuse = 1;
+		} else if (cli_option_value(argc, argv, &i, "--reference", &value)) {
+			const char **grown;
+			if (!value || !*value) {
+				rc = cli_usage_error("clone", "--reference needs a directory");
+				goto done;
+			}
+			if (!(grown = realloc(references, (nreferences + 1) * sizeof(*grown)))) {
+				rc = cli_usage_error("clone", "out of memory");
+				goto done;
+			}
+			references = grown;
+			references[nreferences++] = value;
 		} else if (cli_option_value(argc, argv, &i, "--include", &value) ||
 		           cli_option_value(argc, argv, &i, "-I", &value)) {
 			if (!value || cli_add_globs(&include, &ninclude, (char *)value) < 0) {
@@ -138,10 +161,6 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 		rc = cli_usage_error("clone", "which model? give ID[@REV]");
 		goto done;
 	}
-	if (hf_cache_dir && !hf_cache) {
-		rc = cli_usage_error("clone", "--cache-dir-hf goes with --hf-cache");
-		goto done;
-	}
 	if (hfgit_model_id_parse(&id, spec) < 0) {
 		rc = cli_fail();
 		goto done;
@@ -158,6 +177,9 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 	opts.lfs_exclude = exclude;
 	opts.lfs_exclude_count = nexclude;
 	opts.stats = &stats;
+	opts.references = references;
+	opts.reference_count = nreferences;
+	opts.hf_cache_dir = hf_cache_dir;
 	rc = hfgit_clone(&r, ctx, id, dir, &opts);
 	cli_progress_done(progress);
 	if (rc < 0) {
@@ -166,10 +188,18 @@ int cmd_clone(int argc, char **argv, const cli_globals *g)
 		cli_note_staleness(spec, r);
 		if (json)
 			print_json(id, r, dir, &stats);
-		else if (!quiet)
+		else if (!quiet) {
+			if (stats.lfs_objects_local) {
+				char bytes[32];
+				cli_human_bytes(bytes, sizeof(bytes), (double)stats.lfs_bytes_local);
+				fprintf(stderr, "Took %zu LFS object%s (%s) from this machine instead of "
+				        "downloading\n", stats.lfs_objects_local,
+				        stats.lfs_objects_local == 1 ? "" : "s", bytes);
+			}
 			fprintf(stderr, "Cloned %s at %s (%s) into '%s'\n", hfgit_model_id_repo(id),
 			        hfgit_resolved_commit(r), hfgit_resolved_ref(r) ? hfgit_resolved_ref(r) :
 			        "detached", dir);
+		}
 		rc = hf_cache ? cli_export_after_clone(ctx, id, r, &opts, hf_cache_dir, quiet || json) :
 		                EXIT_OK;
 	}
@@ -179,5 +209,6 @@ done:
 	hfgit_model_id_free(id);
 	free(include);
 	free(exclude);
+	free(references);
 	return rc;
 }

@@ -253,6 +253,9 @@ static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, git_repository *s
 	copts.lfs_exclude = opts->lfs_exclude;
 	copts.lfs_exclude_count = opts->lfs_exclude_count;
 	copts.jobs = opts->jobs;
+	/* the cache exported into may hold the blobs already (what transformers downloaded):
+	 * they are verified and taken, not downloaded again */
+	copts.hf_cache_dir = opts->hf_cache_dir;
 	memset(&cstats, 0, sizeof(cstats)); /* the plan adds to it */
 	copts.stats = &cstats;
 	if ((rc = open_view(&view, &dir, ctx, store)) < 0)

@@ -19,6 +19,7 @@
 #include "context.h"
 #include "git/errors.h"
 #include "lfs/batch.h"
+#include "lfs/local.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
 #include "lfs/select.h"
@@ -415,6 +416,49 @@ void hfgit_lfs_plan_free(hfgit_lfs_plan *plan)
 	free(plan);
 }
 
+/*
+ * Before any download: the missing objects that are already elsewhere on the machine (the
+ * huggingface_hub cache, references) are verified and linked into the store, and leave the
+ * list of jobs. Works offline too.
+ */
+static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t *njobs,
+                              const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+{
+	hfgit_lfs_local *local = NULL;
+	char *hub = NULL;
+	size_t i, kept = 0;
+	int rc;
+
+	if ((rc = hfgit_lfs_local_new(&local)) < 0)
+		return rc;
+	for (i = 0; i < opts->reference_count && rc == 0; i++)
+		rc = hfgit_lfs_local_add_reference(local, opts->references[i]);
+	if (rc == 0 && !opts->no_hf_cache_reuse && (rc = hfgit_hf_cache_dir(&hub, opts->hf_cache_dir)) == 0)
+		rc = hfgit_lfs_local_add_hf_cache(local, hub);
+	for (i = 0; i < *njobs && rc >= 0; i++) {
+		rc = hfgit_lfs_local_count(local) ?
+		     hfgit_lfs_local_import(local, plan->store, jobs[i].oid, jobs[i].size) : 0;
+		if (rc == 1) {
+			stats->lfs_objects_local++;
+			stats->lfs_bytes_local += jobs[i].size;
+			hfgit_lfs_job_dispose(&jobs[i]);
+			continue;
+		}
+		if (kept != i) {
+			jobs[kept] = jobs[i];
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+		}
+		kept++;
+	}
+	if (rc >= 0) {
+		*njobs = kept;
+		rc = 0;
+	}
+	free(hub);
+	hfgit_lfs_local_free(local);
+	return rc;
+}
+
 static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
                          const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
 {
@@ -424,13 +468,16 @@ static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 
 	if ((rc = plan_downloads(&jobs, &njobs, &plan->c, plan->store, stats)) < 0)
 		return rc;
-	if (njobs && ctx->offline)
+	/* with references, always: a wrong one is an error even when nothing is missing */
+	if (njobs || opts->reference_count)
+		rc = take_local_objects(plan, jobs, &njobs, opts, stats);
+	if (rc == 0 && njobs && ctx->offline)
 		rc = hfgit_error_set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
 		                     "cache (%s%s) and offline mode is on: clone once with the network, "
 		                     "or leave them out with --exclude or --no-lfs", njobs,
 		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
 		                     njobs > 1 ? ", ..." : "");
-	else if (njobs)
+	else if (rc == 0 && njobs)
 		rc = download(jobs, njobs, plan->store, remote_url, ref, ctx->authorization, opts, stats);
 	for (i = 0; i < njobs; i++)
 		hfgit_lfs_job_dispose(&jobs[i]);

@@ -216,6 +216,10 @@ typedef struct {
 	unsigned long long lfs_bytes_fetched; /* bytes that crossed the network */
 	unsigned long long lfs_bytes_reused;  /* bytes already in the store */
 	double seconds;                 /* the whole clone, wall time */
+	/* Objects found elsewhere on the machine (the huggingface_hub cache, references),
+	 * verified and linked into the store instead of downloaded; their bytes. */
+	size_t lfs_objects_local;
+	unsigned long long lfs_bytes_local;
 } hfgit_clone_stats;
 
 typedef struct {
@@ -232,6 +236,17 @@ typedef struct {
 	unsigned int jobs;      /* parallel downloads; 0: 8 */
 	hfgit_link_mode link;
 	hfgit_clone_stats *stats; /* filled when not NULL */
+	/*
+	 * LFS objects already on the machine are taken instead of downloaded, after their SHA-256
+	 * matched: the blobs of the huggingface_hub cache `hf_cache_dir` (NULL: the one
+	 * hfgit_hf_cache_dir finds; `no_hf_cache_reuse` turns this off), and those of
+	 * `references`, as `git clone --reference` takes them: git-lfs checkouts, bare
+	 * repositories, LFS stores, huggingface_hub caches.
+	 */
+	const char *hf_cache_dir;
+	int no_hf_cache_reuse;
+	const char *const *references;
+	size_t reference_count;
 } hfgit_clone_options;
 
 #define HFGIT_CLONE_OPTIONS_VERSION 1

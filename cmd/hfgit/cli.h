@@ -116,7 +116,8 @@ int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 /* The commands' --help texts. */
 extern const char cmd_clone_usage[], cmd_resolve_usage[], cmd_ls_remote_usage[],
 	cmd_export_usage[], cmd_ls_usage[], cmd_verify_usage[], cmd_gc_usage[], cmd_update_usage[],
-	cmd_inspect_usage[], cmd_help_usage[], cmd_completion_usage[];
+	cmd_inspect_usage[], cmd_help_usage[], cmd_completion_usage[], cmd_ls_files_usage[],
+	cmd_download_usage[], cmd_rm_usage[];
 
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
@@ -133,6 +134,9 @@ int cmd_verify(int argc, char **argv, const cli_globals *g);
 int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
 int cmd_inspect(int argc, char **argv, const cli_globals *g);
+int cmd_ls_files(int argc, char **argv, const cli_globals *g);
+int cmd_download(int argc, char **argv, const cli_globals *g);
+int cmd_rm(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one, when quiet, or when
  * HF_HUB_DISABLE_PROGRESS_BARS is true, unless cli_force_progress (--progress). */

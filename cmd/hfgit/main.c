@@ -82,6 +82,9 @@ const cli_command cli_commands[] = {
 	{ "gc", cmd_gc, "remove cached LFS objects nothing needs any more", cmd_gc_usage },
 	{ "update", cmd_update, "bring a clone of a branch to the branch's current tip", cmd_update_usage },
 	{ "inspect", cmd_inspect, "the model config.json asks for: class, parameters, load report", cmd_inspect_usage },
+	{ "ls-files", cmd_ls_files, "list a revision's files, sizes and LFS ones, downloading no LFS bytes", cmd_ls_files_usage },
+	{ "download", cmd_download, "download single files of a revision, like hf download", cmd_download_usage },
+	{ "rm", cmd_rm, "remove cached revisions of a model", cmd_rm_usage },
 	{ "help", cmd_help, "a command's help text, or its man page", cmd_help_usage },
 	{ "completion", cmd_completion, "print the bash completion script", cmd_completion_usage },
 };

@@ -425,16 +425,12 @@ static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t 
                               const hfgit_clone_options *opts, hfgit_clone_stats *stats)
 {
 	hfgit_lfs_local *local = NULL;
-	char *hub = NULL;
 	size_t i, kept = 0;
 	int rc;
 
-	if ((rc = hfgit_lfs_local_new(&local)) < 0)
+	if ((rc = hfgit_lfs_local_for_clone(&local, opts->hf_cache_dir, opts->no_hf_cache_reuse,
+	                                    opts->references, opts->reference_count)) < 0)
 		return rc;
-	for (i = 0; i < opts->reference_count && rc == 0; i++)
-		rc = hfgit_lfs_local_add_reference(local, opts->references[i]);
-	if (rc == 0 && !opts->no_hf_cache_reuse && (rc = hfgit_hf_cache_dir(&hub, opts->hf_cache_dir)) == 0)
-		rc = hfgit_lfs_local_add_hf_cache(local, hub);
 	for (i = 0; i < *njobs && rc >= 0; i++) {
 		rc = hfgit_lfs_local_count(local) ?
 		     hfgit_lfs_local_import(local, plan->store, jobs[i].oid, jobs[i].size) : 0;
@@ -454,7 +450,6 @@ static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t 
 		*njobs = kept;
 		rc = 0;
 	}
-	free(hub);
 	hfgit_lfs_local_free(local);
 	return rc;
 }

@@ -328,3 +328,26 @@ int hfgit_lfs_local_import(const hfgit_lfs_local *l, hfgit_lfs_objects *store, c
 	}
 	return rc;
 }
+
+int hfgit_lfs_local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, int no_hf_cache,
+                              const char *const *references, size_t reference_count)
+{
+	hfgit_lfs_local *l = NULL;
+	char *hub = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = hfgit_lfs_local_new(&l)) < 0)
+		return rc;
+	for (i = 0; i < reference_count && rc == 0; i++)
+		rc = hfgit_lfs_local_add_reference(l, references[i]);
+	if (rc == 0 && !no_hf_cache && (rc = hfgit_hf_cache_dir(&hub, hf_cache_dir)) == 0)
+		rc = hfgit_lfs_local_add_hf_cache(l, hub);
+	free(hub);
+	if (rc < 0)
+		hfgit_lfs_local_free(l);
+	else
+		*out = l;
+	return rc;
+}

@@ -33,6 +33,11 @@ int hfgit_lfs_local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir);
 /* A reference directory (see above). HFGIT_EINVALID when it is none of those. */
 int hfgit_lfs_local_add_reference(hfgit_lfs_local *l, const char *dir);
 
+/* The sources a clone uses: `references`, then the huggingface_hub cache `hf_cache_dir` (NULL:
+ * hfgit_hf_cache_dir's default) unless `no_hf_cache`. */
+int hfgit_lfs_local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, int no_hf_cache,
+                              const char *const *references, size_t reference_count);
+
 /* How many places will be searched. */
 size_t hfgit_lfs_local_count(const hfgit_lfs_local *l);
 

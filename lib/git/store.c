@@ -434,8 +434,11 @@ void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
 	if (git_repository_odb(&odb, store) < 0)
 		goto out;
 	git_odb_foreach(odb, any_object, &has_object);
-	if (has_object)
+	/* refs the hub advertised are remembered for offline resolution: the hub was reached */
+	if (has_object || !(lock = repo_file(store, "hfgit/remote-refs")) || hfgit_fs_exists(lock))
 		goto out;
+	free(lock);
+	lock = NULL;
 	/* git_repository_path() ends in '/' */
 	if (!(path = hfgit_strdup(git_repository_path(store))) || !(repos = hfgit_aprintf("%s/repos/", ctx->cache_dir)))
 		goto out;

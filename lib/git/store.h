@@ -41,8 +41,8 @@ int hfgit_store_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repos
 bool hfgit_store_has(git_repository *store, const git_oid *oid);
 
 /*
- * After a failed operation: a store without a single ref or object (the repository or the hub
- * was never reached, or had nothing to give) is removed, with the folders above it in the
+ * After a failed operation: a store without a single ref, object or remembered advertisement
+ * (the repository or the hub was never reached) is removed, with the folders above it in the
  * cache that it leaves empty, so that `hfgit ls` and `hfgit gc` do not show a model that never
  * arrived. A store another process holds locked, or that holds anything, stays.
  */

@@ -114,7 +114,7 @@ check_eq "complete a command" "$(complete_words hfgit cl)" "clone "
 check_eq "complete an option of clone" "$(complete_words hfgit clone --jo)" "--jobs "
 check_eq "complete --link's value" "$(complete_words hfgit clone --link h)" "hardlink "
 check_eq "complete after a global option" "$(complete_words hfgit --offline ver)" "verify "
-check_eq "complete help's argument" "$(complete_words hfgit help ls)" "ls ls-remote "
+check_eq "complete help's argument" "$(complete_words hfgit help ls)" "ls ls-files ls-remote "
 check_contains "complete a global option after the command" "$(complete_words hfgit ls --of)" "--offline"
 
 finish

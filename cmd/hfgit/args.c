@@ -250,7 +250,8 @@ static char *own(struct args_out *o, char *s)
 	return s;
 }
 
-static char *dup_printf2(const char *a, const char *b)
+/* a followed by b, in a new string */
+static char *concat(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	char *s = malloc(la + lb + 1);
@@ -269,15 +270,18 @@ int cli_normalize(cli_args *out, cli_globals *g, const cli_command *cmd, int arg
 	struct args_out o;
 	const char *revision = NULL;
 	int first_operand = -1, i, rc;
+	size_t room = 2;
 	bool operands_only = false;
 	bool has_revision = find_long(opts, nopts, "--revision", 10) != NULL;
 
 	for (k = 0; k < sizeof(global_options) / sizeof(*global_options); k++)
 		opts[nopts++] = global_options[k];
 	memset(out, 0, sizeof(*out));
-	/* at most two arguments come out of one (-j4), plus the command name and NULL */
-	o.argv = calloc((size_t)argc * 2 + 2, sizeof(char *));
-	o.owned = calloc((size_t)argc * 2 + 2, sizeof(char *));
+	/* an argument gives at most one per character (-qqq, -j4), plus one made string */
+	for (i = 0; i < argc; i++)
+		room += strlen(argv[i]) + 1;
+	o.argv = calloc(room, sizeof(char *));
+	o.owned = calloc(room, sizeof(char *));
 	o.argc = 0;
 	o.nowned = 0;
 	if (!o.argv || !o.owned) {
@@ -295,7 +299,7 @@ int cli_normalize(cli_args *out, cli_globals *g, const cli_command *cmd, int arg
 
 		if (operands_only || arg[0] != '-' || !arg[1]) {
 			/* "./-x" names the same file as "-x" and cannot be taken for an option */
-			if (operands_only && arg[0] == '-' && !(arg = own(&o, dup_printf2("./", arg))))
+			if (operands_only && arg[0] == '-' && !(arg = own(&o, concat("./", arg))))
 				goto oom;
 			if (first_operand < 0)
 				first_operand = o.argc;

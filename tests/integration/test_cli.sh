@@ -47,6 +47,8 @@ check_eq "-qj2: quiet" "$ERR" ""
 run_hfgit clone -qj 2 --no-lfs -- "$MODEL@v2.0.1" -dashdir
 check_eq "clone -- ID -DIR ($ERR)" "$RC" 0
 check_eq "-- makes '-dashdir' a directory" "$(git -C ./-dashdir rev-parse HEAD)" "$V2_0_1_COMMIT"
+run_hfgit clone -qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq --no-lfs "$MODEL@v2.0.1" many
+check_eq "a long group of one letter ($ERR)" "$RC" 0
 run_hfgit clone -qz "$MODEL" z
 check_eq "unknown letter in a group: exit code" "$RC" 2
 check_contains "unknown letter in a group: message" "$ERR" "unknown option '-z'"

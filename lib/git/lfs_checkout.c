@@ -425,16 +425,30 @@ static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t 
                               const hfgit_clone_options *opts, hfgit_clone_stats *stats)
 {
 	hfgit_lfs_local *local = NULL;
-	size_t i, kept = 0;
+	const char **oids = NULL;
+	uint64_t *sizes = NULL;
+	unsigned char *taken = NULL;
+	size_t i, kept = 0, n = *njobs;
 	int rc;
 
 	if ((rc = hfgit_lfs_local_for_clone(&local, opts->hf_cache_dir, opts->no_hf_cache_reuse,
 	                                    opts->references, opts->reference_count)) < 0)
 		return rc;
-	for (i = 0; i < *njobs && rc >= 0; i++) {
-		rc = hfgit_lfs_local_count(local) ?
-		     hfgit_lfs_local_import(local, plan->store, jobs[i].oid, jobs[i].size) : 0;
-		if (rc == 1) {
+	if (!n || !hfgit_lfs_local_count(local))
+		goto out;
+	if (!(oids = calloc(n, sizeof(*oids))) || !(sizes = calloc(n, sizeof(*sizes))) ||
+	    !(taken = calloc(n, 1))) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		oids[i] = jobs[i].oid;
+		sizes[i] = jobs[i].size;
+	}
+	if ((rc = hfgit_lfs_local_import_many(local, plan->store, oids, sizes, n, 0, taken)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (taken[i]) {
 			stats->lfs_objects_local++;
 			stats->lfs_bytes_local += jobs[i].size;
 			hfgit_lfs_job_dispose(&jobs[i]);
@@ -446,10 +460,11 @@ static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t 
 		}
 		kept++;
 	}
-	if (rc >= 0) {
-		*njobs = kept;
-		rc = 0;
-	}
+	*njobs = kept;
+out:
+	free(oids);
+	free(sizes);
+	free(taken);
 	hfgit_lfs_local_free(local);
 	return rc;
 }

@@ -3,6 +3,8 @@
 #include "local.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -349,5 +351,83 @@ int hfgit_lfs_local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, i
 		hfgit_lfs_local_free(l);
 	else
 		*out = l;
+	return rc;
+}
+
+typedef struct {
+	const hfgit_lfs_local *l;
+	hfgit_lfs_objects *store;
+	const char *const *oids;
+	const uint64_t *sizes;
+	size_t n;
+	unsigned char *taken;
+	atomic_size_t next;
+	pthread_mutex_t lock;
+	int error;       /* the first failure, and its message: errors are per thread */
+	char *message;
+} importer;
+
+static void *import_worker(void *arg)
+{
+	importer *im = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&im->next, 1)) < im->n) {
+		int rc = hfgit_lfs_local_import(im->l, im->store, im->oids[i], im->sizes[i]);
+		if (rc == 1) {
+			im->taken[i] = 1;
+		} else if (rc < 0) {
+			pthread_mutex_lock(&im->lock);
+			if (!im->error) {
+				im->error = rc;
+				im->message = hfgit_strdup(hfgit_error_last());
+			}
+			pthread_mutex_unlock(&im->lock);
+			atomic_store(&im->next, im->n); /* the store is failing: stop */
+		}
+	}
+	return NULL;
+}
+
+int hfgit_lfs_local_import_many(const hfgit_lfs_local *l, hfgit_lfs_objects *store,
+                                const char *const *oids, const uint64_t *sizes, size_t n,
+                                unsigned threads, unsigned char *taken)
+{
+	pthread_t tids[8];
+	importer im;
+	unsigned t, started = 0;
+	long cores;
+	int rc;
+
+	if (!l || !l->count || !n)
+		return 0;
+	if (!threads) {
+		cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores > 0 ? (unsigned)cores : 1;
+	}
+	if (threads > 8)
+		threads = 8;
+	if (threads > n)
+		threads = (unsigned)n;
+	memset(&im, 0, sizeof(im));
+	im.l = l;
+	im.store = store;
+	im.oids = oids;
+	im.sizes = sizes;
+	im.n = n;
+	im.taken = taken;
+	atomic_init(&im.next, 0);
+	pthread_mutex_init(&im.lock, NULL);
+	for (t = 1; t < threads; t++)
+		if (pthread_create(&tids[started], NULL, import_worker, &im) == 0)
+			started++;
+	import_worker(&im); /* this thread works too */
+	for (t = 0; t < started; t++)
+		pthread_join(tids[t], NULL);
+	pthread_mutex_destroy(&im.lock);
+	rc = im.error;
+	if (rc < 0)
+		hfgit_error_set(rc, "%s", im.message ? im.message : "cannot take a local LFS object");
+	free(im.message);
 	return rc;
 }

@@ -52,4 +52,14 @@ bool hfgit_lfs_local_has(const hfgit_lfs_local *l, const char *oid, uint64_t siz
 int hfgit_lfs_local_import(const hfgit_lfs_local *l, hfgit_lfs_objects *store, const char *oid,
                            uint64_t size);
 
+/*
+ * hfgit_lfs_local_import for each of `n` objects, on up to `threads` threads (0: one per core,
+ * at most 8): hashing is the whole cost of reuse, and one core hashes far slower than a disk
+ * reads. taken[i] is set to 1 for each object now in the store. Negative when the store could
+ * not be written (the first such error, with its message).
+ */
+int hfgit_lfs_local_import_many(const hfgit_lfs_local *l, hfgit_lfs_objects *store,
+                                const char *const *oids, const uint64_t *sizes, size_t n,
+                                unsigned threads, unsigned char *taken);
+
 #endif

@@ -370,9 +370,20 @@ int cmd_completion(int argc, char **argv, const cli_globals *g)
 	puts("\tesac");
 	puts("\tif [[ -z $cmd || $cur == -* || $cmd == help || $cmd == completion ]]; then");
 	puts("\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))");
-	puts("\telse");
-	puts("\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))");
+	puts("\t\treturn");
 	puts("\tfi");
+	/* the models the cache holds, for commands whose operands include an ID */
+	printf("\tcase $cmd in\n\t");
+	for (c = 0, n = 0; c < cli_command_count; c++) {
+		const char *first = cli_commands[c].usage, *eol = strchr(first, '\n');
+		const char *id = strstr(first, "ID");
+		if (id && (!eol || id < eol))
+			printf("%s%s", n++ ? "|" : "", cli_commands[c].name);
+	}
+	puts(") words=$(\"${COMP_WORDS[0]}\" ls 2>/dev/null | awk '/^[^ 0-9]/ { print $1 }') ;;");
+	puts("\t*) words= ;;");
+	puts("\tesac");
+	puts("\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\") $(compgen -f -- \"$cur\"))");
 	puts("}");
 	puts("complete -o filenames -F _hfgit hfgit");
 	return EXIT_OK;

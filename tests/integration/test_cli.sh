@@ -118,5 +118,8 @@ check_eq "complete --link's value" "$(complete_words hfgit clone --link h)" "har
 check_eq "complete after a global option" "$(complete_words hfgit --offline ver)" "verify "
 check_eq "complete help's argument" "$(complete_words hfgit help ls)" "ls ls-files ls-remote "
 check_contains "complete a global option after the command" "$(complete_words hfgit ls --of)" "--offline"
+# an ID from the cache (this test's cache holds the tiny model), for commands that take one
+check_eq "complete a cached model id" "$(complete_words "$HFGIT" resolve hfgit-test/ti)" "hfgit-test/tiny-model "
+check_eq "no ids where the command takes none" "$(complete_words "$HFGIT" update hfgit-test/ti | tr -d ' ')" ""
 
 finish

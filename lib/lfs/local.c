@@ -21,6 +21,7 @@
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/trace.h"
+#include "hub/hf_env.h"
 #include "lfs/digests.h"
 #include "lfs/pointer.h"
 
@@ -133,12 +134,12 @@ int hfgit_lfs_local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir)
 int hfgit_lfs_local_add_reference(hfgit_lfs_local *l, const char *given)
 {
 	static const char *const sharded[] = { ".git/lfs/objects", "lfs/objects", "objects" };
-	char *dir = hfgit_fs_absolute(given), *p;
+	char *dir = NULL, *p;
 	size_t i, before = l->count;
-	int rc = 0;
+	int rc;
 
-	if (!dir)
-		return HFGIT_ERROR;
+	if ((rc = hfgit_env_expand_path(&dir, given)) < 0)
+		return rc;
 	if (!is_dir(dir)) {
 		rc = hfgit_error_set(HFGIT_EINVALID, "reference '%s' is not a directory", given);
 		goto out;

@@ -61,6 +61,27 @@ check_eq "hfgit verify --deep of the store afterwards ($OUT)" "$RC" 0
 # Nothing in the hub cache changed.
 check_eq "hub cache blob intact" "$(sha "$HF_HUB_CACHE/models--hfgit-test--lfs-model/blobs/$MODEL_OID")" "$MODEL_OID"
 
+# A blob of the hub cache is hard-linked only when it is the user's own (the store marks its
+# objects read-only); another user's is copied, and keeps its mode.
+ino() { stat -c %i "$1"; }
+store_obj() { echo "$HFGIT_HOME/lfs/objects/$(echo "$1" | cut -c1-2)/$(echo "$1" | cut -c3-4)/$1"; }
+# (where the file system reflinks, the store gets a reflink instead: one copy, two inodes)
+if ! cp --reflink=always "$SRC_DIR/config.json" "$WORK/reflink-probe" 2>/dev/null; then
+	check_eq "own blob: hard-linked into the store" "$(ino "$(store_obj "$MODEL_OID")")" \
+		"$(ino "$HF_HUB_CACHE/models--hfgit-test--lfs-model/blobs/$MODEL_OID")"
+fi
+if [ "$(id -u)" = 0 ]; then
+	rm -rf "$HFGIT_HOME"
+	other=$HF_HUB_CACHE/models--hfgit-test--lfs-model/blobs/$SUB_OID
+	chown nobody "$other"
+	chmod 0664 "$other"
+	run_hfgit clone -q "$MODEL" others
+	check_eq "another user's blob: clone ($ERR)" "$RC" 0
+	if [ "$(ino "$(store_obj "$SUB_OID")")" != "$(ino "$other")" ]; then pass; else fail "another user's blob was hard-linked"; fi
+	check_eq "another user's blob keeps its mode" "$(stat -c %a "$other")" 664
+	check_eq "another user's blob: content in the checkout" "$(sha "others/$SUB_PATH")" "$SUB_OID"
+fi
+
 # A damaged blob (right name and size, wrong bytes) is not used: only that object is fetched.
 rm -rf "$HFGIT_HOME"
 blob=$HF_HUB_CACHE/models--hfgit-test--lfs-model/blobs/$BIN_OID
@@ -112,5 +133,12 @@ check_contains "--reference of an empty directory: message" "$ERR" "holds no LFS
 check_eq "--reference of an empty directory: no directory left" "$(test -e badref && echo yes)" ""
 run_hfgit clone -q --reference "$WORK/absent" "$MODEL" badref
 check_contains "--reference of a missing directory" "$ERR" "is not a directory"
+# '~' in --reference=~/DIR (no shell expands it there)
+rm -rf "$HFGIT_HOME"
+mv gitlfs "$HOME/gitlfs"
+mark=$(log_mark "$hub_LOG")
+run_hfgit clone -q --reference='~/gitlfs' "$MODEL" tilde
+check_eq "--reference=~/DIR ($ERR)" "$RC" 0
+check_eq "--reference=~/DIR: no CDN request" "$(cdn_since "$hub_LOG" "$mark")" ""
 
 finish

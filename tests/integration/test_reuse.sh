@@ -61,6 +61,15 @@ check_eq "hfgit verify --deep of the store afterwards ($OUT)" "$RC" 0
 # Nothing in the hub cache changed.
 check_eq "hub cache blob intact" "$(sha "$HF_HUB_CACHE/models--hfgit-test--lfs-model/blobs/$MODEL_OID")" "$MODEL_OID"
 
+# Offline: the git objects in hfgit's cache and the LFS content in the hub cache make a clone
+# with no network at all.
+rm -rf "$HFGIT_HOME/lfs"
+mark=$(log_mark "$hub_LOG")
+HF_HUB_OFFLINE=1 run_hfgit clone -q "$MODEL" offline
+check_eq "offline clone from the hub cache's blobs ($ERR)" "$RC" 0
+check_eq "offline clone: no request at all" "$(log_since "$hub_LOG" "$mark")" ""
+check_eq "offline clone: content" "$(sha offline/copy.safetensors)" "$COPY_OID"
+
 # A blob of the hub cache is hard-linked only when it is the user's own (the store marks its
 # objects read-only); another user's is copied, and keeps its mode.
 ino() { stat -c %i "$1"; }

@@ -119,6 +119,8 @@ static void draw(cli_progress *p, const hfgit_progress *pr)
 
 	if (width > 1000)
 		width = 1000;
+	if (width < 4)
+		return; /* not even "100%" fits */
 	if (pr->bytes_total)
 		pct = (unsigned)(100.0 * (double)pr->bytes / (double)pr->bytes_total);
 	memset(parts, 0, sizeof(parts));

@@ -76,6 +76,15 @@ check_contains "--progress on a non-terminal shows progress" "$(lfs_lines "$WORK
 w=$(widest "$WORK/forced.log")
 if [ "$w" -lt 50 ]; then pass; else fail "COLUMNS=50: a line of $w columns"; fi
 
+for cols in 12 3; do
+	rm -rf "$HFGIT_HOME"
+	COLUMNS=$cols run_hfgit clone --progress "$MODEL" "narrow$cols"
+	check_eq "COLUMNS=$cols: clone ($ERR)" "$RC" 0
+	printf '%s' "$ERR" >"$WORK/narrow.log"
+	w=$(widest "$WORK/narrow.log")
+	if [ "$w" -lt "$cols" ]; then pass; else fail "COLUMNS=$cols: a line of $w columns: $ERR"; fi
+done
+
 # HF_HUB_DISABLE_PROGRESS_BARS: true values hide it, false ones do not (any value used to).
 for v in 1 TRUE yes on; do
 	rm -rf "$HFGIT_HOME"

@@ -36,7 +36,7 @@ fi
 # CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3
-	nginx-light tinyproxy openssl"
+	nginx-light tinyproxy openssl groff-base"
 extra=
 [ "${1:-}" = --extra ] && extra=1
 [ -n "$extra" ] && packages="$packages clang libclang-rt-14-dev llvm python3-torch"

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "hfgit.h"
 
@@ -30,6 +31,61 @@ typedef struct {
 	const char *token;
 	double timeout; /* --timeout; 0: the environment's */
 } cli_globals;
+
+/* A subcommand: one line of the command table (main.c), which drives `hfgit --help`,
+ * `hfgit help CMD`, the man pages and the bash completion. `usage` is the command's --help
+ * text; its option lines ("  -j, --jobs N  text") are the options the command accepts. */
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv, const cli_globals *g);
+	const char *summary;  /* one line, lower case, no full stop */
+	const char *usage;
+} cli_command;
+
+extern const cli_command cli_commands[];
+extern const size_t cli_command_count;
+const cli_command *cli_find_command(const char *name);
+
+/* An option a usage text lists. `name` points into the usage text (not NUL-terminated). */
+typedef struct {
+	char shortname;     /* 'j' for -j, 0 for none */
+	const char *name;   /* "--jobs", or NULL for a short option alone */
+	size_t len;
+	bool takes_value;
+} cli_option;
+
+#define CLI_MAX_OPTIONS 64
+
+/* The options listed in `usage`, in order; how many. */
+size_t cli_options_of(const char *usage, cli_option *out, size_t max);
+
+/* The candidate closest to `word` when it is close enough to be a typo, else NULL. `lens`:
+ * the candidates' lengths (NULL: NUL-terminated strings). */
+const char *cli_suggest(const char *word, const char *const *candidates, size_t n,
+                        const size_t *lens);
+
+/* A global option at argv[*i] (advancing *i past its value): 1 when taken, 0 when it is none,
+ * or minus an exit code after reporting a missing value. `cmd` names the command for
+ * messages, NULL before the command. */
+int cli_take_global(cli_globals *g, const char *cmd, int argc, char **argv, int *i);
+
+/* A command's arguments after cli_normalize (args.c says what it does). */
+typedef struct {
+	int argc;
+	char **argv;
+	char **owned;
+	size_t nowned;
+} cli_args;
+
+/* 0, or the exit code after reporting a usage error. */
+int cli_normalize(cli_args *out, cli_globals *g, const cli_command *cmd, int argc, char **argv);
+void cli_args_free(cli_args *a);
+
+/* hfgit help [--man] [CMD], hfgit completion bash */
+int cmd_help(int argc, char **argv, const cli_globals *g);
+int cmd_completion(int argc, char **argv, const cli_globals *g);
+/* The text of `hfgit --help`. */
+void cli_print_main_usage(FILE *to);
 
 /* Offline, tell the user how old the refs a branch or tag was resolved from are. */
 void cli_note_staleness(const char *spec, const hfgit_resolved *r);
@@ -58,6 +114,12 @@ bool cli_parse_link(hfgit_link_mode *out, const char *value);
 /* A context for the global options; prints the error and returns non-zero on failure. */
 int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 
+/* The commands' --help texts. */
+extern const char cmd_clone_usage[], cmd_resolve_usage[], cmd_ls_remote_usage[],
+	cmd_export_usage[], cmd_ls_usage[], cmd_verify_usage[], cmd_gc_usage[], cmd_update_usage[],
+	cmd_inspect_usage[], cmd_help_usage[], cmd_completion_usage[], cmd_ls_files_usage[],
+	cmd_download_usage[], cmd_rm_usage[], cmd_lock_usage[], cmd_sync_usage[];
+
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
 int cmd_ls_remote(int argc, char **argv, const cli_globals *g);
@@ -77,8 +139,13 @@ int cmd_lock(int argc, char **argv, const cli_globals *g);
 /* --lock FILE of the commands that load a model: the lockfile read, or the exit code. */
 int cli_read_lock(hfgit_lock **out, const char *path);
 int cmd_sync(int argc, char **argv, const cli_globals *g);
+int cmd_ls_files(int argc, char **argv, const cli_globals *g);
+int cmd_download(int argc, char **argv, const cli_globals *g);
+int cmd_rm(int argc, char **argv, const cli_globals *g);
 
-/* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
+/* Progress on a terminal (stderr); silent when stderr is not one, when quiet, or when
+ * HF_HUB_DISABLE_PROGRESS_BARS is true, unless cli_force_progress (--progress). */
+extern bool cli_force_progress;
 typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_new(bool quiet);
 int cli_progress_cb(const hfgit_progress *p, void *payload);

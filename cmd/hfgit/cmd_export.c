@@ -6,20 +6,22 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_export_usage[] =
 	"usage: hfgit export --hf-cache [options] ID[@REV]\n"
 	"\n"
 	"Publish revision REV of ID into the huggingface_hub cache, where huggingface_hub,\n"
 	"transformers and llama.cpp find it offline: snapshots/<commit>/<file> are symlinks into\n"
 	"blobs/, LFS files are hard links to hfgit's verified objects (copies only across file\n"
 	"systems), refs/<REV> names the commit. Uses what hfgit's cache holds, offline too, and\n"
-	"fetches what it lacks as clone does. Running it again changes nothing. Prints the\n"
-	"snapshot directory.\n"
+	"what the huggingface_hub cache holds already (blobs checked against their SHA-256), and\n"
+	"fetches only what both lack, as clone does. Running it again changes nothing. Prints\n"
+	"the snapshot directory.\n"
 	"\n"
 	"  --hf-cache            export into the huggingface_hub cache (the one target so far)\n"
 	"  --cache-dir-hf DIR    that cache (default: $HF_HUB_CACHE, else $HF_HOME/hub, else\n"
 	"                        ~/.cache/huggingface/hub)\n"
 	"  -q, --quiet           no progress display, no summary\n"
+	"  --revision REV        the revision (instead of ID@REV)\n"
 	"  --json                print {id, revision, commit, ref, repo_dir, snapshot, files, ...}\n"
 	"  -I, --include GLOBS   only these LFS files (comma-separated globs); repeatable\n"
 	"  -X, --exclude GLOBS   leave these LFS files out of the snapshot; repeatable\n"
@@ -109,7 +111,7 @@ static int parse_args(export_args *a, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_export_usage, stdout);
 			return -1;
 		} else if (!strcmp(argv[i], "--hf-cache")) {
 			a->hf_cache = true;

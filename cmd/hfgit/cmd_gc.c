@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_gc_usage[] =
 	"usage: hfgit gc [options]\n"
 	"\n"
 	"Removes from the cache's LFS store what nothing needs: objects that no cached revision\n"
@@ -92,7 +92,7 @@ int cmd_gc(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_gc_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "--dry-run")) {
 			opts.dry_run = 1;

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_inspect_usage[] =
 	"usage: hfgit inspect [--json] [--auto KIND] [--weights FORMAT] [--params] [--lock FILE]\n"
 	"                     ID[@REV]|DIR\n"
 	"\n"
@@ -27,6 +27,7 @@ static const char usage[] =
 	"                    (`hfgit sync FILE` put its checkout in the cache: no network)\n"
 	"  --json            print one JSON object\n"
 	"  -q, --quiet       no clone progress\n"
+	"  --revision REV    the revision of ID (instead of ID@REV)\n"
 	"\n"
 	"Exit status 1 when the load report has errors (the report is printed all the same).\n";
 
@@ -73,7 +74,7 @@ static int parse_args(inspect_args *a, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_inspect_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			a->json = true;

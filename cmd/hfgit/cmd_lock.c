@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_lock_usage[] =
 	"usage: hfgit lock [-o FILE] [-f LIST] ID[@REV]...\n"
 	"       hfgit lock --check [--json] [FILE]\n"
 	"\n"
@@ -184,7 +184,7 @@ int cmd_lock(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc && rc < 0; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_lock_usage, stdout);
 			rc = EXIT_OK;
 		} else if (!strcmp(argv[i], "--check")) {
 			check_mode = true;

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_ls_usage[] =
 	"usage: hfgit ls [--json]\n"
 	"\n"
 	"List the models in the cache: the revisions (branches, tags, refs/pr/N, commits fetched\n"
@@ -146,7 +146,7 @@ int cmd_ls(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_ls_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;

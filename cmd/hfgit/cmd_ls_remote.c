@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_ls_remote_usage[] =
 	"usage: hfgit ls-remote [--heads] [--tags] [--symref] ID\n"
 	"\n"
 	"List the refs the repository advertises: \"<hash> TAB <ref>\" per line.\n"
@@ -32,7 +32,7 @@ int cmd_ls_remote(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_ls_remote_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--heads")) {
 			heads = true;

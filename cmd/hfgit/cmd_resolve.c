@@ -5,12 +5,13 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_resolve_usage[] =
 	"usage: hfgit resolve [--json] ID[@REV]\n"
 	"\n"
 	"Print the full commit hash that REV (default: the default branch) of model ID names.\n"
 	"\n"
-	"  --json  print {id, revision, commit, kind, ref}\n";
+	"  --json          print {id, revision, commit, kind, ref}\n"
+	"  --revision REV  the revision (instead of ID@REV)\n";
 
 static const char *const kind_names[] = { "branch", "tag", "ref", "commit" };
 
@@ -46,7 +47,7 @@ int cmd_resolve(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_resolve_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_sync_usage[] =
 	"usage: hfgit sync [--dir DIR] [--offline] [--deep] [-j N] [--link MODE] [-q] [--json]\n"
 	"                  [FILE]\n"
 	"\n"
@@ -94,7 +94,7 @@ int cmd_sync(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_sync_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--offline")) {
 			globals.offline = true;

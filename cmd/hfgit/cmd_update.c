@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_update_usage[] =
 	"usage: hfgit update [-q] [--json] [-j N] [DIR]\n"
 	"\n"
 	"Bring the checkout DIR (default: the current directory), a clone of a branch, to the\n"
@@ -31,7 +31,7 @@ int cmd_update(int argc, char **argv, const cli_globals *g)
 	memset(&stats, 0, sizeof(stats));
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_update_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			quiet = true;

@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-static const char usage[] =
+const char cmd_verify_usage[] =
 	"usage: hfgit verify [options] [ID[@REV] | DIR]\n"
 	"\n"
 	"Checks that LFS content is intact: without an argument every object of the cache's LFS\n"
@@ -139,7 +139,7 @@ int cmd_verify(int argc, char **argv, const cli_globals *g)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			fputs(cmd_verify_usage, stdout);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--deep")) {
 			opts.deep = 1;

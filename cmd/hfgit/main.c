@@ -2,7 +2,6 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,62 +9,65 @@
 
 volatile sig_atomic_t cli_interrupted;
 
-static const char usage[] =
-	"usage: hfgit [--endpoint URL] [--cache-dir DIR] [--token TOKEN] [--offline]\n"
-	"             [--timeout SECONDS] <command> [<args>]\n"
+static const char usage_head[] =
+	"usage: hfgit [global options] <command> [<args>]\n"
 	"\n"
 	"Hugging Face model repositories as real git repositories.\n"
 	"\n"
-	"commands:\n"
-	"  clone ID[@REV] [DIR]   shallow clone of exactly that revision into DIR\n"
-	"                         (default: the repository name)\n"
-	"  resolve ID[@REV]       print the full commit hash the revision names\n"
-	"  ls-remote ID           list the repository's refs, like git ls-remote\n"
-	"  export --hf-cache ID[@REV]\n"
-	"                         publish a revision into the huggingface_hub cache\n"
-	"  ls                     list the cached models: revisions, size on disk, last use\n"
-	"  verify [ID|DIR]        check LFS content in the cache (or one model's, or a\n"
-	"                         checkout's) against its digests; names damaged files\n"
-	"  gc                     remove cached LFS objects nothing needs any more\n"
-	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
-	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
-	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
-	"  lock ID[@REV]...       pin revisions: write hfgit.lock with each commit and every\n"
-	"                         file's blob id (sha256 and size for LFS content)\n"
-	"  lock --check [FILE]    what moved on the hub since the lock: unchanged, moved,\n"
-	"                         renamed, gone (exit 1 when anything drifted)\n"
-	"  sync [FILE] [--dir DIR]\n"
-	"                         every locked commit back into the cache (and DIR/<name>),\n"
-	"                         each file verified against the lock\n"
+	"commands:\n";
+
+static const char usage_tail[] =
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
-	"the repository's default branch.\n"
+	"the repository's default branch. `--revision REV` may stand for @REV.\n"
 	"\n"
-	"global options:\n"
+	"global options (before or after the command):\n"
 	"  --endpoint URL   the hub (default: $HF_ENDPOINT, else https://huggingface.co)\n"
-	"  --cache-dir DIR  the cache (default: $HFGIT_HOME, $HF_HOME/hfgit,\n"
+	"  --cache-dir DIR  hfgit's cache (default: $HFGIT_HOME, $HF_HOME/hfgit,\n"
 	"                   $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit)\n"
 	"  --token TOKEN    access token for private and gated repositories (default:\n"
-	"                   $HF_TOKEN, else the file $HF_HOME/token); sent only to the hub\n"
-	"  --offline        never use the network (also HF_HUB_OFFLINE=1 or HFGIT_OFFLINE=1):\n"
-	"                   revisions resolve from what the cache last saw\n"
+	"                   $HF_TOKEN, else the token file); sent only to the hub\n"
+	"  --offline        never use the network (also HF_HUB_OFFLINE=1): revisions\n"
+	"                   resolve from what the cache last saw\n"
 	"  --timeout SECONDS  give up on a server that does not connect, or stops sending,\n"
 	"                   for this long (default: $HF_HUB_ETAG_TIMEOUT for refs, git\n"
 	"                   objects and the LFS batch API, $HF_HUB_DOWNLOAD_TIMEOUT for\n"
 	"                   LFS bytes; 10 s each)\n"
-	"\n"
-	"network: proxies from $https_proxy, $http_proxy, $all_proxy (upper case too) and\n"
-	"git's http.proxy, $no_proxy exempts hosts; trusted CAs from $GIT_SSL_CAINFO,\n"
-	"git's http.sslCAInfo, $CURL_CA_BUNDLE, $SSL_CERT_FILE ($GIT_SSL_CAPATH,\n"
-	"http.sslCAPath, $SSL_CERT_DIR): the same for git and LFS traffic. When the hub\n"
-	"cannot be reached, a tag or commit the cache holds is used with a warning.\n"
-	"  -h, --help       this text; `hfgit <command> --help` for a command's options\n"
+	"  --progress       show progress even when stderr is not a terminal, or when -q\n"
+	"                   or HF_HUB_DISABLE_PROGRESS_BARS would hide it\n"
+	"  -h, --help       this text; `hfgit help <command>` for a command's options\n"
 	"  --version        the version\n"
+	"\n"
+	"Short options may be grouped (-qj4); `--` ends the options.\n"
+	"\n"
+	"environment:\n"
+	"  HF_ENDPOINT      the hub, as for huggingface_hub\n"
+	"  HF_HOME          huggingface_hub's home (default: $XDG_CACHE_HOME/huggingface,\n"
+	"                   else ~/.cache/huggingface); '~' and $VAR are expanded\n"
+	"  HF_HUB_CACHE     the huggingface_hub cache (default: $HF_HOME/hub; also the older\n"
+	"                   HUGGINGFACE_HUB_CACHE)\n"
+	"  HF_TOKEN         the access token (also the older HUGGING_FACE_HUB_TOKEN)\n"
+	"  HF_TOKEN_PATH    the token file `hf auth login` writes (default: $HF_HOME/token)\n"
+	"  HFGIT_HOME       hfgit's cache (see --cache-dir)\n"
+	"  HF_HUB_OFFLINE   1, ON, YES or TRUE: offline (also TRANSFORMERS_OFFLINE when\n"
+	"                   HF_HUB_OFFLINE is unset, and HFGIT_OFFLINE)\n"
+	"  HF_HUB_DISABLE_PROGRESS_BARS\n"
+	"                   1, ON, YES or TRUE: no progress display (--progress still shows it)\n"
+	"  COLUMNS          the width of the progress line (default: the terminal's)\n"
+	"  HFGIT_TRACE      1: trace what hfgit does on stderr\n"	"  HF_HUB_ETAG_TIMEOUT, HF_HUB_DOWNLOAD_TIMEOUT\n"
+	"                   seconds (see --timeout)\n"
+	"  https_proxy, http_proxy, all_proxy (upper case too), no_proxy\n"
+	"                   the proxy for git and LFS traffic alike; git's http.proxy wins\n"
+	"  GIT_SSL_CAINFO, CURL_CA_BUNDLE, SSL_CERT_FILE (GIT_SSL_CAPATH, SSL_CERT_DIR)\n"
+	"                   CAs to trust instead of the system's; git's http.sslCAInfo too\n"
+	"\n"
+	"When the hub cannot be reached, a tag or commit the cache holds is used with a\n"
+	"warning; a branch needs --offline.\n"
 	"\n"
 	"exit codes:\n"
 	"  0    success\n"
-	"  1    failure of no more specific class (lock --check: an entry drifted)\n"
+	"  1    failure of no more specific class\n"
 	"  2    usage error or invalid input (model id, revision, option)\n"
 	"  3    repository or revision not found\n"
 	"  4    abbreviated hash is ambiguous\n"
@@ -76,6 +78,51 @@ static const char usage[] =
 	"  9    needs the network but offline mode is on\n"
 	"  10   hfgit verify found damaged files\n"
 	"  130  interrupted\n";
+
+/*
+ * The commands. One line each: name, function, summary for `hfgit --help`, and the usage
+ * text that is the command's --help, its man page, the options it accepts and its bash
+ * completion.
+ */
+const cli_command cli_commands[] = {
+	{ "clone", cmd_clone, "shallow clone of exactly one revision, LFS content included", cmd_clone_usage },
+	{ "resolve", cmd_resolve, "print the full commit hash a revision names", cmd_resolve_usage },
+	{ "ls-remote", cmd_ls_remote, "list the repository's refs, like git ls-remote", cmd_ls_remote_usage },
+	{ "export", cmd_export, "publish a revision into the huggingface_hub cache", cmd_export_usage },
+	{ "ls", cmd_ls, "list the cached models: revisions, size on disk, last use", cmd_ls_usage },
+	{ "verify", cmd_verify, "check cached or checked-out LFS content against its digests", cmd_verify_usage },
+	{ "gc", cmd_gc, "remove cached LFS objects nothing needs any more", cmd_gc_usage },
+	{ "update", cmd_update, "bring a clone of a branch to the branch's current tip", cmd_update_usage },
+	{ "inspect", cmd_inspect, "the model config.json asks for: class, parameters, load report", cmd_inspect_usage },
+	{ "lock", cmd_lock, "pin revisions in hfgit.lock; --check: what moved on the hub since", cmd_lock_usage },
+	{ "sync", cmd_sync, "every locked commit back into the cache (and DIR), verified", cmd_sync_usage },
+	{ "ls-files", cmd_ls_files, "list a revision's files, sizes and LFS ones, downloading no LFS bytes", cmd_ls_files_usage },
+	{ "download", cmd_download, "download single files of a revision, like hf download", cmd_download_usage },
+	{ "rm", cmd_rm, "remove cached revisions of a model", cmd_rm_usage },
+	{ "help", cmd_help, "a command's help text, or its man page", cmd_help_usage },
+	{ "completion", cmd_completion, "print the bash completion script", cmd_completion_usage },
+};
+const size_t cli_command_count = sizeof(cli_commands) / sizeof(*cli_commands);
+
+const cli_command *cli_find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cli_command_count; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+void cli_print_main_usage(FILE *to)
+{
+	size_t i;
+
+	fputs(usage_head, to);
+	for (i = 0; i < cli_command_count; i++)
+		fprintf(to, "  %-11s  %s\n", cli_commands[i].name, cli_commands[i].summary);
+	fputs(usage_tail, to);
+}
 
 int cli_fail(void)
 {
@@ -183,81 +230,75 @@ static void install_signal_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv, const cli_globals *g);
-} commands[] = {
-	{ "clone", cmd_clone },
-	{ "resolve", cmd_resolve },
-	{ "ls-remote", cmd_ls_remote },
-	{ "export", cmd_export },
-	{ "ls", cmd_ls },
-	{ "verify", cmd_verify },
-	{ "gc", cmd_gc },
-	{ "update", cmd_update },
-	{ "inspect", cmd_inspect },
-	{ "lock", cmd_lock },
-	{ "sync", cmd_sync },
-};
+static int unknown_command(const char *name)
+{
+	const char *names[64];
+	const char *pick;
+	size_t i;
+
+	for (i = 0; i < cli_command_count && i < 64; i++)
+		names[i] = cli_commands[i].name;
+	pick = cli_suggest(name, names, i, NULL);
+	if (pick)
+		fprintf(stderr, "hfgit: '%s' is not an hfgit command; did you mean '%s'?\n", name, pick);
+	else
+		fprintf(stderr, "hfgit: '%s' is not an hfgit command (see `hfgit --help`)\n", name);
+	return EXIT_USAGE;
+}
+
+static int unknown_global(const char *arg)
+{
+	static const char *const names[] = { "--endpoint", "--cache-dir", "--token", "--offline",
+		                                 "--progress", "--timeout", "--help", "--version" };
+	size_t len = strcspn(arg, "=");
+	char word[64];
+	const char *pick;
+
+	snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), arg);
+	pick = cli_suggest(word, names, sizeof(names) / sizeof(*names), NULL);
+	if (pick)
+		fprintf(stderr, "hfgit: unknown option '%s'; did you mean '%s'?\n", word, pick);
+	else
+		fprintf(stderr, "hfgit: unknown option '%s' (see `hfgit --help`)\n", word);
+	return EXIT_USAGE;
+}
 
 int main(int argc, char **argv)
 {
 	cli_globals g = { NULL, NULL, false, NULL, 0 };
+	const cli_command *cmd;
+	cli_args args;
 	int i, rc;
-	size_t c;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *value;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(usage, stdout);
+			cli_print_main_usage(stdout);
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--version")) {
 			printf("hfgit %s\n", HFGIT_VERSION);
 			return EXIT_OK;
 		}
-		if (!strcmp(argv[i], "--offline")) {
-			g.offline = true;
-			continue;
-		}
-		if (cli_option_value(argc, argv, &i, "--endpoint", &value))
-			g.endpoint = value;
-		else if (cli_option_value(argc, argv, &i, "--cache-dir", &value))
-			g.cache_dir = value;
-		else if (cli_option_value(argc, argv, &i, "--token", &value))
-			g.token = value;
-		else if (cli_option_value(argc, argv, &i, "--timeout", &value)) {
-			char *end = NULL;
-			if (value && (!(g.timeout = strtod(value, &end)) || *end || g.timeout < 0 ||
-			              g.timeout > 86400)) {
-				fprintf(stderr, "hfgit: --timeout wants seconds (e.g. --timeout 30), not '%s'\n",
-				        value);
-				return EXIT_USAGE;
-			}
-		}
-		else {
-			fprintf(stderr, "hfgit: unknown option '%s'\n\n%s", argv[i], usage);
-			return EXIT_USAGE;
-		}
-		if (!value) {
-			fprintf(stderr, "hfgit: %s needs a value\n", argv[i]);
-			return EXIT_USAGE;
-		}
+		if ((rc = cli_take_global(&g, NULL, argc, argv, &i)) < 0)
+			return -rc;
+		if (rc == 0)
+			return unknown_global(argv[i]);
 	}
 	if (i >= argc) {
-		fputs(usage, stderr);
+		cli_print_main_usage(stderr);
 		return EXIT_USAGE;
 	}
-	for (c = 0; c < sizeof(commands) / sizeof(*commands); c++) {
-		if (strcmp(argv[i], commands[c].name))
-			continue;
-		install_signal_handlers();
-		if (hfgit_init() < 0)
-			return cli_fail();
-		rc = commands[c].run(argc - i, argv + i, &g);
-		hfgit_shutdown();
+	if (!(cmd = cli_find_command(argv[i])))
+		return unknown_command(argv[i]);
+	if ((rc = cli_normalize(&args, &g, cmd, argc - i, argv + i)) != 0)
 		return rc;
+	install_signal_handlers();
+	if (hfgit_init() < 0) {
+		rc = cli_fail();
+	} else {
+		rc = cmd->run(args.argc, args.argv, &g);
+		hfgit_shutdown();
 	}
-	fprintf(stderr, "hfgit: '%s' is not an hfgit command\n\n%s", argv[i], usage);
-	return EXIT_USAGE;
+	cli_args_free(&args);
+	return rc;
 }

@@ -1,51 +1,43 @@
 #include "cache.h"
 
 #include <ctype.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "context.h"
+#include "hub/hf_env.h"
 
-static const char *home_dir(void)
-{
-	const char *home = getenv("HOME");
-	struct passwd *pw;
-
-	if (home && *home)
-		return home;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : NULL;
-}
-
-static int nonempty(const char *s)
-{
-	return s && *s;
-}
-
+/* Paths from options and variables are expanded as huggingface_hub expands its own, so
+ * HF_HOME='~/x' is $HOME/x here too. */
 int hfgit_cache_root(char **out, const char *override)
 {
 	const char *env;
-	char *root;
+	char *base;
+	int rc;
 
-	if (nonempty(override))
-		root = hfgit_fs_absolute(override);
-	else if (nonempty(env = getenv("HFGIT_HOME")))
-		root = hfgit_fs_absolute(env);
-	else if (nonempty(env = getenv("HF_HOME")))
-		root = hfgit_aprintf("%s/hfgit", env);
-	else if (nonempty(env = getenv("XDG_CACHE_HOME")))
-		root = hfgit_aprintf("%s/hfgit", env);
-	else if ((env = home_dir()) != NULL)
-		root = hfgit_aprintf("%s/.cache/hfgit", env);
-	else
-		return hfgit_error_set(HFGIT_EIO, "cannot find a cache directory: set HFGIT_HOME or HOME");
-	*out = root;
-	return root ? 0 : HFGIT_ERROR;
+	*out = NULL;
+	if (override && *override)
+		return hfgit_env_expand_path(out, override);
+	if ((env = hfgit_env_get("HFGIT_HOME")))
+		return hfgit_env_expand_path(out, env);
+	if ((env = hfgit_env_get("HF_HOME"))) {
+		if ((rc = hfgit_env_expand_path(&base, env)) < 0)
+			return rc;
+	} else if ((env = hfgit_env_get("XDG_CACHE_HOME"))) {
+		if ((rc = hfgit_env_expand_path(&base, env)) < 0)
+			return rc;
+	} else {
+		if (!hfgit_env_home())
+			return hfgit_error_set(HFGIT_EIO, "cannot find a cache directory: set HFGIT_HOME or HOME");
+		if ((rc = hfgit_env_expand_path(&base, "~/.cache")) < 0)
+			return rc;
+	}
+	*out = hfgit_aprintf("%s/hfgit", base);
+	free(base);
+	return *out ? 0 : HFGIT_ERROR;
 }
 
 /*

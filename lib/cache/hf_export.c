@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,54 +54,6 @@ struct hfgit_hf_export {
 
 /* ---------------------------------------------------------------------------------------- */
 /* Where                                                                                     */
-
-static bool nonempty(const char *s)
-{
-	return s && *s;
-}
-
-/* "~" and "~/x" as the shell and Python's expanduser read them; anything else unchanged. */
-static char *expand_home(const char *path)
-{
-	const char *home = getenv("HOME");
-	struct passwd *pw;
-
-	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
-		return hfgit_fs_absolute(path);
-	if (!nonempty(home) && (pw = getpwuid(getuid())) != NULL)
-		home = pw->pw_dir;
-	if (!nonempty(home)) {
-		hfgit_error_set(HFGIT_EIO, "cannot expand '%s': HOME is not set", path);
-		return NULL;
-	}
-	return hfgit_aprintf("%s%s", home, path + 1);
-}
-
-int hfgit_hf_cache_dir(char **out, const char *override)
-{
-	const char *env;
-	char *base, *dir;
-
-	*out = NULL;
-	if (nonempty(override))
-		dir = expand_home(override);
-	else if (nonempty(env = getenv("HF_HUB_CACHE")) || nonempty(env = getenv("HUGGINGFACE_HUB_CACHE")))
-		dir = expand_home(env);
-	else {
-		if (nonempty(env = getenv("HF_HOME")))
-			base = expand_home(env);
-		else if (nonempty(env = getenv("XDG_CACHE_HOME")))
-			base = hfgit_aprintf("%s/huggingface", env);
-		else
-			base = expand_home("~/.cache/huggingface");
-		dir = base ? hfgit_aprintf("%s/hub", base) : NULL;
-		free(base);
-	}
-	if (!dir)
-		return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
-	*out = dir;
-	return 0;
-}
 
 /* huggingface_hub's repo_folder_name: "<type>s" and the id's parts joined by "--". */
 static char *repo_folder(const char *hub_dir, const hfgit_model_id *id)
@@ -242,45 +193,6 @@ static int list_files(file_list *l, git_repository *store, const git_oid *commit
 /* Fetching what the cache lacks                                                             */
 
 /*
- * A throwaway bare repository in the cache's tmp/ that borrows the store's objects through
- * alternates: the LFS plan configures the repository it is given, and the store's own config
- * is shared with concurrent processes. `*dir` is set as soon as there is something to remove.
- */
-static int open_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repository *store)
-{
-	git_repository *repo = NULL;
-	char *tmp = NULL, *alternates = NULL, *objects = NULL;
-	int rc;
-
-	*out = NULL;
-	*dir = NULL;
-	if ((rc = hfgit_cache_tmp_dir(&tmp, ctx)) < 0)
-		return rc;
-	if (!(*dir = hfgit_aprintf("%s/export-%ld-XXXXXX", tmp, (long)getpid())) ||
-	    !(objects = hfgit_aprintf("%sobjects\n", git_repository_path(store)))) {
-		rc = HFGIT_ERROR;
-	} else if (!mkdtemp(*dir)) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory in '%s'", tmp);
-		free(*dir);
-		*dir = NULL;
-	} else if (!(alternates = hfgit_aprintf("%s/objects/info/alternates", *dir))) {
-		rc = HFGIT_ERROR;
-	} else if (git_repository_init(&repo, *dir, 1) < 0) {
-		rc = hfgit_git_fail("cannot create a repository", *dir);
-	} else {
-		/* Reopened once alternates exists, so that its object database reads it. */
-		git_repository_free(repo);
-		if ((rc = hfgit_fs_write_atomic(alternates, objects, strlen(objects))) == 0 &&
-		    git_repository_open_bare(out, *dir) < 0)
-			rc = hfgit_git_fail("cannot open a repository", *dir);
-	}
-	free(objects);
-	free(alternates);
-	free(tmp);
-	return rc;
-}
-
-/*
  * Download the LFS objects of the commit that the store lacks, with the checkout's machinery:
  * the same selection, batch API, verification, and error when offline.
  */
@@ -302,9 +214,12 @@ static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, git_repository *s
 	copts.lfs_exclude = opts->lfs_exclude;
 	copts.lfs_exclude_count = opts->lfs_exclude_count;
 	copts.jobs = opts->jobs;
+	/* the cache exported into may hold the blobs already (what transformers downloaded):
+	 * they are verified and taken, not downloaded again */
+	copts.hf_cache_dir = opts->hf_cache_dir;
 	memset(&cstats, 0, sizeof(cstats)); /* the plan adds to it */
 	copts.stats = &cstats;
-	if ((rc = open_view(&view, &dir, ctx, store)) < 0)
+	if ((rc = hfgit_store_view(&view, &dir, ctx, store, "export")) < 0)
 		goto out;
 	if (s)
 		url = hfgit_strdup(s->url);
@@ -849,6 +764,8 @@ out:
 	hfgit_hf_export_free(e);
 	hfgit_resolved_free(owned);
 	hfgit_session_free(s);
+	if (rc < 0)
+		hfgit_store_forget_if_empty(ctx, store);
 	git_repository_free(store);
 	free(hub_dir);
 	return rc;

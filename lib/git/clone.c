@@ -214,7 +214,7 @@ static int check_destination(const char *dir)
 int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, const char *dir,
                 const hfgit_clone_options *opts)
 {
-	hfgit_clone_options defaults = HFGIT_CLONE_OPTIONS_INIT;
+	hfgit_clone_options defaults = HFGIT_CLONE_OPTIONS_INIT, skip_smudge;
 	git_repository *store = NULL;
 	hfgit_session *s = NULL;
 	hfgit_resolved *r = NULL;
@@ -229,6 +229,13 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		*out = NULL;
 	if (!opts)
 		opts = &defaults;
+	/* git-lfs's switch for "leave the pointer files" means the same for a clone here */
+	if (!opts->no_lfs && hfgit_env_flag("GIT_LFS_SKIP_SMUDGE") == 1) {
+		skip_smudge = *opts;
+		skip_smudge.no_lfs = 1;
+		opts = &skip_smudge;
+		hfgit_trace("clone: GIT_LFS_SKIP_SMUDGE is set: LFS files keep their pointers");
+	}
 	if (opts->stats) {
 		memset(opts->stats, 0, sizeof(*opts->stats));
 		clock_gettime(CLOCK_MONOTONIC, &started);
@@ -284,6 +291,8 @@ out:
 		hfgit_fs_remove_tree(staging);
 		free(staging);
 	}
+	if (rc < 0)
+		hfgit_store_forget_if_empty(ctx, store);
 	hfgit_resolved_free(r);
 	hfgit_session_free(s);
 	git_repository_free(store);

@@ -19,6 +19,7 @@
 #include "context.h"
 #include "git/errors.h"
 #include "lfs/batch.h"
+#include "lfs/local.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
 #include "lfs/select.h"
@@ -148,7 +149,7 @@ static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 {
 	const lfs_callbacks *cb = payload;
 	hfgit_progress pr = { HFGIT_STAGE_LFS, p->objects_done, p->objects_total, p->bytes_done,
-		                  p->bytes_total };
+		                  p->bytes_total, p->current };
 
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }
@@ -420,6 +421,59 @@ void hfgit_lfs_plan_free(hfgit_lfs_plan *plan)
 	free(plan);
 }
 
+/*
+ * Before any download: the missing objects that are already elsewhere on the machine (the
+ * huggingface_hub cache, references) are verified and linked into the store, and leave the
+ * list of jobs. Works offline too.
+ */
+static int take_local_objects(hfgit_lfs_plan *plan, hfgit_lfs_job *jobs, size_t *njobs,
+                              const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+{
+	hfgit_lfs_local *local = NULL;
+	const char **oids = NULL;
+	uint64_t *sizes = NULL;
+	unsigned char *taken = NULL;
+	size_t i, kept = 0, n = *njobs;
+	int rc;
+
+	if ((rc = hfgit_lfs_local_for_clone(&local, opts->hf_cache_dir, opts->no_hf_cache_reuse,
+	                                    opts->references, opts->reference_count)) < 0)
+		return rc;
+	if (!n || !hfgit_lfs_local_count(local))
+		goto out;
+	if (!(oids = calloc(n, sizeof(*oids))) || !(sizes = calloc(n, sizeof(*sizes))) ||
+	    !(taken = calloc(n, 1))) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		oids[i] = jobs[i].oid;
+		sizes[i] = jobs[i].size;
+	}
+	if ((rc = hfgit_lfs_local_import_many(local, plan->store, oids, sizes, n, 0, taken)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (taken[i]) {
+			stats->lfs_objects_local++;
+			stats->lfs_bytes_local += jobs[i].size;
+			hfgit_lfs_job_dispose(&jobs[i]);
+			continue;
+		}
+		if (kept != i) {
+			jobs[kept] = jobs[i];
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+		}
+		kept++;
+	}
+	*njobs = kept;
+out:
+	free(oids);
+	free(sizes);
+	free(taken);
+	hfgit_lfs_local_free(local);
+	return rc;
+}
+
 static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
                          const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
 {
@@ -429,13 +483,16 @@ static int fetch_missing(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 
 	if ((rc = plan_downloads(&jobs, &njobs, &plan->c, plan->store, stats)) < 0)
 		return rc;
-	if (njobs && ctx->offline)
+	/* with references, always: a wrong one is an error even when nothing is missing */
+	if (njobs || opts->reference_count)
+		rc = take_local_objects(plan, jobs, &njobs, opts, stats);
+	if (rc == 0 && njobs && ctx->offline)
 		rc = hfgit_error_set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
 		                     "cache (%s%s) and offline mode is on: clone once with the network, "
 		                     "or leave them out with --exclude or --no-lfs", njobs,
 		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
 		                     njobs > 1 ? ", ..." : "");
-	else if (njobs)
+	else if (rc == 0 && njobs)
 		rc = download(jobs, njobs, plan->store, remote_url, ref, ctx, opts, stats);
 	for (i = 0; i < njobs; i++)
 		hfgit_lfs_job_dispose(&jobs[i]);

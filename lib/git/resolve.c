@@ -572,6 +572,8 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
 	if (rc == 0)
 		hfgit_cache_mark_used(git_repository_path(store));
+	else
+		hfgit_store_forget_if_empty(ctx, store);
 	hfgit_session_free(s);
 	git_repository_free(store);
 	return rc;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
+#include "context.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
@@ -71,6 +72,46 @@ int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id 
 		rc = rc < 0 ? rc : hfgit_error_set(HFGIT_EIO, "cannot open the cache repository '%s': %s",
 		                                   path, hfgit_git_message());
 	free(path);
+	return rc;
+}
+
+/*
+ * A throwaway bare repository in the cache's tmp/ that borrows the store's objects through
+ * alternates: the LFS plan configures the repository it is given, and the store's own config
+ * is shared with concurrent processes. `*dir` is set as soon as there is something to remove.
+ */
+int hfgit_store_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repository *store,
+                     const char *purpose)
+{
+	git_repository *repo = NULL;
+	char *tmp = NULL, *alternates = NULL, *objects = NULL;
+	int rc;
+
+	*out = NULL;
+	*dir = NULL;
+	if ((rc = hfgit_cache_tmp_dir(&tmp, ctx)) < 0)
+		return rc;
+	if (!(*dir = hfgit_aprintf("%s/%s-%ld-XXXXXX", tmp, purpose, (long)getpid())) ||
+	    !(objects = hfgit_aprintf("%sobjects\n", git_repository_path(store)))) {
+		rc = HFGIT_ERROR;
+	} else if (!mkdtemp(*dir)) {
+		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory in '%s'", tmp);
+		free(*dir);
+		*dir = NULL;
+	} else if (!(alternates = hfgit_aprintf("%s/objects/info/alternates", *dir))) {
+		rc = HFGIT_ERROR;
+	} else if (git_repository_init(&repo, *dir, 1) < 0) {
+		rc = hfgit_git_fail("cannot create a repository", *dir);
+	} else {
+		/* Reopened once alternates exists, so that its object database reads it. */
+		git_repository_free(repo);
+		if ((rc = hfgit_fs_write_atomic(alternates, objects, strlen(objects))) == 0 &&
+		    git_repository_open_bare(out, *dir) < 0)
+			rc = hfgit_git_fail("cannot open a repository", *dir);
+	}
+	free(objects);
+	free(alternates);
+	free(tmp);
 	return rc;
 }
 
@@ -367,4 +408,63 @@ out:
 		close(fd);
 	hfgit_strbuf_dispose(&names);
 	return rc;
+}
+
+static int any_object(const git_oid *id, void *payload)
+{
+	*(bool *)payload = true;
+	return 1; /* one is enough */
+}
+
+void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	git_odb *odb = NULL;
+	char *path = NULL, *repos = NULL, *lock = NULL, *slash;
+	bool has_object = false;
+	int fd = -1;
+
+	if (!store || git_reference_iterator_new(&it, store) < 0)
+		return;
+	if (git_reference_next(&ref, it) == 0) {
+		git_reference_free(ref);
+		goto out;
+	}
+	if (git_repository_odb(&odb, store) < 0)
+		goto out;
+	git_odb_foreach(odb, any_object, &has_object);
+	/* refs the hub advertised are remembered for offline resolution: the hub was reached */
+	if (has_object || !(lock = repo_file(store, "hfgit/remote-refs")) || hfgit_fs_exists(lock))
+		goto out;
+	free(lock);
+	lock = NULL;
+	/* git_repository_path() ends in '/' */
+	if (!(path = hfgit_strdup(git_repository_path(store))) || !(repos = hfgit_aprintf("%s/repos/", ctx->cache_dir)))
+		goto out;
+	path[strlen(path) - 1] = '\0';
+	if (strncmp(path, repos, strlen(repos)) || !(lock = repo_file(store, "hfgit.lock")))
+		goto out;
+	/* a process absorbing a fetch holds this lock: then the store is about to fill */
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		goto out;
+	hfgit_trace("store: removing the empty store %s", path);
+	if (hfgit_fs_remove_tree(path) < 0) {
+		hfgit_error_clear();
+		goto out;
+	}
+	/* the namespace and endpoint folders, when nothing else is in them */
+	while ((slash = strrchr(path, '/')) != NULL && (size_t)(slash - path) >= strlen(repos)) {
+		*slash = '\0';
+		if (rmdir(path) < 0)
+			break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	free(repos);
+	free(path);
+	git_odb_free(odb);
+	git_reference_iterator_free(it);
 }

@@ -29,7 +29,24 @@ int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git
  */
 int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst);
 
+/*
+ * A throwaway bare repository in the cache's tmp/ ("<purpose>-<pid>-XXXXXX") that borrows the
+ * store's objects through alternates, for work that configures the repository it is given
+ * (the LFS plan) while the store's own config is shared with concurrent processes. `*dir` is
+ * set as soon as there is something for the caller to remove.
+ */
+int hfgit_store_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repository *store,
+                     const char *purpose);
+
 bool hfgit_store_has(git_repository *store, const git_oid *oid);
+
+/*
+ * After a failed operation: a store without a single ref, object or remembered advertisement
+ * (the repository or the hub was never reached) is removed, with the folders above it in the
+ * cache that it leaves empty, so that `hfgit ls` and `hfgit gc` do not show a model that never
+ * arrived. A store another process holds locked, or that holds anything, stays.
+ */
+void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store);
 
 /* Read a repository's shallow roots ($GIT_DIR/shallow); a missing file is an empty list. */
 int hfgit_shallow_read(git_oidarray *out, git_repository *repo);

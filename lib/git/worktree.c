@@ -125,7 +125,7 @@ typedef struct {
 static void on_checkout_progress(const char *path, size_t done, size_t total, void *payload)
 {
 	checkout_progress *cp = payload;
-	hfgit_progress p = { HFGIT_STAGE_CHECKOUT, done, total, 0 };
+	hfgit_progress p = { HFGIT_STAGE_CHECKOUT, done, total, 0, 0, path };
 
 	if (cp->opts->progress && !cp->cancelled && cp->opts->progress(&p, cp->opts->payload))
 		cp->cancelled = 1;

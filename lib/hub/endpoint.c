@@ -4,12 +4,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "cache/cache.h"
+#include "hub/hf_env.h"
 #include "context.h"
 
 #define HFGIT_DEFAULT_ENDPOINT "https://huggingface.co"
@@ -21,14 +21,6 @@ static int validate_endpoint(const char *endpoint)
 		                       "invalid endpoint '%s': expected an http:// or https:// URL "
 		                       "(set HF_ENDPOINT or --endpoint)", endpoint);
 	return 0;
-}
-
-/* huggingface_hub's reading of a boolean environment variable. */
-static int env_true(const char *name)
-{
-	const char *v = getenv(name);
-	return v && (!strcasecmp(v, "1") || !strcasecmp(v, "on") || !strcasecmp(v, "yes") ||
-	             !strcasecmp(v, "true"));
 }
 
 static char *normalized_endpoint(const char *endpoint)
@@ -47,54 +39,26 @@ static char *normalized_endpoint(const char *endpoint)
 	return copy;
 }
 
-/* The token file huggingface_hub's `hf auth login` writes. */
-static char *read_token_file(void)
-{
-	const char *hf_home = getenv("HF_HOME"), *home = getenv("HOME");
-	char *path = NULL, *text = NULL;
-	size_t len;
-
-	if (hf_home && *hf_home)
-		path = hfgit_aprintf("%s/token", hf_home);
-	else if (home && *home)
-		path = hfgit_aprintf("%s/.cache/huggingface/token", home);
-	if (!path || hfgit_fs_read_file(&text, &len, path) < 0) {
-		free(path);
-		hfgit_error_clear();
-		return NULL;
-	}
-	free(path);
-	return text;
-}
-
 /* A token is one line of printable characters: no whitespace, nothing that could split a
  * header. The file may end in a newline. */
 static int set_token(hfgit_ctx *ctx, const char *given)
 {
-	char *token = given && *given ? hfgit_strdup(given) : NULL;
-	const char *env = getenv("HF_TOKEN");
+	char *token;
 	size_t len, i;
+	int rc;
 
-	if (!token && env && *env)
-		token = hfgit_strdup(env);
-	if (!token)
-		token = read_token_file();
+	if ((rc = hfgit_env_token(&token, given)) < 0)
+		return rc;
 	if (!token)
 		return 0;
 	len = strlen(token);
-	while (len > 0 && (token[len - 1] == '\n' || token[len - 1] == '\r' || token[len - 1] == ' '))
-		token[--len] = '\0';
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)token[i] <= ' ' || (unsigned char)token[i] >= 0x7f) {
 			free(token);
-			return hfgit_error_set(HFGIT_EINVALID, "the access token (from --token, HF_TOKEN "
-			                       "or the token file) contains a space or control character: "
+			return hfgit_error_set(HFGIT_EINVALID, "the access token (from --token, HF_TOKEN, "
+			                       "HUGGING_FACE_HUB_TOKEN or the token file) contains a space or control character: "
 			                       "paste it again");
 		}
-	}
-	if (len == 0) {
-		free(token);
-		return 0;
 	}
 	ctx->token = token;
 	ctx->authorization = hfgit_aprintf("Authorization: Bearer %s", token);
@@ -113,7 +77,7 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 		opts = &defaults;
 	endpoint = opts->endpoint;
 	if (!endpoint || !*endpoint)
-		endpoint = getenv("HF_ENDPOINT");
+		endpoint = hfgit_env_get("HF_ENDPOINT");
 	if (!endpoint || !*endpoint)
 		endpoint = HFGIT_DEFAULT_ENDPOINT;
 	if ((rc = validate_endpoint(endpoint)) < 0)
@@ -128,7 +92,7 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 		hfgit_ctx_free(ctx);
 		return rc < 0 ? rc : HFGIT_ERROR;
 	}
-	ctx->offline = opts->offline > 0 || env_true("HF_HUB_OFFLINE") || env_true("HFGIT_OFFLINE");
+	ctx->offline = opts->offline > 0 || hfgit_env_offline();
 	*out = ctx;
 	return 0;
 }

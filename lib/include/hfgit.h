@@ -92,13 +92,16 @@ typedef struct {
 	unsigned int version;
 	/* Hub endpoint; NULL: $HF_ENDPOINT, else https://huggingface.co. */
 	const char *endpoint;
-	/* Cache root; NULL: $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit. */
+	/* Cache root; NULL: $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit.
+	 * "~" and $VAR are expanded in all of them, as huggingface_hub expands its paths. */
 	const char *cache_dir;
-	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE or $HFGIT_OFFLINE decide (1, ON, YES,
-	 * TRUE, any case). Offline, revisions resolve from what the cache last saw. */
+	/* Never touch the network: 1; 0: $HF_HUB_OFFLINE (else the older $TRANSFORMERS_OFFLINE)
+	 * or $HFGIT_OFFLINE decide (1, ON, YES, TRUE, any case). Offline, revisions resolve from
+	 * what the cache last saw. */
 	int offline;
-	/* Access token for private and gated repositories; NULL: $HF_TOKEN, else the token file
-	 * $HF_HOME/token (~/.cache/huggingface/token). Sent only to the endpoint's own origin (git
+	/* Access token for private and gated repositories; NULL: $HF_TOKEN, else the older
+	 * $HUGGING_FACE_HUB_TOKEN, else the token file $HF_TOKEN_PATH, else $HF_HOME/token
+	 * ($XDG_CACHE_HOME/huggingface/token, ~/.cache/huggingface/token). Sent only to the endpoint's own origin (git
 	 * and the LFS batch API), never to the hosts object bytes come from, never printed, never
 	 * written into a checkout. */
 	const char *token;
@@ -120,6 +123,13 @@ HFGIT_EXTERN void hfgit_ctx_free(hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_endpoint(const hfgit_ctx *ctx);
 HFGIT_EXTERN const char *hfgit_ctx_cache_dir(const hfgit_ctx *ctx);
 HFGIT_EXTERN int hfgit_ctx_offline(const hfgit_ctx *ctx);
+
+/*
+ * A boolean environment variable read as huggingface_hub reads its own (1, ON, YES, TRUE in
+ * any case are true, anything else false): 1 or 0, or -1 when it is not set at all (for
+ * variables like HF_HUB_DISABLE_PROGRESS_BARS, where "unset" and "false" differ).
+ */
+HFGIT_EXTERN int hfgit_env_flag(const char *name);
 
 /* The git remote URL of a model id: endpoint + "/" + repository path. Free with free(). */
 HFGIT_EXTERN int hfgit_remote_url(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);
@@ -188,6 +198,9 @@ typedef struct {
 	size_t total;              /* 0 when not known yet */
 	unsigned long long bytes;  /* bytes done (LFS: verified bytes, resumed ones included) */
 	unsigned long long bytes_total; /* 0 when not known */
+	/* The file being worked on (LFS: one that bytes are arriving for; several download at
+	 * once), relative to the repository; NULL when none. Valid during the callback. */
+	const char *path;
 } hfgit_progress;
 
 /* Return non-zero to cancel the operation (it then fails with HFGIT_EINTERRUPTED). */
@@ -215,6 +228,10 @@ typedef struct {
 	unsigned long long lfs_bytes_fetched; /* bytes that crossed the network */
 	unsigned long long lfs_bytes_reused;  /* bytes already in the store */
 	double seconds;                 /* the whole clone, wall time */
+	/* Objects found elsewhere on the machine (the huggingface_hub cache, references),
+	 * verified and linked into the store instead of downloaded; their bytes. */
+	size_t lfs_objects_local;
+	unsigned long long lfs_bytes_local;
 } hfgit_clone_stats;
 
 typedef struct {
@@ -227,10 +244,22 @@ typedef struct {
 	size_t lfs_include_count;
 	const char *const *lfs_exclude;
 	size_t lfs_exclude_count;
-	int no_lfs;             /* keep pointer files (like GIT_LFS_SKIP_SMUDGE=1) */
+	int no_lfs;             /* keep pointer files; hfgit_clone also when GIT_LFS_SKIP_SMUDGE
+	                         * is true (1, true, yes, on), as for git-lfs */
 	unsigned int jobs;      /* parallel downloads; 0: 8 */
 	hfgit_link_mode link;
 	hfgit_clone_stats *stats; /* filled when not NULL */
+	/*
+	 * LFS objects already on the machine are taken instead of downloaded, after their SHA-256
+	 * matched: the blobs of the huggingface_hub cache `hf_cache_dir` (NULL: the one
+	 * hfgit_hf_cache_dir finds; `no_hf_cache_reuse` turns this off), and those of
+	 * `references`, as `git clone --reference` takes them: git-lfs checkouts, bare
+	 * repositories, LFS stores, huggingface_hub caches.
+	 */
+	const char *hf_cache_dir;
+	int no_hf_cache_reuse;
+	const char *const *references;
+	size_t reference_count;
 } hfgit_clone_options;
 
 #define HFGIT_CLONE_OPTIONS_VERSION 1
@@ -245,6 +274,57 @@ typedef struct {
  */
 HFGIT_EXTERN int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id,
                              const char *dir, const hfgit_clone_options *opts);
+
+/* ---------------------------------------------------------------------------------------- */
+/* The files of a revision (hfgit ls-files, clone --dry-run) and single files (download)     */
+
+typedef enum {
+	HFGIT_FILE_GIT = 0,   /* an ordinary file: its content came with the git objects */
+	HFGIT_FILE_STORED,    /* LFS content already in hfgit's store */
+	HFGIT_FILE_LOCAL,     /* LFS content elsewhere on the machine (huggingface_hub cache, a
+	                       * reference): taken after its SHA-256 matched, not downloaded */
+	HFGIT_FILE_DOWNLOAD,  /* LFS content a clone would download */
+	HFGIT_FILE_SKIPPED,   /* LFS content left out by the selection: the pointer is kept */
+} hfgit_file_source;
+
+typedef struct {
+	const char *path;         /* relative to the repository, '/'-separated */
+	unsigned long long size;  /* the content's size (an LFS file's object, not the pointer) */
+	int lfs;                  /* Git LFS content */
+	const char *oid;          /* LFS: the SHA-256 object id; else the git blob id */
+	int executable;
+	int symlink;
+	hfgit_file_source source; /* where a clone with the given options gets the content */
+} hfgit_repo_file;
+
+typedef struct hfgit_file_list hfgit_file_list;
+
+/*
+ * Every file of the revision of `id`, in tree order, from a depth-1 fetch of the git objects
+ * only (no LFS bytes move; nothing at all when the cache has the commit). `opts` (may be NULL)
+ * is what a clone would be given: its selection, references and huggingface_hub cache decide
+ * each file's `source`, so the list is also the dry run of that clone. `resolved` (may be
+ * NULL) receives the revision.
+ */
+HFGIT_EXTERN int hfgit_list_files(hfgit_file_list **out, hfgit_resolved **resolved,
+                                  hfgit_ctx *ctx, const hfgit_model_id *id,
+                                  const hfgit_clone_options *opts);
+HFGIT_EXTERN size_t hfgit_file_list_count(const hfgit_file_list *list);
+HFGIT_EXTERN const hfgit_repo_file *hfgit_file_list_get(const hfgit_file_list *list, size_t i);
+HFGIT_EXTERN void hfgit_file_list_free(hfgit_file_list *list);
+
+/*
+ * Only the files `paths` (repository paths) of the revision of `id`, into `dir` (created as
+ * needed) under their repository paths, like huggingface_hub's `hf download --local-dir`:
+ * LFS content through the store (verified, reused from the machine when there, downloaded
+ * only when missing, shared with `opts->link`), other files from the git objects. Each file
+ * appears by rename(2); an existing one is replaced. A path that is not a file of the
+ * revision is an HFGIT_ENOTFOUND error before anything is written. `opts` may be NULL; its
+ * selection is ignored (the paths are the selection).
+ */
+HFGIT_EXTERN int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                                const char *dir, const char *const *paths, size_t count,
+                                const hfgit_clone_options *opts);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Export into the huggingface_hub cache                                                      */
@@ -367,6 +447,15 @@ HFGIT_EXTERN const hfgit_cached_revision *hfgit_cached_models_revision(
 /* Bytes on disk of everything listed, an LFS object shared by several models counted once. */
 HFGIT_EXTERN unsigned long long hfgit_cached_models_total_size(const hfgit_cached_models *list);
 HFGIT_EXTERN void hfgit_cached_models_free(hfgit_cached_models *list);
+
+/*
+ * Remove cached revisions of `id`: with a revision in `id`, the refs of the cache repository
+ * that name it (a branch, tag or ref by name; a commit fetched by hash by its hash or a
+ * prefix of it); without one, the whole cache repository. LFS objects that only those
+ * revisions used are removed by the next hfgit_gc. `removed` (may be NULL) receives how many
+ * revisions went. HFGIT_ENOTFOUND when the cache has no such model or revision.
+ */
+HFGIT_EXTERN int hfgit_cache_remove(size_t *removed, hfgit_ctx *ctx, const hfgit_model_id *id);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Keeping the cache healthy: verify and gc                                                  */

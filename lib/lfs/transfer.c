@@ -133,6 +133,7 @@ struct engine {
 	atomic_uint_fast64_t bytes_done;
 	atomic_uint_fast64_t bytes_fetched;
 	atomic_size_t objects_done;
+	const char *_Atomic current; /* for the progress display: the object bytes came for last */
 	atomic_int cancel;
 	/* committer */
 	pthread_mutex_t lock;
@@ -686,6 +687,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *userdata)
 		return 0;
 	}
 	atomic_fetch_add(&e->bytes_fetched, len);
+	atomic_store_explicit(&e->current, o->job->name, memory_order_relaxed);
 	o->job->fetched += len;
 	if (x->pos == o->written) {
 		if (!consume(e, o, data, len) || !drain_pending(e, o)) {
@@ -1081,6 +1083,7 @@ static void report(engine *e, uint64_t total, size_t count, int *cancelled)
 	p.bytes_fetched = atomic_load(&e->bytes_fetched);
 	p.objects_done = atomic_load(&e->objects_done);
 	p.objects_total = count;
+	p.current = atomic_load(&e->current);
 	if (!*cancelled && e->opts.progress(&p, e->opts.progress_payload)) {
 		*cancelled = 1;
 		atomic_store(&e->cancel, 1);

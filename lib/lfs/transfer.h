@@ -42,6 +42,7 @@ typedef struct {
 	uint64_t bytes_fetched;   /* bytes received from the network so far */
 	size_t objects_done;
 	size_t objects_total;
+	const char *current;      /* the name of the job bytes arrived for last, or NULL */
 } hfgit_lfs_progress;
 
 /* Return non-zero to cancel. Called from the thread that called hfgit_lfs_download. */

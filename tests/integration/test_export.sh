@@ -208,8 +208,10 @@ check_eq "clone --hf-cache: one CDN request, for the one new object" \
 check_eq "clone --hf-cache: checkout, store and hub cache share the object" \
 	"$(inode "$WORK/hub-clone/models--hfgit-test--lfs-model/blobs/$V1_MODEL_OID")" \
 	"$(inode "$(store_object "$V1_MODEL_OID")")"
+# --cache-dir-hf without --hf-cache names the cache whose blobs are reused: nothing written.
 run_hfgit clone -q --cache-dir-hf "$WORK/x" "$MODEL" nohf
-check_eq "clone --cache-dir-hf alone: usage error" "$RC" 2
+check_eq "clone --cache-dir-hf alone: a clone ($ERR)" "$RC" 0
+check_eq "clone --cache-dir-hf alone: nothing exported" "$(test -e "$WORK/x" && echo yes)" ""
 
 # --include/--exclude: LFS files left out are absent from the snapshot, not pointers.
 run_hfgit export --hf-cache -q --exclude '*.bin' --cache-dir-hf "$WORK/hub-excl" "$MODEL"

@@ -65,7 +65,7 @@ check_content again
 check_eq "second clone: no batch request" "$(batch_since "$hub_LOG" "$mark")" 0
 check_eq "second clone: no CDN request" "$(cdn_since "$hub_LOG" "$mark")" ""
 check_contains "second clone: nothing fetched" "$OUT" '"bytes_fetched":0,'
-check_contains "second clone: all reused" "$OUT" "\"bytes_reused\":$MAIN_OBJECT_BYTES}"
+check_contains "second clone: all reused" "$OUT" "\"bytes_reused\":$MAIN_OBJECT_BYTES,"
 
 # Another revision fetches only what it does not share.
 mark=$(log_mark "$hub_LOG")

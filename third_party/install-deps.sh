@@ -5,7 +5,9 @@
 #   install-deps.sh          the build and the tests
 #   install-deps.sh --extra  also what the benchmarks and fuzzing use: nginx (the benchmark's
 #                            CDN, never started as a service), clang with libFuzzer, and
-#                            python3-torch (regenerating the tiny models, torch.load timings)
+#                            python3-torch (regenerating the tiny models and the reference
+#                            forward outputs, torch.load timings, the PyTorch side of
+#                            tests/bench/forward.sh)
 #
 # libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
 # so libgit2-dev comes from bookworm-backports (1.8.x there).
@@ -33,7 +35,7 @@ SRC
 fi
 
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
-	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3"
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev"
 extra=
 [ "${1:-}" = --extra ] && extra=1
 [ -n "$extra" ] && packages="$packages nginx-light clang libclang-rt-14-dev llvm python3-torch"

@@ -1,0 +1,111 @@
+#include "gemm.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <string.h>
+
+#include "common/error.h"
+
+/*
+ * Up to this many rows the vector loop below streams the weights once per row group and
+ * beats dnnl_sgemm, whose packing costs more than the arithmetic for a skinny x (measured by
+ * tests/bench/forward.sh: one decode step of GPT-2 small).
+ */
+#define LOOP_MAX_ROWS 1
+
+int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+                const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                size_t ldc)
+{
+	dnnl_status_t st;
+
+	if (!m || !n)
+		return 0;
+	st = dnnl_sgemm(transa, transb, (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha, a,
+	                (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
+	if (st != dnnl_success)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed (status %d)", m,
+		                       n, k, (int)st);
+	return 0;
+}
+
+/* y[o] = x . W[o] + b[o] over W [out, in]: one dot product per output, split over threads. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
+{
+	const long out = (long)l->out;
+	const size_t in = l->in;
+	long o;
+
+#pragma omp parallel for schedule(static)
+	for (o = 0; o < out; o++) {
+		const float *w = l->weight + (size_t)o * in;
+		float s = 0.0f;
+		size_t i;
+
+#pragma omp simd reduction(+ : s)
+		for (i = 0; i < in; i++)
+			s += x[i] * w[i];
+		y[o] = s + (l->bias ? l->bias[o] : 0.0f);
+	}
+}
+
+/* y = x W + b over W [in, out]: each thread owns a band of outputs and walks W's rows,
+ * reading the weights in file order. */
+#define BAND 512
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void rows_in_out(const hfgit_linear *l, float *y, const float *x)
+{
+	const size_t in = l->in, out = l->out;
+	const long bands = (long)((out + BAND - 1) / BAND);
+	long band;
+
+#pragma omp parallel for schedule(static)
+	for (band = 0; band < bands; band++) {
+		size_t o0 = (size_t)band * BAND, o1 = o0 + BAND < out ? o0 + BAND : out, i, o;
+		float acc[BAND];
+
+		for (o = o0; o < o1; o++)
+			acc[o - o0] = l->bias ? l->bias[o] : 0.0f;
+		for (i = 0; i < in; i++) {
+			const float xi = x[i], *w = l->weight + i * out;
+
+#pragma omp simd
+			for (o = o0; o < o1; o++)
+				acc[o - o0] += xi * w[o];
+		}
+		memcpy(y + o0, acc, (o1 - o0) * sizeof(float));
+	}
+}
+
+const char *hfgit_linear_kernel(size_t rows)
+{
+	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
+}
+
+int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                       size_t rows)
+{
+	size_t r;
+
+	if (rows <= LOOP_MAX_ROWS) {
+		for (r = 0; r < rows; r++) {
+			if (l->in_out)
+				rows_in_out(l, y + r * ldy, x + r * ldx);
+			else
+				rows_out_in(l, y + r * ldy, x + r * ldx);
+		}
+		return 0;
+	}
+	/* The bias goes in first and the product is accumulated onto it (beta = 1): one pass. */
+	for (r = 0; r < rows; r++) {
+		if (l->bias)
+			memcpy(y + r * ldy, l->bias, l->out * sizeof(float));
+		else
+			memset(y + r * ldy, 0, l->out * sizeof(float));
+	}
+	if (l->in_out)
+		return hfgit_sgemm('N', 'N', rows, l->out, l->in, 1.0f, x, ldx, l->weight, l->out,
+		                   1.0f, y, ldy);
+	return hfgit_sgemm('N', 'T', rows, l->out, l->in, 1.0f, x, ldx, l->weight, l->in, 1.0f, y,
+	                   ldy);
+}

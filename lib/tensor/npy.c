@@ -39,9 +39,14 @@ static int parse_header(const char *path, const char *h, size_t *ndim, long long
 	if (!descr || !order || !dims || *dims != '(')
 		return hfgit_error_set(HFGIT_EINVALID, "%s: not a .npy header numpy writes (descr, "
 		                       "fortran_order and shape expected)", path);
-	if (strncmp(descr, "'<f4'", 5))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the array's dtype is %.8s; hfgit takes "
-		                       "little-endian float32 ('<f4': numpy.float32)", path, descr);
+	if (strncmp(descr, "'<f4'", 5)) {
+		const char *close = *descr == '\'' ? strchr(descr + 1, '\'') : NULL;
+		int len = close && close - descr < 16 ? (int)(close - descr) + 1 : 8;
+
+		return hfgit_error_set(HFGIT_EINVALID, "%s: the array's dtype is %.*s; hfgit takes "
+		                       "little-endian float32 ('<f4': numpy.float32)", path, len,
+		                       descr);
+	}
 	if (strncmp(order, "False", 5))
 		return hfgit_error_set(HFGIT_EINVALID, "%s: the array is in Fortran order; save a "
 		                       "C-ordered one (numpy.ascontiguousarray)", path);

@@ -459,6 +459,14 @@ def make_variants():
         "distilbert-sinusoidal",
         tiny.distilbert_config(["DistilBertModel"], torch.float32, sinusoidal_pos_embds=True,
                                activation="relu"), sd)
+    # Relative positions, with their distance embeddings: hfgit must refuse the config field,
+    # not compute something else (no reference outputs).
+    names = list(tiny.bert_model(tiny.BERT))
+    names += [("encoder.layer.%d.attention.self.distance_embedding.weight" % i, [39, 6])
+              for i in range(2)]
+    write_variant("bert-relative", tiny.bert_config(["BertModel"],
+                                                    position_embedding_type="relative_key"),
+                  tiny.fill(names, 117, torch.float32))
     gc = read_config("models/gpt2")
     gc.update({"scale_attn_by_inverse_layer_idx": True, "activation_function": "gelu",
                "layer_norm_epsilon": 1e-6})

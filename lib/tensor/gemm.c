@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -28,32 +29,98 @@ int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float al
 	return 0;
 }
 
-/* y[o] = x . W[o] + b[o] over W [out, in]: one dot product per output, split over threads. */
+/* y[o] = x . W[o] + b[o] over W [out, in]: dot products, four outputs at a time so that x
+ * is loaded once per four rows of W; each thread a contiguous range of rows (one stream). */
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
 {
-	const long out = (long)l->out;
+	const long groups = (long)(l->out / 4);
 	const size_t in = l->in;
-	long o;
+	long g;
+	size_t o;
 
 #pragma omp parallel for schedule(static)
-	for (o = 0; o < out; o++) {
-		const float *w = l->weight + (size_t)o * in;
+	for (g = 0; g < groups; g++) {
+		const float *w0 = l->weight + (size_t)g * 4 * in, *w1 = w0 + in, *w2 = w1 + in,
+			    *w3 = w2 + in;
+		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+		size_t i;
+
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+		for (i = 0; i < in; i++) {
+			s0 += x[i] * w0[i];
+			s1 += x[i] * w1[i];
+			s2 += x[i] * w2[i];
+			s3 += x[i] * w3[i];
+		}
+		y[g * 4] = s0;
+		y[g * 4 + 1] = s1;
+		y[g * 4 + 2] = s2;
+		y[g * 4 + 3] = s3;
+	}
+	for (o = (size_t)groups * 4; o < l->out; o++) {
+		const float *w = l->weight + o * in;
 		float s = 0.0f;
 		size_t i;
 
-#pragma omp simd reduction(+ : s)
 		for (i = 0; i < in; i++)
 			s += x[i] * w[i];
-		y[o] = s + (l->bias ? l->bias[o] : 0.0f);
+		y[o] = s;
+	}
+	if (l->bias)
+		for (o = 0; o < l->out; o++)
+			y[o] += l->bias[o];
+}
+
+/*
+ * y = x W + b over W [in, out]: each thread takes a contiguous block of W's rows and sums
+ * x[i] W[i] into partial outputs on its stack (W read once, front to back), then the threads
+ * add up the partials, each for a slice of the outputs.
+ */
+#define MAX_PARTIAL 16384 /* outputs: the partials live on the threads' stacks */
+#define MAX_PARTS 64
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void rows_in_out(const hfgit_linear *l, float *y, const float *x)
+{
+	const size_t in = l->in, out = l->out;
+	float *parts[MAX_PARTS];
+	int team = omp_get_max_threads() < MAX_PARTS ? omp_get_max_threads() : MAX_PARTS;
+
+#pragma omp parallel num_threads(team)
+	{
+		const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+		const size_t i0 = in * t / nt, i1 = in * (t + 1) / nt;
+		const size_t o0 = out * t / nt, o1 = out * (t + 1) / nt;
+		float part[out];
+		size_t i, o, k;
+
+#pragma omp simd
+		for (o = 0; o < out; o++)
+			part[o] = 0.0f;
+		for (i = i0; i < i1; i++) {
+			const float xi = x[i], *w = l->weight + i * out;
+
+#pragma omp simd
+			for (o = 0; o < out; o++)
+				part[o] += xi * w[o];
+		}
+		parts[t] = part;
+#pragma omp barrier
+		for (o = o0; o < o1; o++) {
+			float s = l->bias ? l->bias[o] : 0.0f;
+
+			for (k = 0; k < nt; k++)
+				s += parts[k][o];
+			y[o] = s;
+		}
+		/* The partials are read until every thread is through. */
+#pragma omp barrier
 	}
 }
 
-/* y = x W + b over W [in, out]: each thread owns a band of outputs and walks W's rows,
- * reading the weights in file order. */
+/* The same for outputs too many for the stacks: bands of outputs per thread. */
 #define BAND 512
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void rows_in_out(const hfgit_linear *l, float *y, const float *x)
+static void rows_in_out_bands(const hfgit_linear *l, float *y, const float *x)
 {
 	const size_t in = l->in, out = l->out;
 	const long bands = (long)((out + BAND - 1) / BAND);
@@ -89,8 +156,10 @@ int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float 
 
 	if (rows <= LOOP_MAX_ROWS) {
 		for (r = 0; r < rows; r++) {
-			if (l->in_out)
+			if (l->in_out && l->out <= MAX_PARTIAL)
 				rows_in_out(l, y + r * ldy, x + r * ldx);
+			else if (l->in_out)
+				rows_in_out_bands(l, y + r * ldy, x + r * ldx);
 			else
 				rows_out_in(l, y + r * ldy, x + r * ldx);
 		}

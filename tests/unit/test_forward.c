@@ -10,6 +10,7 @@
  */
 #include <json-c/json.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,6 +502,74 @@ static void threads(void)
 	hfgit_model_free(m);
 }
 
+/* Several threads running one model at once get what one thread gets. */
+typedef struct {
+	hfgit_model *m;
+	const hfgit_forward_inputs *in;
+	const hfgit_output *want;
+	int bad;
+} worker;
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	int r;
+
+	for (r = 0; r < 4; r++) {
+		hfgit_outputs *out = NULL;
+		const hfgit_output *got;
+
+		if (hfgit_model_forward(&out, w->m, w->in) < 0 ||
+		    !(got = hfgit_outputs_find(out, "last_hidden_state")) ||
+		    got->numel != w->want->numel ||
+		    memcmp(got->data, w->want->data, got->numel * sizeof(float)))
+			w->bad++;
+		hfgit_outputs_free(out);
+	}
+	return NULL;
+}
+
+static void concurrent(void)
+{
+	hfgit_model *m = load("models/distilbert-base", "config", "any");
+	int64_t ids[6] = { 7, 1, 44, 20, 3, 9 };
+	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
+	hfgit_outputs *ref = NULL;
+	worker w[3];
+	pthread_t t[3];
+	int i;
+
+	if (!m)
+		return;
+	in.batch = 2;
+	in.seq_len = 3;
+	in.input_ids = ids;
+	/* A fresh model: the threads also race for the first call, which converts the BF16
+	 * weights once. */
+	for (i = 0; i < 3; i++)
+		w[i] = (worker){ m, &in, NULL, 0 };
+	{
+		hfgit_model *solo = load("models/distilbert-base", "config", "any");
+
+		CHECK(solo && hfgit_model_forward(&ref, solo, &in) == 0);
+		hfgit_model_free(solo);
+	}
+	if (!ref) {
+		hfgit_model_free(m);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		w[i].want = hfgit_outputs_find(ref, "last_hidden_state");
+		CHECK(pthread_create(&t[i], NULL, work, &w[i]) == 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_MSG(w[i].bad == 0, "thread %d got other outputs %d times", i, w[i].bad);
+	}
+	hfgit_outputs_free(ref);
+	hfgit_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
 	json_object *ref, *cases;
@@ -525,6 +594,7 @@ int main(int argc, char **argv)
 	bad_inputs();
 	sampling();
 	threads();
+	concurrent();
 	json_object_put(ref);
 	return check_finish();
 }

@@ -29,8 +29,14 @@ int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float al
 	return 0;
 }
 
+/*
+ * The loops here and in ops.c hand out work dynamically, in chunks: the cores may be shared
+ * with other processes, and a thread that loses its core for a time slice must not hold up
+ * a statically assigned half of the work.
+ */
+
 /* y[o] = x . W[o] + b[o] over W [out, in]: dot products, four outputs at a time so that x
- * is loaded once per four rows of W; each thread a contiguous range of rows (one stream). */
+ * is loaded once per four rows of W, in chunks of consecutive rows. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
 {
@@ -39,7 +45,7 @@ static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
 	long g;
 	size_t o;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 16)
 	for (g = 0; g < groups; g++) {
 		const float *w0 = l->weight + (size_t)g * 4 * in, *w1 = w0 + in, *w2 = w1 + in,
 			    *w3 = w2 + in;
@@ -73,7 +79,7 @@ static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
 }
 
 /*
- * y = x W + b over W [in, out]: each thread takes a contiguous block of W's rows and sums
+ * y = x W + b over W [in, out]: each thread takes chunks of consecutive rows of W and sums
  * x[i] W[i] into partial outputs on its stack (W read once, front to back), then the threads
  * add up the partials, each for a slice of the outputs.
  */
@@ -89,16 +95,17 @@ static void rows_in_out(const hfgit_linear *l, float *y, const float *x)
 #pragma omp parallel num_threads(team)
 	{
 		const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-		const size_t i0 = in * t / nt, i1 = in * (t + 1) / nt;
 		const size_t o0 = out * t / nt, o1 = out * (t + 1) / nt;
 		float part[out];
-		size_t i, o, k;
+		size_t o, k;
+		long i;
 
 #pragma omp simd
 		for (o = 0; o < out; o++)
 			part[o] = 0.0f;
-		for (i = i0; i < i1; i++) {
-			const float xi = x[i], *w = l->weight + i * out;
+#pragma omp for schedule(dynamic, 32) nowait
+		for (i = 0; i < (long)in; i++) {
+			const float xi = x[i], *w = l->weight + (size_t)i * out;
 
 #pragma omp simd
 			for (o = 0; o < out; o++)
@@ -126,7 +133,7 @@ static void rows_in_out_bands(const hfgit_linear *l, float *y, const float *x)
 	const long bands = (long)((out + BAND - 1) / BAND);
 	long band;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
 	for (band = 0; band < bands; band++) {
 		size_t o0 = (size_t)band * BAND, o1 = o0 + BAND < out ? o0 + BAND : out, i, o;
 		float acc[BAND];

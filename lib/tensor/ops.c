@@ -99,7 +99,7 @@ void hfgit_activate(float *x, size_t n, hfgit_activation act)
 {
 	long c, chunks = (long)((n + CHUNK - 1) / CHUNK);
 
-#pragma omp parallel for schedule(static) if (chunks > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
 	for (c = 0; c < chunks; c++) {
 		size_t at = (size_t)c * CHUNK;
 
@@ -153,7 +153,7 @@ void hfgit_norm_rows(float *y, const float *x, const float *residual, size_t row
 {
 	long r;
 
-#pragma omp parallel for schedule(static) if (rows > 1)
+#pragma omp parallel for schedule(dynamic, 8) if (rows > 1)
 	for (r = 0; r < (long)rows; r++)
 		norm_row(y + (size_t)r * dim, x + (size_t)r * dim,
 		         residual ? residual + (size_t)r * dim : NULL, dim, gamma, beta, eps);
@@ -194,7 +194,7 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 	int failed = 0;
 	long t;
 
-#pragma omp parallel for schedule(static) if (tasks > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (tasks > 1)
 	for (t = 0; t < tasks; t++) {
 		size_t b = (size_t)t / s->heads, h = (size_t)t % s->heads, i, j;
 		const float *qb = q + b * s->q_batch + h * d, *kb = k + b * s->kv_batch + h * d,

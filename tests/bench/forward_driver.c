@@ -5,6 +5,8 @@
  *     forward_driver DIR encode BATCH SEQ RUNS    BERT: input_ids [BATCH, SEQ]
  *     forward_driver DIR image BATCH RUNS         ViT: pixel_values [BATCH, 3, 224, 224]
  *     forward_driver DIR decode PROMPT NEW RUNS   GPT-2: greedy generation, KV cache
+ *
+ * THREADS in the environment sets hfgit_compute_threads_set().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +80,8 @@ int main(int argc, char **argv)
 	}
 	if (runs < 1 || runs > 64)
 		runs = 5;
+	if (getenv("THREADS"))
+		hfgit_compute_threads_set(atoi(getenv("THREADS")));
 	if (hfgit_model_from_pretrained(&m, NULL, argv[1], &opts) < 0)
 		die(argv[1]);
 	for (r = -1; r < (int)runs; r++) {

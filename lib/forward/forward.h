@@ -8,15 +8,14 @@
 #ifndef HFGIT_FORWARD_FORWARD_H
 #define HFGIT_FORWARD_FORWARD_H
 
-#include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "hfgit.h"
+#include "common/error.h"
 #include "tensor/arena.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
-#include "common/error.h"
-#include <stdio.h>
 
 typedef struct hfgit_runner hfgit_runner;
 

@@ -1,10 +1,10 @@
 #include "gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
-#include <omp.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "tensor/pool.h"
 
 /*
  * Up to this many rows the vector loop below streams the weights once per row group and
@@ -30,25 +30,30 @@ int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float al
 }
 
 /*
- * The loops here and in ops.c hand out work dynamically, in chunks: the cores may be shared
- * with other processes, and a thread that loses its core for a time slice must not hold up
- * a statically assigned half of the work.
+ * One row (a decode step) runs on hfgit's worker pool (pool.h: they sleep rather than spin
+ * between products), the work handed out in chunks as workers come free, so that a worker
+ * whose core is taken by another process for a while does not hold up a fixed share.
  */
 
-/* y[o] = x . W[o] + b[o] over W [out, in]: dot products, four outputs at a time so that x
- * is loaded once per four rows of W, in chunks of consecutive rows. */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
-{
-	const long groups = (long)(l->out / 4);
-	const size_t in = l->in;
-	long g;
-	size_t o;
+typedef struct {
+	const hfgit_linear *l;
+	float *y, *partials; /* partials: [width][out] for the [in, out] layout */
+	const float *x;
+} one_row;
 
-#pragma omp parallel for schedule(dynamic, 16)
-	for (g = 0; g < groups; g++) {
-		const float *w0 = l->weight + (size_t)g * 4 * in, *w1 = w0 + in, *w2 = w1 + in,
-			    *w3 = w2 + in;
+/* y[o] = x . W[o] + b[o] over W [out, in]: four outputs at a time, so that x is loaded once
+ * per four rows of W; chunks of consecutive rows. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void out_in_chunk(void *arg, size_t worker, size_t begin, size_t end)
+{
+	const one_row *r = arg;
+	const size_t in = r->l->in;
+	const float *x = r->x;
+	size_t o = begin;
+
+	(void)worker;
+	for (; o + 4 <= end; o += 4) {
+		const float *w0 = r->l->weight + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
 		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
 		size_t i;
 
@@ -59,96 +64,96 @@ static void rows_out_in(const hfgit_linear *l, float *y, const float *x)
 			s2 += x[i] * w2[i];
 			s3 += x[i] * w3[i];
 		}
-		y[g * 4] = s0;
-		y[g * 4 + 1] = s1;
-		y[g * 4 + 2] = s2;
-		y[g * 4 + 3] = s3;
+		r->y[o] = s0;
+		r->y[o + 1] = s1;
+		r->y[o + 2] = s2;
+		r->y[o + 3] = s3;
 	}
-	for (o = (size_t)groups * 4; o < l->out; o++) {
-		const float *w = l->weight + o * in;
+	for (; o < end; o++) {
+		const float *w = r->l->weight + o * in;
 		float s = 0.0f;
 		size_t i;
 
+#pragma omp simd reduction(+ : s)
 		for (i = 0; i < in; i++)
 			s += x[i] * w[i];
-		y[o] = s;
+		r->y[o] = s;
 	}
-	if (l->bias)
-		for (o = 0; o < l->out; o++)
-			y[o] += l->bias[o];
 }
 
-/*
- * y = x W + b over W [in, out]: each thread takes chunks of consecutive rows of W and sums
- * x[i] W[i] into partial outputs on its stack (W read once, front to back), then the threads
- * add up the partials, each for a slice of the outputs.
- */
-#define MAX_PARTIAL 16384 /* outputs: the partials live on the threads' stacks */
-#define MAX_PARTS 64
+/* x[i] W[i] summed into the worker's partial outputs, for W's rows [begin, end): the
+ * weights are read front to back. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
-static void rows_in_out(const hfgit_linear *l, float *y, const float *x)
+static void in_out_chunk(void *arg, size_t worker, size_t begin, size_t end)
 {
-	const size_t in = l->in, out = l->out;
-	float *parts[MAX_PARTS];
-	int team = omp_get_max_threads() < MAX_PARTS ? omp_get_max_threads() : MAX_PARTS;
+	const one_row *r = arg;
+	const size_t out = r->l->out;
+	float *part = r->partials + worker * out;
+	size_t i, o;
 
-#pragma omp parallel num_threads(team)
-	{
-		const size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-		const size_t o0 = out * t / nt, o1 = out * (t + 1) / nt;
-		float part[out];
-		size_t o, k;
-		long i;
+	for (i = begin; i < end; i++) {
+		const float xi = r->x[i], *w = r->l->weight + i * out;
 
 #pragma omp simd
 		for (o = 0; o < out; o++)
-			part[o] = 0.0f;
-#pragma omp for schedule(dynamic, 32) nowait
-		for (i = 0; i < (long)in; i++) {
-			const float xi = x[i], *w = l->weight + (size_t)i * out;
-
-#pragma omp simd
-			for (o = 0; o < out; o++)
-				part[o] += xi * w[o];
-		}
-		parts[t] = part;
-#pragma omp barrier
-		for (o = o0; o < o1; o++) {
-			float s = l->bias ? l->bias[o] : 0.0f;
-
-			for (k = 0; k < nt; k++)
-				s += parts[k][o];
-			y[o] = s;
-		}
-		/* The partials are read until every thread is through. */
-#pragma omp barrier
+			part[o] += xi * w[o];
 	}
 }
 
-/* The same for outputs too many for the stacks: bands of outputs per thread. */
-#define BAND 512
-static void rows_in_out_bands(const hfgit_linear *l, float *y, const float *x)
+/* Beyond this many bytes of partials (on the caller's stack), bands of outputs instead. */
+#define MAX_PARTIALS (256u << 10)
+#define BAND 256
+
+/* The [in, out] layout by bands of outputs, each walking every row of W. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void in_out_bands(void *arg, size_t worker, size_t begin, size_t end)
 {
-	const size_t in = l->in, out = l->out;
-	const long bands = (long)((out + BAND - 1) / BAND);
-	long band;
+	const one_row *r = arg;
+	const size_t in = r->l->in, out = r->l->out;
+	size_t band, i, o;
 
-#pragma omp parallel for schedule(dynamic, 1)
-	for (band = 0; band < bands; band++) {
-		size_t o0 = (size_t)band * BAND, o1 = o0 + BAND < out ? o0 + BAND : out, i, o;
-		float acc[BAND];
+	(void)worker;
+	for (band = begin; band < end; band++) {
+		size_t o0 = band * BAND, o1 = o0 + BAND < out ? o0 + BAND : out;
+		float acc[BAND] = { 0 };
 
-		for (o = o0; o < o1; o++)
-			acc[o - o0] = l->bias ? l->bias[o] : 0.0f;
 		for (i = 0; i < in; i++) {
-			const float xi = x[i], *w = l->weight + i * out;
+			const float xi = r->x[i], *w = r->l->weight + i * out;
 
 #pragma omp simd
 			for (o = o0; o < o1; o++)
 				acc[o - o0] += xi * w[o];
 		}
-		memcpy(y + o0, acc, (o1 - o0) * sizeof(float));
+		memcpy(r->y + o0, acc, (o1 - o0) * sizeof(float));
 	}
+}
+
+static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
+{
+	one_row r = { l, y, NULL, x };
+	size_t o, k, width = hfgit_pool_width();
+
+	if (!l->in_out) {
+		hfgit_pool_run(l->out, 64, out_in_chunk, &r);
+	} else if (width * l->out * sizeof(float) <= MAX_PARTIALS) {
+		float partials[width * l->out];
+
+		memset(partials, 0, sizeof(partials));
+		r.partials = partials;
+		hfgit_pool_run(l->in, 32, in_out_chunk, &r);
+		for (o = 0; o < l->out; o++) {
+			float s = 0.0f;
+
+			for (k = 0; k < width; k++)
+				s += partials[k * l->out + o];
+			y[o] = s;
+		}
+	} else {
+		hfgit_pool_run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
+	}
+	if (l->bias)
+		for (o = 0; o < l->out; o++)
+			y[o] += l->bias[o];
 }
 
 const char *hfgit_linear_kernel(size_t rows)
@@ -162,14 +167,8 @@ int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float 
 	size_t r;
 
 	if (rows <= LOOP_MAX_ROWS) {
-		for (r = 0; r < rows; r++) {
-			if (l->in_out && l->out <= MAX_PARTIAL)
-				rows_in_out(l, y + r * ldy, x + r * ldx);
-			else if (l->in_out)
-				rows_in_out_bands(l, y + r * ldy, x + r * ldx);
-			else
-				rows_out_in(l, y + r * ldy, x + r * ldx);
-		}
+		for (r = 0; r < rows; r++)
+			one_row_apply(l, y + r * ldy, x + r * ldx);
 		return 0;
 	}
 	/* The bias goes in first and the product is accumulated onto it (beta = 1): one pass. */

@@ -186,6 +186,45 @@ size_t hfgit_attention_scratch(const hfgit_attention_shape *s)
 	return (size_t)omp_get_max_threads() * s->q_len * s->kv_len;
 }
 
+/* One query per sequence (a decode step): a few thousand multiply-adds per head, done on the
+ * calling thread: a parallel region (or a oneDNN call) would cost more than it saves. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void attend_one(float *ctx, const float *q, const float *k, const float *v,
+                       const hfgit_attention_shape *s, float *scores)
+{
+	const size_t d = s->head_dim, sk = s->kv_len;
+	size_t b, h, j, i;
+
+	for (b = 0; b < s->batch; b++) {
+		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+
+		for (h = 0; h < s->heads; h++) {
+			const float *qh = q + b * s->q_batch + h * d;
+			float *out = ctx + b * s->ctx_ld + h * d;
+
+			for (j = 0; j < sk; j++) {
+				const float *kj = k + b * s->kv_batch + j * s->ld + h * d;
+				float dot = 0.0f;
+
+#pragma omp simd reduction(+ : dot)
+				for (i = 0; i < d; i++)
+					dot += qh[i] * kj[i];
+				scores[j] = mask && mask[j] == 0 ? -FLT_MAX : dot * s->scale;
+			}
+			softmax_row(scores, sk);
+			for (i = 0; i < d; i++)
+				out[i] = 0.0f;
+			for (j = 0; j < sk; j++) {
+				const float *vj = v + b * s->kv_batch + j * s->ld + h * d, p = scores[j];
+
+#pragma omp simd
+				for (i = 0; i < d; i++)
+					out[i] += p * vj[i];
+			}
+		}
+	}
+}
+
 int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
                     const hfgit_attention_shape *s, float *scratch)
 {
@@ -194,6 +233,10 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 	int failed = 0;
 	long t;
 
+	if (sq == 1) {
+		attend_one(ctx, q, k, v, s, scratch);
+		return 0;
+	}
 #pragma omp parallel for schedule(dynamic, 1) if (tasks > 1)
 	for (t = 0; t < tasks; t++) {
 		size_t b = (size_t)t / s->heads, h = (size_t)t % s->heads, i, j;

@@ -345,7 +345,7 @@ int hfgit_model_forward(hfgit_outputs **out, hfgit_model *model,
 	hfgit_arena ws = HFGIT_ARENA_INIT;
 	hfgit_outputs *o;
 	hfgit_runner *r;
-	int rc;
+	int rc, omp_threads;
 
 	if (!out || !model || !in)
 		return hfgit_error_set(HFGIT_EINVALID, "hfgit_model_forward: NULL argument");
@@ -361,8 +361,9 @@ int hfgit_model_forward(hfgit_outputs **out, hfgit_model *model,
 		return rc;
 	if (!(o = calloc(1, sizeof(*o))))
 		return hfgit_error_oom();
-	hfgit_threads_apply();
+	omp_threads = hfgit_threads_enter();
 	rc = r->arch->forward(r, in, o, &ws);
+	hfgit_threads_leave(omp_threads);
 	hfgit_arena_release(&ws);
 	if (rc < 0) {
 		hfgit_outputs_free(o);

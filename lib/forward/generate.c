@@ -288,7 +288,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	long long positions;
 	run g = { 0 };
 	size_t b, j;
-	int rc;
+	int rc, omp_threads;
 
 	if (!out || !model || !in)
 		return hfgit_error_set(HFGIT_EINVALID, "hfgit_model_generate: NULL argument");
@@ -352,8 +352,9 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 			g.pos[b * g.total + j] = m ? seen - 1 : 1;
 		}
 	}
-	hfgit_threads_apply();
+	omp_threads = hfgit_threads_enter();
 	rc = generate(res, &g);
+	hfgit_threads_leave(omp_threads);
 out:
 	free(g.ids);
 	free(g.pos);

@@ -806,10 +806,10 @@ HFGIT_EXTERN const hfgit_output *hfgit_outputs_find(const hfgit_outputs *outputs
 HFGIT_EXTERN void hfgit_outputs_free(hfgit_outputs *outputs);
 
 /* Threads for forward passes (process-wide; 0: the CPUs the process may run on, as
- * sched_getaffinity reports them). Returns the count now in effect. Products of many rows
- * run on oneDNN's OpenMP threads, which spin at each join: on cores shared with other busy
- * processes, OMP_WAIT_POLICY=PASSIVE in the environment (read when the process starts) makes
- * them sleep instead. Decode steps use hfgit's own workers, which sleep anyway. */
+ * sched_getaffinity reports them). Returns the count now in effect. The kernels run on hfgit's
+ * own worker threads, which sleep between kernels (OpenMP's spin, which costs much on cores
+ * shared with other busy processes); oneDNN runs on one thread inside each. A forward pass
+ * sets the calling thread's OpenMP thread count to 1 for its duration and restores it. */
 HFGIT_EXTERN int hfgit_compute_threads_set(int threads);
 
 /* Called with each new token of sequence `sequence`; non-zero stops the generation (it then

@@ -161,26 +161,59 @@ const char *hfgit_linear_kernel(size_t rows)
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
 
+/* Many rows: column blocks of the output handed to the workers, each a oneDNN product on
+ * its thread (the block's bias first, the product accumulated onto it: one pass). */
+typedef struct {
+	const hfgit_linear *l;
+	float *y;
+	const float *x;
+	size_t ldy, ldx, rows;
+	int failed;
+} many_rows;
+
+static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
+{
+	many_rows *m = arg;
+	const hfgit_linear *l = m->l;
+	size_t r, n = end - begin;
+	int rc;
+
+	(void)worker;
+	for (r = 0; r < m->rows; r++) {
+		float *y = m->y + r * m->ldy + begin;
+
+		if (l->bias)
+			memcpy(y, l->bias + begin, n * sizeof(float));
+		else
+			memset(y, 0, n * sizeof(float));
+	}
+	if (l->in_out)
+		rc = hfgit_sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
+		                 l->out, 1.0f, m->y + begin, m->ldy);
+	else
+		rc = hfgit_sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
+		                 l->weight + begin * l->in, l->in, 1.0f, m->y + begin, m->ldy);
+	if (rc < 0)
+		m->failed = 1;
+}
+
 int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows)
 {
-	size_t r;
+	many_rows m = { l, y, x, ldy, ldx, rows, 0 };
+	size_t r, chunk;
 
 	if (rows <= LOOP_MAX_ROWS) {
 		for (r = 0; r < rows; r++)
 			one_row_apply(l, y + r * ldy, x + r * ldx);
 		return 0;
 	}
-	/* The bias goes in first and the product is accumulated onto it (beta = 1): one pass. */
-	for (r = 0; r < rows; r++) {
-		if (l->bias)
-			memcpy(y + r * ldy, l->bias, l->out * sizeof(float));
-		else
-			memset(y + r * ldy, 0, l->out * sizeof(float));
-	}
-	if (l->in_out)
-		return hfgit_sgemm('N', 'N', rows, l->out, l->in, 1.0f, x, ldx, l->weight, l->out,
-		                   1.0f, y, ldy);
-	return hfgit_sgemm('N', 'T', rows, l->out, l->in, 1.0f, x, ldx, l->weight, l->in, 1.0f, y,
-	                   ldy);
+	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
+	 * of 64 columns, which oneDNN's kernels like. */
+	chunk = (l->out / (3 * hfgit_pool_width()) + 63) / 64 * 64;
+	hfgit_pool_run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
+	if (m.failed)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
+		                       l->in);
+	return 0;
 }

@@ -2,11 +2,11 @@
 
 #include <float.h>
 #include <math.h>
-#include <omp.h>
 #include <string.h>
 
 #include "common/error.h"
 #include "tensor/gemm.h"
+#include "tensor/pool.h"
 #include "tensor/threads.h"
 
 /* glibc's libmvec has vector versions of these (at most 4 ulp from the scalar ones); this
@@ -48,7 +48,7 @@ const char *hfgit_activation_names(void)
 	       "silu, swish, tanh";
 }
 
-#define CHUNK 4096 /* elements per parallel task of the element-wise loops */
+#define CHUNK 16384 /* elements per chunk of the element-wise loops */
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void activate_chunk(float *x, size_t n, hfgit_activation act)
@@ -95,16 +95,24 @@ static void activate_chunk(float *x, size_t n, hfgit_activation act)
 	}
 }
 
+typedef struct {
+	float *x;
+	hfgit_activation act;
+} activation_job;
+
+static void activate_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	activation_job *j = arg;
+
+	(void)worker;
+	activate_chunk(j->x + begin, end - begin, j->act);
+}
+
 void hfgit_activate(float *x, size_t n, hfgit_activation act)
 {
-	long c, chunks = (long)((n + CHUNK - 1) / CHUNK);
+	activation_job j = { x, act };
 
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
-	for (c = 0; c < chunks; c++) {
-		size_t at = (size_t)c * CHUNK;
-
-		activate_chunk(x + at, n - at < CHUNK ? n - at : CHUNK, act);
-	}
+	hfgit_pool_run(n, CHUNK, activate_run, &j);
 }
 
 void hfgit_tanh(float *x, size_t n)
@@ -148,15 +156,31 @@ static void norm_row(float *y, const float *x, const float *res, size_t dim, con
 		y[i] = (x[i] - mean) * inv * gamma[i] + beta[i];
 }
 
-void hfgit_norm_rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
-                      const float *gamma, const float *beta, float eps)
-{
-	long r;
+typedef struct {
+	float *y;
+	const float *x, *residual, *gamma, *beta;
+	size_t dim;
+	float eps;
+} norm_job;
 
-#pragma omp parallel for schedule(dynamic, 8) if (rows > 1)
-	for (r = 0; r < (long)rows; r++)
-		norm_row(y + (size_t)r * dim, x + (size_t)r * dim,
-		         residual ? residual + (size_t)r * dim : NULL, dim, gamma, beta, eps);
+static void norm_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	norm_job *j = arg;
+	size_t r;
+
+	(void)worker;
+	for (r = begin; r < end; r++)
+		norm_row(j->y + r * j->dim, j->x + r * j->dim,
+		         j->residual ? j->residual + r * j->dim : NULL, j->dim, j->gamma, j->beta,
+		         j->eps);
+}
+
+void hfgit_norm_rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
+                     const float *gamma, const float *beta, float eps)
+{
+	norm_job j = { y, x, residual, gamma, beta, dim, eps };
+
+	hfgit_pool_run(rows, 16, norm_run, &j);
 }
 
 /* Softmax over row[0..n) where keep[j]; dropped entries get weight 0. */
@@ -183,7 +207,7 @@ static void softmax_row(float *row, size_t n)
 
 size_t hfgit_attention_scratch(const hfgit_attention_shape *s)
 {
-	return (size_t)omp_get_max_threads() * s->q_len * s->kv_len;
+	return hfgit_pool_width() * s->q_len * s->kv_len;
 }
 
 /* One query per sequence (a decode step): a few thousand multiply-adds per head, done on the
@@ -225,29 +249,32 @@ static void attend_one(float *ctx, const float *q, const float *k, const float *
 	}
 }
 
-int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
-                    const hfgit_attention_shape *s, float *scratch)
+typedef struct {
+	float *ctx, *scratch;
+	const float *q, *k, *v;
+	const hfgit_attention_shape *s;
+	int failed;
+} attention_job;
+
+/* One (sequence, head) pair per task: scores by oneDNN on this thread, masked softmax,
+ * context. */
+static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 {
-	const long tasks = (long)(s->batch * s->heads);
+	attention_job *j = arg;
+	const hfgit_attention_shape *s = j->s;
 	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len;
-	int failed = 0;
-	long t;
+	float *scores = j->scratch + worker * sq * sk;
+	size_t t, i, jj;
 
-	if (sq == 1) {
-		attend_one(ctx, q, k, v, s, scratch);
-		return 0;
-	}
-#pragma omp parallel for schedule(dynamic, 1) if (tasks > 1)
-	for (t = 0; t < tasks; t++) {
-		size_t b = (size_t)t / s->heads, h = (size_t)t % s->heads, i, j;
-		const float *qb = q + b * s->q_batch + h * d, *kb = k + b * s->kv_batch + h * d,
-			    *vb = v + b * s->kv_batch + h * d;
+	for (t = begin; t < end; t++) {
+		size_t b = t / s->heads, h = t % s->heads;
+		const float *qb = j->q + b * s->q_batch + h * d, *kb = j->k + b * s->kv_batch + h * d,
+			    *vb = j->v + b * s->kv_batch + h * d;
 		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
-		float *scores = scratch + (size_t)omp_get_thread_num() * sq * sk;
 
-		if (hfgit_sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb, s->ld, 0.0f, scores,
-		                sk) < 0) {
-			failed = 1;
+		if (hfgit_sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb,
+		                s->ld, 0.0f, scores, sk) < 0) {
+			j->failed = 1;
 			continue;
 		}
 		for (i = 0; i < sq; i++) {
@@ -256,18 +283,30 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 			 * them finfo.min, which is exactly zero weight after softmax. */
 			size_t n = s->causal ? i + sk - sq + 1 : sk;
 
-			for (j = 0; mask && j < n; j++)
-				if (mask[j] == 0)
-					row[j] = -FLT_MAX;
+			for (jj = 0; mask && jj < n; jj++)
+				if (mask[jj] == 0)
+					row[jj] = -FLT_MAX;
 			softmax_row(row, n);
-			for (j = n; j < sk; j++)
-				row[j] = 0.0f;
+			for (jj = n; jj < sk; jj++)
+				row[jj] = 0.0f;
 		}
 		if (hfgit_sgemm('N', 'N', sq, d, sk, 1.0f, scores, sk, vb, s->ld, 0.0f,
-		                ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld) < 0)
-			failed = 1;
+		                j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld) < 0)
+			j->failed = 1;
 	}
-	return failed ? HFGIT_ERROR : 0;
+}
+
+int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
+                    const hfgit_attention_shape *s, float *scratch)
+{
+	attention_job j = { ctx, scratch, q, k, v, s, 0 };
+
+	if (s->q_len == 1) {
+		attend_one(ctx, q, k, v, s, scratch);
+		return 0;
+	}
+	hfgit_pool_run(s->batch * s->heads, 1, attention_run, &j);
+	return j.failed ? hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
 }
 
 void hfgit_f16_to_f32(float *out, const uint16_t *in, size_t n)

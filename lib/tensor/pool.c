@@ -1,5 +1,6 @@
 #include "pool.h"
 
+#include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -55,6 +56,8 @@ static void *worker_main(void *arg)
 	unsigned long seen = 0;
 
 	(void)arg;
+	/* oneDNN called from here runs on this thread alone. */
+	omp_set_num_threads(1);
 	for (;;) {
 		size_t id;
 		job *j;

@@ -1,9 +1,10 @@
 /*
- * hfgit's own worker threads for the memory-bound one-row products of a decode step. OpenMP
- * (which oneDNN uses, and so the large products) spin-waits at every join: on cores shared
- * with other processes, a decode step of ~50 joins then waits a time slice at each one and
- * runs ten times slower than on one thread. These workers sleep on a condition variable
- * after a short spin instead, as OMP_WAIT_POLICY=PASSIVE would make OpenMP do.
+ * hfgit's own worker threads, on which every kernel of a forward pass is parallelized (oneDNN
+ * then runs on one thread inside each chunk). OpenMP, oneDNN's threading, spin-waits at every
+ * join: on cores shared with other processes a forward pass of a few hundred joins then
+ * waits a time slice at many of them and runs several times slower than on one thread. These
+ * workers sleep on a condition variable after a short spin instead, as
+ * OMP_WAIT_POLICY=PASSIVE would make OpenMP do, and take chunks as they come free.
  */
 #ifndef HFGIT_TENSOR_POOL_H
 #define HFGIT_TENSOR_POOL_H

@@ -28,9 +28,17 @@ int hfgit_threads(void)
 	return n > 0 ? n : affinity_count();
 }
 
-void hfgit_threads_apply(void)
+int hfgit_threads_enter(void)
 {
-	omp_set_num_threads(hfgit_threads());
+	int previous = omp_get_max_threads();
+
+	omp_set_num_threads(1);
+	return previous;
+}
+
+void hfgit_threads_leave(int previous)
+{
+	omp_set_num_threads(previous);
 }
 
 int hfgit_compute_threads_set(int threads)

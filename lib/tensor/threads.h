@@ -9,7 +9,13 @@
 /* The thread count for the next kernel, at least 1. */
 int hfgit_threads(void);
 
-/* Make the calling thread's OpenMP parallel regions (ours and oneDNN's) use hfgit_threads(). */
-void hfgit_threads_apply(void);
+/*
+ * Around a forward pass on the calling thread: hfgit parallelizes on its own workers
+ * (pool.h), each calling oneDNN on one thread, so oneDNN's OpenMP must not fork teams of its
+ * own. hfgit_threads_enter() sets the calling thread's OpenMP thread count to 1 and returns
+ * the previous one, for hfgit_threads_leave().
+ */
+int hfgit_threads_enter(void);
+void hfgit_threads_leave(int previous);
 
 #endif

@@ -17,9 +17,9 @@
 #     and change torch for everyone (and the tests);
 #   - as Debian installs it (the libblas.so.3 alternative as it is, normally the reference
 #     BLAS): one run each, BERT batch 8 left out (about 8 x batch 1).
-# hfgit runs as it comes and also with OMP_WAIT_POLICY=PASSIVE ("passive"): oneDNN's OpenMP
-# threads spin at every join, which costs much when other processes share the cores (decode
-# steps use hfgit's own sleeping workers and are not affected). Which BLAS torch had mapped is
+# hfgit runs as it comes and also with OMP_WAIT_POLICY=PASSIVE ("passive"), the environment
+# PyTorch gets at its best (hfgit runs its kernels on its own workers, which sleep between
+# kernels, and oneDNN on one thread inside them, so it should make no difference). Which BLAS torch had mapped is
 # printed. Ratios are hfgit / PyTorch's best (times: lower is better, goal <= 0.7; tokens/s:
 # higher is better, goal >= 2). The sides take turns for ROUNDS rounds and each keeps its best
 # round, so that a burst of load elsewhere does not land on one side only; the machine's
@@ -129,8 +129,8 @@ echo
 echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coretype ${coretype:-none}"
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
-echo "hfgit: oneDNN sgemm (OpenMP) for products of many rows, its own vector loops on its own"
-echo "       workers for one row, $threads threads"
+echo "hfgit: oneDNN sgemm on one thread per block of columns, own vector loops for one row, all"
+echo "       on its own workers (sleeping, not spinning, between kernels), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"

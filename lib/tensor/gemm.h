@@ -23,8 +23,8 @@ typedef struct {
 int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows);
 
-/* C = alpha op(A) op(B) + beta C, BLAS conventions in row-major order (trans 'N' or 'T').
- * Inside a parallel region it runs on the calling thread alone. */
+/* C = alpha op(A) op(B) + beta C, BLAS conventions in row-major order (trans 'N' or 'T'), on
+ * the calling thread's OpenMP thread count (1 in a forward pass and on hfgit's workers). */
 int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                 size_t ldc);

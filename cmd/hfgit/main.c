@@ -94,6 +94,7 @@ const cli_command cli_commands[] = {
 	{ "gc", cmd_gc, "remove cached LFS objects nothing needs any more", cmd_gc_usage },
 	{ "update", cmd_update, "bring a clone of a branch to the branch's current tip", cmd_update_usage },
 	{ "inspect", cmd_inspect, "the model config.json asks for: class, parameters, load report", cmd_inspect_usage },
+	{ "forward", cmd_forward, "run the model on the CPU: hidden states, logits; --generate N", cmd_forward_usage },
 	{ "lock", cmd_lock, "pin revisions in hfgit.lock; --check: what moved on the hub since", cmd_lock_usage },
 	{ "sync", cmd_sync, "every locked commit back into the cache (and DIR), verified", cmd_sync_usage },
 	{ "ls-files", cmd_ls_files, "list a revision's files, sizes and LFS ones, downloading no LFS bytes", cmd_ls_files_usage },

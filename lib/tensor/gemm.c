@@ -1,0 +1,219 @@
+#include "gemm.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "tensor/pool.h"
+
+/*
+ * Up to this many rows the vector loop below streams the weights once per row group and
+ * beats dnnl_sgemm, whose packing costs more than the arithmetic for a skinny x (measured by
+ * tests/bench/forward.sh: one decode step of GPT-2 small).
+ */
+#define LOOP_MAX_ROWS 1
+
+int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+                const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                size_t ldc)
+{
+	dnnl_status_t st;
+
+	if (!m || !n)
+		return 0;
+	st = dnnl_sgemm(transa, transb, (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha, a,
+	                (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
+	if (st != dnnl_success)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed (status %d)", m,
+		                       n, k, (int)st);
+	return 0;
+}
+
+/*
+ * One row (a decode step) runs on hfgit's worker pool (pool.h: they sleep rather than spin
+ * between products), the work handed out in chunks as workers come free, so that a worker
+ * whose core is taken by another process for a while does not hold up a fixed share.
+ */
+
+typedef struct {
+	const hfgit_linear *l;
+	float *y, *partials; /* partials: [width][out] for the [in, out] layout */
+	const float *x;
+} one_row;
+
+/* y[o] = x . W[o] + b[o] over W [out, in]: four outputs at a time, so that x is loaded once
+ * per four rows of W; chunks of consecutive rows. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void out_in_chunk(void *arg, size_t worker, size_t begin, size_t end)
+{
+	const one_row *r = arg;
+	const size_t in = r->l->in;
+	const float *x = r->x;
+	size_t o = begin;
+
+	(void)worker;
+	for (; o + 4 <= end; o += 4) {
+		const float *w0 = r->l->weight + o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+		size_t i;
+
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+		for (i = 0; i < in; i++) {
+			s0 += x[i] * w0[i];
+			s1 += x[i] * w1[i];
+			s2 += x[i] * w2[i];
+			s3 += x[i] * w3[i];
+		}
+		r->y[o] = s0;
+		r->y[o + 1] = s1;
+		r->y[o + 2] = s2;
+		r->y[o + 3] = s3;
+	}
+	for (; o < end; o++) {
+		const float *w = r->l->weight + o * in;
+		float s = 0.0f;
+		size_t i;
+
+#pragma omp simd reduction(+ : s)
+		for (i = 0; i < in; i++)
+			s += x[i] * w[i];
+		r->y[o] = s;
+	}
+}
+
+/* x[i] W[i] summed into the worker's partial outputs, for W's rows [begin, end): the
+ * weights are read front to back. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void in_out_chunk(void *arg, size_t worker, size_t begin, size_t end)
+{
+	const one_row *r = arg;
+	const size_t out = r->l->out;
+	float *part = r->partials + worker * out;
+	size_t i, o;
+
+	for (i = begin; i < end; i++) {
+		const float xi = r->x[i], *w = r->l->weight + i * out;
+
+#pragma omp simd
+		for (o = 0; o < out; o++)
+			part[o] += xi * w[o];
+	}
+}
+
+/* Beyond this many bytes of partials (on the caller's stack), bands of outputs instead. */
+#define MAX_PARTIALS (256u << 10)
+#define BAND 256
+
+/* The [in, out] layout by bands of outputs, each walking every row of W. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void in_out_bands(void *arg, size_t worker, size_t begin, size_t end)
+{
+	const one_row *r = arg;
+	const size_t in = r->l->in, out = r->l->out;
+	size_t band, i, o;
+
+	(void)worker;
+	for (band = begin; band < end; band++) {
+		size_t o0 = band * BAND, o1 = o0 + BAND < out ? o0 + BAND : out;
+		float acc[BAND] = { 0 };
+
+		for (i = 0; i < in; i++) {
+			const float xi = r->x[i], *w = r->l->weight + i * out;
+
+#pragma omp simd
+			for (o = o0; o < o1; o++)
+				acc[o - o0] += xi * w[o];
+		}
+		memcpy(r->y + o0, acc, (o1 - o0) * sizeof(float));
+	}
+}
+
+static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
+{
+	one_row r = { l, y, NULL, x };
+	size_t o, k, width = hfgit_pool_width();
+
+	if (!l->in_out) {
+		hfgit_pool_run(l->out, 64, out_in_chunk, &r);
+	} else if (width * l->out * sizeof(float) <= MAX_PARTIALS) {
+		float partials[width * l->out];
+
+		memset(partials, 0, sizeof(partials));
+		r.partials = partials;
+		hfgit_pool_run(l->in, 32, in_out_chunk, &r);
+		for (o = 0; o < l->out; o++) {
+			float s = 0.0f;
+
+			for (k = 0; k < width; k++)
+				s += partials[k * l->out + o];
+			y[o] = s;
+		}
+	} else {
+		hfgit_pool_run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
+	}
+	if (l->bias)
+		for (o = 0; o < l->out; o++)
+			y[o] += l->bias[o];
+}
+
+const char *hfgit_linear_kernel(size_t rows)
+{
+	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
+}
+
+/* Many rows: column blocks of the output handed to the workers, each a oneDNN product on
+ * its thread (the block's bias first, the product accumulated onto it: one pass). */
+typedef struct {
+	const hfgit_linear *l;
+	float *y;
+	const float *x;
+	size_t ldy, ldx, rows;
+	int failed;
+} many_rows;
+
+static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
+{
+	many_rows *m = arg;
+	const hfgit_linear *l = m->l;
+	size_t r, n = end - begin;
+	int rc;
+
+	(void)worker;
+	for (r = 0; r < m->rows; r++) {
+		float *y = m->y + r * m->ldy + begin;
+
+		if (l->bias)
+			memcpy(y, l->bias + begin, n * sizeof(float));
+		else
+			memset(y, 0, n * sizeof(float));
+	}
+	if (l->in_out)
+		rc = hfgit_sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
+		                 l->out, 1.0f, m->y + begin, m->ldy);
+	else
+		rc = hfgit_sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
+		                 l->weight + begin * l->in, l->in, 1.0f, m->y + begin, m->ldy);
+	if (rc < 0)
+		m->failed = 1;
+}
+
+int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                       size_t rows)
+{
+	many_rows m = { l, y, x, ldy, ldx, rows, 0 };
+	size_t r, chunk;
+
+	if (rows <= LOOP_MAX_ROWS) {
+		for (r = 0; r < rows; r++)
+			one_row_apply(l, y + r * ldy, x + r * ldx);
+		return 0;
+	}
+	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
+	 * of 64 columns, which oneDNN's kernels like. */
+	chunk = (l->out / (3 * hfgit_pool_width()) + 63) / 64 * 64;
+	hfgit_pool_run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
+	if (m.failed)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
+		                       l->in);
+	return 0;
+}

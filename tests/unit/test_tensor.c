@@ -1,0 +1,254 @@
+/*
+ * The compute runtime (lib/tensor) against plain double-precision loops: matrix products in
+ * both weight layouts, one row (hfgit's worker pool, also the band fallback for wide outputs)
+ * and many (oneDNN), on 1 to 3 threads; attention with masks and causality; LayerNorm; the
+ * activations against their definitions; half-precision conversion of every bit pattern.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "hfgit.h"
+#include "tensor/gemm.h"
+#include "tensor/ops.h"
+
+static float *randoms(size_t n, unsigned *seed)
+{
+	float *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		abort();
+	for (i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		v[i] = (float)((*seed >> 8) & 0xffff) / 65536.0f - 0.5f;
+	}
+	return v;
+}
+
+static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bias)
+{
+	unsigned seed = (unsigned)(rows * 7 + in * 13 + out);
+	float *w = randoms(in * out, &seed), *b = randoms(out, &seed), *x = randoms(rows * in, &seed),
+	      *y = malloc(rows * out * sizeof(float));
+	hfgit_linear l = { w, bias ? b : NULL, in, out, in_out != 0 };
+	double max = 0.0;
+	size_t r, o, i;
+
+	CHECK(hfgit_linear_apply(&l, y, out, x, in, rows) == 0);
+	for (r = 0; r < rows; r++) {
+		for (o = 0; o < out; o++) {
+			double s = bias ? b[o] : 0.0;
+
+			for (i = 0; i < in; i++)
+				s += (double)x[r * in + i] * (in_out ? w[i * out + o] : w[o * in + i]);
+			max = fmax(max, fabs(s - y[r * out + o]));
+		}
+	}
+	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s): off by %g", rows, in, out,
+	          in_out ? "in_out" : "out_in", bias ? "bias" : "no bias", hfgit_linear_kernel(rows),
+	          max);
+	free(w);
+	free(b);
+	free(x);
+	free(y);
+}
+
+static void linears(void)
+{
+	static const size_t shapes[][3] = {
+		{ 1, 300, 1000 }, { 1, 768, 2304 }, { 1, 5, 3 }, { 1, 64, 40000 }, /* bands */
+		{ 1, 1000, 7 },   { 3, 300, 1000 }, { 16, 96, 130 }, { 2, 1, 1 },
+	};
+	int threads, in_out, bias;
+	size_t s;
+
+	for (threads = 1; threads <= 3; threads++) {
+		hfgit_compute_threads_set(threads);
+		for (s = 0; s < sizeof(shapes) / sizeof(*shapes); s++)
+			for (in_out = 0; in_out <= 1; in_out++)
+				for (bias = 0; bias <= 1; bias++)
+					check_linear(shapes[s][0], shapes[s][1], shapes[s][2], in_out, bias);
+	}
+	hfgit_compute_threads_set(0);
+}
+
+/* Attention against softmax(q k^T * scale + mask) v in doubles. */
+static void check_attention(size_t batch, size_t q_len, size_t kv_len, int causal, int masked)
+{
+	const size_t heads = 3, d = 8, H = heads * d;
+	unsigned seed = (unsigned)(batch * 100 + q_len * 10 + kv_len);
+	float *q = randoms(batch * q_len * H, &seed), *k = randoms(batch * kv_len * H, &seed),
+	      *v = randoms(batch * kv_len * H, &seed), *ctx = malloc(batch * q_len * H * 4);
+	int64_t *mask = malloc(batch * kv_len * sizeof(*mask));
+	hfgit_attention_shape s = {
+		.batch = batch, .q_len = q_len, .kv_len = kv_len, .heads = heads, .head_dim = d,
+		.ld = H, .ctx_ld = H, .q_batch = q_len * H, .kv_batch = kv_len * H, .scale = 0.7f,
+		.causal = causal != 0, .key_mask = masked ? mask : NULL,
+	};
+	float *scratch;
+	double max = 0.0;
+	size_t b, h, i, j, e;
+
+	for (i = 0; i < batch * kv_len; i++)
+		mask[i] = i % kv_len != 1; /* key 1 of every sequence is padding */
+	scratch = malloc(hfgit_attention_scratch(&s) * sizeof(float) + 1);
+	CHECK(hfgit_attention(ctx, q, k, v, &s, scratch) == 0);
+	for (b = 0; b < batch; b++)
+		for (h = 0; h < heads; h++)
+			for (i = 0; i < q_len; i++) {
+				double w[64], sum = 0.0, top = -1e300;
+				size_t n = causal ? i + kv_len - q_len + 1 : kv_len;
+
+				for (j = 0; j < n; j++) {
+					double dot = 0.0;
+
+					for (e = 0; e < d; e++)
+						dot += (double)q[(b * q_len + i) * H + h * d + e] *
+						       k[(b * kv_len + j) * H + h * d + e];
+					w[j] = masked && mask[b * kv_len + j] == 0 ? -1e300 : dot * 0.7;
+					top = fmax(top, w[j]);
+				}
+				for (j = 0; j < n; j++)
+					sum += (w[j] = w[j] <= -1e299 ? 0.0 : exp(w[j] - top));
+				for (e = 0; e < d; e++) {
+					double c = 0.0;
+
+					for (j = 0; j < n; j++)
+						c += w[j] / sum * v[(b * kv_len + j) * H + h * d + e];
+					max = fmax(max, fabs(c - ctx[(b * q_len + i) * H + h * d + e]));
+				}
+			}
+	CHECK_MSG(max < 1e-5, "attention b%zu q%zu kv%zu causal %d masked %d: off by %g", batch,
+	          q_len, kv_len, causal, masked, max);
+	free(q);
+	free(k);
+	free(v);
+	free(ctx);
+	free(mask);
+	free(scratch);
+}
+
+static void attentions(void)
+{
+	int causal, masked;
+
+	for (causal = 0; causal <= 1; causal++)
+		for (masked = 0; masked <= 1; masked++) {
+			check_attention(2, 5, 5, causal, masked);
+			check_attention(3, 1, 9, causal, masked); /* a decode step */
+			check_attention(1, 4, 11, causal, masked); /* a chunk after a cache */
+		}
+}
+
+static void norms_and_activations(void)
+{
+	unsigned seed = 5;
+	float *x = randoms(3 * 50, &seed), *g = randoms(50, &seed), *b = randoms(50, &seed),
+	      *y = malloc(3 * 50 * sizeof(float)), *a = randoms(10000, &seed);
+	double max = 0.0;
+	size_t r, i;
+	int act;
+
+	hfgit_norm_rows(y, x, NULL, 3, 50, g, b, 1e-5f);
+	for (r = 0; r < 3; r++) {
+		double mean = 0.0, var = 0.0;
+
+		for (i = 0; i < 50; i++)
+			mean += x[r * 50 + i] / 50.0;
+		for (i = 0; i < 50; i++)
+			var += (x[r * 50 + i] - mean) * (x[r * 50 + i] - mean) / 50.0;
+		for (i = 0; i < 50; i++)
+			max = fmax(max, fabs((x[r * 50 + i] - mean) / sqrt(var + 1e-5) * g[i] + b[i] -
+			                     y[r * 50 + i]));
+	}
+	CHECK_MSG(max < 1e-5, "layer norm off by %g", max);
+
+	for (i = 0; i < 10000; i++)
+		a[i] *= 12.0f; /* -6 .. 6 */
+	for (act = HFGIT_ACT_GELU; act <= HFGIT_ACT_TANH; act++) {
+		float *t = malloc(10000 * sizeof(float));
+
+		memcpy(t, a, 10000 * sizeof(float));
+		hfgit_activate(t, 10000, (hfgit_activation)act);
+		max = 0.0;
+		for (i = 0; i < 10000; i++) {
+			double v = a[i], want = 0.0;
+
+			switch ((hfgit_activation)act) {
+			case HFGIT_ACT_GELU: want = v * 0.5 * (1.0 + erf(v / sqrt(2.0))); break;
+			case HFGIT_ACT_GELU_NEW:
+				want = 0.5 * v * (1.0 + tanh(sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+				break;
+			case HFGIT_ACT_GELU_FAST:
+				want = 0.5 * v * (1.0 + tanh(v * 0.7978845608 * (1.0 + 0.044715 * v * v)));
+				break;
+			case HFGIT_ACT_QUICK_GELU: want = v / (1.0 + exp(-1.702 * v)); break;
+			case HFGIT_ACT_RELU: want = v > 0 ? v : 0; break;
+			case HFGIT_ACT_SILU: want = v / (1.0 + exp(-v)); break;
+			case HFGIT_ACT_TANH: want = tanh(v); break;
+			}
+			max = fmax(max, fabs(want - t[i]));
+		}
+		CHECK_MSG(max < 5e-6, "activation %d off by %g", act, max);
+		free(t);
+	}
+	{
+		hfgit_activation out;
+
+		CHECK(hfgit_activation_parse(&out, "gelu_new") && out == HFGIT_ACT_GELU_NEW);
+		CHECK(hfgit_activation_parse(&out, "swish") && out == HFGIT_ACT_SILU);
+		CHECK(!hfgit_activation_parse(&out, "gelu_10"));
+		CHECK(!hfgit_activation_parse(&out, "GELU"));
+		CHECK(!hfgit_activation_parse(&out, NULL));
+	}
+	free(x);
+	free(g);
+	free(b);
+	free(y);
+	free(a);
+}
+
+/* Every F16 and BF16 bit pattern, against the C compiler's own conversion. */
+static void halves(void)
+{
+	uint16_t *bits = malloc(65536 * sizeof(*bits));
+	float *f = malloc(65536 * sizeof(*f));
+	size_t i, wrong = 0;
+
+	for (i = 0; i < 65536; i++)
+		bits[i] = (uint16_t)i;
+	hfgit_f16_to_f32(f, bits, 65536);
+	for (i = 0; i < 65536; i++) {
+		_Float16 h;
+		float want;
+
+		memcpy(&h, &bits[i], 2);
+		want = (float)h;
+		if (isnan(want) ? !isnan(f[i]) : memcmp(&want, &f[i], 4))
+			wrong++;
+	}
+	CHECK_MSG(wrong == 0, "%zu F16 values converted wrong", wrong);
+	hfgit_bf16_to_f32(f, bits, 65536);
+	for (i = 0, wrong = 0; i < 65536; i++) {
+		uint32_t want = (uint32_t)i << 16, got;
+
+		memcpy(&got, &f[i], 4);
+		wrong += got != want;
+	}
+	CHECK_MSG(wrong == 0, "%zu BF16 values converted wrong", wrong);
+	free(bits);
+	free(f);
+}
+
+int main(void)
+{
+	linears();
+	attentions();
+	norms_and_activations();
+	halves();
+	return check_finish();
+}

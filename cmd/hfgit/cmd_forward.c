@@ -8,7 +8,7 @@
 #include "cli.h"
 
 const char cmd_forward_usage[] =
-	"usage: hfgit forward [--json] [--auto KIND] ID[@REV]|DIR\n"
+	"usage: hfgit forward [--json] [--auto KIND] [--lock FILE] ID[@REV]|DIR\n"
 	"                     (--input-ids IDS | --pixel-values FILE.npy)\n"
 	"                     [--attention-mask IDS] [--token-type-ids IDS] [--generate N]\n"
 	"\n"
@@ -25,6 +25,7 @@ const char cmd_forward_usage[] =
 	"  --hidden-states        also output hidden_states.0 .. hidden_states.<layers>\n"
 	"  --auto KIND            the Auto class, as for hfgit inspect: config, base, seq-cls,\n"
 	"                         causal-lm, image-cls\n"
+	"  --lock FILE            an ID the lockfile has an entry for loads at the locked commit\n"
 	"  --threads N            compute threads (default: the CPUs this process may use)\n"
 	"  --json                 print {\"class\", \"outputs\": {NAME: {\"shape\", \"data\"}},\n"
 	"                         \"generated_ids\"} with floats to 9 significant digits\n"
@@ -36,7 +37,7 @@ typedef struct {
 } id_matrix;
 
 typedef struct {
-	const char *spec, *ids, *mask, *types, *pixels;
+	const char *spec, *ids, *mask, *types, *pixels, *lock_path;
 	bool json, quiet, hidden;
 	long generate;
 	int threads;
@@ -142,6 +143,10 @@ static int parse_args(forward_args *a, int argc, char **argv)
 			if (!value || *end || a->generate < 1 || a->generate > 100000)
 				return cli_usage_error("forward", "--generate takes a number of tokens, "
 				                       "from 1");
+		} else if (cli_option_value(argc, argv, &i, "--lock", &value)) {
+			if (!value)
+				return cli_usage_error("forward", "--lock needs a lockfile");
+			a->lock_path = value;
 		} else if (cli_option_value(argc, argv, &i, "--threads", &value)) {
 			a->threads = value ? (int)strtol(value, &end, 10) : -1;
 			if (!value || *end || a->threads < 1 || a->threads > 1024)
@@ -271,6 +276,7 @@ int cmd_forward(int argc, char **argv, const cli_globals *g)
 	hfgit_generation *gen = NULL;
 	hfgit_outputs *out = NULL;
 	hfgit_model *m = NULL;
+	hfgit_lock *lock = NULL;
 	hfgit_ctx *ctx = NULL;
 	float *pixels = NULL;
 	double t0, t1, t2, t3;
@@ -312,6 +318,9 @@ int cmd_forward(int argc, char **argv, const cli_globals *g)
 	if (a.threads)
 		hfgit_compute_threads_set(a.threads);
 	t0 = now_ms();
+	if (a.lock_path && (rc = cli_read_lock(&lock, a.lock_path)) != EXIT_OK)
+		goto out;
+	a.opts.lock = lock;
 	if ((rc = cli_load_model(&m, &ctx, g, a.spec, &a.opts, a.quiet || a.json)) != EXIT_OK)
 		goto out;
 	t1 = now_ms();
@@ -337,6 +346,7 @@ int cmd_forward(int argc, char **argv, const cli_globals *g)
 		print_text(m, out, gen, &ids, t1 - t0, t2 - t1, t3 - t2);
 	rc = EXIT_OK;
 out:
+	hfgit_lock_free(lock);
 	hfgit_generation_free(gen);
 	hfgit_outputs_free(out);
 	hfgit_model_free(m);

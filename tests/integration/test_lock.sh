@@ -164,6 +164,11 @@ check_eq "inspect --lock: the locked commit, not the branch's" \
 run_hfgit inspect --json --lock hfgit.lock hfgit-test/tiny-distilbert-sst2
 check_eq "inspect --lock without REV: the one entry" \
 	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["commit"])')" "$SST2_MAIN"
+run_hfgit forward --json --lock hfgit.lock hfgit-test/tiny-distilbert-sst2@main --input-ids 1,2,3
+check_eq "forward --lock: exit code ($ERR)" "$RC" 0
+locked_forward=$OUT
+run_hfgit forward --json "$HFGIT_HOME/checkouts/hfgit-test/tiny-distilbert-sst2/$SST2_MAIN" --input-ids 1,2,3
+check_eq "forward --lock: the locked commit's model" "$locked_forward" "$OUT"
 run_hfgit inspect --json hfgit-test/tiny-distilbert-sst2@main
 check_eq "inspect without --lock: the branch now" \
 	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["commit"])')" "$SST2_NEW"

@@ -33,7 +33,8 @@ SRC
 fi
 
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
-	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3"
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3
+	libutf8proc-dev libpcre2-dev"
 extra=
 [ "${1:-}" = --extra ] && extra=1
 [ -n "$extra" ] && packages="$packages nginx-light clang libclang-rt-14-dev llvm python3-torch"

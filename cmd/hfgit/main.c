@@ -28,6 +28,11 @@ static const char usage[] =
 	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
 	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
 	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
+	"  tokenize ID[@REV]|DIR [TEXT]\n"
+	"                         the token ids of TEXT (--json: tokens, offsets, masks), as\n"
+	"                         Hugging Face's tokenizers make them\n"
+	"  detokenize ID[@REV]|DIR IDS\n"
+	"                         the text token ids stand for\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -173,6 +178,8 @@ static const struct {
 	{ "gc", cmd_gc },
 	{ "update", cmd_update },
 	{ "inspect", cmd_inspect },
+	{ "tokenize", cmd_tokenize },
+	{ "detokenize", cmd_detokenize },
 };
 
 int main(int argc, char **argv)

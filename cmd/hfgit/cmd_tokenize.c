@@ -250,6 +250,7 @@ int cmd_detokenize(int argc, char **argv, const cli_globals *g)
 	int *ids = NULL, i, rc;
 	size_t n = 0, cap = 0;
 	char *text = NULL;
+	size_t len = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -278,10 +279,12 @@ int cmd_detokenize(int argc, char **argv, const cli_globals *g)
 		free(ids);
 		return rc;
 	}
-	if (hfgit_tokenizer_decode(&text, tok, ids, n, skip) < 0)
+	if (hfgit_tokenizer_decode(&text, &len, tok, ids, n, skip) < 0) {
 		rc = cli_fail();
-	else
-		puts(text);
+	} else {
+		fwrite(text, 1, len, stdout);
+		putchar('\n');
+	}
 	free(text);
 	free(ids);
 	hfgit_tokenizer_free(tok);

@@ -922,10 +922,12 @@ HFGIT_EXTERN int hfgit_tokenizer_encode_batch(hfgit_encoding **out, hfgit_tokeni
                                               const char *const *pairs,
                                               const size_t *pair_lens, size_t n,
                                               const hfgit_encode_options *opts);
-/* Text for ids, through the decoder (free() it); skip_special_tokens leaves special added
- * tokens out. An id no token has is skipped, as the library skips it. */
-HFGIT_EXTERN int hfgit_tokenizer_decode(char **out, hfgit_tokenizer *tok, const int *ids,
-                                        size_t n, int skip_special_tokens);
+/* Text for ids, through the decoder (free() it): NUL-terminated, and it may contain NUL
+ * bytes (byte-level tokens can stand for any byte): *len (may be NULL) has its length.
+ * skip_special_tokens leaves special added tokens out. An id no token has is skipped, as the
+ * library skips it. */
+HFGIT_EXTERN int hfgit_tokenizer_decode(char **out, size_t *len, hfgit_tokenizer *tok,
+                                        const int *ids, size_t n, int skip_special_tokens);
 
 HFGIT_EXTERN size_t hfgit_encoding_length(const hfgit_encoding *enc);
 HFGIT_EXTERN const int32_t *hfgit_encoding_ids(const hfgit_encoding *enc);

@@ -1,5 +1,7 @@
 /* Decoders (tokenizers' decoders/): token strings back to text. Each decoder maps the list of
  * strings to a new list (decode_chain); the result is their concatenation. */
+#define _GNU_SOURCE /* memmem */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +13,16 @@
 
 uint32_t tk_byte_char(unsigned b);
 
+/* Token strings with their lengths: byte-level and byte-fallback decoding can make any byte,
+ * NUL included. */
 typedef struct {
-	char **s;
-	size_t n;
+	char *p;
+	size_t len;
+} str;
+
+typedef struct {
+	str *s;
+	size_t n, cap;
 } list;
 
 static void list_free(list *l)
@@ -21,36 +30,79 @@ static void list_free(list *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		free(l->s[i]);
+		free(l->s[i].p);
 	free(l->s);
-	l->s = NULL;
-	l->n = 0;
+	memset(l, 0, sizeof(*l));
 }
 
-static int list_set(list *l, size_t i, hfgit_strbuf *b)
+static int list_push(list *l, const char *p, size_t len)
 {
-	free(l->s[i]);
-	if (!(l->s[i] = hfgit_strbuf_detach(b)) && !(l->s[i] = strdup("")))
+	char *copy;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		str *q = realloc(l->s, cap * sizeof(*q));
+
+		if (!q)
+			return hfgit_error_oom();
+		l->s = q;
+		l->cap = cap;
+	}
+	if (!(copy = malloc(len + 1)))
 		return hfgit_error_oom();
+	memcpy(copy, p, len);
+	copy[len] = '\0';
+	l->s[l->n].p = copy;
+	l->s[l->n].len = len;
+	l->n++;
 	return 0;
 }
 
-/* Replace every `from` by `to` in `s`, appended to `b`. */
-static int replace_all(hfgit_strbuf *b, const char *s, const char *from, const char *to)
+/* Entry i becomes the content of `b`. */
+static int list_set(list *l, size_t i, hfgit_strbuf *b)
+{
+	size_t len = b->len;
+	char *p = hfgit_strbuf_detach(b);
+
+	if (!p && !(p = calloc(1, 1)))
+		return hfgit_error_oom();
+	free(l->s[i].p);
+	l->s[i].p = p;
+	l->s[i].len = len;
+	return 0;
+}
+
+/* Replace every `from` by `to` in s[0..len), appended to `b`. */
+static int replace_all(hfgit_strbuf *b, const char *s, size_t len, const char *from,
+                       const char *to)
 {
 	size_t fl = strlen(from);
-	const char *p;
+	const char *end = s + len, *p;
 	int rc = 0;
 
 	if (!fl)
-		return hfgit_strbuf_puts(b, s);
-	while (rc == 0 && (p = strstr(s, from))) {
+		return hfgit_strbuf_put(b, s, len);
+	while (rc == 0 && (p = memmem(s, (size_t)(end - s), from, fl))) {
 		rc = hfgit_strbuf_put(b, s, (size_t)(p - s));
 		if (rc == 0)
 			rc = hfgit_strbuf_puts(b, to);
 		s = p + fl;
 	}
-	return rc ? rc : hfgit_strbuf_puts(b, s);
+	return rc ? rc : hfgit_strbuf_put(b, s, (size_t)(end - s));
+}
+
+static int replace_entry(list *l, size_t i, const char *from, const char *to)
+{
+	hfgit_strbuf b = HFGIT_STRBUF_INIT;
+	int rc;
+
+	if (!*from || !memmem(l->s[i].p, l->s[i].len, from, strlen(from)))
+		return 0;
+	rc = replace_all(&b, l->s[i].p, l->s[i].len, from, to);
+	if (rc == 0)
+		rc = list_set(l, i, &b);
+	hfgit_strbuf_dispose(&b);
+	return rc;
 }
 
 static int cleanup(list *l, size_t i)
@@ -61,21 +113,14 @@ static int cleanup(list *l, size_t i)
 		{ " 've", "'ve" }, { " 're", "'re" },
 	};
 	size_t k;
+	int rc = 0;
 
-	for (k = 0; k < sizeof(pairs) / sizeof(*pairs); k++) {
-		hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-		if (!strstr(l->s[i], pairs[k][0]))
-			continue;
-		if (replace_all(&b, l->s[i], pairs[k][0], pairs[k][1]) < 0 || list_set(l, i, &b) < 0) {
-			hfgit_strbuf_dispose(&b);
-			return HFGIT_ERROR;
-		}
-	}
-	return 0;
+	for (k = 0; rc == 0 && k < sizeof(pairs) / sizeof(*pairs); k++)
+		rc = replace_entry(l, i, pairs[k][0], pairs[k][1]);
+	return rc;
 }
 
-/* The bytes a byte-level character stands for; -1 for any other character. */
+/* The byte a byte-level character stands for; -1 for any other character. */
 static int char_byte(uint32_t c)
 {
 	static int inverse[324];
@@ -92,69 +137,77 @@ static int char_byte(uint32_t c)
 	return c < 324 ? inverse[c] : -1;
 }
 
-/* Bytes to text, invalid sequences as U+FFFD (String::from_utf8_lossy). */
+/* Bytes to text as String::from_utf8_lossy: each maximal prefix of a valid sequence that
+ * cannot be completed becomes one U+FFFD. */
 static int lossy(hfgit_strbuf *out, const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 	int rc = 0;
 
 	while (rc == 0 && i < n) {
-		uint32_t c;
-		size_t bad, k = 1;
+		unsigned char c = p[i];
+		size_t need, j;
+		unsigned lo = 0x80, hi = 0xBF;
 
-		if (p[i] < 0x80) {
-			rc = hfgit_strbuf_put(out, (const char *)p + i, 1);
-			i++;
+		if (c < 0x80) {
+			rc = hfgit_strbuf_put(out, (const char *)p + i++, 1);
 			continue;
 		}
-		k = p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : p[i] >= 0xC0 ? 2 : 1;
-		if (i + k <= n && tk_utf8_decode(&c, (const char *)p + i, k, &bad) == 1) {
-			rc = hfgit_strbuf_put(out, (const char *)p + i, k);
-			i += k;
-			continue;
+		if (c >= 0xC2 && c <= 0xDF)
+			need = 2;
+		else if (c >= 0xE0 && c <= 0xEF)
+			need = 3;
+		else if (c >= 0xF0 && c <= 0xF4)
+			need = 4;
+		else
+			need = 0;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+		else if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+		for (j = 1; need && j < need && i + j < n; j++) {
+			unsigned char d = p[i + j];
+
+			if (j == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF))
+				break;
 		}
-		/* The longest prefix of a valid sequence is replaced as one. */
-		{
-			size_t j = 1;
-
-			while (j < k && i + j < n && (p[i + j] & 0xC0) == 0x80) {
-				uint32_t tmp[4];
-				size_t bad2;
-
-				(void)tmp;
-				(void)bad2;
-				j++;
-			}
-			if (j > 1) {
-				/* A truncated sequence: from_utf8_lossy replaces the maximal valid
-				 * prefix by one U+FFFD. Check that the prefix is a valid start. */
-				unsigned char b1 = p[i + 1];
-				bool ok = true;
-
-				if (p[i] == 0xE0 && b1 < 0xA0) ok = false;
-				if (p[i] == 0xED && b1 > 0x9F) ok = false;
-				if (p[i] == 0xF0 && b1 < 0x90) ok = false;
-				if (p[i] == 0xF4 && b1 > 0x8F) ok = false;
-				if (p[i] > 0xF4 || p[i] < 0xC2) ok = false;
-				if (!ok)
-					j = 1;
-			}
+		if (need && j == need) {
+			rc = hfgit_strbuf_put(out, (const char *)p + i, need);
+			i += need;
+		} else {
 			rc = hfgit_strbuf_puts(out, "\xEF\xBF\xBD");
-			i += j;
+			i += need ? j : 1;
 		}
 	}
 	return rc;
 }
 
+static bool valid_utf8(const char *p, size_t n)
+{
+	hfgit_strbuf b = HFGIT_STRBUF_INIT;
+	bool ok = lossy(&b, (const unsigned char *)p, n) == 0 && b.len == n &&
+	          (!n || !memcmp(b.ptr, p, n));
+
+	hfgit_strbuf_dispose(&b);
+	return ok;
+}
+
+/* Each token's characters back to bytes (a token with another character keeps its own
+ * bytes), all joined, then read as UTF-8. */
 static int byte_level(list *l)
 {
 	hfgit_strbuf bytes = HFGIT_STRBUF_INIT, text = HFGIT_STRBUF_INIT;
+	list out = { 0 };
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < l->n; i++) {
-		const char *t = l->s[i];
-		size_t len = strlen(t), bad, k, start = bytes.len;
+		const char *t = l->s[i].p;
+		size_t len = l->s[i].len, bad, k, start = bytes.len;
 		uint32_t *cps = malloc((len + 1) * sizeof(*cps));
 		ptrdiff_t n = cps ? tk_utf8_decode(cps, t, len, &bad) : -1;
 		bool all = n >= 0;
@@ -168,7 +221,7 @@ static int byte_level(list *l)
 			else
 				rc = hfgit_strbuf_put(&bytes, &c, 1);
 		}
-		if (!all) {
+		if (rc == 0 && !all) {
 			bytes.len = start;
 			rc = hfgit_strbuf_put(&bytes, t, len);
 		}
@@ -176,36 +229,35 @@ static int byte_level(list *l)
 	}
 	if (rc == 0)
 		rc = lossy(&text, (const unsigned char *)bytes.ptr, bytes.len);
+	if (rc == 0)
+		rc = list_push(&out, text.ptr ? text.ptr : "", text.len);
 	hfgit_strbuf_dispose(&bytes);
-	if (rc == 0) {
-		list_free(l);
-		if (!(l->s = malloc(sizeof(*l->s)))) {
-			hfgit_strbuf_dispose(&text);
-			return hfgit_error_oom();
-		}
-		l->s[0] = NULL;
-		l->n = 1;
-		rc = list_set(l, 0, &text);
-	}
 	hfgit_strbuf_dispose(&text);
-	return rc;
+	if (rc < 0) {
+		list_free(&out);
+		return rc;
+	}
+	list_free(l);
+	*l = out;
+	return 0;
 }
 
+/* Runs of <0xNN> tokens become the text of their bytes, or one U+FFFD per byte when those
+ * are not UTF-8. */
 static int byte_fallback(list *l)
 {
-	list out = { calloc(l->n + 1, sizeof(char *)), 0 };
 	hfgit_strbuf pending = HFGIT_STRBUF_INIT;
+	list out = { 0 };
 	size_t i, npending = 0;
 	int rc = 0;
 
-	if (!out.s)
-		return hfgit_error_oom();
 	for (i = 0; rc == 0 && i <= l->n; i++) {
-		const char *t = i < l->n ? l->s[i] : NULL;
+		const char *t = i < l->n ? l->s[i].p : NULL;
 		unsigned v;
 		char c;
 
-		if (t && strlen(t) == 6 && !strncmp(t, "<0x", 3) && t[5] == '>' &&
+		if (t && l->s[i].len == 6 && !strncmp(t, "<0x", 3) && t[5] == '>' &&
+		    isxdigit((unsigned char)t[3]) && isxdigit((unsigned char)t[4]) &&
 		    sscanf(t + 3, "%2x", &v) == 1) {
 			c = (char)v;
 			rc = hfgit_strbuf_put(&pending, &c, 1);
@@ -213,35 +265,28 @@ static int byte_fallback(list *l)
 			continue;
 		}
 		if (npending) {
-			uint32_t *tmp = malloc(pending.len * sizeof(*tmp) + 4);
-			size_t bad;
-			bool valid = tmp && tk_utf8_decode(tmp, pending.ptr, pending.len, &bad) >= 0;
-
-			free(tmp);
-			if (valid) {
-				out.s[out.n++] = hfgit_strbuf_detach(&pending);
+			if (valid_utf8(pending.ptr, pending.len)) {
+				rc = list_push(&out, pending.ptr, pending.len);
 			} else {
 				size_t k;
-				char **grown = realloc(out.s, (out.n + npending + l->n + 1) * sizeof(char *));
 
-				if (!grown) {
-					rc = hfgit_error_oom();
-					break;
-				}
-				out.s = grown;
-				for (k = 0; k < npending; k++)
-					out.s[out.n++] = strdup("\xEF\xBF\xBD");
-				hfgit_strbuf_clear(&pending);
+				for (k = 0; rc == 0 && k < npending; k++)
+					rc = list_push(&out, "\xEF\xBF\xBD", 3);
 			}
+			hfgit_strbuf_clear(&pending);
 			npending = 0;
 		}
-		if (t)
-			out.s[out.n++] = strdup(t);
+		if (rc == 0 && t)
+			rc = list_push(&out, t, l->s[i].len);
 	}
 	hfgit_strbuf_dispose(&pending);
+	if (rc < 0) {
+		list_free(&out);
+		return rc;
+	}
 	list_free(l);
 	*l = out;
-	return rc;
+	return 0;
 }
 
 static int apply(const tk_decoder *d, list *l)
@@ -250,17 +295,17 @@ static int apply(const tk_decoder *d, list *l)
 	int rc = 0;
 
 	switch (d->type) {
-	case TK_D_WORDPIECE:
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			size_t pl = strlen(d->prefix);
+	case TK_D_WORDPIECE: {
+		size_t pl = strlen(d->prefix);
 
+		for (i = 0; rc == 0 && i < l->n; i++) {
 			if (i) {
 				hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
-				if (!strncmp(l->s[i], d->prefix, pl))
-					rc = hfgit_strbuf_puts(&b, l->s[i] + pl);
-				else
-					rc = hfgit_strbuf_printf(&b, " %s", l->s[i]);
+				if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
+					rc = hfgit_strbuf_put(&b, l->s[i].p + pl, l->s[i].len - pl);
+				else if ((rc = hfgit_strbuf_puts(&b, " ")) == 0)
+					rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
 				if (rc == 0)
 					rc = list_set(l, i, &b);
 				hfgit_strbuf_dispose(&b);
@@ -269,85 +314,57 @@ static int apply(const tk_decoder *d, list *l)
 				rc = cleanup(l, i);
 		}
 		return rc;
+	}
 	case TK_D_BYTE_LEVEL:
 		return byte_level(l);
 	case TK_D_METASPACE: {
 		char rep[5];
 
 		rep[tk_utf8_put(rep, d->replacement)] = '\0';
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-			const char *to = i == 0 && d->prepend_scheme != TK_PREPEND_NEVER ? "" : " ";
-
-			rc = replace_all(&b, l->s[i], rep, to);
-			if (rc == 0)
-				rc = list_set(l, i, &b);
-			hfgit_strbuf_dispose(&b);
-		}
+		for (i = 0; rc == 0 && i < l->n; i++)
+			rc = replace_entry(l, i, rep,
+			                   i == 0 && d->prepend_scheme != TK_PREPEND_NEVER ? "" : " ");
 		return rc;
 	}
 	case TK_D_BPE:
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-			rc = replace_all(&b, l->s[i], d->suffix, i + 1 == l->n ? "" : " ");
-			if (rc == 0)
-				rc = list_set(l, i, &b);
-			hfgit_strbuf_dispose(&b);
-		}
+		for (i = 0; rc == 0 && i < l->n; i++)
+			rc = replace_entry(l, i, d->suffix, i + 1 == l->n ? "" : " ");
 		return rc;
 	case TK_D_REPLACE:
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-			rc = replace_all(&b, l->s[i], d->pattern, d->content);
-			if (rc == 0)
-				rc = list_set(l, i, &b);
-			hfgit_strbuf_dispose(&b);
-		}
+		for (i = 0; rc == 0 && i < l->n; i++)
+			rc = replace_entry(l, i, d->pattern, d->content);
 		return rc;
 	case TK_D_BYTE_FALLBACK:
 		return byte_fallback(l);
 	case TK_D_FUSE: {
 		hfgit_strbuf b = HFGIT_STRBUF_INIT;
+		list out = { 0 };
 
 		for (i = 0; rc == 0 && i < l->n; i++)
-			rc = hfgit_strbuf_puts(&b, l->s[i]);
-		if (rc == 0) {
-			list_free(l);
-			if (!(l->s = calloc(1, sizeof(char *))))
-				rc = hfgit_error_oom();
-			else {
-				l->n = 1;
-				rc = list_set(l, 0, &b);
-			}
-		}
+			rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
+		if (rc == 0)
+			rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
 		hfgit_strbuf_dispose(&b);
-		return rc;
+		if (rc < 0) {
+			list_free(&out);
+			return rc;
+		}
+		list_free(l);
+		*l = out;
+		return 0;
 	}
 	case TK_D_STRIP:
+		/* Up to `start` leading and `stop` trailing copies of one character. */
 		for (i = 0; rc == 0 && i < l->n; i++) {
-			size_t len = strlen(l->s[i]), bad, a = 0, z;
-			uint32_t *cps = malloc((len + 1) * sizeof(*cps));
-			ptrdiff_t n = cps ? tk_utf8_decode(cps, l->s[i], len, &bad) : -1;
+			char u[4];
+			size_t cl = tk_utf8_put(u, d->strip_content), a = 0, z = l->s[i].len, k;
 			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-			size_t k;
 
-			if (n < 0) {
-				free(cps);
-				continue;
-			}
-			z = (size_t)n;
-			while (a < d->strip_start && a < z && cps[a] == d->strip_content)
-				a++;
-			for (k = 0; k < d->strip_stop && z > a && cps[z - 1] == d->strip_content; k++)
-				z--;
-			for (k = a; rc == 0 && k < z; k++) {
-				char u[4];
-
-				rc = hfgit_strbuf_put(&b, u, tk_utf8_put(u, cps[k]));
-			}
-			free(cps);
+			for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
+				a += cl;
+			for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
+				z -= cl;
+			rc = hfgit_strbuf_put(&b, l->s[i].p + a, z - a);
 			if (rc == 0)
 				rc = list_set(l, i, &b);
 			hfgit_strbuf_dispose(&b);
@@ -361,30 +378,31 @@ static int apply(const tk_decoder *d, list *l)
 	return 0;
 }
 
-int tk_decode(const tk_decoder *d, char **out, const char **tokens, size_t n)
+int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n)
 {
-	list l = { calloc(n + 1, sizeof(char *)), 0 };
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
+	list l = { 0 };
 	size_t i;
 	int rc = 0;
 
-	if (!l.s)
-		return hfgit_error_oom();
-	for (i = 0; i < n; i++) {
-		if (!(l.s[i] = strdup(tokens[i]))) {
-			l.n = i;
-			list_free(&l);
-			return hfgit_error_oom();
-		}
-	}
-	l.n = n;
-	if (d)
+	*out = NULL;
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = list_push(&l, tokens[i], strlen(tokens[i]));
+	if (rc == 0 && d)
 		rc = apply(d, &l);
-	for (i = 0; rc == 0 && i < l.n; i++)
-		rc = (!d && i) ? hfgit_strbuf_printf(&b, " %s", l.s[i]) : hfgit_strbuf_puts(&b, l.s[i]);
+	/* Without a decoder the library joins the tokens with spaces. */
+	for (i = 0; rc == 0 && i < l.n; i++) {
+		if (!d && i)
+			rc = hfgit_strbuf_puts(&b, " ");
+		if (rc == 0)
+			rc = hfgit_strbuf_put(&b, l.s[i].p, l.s[i].len);
+	}
 	list_free(&l);
-	if (rc == 0 && !(*out = hfgit_strbuf_detach(&b)) && !(*out = strdup("")))
-		rc = hfgit_error_oom();
+	if (rc == 0) {
+		*out_len = b.len;
+		if (!(*out = hfgit_strbuf_detach(&b)) && !(*out = calloc(1, 1)))
+			rc = hfgit_error_oom();
+	}
 	hfgit_strbuf_dispose(&b);
 	return rc;
 }

@@ -287,8 +287,9 @@ int tk_post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encodi
                     bool add_special);
 
 void tk_decoder_free(tk_decoder *d);
-/* Decode token strings into a NUL-terminated string (free() it). */
-int tk_decode(const tk_decoder *d, char **out, const char **tokens, size_t n);
+/* Decode token strings into text (free() it; NUL-terminated, and it may hold NUL bytes:
+ * *out_len has its length). */
+int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n);
 
 /* Encodings */
 hfgit_encoding *tk_encoding_new(size_t cap);

@@ -338,8 +338,8 @@ int hfgit_tokenizer_encode_batch(hfgit_encoding **out, hfgit_tokenizer *t,
 	return rc;
 }
 
-int hfgit_tokenizer_decode(char **out, hfgit_tokenizer *t, const int *ids, size_t n,
-                           int skip_special_tokens)
+int hfgit_tokenizer_decode(char **out, size_t *out_len, hfgit_tokenizer *t, const int *ids,
+                           size_t n, int skip_special_tokens)
 {
 	const char **tokens = calloc(n + 1, sizeof(*tokens));
 	size_t i, k = 0;
@@ -356,7 +356,7 @@ int hfgit_tokenizer_decode(char **out, hfgit_tokenizer *t, const int *ids, size_
 			continue;
 		tokens[k++] = s;
 	}
-	rc = tk_decode(t->decoder, out, tokens, k);
+	rc = tk_decode(t->decoder, out, out_len ? out_len : &k, tokens, k);
 	free(tokens);
 	return rc;
 }

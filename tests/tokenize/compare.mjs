@@ -32,7 +32,7 @@ function ours(dir, file, flags) {
   return JSON.parse(out);
 }
 
-function show(s) { return JSON.stringify(s).slice(0, 120); }
+function show(s) { return String(JSON.stringify(s)).slice(0, 120); }
 
 let checked = 0, failed = 0;
 function check(label, sample, got, want) {

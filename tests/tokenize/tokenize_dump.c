@@ -119,15 +119,17 @@ int main(int argc, char **argv)
 			o = encoding_json(encs[i]);
 			if (decode) {
 				char *text;
+				size_t len;
 
-				if (hfgit_tokenizer_decode(&text, tok, hfgit_encoding_ids(encs[i]),
+				if (hfgit_tokenizer_decode(&text, &len, tok, hfgit_encoding_ids(encs[i]),
 				                           hfgit_encoding_length(encs[i]), 0) == 0) {
-					json_object_object_add(o, "decoded", json_object_new_string(text));
+					json_object_object_add(o, "decoded", json_object_new_string_len(text, (int)len));
 					free(text);
 				}
-				if (hfgit_tokenizer_decode(&text, tok, hfgit_encoding_ids(encs[i]),
+				if (hfgit_tokenizer_decode(&text, &len, tok, hfgit_encoding_ids(encs[i]),
 				                           hfgit_encoding_length(encs[i]), 1) == 0) {
-					json_object_object_add(o, "decoded_skip", json_object_new_string(text));
+					json_object_object_add(o, "decoded_skip",
+					                       json_object_new_string_len(text, (int)len));
 					free(text);
 				}
 			}

@@ -439,9 +439,12 @@ int tk_post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encodi
 	size_t n = pair ? 2 : 1;
 	int rc;
 
+	/* The pair is consumed, whatever happens. */
 	if ((rc = tk_truncate(*enc, pair, &t->truncation,
-	                      add_special ? tk_post_added_tokens(t->post, pair != NULL) : 0)) < 0)
+	                      add_special ? tk_post_added_tokens(t->post, pair != NULL) : 0)) < 0) {
+		hfgit_encoding_free(pair);
 		return rc;
+	}
 	if (!t->post) {
 		if (pair) {
 			rc = tk_encoding_append(*enc, pair);

@@ -45,6 +45,8 @@ int tk_added_prepare(hfgit_tokenizer *t)
 			t->any_norm_added = true;
 		else
 			t->any_raw_added = true;
+		if (a->ncps)
+			t->added_first[a->cps[0] & 255] = true;
 		if (!a->normalized || !t->normalizer || !a->ncps)
 			continue;
 		w.len = 0;
@@ -65,6 +67,8 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		}
 		memcpy(a->norm_cps, w.c + off, n * sizeof(*w.c));
 		a->nnorm = n;
+		if (n)
+			t->added_first[a->norm_cps[0] & 255] = true;
 	}
 	tk_work_dispose(&w);
 	return rc;
@@ -125,10 +129,15 @@ int tk_added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized)
 			continue;
 		}
 		while (rc == 0 && i < sp.n) {
-			const tk_added *a = match_at(t, normalized, s, sp.n, i);
+			const tk_added *a;
 			size_t start = i, stop;
 
-			if (!a) {
+			/* Most code points start no added token: one table look-up says so. */
+			if (!t->added_first[s[i] & 255]) {
+				i++;
+				continue;
+			}
+			if (!(a = match_at(t, normalized, s, sp.n, i))) {
 				i++;
 				continue;
 			}

@@ -224,6 +224,7 @@ struct hfgit_tokenizer {
 	tk_added *added;
 	size_t nadded;
 	bool any_raw_added, any_norm_added;
+	bool added_first[256];     /* some added token starts with a code point of this low byte */
 	tk_truncation truncation;
 	tk_padding padding;
 	size_t model_max_length;   /* tokenizer_config.json; 0 when unknown */

@@ -44,10 +44,8 @@ static int category(uint32_t c)
 
 /* The White_Space property of PropList.txt, which Rust's char::is_whitespace implements and
  * utf8proc does not carry (it is no general category: it mixes Cc, Zs, Zl and Zp). */
-bool tk_is_whitespace(uint32_t c)
+bool tk_is_whitespace_slow(uint32_t c)
 {
-	if (c < 0x80)
-		return c == ' ' || (c >= 0x09 && c <= 0x0d);
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_ZS:
 	case UTF8PROC_CATEGORY_ZL:
@@ -144,7 +142,7 @@ bool tk_is_alphanumeric_word(uint32_t c)
 
 /* The ranges of normalizers/bert.rs (the "CJK Unified Ideographs" blocks BERT was trained
  * with). They are a definition of the BERT tokenizer, not Unicode data. */
-bool tk_is_chinese(uint32_t c)
+bool tk_is_chinese_slow(uint32_t c)
 {
 	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
 	       (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
@@ -208,8 +206,17 @@ ptrdiff_t tk_normalize_changes(uint32_t *out, int *change, size_t cap, const uin
 	 * insertions. */
 	for (i = 0; i < n; i++) {
 		utf8proc_int32_t buf[32];
-		utf8proc_ssize_t r = utf8proc_decompose_char((utf8proc_int32_t)in[i], buf, 32, opts,
-		                                             &boundclass);
+		utf8proc_ssize_t r;
+
+		if (in[i] < 0x80) { /* ASCII is its own decomposition */
+			if (len + 1 > cap) {
+				free(e);
+				return -1;
+			}
+			e[len++] = (entry){ in[i], 1, false };
+			continue;
+		}
+		r = utf8proc_decompose_char((utf8proc_int32_t)in[i], buf, 32, opts, &boundclass);
 
 		if (r < 0 || r > 32) {
 			free(e);
@@ -245,7 +252,9 @@ ptrdiff_t tk_normalize_changes(uint32_t *out, int *change, size_t cap, const uin
 			int cc = ccc(e[i].c);
 			uint32_t p;
 
-			if (starter != (size_t)-1 && (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
+			/* Below U+0300 nothing is the second of a composition. */
+			if (e[i].c >= 0x300 && starter != (size_t)-1 &&
+			    (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
 			    (p = compose_pair(e[starter].c, e[i].c))) {
 				e[starter].c = p;
 				e[starter].consumed += e[i].consumed;

@@ -20,8 +20,14 @@ static inline size_t tk_utf8_len(uint32_t c)
 	return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
 }
 
+bool tk_is_whitespace_slow(uint32_t c);
 /* Rust's char::is_whitespace (the White_Space property). */
-bool tk_is_whitespace(uint32_t c);
+static inline bool tk_is_whitespace(uint32_t c)
+{
+	if (c < 0x80)
+		return c == ' ' || (c >= 0x09 && c <= 0x0d);
+	return tk_is_whitespace_slow(c);
+}
 /* ASCII punctuation or a Unicode P* category (tokenizers' is_bert_punc / is_punc). */
 bool tk_is_punctuation(uint32_t c);
 /* Cc, Cf, Cn, Co: what BertNormalizer's clean_text removes (\t \n \r excepted by the caller). */
@@ -30,8 +36,12 @@ bool tk_is_mark_nonspacing(uint32_t c); /* Mn */
 bool tk_is_mark(uint32_t c);            /* Mn, Mc, Me */
 bool tk_is_numeric(uint32_t c);         /* Nd, Nl, No (Rust's char::is_numeric) */
 bool tk_is_alphanumeric_word(uint32_t c); /* \w of Rust's regex crate */
+bool tk_is_chinese_slow(uint32_t c);
 /* The CJK blocks BertNormalizer pads with spaces. */
-bool tk_is_chinese(uint32_t c);
+static inline bool tk_is_chinese(uint32_t c)
+{
+	return c >= 0x3400 && tk_is_chinese_slow(c);
+}
 
 /* Full lowercase mapping as Rust's char::to_lowercase: 1 or 2 code points into out[2]. */
 size_t tk_lowercase(uint32_t c, uint32_t out[2]);

@@ -94,6 +94,8 @@ const cli_command cli_commands[] = {
 	{ "gc", cmd_gc, "remove cached LFS objects nothing needs any more", cmd_gc_usage },
 	{ "update", cmd_update, "bring a clone of a branch to the branch's current tip", cmd_update_usage },
 	{ "inspect", cmd_inspect, "the model config.json asks for: class, parameters, load report", cmd_inspect_usage },
+	{ "tokenize", cmd_tokenize, "the token ids of a text, as Hugging Face's tokenizers make them", cmd_tokenize_usage },
+	{ "detokenize", cmd_detokenize, "the text token ids stand for", cmd_detokenize_usage },
 	{ "forward", cmd_forward, "run the model on the CPU: hidden states, logits; --generate N", cmd_forward_usage },
 	{ "lock", cmd_lock, "pin revisions in hfgit.lock; --check: what moved on the hub since", cmd_lock_usage },
 	{ "sync", cmd_sync, "every locked commit back into the cache (and DIR), verified", cmd_sync_usage },

@@ -61,7 +61,7 @@ expect_output "run the pkg-config program (shared)" "$want" \
 # would also want the static archives of libcurl's own dependencies, which Debian's -dev
 # packages do not all ship). hfgit.pc's Requires.private names exactly these modules.
 deps=$(pkg-config --print-requires-private hfgit | tr '\n' ' ')
-check "hfgit.pc names its dependencies" test "$deps" = "libgit2 libcurl json-c libxxhash libcrypto "
+check "hfgit.pc names its dependencies" test "$deps" = "libgit2 libcurl json-c libxxhash libcrypto libutf8proc libpcre2-32 libpng libjpeg "
 # shellcheck disable=SC2046,SC2086
 check "compile and link against the static library" \
 	cc $EXTRA_CFLAGS -o "$WORK/pc_static" "$SRC/tests/install/consumer.c" \

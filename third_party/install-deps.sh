@@ -4,8 +4,9 @@
 #
 #   install-deps.sh          the build and the tests
 #   install-deps.sh --extra  also what the benchmarks and fuzzing use: clang with libFuzzer,
-#                            and python3-torch (regenerating the tiny models, torch.load
-#                            timings)
+#                            and python3-torch (regenerating the tiny models and the reference
+#                            forward outputs, torch.load timings, the PyTorch side of
+#                            tests/bench/forward.sh)
 #
 # libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
 # so libgit2-dev comes from bookworm-backports (1.8.x there).
@@ -35,7 +36,7 @@ fi
 # nginx (TLS in front of the test hub), tinyproxy (a forward proxy) and openssl (the tests'
 # CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
-	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3
+	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev
 	nginx-light tinyproxy openssl"
 extra=
 [ "${1:-}" = --extra ] && extra=1

@@ -73,6 +73,14 @@ int cmd_verify(int argc, char **argv, const cli_globals *g);
 int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
 int cmd_inspect(int argc, char **argv, const cli_globals *g);
+int cmd_forward(int argc, char **argv, const cli_globals *g);
+
+/* --auto: config, base, seq-cls, causal-lm or image-cls. */
+bool cli_parse_auto(hfgit_auto_class *out, const char *value);
+/* Load ID[@REV] (cloned, with progress unless quiet) or a directory; *ctx is made for an ID
+ * (free it after the model). The exit code; the error is printed. */
+int cli_load_model(hfgit_model **m, hfgit_ctx **ctx, const cli_globals *g, const char *spec,
+                   hfgit_model_options *opts, bool quiet);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;

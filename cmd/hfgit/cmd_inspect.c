@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -18,7 +17,8 @@ static const char usage[] =
 	"\n"
 	"  --auto KIND       the Auto class: config (default: the class config.json names),\n"
 	"                    base (AutoModel), seq-cls (AutoModelForSequenceClassification),\n"
-	"                    causal-lm (AutoModelForCausalLM)\n"
+	"                    causal-lm (AutoModelForCausalLM), image-cls\n"
+	"                    (AutoModelForImageClassification)\n"
 	"  --weights FORMAT  any (default: safetensors, else pytorch_model.bin), safetensors,\n"
 	"                    pytorch\n"
 	"  --params          list every parameter: name, shape, dtype\n"
@@ -34,19 +34,6 @@ typedef struct {
 	bool json, params, quiet;
 	hfgit_model_options opts;
 } inspect_args;
-
-static bool parse_auto(const char *value, hfgit_auto_class *out)
-{
-	int k;
-
-	for (k = 0; k < HFGIT_AUTO_COUNT_; k++) {
-		if (!strcmp(value, hfgit_auto_class_name((hfgit_auto_class)k))) {
-			*out = (hfgit_auto_class)k;
-			return true;
-		}
-	}
-	return false;
-}
 
 static bool parse_weights(const char *value, hfgit_weights_format *out)
 {
@@ -78,9 +65,9 @@ static int parse_args(inspect_args *a, int argc, char **argv)
 		} else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {
 			a->quiet = true;
 		} else if (cli_option_value(argc, argv, &i, "--auto", &value)) {
-			if (!value || !parse_auto(value, &a->opts.auto_class))
-				return cli_usage_error("inspect", "--auto takes config, base, seq-cls or "
-				                       "causal-lm");
+			if (!value || !cli_parse_auto(&a->opts.auto_class, value))
+				return cli_usage_error("inspect", "--auto takes config, base, seq-cls, "
+				                       "causal-lm or image-cls");
 		} else if (cli_option_value(argc, argv, &i, "--weights", &value)) {
 			if (!value || !parse_weights(value, &a->opts.format))
 				return cli_usage_error("inspect", "--weights takes any, safetensors or pytorch");
@@ -399,19 +386,10 @@ static void print_json(const hfgit_model *m, const inspect_args *a)
 
 /* ---------------------------------------------------------------------------------------- */
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 int cmd_inspect(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_model_options defaults = HFGIT_MODEL_OPTIONS_INIT;
-	hfgit_clone_options clone_opts = HFGIT_CLONE_OPTIONS_INIT;
 	inspect_args a = { NULL, false, false, false, defaults };
-	cli_progress *progress = NULL;
 	hfgit_model *m = NULL;
 	hfgit_ctx *ctx = NULL;
 	int rc;
@@ -420,20 +398,7 @@ int cmd_inspect(int argc, char **argv, const cli_globals *g)
 		return rc;
 	/* The report is the point: load even when it has errors, and say so in the exit code. */
 	a.opts.allow_errors = 1;
-	if (!is_dir(a.spec)) {
-		if ((rc = cli_context(&ctx, g)) != 0)
-			return rc;
-		progress = cli_progress_new(a.quiet || a.json);
-		clone_opts.progress = cli_progress_cb;
-		clone_opts.payload = progress;
-		a.opts.clone = &clone_opts;
-	}
-	rc = hfgit_model_from_pretrained(&m, ctx, a.spec, &a.opts);
-	if (progress)
-		cli_progress_done(progress);
-	if (rc < 0) {
-		rc = cli_fail();
-	} else {
+	if ((rc = cli_load_model(&m, &ctx, g, a.spec, &a.opts, a.quiet || a.json)) == EXIT_OK) {
 		if (a.json)
 			print_json(m, &a);
 		else

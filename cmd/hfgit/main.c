@@ -30,6 +30,9 @@ static const char usage[] =
 	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
 	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
 	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
+	"  forward ID[@REV]|DIR (--input-ids IDS | --pixel-values FILE.npy)\n"
+	"                         run the model on the CPU: last_hidden_state, logits, ...;\n"
+	"                         --generate N continues the text greedily\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -189,6 +192,7 @@ static const struct {
 	{ "gc", cmd_gc },
 	{ "update", cmd_update },
 	{ "inspect", cmd_inspect },
+	{ "forward", cmd_forward },
 };
 
 int main(int argc, char **argv)

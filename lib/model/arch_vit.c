@@ -1,5 +1,5 @@
 /*
- * ViT (transformers' modeling_vit): ViTModel.
+ * ViT (transformers' modeling_vit): ViTModel and ViTForImageClassification.
  *
  * Pre-norm encoder layers (layernorm_before/after), a class token and learned position
  * embeddings for (image_size / patch_size)^2 patches plus that token, and a patch projection
@@ -93,14 +93,20 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 		hfgit_binder_pop(b);
 	}
 	rc = rc ? rc : hfgit_layer_norm(b, "layernorm", d.hidden_size);
-	rc = rc ? rc : hfgit_layer_linear(b, "pooler.dense", d.hidden_size, d.hidden_size, true,
-	                                  HFGIT_BIND_OPTIONAL);
+	/* ViTForImageClassification builds ViTModel(add_pooling_layer=False): no pooler, a
+	 * classifier on the layer-normed class token. */
+	if (rc == 0 && hfgit_binder_head(b) != HFGIT_AUTO_IMAGE_CLS)
+		rc = hfgit_layer_linear(b, "pooler.dense", d.hidden_size, d.hidden_size, true,
+		                        HFGIT_BIND_OPTIONAL);
 	hfgit_binder_pop(b);
+	if (rc == 0 && hfgit_binder_head(b) == HFGIT_AUTO_IMAGE_CLS)
+		rc = hfgit_layer_linear(b, "classifier", (long long)hfgit_config_num_labels(cfg),
+		                        d.hidden_size, true, HFGIT_BIND_OPTIONAL);
 	return rc;
 }
 
 static const char *const other_classes[] = {
-	"ViTForImageClassification", "ViTForMaskedImageModeling", NULL,
+	"ViTForMaskedImageModeling", NULL,
 };
 
 const hfgit_architecture hfgit_arch_vit = {
@@ -109,6 +115,7 @@ const hfgit_architecture hfgit_arch_vit = {
 	.base_prefix = "vit",
 	.classes = {
 		[HFGIT_AUTO_BASE] = "ViTModel",
+		[HFGIT_AUTO_IMAGE_CLS] = "ViTForImageClassification",
 	},
 	.other_classes = other_classes,
 	.read_config = read_config,

@@ -7,6 +7,7 @@
 
 #include "common/strbuf.h"
 #include "model/config.h"
+#include "forward/forward.h"
 
 int hfgit_model_new(hfgit_model **out)
 {
@@ -18,6 +19,7 @@ int hfgit_model_new(hfgit_model **out)
 		*out = NULL;
 		return HFGIT_ERROR;
 	}
+	pthread_mutex_init(&(*out)->runner_lock, NULL);
 	return 0;
 }
 
@@ -49,6 +51,8 @@ void hfgit_model_free(hfgit_model *m)
 	free(m->dir);
 	free(m->commit);
 	hfgit_config_free(m->cfg);
+	hfgit_runner_free(m->runner);
+	pthread_mutex_destroy(&m->runner_lock);
 	hfgit_weights_free(m->weights);
 	free(m);
 }

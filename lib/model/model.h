@@ -6,6 +6,7 @@
 #ifndef HFGIT_MODEL_MODEL_H
 #define HFGIT_MODEL_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,6 +38,10 @@ struct hfgit_model {
 	size_t nissues, issues_cap;
 
 	char *dtypes;
+
+	/* The forward-pass state (lib/forward), made on first use under runner_lock. */
+	struct hfgit_runner *runner;
+	pthread_mutex_t runner_lock;
 };
 
 int hfgit_model_new(hfgit_model **out);

@@ -29,6 +29,7 @@ static const hfgit_architecture *const builtins[] = {
 static const char *const auto_names[HFGIT_AUTO_COUNT_] = {
 	[HFGIT_AUTO_CONFIG] = "config", [HFGIT_AUTO_BASE] = "base",
 	[HFGIT_AUTO_SEQ_CLS] = "seq-cls", [HFGIT_AUTO_CAUSAL_LM] = "causal-lm",
+	[HFGIT_AUTO_IMAGE_CLS] = "image-cls",
 };
 
 static const char *const auto_transformers_names[HFGIT_AUTO_COUNT_] = {
@@ -36,6 +37,7 @@ static const char *const auto_transformers_names[HFGIT_AUTO_COUNT_] = {
 	[HFGIT_AUTO_BASE] = "AutoModel",
 	[HFGIT_AUTO_SEQ_CLS] = "AutoModelForSequenceClassification",
 	[HFGIT_AUTO_CAUSAL_LM] = "AutoModelForCausalLM",
+	[HFGIT_AUTO_IMAGE_CLS] = "AutoModelForImageClassification",
 };
 
 const char *hfgit_auto_class_name(hfgit_auto_class auto_class)

@@ -34,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The driver, linked against the static library like any C program would be.
 cc -O2 -o "$work/driver" tests/bench/model_load_driver.c -I lib/include "$lib" \
-	$(pkg-config --libs libgit2 libcurl json-c libxxhash libcrypto) -lpthread -lm
+	$(pkg-config --libs libgit2 libcurl json-c libxxhash libcrypto) -ldnnl -fopenmp -lpthread -lm
 cat >"$work/readloop.c" <<'EOF'
 #include <fcntl.h>
 #include <stdio.h>

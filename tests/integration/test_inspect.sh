@@ -54,7 +54,7 @@ check_contains "gpt2: pytorch_model.bin" "$OUT" "weights     pytorch_model.bin (
 run_hfgit inspect "$MODELS/bert-legacy"
 check_contains "legacy names" "$OUT" "10 legacy names read as .weight/.bias"
 check_contains "legacy: chosen base" "$OUT" "a bert class hfgit does not build"
-run_hfgit inspect "$MODELS/vit"
+run_hfgit inspect --auto base "$MODELS/vit"
 check_contains "vit: F16" "$OUT" "F16"
 check_contains "vit: new pooler" "$OUT" "pooler.dense.weight: not in the checkpoint"
 run_hfgit inspect "$MODELS/distilbert-base"

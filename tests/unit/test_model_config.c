@@ -286,7 +286,7 @@ static void test_choice(void)
 	choose("{\"model_type\": \"distilbert\"}", HFGIT_AUTO_CONFIG, "DistilBertModel",
 	       HFGIT_AUTO_BASE, "config.json names no architectures");
 	choose("{\"architectures\": [\"ViTForImageClassification\"]}", HFGIT_AUTO_CONFIG,
-	       "ViTModel", HFGIT_AUTO_BASE, "ViTForImageClassification");
+	       "ViTForImageClassification", HFGIT_AUTO_IMAGE_CLS, "ViTForImageClassification");
 
 	choose_fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForCausalLM\"]}",
 	             HFGIT_AUTO_CONFIG, "model_type 'llama' (architectures[0] 'LlamaForCausalLM') "

@@ -461,12 +461,14 @@ def make_vit(cases):
     names = list(prefixed("vit", vit_model(VIT, pooler=False))) + list(linear("classifier", 3, 24))
     sd = fill(names, 707, torch.float16)
     write_safetensors(repo, sd)
+    cases.append(case(repo, "config", "any", "ViTForImageClassification", sd,
+                      labels=["cat", "dog", "bird"]))
     body = strip("vit", collections.OrderedDict((n, t) for n, t in sd.items()
                                                 if n.startswith("vit.")))
     pooler = list(linear("pooler.dense", 24, 24))
     params = collections.OrderedDict(body)
     params.update(zeros_like_names(pooler, torch.float16))
-    cases.append(case(repo, "config", "any", "ViTModel", params, new=[n for n, _ in pooler],
+    cases.append(case(repo, "base", "any", "ViTModel", params, new=[n for n, _ in pooler],
                       unexpected=["classifier.weight", "classifier.bias"],
                       labels=["cat", "dog", "bird"]))
 

@@ -1,0 +1,98 @@
+#include "encoder.h"
+
+#include <math.h>
+#include <stdio.h>
+
+int hfgit_encoder_ws_alloc(hfgit_encoder_ws *ws, const hfgit_encoder_shape *s, hfgit_arena *a)
+{
+	size_t rows = s->batch * s->seq;
+	hfgit_attention_shape as = { .batch = s->batch, .q_len = s->seq, .kv_len = s->seq };
+
+	ws->q = hfgit_arena_floats(a, rows * s->hidden);
+	ws->k = hfgit_arena_floats(a, rows * s->hidden);
+	ws->v = hfgit_arena_floats(a, rows * s->hidden);
+	ws->ctx = hfgit_arena_floats(a, rows * s->hidden);
+	ws->tmp = hfgit_arena_floats(a, rows * s->hidden);
+	ws->up = hfgit_arena_floats(a, rows * s->intermediate);
+	ws->scratch = hfgit_arena_floats(a, hfgit_attention_scratch(&as));
+	return ws->q && ws->k && ws->v && ws->ctx && ws->tmp && ws->up && ws->scratch ? 0
+	                                                                             : HFGIT_ERROR;
+}
+
+static void scale(float *x, size_t n, float by)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = x[i] / by;
+}
+
+int hfgit_encoder_layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_encoder_shape *s,
+                            hfgit_encoder_ws *ws)
+{
+	const size_t rows = s->batch * s->seq, H = s->hidden, d = H / s->heads;
+	const float root = sqrtf((float)d);
+	const float *x = h;
+	hfgit_attention_shape as = {
+		.batch = s->batch, .q_len = s->seq, .kv_len = s->seq, .heads = s->heads,
+		.head_dim = d, .ld = H, .ctx_ld = H, .q_batch = s->seq * H, .kv_batch = s->seq * H,
+		.scale = s->prescale_q ? 1.0f : 1.0f / root, .key_mask = s->mask,
+	};
+	int rc;
+
+	if (s->pre_norm) {
+		hfgit_norm_rows(ws->tmp, h, NULL, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
+		x = ws->tmp;
+	}
+	if ((rc = hfgit_linear_apply(&l->q, ws->q, H, x, H, rows)) < 0 ||
+	    (rc = hfgit_linear_apply(&l->k, ws->k, H, x, H, rows)) < 0 ||
+	    (rc = hfgit_linear_apply(&l->v, ws->v, H, x, H, rows)) < 0)
+		return rc;
+	if (s->prescale_q)
+		scale(ws->q, rows * H, root);
+	if ((rc = hfgit_attention(ws->ctx, ws->q, ws->k, ws->v, &as, ws->scratch)) < 0 ||
+	    (rc = hfgit_linear_apply(&l->o, ws->tmp, H, ws->ctx, H, rows)) < 0)
+		return rc;
+	if (s->pre_norm) {
+		hfgit_add(h, ws->tmp, rows * H);
+		hfgit_norm_rows(ws->tmp, h, NULL, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
+		x = ws->tmp;
+	} else {
+		hfgit_norm_rows(h, ws->tmp, h, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
+		x = h;
+	}
+	if ((rc = hfgit_linear_apply(&l->up, ws->up, s->intermediate, x, H, rows)) < 0)
+		return rc;
+	hfgit_activate(ws->up, rows * s->intermediate, s->act);
+	if ((rc = hfgit_linear_apply(&l->down, ws->tmp, H, ws->up, s->intermediate, rows)) < 0)
+		return rc;
+	if (s->pre_norm)
+		hfgit_add(h, ws->tmp, rows * H);
+	else
+		hfgit_norm_rows(h, ws->tmp, h, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
+	return 0;
+}
+
+int hfgit_encoder_layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char *prefix,
+                            const hfgit_encoder_names *n, size_t hidden, size_t intermediate,
+                            bool qkv_bias)
+{
+	char name[160];
+	int rc;
+
+#define LIN(field, in, out, bias)                                                            \
+	(snprintf(name, sizeof(name), "%s%s", prefix, n->field),                              \
+	 hfgit_runner_linear(&l->field, r, true, in, out, bias, false, name))
+#define NORM(field)                                                                          \
+	(snprintf(name, sizeof(name), "%s%s", prefix, n->field),                              \
+	 hfgit_runner_norm(&l->field, r, true, hidden, name))
+	if ((rc = LIN(q, hidden, hidden, qkv_bias)) < 0 || (rc = LIN(k, hidden, hidden, qkv_bias)) < 0 ||
+	    (rc = LIN(v, hidden, hidden, qkv_bias)) < 0 || (rc = LIN(o, hidden, hidden, true)) < 0 ||
+	    (rc = LIN(up, hidden, intermediate, true)) < 0 ||
+	    (rc = LIN(down, intermediate, hidden, true)) < 0 || (rc = NORM(norm1)) < 0 ||
+	    (rc = NORM(norm2)) < 0)
+		return rc;
+#undef LIN
+#undef NORM
+	return 0;
+}

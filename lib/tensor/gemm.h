@@ -1,0 +1,36 @@
+/*
+ * Matrix products, F32, row-major. One interface for the whole runtime; behind it oneDNN's
+ * dnnl_sgemm (Debian's libdnnl), which picks its kernels from CPUID at run time through its
+ * own JIT (no table of CPU models to misdetect), and a plain vectorised loop for one row
+ * (a decode step), which is memory-bound and where a GEMM library gains nothing.
+ */
+#ifndef HFGIT_TENSOR_GEMM_H
+#define HFGIT_TENSOR_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The weights of a linear layer, F32: y = x W^T + b with W [out, in] (nn.Linear), or
+ * y = x W + b with W [in, out] (transformers' Conv1D) when `in_out`. `bias` may be NULL. */
+typedef struct {
+	const float *weight;
+	const float *bias;
+	size_t in, out;
+	bool in_out;
+} hfgit_linear;
+
+/* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, for m < rows. */
+int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                       size_t rows);
+
+/* C = alpha op(A) op(B) + beta C, BLAS conventions in row-major order (trans 'N' or 'T').
+ * Inside a parallel region it runs on the calling thread alone. */
+int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+                const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                size_t ldc);
+
+/* Which kernel hfgit_linear_apply uses for `rows` rows: "onednn" or "loop" (for messages and
+ * the benchmark). */
+const char *hfgit_linear_kernel(size_t rows);
+
+#endif

@@ -33,6 +33,11 @@ static const char usage[] =
 	"  forward ID[@REV]|DIR (--input-ids IDS | --pixel-values FILE.npy)\n"
 	"                         run the model on the CPU: last_hidden_state, logits, ...;\n"
 	"                         --generate N continues the text greedily\n"
+	"  tokenize ID[@REV]|DIR [TEXT]\n"
+	"                         the token ids of TEXT (--json: tokens, offsets, masks), as\n"
+	"                         Hugging Face's tokenizers make them\n"
+	"  detokenize ID[@REV]|DIR IDS\n"
+	"                         the text token ids stand for\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -193,6 +198,8 @@ static const struct {
 	{ "update", cmd_update },
 	{ "inspect", cmd_inspect },
 	{ "forward", cmd_forward },
+	{ "tokenize", cmd_tokenize },
+	{ "detokenize", cmd_detokenize },
 };
 
 int main(int argc, char **argv)

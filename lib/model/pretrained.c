@@ -88,8 +88,9 @@ static int clone_commit(hfgit_ctx *ctx, const hfgit_model_id *id, const char *co
 	return rc;
 }
 
-static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
-                          const hfgit_model_options *opts)
+/* The checkout of `spec` (an id[@rev]) in the cache, cloned when it is not there yet. */
+static int fetch_checkout(char **dir_out, char **commit_out, hfgit_ctx *ctx, const char *spec,
+                          const hfgit_clone_options *clone_opts)
 {
 	hfgit_model_id *id = NULL;
 	hfgit_resolved *r = NULL;
@@ -121,13 +122,13 @@ static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
 		goto out;
 	}
 	if (hfgit_fs_is_absent_or_empty_dir(dir)) {
-		if ((rc = clone_commit(ctx, id, commit, dir, opts->clone)) < 0)
+		if ((rc = clone_commit(ctx, id, commit, dir, clone_opts)) < 0)
 			goto out;
 	} else {
 		hfgit_trace("model: reusing the checkout %s", dir);
 	}
-	m->dir = dir;
-	m->commit = commit;
+	*dir_out = dir;
+	*commit_out = commit;
 	dir = commit = NULL;
 out:
 	free(dir);
@@ -283,7 +284,7 @@ int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx, const char *i
 	} else if (looks_like_path(id_or_dir)) {
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
 	} else {
-		rc = fetch_checkout(m, ctx, id_or_dir, opts);
+		rc = fetch_checkout(&m->dir, &m->commit, ctx, id_or_dir, opts->clone);
 	}
 	if (rc == 0)
 		rc = load_dir(m, opts);
@@ -293,4 +294,33 @@ int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx, const char *i
 	}
 	*out = m;
 	return 0;
+}
+
+/* The tokenizer of the same checkout: lib/tokenize knows directories only. */
+int hfgit_tokenizer_from_pretrained(hfgit_tokenizer **out, hfgit_ctx *ctx, const char *id_or_dir,
+                                    const hfgit_tokenizer_options *opts)
+{
+	hfgit_tokenizer_options defaults = HFGIT_TOKENIZER_OPTIONS_INIT;
+	char *dir = NULL, *commit = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (opts->version != HFGIT_TOKENIZER_OPTIONS_VERSION)
+		return hfgit_error_set(HFGIT_EINVALID, "hfgit_tokenizer_options version %u is not "
+		                       "supported (this library has %d); start from "
+		                       "HFGIT_TOKENIZER_OPTIONS_INIT", opts->version,
+		                       HFGIT_TOKENIZER_OPTIONS_VERSION);
+	if (!id_or_dir || !*id_or_dir)
+		return hfgit_error_set(HFGIT_EINVALID, "which tokenizer? give a directory or a model id");
+	if (is_dir(id_or_dir))
+		return hfgit_tokenizer_from_dir(out, id_or_dir);
+	if (looks_like_path(id_or_dir))
+		return hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+	if ((rc = fetch_checkout(&dir, &commit, ctx, id_or_dir, opts->clone)) == 0)
+		rc = hfgit_tokenizer_from_dir(out, dir);
+	free(dir);
+	free(commit);
+	return rc;
 }

@@ -1,0 +1,57 @@
+// Stress samples for the tokenizer comparison: accents in NFC and NFD, CJK, emoji sequences,
+// control and zero-width characters, whitespace runs, contractions, numbers, long words, special
+// tokens inside text. Written out as JSON by the test (JSON keeps every character exact).
+const long = 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(3);
+export const samples = [
+  'Hello, my dog is cute',
+  'Hello world',
+  '',
+  ' ',
+  'a',
+  "I can't believe it's not butter! We'll see, they'd've said. You're right; I'm sure.",
+  "DON'T SHOUT'S 'quoted' ''double'' ' lone",
+  'Café naïve façade résumé Zürich crème brûlée',            // NFC
+  'Cafe\u0301 nai\u0308ve fac\u0327ade re\u0301sume\u0301',  // NFD
+  'ÅÄÖ åäö Ǆ ǅ ǆ ß ẞ İstanbul ΣΑΣ σας ς',
+  'Ἀθῆναι Ωμέγα ἄλφα',
+  '日本語のテキスト。中文文本，还有标点！한국어 텍스트입니다.',
+  '𠀀𠀁 𪜀 𫝀 𬺰 丽 全角ＡＢＣ１２３',
+  'Emoji: 😀 👍🏽 👨‍👩‍👧‍👦 🏳️‍🌈 ❤️ 🇫🇷🇯🇵 *️⃣ 1️⃣',
+  'Zero\u200bwidth\u200cjoin\u200dtext\ufeffBOM \u00ad soft hyphen \u2060',
+  'Controls:\u0000\u0001\u0007\u001b[0m\u007f\u0085\u009f end',
+  'Tabs\tand\nnewlines\r\nand\u000bvertical\u000cfeed',
+  'Whitespace    runs\u00a0\u00a0nbsp\u2003em\u3000ideographic   ',
+  '   leading and trailing   ',
+  '\n\n\nnewlines only\n\n',
+  'Numbers: 0 1 12 123 1234 12345 3.14159 -42 +7 1,000,000 1e-10 0x1F ٣٤٥ ⅫⅣ ½ ²³',
+  'Dates 2024-01-31 and times 23:59:59.999 and money $1,299.99 €5 ¥100',
+  long,
+  'x'.repeat(101),
+  'ab'.repeat(60) + ' short',
+  'Special tokens inside: [CLS] hello [SEP] world [MASK] end [PAD][UNK]',
+  'GPT special <|endoftext|> in the middle<|endoftext|>and glued',
+  '<s> hello </s> <mask> world<mask>  <mask>',
+  'hfgit is a tool; hfgitx is not; (hfgit) yes.',
+  'URLs https://huggingface.co/bert-base-uncased?x=1&y=2#frag and e-mail a.b@c.de',
+  'Code: for (int i = 0; i < n; i++) { x[i] = y[i] * 2; } // done',
+  'Mixed: naïve café 日本 😀 résumé 123 don\'t',
+  'Punctuation… “quotes” ‘single’ «guillemets» —dash– ¿qué? ¡sí!',
+  'Math ∑∫∂√∞ ≠ ≤ ≥ ± × ÷ → ⇒ ∀∃',
+  'Hebrew שלום and Arabic مرحبا and Hindi नमस्ते and Thai สวัสดี',
+  'Combining: a\u0300\u0301\u0302 e\u0316\u0301 o\u0328\u0304 Ç\u0301',
+  'Ligatures ﬁ ﬂ ﬀ and fullwidth Ｈｅｌｌｏ and circled ①②③ and ㍿',
+  'Hangul jamo \u1100\u1161\u11a8 vs 각',
+  'UPPER lower MiXeD CamelCaseWords snake_case_words kebab-case-words',
+  'repeated!!!!!! ??? ... ---- ____ ****',
+  "It's 5 o'clock; rock 'n' roll ain't dead",
+  'a\u0301'.repeat(40),
+  'The quick brown fox jumps over the lazy dog. '.repeat(8),
+];
+// Sentence pairs for the pair template.
+export const pairs = [
+  ['Hello, my dog is cute', 'And my cat is too.'],
+  ['Short', 'A much longer second sentence that goes on and on with many words in it.'],
+  ['A much longer first sentence that goes on and on with many words in it, really.', 'Short'],
+  ['Café résumé', '日本語'],
+  ['', 'only the pair'],
+];

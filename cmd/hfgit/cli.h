@@ -83,6 +83,7 @@ int cli_load_model(hfgit_model **m, hfgit_ctx **ctx, const cli_globals *g, const
                    hfgit_model_options *opts, bool quiet);
 int cmd_tokenize(int argc, char **argv, const cli_globals *g);
 int cmd_detokenize(int argc, char **argv, const cli_globals *g);
+int cmd_run(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;

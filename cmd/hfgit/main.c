@@ -38,6 +38,10 @@ static const char usage[] =
 	"                         Hugging Face's tokenizers make them\n"
 	"  detokenize ID[@REV]|DIR IDS\n"
 	"                         the text token ids stand for\n"
+	"  run ID[@REV]|DIR [INPUT...]\n"
+	"                         the task of the model's head on each input (else each line\n"
+	"                         of stdin): text-classification, feature-extraction,\n"
+	"                         text-generation (streamed), image-classification\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -200,6 +204,7 @@ static const struct {
 	{ "forward", cmd_forward },
 	{ "tokenize", cmd_tokenize },
 	{ "detokenize", cmd_detokenize },
+	{ "run", cmd_run },
 };
 
 int main(int argc, char **argv)

@@ -261,9 +261,50 @@ def generation_cases():
     return cases
 
 
+def image_cases():
+    """Images made here (seeded), as PNG and JPEG; ViTImageProcessor's preprocessing with
+    Pillow's resize (size 16 from images/preprocessor_config.json), rescale, normalize; the
+    tiny ViTForImageClassification; softmax; the labels best first (top_k 5 > 3 labels)."""
+    from PIL import Image
+    import numpy
+    d = os.path.join(HERE, "images")
+    os.makedirs(d, exist_ok=True)
+    pp = {"do_normalize": True, "do_rescale": True, "do_resize": True,
+          "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
+          "image_processor_type": "ViTImageProcessor", "resample": 2,
+          "rescale_factor": 0.00392156862745098, "size": {"height": 16, "width": 16}}
+    write(os.path.join(d, "preprocessor_config.json"), json.dumps(pp, indent=2) + "\n")
+    gen = torch.Generator().manual_seed(7)
+    files = []
+    for name, (w, h) in (("stripes.png", (40, 30)), ("noise.jpg", (23, 23)), ("small.png", (9, 12))):
+        a = (torch.rand((h, w, 3), generator=gen) * 120).to(torch.uint8).numpy()
+        a[:, ::4] = 250
+        a[::3, :, 1] = 10
+        path = os.path.join(d, name)
+        Image.fromarray(a).save(path, **({"quality": 90} if name.endswith(".jpg") else {}))
+        files.append(name)
+    repo = "models/vit"
+    c = fwd.read_config(repo)
+    sd = fwd.read_weights(repo)
+    prefix = "vit." if any(n.startswith("vit.") for n in sd) else ""
+    rows = []
+    for name in files:
+        im = Image.open(os.path.join(d, name)).convert("RGB").resize((16, 16), Image.BILINEAR)
+        x = (numpy.asarray(im).astype(numpy.float64) * pp["rescale_factor"]).astype(numpy.float32)
+        x = (x - numpy.float32(0.5)) / numpy.float32(0.5)
+        rows.append(torch.from_numpy(x.transpose(2, 0, 1).copy()))
+    seq, _ = fwd.vit(fwd.Weights(sd, prefix), c, torch.stack(rows))
+    logits = seq[:, 0] @ sd["classifier.weight"].T + sd["classifier.bias"]
+    scores = softmax(logits)
+    return [{"name": "vit images", "model": repo, "task": "image-classification",
+             "images": ["images/" + f for f in files],
+             "results": [{"labels": labels_json(scores[i].tolist(), c["id2label"])}
+                         for i in range(len(files))]}]
+
+
 def main():
     write_tokenizers()
-    cases = classification_cases() + feature_cases() + generation_cases()
+    cases = classification_cases() + feature_cases() + generation_cases() + image_cases()
     with open(os.path.join(HERE, "reference.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"),
                   ensure_ascii=False)

@@ -43,6 +43,20 @@ for _ in range(int(sys.argv[1])):
     open(sys.argv[2] + "/out", "w").write(p.stdout)
     print(m.group(1), m.group(2), "%.1f" % wall)' "$runs" "$work" \
 	"$hfgit" run --threads "$threads" "$model" "$sentence" >>"$work/ours"
+# The load split: the model alone (hfgit inspect) and the tokenizer alone (hfgit tokenize),
+# each a whole process, wall time.
+$py -c '
+import subprocess, sys, time
+def wall(args):
+    best = []
+    for _ in range(int(sys.argv[1])):
+        t = time.perf_counter()
+        subprocess.run(args, capture_output=True, check=True)
+        best.append((time.perf_counter() - t) * 1e3)
+    return sorted(best)[len(best) // 2]
+h, m, s = sys.argv[2], sys.argv[3], sys.argv[4]
+print("%.1f %.1f %.1f" % (wall([h, "--version"]), wall([h, "inspect", m]),
+                          wall([h, "tokenize", m, s])))' "$runs" "$hfgit" "$model" "$sentence" >"$work/split"
 ids=$("$hfgit" run --json -q "$model" "$sentence" | $py -c '
 import json, sys; print(",".join(map(str, json.load(sys.stdin)[0]["input_ids"])))')
 : >"$work/torch"
@@ -66,4 +80,7 @@ printf '%-34s %10.1f %10.1f %10s\n' "PyTorch (import + read, forward)" "$tl" "$t
 awk -v hl="$hl" -v hr="$hr" -v tl="$tl" -v tr="$tr" 'BEGIN {
 	printf "%-34s %9.2fx %9.2fx\n", "PyTorch / hfgit", tl / hl, tr / hr
 	printf "hfgit: loading is %.0f%% of load + task\n", 100 * hl / (hl + hr) }'
+read -r empty inspect tokenize <"$work/split"
+awk -v e="$empty" -v i="$inspect" -v t="$tokenize" 'BEGIN {
+	printf "load split (whole processes, wall, minus an empty one of %.1f ms): model %.1f ms (hfgit inspect), tokenizer %.1f ms (hfgit tokenize)\n", e, i - e, t - e }'
 [ "$label" = "$tlabel" ] || echo "note: labels differ: hfgit $label, torch $tlabel"

@@ -1103,6 +1103,10 @@ HFGIT_EXTERN void hfgit_encoding_free(hfgit_encoding *enc);
  *         hfgit_pipeline_run(&res, p, &text, NULL, 1, NULL) < 0)
  *         fprintf(stderr, "%s\n", hfgit_error_last());
  *     ... hfgit_results_at(res, 0)->labels[0].label, .score ...
+ *
+ * A pipeline runs on one thread at a time (its tokenizer keeps scratch space). Results stay
+ * valid after further runs, until hfgit_results_free, while the model lives (labels are its
+ * config's strings).
  */
 typedef struct hfgit_pipeline hfgit_pipeline;
 typedef struct hfgit_results hfgit_results;
@@ -1127,8 +1131,7 @@ typedef struct {
 	hfgit_weights_format format;
 	/* For an id: how to clone it; NULL: the defaults. */
 	const hfgit_clone_options *clone;
-	/* Spot for the lock file of issue 14 (a pinned commit per id); unused for now. */
-	const char *lock_file;
+	/* (A lock file pinning ids to commits, issue 14, belongs here.) */
 } hfgit_pipeline_options;
 
 #define HFGIT_PIPELINE_OPTIONS_VERSION 1

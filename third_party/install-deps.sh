@@ -38,9 +38,6 @@ fi
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev
 	libutf8proc-dev libpcre2-dev nginx-light tinyproxy openssl"
-# Images for the vision tasks (PNG, JPEG), and Pillow, the reference the image tests compare
-# hfgit's decoding and resizing with.
-packages="$packages libpng-dev libjpeg62-turbo-dev python3-pil python3-numpy"
 # The tokenizer tests run Hugging Face's tokenizers (npm packages, installed by the tests into
 # the build folder) under Node.js: Debian's nodejs and npm, unless a node and npm are there.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -37,7 +37,8 @@ fi
 # CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev
-	libutf8proc-dev libpcre2-dev nginx-light tinyproxy openssl"
+	libutf8proc-dev libpcre2-dev nginx-light tinyproxy openssl
+	libpng-dev libjpeg62-turbo-dev python3-pil"
 # The tokenizer tests run Hugging Face's tokenizers (npm packages, installed by the tests into
 # the build folder) under Node.js: Debian's nodejs and npm, unless a node and npm are there.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

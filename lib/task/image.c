@@ -1,44 +1,57 @@
-/* image-classification: PNG / JPEG files to labels, through lib/image's preprocessing. */
+/* image-classification: PNG / JPEG files to labels, through the image processor (lib/image). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/error.h"
-#include "image/image.h"
 #include "task/task.h"
 
 int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
                         size_t n, const hfgit_run_options *o)
 {
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
-	hfgit_image_processor pp;
+	hfgit_image_processor *pp = NULL;
 	const hfgit_output *logits;
 	hfgit_outputs *outs = NULL;
 	float *pixels = NULL;
-	size_t i, plane;
+	size_t i, h, w, plane;
 	int rc;
 
-	if ((rc = hfgit_image_processor_read(&pp, hfgit_model_dir(p->model))) < 0)
+	if ((rc = hfgit_image_processor_from_dir(&pp, hfgit_model_dir(p->model))) < 0)
 		return rc;
-	if (!pp.do_resize)
-		return hfgit_error_set(HFGIT_EINVALID, "preprocessor_config.json turns do_resize off; "
-		                       "hfgit batches images of the one size it resizes to");
-	plane = pp.height * pp.width;
-	if (!(pixels = malloc(n * 3 * plane * sizeof(*pixels))))
-		return hfgit_error_oom();
+	h = hfgit_image_processor_height(pp);
+	w = hfgit_image_processor_width(pp);
+	plane = h * w;
+	if (!(pixels = malloc(n * 3 * plane * sizeof(*pixels)))) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		hfgit_image img;
+		size_t ih, iw;
+		hfgit_image *img;
+		float *one;
 
 		if ((rc = hfgit_image_load(&img, paths[i])) < 0)
 			goto out;
-		rc = hfgit_image_preprocess(pixels + i * 3 * plane, &img, &pp);
-		hfgit_image_dispose(&img);
+		rc = hfgit_image_preprocess(&one, &ih, &iw, pp, img);
+		hfgit_image_free(img);
 		if (rc < 0)
 			goto out;
+		/* Images are batched at one size: the processor's, unless it does not resize. */
+		if (ih != h || iw != w) {
+			free(one);
+			rc = hfgit_error_set(HFGIT_EINVALID, "%s is %zux%zu after preprocessing, not "
+			                     "the %zux%zu the model takes (preprocessor_config.json turns "
+			                     "do_resize off)", paths[i], iw, ih, w, h);
+			goto out;
+		}
+		memcpy(pixels + i * 3 * plane, one, 3 * plane * sizeof(*one));
+		free(one);
 	}
 	in.batch = n;
 	in.pixel_values = pixels;
 	in.channels = 3;
-	in.height = pp.height;
-	in.width = pp.width;
+	in.height = h;
+	in.width = w;
 	if ((rc = hfgit_model_forward(&outs, p->model, &in)) < 0)
 		goto out;
 	if (!(logits = hfgit_outputs_find(outs, "logits")) || logits->ndim != 2) {
@@ -51,6 +64,7 @@ int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *
 	                   hfgit_model_config(p->model), o, 5);
 out:
 	hfgit_outputs_free(outs);
+	hfgit_image_processor_free(pp);
 	free(pixels);
 	return rc;
 }

@@ -11,8 +11,6 @@
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
-uint32_t tk_byte_char(unsigned b);
-
 /* Token strings with their lengths: byte-level and byte-fallback decoding can make any byte,
  * NUL included. */
 typedef struct {

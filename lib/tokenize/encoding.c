@@ -7,7 +7,7 @@
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
-hfgit_encoding *tk_encoding_new(size_t cap)
+hfgit_encoding *tk_encoding_new(void)
 {
 	hfgit_encoding *e = calloc(1, sizeof(*e));
 
@@ -415,14 +415,14 @@ static int run(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool add_sp
 		else
 			pp = pp->items[pp->nitems - 1];
 		if (!pp || pp->type == TK_PP_SEQUENCE) {
-			res = tk_encoding_new(0);
+			res = tk_encoding_new();
 			for (i = 0; res && i < nenc; i++)
 				tk_encoding_append(res, enc[i]);
 			*out = res;
 			return res ? 0 : HFGIT_ERROR;
 		}
 	}
-	if (!(res = tk_encoding_new(0)))
+	if (!(res = tk_encoding_new()))
 		return HFGIT_ERROR;
 	if ((rc = process(pp, enc, nenc, add_special, res)) < 0) {
 		hfgit_encoding_free(res);

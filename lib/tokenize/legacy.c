@@ -13,9 +13,6 @@
 #include "common/strbuf.h"
 #include "tokenize/tokenize.h"
 
-int tk_pretok_gpt2_pattern(tk_pattern *p);
-int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank);
 
 typedef struct {
 	json_object *config, *map;

@@ -9,8 +9,6 @@
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
-int tk_pretok_gpt2_pattern(tk_pattern *p);
-
 static json_object *get(json_object *o, const char *key)
 {
 	json_object *v = NULL;
@@ -316,8 +314,6 @@ static int merge_parts(json_object *e, const char **a, size_t *al, const char **
 	return bad("BPE merges", "each merge must be \"a b\" or [\"a\", \"b\"]");
 }
 
-int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank);
 int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
                      uint32_t rank)
 {

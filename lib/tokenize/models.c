@@ -246,7 +246,7 @@ static void cache_free(tk_bpe_cache *c)
 	free(c);
 }
 
-static int bpe_add_symbol(tk_work *w, symbol **sym, size_t *nsym, size_t *cap, int32_t id,
+static int bpe_add_symbol(symbol **sym, size_t *nsym, size_t *cap, int32_t id,
                           size_t start, size_t len)
 {
 	symbol *s;
@@ -263,135 +263,137 @@ static int bpe_add_symbol(tk_work *w, symbol **sym, size_t *nsym, size_t *cap, i
 	return 0;
 }
 
-static int bpe_word(tk_model *m, tk_work *w, size_t len, symbol **out, size_t *nout)
+/* The word's first symbols (word.rs's merge_word before merge_all): each code point as a
+ * token (with the prefix when not first, the suffix when last), else its bytes as <0xNN>
+ * tokens with byte_fallback, else unk (consecutive ones fused with fuse_unk). */
+static int bpe_symbols(tk_model *m, const tk_work *w, size_t len, symbol **out, size_t *nout)
 {
-	size_t nsym = 0, i = 0, plen = m->prefix ? strlen(m->prefix) : 0,
-	       slen = m->suffix ? strlen(m->suffix) : 0, nheap = 0, hcap = 0;
+	size_t plen = m->prefix ? strlen(m->prefix) : 0, slen = m->suffix ? strlen(m->suffix) : 0;
+	size_t nsym = 0, scap = 0, i = 0, unk_start = 0, unk_len = 0;
+	char stack[64], *buf = stack;
+	symbol *s = NULL;
 	int32_t unk = -1;
-	size_t unk_start = 0, unk_len = 0;
-	merge *heap = NULL;
-	char buf[64];
 	int rc = 0;
 
-	{
-		symbol *s = NULL;
-		size_t scap = 0;
+	if (plen + 4 + slen > sizeof(stack) && !(buf = malloc(plen + 4 + slen)))
+		return hfgit_error_oom();
+	while (rc == 0 && i < len) {
+		size_t n = 1, k = 0, j;
+		int32_t id;
 
-		while (i < len) {
-			size_t n = 1, k = 0;
-			int32_t id;
-
-			while (i + n < len && (w->u8[i + n] & 0xC0) == 0x80)
-				n++;
-			if (i && plen) {
-				memcpy(buf, m->prefix, plen);
-				k = plen;
-			}
-			memcpy(buf + k, w->u8 + i, n);
-			k += n;
-			if (i + n == len && slen && k + slen <= sizeof(buf)) {
-				memcpy(buf + k, m->suffix, slen);
-				k += slen;
-			}
-			id = (k <= sizeof(buf)) ? tk_vocab_get(&m->vocab, buf, k) : -1;
-			if (id >= 0) {
-				if (unk >= 0) {
-					if ((rc = bpe_add_symbol(w, &s, &nsym, &scap, unk, unk_start, unk_len)) < 0)
-						goto fail;
-					unk = -1;
-				}
-				if ((rc = bpe_add_symbol(w, &s, &nsym, &scap, id, i, n)) < 0)
-					goto fail;
-			} else {
-				bool done = false;
-
-				if (m->byte_fallback) {
-					size_t j;
-
-					for (j = 0; j < k && m->byte_ids[(unsigned char)buf[j]] >= 0; j++)
-						;
-					if (j == k) {
-						/* Each byte a symbol of length 1 (the prefix's bytes too, as
-						 * the library counts them). */
-						for (j = 0; j < k && rc == 0; j++)
-							rc = bpe_add_symbol(w, &s, &nsym, &scap,
-							                    m->byte_ids[(unsigned char)buf[j]],
-							                    i + j, 1);
-						if (rc < 0)
-							goto fail;
-						done = true;
-					}
-				}
-				if (!done && m->unk_id >= 0) {
-					if (unk >= 0 && m->fuse_unk) {
-						unk_len += n;
-					} else {
-						if (unk >= 0 &&
-						    (rc = bpe_add_symbol(w, &s, &nsym, &scap, unk, unk_start,
-						                         unk_len)) < 0)
-							goto fail;
-						unk = m->unk_id;
-						unk_start = i;
-						unk_len = n;
-					}
-				}
-			}
+		while (i + n < len && (w->u8[i + n] & 0xC0) == 0x80)
+			n++;
+		if (i && plen) {
+			memcpy(buf, m->prefix, plen);
+			k = plen;
+		}
+		memcpy(buf + k, w->u8 + i, n);
+		k += n;
+		if (i + n == len && slen) {
+			memcpy(buf + k, m->suffix, slen);
+			k += slen;
+		}
+		if ((id = tk_vocab_get(&m->vocab, buf, k)) >= 0) {
+			if (unk >= 0 && (rc = bpe_add_symbol(&s, &nsym, &scap, unk, unk_start, unk_len)) < 0)
+				break;
+			unk = -1;
+			rc = bpe_add_symbol(&s, &nsym, &scap, id, i, n);
 			i += n;
+			continue;
 		}
-		if (unk >= 0 && (rc = bpe_add_symbol(w, &s, &nsym, &scap, unk, unk_start, unk_len)) < 0)
-			goto fail;
-		*out = s;
-		*nout = nsym;
-		if (!nsym)
-			return 0;
-		s[nsym - 1].next = -1;
-		if (grow((void **)&heap, &hcap, nsym * 2 + 8, sizeof(*heap)) < 0) {
-			rc = HFGIT_ERROR;
-			goto fail;
-		}
-		for (i = 0; i + 1 < nsym; i++) {
-			uint32_t rank;
-			int32_t id;
-
-			if (tk_pair_map_get(&m->merges, s[i].id, s[i + 1].id, &rank, &id))
-				heap_push(heap, &nheap, (merge){ rank, (uint32_t)i, id });
-		}
-		while (nheap) {
-			merge top = heap_pop(heap, &nheap);
-			symbol *cur = &s[top.pos], *right;
-			uint32_t rank;
-			int32_t id;
-
-			if (cur->len == 0 || cur->next < 0)
-				continue;
-			right = &s[cur->next];
-			if (!tk_pair_map_get(&m->merges, cur->id, right->id, &rank, &id) || id != top.id)
-				continue;
-			cur->id = top.id;
-			cur->len += right->len;
-			cur->next = right->next;
-			right->len = 0;
-			if (cur->next >= 0)
-				s[cur->next].prev = (int32_t)top.pos;
-			if (nheap + 2 > hcap && grow((void **)&heap, &hcap, nheap + 2, sizeof(*heap)) < 0) {
-				rc = HFGIT_ERROR;
-				goto fail;
+		for (j = 0; m->byte_fallback && j < k && m->byte_ids[(unsigned char)buf[j]] >= 0; j++)
+			;
+		if (m->byte_fallback && j == k) {
+			/* One symbol of length 1 per byte (the prefix's bytes too, as the library
+			 * counts them). */
+			for (j = 0; rc == 0 && j < k; j++)
+				rc = bpe_add_symbol(&s, &nsym, &scap, m->byte_ids[(unsigned char)buf[j]], i + j, 1);
+		} else if (m->unk_id >= 0) {
+			if (unk >= 0 && m->fuse_unk) {
+				unk_len += n;
+			} else {
+				if (unk >= 0)
+					rc = bpe_add_symbol(&s, &nsym, &scap, unk, unk_start, unk_len);
+				unk = m->unk_id;
+				unk_start = i;
+				unk_len = n;
 			}
-			if (cur->prev >= 0 &&
-			    tk_pair_map_get(&m->merges, s[cur->prev].id, cur->id, &rank, &id))
-				heap_push(heap, &nheap, (merge){ rank, (uint32_t)cur->prev, id });
-			if (cur->next >= 0 &&
-			    tk_pair_map_get(&m->merges, cur->id, s[cur->next].id, &rank, &id))
-				heap_push(heap, &nheap, (merge){ rank, top.pos, id });
 		}
-		free(heap);
-		return 0;
-fail:
-		free(heap);
+		i += n;
+	}
+	if (rc == 0 && unk >= 0)
+		rc = bpe_add_symbol(&s, &nsym, &scap, unk, unk_start, unk_len);
+	if (buf != stack)
+		free(buf);
+	if (rc < 0) {
 		free(s);
-		*out = NULL;
 		return rc;
 	}
+	if (nsym)
+		s[nsym - 1].next = -1;
+	*out = s;
+	*nout = nsym;
+	return 0;
+}
+
+/* merge_all: the lowest-ranked adjacent pair merges first, the leftmost among equals; a
+ * queued pair that no longer exists (a neighbour merged) is skipped. Merged-away symbols are
+ * left with length 0. */
+static int bpe_merge(const tk_model *m, symbol *s, size_t nsym)
+{
+	size_t nheap = 0, hcap = 0, i;
+	merge *heap = NULL;
+
+	if (nsym < 2)
+		return 0;
+	if (grow((void **)&heap, &hcap, nsym * 2 + 8, sizeof(*heap)) < 0)
+		return HFGIT_ERROR;
+	for (i = 0; i + 1 < nsym; i++) {
+		uint32_t rank;
+		int32_t id;
+
+		if (tk_pair_map_get(&m->merges, s[i].id, s[i + 1].id, &rank, &id))
+			heap_push(heap, &nheap, (merge){ rank, (uint32_t)i, id });
+	}
+	while (nheap) {
+		merge top = heap_pop(heap, &nheap);
+		symbol *cur = &s[top.pos], *right;
+		uint32_t rank;
+		int32_t id;
+
+		if (cur->len == 0 || cur->next < 0)
+			continue;
+		right = &s[cur->next];
+		if (!tk_pair_map_get(&m->merges, cur->id, right->id, &rank, &id) || id != top.id)
+			continue;
+		cur->id = top.id;
+		cur->len += right->len;
+		cur->next = right->next;
+		right->len = 0;
+		if (cur->next >= 0)
+			s[cur->next].prev = (int32_t)top.pos;
+		if (grow((void **)&heap, &hcap, nheap + 2, sizeof(*heap)) < 0) {
+			free(heap);
+			return HFGIT_ERROR;
+		}
+		if (cur->prev >= 0 && tk_pair_map_get(&m->merges, s[cur->prev].id, cur->id, &rank, &id))
+			heap_push(heap, &nheap, (merge){ rank, (uint32_t)cur->prev, id });
+		if (cur->next >= 0 && tk_pair_map_get(&m->merges, cur->id, s[cur->next].id, &rank, &id))
+			heap_push(heap, &nheap, (merge){ rank, top.pos, id });
+	}
+	free(heap);
+	return 0;
+}
+
+static int bpe_word(tk_model *m, tk_work *w, size_t len, symbol **out, size_t *nout)
+{
+	int rc = bpe_symbols(m, w, len, out, nout);
+
+	if (rc == 0 && (rc = bpe_merge(m, *out, *nout)) < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int bpe(tk_model *m, tk_work *w, const tk_split *sp)

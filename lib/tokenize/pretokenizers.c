@@ -229,7 +229,6 @@ static void init_byte_chars(void)
 	}
 }
 
-uint32_t tk_byte_char(unsigned b);
 uint32_t tk_byte_char(unsigned b)
 {
 	init_byte_chars();
@@ -418,7 +417,6 @@ int tk_pretokenize(const tk_pretok *pt, tk_work *w)
 	return rc;
 }
 
-int tk_pretok_gpt2_pattern(tk_pattern *p);
 int tk_pretok_gpt2_pattern(tk_pattern *p)
 {
 	return tk_pattern_compile(p, gpt2_regex, NULL, "ByteLevel pre-tokenizer");

@@ -274,11 +274,18 @@ void tk_normalizer_free(tk_normalizer *nz);
 
 /* Split every piece of w->splits that is not an added token. */
 int tk_pretokenize(const tk_pretok *pt, tk_work *w);
+/* GPT-2's split rule, for ByteLevel pre-tokenizers. */
+int tk_pretok_gpt2_pattern(tk_pattern *p);
+/* The character GPT-2's bytes_to_unicode gives byte `b`. */
+uint32_t tk_byte_char(unsigned b);
 void tk_pretok_free(tk_pretok *pt);
 
 /* Tokens of one piece appended to w->toks. */
 int tk_model_tokenize(tk_model *m, tk_work *w, const tk_split *sp);
 int tk_model_init(tk_model *m);
+/* Merge `rank`: a + b, with b's continuing_subword_prefix dropped, must be in the vocabulary. */
+int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
+                     uint32_t rank);
 void tk_model_dispose(tk_model *m);
 const char *tk_model_id_to_token(const tk_model *m, int32_t id);
 
@@ -293,7 +300,7 @@ void tk_decoder_free(tk_decoder *d);
 int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n);
 
 /* Encodings */
-hfgit_encoding *tk_encoding_new(size_t cap);
+hfgit_encoding *tk_encoding_new(void);
 int tk_encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
                      size_t s, size_t end, uint32_t special, int32_t seq);
 /* Appends `more`, taking the strings it owns. */

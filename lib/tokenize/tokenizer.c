@@ -184,7 +184,7 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 	for (i = 0; i < (size_t)n; i++)
 		w->al[i] = (tk_span){ (uint32_t)i, (uint32_t)i + 1 };
 	w->len = (size_t)n;
-	if (!(e = tk_encoding_new(0)))
+	if (!(e = tk_encoding_new()))
 		return HFGIT_ERROR;
 	if (n == 0) {
 		*out = e;

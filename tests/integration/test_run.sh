@@ -164,11 +164,11 @@ check_eq "image-classification, text: every label of three (top_k 5)" "$(printf 
 printf 'not an image\n' >"$WORK/text.png"
 run_hfgit run "$VIT" "$WORK/text.png"
 check_eq "a file that is not an image: exit code" "$RC" 2
-check_contains "a file that is not an image: says so" "$ERR" "neither a PNG nor a JPEG image"
+check_contains "a file that is not an image: says so" "$ERR" "is neither PNG nor JPEG"
 head -c 100 "$IMAGES/stripes.png" >"$WORK/cut.png"
 run_hfgit run "$VIT" "$WORK/cut.png"
 check_eq "a truncated PNG: exit code" "$RC" 2
-check_contains "a truncated PNG: says so" "$ERR" "damaged PNG image"
+check_contains "a truncated PNG: says so" "$ERR" "not a readable PNG"
 run_hfgit run "$VIT" "$WORK/none.png"
 check_eq "a missing image: exit code" "$RC" 3
 run_hfgit run --task text-classification "$VIT" "a text"

@@ -47,6 +47,33 @@ export const samples = [
   'a\u0301'.repeat(40),
   'The quick brown fox jumps over the lazy dog. '.repeat(8),
 ];
+// Generated samples (seeded, the same every run): words and runs drawn from pools of the
+// characters tokenizers trip over, glued with every kind of space.
+{
+  const pools = [
+    ['the', 'Tokenizer', "can't", "we'll", 'naïve', 'Zürich', 'ÉCOLE', 'straße', 'İzmir', 'ΣΟΦΙΑ', 'ὅσος', 'ﬁne'],
+    ['e\u0301', 'a\u0308', 'n\u0303', 'o\u0302\u0323', 'A\u030a', '\u0301', '\u0323\u0302'],
+    ['日本', '中文', '한국어', '\u1100\u1161\u11a8', 'ｶﾀｶﾅ', '𠜎', '丽', 'ㄅㄆ', 'ไทย', 'हिन्दी', 'עברית', 'العربية'],
+    ['😀', '👍🏿', '👩‍💻', '🏳️‍⚧️', '🇩🇪', '#️⃣', '\u2764\ufe0f', '🫠'],
+    ['\u0000', '\u0007', '\u001f', '\u007f', '\u0085', '\u200b', '\u200d', '\u2060', '\ufeff', '\u00ad', '\ufffd', '\ue000'],
+    ['0', '42', '3.14', '1,000', '٣', '۵', '௫', '½', 'Ⅻ', '²', '1e9'],
+    ['.', ',', '!?', '...', '—', '«', '»', '(', ')', '[', ']', '{', '}', '@', '#', '$', '%', '^', '&', '*', '_', '~', '`', '\\', '/', '<', '>', '|'],
+    ['[CLS]', '[SEP]', '[MASK]', '<|endoftext|>', '<s>', '</s>', '<mask>', 'hfgit', '<unk>', '[PAD]'],
+  ];
+  const spaces = [' ', ' ', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u3000', '\u2003', '', ''];
+  let seed = 20240601;
+  const rnd = n => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let i = 0; i < 300; i++) {
+    const words = 1 + rnd(12);
+    let s = '';
+    for (let w = 0; w < words; w++) {
+      const pool = pools[rnd(pools.length)];
+      s += pool[rnd(pool.length)] + spaces[rnd(spaces.length)];
+      if (rnd(40) === 0) s += 'w'.repeat(90 + rnd(30));
+    }
+    samples.push(s);
+  }
+}
 // Sentence pairs for the pair template.
 export const pairs = [
   ['Hello, my dog is cute', 'And my cat is too.'],

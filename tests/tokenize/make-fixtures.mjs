@@ -94,6 +94,49 @@ for (const dir of ['bert-base-uncased', 'bert-legacy']) {
 write('bert-base-uncased', 'tokenizer.json', JSON.stringify(bertJson));
 write('reference', 'bert-legacy.json', JSON.stringify(bertJson));
 
+// GPT2Converter's options: add_prefix_space on the ByteLevel pre-tokenizer; add_bos_token
+// makes the post-processor a template with the bos token.
+{
+  const prefix = structuredClone(gpt2Json);
+  prefix.pre_tokenizer.add_prefix_space = true;
+  const bos = structuredClone(gpt2Json);
+  bos.post_processor = {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+    pair: [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+           { Sequence: { id: 'B', type_id: 1 } }],
+    special_tokens: { '<|endoftext|>': { id: '<|endoftext|>', ids: [50256], tokens: ['<|endoftext|>'] } },
+  };
+  for (const [dir, cfg, json] of [['gpt2-legacy-prefix', { add_prefix_space: true }, prefix],
+                                  ['gpt2-legacy-bos', { add_bos_token: true, bos_token: { content: '<|endoftext|>', lstrip: false } }, bos]]) {
+    write(dir, 'vocab.json', encoderJson);
+    write(dir, 'merges.txt', vocabBpe);
+    write(dir, 'tokenizer_config.json', JSON.stringify(cfg));
+    write('reference', dir + '.json', JSON.stringify(json));
+  }
+}
+
+// BERT with its special tokens renamed by special_tokens_map.json (strings and AddedToken
+// objects): the template and the added tokens follow it.
+{
+  const mapped = structuredClone(bertJson);
+  mapped.post_processor.single[0].SpecialToken.id = '[unused1]';
+  mapped.post_processor.single[2].SpecialToken.id = '[unused2]';
+  mapped.post_processor.pair[0].SpecialToken.id = '[unused1]';
+  mapped.post_processor.pair[2].SpecialToken.id = '[unused2]';
+  mapped.post_processor.pair[4].SpecialToken.id = '[unused2]';
+  mapped.post_processor.special_tokens = {
+    '[unused1]': { id: '[unused1]', ids: [2], tokens: ['[unused1]'] },
+    '[unused2]': { id: '[unused2]', ids: [3], tokens: ['[unused2]'] } };
+  mapped.added_tokens = [special(100, '[UNK]'), special(3, '[unused2]'), special(0, '[PAD]'),
+                         special(2, '[unused1]'), special(103, '[MASK]')];
+  write('bert-legacy-map', 'vocab.txt', vocabTxt);
+  write('bert-legacy-map', 'tokenizer_config.json', JSON.stringify({ do_lower_case: true, cls_token: '[CLS]' }));
+  write('bert-legacy-map', 'special_tokens_map.json', JSON.stringify({
+    cls_token: '[unused1]', sep_token: { content: '[unused2]', lstrip: false, rstrip: false } }));
+  write('reference', 'bert-legacy-map.json', JSON.stringify(mapped));
+}
+
 // A cased BERT without accent stripping and without CJK padding (the converter's options).
 const casedJson = structuredClone(bertJson);
 casedJson.normalizer = { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: false,

@@ -393,8 +393,12 @@ static int run_inputs(hfgit_pipeline *p, const run_args *a, hfgit_run_options *r
 		}
 		((run_state *)ro->payload)->first = i;
 		if (hfgit_pipeline_run(&res, p, inputs + i, NULL, k, ro) < 0) {
-			if (stream)
+			/* The library counts the inputs of its call; say which of ours failed. */
+			if (stream) {
 				putchar('\n');
+				fflush(stdout);
+				fprintf(stderr, "hfgit: input %zu failed:\n", i + 1);
+			}
 			return cli_fail();
 		}
 		for (j = 0; j < k; j++) {

@@ -2,7 +2,8 @@
 # The main job of the README: installs what is needed (Debian 12, as root), builds hfgit,
 # starts the local test hub on loopback with the small bundled model repository, clones
 # hfgit-test/tiny-distilbert-sst2@v1.0 from it (git + Git LFS content, verified), checks the
-# checkout with real git and git-lfs, and instantiates the model from it with `hfgit inspect`.
+# checkout with real git and git-lfs, instantiates the model from it with `hfgit inspect`, and
+# runs it on a sentence with `hfgit run` (its tokenizer comes from the same commit).
 # Idempotent. Override the model with: demo.sh ID@REV
 set -eu
 cd "$(dirname "$0")/.."
@@ -42,3 +43,5 @@ if command -v git-lfs >/dev/null; then
 fi
 echo "\$ hfgit inspect clone"
 "$root/build/hfgit" inspect "$work/clone"
+echo "\$ hfgit run $spec \"This film was really good!\""
+"$root/build/hfgit" run "$spec" "This film was really good!"

@@ -119,7 +119,7 @@ extern const char cmd_clone_usage[], cmd_resolve_usage[], cmd_ls_remote_usage[],
 	cmd_export_usage[], cmd_ls_usage[], cmd_verify_usage[], cmd_gc_usage[], cmd_update_usage[],
 	cmd_inspect_usage[], cmd_help_usage[], cmd_completion_usage[], cmd_ls_files_usage[],
 	cmd_download_usage[], cmd_rm_usage[], cmd_lock_usage[], cmd_sync_usage[], cmd_forward_usage[],
-	cmd_tokenize_usage[], cmd_detokenize_usage[];
+	cmd_tokenize_usage[], cmd_detokenize_usage[], cmd_run_usage[];
 
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
@@ -153,6 +153,7 @@ bool cli_parse_auto(hfgit_auto_class *out, const char *value);
  * (free it after the model). The exit code; the error is printed. */
 int cli_load_model(hfgit_model **m, hfgit_ctx **ctx, const cli_globals *g, const char *spec,
                    hfgit_model_options *opts, bool quiet);
+int cmd_run(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one, when quiet, or when
  * HF_HUB_DISABLE_PROGRESS_BARS is true, unless cli_force_progress (--progress). */

@@ -169,6 +169,11 @@ check_eq "forward --lock: exit code ($ERR)" "$RC" 0
 locked_forward=$OUT
 run_hfgit forward --json "$HFGIT_HOME/checkouts/hfgit-test/tiny-distilbert-sst2/$SST2_MAIN" --input-ids 1,2,3
 check_eq "forward --lock: the locked commit's model" "$locked_forward" "$OUT"
+run_hfgit run --json -q --lock hfgit.lock hfgit-test/tiny-distilbert-sst2@main "a fine film"
+check_eq "run --lock: exit code ($ERR)" "$RC" 0
+locked_run=$OUT
+run_hfgit run --json -q "$HFGIT_HOME/checkouts/hfgit-test/tiny-distilbert-sst2/$SST2_MAIN" "a fine film"
+check_eq "run --lock: the locked commit's model and tokenizer" "$locked_run" "$OUT"
 run_hfgit inspect --json hfgit-test/tiny-distilbert-sst2@main
 check_eq "inspect without --lock: the branch now" \
 	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(json.load(sys.stdin)["commit"])')" "$SST2_NEW"

@@ -1,0 +1,125 @@
+/* Texts to one padded batch: encoded with special tokens, truncated to what the model takes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "task/task.h"
+
+void task_batch_dispose(task_batch *b)
+{
+	free(b->ids);
+	free(b->mask);
+	free(b->types);
+	free(b->lens);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Encode one text; when it is longer than `limit` tokens, encode it again truncated (longest
+ * first, as transformers' truncation=True) and say so: a silent cut would change the answer.
+ */
+static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text, size_t len,
+                      size_t index, size_t limit, size_t reserve, const hfgit_run_options *o,
+                      task_item *it)
+{
+	hfgit_encode_options eo = HFGIT_ENCODE_OPTIONS_INIT;
+	size_t got;
+	int rc;
+
+	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, NULL)) < 0)
+		return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
+	got = hfgit_encoding_length(*enc);
+	if (limit && got > limit) {
+		hfgit_encoding_free(*enc);
+		eo.max_length = limit;
+		if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
+			return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
+		it->pub.truncated_from = got;
+		if (reserve)
+			task_warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
+			          "ones within the model's %zu positions: truncated to %zu", got, limit,
+			          reserve, p->max_length, hfgit_encoding_length(*enc));
+		else
+			task_warn(o, index, "%zu tokens, more than the %zu the model takes: truncated "
+			          "to %zu", got, limit, hfgit_encoding_length(*enc));
+	}
+	if (hfgit_encoding_length(*enc) == 0)
+		return hfgit_error_set(HFGIT_EINVALID, "input %zu gives no tokens: the model needs "
+		                       "at least one", index);
+	return 0;
+}
+
+int task_batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
+                      const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
+                      const hfgit_run_options *o, task_item *items)
+{
+	hfgit_encoding **enc;
+	size_t i, j, limit = p->max_length;
+	bool any_type = false;
+	int rc = 0;
+
+	memset(b, 0, sizeof(*b));
+	if (limit && reserve) {
+		if (reserve >= limit)
+			return hfgit_error_set(HFGIT_EINVALID, "%zu new tokens do not fit the model's %zu "
+			                       "positions beside a prompt: ask for fewer", reserve, limit);
+		limit -= reserve;
+	}
+	if (!(enc = calloc(n, sizeof(*enc))))
+		return hfgit_error_oom();
+	for (i = 0; i < n && rc == 0; i++) {
+		size_t len = lens ? lens[i] : strlen(texts[i]);
+
+		rc = encode_one(&enc[i], p, texts[i], len, first + i, limit, reserve, o,
+		                &items[i]);
+		if (rc == 0 && hfgit_encoding_length(enc[i]) > b->seq_len)
+			b->seq_len = hfgit_encoding_length(enc[i]);
+	}
+	if (rc < 0)
+		goto out;
+	b->n = n;
+	if (!(b->ids = calloc(n * b->seq_len, sizeof(*b->ids))) ||
+	    !(b->mask = calloc(n * b->seq_len, sizeof(*b->mask))) ||
+	    !(b->types = calloc(n * b->seq_len, sizeof(*b->types))) ||
+	    !(b->lens = calloc(n, sizeof(*b->lens)))) {
+		rc = hfgit_error_oom();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = hfgit_encoding_length(enc[i]);
+		size_t at = i * b->seq_len + (left ? b->seq_len - len : 0);
+		const int32_t *ids = hfgit_encoding_ids(enc[i]);
+		const uint32_t *types = hfgit_encoding_type_ids(enc[i]);
+		const uint32_t *mask = hfgit_encoding_attention_mask(enc[i]);
+		task_item *it = &items[i];
+
+		for (j = 0; j < b->seq_len; j++)
+			b->ids[i * b->seq_len + j] = p->pad_id;
+		for (j = 0; j < len; j++) {
+			b->ids[at + j] = ids[j];
+			b->mask[at + j] = mask[j]; /* 0 where tokenizer.json pads */
+			b->types[at + j] = types[j];
+			any_type |= types[j] != 0;
+		}
+		b->lens[i] = len;
+		if (!(it->ids = malloc(len * sizeof(*it->ids)))) {
+			rc = hfgit_error_oom();
+			goto out;
+		}
+		memcpy(it->ids, ids, len * sizeof(*it->ids));
+		it->pub.input_ids = it->ids;
+		it->pub.input_tokens = len;
+	}
+	/* Only BERT has segment embeddings; all zeros are its default. */
+	if (!any_type || !p->token_types) {
+		free(b->types);
+		b->types = NULL;
+	}
+out:
+	for (i = 0; i < n; i++)
+		hfgit_encoding_free(enc[i]);
+	free(enc);
+	if (rc < 0)
+		task_batch_dispose(b);
+	return rc;
+}

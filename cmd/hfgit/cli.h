@@ -73,6 +73,7 @@ int cmd_verify(int argc, char **argv, const cli_globals *g);
 int cmd_gc(int argc, char **argv, const cli_globals *g);
 int cmd_update(int argc, char **argv, const cli_globals *g);
 int cmd_inspect(int argc, char **argv, const cli_globals *g);
+int cmd_chat_template(int argc, char **argv, const cli_globals *g);
 
 /* Progress on a terminal (stderr); silent when stderr is not one or when quiet. */
 typedef struct cli_progress cli_progress;

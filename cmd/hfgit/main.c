@@ -30,6 +30,8 @@ static const char usage[] =
 	"  update [DIR]           bring a clone of a branch to the branch's current tip\n"
 	"  inspect ID[@REV]|DIR   the model config.json asks for: class and why, key\n"
 	"                         hyperparameters, parameters, dtypes, bytes, load report\n"
+	"  chat-template DIR|ID[@REV] [MESSAGES.json|-]\n"
+	"                         the prompt tokenizer_config.json's chat template makes\n"
 	"\n"
 	"ID is [datasets/|spaces/]namespace/name or a legacy name (gpt2); REV is a branch, a\n"
 	"tag, refs/pr/N, or a full or abbreviated (>= 4 hex digits) commit hash; without REV\n"
@@ -189,6 +191,7 @@ static const struct {
 	{ "gc", cmd_gc },
 	{ "update", cmd_update },
 	{ "inspect", cmd_inspect },
+	{ "chat-template", cmd_chat_template },
 };
 
 int main(int argc, char **argv)

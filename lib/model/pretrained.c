@@ -88,8 +88,9 @@ static int clone_commit(hfgit_ctx *ctx, const hfgit_model_id *id, const char *co
 	return rc;
 }
 
-static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
-                          const hfgit_model_options *opts)
+/* The checkout of `spec` (an id[@rev]) in the cache, cloned when it is not there yet. */
+static int fetch_checkout(char **dir_out, char **commit_out, hfgit_ctx *ctx, const char *spec,
+                          const hfgit_clone_options *clone_opts)
 {
 	hfgit_model_id *id = NULL;
 	hfgit_resolved *r = NULL;
@@ -121,19 +122,42 @@ static int fetch_checkout(hfgit_model *m, hfgit_ctx *ctx, const char *spec,
 		goto out;
 	}
 	if (hfgit_fs_is_absent_or_empty_dir(dir)) {
-		if ((rc = clone_commit(ctx, id, commit, dir, opts->clone)) < 0)
+		if ((rc = clone_commit(ctx, id, commit, dir, clone_opts)) < 0)
 			goto out;
 	} else {
 		hfgit_trace("model: reusing the checkout %s", dir);
 	}
-	m->dir = dir;
-	m->commit = commit;
+	*dir_out = dir;
+	*commit_out = commit;
 	dir = commit = NULL;
 out:
 	free(dir);
 	free(commit);
 	hfgit_resolved_free(r);
 	hfgit_model_id_free(id);
+	return rc;
+}
+
+/* The chat template of the same checkout: lib/chat knows directories only. */
+int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ctx,
+                                        const char *id_or_dir, const char *name,
+                                        const hfgit_clone_options *clone)
+{
+	char *dir = NULL, *commit = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!id_or_dir || !*id_or_dir)
+		return hfgit_error_set(HFGIT_EINVALID, "which chat template? give a directory or a "
+		                       "model id");
+	if (is_dir(id_or_dir))
+		return hfgit_chat_template_from_dir(out, id_or_dir, name);
+	if (looks_like_path(id_or_dir))
+		return hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+	if ((rc = fetch_checkout(&dir, &commit, ctx, id_or_dir, clone)) == 0)
+		rc = hfgit_chat_template_from_dir(out, dir, name);
+	free(dir);
+	free(commit);
 	return rc;
 }
 
@@ -283,7 +307,7 @@ int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx, const char *i
 	} else if (looks_like_path(id_or_dir)) {
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
 	} else {
-		rc = fetch_checkout(m, ctx, id_or_dir, opts);
+		rc = fetch_checkout(&m->dir, &m->commit, ctx, id_or_dir, opts->clone);
 	}
 	if (rc == 0)
 		rc = load_dir(m, opts);

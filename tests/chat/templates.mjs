@@ -1,0 +1,121 @@
+// Chat templates of Hub model families, written for these tests from the structure of each
+// family's tokenizer_config.json chat_template (not copied from the Hub).
+export const templates = {
+  llama2: String.raw`{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\n' + system_message + '\n<</SYS>>\n\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}`,
+
+  llama3: String.raw`{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}`,
+
+  mistral: String.raw`{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}`,
+
+  chatml: String.raw`{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`,
+
+  zephyr: String.raw`{% for message in messages %}
+{% if message['role'] == 'user' %}
+{{ '<|user|>\n' + message['content'] + eos_token }}
+{% elif message['role'] == 'system' %}
+{{ '<|system|>\n' + message['content'] + eos_token }}
+{% elif message['role'] == 'assistant' %}
+{{ '<|assistant|>\n'  + message['content'] + eos_token }}
+{% endif %}
+{% if loop.last and add_generation_prompt %}
+{{ '<|assistant|>' }}
+{% endif %}
+{% endfor %}`,
+
+  gemma: String.raw`{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}`,
+
+  phi3: String.raw`{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}`,
+
+  tools: String.raw`{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- messages[0]['content'] }}
+    {%- else %}
+        {{- 'You are a helpful assistant.' }}
+    {%- endif %}
+    {{- "\n\n# Tools\n\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\n</tools><|im_end|>\n" }}
+{%- elif messages[0]['role'] == 'system' %}
+    {{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}
+{%- endif %}
+{%- for message in messages %}
+    {%- if message.role not in ['system', 'user', 'assistant', 'tool'] %}
+        {{- raise_exception('Unknown role: ' + message.role) }}
+    {%- endif %}
+    {%- if message.role == "user" or (message.role == "system" and not loop.first) or (message.role == "assistant" and not message.tool_calls) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role }}
+        {%- if message.content %}
+            {{- '\n' + message.content }}
+        {%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}
+                {%- set tool_call = tool_call.function %}
+            {%- endif %}
+            {{- '\n<tool_call>\n{"name": "' }}
+            {{- tool_call.name }}
+            {{- '", "arguments": ' }}
+            {{- tool_call.arguments | tojson }}
+            {{- '}\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if (loop.index0 == 0) or (messages[loop.index0 - 1].role != "tool") %}
+            {{- '<|im_start|>user' }}
+        {%- endif %}
+        {{- '\n<tool_response>\n' }}
+        {{- message.content }}
+        {{- '\n</tool_response>' }}
+        {%- if loop.last or (messages[loop.index0 + 1].role != "tool") %}
+            {{- '<|im_end|>\n' }}
+        {%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\n' }}
+{%- endif %}
+`,
+
+  namespace: String.raw`{%- set ns = namespace(system='', found=false, count=0) -%}
+{%- for m in messages -%}
+  {%- if m['role'] == 'system' -%}{%- set ns.system = ns.system ~ m['content'] -%}{%- set ns.found = true -%}{%- endif -%}
+{%- endfor -%}
+{{ bos_token }}{% if ns.found %}[SYS]{{ ns.system | trim }}[/SYS]
+{% endif %}
+{%- for m in messages | rejectattr('role', 'equalto', 'system') -%}
+{%- set ns.count = ns.count + 1 -%}
+#{{ loop.index }}/{{ loop.length }} ({{ loop.revindex }}{{ ',first' if loop.first }}{{ ',last' if loop.last }}) {{ m.role | upper }}: {{ m.content }}
+{% else %}
+(no turns)
+{% endfor -%}
+{%- if add_generation_prompt %}{{ 'ASSISTANT (' ~ ns.count ~ ' turns):' }}{% endif %}`,
+
+  misc: String.raw`{%- macro render(m, prefix='>') -%}{{ prefix }} {{ m.role|capitalize }}: {{ m.content|replace('\n', ' ') }}{%- endmacro -%}
+{# a comment #}
+roles={{ messages|map(attribute='role')|join(',') }}; users={{ messages|selectattr('role','equalto','user')|list|length }}
+  {% for m in messages %}{{ render(m) }}
+  {% endfor %}{{ render(messages[-1], prefix='last>') }}
+{{ messages[0]|tojson(indent=2) }}
+{% for k, v in messages[0].items() %}{{ k }};{% endfor %}{{ messages[1:]|length }}
+{{ (messages|last).role }}|{{ (messages[0].content ~ ' x').split()|first|default('none') }}|{{ messages[0].content.startswith('Hi') }}|{{ 'user' in messages|map(attribute='role')|list }}
+{%- if add_generation_prompt is defined and add_generation_prompt %} gen={{ add_generation_prompt }}{% endif %} {{ messages|length is odd }} {{ (messages|length) // 2 }} {{ -(messages|length) // 2 }} {{ 7 / 2 }} {{ 2 ** 10 }}`,
+};
+
+// tokens passed as the special tokens of tokenizer_config.json
+export const tokens = {
+  llama2: { bos_token: "<s>", eos_token: "</s>" },
+  llama3: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>" },
+  mistral: { bos_token: "<s>", eos_token: "</s>" },
+  chatml: { bos_token: null, eos_token: "<|im_end|>" },
+  zephyr: { bos_token: "<s>", eos_token: "</s>" },
+  gemma: { bos_token: "<bos>", eos_token: "<eos>" },
+  phi3: { bos_token: "<s>", eos_token: "<|endoftext|>" },
+  tools: { eos_token: "<|im_end|>" },
+  namespace: { bos_token: "<BOS>", eos_token: "<EOS>" },
+  misc: { bos_token: "<s>", eos_token: "</s>" },
+};

@@ -5,6 +5,7 @@
 #ifndef HFGIT_CHAT_AST_H
 #define HFGIT_CHAT_AST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "chat/value.h"
@@ -86,6 +87,10 @@ struct node {
 
 void node_free(node *n);
 void node_list_dispose(node_list *l);
+
+/* The filters and tests the subset has (builtins.c): others fail at compile time. */
+bool chat_known_filter(const char *name);
+bool chat_known_test(const char *name);
 
 /* Parse a template; NULL with an error ("chat template line N: ...") on failure. */
 node_list *chat_parse(const char *src, size_t len, int *max_depth_out);

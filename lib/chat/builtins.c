@@ -746,6 +746,36 @@ static int filter_replace(jv **out, jv_render *r, jv *v, const jv_call *c)
 	return *out ? 0 : HFGIT_EINVALID;
 }
 
+static const char *const filters[] = {
+	"tojson", "default", "d", "length", "count", "join", "selectattr", "rejectattr", "select",
+	"reject", "map", "first", "last", "list", "items", "reverse", "sort", "string", "safe", "int",
+	"float", "abs", "replace", "trim", "upper", "lower", "title", "capitalize", NULL,
+};
+
+static const char *const tests[] = {
+	"defined", "undefined", "none", "boolean", "true", "false", "integer", "float", "number",
+	"string", "mapping", "iterable", "sequence", "callable", "lower", "upper", "odd", "even",
+	"divisibleby", "eq", "equalto", "==", "ne", "!=", "sameas", "in", NULL,
+};
+
+static bool listed(const char *const *names, const char *name)
+{
+	for (; *names; names++)
+		if (!strcmp(*names, name))
+			return true;
+	return false;
+}
+
+bool chat_known_filter(const char *name)
+{
+	return listed(filters, name);
+}
+
+bool chat_known_test(const char *name)
+{
+	return listed(tests, name);
+}
+
 int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	const char *f = c->name;

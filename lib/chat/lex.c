@@ -334,9 +334,10 @@ static int lex_tag(lexer *lx, bool block, size_t tag_start, int *modifier)
 				return HFGIT_ERROR;
 			t->op = op ? op : c;
 			lx->pos += op ? 2 : 1;
-			if (c == '{' || c == '[' || c == '(')
+			/* Only a dict's braces can be mistaken for the end of {{ ... }}. */
+			if (c == '{')
 				depth++;
-			else if ((c == '}' || c == ']' || c == ')') && depth > 0)
+			else if (c == '}' && depth > 0)
 				depth--;
 		}
 	}

@@ -455,6 +455,10 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 			m->str = take_text(t);
 			m->a = n;
 			n = m;
+			if (!chat_known_filter(m->str)) {
+				perr(p, t->line, "unknown filter '%s'", m->str);
+				goto fail;
+			}
 			/* Dotted filter names do not exist in the subset; a call follows directly. */
 			if (is_op(peek(p), '(') && parse_args(p, m) < 0)
 				goto fail;
@@ -477,6 +481,10 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 			next(p);
 			/* `is none`, `is true`: the names of literals are tests here. */
 			m->str = take_text(t);
+			if (!chat_known_test(m->str)) {
+				perr(p, t->line, "unknown test '%s'", m->str);
+				goto fail;
+			}
 			if (is_op(peek(p), '(')) {
 				if (parse_args(p, m) < 0)
 					goto fail;
@@ -1040,9 +1048,12 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 					}
 				if (!strncmp(name->text, "end", 3) || !strcmp(name->text, "elif") ||
 				    !strcmp(name->text, "else")) {
+					size_t last = 0;
+					while (ends && ends[last + 1])
+						last++;
 					if (ends)
 						perr(p, name->line, "'{%% %s %%}' where '{%% %s %%}' (line %d) expects "
-						     "'{%% %s %%}'", name->text, opener, open_line, ends[0]);
+						     "'{%% %s %%}'", name->text, opener, open_line, ends[last]);
 					else
 						perr(p, name->line, "'{%% %s %%}' without an opening statement",
 						     name->text);

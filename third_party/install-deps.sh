@@ -37,6 +37,11 @@ fi
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3
 	nginx-light tinyproxy openssl"
+# The chat template tests run @huggingface/jinja (an npm package, installed by the tests into
+# the build folder) under Node.js: Debian's nodejs and npm, unless a node and npm are there.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	packages="$packages nodejs npm"
+fi
 extra=
 [ "${1:-}" = --extra ] && extra=1
 [ -n "$extra" ] && packages="$packages clang libclang-rt-14-dev llvm python3-torch"

@@ -315,6 +315,10 @@ int hfgit_chat_apply(char **out, const hfgit_chat_template *t, const char *messa
 		json_object_object_foreach(t->tokens, key, val)
 			json_object_object_add(ctx, key, json_object_get(val));
 	}
+	/* transformers passes tools and documents always, None when the call has none: templates
+	 * test `tools is not none`. */
+	json_object_object_add(ctx, "tools", NULL);
+	json_object_object_add(ctx, "documents", NULL);
 	json_object_object_add(ctx, "messages", json_object_get(messages));
 	json_object_object_add(ctx, "add_generation_prompt",
 	                       json_object_new_boolean(opts->add_generation_prompt != 0));

@@ -916,7 +916,8 @@ typedef struct {
 /*
  * transformers' tokenizer.apply_chat_template(messages, tokenize=False, ...): render
  * `messages_json` (a JSON list of {"role", "content", ...}) with add_generation_prompt, the
- * special tokens of the tokenizer_config.json the template came from, and the extra context.
+ * special tokens of the tokenizer_config.json the template came from, `tools` and `documents`
+ * (none, as transformers passes them when the call gives none), and the extra context.
  * The result is text (free() it); tokenizing it is the tokenizer's business.
  */
 HFGIT_EXTERN int hfgit_chat_apply(char **out, const hfgit_chat_template *t,

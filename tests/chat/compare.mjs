@@ -41,11 +41,13 @@ const toolsList = [
 const cases = [];
 let k = 0;
 for (const [tname, source] of Object.entries(templates)) {
-  const convs = tname === "tools" ? { ...conversations, ...toolConversations } : conversations;
+  const convs = tname === "tools" ? { ...conversations, ...toolConversations }
+    : tname === "llama31" ? { ...conversations, tool_calls: toolConversations.tool_calls } : conversations;
   for (const [cname, messages] of Object.entries(convs)) {
     for (const agp of [true, false]) {
-      for (const withTools of tname === "tools" ? [true, false] : [false]) {
-        const context = { messages, add_generation_prompt: agp };
+      for (const withTools of tname === "tools" || tname === "llama31" ? [true, false] : [false]) {
+        // As transformers calls it: tools and documents are always there, none when not given.
+        const context = { messages, add_generation_prompt: agp, tools: null, documents: null };
         for (const [key, value] of Object.entries(tokens[tname])) if (value !== null) context[key] = value;
         if (withTools) context.tools = toolsList;
         const label = `${tname}/${cname}/agp=${agp}${withTools ? "/tools" : ""}`;

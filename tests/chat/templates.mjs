@@ -104,8 +104,83 @@ roles={{ messages|map(attribute='role')|join(',') }}; users={{ messages|selectat
 {% for k, v in messages[0].items() %}{{ k }};{% endfor %}{{ messages[1:]|length }}
 {{ (messages|last).role }}|{{ (messages[0].content ~ ' x').split()|first|default('none') }}|{{ messages[0].content.startswith('Hi') }}|{{ 'user' in messages|map(attribute='role')|list }}
 {%- if add_generation_prompt is defined and add_generation_prompt %} gen={{ add_generation_prompt }}{% endif %} {{ messages|length is odd }} {{ (messages|length) // 2 }} {{ -(messages|length) // 2 }} {{ 7 / 2 }} {{ 2 ** 10 }}`,
-};
+  llama31: String.raw`{{- bos_token }}
+{%- if custom_tools is defined %}
+    {%- set tools = custom_tools %}
+{%- endif %}
+{%- if not tools_in_user_message is defined %}
+    {%- set tools_in_user_message = true %}
+{%- endif %}
+{%- if not date_string is defined %}
+    {%- set date_string = strftime_now("%Y-%m-%d") %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- endif %}
 
+{#- The system message goes into the system block. #}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+
+{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}
+{%- if tools is not none %}
+    {{- "Environment: ipython\n" }}
+{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\n" }}
+{{- "Today Date: " + date_string + "\n\n" }}
+{{- system_message }}
+{{- "<|eot_id|>" }}
+
+{#- Tools go into the first user message, with guidance. #}
+{%- if tools_in_user_message and not tools is none %}
+    {%- if messages | length != 0 %}
+        {%- set first_user_message = messages[0]['content']|trim %}
+        {%- set messages = messages[1:] %}
+    {%- else %}
+        {{- raise_exception("Cannot put tools in the first user message when there's no first user message!") }}
+    {%- endif %}
+    {{- '<|start_header_id|>user<|end_header_id|>\n\n' -}}
+    {{- "Given the following functions, respond with a JSON function call.\n\n" }}
+    {%- for t in tools %}
+        {{- t | tojson(indent=4) }}
+        {{- "\n\n" }}
+    {%- endfor %}
+    {{- first_user_message + "<|eot_id|>"}}
+{%- endif %}
+
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- if not message.tool_calls|length == 1 %}
+            {{- raise_exception("This model only supports single tool-calls at once!") }}
+        {%- endif %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' -}}
+        {{- '{"name": "' + tool_call.name + '", ' }}
+        {{- '"parameters": ' }}
+        {{- tool_call.arguments | tojson }}
+        {{- "}" }}
+        {{- "<|eot_id|>" }}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\n\n" }}
+        {%- if message.content is mapping or message.content is iterable %}
+            {{- message.content | tojson }}
+        {%- else %}
+            {{- message.content }}
+        {%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}
+{%- endif %}
+`,
+};
 // tokens passed as the special tokens of tokenizer_config.json
 export const tokens = {
   llama2: { bos_token: "<s>", eos_token: "</s>" },
@@ -118,4 +193,5 @@ export const tokens = {
   tools: { eos_token: "<|im_end|>" },
   namespace: { bos_token: "<BOS>", eos_token: "<EOS>" },
   misc: { bos_token: "<s>", eos_token: "</s>" },
+  llama31: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>" },
 };

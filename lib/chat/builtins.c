@@ -990,6 +990,12 @@ int builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 	*out = NULL;
 	if (self->type == JV_STRING)
 		return string_method(out, r, self, c);
+	if (self->type == JV_LOOP && !strcmp(m, "cycle")) {
+		if (!c->nargs)
+			return render_error(r, "loop.cycle() needs at least one value");
+		*out = jv_ref(c->args[self->u.loop.index % c->nargs]);
+		return 0;
+	}
 	if (self->type == JV_DICT || self->type == JV_NAMESPACE) {
 		if (!strcmp(m, "items") || !strcmp(m, "keys") || !strcmp(m, "values")) {
 			if (c->nargs || c->nkw)

@@ -100,6 +100,7 @@ static const char *python_type(const jv *v)
 	case JV_DICT: return "dict";
 	case JV_NAMESPACE: return "Namespace";
 	case JV_FUNC: return "function";
+	case JV_LOOP: return "LoopContext";
 	default: return "Undefined";
 	}
 }
@@ -119,11 +120,45 @@ int render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v)
 	return 0;
 }
 
+/* loop.index and friends, from the loop's position. */
+static jv *loop_attr(const jv *loop, const char *name)
+{
+	const jv *items = loop->u.loop.items;
+	size_t i = loop->u.loop.index, n = items->u.list.len;
+
+	if (!strcmp(name, "index"))
+		return jv_int((long long)i + 1);
+	if (!strcmp(name, "index0"))
+		return jv_int((long long)i);
+	if (!strcmp(name, "revindex"))
+		return jv_int((long long)(n - i));
+	if (!strcmp(name, "revindex0"))
+		return jv_int((long long)(n - i - 1));
+	if (!strcmp(name, "first"))
+		return jv_bool(i == 0);
+	if (!strcmp(name, "last"))
+		return jv_bool(i + 1 == n);
+	if (!strcmp(name, "length"))
+		return jv_int((long long)n);
+	if (!strcmp(name, "previtem"))
+		return i ? jv_ref(items->u.list.items[i - 1]) : jv_undefined("there is no previous item");
+	if (!strcmp(name, "nextitem"))
+		return i + 1 < n ? jv_ref(items->u.list.items[i + 1])
+		                 : jv_undefined("there is no next item");
+	if (!strcmp(name, "depth"))
+		return jv_int(1);
+	if (!strcmp(name, "depth0"))
+		return jv_int(0);
+	return jv_undefined("'LoopContext object' has no attribute '%s'", name);
+}
+
 jv *render_getattr(jv_render *r, jv *obj, const char *name)
 {
 	jv *v;
 
 	switch (obj->type) {
+	case JV_LOOP:
+		return loop_attr(obj, name);
 	case JV_UNDEFINED:
 		undefined_error(r, obj);
 		return NULL;
@@ -963,41 +998,23 @@ static int assign(jv_render *r, scope *s, const node_list *targets, jv *v)
 	return 0;
 }
 
-static int set_loop(scope *s, size_t i, const jv *items)
+/* One `loop` value per loop, moved on in place unless the template kept a reference to it. */
+static int set_loop(scope *s, jv **loop, size_t i, jv *items)
 {
-	static const char *const names[] = { "index", "index0", "revindex", "revindex0", "first",
-	                                     "last", "length", "previtem", "nextitem" };
-	size_t n = items->u.list.len;
-	jv *loop = jv_dict(), *vals[9];
-	int rc = 0, k;
-
-	if (!loop)
-		return HFGIT_ERROR;
-	vals[0] = jv_int((long long)i + 1);
-	vals[1] = jv_int((long long)i);
-	vals[2] = jv_int((long long)(n - i));
-	vals[3] = jv_int((long long)(n - i - 1));
-	vals[4] = jv_bool(i == 0);
-	vals[5] = jv_bool(i + 1 == n);
-	vals[6] = jv_int((long long)n);
-	vals[7] = i ? jv_ref(items->u.list.items[i - 1]) : jv_undefined("there is no previous item");
-	vals[8] = i + 1 < n ? jv_ref(items->u.list.items[i + 1])
-	                    : jv_undefined("there is no next item");
-	for (k = 0; k < 9; k++) {
-		if (!vals[k] || jv_dict_set(loop, names[k], vals[k]) < 0)
-			rc = HFGIT_ERROR;
-		jv_unref(vals[k]);
+	if (*loop && (*loop)->refs <= 2 && scope_get(s, "loop") == *loop) {
+		(*loop)->u.loop.index = i;
+		return 0;
 	}
-	if (rc == 0)
-		rc = scope_set(s, "loop", loop);
-	jv_unref(loop);
-	return rc;
+	jv_unref(*loop);
+	if (!(*loop = jv_loop(items, i)))
+		return HFGIT_ERROR;
+	return scope_set(s, "loop", *loop);
 }
 
 static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 {
 	scope inner = { s };
-	jv *src, *items = NULL, *kept = NULL;
+	jv *src, *items = NULL, *kept = NULL, *loop = NULL;
 	int rc = HFGIT_EINVALID;
 	size_t i;
 
@@ -1031,7 +1048,7 @@ static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	for (i = 0; i < items->u.list.len && rc >= 0; i++) {
 		r->line = n->line;
 		if ((rc = step(r)) < 0 || (rc = assign(r, &inner, &n->targets, items->u.list.items[i])) < 0 ||
-		    (rc = set_loop(&inner, i, items)) < 0)
+		    (rc = set_loop(&inner, &loop, i, items)) < 0)
 			break;
 		rc = exec_body(r, &inner, &n->body, out);
 		if (rc == FLOW_BREAK) {
@@ -1044,6 +1061,7 @@ static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	if (rc == 0 && items->u.list.len == 0 && n->orelse.len)
 		rc = exec_body(r, s, &n->orelse, out);
 out:
+	jv_unref(loop);
 	jv_unref(items);
 	jv_unref(kept);
 	scope_dispose(&inner);

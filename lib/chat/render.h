@@ -7,7 +7,7 @@
 
 /* Bounds that keep hostile templates from exhausting the machine; far above real ones. */
 #define CHAT_MAX_OUTPUT (64u << 20)      /* bytes of rendered text, and of one string value */
-#define CHAT_MAX_STEPS 2000000ull        /* loop iterations and outputs of one render */
+#define CHAT_MAX_STEPS 1000000ull        /* loop iterations and outputs of one render */
 #define CHAT_MAX_CALL_DEPTH 64           /* macros calling macros */
 
 typedef struct scope scope;

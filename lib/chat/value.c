@@ -45,6 +45,9 @@ void jv_unref(jv *v)
 		free(v->u.dict.keys);
 		free(v->u.dict.vals);
 		break;
+	case JV_LOOP:
+		jv_unref(v->u.loop.items);
+		break;
 	default:
 		break;
 	}
@@ -169,6 +172,17 @@ jv *jv_func(const char *name, jv_builtin fn, const void *macro)
 		v->u.func.name = name;
 		v->u.func.fn = fn;
 		v->u.func.macro = macro;
+	}
+	return v;
+}
+
+jv *jv_loop(jv *items, size_t index)
+{
+	jv *v = alloc(JV_LOOP);
+
+	if (v) {
+		v->u.loop.items = jv_ref(items);
+		v->u.loop.index = index;
 	}
 	return v;
 }
@@ -352,7 +366,7 @@ bool jv_equal(const jv *a, const jv *b)
 const char *jv_type_name(const jv *v)
 {
 	static const char *const names[] = { "undefined", "none", "bool", "int", "float", "string",
-	                                     "list", "dict", "namespace", "function" };
+	                                     "list", "dict", "namespace", "function", "loop" };
 	return names[v->type];
 }
 
@@ -534,6 +548,8 @@ int jv_print(hfgit_strbuf *out, const jv *v)
 		return hfgit_strbuf_put(out, v->u.str.ptr, v->u.str.len);
 	case JV_FUNC:
 		return hfgit_strbuf_printf(out, "<function %s>", v->u.func.name);
+	case JV_LOOP:
+		return hfgit_strbuf_puts(out, "<LoopContext>");
 	default:
 		return jv_tojson(out, v, -1, false);
 	}

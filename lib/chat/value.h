@@ -23,6 +23,7 @@ typedef enum {
 	JV_DICT,  /* insertion-ordered, string keys */
 	JV_NAMESPACE,
 	JV_FUNC,  /* a built-in global or a macro */
+	JV_LOOP,  /* a for loop's `loop`: its attributes are computed from the position */
 } jv_type;
 
 typedef struct jv jv;
@@ -56,6 +57,10 @@ struct jv {
 			jv_builtin fn;
 			const void *macro; /* a macro's node */
 		} func;
+		struct {
+			jv *items; /* the list the loop walks (a reference) */
+			size_t index;
+		} loop;
 	} u;
 	char *hint; /* JV_UNDEFINED: why ("'dict object' has no attribute 'x'"), owned */
 };
@@ -76,6 +81,7 @@ jv *jv_string_take(hfgit_strbuf *buf); /* the buffer is emptied */
 jv *jv_list(void);
 jv *jv_dict(void);
 jv *jv_func(const char *name, jv_builtin fn, const void *macro);
+jv *jv_loop(jv *items, size_t index);
 
 /* Append / set take a reference of their own; -1 when out of memory. */
 int jv_list_push(jv *list, jv *item);

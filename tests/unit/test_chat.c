@@ -77,6 +77,10 @@ static void test_loops(void)
 	expect("{% for i in range(6) if i is even %}{{ loop.index }}/{{ loop.length }} {% endfor %}",
 	       "1/3 2/3 3/3 ");
 	expect("{% for i in [] %}x{% else %}empty{% endfor %}", "empty");
+	expect("{% for i in 'abc' %}{{ loop.cycle('o', 'e') }}{% endfor %}", "oeo");
+	expect("{% for i in 'ab' %}{% set l = loop %}{% for j in 'xy' %}{{ l.index }}{{ loop.index }}"
+	       "{% endfor %}{% endfor %}", "11122122");
+	expect("{% for i in 'ab' %}{% set loop = 7 %}{{ loop }}{% endfor %}", "77");
 	expect("{% for k, v in {'a': 1, 'b': 2}.items() %}{{ k }}{{ v }}{% endfor %}", "a1b2");
 	expect("{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}"
 	       "{% endfor %}{{ ns.n }}", "3");

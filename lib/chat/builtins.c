@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "chat/render.h"
@@ -26,7 +27,7 @@ unsigned long chat_utf8_next(const char *s, size_t len, size_t *i)
 	unsigned long cp = u[*i];
 	size_t n = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0, k;
 
-	if (*i + n >= len + (n ? 0 : 1) && n) {
+	if (n && *i + n >= len) { /* truncated: the lead byte alone */
 		(*i)++;
 		return cp;
 	}
@@ -749,7 +750,8 @@ static int filter_replace(jv **out, jv_render *r, jv *v, const jv_call *c)
 static const char *const filters[] = {
 	"tojson", "default", "d", "length", "count", "join", "selectattr", "rejectattr", "select",
 	"reject", "map", "first", "last", "list", "items", "reverse", "sort", "string", "safe", "int",
-	"float", "abs", "replace", "trim", "upper", "lower", "title", "capitalize", NULL,
+	"float", "abs", "replace", "trim", "upper", "lower", "title", "capitalize", "indent",
+	"unique", "dictsort", NULL,
 };
 
 static const char *const tests[] = {
@@ -774,6 +776,144 @@ bool chat_known_filter(const char *name)
 bool chat_known_test(const char *name)
 {
 	return listed(tests, name);
+}
+
+/* Jinja's indent(width=4, first=False, blank=False): lines after the first get the prefix
+ * (a number of spaces, or the string given); blank lines only with blank=True. */
+static int filter_indent(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	static const char *const names[] = { "width", "first", "blank", NULL };
+	jv *width = call_arg(c, 0, "width"), *first = call_arg(c, 1, "first"),
+	   *blank = call_arg(c, 2, "blank"), *s;
+	hfgit_strbuf prefix = HFGIT_STRBUF_INIT, b = HFGIT_STRBUF_INIT;
+	long long n = 4;
+	size_t i = 0, len;
+	bool line_start = first && jv_truthy(first);
+	int rc = 0;
+
+	if (call_check(r, c, 3, names) < 0)
+		return HFGIT_EINVALID;
+	if (width && width->type == JV_STRING)
+		rc = hfgit_strbuf_put(&prefix, width->u.str.ptr, width->u.str.len);
+	else if (width && want_int(r, c, width, "width", &n) < 0)
+		return HFGIT_EINVALID;
+	if (!width || width->type != JV_STRING) {
+		if (n < 0 || n > 256)
+			return render_error(r, "indent: width %lld is out of range", n);
+		for (long long k = 0; k < n && rc == 0; k++)
+			rc = hfgit_strbuf_put(&prefix, " ", 1);
+	}
+	if (rc < 0 || !(s = to_string(r, v))) {
+		hfgit_strbuf_dispose(&prefix);
+		return HFGIT_EINVALID;
+	}
+	len = s->u.str.len;
+	for (i = 0; i < len && rc == 0; i++) {
+		char ch = s->u.str.ptr[i];
+		if (line_start && (ch != '\n' || (blank && jv_truthy(blank))))
+			rc = hfgit_strbuf_put(&b, prefix.ptr ? prefix.ptr : "", prefix.len);
+		if (rc == 0)
+			rc = hfgit_strbuf_put(&b, &ch, 1);
+		line_start = ch == '\n';
+		if (b.len > CHAT_MAX_OUTPUT)
+			rc = render_error(r, "indent: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
+	}
+	jv_unref(s);
+	hfgit_strbuf_dispose(&prefix);
+	if (rc < 0) {
+		hfgit_strbuf_dispose(&b);
+		return rc;
+	}
+	return (*out = jv_string_take(&b)) ? 0 : HFGIT_ERROR;
+}
+
+/* Jinja compares strings without case for unique and dictsort unless case_sensitive. */
+static bool same_fold(const jv *a, const jv *b, bool case_sensitive)
+{
+	if (case_sensitive || a->type != JV_STRING || b->type != JV_STRING)
+		return jv_equal(a, b);
+	return a->u.str.len == b->u.str.len && !strncasecmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len);
+}
+
+static int filter_unique(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	static const char *const names[] = { "case_sensitive", "attribute", NULL };
+	jv *cs = call_arg(c, 0, "case_sensitive"), *path = call_arg(c, 1, "attribute"), *items, *list,
+	   *keys;
+	int rc = 0;
+
+	if (call_check(r, c, 2, names) < 0 || (path && want_string(r, c, path, "attribute=") < 0))
+		return HFGIT_EINVALID;
+	if (!(items = sequence(r, c, v)))
+		return HFGIT_EINVALID;
+	list = jv_list();
+	keys = jv_list();
+	for (size_t i = 0; list && keys && i < items->u.list.len && rc == 0; i++) {
+		jv *key = path ? attribute(r, items->u.list.items[i], path) : jv_ref(items->u.list.items[i]);
+		bool seen = false;
+		if (!key) {
+			rc = HFGIT_EINVALID;
+			break;
+		}
+		for (size_t k = 0; k < keys->u.list.len && !seen; k++)
+			seen = same_fold(keys->u.list.items[k], key, cs && jv_truthy(cs));
+		if (!seen && (jv_list_push(keys, key) < 0 || jv_list_push(list, items->u.list.items[i]) < 0))
+			rc = HFGIT_ERROR;
+		jv_unref(key);
+	}
+	jv_unref(items);
+	jv_unref(keys);
+	if (!list || rc < 0) {
+		jv_unref(list);
+		return rc < 0 ? rc : HFGIT_ERROR;
+	}
+	*out = list;
+	return 0;
+}
+
+static int filter_dictsort(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	static const char *const names[] = { "case_sensitive", "by", "reverse", NULL };
+	jv *cs = call_arg(c, 0, "case_sensitive"), *by = call_arg(c, 1, "by"),
+	   *rev = call_arg(c, 2, "reverse"), *pairs;
+	bool by_value = false, sensitive = cs && jv_truthy(cs), reverse = rev && jv_truthy(rev);
+	size_t n;
+
+	if (call_check(r, c, 3, names) < 0)
+		return HFGIT_EINVALID;
+	if (by) {
+		if (want_string(r, c, by, "by=") < 0)
+			return HFGIT_EINVALID;
+		if (strcmp(by->u.str.ptr, "key") && strcmp(by->u.str.ptr, "value"))
+			return render_error(r, "dictsort: by= must be 'key' or 'value'");
+		by_value = by->u.str.ptr[0] == 'v';
+	}
+	if (v->type != JV_DICT && v->type != JV_NAMESPACE)
+		return render_error(r, "dictsort: a %s value is not a mapping", jv_type_name(v));
+	if (!(pairs = dict_items(v, 0)))
+		return HFGIT_ERROR;
+	n = pairs->u.list.len;
+	/* Insertion sort, stable as Python's sorted. */
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0; j--) {
+			jv *a = pairs->u.list.items[j - 1]->u.list.items[by_value],
+			   *b = pairs->u.list.items[j]->u.list.items[by_value];
+			int cmp;
+			if (!sensitive && a->type == JV_STRING && b->type == JV_STRING) {
+				cmp = strcasecmp(a->u.str.ptr, b->u.str.ptr);
+				cmp = cmp < 0 ? -1 : cmp > 0;
+			} else {
+				cmp = item_cmp(a, b);
+			}
+			if (reverse ? cmp >= 0 : cmp <= 0)
+				break;
+			jv *t = pairs->u.list.items[j];
+			pairs->u.list.items[j] = pairs->u.list.items[j - 1];
+			pairs->u.list.items[j - 1] = t;
+		}
+	}
+	*out = pairs;
+	return 0;
 }
 
 int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
@@ -878,6 +1018,12 @@ int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 	}
 	if (!strcmp(f, "replace"))
 		return filter_replace(out, r, v, c);
+	if (!strcmp(f, "indent"))
+		return filter_indent(out, r, v, c);
+	if (!strcmp(f, "unique"))
+		return filter_unique(out, r, v, c);
+	if (!strcmp(f, "dictsort"))
+		return filter_dictsort(out, r, v, c);
 	if (!strcmp(f, "trim") || !strcmp(f, "upper") || !strcmp(f, "lower") ||
 	    !strcmp(f, "title") || !strcmp(f, "capitalize")) {
 		if (!(s = to_string(r, v)))

@@ -148,7 +148,7 @@ int hfgit_chat_template_render_json(char **out, const hfgit_chat_template *t,
 /* tokenizer_config.json                                                                     */
 
 /* "chat_template": a string, or [{"name": ..., "template": ...}]; `name` NULL is "default". */
-static int pick_template(const char **out, json_object *field, const char *name, const char *path)
+static int pick_template(json_object **out, json_object *field, const char *name, const char *path)
 {
 	const char *want = name ? name : "default";
 	hfgit_strbuf names = HFGIT_STRBUF_INIT;
@@ -158,7 +158,7 @@ static int pick_template(const char **out, json_object *field, const char *name,
 		if (name && strcmp(name, "default"))
 			return hfgit_error_set(HFGIT_ENOTFOUND, "%s has a single chat template, not one "
 			                       "named '%s'", path, name);
-		*out = json_object_get_string(field);
+		*out = field;
 		return 0;
 	}
 	if (!json_object_is_type(field, json_type_array))
@@ -176,7 +176,7 @@ static int pick_template(const char **out, json_object *field, const char *name,
 		}
 		if (!strcmp(json_object_get_string(jn), want)) {
 			hfgit_strbuf_dispose(&names);
-			*out = json_object_get_string(jt);
+			*out = jt;
 			return 0;
 		}
 		hfgit_strbuf_printf(&names, "%s%s", i ? ", " : "", json_object_get_string(jn));
@@ -191,8 +191,7 @@ static int pick_template(const char **out, json_object *field, const char *name,
 int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *config_json,
                                     const char *name, const char *path)
 {
-	json_object *cfg = NULL, *field, *tokens = NULL;
-	const char *source = NULL;
+	json_object *cfg = NULL, *field, *tokens = NULL, *source = NULL;
 	int rc;
 
 	*out = NULL;
@@ -233,7 +232,8 @@ int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *confi
 	if (json_object_object_get_ex(cfg, "additional_special_tokens", &field) &&
 	    json_object_is_type(field, json_type_array))
 		json_object_object_add(tokens, "additional_special_tokens", json_object_get(field));
-	if ((rc = hfgit_chat_template_compile(out, source, strlen(source))) == 0) {
+	if ((rc = hfgit_chat_template_compile(out, json_object_get_string(source),
+	                                      (size_t)json_object_get_string_len(source))) == 0) {
 		(*out)->tokens = tokens;
 		tokens = NULL;
 	} else {

@@ -29,6 +29,10 @@ typedef struct {
 
 static int line_at(lexer *lx, size_t pos)
 {
+	if (pos < lx->line_pos) {
+		lx->line = 1;
+		lx->line_pos = 0;
+	}
 	for (; lx->line_pos < pos; lx->line_pos++)
 		if (lx->src[lx->line_pos] == '\n')
 			lx->line++;

@@ -21,6 +21,7 @@ typedef struct {
 	size_t pos;
 	int depth;
 	int max_depth;
+	int loops; /* for loops around the statement being parsed (0 again inside a macro) */
 } parser;
 
 static int perr(parser *p, int line, const char *fmt, ...) HFGIT_PRINTF(3, 4);
@@ -355,6 +356,46 @@ static bool starts_test_arg(const token *t)
 	return true;
 }
 
+/* After '[': an index, or a slice start:stop:step with any part left out; then ']'.
+ * The node's object (`a`) is the caller's to set. */
+static node *parse_subscript(parser *p, int line)
+{
+	node *parts[3] = { NULL, NULL, NULL }, *m = NULL;
+	int k = 0, colons = 0;
+
+	next(p);
+	for (;;) {
+		if (!is_op(peek(p), ':') && !is_op(peek(p), ']') && !(parts[k] = parse_expr(p)))
+			goto fail;
+		if (colons == 2 || !is_op(peek(p), ':'))
+			break;
+		next(p);
+		colons++;
+		k++;
+	}
+	if (!colons && !parts[0]) {
+		perr(p, line, "empty subscript '[]'");
+		goto fail;
+	}
+	if (expect_op(p, ']', "']'") < 0 || !(m = new_node(colons ? N_SLICE : N_ITEM, line)))
+		goto fail;
+	if (!colons) {
+		m->b = parts[0];
+		return m;
+	}
+	for (k = 0; k < 3; k++) {
+		if (list_push(&m->items, parts[k]) < 0)
+			goto fail;
+		parts[k] = NULL;
+	}
+	return m;
+fail:
+	for (k = 0; k < 3; k++)
+		node_free(parts[k]);
+	node_free(m);
+	return NULL;
+}
+
 static node *parse_postfix(parser *p, node *n, bool with_filters)
 {
 	for (;;) {
@@ -390,50 +431,10 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 			m->a = n;
 			n = m;
 		} else if (is_op(t, '[')) {
-			node *parts[3] = { NULL, NULL, NULL };
-			int k = 0;
-			bool slice = false;
-			next(p);
-			for (;;) {
-				if (!is_op(peek(p), ':') && !is_op(peek(p), ']') &&
-				    !(parts[k] = parse_expr(p)))
-					break;
-				if (!is_op(peek(p), ':') || k == 2)
-					break;
-				next(p);
-				slice = true;
-				k++;
-			}
-			if (hfgit_error_last_code() == HFGIT_EINVALID && !parts[k] &&
-			    !is_op(peek(p), ':') && !is_op(peek(p), ']')) {
-				node_free(parts[0]);
-				node_free(parts[1]);
+			if (!(m = parse_subscript(p, t->line)))
 				goto fail;
-			}
-			if (expect_op(p, ']', "']'") < 0 || (!slice && !parts[0])) {
-				if (!slice && !parts[0] && is_op(&p->toks.v[p->pos - 1], ']'))
-					perr(p, t->line, "empty subscript '[]'");
-				for (k = 0; k < 3; k++)
-					node_free(parts[k]);
-				goto fail;
-			}
-			if (!(m = new_node(slice ? N_SLICE : N_ITEM, t->line))) {
-				for (k = 0; k < 3; k++)
-					node_free(parts[k]);
-				goto fail;
-			}
 			m->a = n;
 			n = m;
-			if (slice) {
-				for (k = 0; k < 3; k++)
-					if (list_push(&m->items, parts[k]) < 0) {
-						for (; k < 3; k++)
-							node_free(parts[k]);
-						goto fail;
-					}
-			} else {
-				m->b = parts[0];
-			}
 		} else if (is_op(t, '(')) {
 			if (!(m = new_node(N_CALL, t->line)))
 				goto fail;
@@ -945,7 +946,7 @@ static const char *const unsupported[] = {
 	"do", "trans", "pluralize",
 };
 
-static node *parse_statement(parser *p, int line, int loop_depth)
+static node *parse_statement(parser *p, int line)
 {
 	token *t = peek(p);
 	char buf[64];
@@ -967,7 +968,7 @@ static node *parse_statement(parser *p, int line, int loop_depth)
 	if (!strcmp(t->text, "macro"))
 		return parse_macro(p, line);
 	if (!strcmp(t->text, "break") || !strcmp(t->text, "continue")) {
-		if (!loop_depth) {
+		if (!p->loops) {
 			perr(p, line, "'{%% %s %%}' outside a for loop", t->text);
 			return NULL;
 		}
@@ -990,7 +991,7 @@ static node *parse_statement(parser *p, int line, int loop_depth)
 }
 
 static int parse_body_at(parser *p, node_list *body, const char *const *ends, const char *opener,
-                         int open_line, const char **found, int loop_depth)
+                         int open_line, const char **found)
 {
 	if (!enter(p))
 		return HFGIT_EINVALID;
@@ -1061,7 +1062,7 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 				}
 			}
 			next(p);
-			if (!(n = parse_statement(p, t->line, loop_depth)))
+			if (!(n = parse_statement(p, t->line)))
 				goto fail;
 		} else {
 			char buf[64];
@@ -1078,20 +1079,17 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 	}
 }
 
-/* The loop depth travels through the parser so that break/continue outside loops fail early. */
-static _Thread_local int current_loops;
-
 static int parse_body(parser *p, node_list *body, const char *const *ends, const char *opener,
                       int open_line, const char **found)
 {
-	int saved = current_loops, rc;
+	int saved = p->loops, rc;
 
-	if (opener && !strcmp(opener, "for"))
-		current_loops++;
-	if (opener && !strcmp(opener, "macro"))
-		current_loops = 0;
-	rc = parse_body_at(p, body, ends, opener, open_line, found, current_loops);
-	current_loops = saved;
+	if (!strcmp(opener, "for"))
+		p->loops++;
+	else if (!strcmp(opener, "macro"))
+		p->loops = 0;
+	rc = parse_body_at(p, body, ends, opener, open_line, found);
+	p->loops = saved;
 	return rc;
 }
 
@@ -1100,7 +1098,6 @@ node_list *chat_parse(const char *src, size_t len, int *max_depth_out)
 	parser p;
 	node_list *body;
 	const char *found = NULL;
-	int saved = current_loops;
 
 	memset(&p, 0, sizeof(p));
 	if (chat_lex(&p.toks, src, len) < 0)
@@ -1110,13 +1107,11 @@ node_list *chat_parse(const char *src, size_t len, int *max_depth_out)
 		chat_tokens_dispose(&p.toks);
 		return NULL;
 	}
-	current_loops = 0;
-	if (parse_body_at(&p, body, NULL, NULL, 0, &found, 0) < 0) {
+	if (parse_body_at(&p, body, NULL, NULL, 0, &found) < 0) {
 		node_list_dispose(body);
 		free(body);
 		body = NULL;
 	}
-	current_loops = saved;
 	chat_tokens_dispose(&p.toks);
 	if (max_depth_out)
 		*max_depth_out = p.max_depth;

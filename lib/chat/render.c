@@ -910,13 +910,10 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 	case N_COND:
 		if (!(a = eval(r, s, n->b)))
 			return NULL;
-		b = jv_ref(a);
+		b = jv_truthy(a) ? (jv *)n->a : NULL;
 		jv_unref(a);
-		if (jv_truthy(b)) {
-			jv_unref(b);
+		if (b)
 			return eval(r, s, n->a);
-		}
-		jv_unref(b);
 		if (n->c)
 			return eval(r, s, n->c);
 		return jv_undefined("the conditional expression on line %d had no else", n->line);

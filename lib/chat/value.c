@@ -145,7 +145,8 @@ jv *jv_string_take(hfgit_strbuf *buf)
 		hfgit_strbuf_dispose(buf);
 		return NULL;
 	}
-	if (!buf->ptr && hfgit_strbuf_grow(buf, 1) < 0) {
+	/* An empty buffer has no storage yet: give it its terminator. */
+	if (!buf->ptr && hfgit_strbuf_put(buf, "", 0) < 0) {
 		free(v);
 		return NULL;
 	}

@@ -107,7 +107,14 @@ static void test_values(void)
 	       "|true|true|true");
 	expect("{{ messages|map(attribute='role')|join(', ') }}|{{ [3, 1, 2]|sort|list }}",
 	       "user|[1, 2, 3]");
+	expect("{{ '[' ~ ([]|join(',')) ~ ']' }}{{ ([]|join)|length }}{{ ''|upper ~ 'x' }}", "[]0x");
 	expect("{{ 'a-b-c'.replace('-', '+', 1) }}|{{ 'abab'|replace('b', '') }}", "a+b-c|aa");
+	expect("{{ 'a\n\nb\nc'|indent }}|{{ 'a\nb'|indent(2, true) }}|{{ 'a\n\nb'|indent('> ', blank=true) }}",
+	       "a\n\n    b\n    c|  a\n  b|a\n> \n> b");
+	expect("{{ ['a', 'A', 'b', 'a']|unique|list }}|{{ ['a', 'A']|unique(case_sensitive=true)|list }}",
+	       "[\"a\", \"b\"]|[\"a\", \"A\"]");
+	expect("{{ {'b': 1, 'A': 2, 'c': 0}|dictsort }}|{{ {'b': 1, 'a': 2}|dictsort(by='value', reverse=true) }}",
+	       "[[\"A\", 2], [\"b\", 1], [\"c\", 0]]|[[\"a\", 2], [\"b\", 1]]");
 }
 
 static void test_errors(void)

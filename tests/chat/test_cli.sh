@@ -39,7 +39,7 @@ cat >"$WORK/default.jinja" <<'T'
 {%- endif %}
 T
 cat >"$WORK/tools.jinja" <<'T'
-{{- bos_token }}{% for tool in tools %}<tool>{{ tool | tojson(indent=2) }}</tool>
+{{- bos_token }}{% for tool in tools or [] %}<tool>{{ tool | tojson(indent=2) }}</tool>
 {% endfor %}{% for m in messages %}{% if m.role not in ['user', 'assistant'] %}{{ raise_exception('Unknown role: ' ~ m.role) }}{% endif %}[{{ m.role | upper }}] {{ m.content }}
 {% endfor %}
 T

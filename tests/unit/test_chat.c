@@ -145,6 +145,7 @@ static void test_errors(void)
 	expect_error("{% set x = 1 %}{% set x.y = 2 %}", "not a namespace", NULL);
 	expect_error("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "nest deeper", NULL);
 	expect_error("{{ nope() }}", "'nope' is undefined", NULL);
+	expect_error("{% for t in n %}{% endfor %}", "'NoneType' object is not iterable", NULL);
 	expect_error("{{ 'abc'.zap() }}", "unknown method 'zap'", NULL);
 	expect_error("{{ x|tojson(indent='a') }}", "indent must be an integer", NULL);
 	expect_error("{{ ((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((("

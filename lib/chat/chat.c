@@ -3,6 +3,7 @@
  * tokenizer_config.json helper that renders messages as transformers' apply_chat_template
  * does (the special tokens of the file, add_generation_prompt, tools and documents).
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -188,33 +189,14 @@ static int pick_template(json_object **out, json_object *field, const char *name
 	return HFGIT_ENOTFOUND;
 }
 
-int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *config_json,
-                                    const char *name, const char *path)
+/* The special tokens of a tokenizer_config.json: a string, or an AddedToken {"content": ...}. */
+static int read_tokens(json_object **out, json_object *cfg, const char *path)
 {
-	json_object *cfg = NULL, *field, *tokens = NULL, *source = NULL;
-	int rc;
+	json_object *tokens = json_object_new_object(), *field;
 
 	*out = NULL;
-	if (!path)
-		path = "tokenizer_config.json";
-	if ((rc = parse_json_text(&cfg, config_json, path)) < 0)
-		return rc;
-	if (!json_object_is_type(cfg, json_type_object)) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s is not a JSON object", path);
-		goto out;
-	}
-	if (!json_object_object_get_ex(cfg, "chat_template", &field) || !field) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no chat_template: this tokenizer "
-		                     "defines no chat format (base models often do not)", path);
-		goto out;
-	}
-	if ((rc = pick_template(&source, field, name, path)) < 0)
-		goto out;
-	if (!(tokens = json_object_new_object())) {
-		rc = hfgit_error_oom();
-		goto out;
-	}
-	/* bos_token and friends: a string, or an AddedToken {"content": ..., ...}. */
+	if (!tokens)
+		return hfgit_error_oom();
 	for (size_t i = 0; i < sizeof(token_fields) / sizeof(*token_fields); i++) {
 		json_object *tok, *content;
 		if (!json_object_object_get_ex(cfg, token_fields[i], &tok) || !tok)
@@ -223,21 +205,58 @@ int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *confi
 		    json_object_object_get_ex(tok, "content", &content))
 			tok = content;
 		if (!json_object_is_type(tok, json_type_string)) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: %s must be a string or an object with "
-			                     "\"content\"", path, token_fields[i]);
-			goto out;
+			json_object_put(tokens);
+			return hfgit_error_set(HFGIT_EINVALID, "%s: %s must be a string or an object with "
+			                       "\"content\"", path, token_fields[i]);
 		}
 		json_object_object_add(tokens, token_fields[i], json_object_get(tok));
 	}
 	if (json_object_object_get_ex(cfg, "additional_special_tokens", &field) &&
 	    json_object_is_type(field, json_type_array))
 		json_object_object_add(tokens, "additional_special_tokens", json_object_get(field));
-	if ((rc = hfgit_chat_template_compile(out, json_object_get_string(source),
-	                                      (size_t)json_object_get_string_len(source))) == 0) {
+	*out = tokens;
+	return 0;
+}
+
+/*
+ * A template from `file` (its text and path; NULL: the config's chat_template field, picked by
+ * `name`), with the special tokens of `config_json` (NULL: none).
+ */
+static int load(hfgit_chat_template **out, const char *config_json, const char *name,
+                const char *path, const char *file, size_t file_len, const char *file_path)
+{
+	json_object *cfg = NULL, *field, *tokens = NULL, *source = NULL;
+	const char *text = file, *where = file ? file_path : path;
+	size_t len = file_len;
+	int rc = 0;
+
+	*out = NULL;
+	if (config_json) {
+		if ((rc = parse_json_text(&cfg, config_json, path)) < 0)
+			return rc;
+		if (!json_object_is_type(cfg, json_type_object)) {
+			rc = hfgit_error_set(HFGIT_EINVALID, "%s is not a JSON object", path);
+			goto out;
+		}
+		if ((rc = read_tokens(&tokens, cfg, path)) < 0)
+			goto out;
+	}
+	if (!file) {
+		if (!cfg || !json_object_object_get_ex(cfg, "chat_template", &field) || !field) {
+			rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no chat_template: this tokenizer "
+			                     "defines no chat format (base models often do not)", path);
+			goto out;
+		}
+		if ((rc = pick_template(&source, field, name, path)) < 0)
+			goto out;
+		text = json_object_get_string(source);
+		len = (size_t)json_object_get_string_len(source);
+	}
+	if ((rc = hfgit_chat_template_compile(out, text, len)) == 0) {
 		(*out)->tokens = tokens;
 		tokens = NULL;
 	} else {
-		rc = hfgit_error_set(rc, "%s: %s", path, hfgit_error_last());
+		rc = hfgit_error_set(rc, "%s: %s", where, hfgit_error_last());
 	}
 out:
 	json_object_put(tokens);
@@ -245,26 +264,67 @@ out:
 	return rc;
 }
 
+int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *config_json,
+                                    const char *name, const char *path)
+{
+	*out = NULL;
+	if (!config_json)
+		return hfgit_error_set(HFGIT_EINVALID, "no tokenizer_config.json content given");
+	return load(out, config_json, name, path ? path : "tokenizer_config.json", NULL, 0, NULL);
+}
+
+/* A file that may be absent: *text NULL then. */
+static int read_optional(char **text, size_t *len, const char *path)
+{
+	*text = NULL;
+	*len = 0;
+	return hfgit_fs_exists(path) ? hfgit_fs_read_file(text, len, path) : 0;
+}
+
+/* A template name that can be a file name under additional_chat_templates/. */
+static bool plain_name(const char *name)
+{
+	return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/*
+ * As transformers reads a tokenizer's directory: chat_template.jinja, when present, is the
+ * default template and wins over tokenizer_config.json's chat_template; a named one may be
+ * additional_chat_templates/NAME.jinja. The special tokens come from tokenizer_config.json.
+ */
 int hfgit_chat_template_from_dir(hfgit_chat_template **out, const char *dir, const char *name)
 {
-	char *path = hfgit_aprintf("%s/tokenizer_config.json", dir), *text = NULL;
-	size_t len;
+	char *config_path = hfgit_aprintf("%s/tokenizer_config.json", dir), *file_path = NULL;
+	char *config = NULL, *file = NULL;
+	size_t config_len = 0, file_len = 0;
 	int rc;
 
 	*out = NULL;
-	if (!path)
+	if (!config_path)
 		return HFGIT_ERROR;
-	if (!hfgit_fs_exists(path)) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no tokenizer_config.json, where chat "
-		                     "templates are kept", dir);
-	} else if ((rc = hfgit_fs_read_file(&text, &len, path)) == 0) {
-		if (strlen(text) != len)
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s contains a NUL byte", path);
-		else
-			rc = hfgit_chat_template_from_config(out, text, name, path);
+	if (!name || !strcmp(name, "default"))
+		file_path = hfgit_aprintf("%s/chat_template.jinja", dir);
+	else if (plain_name(name))
+		file_path = hfgit_aprintf("%s/additional_chat_templates/%s.jinja", dir, name);
+	if (((!name || !strcmp(name, "default") || plain_name(name)) && !file_path) ||
+	    (rc = read_optional(&config, &config_len, config_path)) < 0 ||
+	    (file_path && (rc = read_optional(&file, &file_len, file_path)) < 0)) {
+		rc = hfgit_error_last_code() < 0 ? hfgit_error_last_code() : HFGIT_ERROR;
+		goto out;
 	}
-	free(text);
-	free(path);
+	if (config && strlen(config) != config_len) {
+		rc = hfgit_error_set(HFGIT_EINVALID, "%s contains a NUL byte", config_path);
+	} else if (!config && !file) {
+		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no tokenizer_config.json (nor "
+		                     "chat_template.jinja), where chat templates are kept", dir);
+	} else {
+		rc = load(out, config, name, config_path, file, file_len, file_path);
+	}
+out:
+	free(file);
+	free(config);
+	free(file_path);
+	free(config_path);
 	return rc;
 }
 

@@ -881,7 +881,10 @@ HFGIT_EXTERN int hfgit_chat_template_compile(hfgit_chat_template **out, const ch
 HFGIT_EXTERN int hfgit_chat_template_from_config(hfgit_chat_template **out,
                                                  const char *config_json, const char *name,
                                                  const char *path);
-/* The same from `dir`/tokenizer_config.json. */
+/* The same from `dir`/tokenizer_config.json, or, as transformers reads a directory, from
+ * `dir`/chat_template.jinja (which wins when present) for the default template and
+ * `dir`/additional_chat_templates/NAME.jinja for a named one; the special tokens still come
+ * from tokenizer_config.json. */
 HFGIT_EXTERN int hfgit_chat_template_from_dir(hfgit_chat_template **out, const char *dir,
                                               const char *name);
 /* `id_or_dir`: an existing directory, as hfgit_chat_template_from_dir; else a model

@@ -89,6 +89,30 @@ check_contains "help" "$OUT" "--no-generation-prompt"
 run_hfgit --help
 check_contains "hfgit --help lists chat-template" "$OUT" "chat-template DIR|ID[@REV]"
 
+# chat_template.jinja beside tokenizer_config.json wins for the default template, and
+# additional_chat_templates/NAME.jinja holds named ones (transformers reads them so).
+J=$WORK/jinja-model
+mkdir -p "$J/additional_chat_templates"
+cp "$M/tokenizer_config.json" "$J/"
+cp "$WORK/tools.jinja" "$J/chat_template.jinja"
+printf '{%% for m in messages %%}<{{ m.role }}>{{ m.content|trim }}\n{%% endfor %%}' >"$J/additional_chat_templates/plain.jinja"
+ref plain "$J/additional_chat_templates/plain.jinja" "{\"messages\": $MESSAGES}"
+run_hfgit chat-template --context "{\"tools\": $TOOLS}" "$J" "$WORK/messages.json"
+check_eq "chat_template.jinja: exit code ($ERR)" "$RC" 0
+same "chat_template.jinja wins over tokenizer_config.json" tools
+run_hfgit chat-template --template plain "$J" "$WORK/messages.json"
+check_eq "additional_chat_templates: exit code ($ERR)" "$RC" 0
+same "additional_chat_templates/plain.jinja" plain
+run_hfgit chat-template --template tool_use --context "{\"tools\": $TOOLS}" "$J" "$WORK/messages.json"
+same "a named template of tokenizer_config.json when no file has the name" tools
+printf '{%% if %%}' >"$J/additional_chat_templates/broken.jinja"
+run_hfgit chat-template --template broken "$J" "$WORK/messages.json"
+check_eq "broken template file: exit code" "$RC" 2
+check_contains "broken template file: named" "$ERR" "additional_chat_templates/broken.jinja: chat template line 1"
+rm "$J/tokenizer_config.json"
+run_hfgit chat-template "$J" "$WORK/messages.json"
+check_eq "chat_template.jinja alone: exit code ($ERR)" "$RC" 0
+
 # --- Errors ------------------------------------------------------------------------------------
 run_hfgit chat-template --template rag "$M" "$WORK/messages.json"
 check_eq "unknown template name: exit code" "$RC" 3

@@ -309,6 +309,11 @@ static jv *sequence(jv_render *r, const jv_call *c, jv *v)
 	jv *out;
 	size_t i = 0;
 
+	/* Whoever asks for the items walks them: that is work to count. */
+	if (render_charge(r, v->type == JV_LIST ? v->u.list.len : v->type == JV_STRING ? v->u.str.len
+	                     : v->type == JV_DICT ? v->u.dict.len : 0) < 0)
+		return NULL;
+
 	switch (v->type) {
 	case JV_LIST:
 		return jv_ref(v);
@@ -1242,6 +1247,8 @@ static int g_range(jv **out, jv_render *r, const jv_call *c)
 		return render_error(r, "range() step must not be zero");
 	if (((double)b - (double)a) / (double)s > 1e6)
 		return render_error(r, "range() of more than a million numbers");
+	if (render_charge(r, (size_t)fmax(0, ((double)b - (double)a) / (double)s)) < 0)
+		return HFGIT_EINVALID;
 	if (!(list = jv_list()))
 		return HFGIT_ERROR;
 	for (i = a; s > 0 ? i < b : i > b;) {

@@ -113,8 +113,13 @@ static int undefined_error(jv_render *r, const jv *v)
 
 int render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v)
 {
+	size_t before = out->len;
+
 	if (jv_print(out, v) < 0)
 		return render_error(r, "%s", hfgit_error_last());
+	/* Copying text is work too: a step per 256 bytes keeps loops over huge strings bounded. */
+	if (render_charge(r, (out->len - before) / 256) < 0)
+		return HFGIT_EINVALID;
 	if (out->len > CHAT_MAX_OUTPUT)
 		return render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 	return 0;
@@ -370,6 +375,8 @@ static jv *repeat(jv_render *r, jv *seq, long long n)
 			             CHAT_MAX_OUTPUT >> 20);
 			return NULL;
 		}
+		if (render_charge(r, seq->u.str.len * (size_t)n / 256) < 0)
+			return NULL;
 		for (k = 0; k < n && seq->u.str.len; k++)
 			if (hfgit_strbuf_put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
 				hfgit_strbuf_dispose(&s);
@@ -381,6 +388,8 @@ static jv *repeat(jv_render *r, jv *seq, long long n)
 		render_error(r, "a list repeated %lld times is too long", n);
 		return NULL;
 	}
+	if (render_charge(r, seq->u.list.len * (size_t)n) < 0)
+		return NULL;
 	if (!(out = jv_list()))
 		return NULL;
 	for (k = 0; k < n; k++)
@@ -928,12 +937,18 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 
 static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf *out);
 
-static int step(jv_render *r)
+int render_charge(jv_render *r, size_t n)
 {
-	if (++r->steps > CHAT_MAX_STEPS)
+	r->steps += n;
+	if (r->steps > CHAT_MAX_STEPS)
 		return render_error(r, "the template runs more than %llu steps; is a loop unbounded?",
 		                    CHAT_MAX_STEPS);
 	return 0;
+}
+
+static int step(jv_render *r)
+{
+	return render_charge(r, 1);
 }
 
 /* The values a for loop walks: a list's items, a dict's keys, a string's characters. */
@@ -942,6 +957,9 @@ static jv *iterable(jv_render *r, jv *v)
 	jv *out, *item;
 	size_t i = 0;
 
+	if (v->type == JV_STRING || v->type == JV_DICT || v->type == JV_NAMESPACE)
+		if (render_charge(r, v->type == JV_STRING ? v->u.str.len : v->u.dict.len) < 0)
+			return NULL;
 	switch (v->type) {
 	case JV_LIST:
 		return jv_ref(v);

@@ -7,7 +7,7 @@
 
 /* Bounds that keep hostile templates from exhausting the machine; far above real ones. */
 #define CHAT_MAX_OUTPUT (64u << 20)      /* bytes of rendered text, and of one string value */
-#define CHAT_MAX_STEPS 1000000ull        /* loop iterations and outputs of one render */
+#define CHAT_MAX_STEPS 2000000ull        /* loop iterations, outputs and items walked */
 #define CHAT_MAX_CALL_DEPTH 64           /* macros calling macros */
 
 typedef struct scope scope;
@@ -33,6 +33,10 @@ typedef struct jv_call {
 	size_t nkw;
 	const char *name;     /* the filter, test, method or function called */
 } jv_call;
+
+/* Count `n` steps of work (items a filter walks, numbers range makes) against
+ * CHAT_MAX_STEPS; an error past it. */
+int render_charge(jv_render *r, size_t n);
 
 /* "chat template line N: ..." with HFGIT_EINVALID; returns it. */
 int render_error(jv_render *r, const char *fmt, ...) HFGIT_PRINTF(2, 3);

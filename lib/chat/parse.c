@@ -158,7 +158,7 @@ void node_free(node *n)
 	if (!n)
 		return;
 	free(n->str);
-	jv_unref(n->value);
+	jv_release_immortal(n->value);
 	node_free(n->a);
 	node_free(n->b);
 	node_free(n->c);
@@ -244,7 +244,7 @@ static node *parse_primary(parser *p)
 				return NULL;
 			}
 		}
-		if (!(n = new_node(N_LITERAL, line)) || !(n->value = jv_string_take(&s))) {
+		if (!(n = new_node(N_LITERAL, line)) || !(n->value = jv_make_immortal(jv_string_take(&s)))) {
 			hfgit_strbuf_dispose(&s);
 			node_free(n);
 			return NULL;
@@ -254,7 +254,7 @@ static node *parse_primary(parser *p)
 	if (t->kind == T_INT || t->kind == T_FLOAT) {
 		next(p);
 		if (!(n = new_node(N_LITERAL, t->line)) ||
-		    !(n->value = t->kind == T_INT ? jv_int(t->i) : jv_float(t->f))) {
+		    !(n->value = jv_make_immortal(t->kind == T_INT ? jv_int(t->i) : jv_float(t->f)))) {
 			node_free(n);
 			return NULL;
 		}
@@ -419,7 +419,7 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 					goto fail;
 				}
 				m->b = idx;
-				if (!(idx->value = jv_int(t->i))) {
+				if (!(idx->value = jv_make_immortal(jv_int(t->i)))) {
 					node_free(m);
 					goto fail;
 				}

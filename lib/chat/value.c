@@ -55,6 +55,27 @@ void jv_unref(jv *v)
 	free(v);
 }
 
+static bool is_singleton(const jv *v)
+{
+	return v == &jv_none_value || v == &jv_true_value || v == &jv_false_value ||
+	       v == &jv_undefined_value;
+}
+
+jv *jv_make_immortal(jv *v)
+{
+	if (v && !is_singleton(v))
+		v->refs = -1;
+	return v;
+}
+
+void jv_release_immortal(jv *v)
+{
+	if (!v || is_singleton(v))
+		return;
+	v->refs = 1;
+	jv_unref(v);
+}
+
 static jv *alloc(jv_type type)
 {
 	jv *v = calloc(1, sizeof(*v));

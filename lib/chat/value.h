@@ -69,6 +69,10 @@ extern jv jv_none_value, jv_true_value, jv_false_value, jv_undefined_value;
 
 jv *jv_ref(jv *v);
 void jv_unref(jv *v);
+/* A template's literals are shared by every render, which may run on several threads: they
+ * are made immortal (no reference counting) and released with the template. */
+jv *jv_make_immortal(jv *v);
+void jv_release_immortal(jv *v);
 
 /* Constructors; NULL only when out of memory (the error is set). */
 jv *jv_undefined(const char *hint_fmt, ...) HFGIT_PRINTF(1, 2);

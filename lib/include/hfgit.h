@@ -893,6 +893,7 @@ HFGIT_EXTERN int hfgit_chat_template_from_dir(hfgit_chat_template **out, const c
 HFGIT_EXTERN int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ctx,
                                                      const char *id_or_dir, const char *name,
                                                      const hfgit_clone_options *clone);
+/* A compiled template is not changed by rendering: several threads may render it at once. */
 HFGIT_EXTERN void hfgit_chat_template_free(hfgit_chat_template *t);
 HFGIT_EXTERN const char *hfgit_chat_template_source(const hfgit_chat_template *t);
 

@@ -4,6 +4,7 @@
  * blocks, whitespace control, Python's arithmetic and float repr, code point slicing, and the
  * errors, each naming the construct and the line.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,48 @@ static void test_config(void)
 	CHECK(t == NULL);
 }
 
+/* One compiled template rendered from several threads at once gives each the same text. */
+static const char *shared_source =
+	"{% set ns = namespace(n=0) %}{% for m in messages * 20 %}{% set ns.n = ns.n + 1 %}"
+	"{{ loop.index }}:{{ m.role|upper ~ ' ' ~ 'lit' }}{{ [1, 'x']|tojson }}{% endfor %}{{ ns.n }}";
+
+static void *render_many(void *arg)
+{
+	const hfgit_chat_template *t = arg;
+	char *first = NULL, *out;
+	long bad = 0;
+
+	for (int i = 0; i < 200; i++) {
+		if (hfgit_chat_template_render_json(&out, t, ctx_json) < 0)
+			return (void *)1;
+		if (!first)
+			first = out;
+		else {
+			bad += strcmp(first, out) != 0;
+			free(out);
+		}
+	}
+	free(first);
+	return (void *)bad;
+}
+
+static void test_threads(void)
+{
+	hfgit_chat_template *t = NULL;
+	pthread_t th[4];
+	void *res;
+	int k;
+
+	CHECK(hfgit_chat_template_compile(&t, shared_source, strlen(shared_source)) == 0);
+	for (k = 0; t && k < 4; k++)
+		CHECK(pthread_create(&th[k], NULL, render_many, t) == 0);
+	for (k = 0; t && k < 4; k++) {
+		CHECK(pthread_join(th[k], &res) == 0);
+		CHECK_MSG(res == NULL, "thread %d: %ld renders failed or differed", k, (long)res);
+	}
+	hfgit_chat_template_free(t);
+}
+
 int main(void)
 {
 	test_syntax();
@@ -209,5 +252,6 @@ int main(void)
 	test_values();
 	test_errors();
 	test_config();
+	test_threads();
 	return check_finish();
 }

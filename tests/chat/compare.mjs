@@ -19,6 +19,7 @@ const conversations = {
   multi: [u("Hi"), a("Hello, how can I help?"), u("Tell me a joke.")],
   long: [s("Be nice."), u("1"), a("2"), u("3"), a("4"), u("5")],
   ends_assistant: [u("Q?"), a("A.")],
+  thinking: [u("2+2?"), a("<think>\nadd them\n</think>\n\n4"), u("and 3+3?"), a("<think>six</think>6")],
   unicode: [u("héllo 世界 🤗 — ça va? Ωμέγα"), a("Ναι! 日本語 ✓"), u("emoji 👩‍💻 done")],
   whitespace: [s("  padded system \n"), u("\n\n  lines\tand tabs  \n"), a(" \u00a0nbsp\u3000ideographic "), u("   ")],
   escapes: [u('quotes " and \' and \\backslash\\ and </s> <|im_end|> {{ not a tag }} {% nor this %}'), a("line1\nline2\r\nline3\ttab \u0001ctl"), u("")],
@@ -42,10 +43,11 @@ const cases = [];
 let k = 0;
 for (const [tname, source] of Object.entries(templates)) {
   const convs = tname === "tools" ? { ...conversations, ...toolConversations }
-    : tname === "llama31" ? { ...conversations, tool_calls: toolConversations.tool_calls } : conversations;
+    : tname === "llama31" ? { ...conversations, tool_calls: toolConversations.tool_calls }
+    : tname === "qwen3" ? { ...conversations, ...toolConversations } : conversations;
   for (const [cname, messages] of Object.entries(convs)) {
     for (const agp of [true, false]) {
-      for (const withTools of tname === "tools" || tname === "llama31" ? [true, false] : [false]) {
+      for (const withTools of ["tools", "llama31", "qwen3"].includes(tname) ? [true, false] : [false]) {
         // As transformers calls it: tools and documents are always there, none when not given.
         const context = { messages, add_generation_prompt: agp, tools: null, documents: null };
         for (const [key, value] of Object.entries(tokens[tname])) if (value !== null) context[key] = value;

@@ -26,6 +26,28 @@ const conversations = {
   multiline: [u("def f(x):\n    return x * 2\n\nprint(f(3))"), a("It prints 6.\n")],
   empty_text: [u(""), a(""), u("")],
 };
+// And generated ones: alternating turns (some with a system prompt) whose content mixes
+// unicode, whitespace both libraries trim alike, quotes, backslashes, control characters and
+// text that looks like tags or special tokens. A fixed seed keeps the cases the same.
+let seed = 20240601;
+const rand = (n) => { // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) % n;
+};
+const pieces = ["hello", "世界", "🤗", "é", " ", "  ", "\n", "\t", "\r\n", "\u00a0", "\u3000", '"', "'",
+  "\\", "{{ x }}", "{% if %}", "%}\n", "</s>", "<|im_end|>", "\u0007", "{\"a\": [1]}", "Hi", "x y z", "—"];
+const text = () => Array.from({ length: rand(8) }, () => pieces[rand(pieces.length)]).join("");
+for (let k = 0; k < 40; k++) {
+  const turns = [];
+  // Never an empty system prompt: Llama 2's `system_message != false` is true for '' in Jinja
+  // (Python), false in @huggingface/jinja; test_chat checks hfgit's Python answer.
+  if (rand(3) === 0) turns.push(s("sys " + text()));
+  const n = 1 + rand(6);
+  for (let t = 0; t < n; t++) turns.push(t % 2 ? a(text()) : u(text()));
+  conversations[`generated${k}`] = turns;
+}
 const toolConversations = {
   tool_calls: [s("You can call tools."), u("Weather in Paris?"),
     { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "get_weather", arguments: { city: "Paris", unit: "°C", "q\"uote": [1, 2.5, null, true] } } }] },
@@ -40,12 +62,19 @@ const toolsList = [
 ];
 
 const cases = [];
-let k = 0;
+let k = 0, skipped = 0;
 for (const [tname, source] of Object.entries(templates)) {
   const convs = tname === "tools" ? { ...conversations, ...toolConversations }
     : tname === "llama31" ? { ...conversations, tool_calls: toolConversations.tool_calls }
     : tname === "qwen3" ? { ...conversations, ...toolConversations } : conversations;
   for (const [cname, messages] of Object.entries(convs)) {
+    // @huggingface/jinja ignores the characters of strip('\n') and strips all whitespace;
+    // Python strips only those (test_chat checks hfgit's): no generated text where it differs.
+    if (tname === "qwen3" && cname.startsWith("generated") &&
+        messages.some((m) => m.content.replace(/^\n+|\n+$/g, "") !== m.content.trim())) {
+      skipped++;
+      continue;
+    }
     for (const agp of [true, false]) {
       for (const withTools of ["tools", "llama31", "qwen3"].includes(tname) ? [true, false] : [false]) {
         // As transformers calls it: tools and documents are always there, none when not given.
@@ -106,10 +135,10 @@ cases.forEach((c, i) => {
   }
 });
 // The comparison must have exercised both outcomes, or it proves less than it claims.
-if (errorsAgreed < 5 || passed - errorsAgreed < 100) {
+if (errorsAgreed < 5 || passed - errorsAgreed < 1000) {
   console.log(`too few cases of each kind: ${passed - errorsAgreed} renderings, ${errorsAgreed} raise_exception errors`);
   failed++;
 }
-console.log(`chat templates vs @huggingface/jinja: ${cases.length} cases (${Object.keys(templates).length} templates), ${errorsAgreed} raise_exception errors agreed`);
+console.log(`chat templates vs @huggingface/jinja: ${cases.length} cases (${Object.keys(templates).length} templates), ${errorsAgreed} raise_exception errors agreed, ${skipped} generated conversations left out where the reference strips differently`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -94,10 +94,14 @@ static void test_values(void)
 	expect("{{ 1e-5 }} {{ 0.1 + 0.2 }} {{ 1e16 }} {{ 123456789.0 }} {{ 2.50 }}",
 	       "1e-05 0.30000000000000004 1e+16 123456789.0 2.5");
 	expect("{{ 'a' < 'b' }} {{ 1 == 1.0 }} {{ [1, 2] == [1, 2] }}", "true true true");
+	/* Python's equality, where @huggingface/jinja's differs: '' is not False, 0 is. */
+	expect("{{ '' != false }} {{ 0 == false }} {{ none == false }}", "true true false");
 	expect("{{ 'h\xc3\xa9llo'[1:3] }}|{{ '\xc3\xa9\xf0\x9f\xa4\x97x'[1] }}|{{ 'abc'[::-1] }}",
 	       "\xc3\xa9l|\xf0\x9f\xa4\x97|cba");
 	expect("{{ '\xc3\xa9\xf0\x9f\xa4\x97'|length }}", "2");
 	expect("{{ {'b': 1, 'a': [2]}|tojson(sort_keys=true) }}", "{\"a\": [2], \"b\": 1}");
+	expect("{{ '\\n\\u3000x\\n'.lstrip('\\n') }}|{{ '\\nx \\n\\n'.strip('\\n') }}|{{ 'xxaxx'.rstrip('x') }}",
+	       "\xe3\x80\x80x\n|x |xxa");
 	expect("{{ '\\u3000 x\\u00a0'|trim }}|{{ 'a,b,,c'.split(',') }}|{{ ' a  b '.split() }}",
 	       "x|[\"a\", \"b\", \"\", \"c\"]|[\"a\", \"b\"]");
 	expect("{{ 'hello wORLD'|title }} {{ 'aBC'|capitalize }} {{ 'they\\'re'.title() }}",

@@ -119,7 +119,7 @@ extern const char cmd_clone_usage[], cmd_resolve_usage[], cmd_ls_remote_usage[],
 	cmd_export_usage[], cmd_ls_usage[], cmd_verify_usage[], cmd_gc_usage[], cmd_update_usage[],
 	cmd_inspect_usage[], cmd_help_usage[], cmd_completion_usage[], cmd_ls_files_usage[],
 	cmd_download_usage[], cmd_rm_usage[], cmd_lock_usage[], cmd_sync_usage[], cmd_forward_usage[],
-	cmd_tokenize_usage[], cmd_detokenize_usage[], cmd_run_usage[];
+	cmd_tokenize_usage[], cmd_detokenize_usage[], cmd_run_usage[], cmd_chat_template_usage[];
 
 int cmd_clone(int argc, char **argv, const cli_globals *g);
 int cmd_resolve(int argc, char **argv, const cli_globals *g);
@@ -146,6 +146,7 @@ int cmd_rm(int argc, char **argv, const cli_globals *g);
 int cmd_forward(int argc, char **argv, const cli_globals *g);
 int cmd_tokenize(int argc, char **argv, const cli_globals *g);
 int cmd_detokenize(int argc, char **argv, const cli_globals *g);
+int cmd_chat_template(int argc, char **argv, const cli_globals *g);
 
 /* --auto: config, base, seq-cls, causal-lm or image-cls. */
 bool cli_parse_auto(hfgit_auto_class *out, const char *value);

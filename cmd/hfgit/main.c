@@ -97,6 +97,7 @@ const cli_command cli_commands[] = {
 	{ "tokenize", cmd_tokenize, "the token ids of a text, as Hugging Face's tokenizers make them", cmd_tokenize_usage },
 	{ "detokenize", cmd_detokenize, "the text token ids stand for", cmd_detokenize_usage },
 	{ "forward", cmd_forward, "run the model on the CPU: hidden states, logits; --generate N", cmd_forward_usage },
+	{ "chat-template", cmd_chat_template, "the prompt tokenizer_config.json's chat template makes", cmd_chat_template_usage },
 	{ "run", cmd_run, "the answer of the model's task for a text or an image, like pipeline()", cmd_run_usage },
 	{ "lock", cmd_lock, "pin revisions in hfgit.lock; --check: what moved on the hub since", cmd_lock_usage },
 	{ "sync", cmd_sync, "every locked commit back into the cache (and DIR), verified", cmd_sync_usage },

@@ -167,6 +167,29 @@ out:
 	return rc;
 }
 
+/* The chat template of the same checkout: lib/chat knows directories only. */
+int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ctx,
+                                        const char *id_or_dir, const char *name,
+                                        const hfgit_clone_options *clone)
+{
+	char *dir = NULL, *commit = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!id_or_dir || !*id_or_dir)
+		return hfgit_error_set(HFGIT_EINVALID, "which chat template? give a directory or a "
+		                       "model id");
+	if (is_dir(id_or_dir))
+		return hfgit_chat_template_from_dir(out, id_or_dir, name);
+	if (looks_like_path(id_or_dir))
+		return hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+	if ((rc = fetch_checkout(&dir, &commit, ctx, id_or_dir, clone, NULL)) == 0)
+		rc = hfgit_chat_template_from_dir(out, dir, name);
+	free(dir);
+	free(commit);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Loading a directory                                                                       */
 

@@ -153,24 +153,60 @@ static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }
 
+static int compare_by_oid(const void *a, const void *b, void *files)
+{
+	const lfs_file *f = files;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(f[x].pointer.oid, f[y].pointer.oid);
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/*
+ * For each file, the first file with the same object: sorted by (oid, position), so that
+ * the deduplication costs N log N rather than a comparison with every earlier file.
+ */
+static int first_of_object(size_t **out, const collector *c)
+{
+	size_t *order = malloc((c->count ? c->count : 1) * sizeof(*order));
+	size_t *first = malloc((c->count ? c->count : 1) * sizeof(*first));
+	size_t i, group = 0;
+
+	if (!order || !first) {
+		free(order);
+		free(first);
+		return hfgit_error_oom();
+	}
+	for (i = 0; i < c->count; i++)
+		order[i] = i;
+	qsort_r(order, c->count, sizeof(*order), compare_by_oid, c->files);
+	for (i = 0; i < c->count; i++) {
+		if (i == 0 || strcmp(c->files[order[i]].pointer.oid, c->files[order[group]].pointer.oid))
+			group = i;
+		first[order[i]] = order[group];
+	}
+	free(order);
+	*out = first;
+	return 0;
+}
+
 /* One job per distinct missing object; files that share an object share its job. */
 static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
                           hfgit_lfs_objects *store, hfgit_clone_stats *stats)
 {
 	hfgit_lfs_job *jobs = calloc(c->count ? c->count : 1, sizeof(*jobs));
-	size_t i, k, n = 0;
+	size_t *first = NULL, i, n = 0;
+	int rc;
 
 	if (!jobs)
 		return hfgit_error_oom();
+	if ((rc = first_of_object(&first, c)) < 0) {
+		free(jobs);
+		return rc;
+	}
 	for (i = 0; i < c->count; i++) {
 		lfs_file *f = &c->files[i];
-		bool seen = false;
-		for (k = 0; k < i && !seen; k++)
-			seen = !strcmp(c->files[k].pointer.oid, f->pointer.oid);
-		if (seen) {
-			for (k = 0; k < i; k++)
-				if (!strcmp(c->files[k].pointer.oid, f->pointer.oid))
-					f->job = c->files[k].job;
+		if (first[i] != i) {
+			f->job = c->files[first[i]].job;
 			continue;
 		}
 		stats->lfs_objects++;
@@ -184,6 +220,7 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
 		jobs[n].name = f->path;
 		f->job = n++;
 	}
+	free(first);
 	*out = jobs;
 	*count = n;
 	return 0;

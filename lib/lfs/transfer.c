@@ -157,6 +157,10 @@ struct engine {
 	pthread_cond_t done_cond;
 	unsigned workers_done;
 	int lock_fd;  /* incomplete/locks: one byte per object, see lock_object */
+	/* The oids that had a partial file when the download began, sorted: only those are
+	 * looked for in incomplete/, so starting an object does not read the directory. */
+	char (*partials)[HFGIT_LFS_OID_HEXSZ + 1];
+	size_t npartials;
 };
 
 /*
@@ -479,8 +483,48 @@ static void finish_object(worker *w, lfs_object *o)
  * an earlier run (killed, or failed) is adopted by renaming it to our name, the largest first,
  * so its bytes are not fetched again; rename makes the adoption atomic between processes.
  */
-static char *adopt_partial(const hfgit_lfs_objects *store, const char *oid)
+static int compare_oid_strings(const void *a, const void *b)
 {
+	return strcmp(a, b);
+}
+
+/* Which objects have partial files, once per download (see engine.partials). A partial a
+ * process starts later is not adopted: its bytes are only fetched again. */
+static void find_partials(engine *e)
+{
+	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(e->store));
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *dh;
+
+	if (!dir || !(dh = opendir(dir))) {
+		free(dir);
+		return;
+	}
+	while ((d = readdir(dh)) != NULL) {
+		size_t len = strlen(d->d_name);
+		if (len < HFGIT_LFS_OID_HEXSZ + 6 || d->d_name[HFGIT_LFS_OID_HEXSZ] != '.' ||
+		    strcmp(d->d_name + len - 5, ".part"))
+			continue;
+		if (e->npartials == cap) {
+			size_t grown_cap = cap ? cap * 2 : 16;
+			void *grown = realloc(e->partials, grown_cap * sizeof(*e->partials));
+			if (!grown)
+				break; /* then some partials are fetched again */
+			e->partials = grown;
+			cap = grown_cap;
+		}
+		memcpy(e->partials[e->npartials], d->d_name, HFGIT_LFS_OID_HEXSZ);
+		e->partials[e->npartials++][HFGIT_LFS_OID_HEXSZ] = '\0';
+	}
+	closedir(dh);
+	free(dir);
+	qsort(e->partials, e->npartials, sizeof(*e->partials), compare_oid_strings);
+}
+
+static char *adopt_partial(const engine *en, const char *oid)
+{
+	const hfgit_lfs_objects *store = en->store;
 	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(store));
 	char host[64] = "host", *mine = NULL, *best = NULL;
 	off_t best_size = -1;
@@ -491,7 +535,8 @@ static char *adopt_partial(const hfgit_lfs_objects *store, const char *oid)
 	host[sizeof(host) - 1] = '\0';
 	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
 		goto out;
-	if ((d = opendir(dir)) != NULL) {
+	if (bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
+	    (d = opendir(dir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
 			char *path;
@@ -550,7 +595,7 @@ static int start_object(worker *w, lfs_object *o)
 		return -1;
 	}
 	if (!hfgit_lfs_oid_valid(job->oid, strlen(job->oid)) ||
-	    !(o->part_path = adopt_partial(e->store, job->oid))) {
+	    !(o->part_path = adopt_partial(e, job->oid))) {
 		object_fail(w, o, HFGIT_EINVALID, "%s: %s", "invalid object id");
 		return -1;
 	}
@@ -1206,6 +1251,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 		free(locks);
 	}
+	find_partials(&e);
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_mutex_init(&e.renew_lock, NULL);
 	pthread_mutex_init(&e.done_lock, NULL);
@@ -1287,6 +1333,7 @@ out_workers:
 	}
 	if (e.lock_fd >= 0)
 		close(e.lock_fd);
+	free(e.partials);
 	pthread_mutex_destroy(&e.lock);
 	pthread_mutex_destroy(&e.renew_lock);
 	pthread_mutex_destroy(&e.done_lock);

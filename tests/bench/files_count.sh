@@ -33,8 +33,10 @@ hfgit=$root/$build/hfgit
 command -v nginx >/dev/null || sh third_party/install-deps.sh --extra
 
 fixtures=$root/$build/fixtures-files
-stamp=$(cat "$0" tests/fixtures/gen.py | sha256sum | cut -c1-16)
+# A fixture is remade when the generator or the recipe (this version) changes.
+stamp="1 $(sha256sum <tests/fixtures/gen.py | cut -c1-16)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-files-bench.XXXXXX")
+. "$root/tests/bench/lib.sh"
 hub=
 cleanup() {
 	stop_cdn
@@ -43,7 +45,6 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-. "$root/tests/bench/lib.sh"
 
 # git and git-lfs with their defaults, and nothing from this machine's configuration.
 export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 LC_ALL=C

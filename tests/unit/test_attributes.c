@@ -349,6 +349,28 @@ static void test_patterns(void)
 	check_case(files, N(files), paths, N(paths), NULL, NULL, expect, N(expect));
 }
 
+/* What git does with odd files: a byte order mark, a line too long to be read, CRLF ends. */
+static void test_odd_files(void)
+{
+	static char long_line[2100 + 64];
+	static char bom[] = "\xef\xbb\xbf*.bom filter=lfs\r\n*.crlf filter=lfs\r\n";
+	static attr_file files[] = {
+		{ ".gitattributes", bom },
+		{ "long/.gitattributes", long_line },
+	};
+	static const char *const paths[] = { "a.bom", "a.crlf", "long/a.bin", "long/b.bin" };
+	static const expectation expect[] = {
+		{ "a.bom", "filter", "lfs" },
+		{ "long/a.bin", "filter", "unspecified" },
+		{ "long/b.bin", "filter", "lfs" },
+	};
+
+	memset(long_line, ' ', 2100);
+	memcpy(long_line, "a.bin filter=lfs", 16);
+	strcpy(long_line + 2100, "\nb.bin filter=lfs\n");
+	check_case(files, N(files), paths, N(paths), NULL, NULL, expect, N(expect));
+}
+
 /* Random mixes of the rules above in three nested files, seeded: the same every run. */
 static void test_random(void)
 {
@@ -413,6 +435,7 @@ int main(void)
 	test_nested_and_negations();
 	test_macros();
 	test_patterns();
+	test_odd_files();
 	test_random();
 
 	git_libgit2_shutdown();

@@ -293,8 +293,13 @@ static size_t ready_first(hfgit_lfs_job *jobs, size_t n)
 	return ready;
 }
 
-/* Groups grow from one batch request, so that bytes flow at once, to this many objects. */
+/*
+ * Groups grow from one batch request, so that bytes flow at once, to MAX_GROUP objects. A
+ * group ends with its slowest object, and the next waits for it: below GROUPS_FROM objects
+ * (every model repository) the few requests cost less than that, and all go in one group.
+ */
 #define MAX_GROUP (64 * HFGIT_LFS_BATCH_MAX)
+#define GROUPS_FROM (10 * HFGIT_LFS_BATCH_MAX)
 
 static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
                     const char *ref, const char *authorization, const hfgit_clone_options *opts,
@@ -305,7 +310,7 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, con
 	lfs_callbacks cb = { &target, opts, 0, n, 0, 0 };
 	hfgit_strbuf msg = HFGIT_STRBUF_INIT, failed = HFGIT_STRBUF_INIT;
 	batch_group ahead = { 0 };
-	size_t i, start = 0, end, size = HFGIT_LFS_BATCH_MAX, unavailable = 0;
+	size_t i, start = 0, end, size = n > GROUPS_FROM ? HFGIT_LFS_BATCH_MAX : n, unavailable = 0;
 	int rc, first_error = 0, code = 0;
 
 	if (!(target.url = hfgit_lfs_batch_url(remote_url)))

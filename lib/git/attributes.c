@@ -566,7 +566,8 @@ hfgit_attr_state hfgit_attrs_get(hfgit_attrs *a, const char *path, const char *n
 	if (target == a->nnames)
 		return HFGIT_ATTR_UNSPECIFIED; /* no line names it */
 	if (!a->ready) {
-		qsort(a->tree, a->ntree, sizeof(*a->tree), compare_files);
+		if (a->ntree)
+			qsort(a->tree, a->ntree, sizeof(*a->tree), compare_files);
 		resolve_macros(a);
 		a->ready = true;
 	}

@@ -519,7 +519,8 @@ static void find_partials(engine *e)
 	}
 	closedir(dh);
 	free(dir);
-	qsort(e->partials, e->npartials, sizeof(*e->partials), compare_oid_strings);
+	if (e->npartials)
+		qsort(e->partials, e->npartials, sizeof(*e->partials), compare_oid_strings);
 }
 
 static char *adopt_partial(const engine *en, const char *oid)
@@ -535,7 +536,8 @@ static char *adopt_partial(const engine *en, const char *oid)
 	host[sizeof(host) - 1] = '\0';
 	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
 		goto out;
-	if (bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
+	if (en->npartials &&
+	    bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
 	    (d = opendir(dir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;

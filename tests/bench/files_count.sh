@@ -87,7 +87,6 @@ timed_or_limit() {
 	fi
 }
 
-per_file_cold=
 bench_case() {
 	name=$1 files=$2 size=$3
 	make_fixture "$name" "$files" "$size"

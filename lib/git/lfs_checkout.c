@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,42 +158,6 @@ static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }
 
-static int compare_by_oid(const void *a, const void *b, void *files)
-{
-	const lfs_file *f = files;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(f[x].pointer.oid, f[y].pointer.oid);
-	return c ? c : x < y ? -1 : x > y;
-}
-
-/*
- * For each file, the first file with the same object: sorted by (oid, position), so that
- * the deduplication costs N log N rather than a comparison with every earlier file.
- */
-static int first_of_object(size_t **out, const collector *c)
-{
-	size_t *order = malloc((c->count ? c->count : 1) * sizeof(*order));
-	size_t *first = malloc((c->count ? c->count : 1) * sizeof(*first));
-	size_t i, group = 0;
-
-	if (!order || !first) {
-		free(order);
-		free(first);
-		return hfgit_error_oom();
-	}
-	for (i = 0; i < c->count; i++)
-		order[i] = i;
-	qsort_r(order, c->count, sizeof(*order), compare_by_oid, c->files);
-	for (i = 0; i < c->count; i++) {
-		if (i == 0 || strcmp(c->files[order[i]].pointer.oid, c->files[order[group]].pointer.oid))
-			group = i;
-		first[order[i]] = order[group];
-	}
-	free(order);
-	*out = first;
-	return 0;
-}
-
 /* One job per distinct missing object; files that share an object share its job. */
 static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
                           hfgit_lfs_objects *store, hfgit_clone_stats *stats)
@@ -203,7 +168,8 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
 
 	if (!jobs)
 		return hfgit_error_oom();
-	if ((rc = first_of_object(&first, c)) < 0) {
+	if ((rc = hfgit_lfs_first_of_each(&first, c->files, c->count, sizeof(*c->files),
+	                                  offsetof(lfs_file, pointer))) < 0) {
 		free(jobs);
 		return rc;
 	}

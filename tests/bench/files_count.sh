@@ -13,6 +13,8 @@
 #                   second clone; git-lfs keeps no store shared between clones). It is
 #                   stopped after GIT_LFS_LIMIT seconds (default 600) and reported as such.
 #   hfgit           hfgit clone with an empty cache, then into a new directory (warm cache)
+#   cp -al          a hard-link copy of hfgit's cold checkout: what making N files costs at
+#                   least, the floor of any warm clone
 # with the ratios, hfgit's time per file, and at the end how that time per file grows from
 # the smallest to the largest count.
 #
@@ -101,7 +103,7 @@ bench_case() {
 	awk -v p="$cdn_port" '{ o = $2; printf "http://127.0.0.1:%s/objects/%s/%s/%s\n", p, substr(o, 1, 2), substr(o, 3, 2), o }' \
 		"$dir/list" >"$work/urls"
 	per=$(( (files + 7) / 8 ))
-	for f in curl curl.w git git.w cold warm; do : >"$work/t.$f"; done
+	for f in curl curl.w git git.w cold warm links; do : >"$work/t.$f"; done
 	i=0
 	while [ $i -lt "$runs" ]; do
 		i=$((i + 1))
@@ -112,6 +114,7 @@ bench_case() {
 		rm -rf "$d"; mkdir -p "$d"
 		seconds env HF_ENDPOINT="$url" HFGIT_HOME="$d/cache" "$hfgit" clone -q "hfgit-test/$name@v1.0" "$d/cold" >>"$work/t.cold"
 		seconds env HF_ENDPOINT="$url" HFGIT_HOME="$d/cache" "$hfgit" clone -q "hfgit-test/$name@v1.0" "$d/warm" >>"$work/t.warm"
+		seconds cp -al "$d/cold" "$d/links" >>"$work/t.links"
 		rm -rf "$d"; mkdir -p "$d"
 		timed_or_limit "$work/t.git" git clone -q --depth 1 --branch v1.0 "$url/hfgit-test/$name" "$d/git"
 		if grep -q '>' "$work/t.git"; then
@@ -125,15 +128,16 @@ bench_case() {
 	hub=
 	stop_cdn
 	c=$(median <"$work/t.curl"); cw=$(median <"$work/t.curl.w")
-	h=$(median <"$work/t.cold"); w=$(median <"$work/t.warm")
+	h=$(median <"$work/t.cold"); w=$(median <"$work/t.warm"); l=$(median <"$work/t.links")
 	g=$(grep -v '>' "$work/t.git" | median); gw=$(grep -v '>' "$work/t.git.w" | median)
 	echo "$name: $files LFS files of $size bytes in one folder; median of $runs run(s)"
-	awk -v c="$c" -v cw="$cw" -v h="$h" -v w="$w" -v g="${g:-0}" -v gw="${gw:-0}" -v n="$files" -v lim="$limit" 'BEGIN {
+	awk -v c="$c" -v cw="$cw" -v h="$h" -v w="$w" -v l="$l" -v g="${g:-0}" -v gw="${gw:-0}" -v n="$files" -v lim="$limit" 'BEGIN {
 		printf "                           cold          warm\n"
 		printf "  raw parallel curl     %8.3f s    %8.3f s\n", c, cw
 		if (g > 0) printf "  git clone + git-lfs   %8.3f s    %8.3f s\n", g, gw
 		else printf "  git clone + git-lfs   stopped after %d s (not measured)\n", lim
 		printf "  hfgit clone           %8.3f s    %8.3f s   (warm: %.1f%% of cold)\n", h, w, 100 * w / h
+		printf "  cp -al of the checkout             %8.3f s   (hfgit warm: %.2f x that floor)\n", l, w / l
 		printf "  hfgit cold: %.2f x raw curl", h / c
 		if (g > 0) printf ", %.2f x git + git-lfs (warm: %.3f x git + git-lfs warm)", h / g, w / gw
 		printf "\n  hfgit per file: cold %.1f us, warm %.1f us\n", 1e6 * h / n, 1e6 * w / n }'

@@ -261,11 +261,12 @@ static size_t ready_first(hfgit_lfs_job *jobs, size_t n)
 
 /*
  * Groups grow from one batch request, so that bytes flow at once, to MAX_GROUP objects. A
- * group ends with its slowest object, and the next waits for it: below GROUPS_FROM objects
- * (every model repository) the few requests cost less than that, and all go in one group.
+ * group ends with its slowest object and the drain of its commits, and the next waits for
+ * that: measured on the local hub, 2,000 small objects in three groups took 10-20% longer
+ * than in one. Below GROUPS_FROM objects (every model repository) all go in one group.
  */
-#define MAX_GROUP (64 * HFGIT_LFS_BATCH_MAX)
-#define GROUPS_FROM (10 * HFGIT_LFS_BATCH_MAX)
+#define MAX_GROUP (256 * HFGIT_LFS_BATCH_MAX)
+#define GROUPS_FROM (50 * HFGIT_LFS_BATCH_MAX)
 
 static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
                     const char *ref, const char *authorization, const hfgit_clone_options *opts,
@@ -279,6 +280,10 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, con
 	size_t i, start = 0, end, size = n > GROUPS_FROM ? HFGIT_LFS_BATCH_MAX : n, unavailable = 0;
 	int rc, first_error = 0, code = 0;
 
+	/* HFGIT_LFS_GROUP (objects): the first group's size, a tuning knob (and how the tests
+	 * send a few objects in several groups). */
+	if (getenv("HFGIT_LFS_GROUP") && strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10) > 0)
+		size = strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10);
 	if (!(target.url = hfgit_lfs_batch_url(remote_url)))
 		return HFGIT_ERROR;
 	for (i = 0; i < n; i++)

@@ -74,37 +74,47 @@ out:
 /* ---------------------------------------------------------------------------------------- */
 /* Reading                                                                                   */
 
-static bool listed(char *const *paths, size_t n, const char *path)
+static int compare_paths(const void *a, const void *b)
 {
-	size_t i;
-	for (i = 0; i < n; i++)
-		if (!strcmp(paths[i], path))
-			return true;
-	return false;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The distinct absolute paths of `text`; a torn last line (a crash mid-write) is dropped. */
+/* The distinct absolute paths of `text`, sorted; a torn last line (a crash mid-write) is
+ * dropped. Sorting finds the repeats: the log grows by a line per clone. */
 static int parse_lines(char ***out, size_t *count, char *text, size_t len)
 {
 	char **paths = NULL, *line = text, *end;
-	size_t n = 0;
+	size_t n = 0, cap = 0, i, kept = 0;
 
 	while (line < text + len && (end = memchr(line, '\n', (size_t)(text + len - line)))) {
 		*end = '\0';
-		if (line[0] == '/' && !listed(paths, n, line)) {
-			char **grown = realloc(paths, (n + 1) * sizeof(*paths));
-			if (!grown || !(grown[n] = hfgit_strdup(line))) {
-				paths = grown ? grown : paths;
+		if (line[0] == '/') {
+			if (n == cap) {
+				char **grown = realloc(paths, (cap = cap ? cap * 2 : 16) * sizeof(*paths));
+				if (!grown) {
+					hfgit_checkouts_free(paths, n);
+					return hfgit_error_oom();
+				}
+				paths = grown;
+			}
+			if (!(paths[n] = hfgit_strdup(line))) {
 				hfgit_checkouts_free(paths, n);
 				return hfgit_error_oom();
 			}
-			paths = grown;
 			n++;
 		}
 		line = end + 1;
 	}
+	if (n)
+		qsort(paths, n, sizeof(*paths), compare_paths);
+	for (i = 0; i < n; i++) {
+		if (kept && !strcmp(paths[kept - 1], paths[i]))
+			free(paths[i]);
+		else
+			paths[kept++] = paths[i];
+	}
 	*out = paths;
-	*count = n;
+	*count = kept;
 	return 0;
 }
 

@@ -6,11 +6,11 @@
 #include "common/error.h"
 #include "cache/lfs_refs.h"
 #include "common/strbuf.h"
+#include "git/attributes.h"
 #include "git/errors.h"
 
 typedef struct {
-	git_repository *repo;
-	const git_oid *commit;
+	hfgit_attrs *attrs;
 	git_odb *odb;
 	hfgit_tree_file_cb cb;
 	void *payload;
@@ -18,16 +18,11 @@ typedef struct {
 } walker;
 
 /* git-lfs's rule, with the attributes of the commit itself (a store has no working tree). */
-static bool has_lfs_filter(git_repository *repo, const git_oid *commit, const char *path)
+static bool has_lfs_filter(hfgit_attrs *attrs, const char *path)
 {
-	git_attr_options opts = GIT_ATTR_OPTIONS_INIT;
-	const char *value = NULL;
-
-	opts.flags = GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT | GIT_ATTR_CHECK_NO_SYSTEM;
-	git_oid_cpy(&opts.attr_commit_id, commit);
-	if (git_attr_get_ext(&value, repo, &opts, path, "filter") < 0)
-		return false;
-	return value && git_attr_value(value) == GIT_ATTR_VALUE_STRING && !strcmp(value, "lfs");
+	const char *value;
+	return hfgit_attrs_get(attrs, path, "filter", &value) == HFGIT_ATTR_VALUE &&
+	       !strcmp(value, "lfs");
 }
 
 static int visit(const char *root, const git_tree_entry *entry, void *payload)
@@ -48,7 +43,7 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 	file.mode = git_tree_entry_filemode(entry);
 	file.lfs = NULL;
 	if (file.mode != GIT_FILEMODE_LINK && hfgit_lfs_read_pointer(&pointer, w->odb, file.blob) &&
-	    !pointer.ext[0] && has_lfs_filter(w->repo, w->commit, path))
+	    !pointer.ext[0] && has_lfs_filter(w->attrs, path))
 		file.lfs = &pointer;
 	hfgit_error_clear();
 	w->rc = w->cb(&file, w->payload);
@@ -59,7 +54,7 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 int hfgit_tree_files(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
                      void *payload)
 {
-	walker w = { repo, commit, NULL, cb, payload, 0 };
+	walker w = { NULL, NULL, cb, payload, 0 };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -70,11 +65,14 @@ int hfgit_tree_files(git_repository *repo, const git_oid *commit, hfgit_tree_fil
 	    git_commit_tree(&tree, c) < 0)
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the tree of commit %s in '%s': %s "
 		                     "(run `hfgit verify`)", hex, git_repository_path(repo), hfgit_git_message());
+	else if ((rc = hfgit_attrs_from_tree(&w.attrs, repo, tree)) < 0)
+		; /* the message says which file */
 	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
 		rc = w.rc ? w.rc : hfgit_error_set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
 		                                   hex, hfgit_git_message());
 	git_tree_free(tree);
 	git_commit_free(c);
 	git_odb_free(w.odb);
+	hfgit_attrs_free(w.attrs);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -725,6 +726,7 @@ typedef struct {
 	/* store objects already checked, in `entries` order: index of the first entry per oid */
 	file_check *object_checks;
 	int *object_state;        /* 0: not yet, 1: checked, 2: absent */
+	size_t *first;            /* per entry: the first entry with its object */
 } checkout_walk;
 
 static bool has_lfs_filter(git_repository *repo, const char *path)
@@ -793,15 +795,6 @@ static bool holds_pointer(const char *file, const hfgit_lfs_pointer *pointer)
 	return same;
 }
 
-static size_t first_with_oid(const checkout_walk *w, size_t i)
-{
-	size_t k;
-	for (k = 0; k < i; k++)
-		if (!strcmp(w->entries[k].pointer.oid, w->entries[i].pointer.oid))
-			return k;
-	return i;
-}
-
 static const char *checkout_damage_text(hfgit_damage damage)
 {
 	switch (damage) {
@@ -826,7 +819,7 @@ static int report_checkout_damage(verifier *v, const char *file, const lfs_entry
 static int check_entry(verifier *v, checkout_walk *w, size_t i)
 {
 	const lfs_entry *e = &w->entries[i];
-	size_t first = first_with_oid(w, i);
+	size_t first = w->first[i];
 	char *file = hfgit_aprintf("%s%s", w->workdir, e->path);
 	file_check *obj = &w->object_checks[first], fc;
 	struct stat st;
@@ -876,6 +869,9 @@ static int verify_checkout(verifier *v, void *payload)
 	if (!(w->object_checks = calloc(kept ? kept : 1, sizeof(*w->object_checks))) ||
 	    !(w->object_state = calloc(kept ? kept : 1, sizeof(*w->object_state))))
 		return hfgit_error_oom();
+	if ((rc = hfgit_lfs_first_of_each(&w->first, w->entries, kept, sizeof(*w->entries),
+	                                  offsetof(lfs_entry, pointer))) < 0)
+		return rc;
 	v->progress.total = 2 * kept;
 	for (i = 0; i < kept; i++)
 		v->progress.bytes_total += 2 * w->entries[i].pointer.size;
@@ -931,6 +927,7 @@ int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx, const char 
 	free(w.entries);
 	free(w.object_checks);
 	free(w.object_state);
+	free(w.first);
 	git_repository_free(w.repo);
 	return rc;
 }

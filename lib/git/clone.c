@@ -196,7 +196,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 		rc = hfgit_check_out(repo, NULL, hfgit_lfs_plan_other_paths(plan), opts);
 	hfgit_trace("checked out");
 	if (rc == 0)
-		rc = hfgit_lfs_plan_apply(plan, repo, opts->link);
+		rc = hfgit_lfs_plan_apply(plan, repo, opts->link, true);
 out:
 	hfgit_lfs_plan_free(plan);
 	git_repository_free(repo);

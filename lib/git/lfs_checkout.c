@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,9 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 typedef struct {
 	const hfgit_lfs_batch_target *target;
 	const hfgit_clone_options *opts;
+	/* the groups downloaded before the current one, and the whole download */
+	size_t objects_before, objects_total;
+	uint64_t bytes_before, bytes_total;
 } lfs_callbacks;
 
 /* An expired or refused href: ask the batch API again for this one object. */
@@ -148,8 +153,9 @@ static int renew_href(hfgit_lfs_job *job, void *payload)
 static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 {
 	const lfs_callbacks *cb = payload;
-	hfgit_progress pr = { HFGIT_STAGE_LFS, p->objects_done, p->objects_total, p->bytes_done,
-		                  p->bytes_total, p->current };
+	hfgit_progress pr = { HFGIT_STAGE_LFS, cb->objects_before + p->objects_done,
+		                  cb->objects_total, cb->bytes_before + p->bytes_done, cb->bytes_total,
+		                  p->current };
 
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }
@@ -159,19 +165,20 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
                           hfgit_lfs_objects *store, hfgit_clone_stats *stats)
 {
 	hfgit_lfs_job *jobs = calloc(c->count ? c->count : 1, sizeof(*jobs));
-	size_t i, k, n = 0;
+	size_t *first = NULL, i, n = 0;
+	int rc;
 
 	if (!jobs)
 		return hfgit_error_oom();
+	if ((rc = hfgit_lfs_first_of_each(&first, c->files, c->count, sizeof(*c->files),
+	                                  offsetof(lfs_file, pointer))) < 0) {
+		free(jobs);
+		return rc;
+	}
 	for (i = 0; i < c->count; i++) {
 		lfs_file *f = &c->files[i];
-		bool seen = false;
-		for (k = 0; k < i && !seen; k++)
-			seen = !strcmp(c->files[k].pointer.oid, f->pointer.oid);
-		if (seen) {
-			for (k = 0; k < i; k++)
-				if (!strcmp(c->files[k].pointer.oid, f->pointer.oid))
-					f->job = c->files[k].job;
+		if (first[i] != i) {
+			f->job = c->files[first[i]].job;
 			continue;
 		}
 		stats->lfs_objects++;
@@ -185,28 +192,62 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, collector *c,
 		jobs[n].name = f->path;
 		f->job = n++;
 	}
+	free(first);
 	*out = jobs;
 	*count = n;
 	return 0;
 }
 
-static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
-                    const char *ref, hfgit_ctx *ctx, const hfgit_clone_options *opts,
-                    hfgit_clone_stats *stats)
-{
-	hfgit_lfs_transfer_options topts = HFGIT_LFS_TRANSFER_OPTIONS_INIT;
-	hfgit_lfs_batch_target target = { NULL, ref, ctx->authorization, 0, NULL };
-	lfs_callbacks cb = { &target, opts };
-	size_t i, ready = 0;
+/*
+ * The batch requests of one group of jobs, on a thread of their own: the next group's
+ * requests run while the current group downloads. With many small files the requests (100
+ * objects each) would otherwise all come before the first byte, one round trip after another.
+ */
+typedef struct {
+	const hfgit_lfs_batch_target *target;
+	hfgit_lfs_job *jobs;
+	size_t count;
 	int rc;
+	char message[1024];     /* errors are per thread: the message is carried back */
+	pthread_t thread;
+	bool running;
+} batch_group;
 
-	if ((rc = hfgit_ctx__http(&target.http, ctx)) < 0)
-		return rc;
-	if (!(target.url = hfgit_lfs_batch_url(remote_url)))
-		return HFGIT_ERROR;
-	if ((rc = hfgit_lfs_batch(&target, jobs, n)) < 0)
-		goto out;
-	/* Objects the server cannot give are reported with the rest, after the others arrived. */
+static void *batch_main(void *arg)
+{
+	batch_group *g = arg;
+
+	if ((g->rc = hfgit_lfs_batch(g->target, g->jobs, g->count)) < 0)
+		snprintf(g->message, sizeof(g->message), "%s", hfgit_error_last());
+	return NULL;
+}
+
+static void batch_start(batch_group *g, const hfgit_lfs_batch_target *target,
+                        hfgit_lfs_job *jobs, size_t count)
+{
+	g->target = target;
+	g->jobs = jobs;
+	g->count = count;
+	g->rc = 0;
+	g->message[0] = '\0';
+	g->running = count > 0 && pthread_create(&g->thread, NULL, batch_main, g) == 0;
+	if (count > 0 && !g->running)
+		batch_main(g); /* no thread to be had: ask now */
+}
+
+static int batch_finish(batch_group *g)
+{
+	if (g->running)
+		pthread_join(g->thread, NULL);
+	g->running = false;
+	return g->rc < 0 ? hfgit_error_set(g->rc, "%s", g->message) : 0;
+}
+
+/* Jobs the server gave an action for first; returns how many. */
+static size_t ready_first(hfgit_lfs_job *jobs, size_t n)
+{
+	size_t i, ready = 0;
+
 	for (i = 0; i < n; i++) {
 		if (!jobs[i].error) {
 			if (i != ready) {
@@ -217,28 +258,95 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, con
 			ready++;
 		}
 	}
+	return ready;
+}
+
+/*
+ * Groups grow from one batch request, so that bytes flow at once, to MAX_GROUP objects. A
+ * group ends with its slowest object and the drain of its commits, and the next waits for
+ * that: measured on the local hub, 2,000 small objects in three groups took 10-20% longer
+ * than in one. Below GROUPS_FROM objects (every model repository) all go in one group.
+ */
+#define MAX_GROUP (256 * HFGIT_LFS_BATCH_MAX)
+#define GROUPS_FROM (50 * HFGIT_LFS_BATCH_MAX)
+
+static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store, const char *remote_url,
+                    const char *ref, hfgit_ctx *ctx, const hfgit_clone_options *opts,
+                    hfgit_clone_stats *stats)
+{
+	hfgit_lfs_transfer_options topts = HFGIT_LFS_TRANSFER_OPTIONS_INIT;
+	hfgit_lfs_batch_target target = { NULL, ref, ctx->authorization, 0, NULL };
+	lfs_callbacks cb = { &target, opts, 0, n, 0, 0 };
+	hfgit_strbuf msg = HFGIT_STRBUF_INIT, failed = HFGIT_STRBUF_INIT;
+	batch_group ahead = { 0 };
+	size_t i, start = 0, end, size = n > GROUPS_FROM ? HFGIT_LFS_BATCH_MAX : n, unavailable = 0;
+	int rc, first_error = 0, code = 0;
+
+	/* HFGIT_LFS_GROUP (objects): the first group's size, a tuning knob (and how the tests
+	 * send a few objects in several groups). */
+	if (getenv("HFGIT_LFS_GROUP") && strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10) > 0)
+		size = strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10);
+	if ((rc = hfgit_ctx__http(&target.http, ctx)) < 0)
+		return rc;
+	if (!(target.url = hfgit_lfs_batch_url(remote_url)))
+		return HFGIT_ERROR;
+	for (i = 0; i < n; i++)
+		cb.bytes_total += jobs[i].size;
 	topts.jobs = opts->jobs;
 	topts.progress = on_lfs_progress;
 	topts.progress_payload = &cb;
 	topts.renew = renew_href;
 	topts.renew_payload = &cb;
 	topts.http = target.http;
-	rc = hfgit_lfs_download(store, jobs, ready, &topts);
+	end = n < size ? n : size;
+	if ((rc = hfgit_lfs_batch(&target, jobs, end)) < 0)
+		goto out;
+	while (start < n) {
+		size_t next = size * 4 < MAX_GROUP ? size * 4 : MAX_GROUP;
+		size_t next_end = n - end < next ? n : end + next;
+		size_t ready = ready_first(jobs + start, end - start);
+		int group_rc;
+
+		batch_start(&ahead, &target, jobs + end, next_end - end);
+		/* Objects the server cannot give are reported with the rest, after the others arrived. */
+		group_rc = hfgit_lfs_download(store, jobs + start, ready, &topts);
+		if (group_rc < 0 && !first_error) {
+			first_error = group_rc;
+			hfgit_strbuf_puts(&failed, hfgit_error_last());
+		}
+		for (i = start; i < end; i++) {
+			stats->lfs_bytes_fetched += jobs[i].fetched;
+			stats->lfs_objects_fetched += i < start + ready && !jobs[i].error;
+			cb.bytes_before += jobs[i].size;
+		}
+		cb.objects_before += end - start;
+		if ((rc = batch_finish(&ahead)) < 0 || group_rc == HFGIT_EINTERRUPTED) {
+			rc = rc < 0 ? rc : group_rc;
+			goto out;
+		}
+		start = end;
+		end = next_end;
+		size = next;
+	}
+	/* The objects the server could not give (they are the ones without an action). */
 	for (i = 0; i < n; i++) {
-		stats->lfs_bytes_fetched += jobs[i].fetched;
-		stats->lfs_objects_fetched += !jobs[i].error;
+		if (!jobs[i].error || jobs[i].href)
+			continue;
+		if (!unavailable++)
+			code = jobs[i].error;
+		if (unavailable <= 5)
+			hfgit_strbuf_printf(&msg, "%s%s", msg.len ? "; " : "", jobs[i].message);
 	}
-	if (ready < n) {
-		hfgit_strbuf msg = HFGIT_STRBUF_INIT;
-		for (i = ready; i < n && i < ready + 5; i++)
-			hfgit_strbuf_printf(&msg, "%s%s", i > ready ? "; " : "", jobs[i].message);
-		if (n - ready > 5)
-			hfgit_strbuf_printf(&msg, "; and %zu more", n - ready - 5);
-		rc = hfgit_error_set(jobs[ready].error, "%s%s%s", hfgit_strbuf_cstr(&msg),
-		                     rc < 0 ? "; " : "", rc < 0 ? hfgit_error_last() : "");
-		hfgit_strbuf_dispose(&msg);
-	}
+	if (unavailable > 5)
+		hfgit_strbuf_printf(&msg, "; and %zu more", unavailable - 5);
+	if (unavailable || first_error)
+		rc = hfgit_error_set(unavailable ? code : first_error, "%s%s%s", hfgit_strbuf_cstr(&msg),
+		                     unavailable && first_error ? "; " : "", hfgit_strbuf_cstr(&failed));
 out:
+	if (ahead.running)
+		batch_finish(&ahead);
+	hfgit_strbuf_dispose(&msg);
+	hfgit_strbuf_dispose(&failed);
 	free((char *)target.url);
 	return rc;
 }
@@ -288,17 +396,32 @@ static int place(const char *object, const char *dst, hfgit_link_mode mode, mode
 	return hfgit_fs_copy(object, dst, file_mode, false) < 0 ? HFGIT_EIO : 0;
 }
 
-static int make_parent_dirs(const char *workdir, const char *path)
+/*
+ * How the files of one apply are placed. Files come in tree order, so the files of one
+ * directory come together: its parents are made once, not once per file.
+ */
+typedef struct {
+	hfgit_link_mode mode;
+	bool reflink_works;
+	bool new_tree;           /* nothing is at any of the paths yet */
+	hfgit_strbuf made;       /* the directory made last, relative to the working tree */
+} placing;
+
+static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
 {
 	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
 	char *dir;
 	int rc;
 
-	if (!slash)
+	if (!slash || (pl->made.len == len && !memcmp(pl->made.ptr, path, len)))
 		return 0;
-	if (!(dir = hfgit_aprintf("%s%.*s", workdir, (int)(slash - path), path)))
+	if (!(dir = hfgit_aprintf("%s%.*s", workdir, (int)len, path)))
 		return HFGIT_ERROR;
-	rc = hfgit_fs_mkdir_p(dir);
+	if ((rc = hfgit_fs_mkdir_p(dir)) == 0) {
+		hfgit_strbuf_clear(&pl->made);
+		rc = hfgit_strbuf_put(&pl->made, path, len);
+	}
 	free(dir);
 	return rc;
 }
@@ -311,7 +434,7 @@ static int make_parent_dirs(const char *workdir, const char *path)
  * git-lfs's filter.
  */
 static int materialize(git_repository *repo, git_index *index, const lfs_file *f,
-                       const char *object, hfgit_link_mode mode, bool *reflink_works)
+                       const char *object, placing *pl)
 {
 	const char *workdir = git_repository_workdir(repo);
 	char *dst = hfgit_aprintf("%s%s", workdir, f->path);
@@ -323,9 +446,10 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 
 	if (!dst)
 		return HFGIT_ERROR;
-	unlink(dst); /* a pointer file, when the checkout wrote one */
-	if ((rc = make_parent_dirs(workdir, f->path)) < 0 ||
-	    (rc = place(object, dst, mode, file_mode, reflink_works)) < 0)
+	if (!pl->new_tree)
+		unlink(dst); /* the file of the revision before */
+	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
+	    (rc = place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &past[0]);
 	past[0].tv_sec -= 2;
@@ -548,10 +672,11 @@ const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan)
 	return &plan->other_paths;
 }
 
-int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode)
+int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
+                         bool new_tree)
 {
+	placing pl = { mode, true, new_tree, HFGIT_STRBUF_INIT };
 	git_index *index = NULL;
-	bool reflink_works = true;
 	size_t i;
 	int rc = 0;
 
@@ -561,13 +686,13 @@ int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_
 		return hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", hfgit_git_message());
 	for (i = 0; i < plan->c.count && rc == 0; i++) {
 		char *object = hfgit_lfs_object_path(plan->store, plan->c.files[i].pointer.oid);
-		rc = object ? materialize(repo, index, &plan->c.files[i], object, mode, &reflink_works) :
-		              HFGIT_EINVALID;
+		rc = object ? materialize(repo, index, &plan->c.files[i], object, &pl) : HFGIT_EINVALID;
 		free(object);
 	}
 	if (rc == 0 && git_index_write(index) < 0)
 		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", hfgit_git_message());
 	hfgit_trace("lfs: working tree has the content of %zu files", plan->c.count);
+	hfgit_strbuf_dispose(&pl.made);
 	git_index_free(index);
 	return rc;
 }

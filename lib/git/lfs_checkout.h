@@ -8,6 +8,7 @@
 #define HFGIT_GIT_LFS_CHECKOUT_H
 
 #include <git2.h>
+#include <stdbool.h>
 
 #include "hfgit.h"
 
@@ -26,8 +27,10 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 size_t hfgit_lfs_plan_count(const hfgit_lfs_plan *plan);
 /* Every path of the commit that is not an LFS file getting content. */
 const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan);
-/* After the checkout of the other paths: the LFS content in place, and in the index. */
-int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode);
+/* After the checkout of the other paths: the LFS content in place, and in the index.
+ * `new_tree`: the working tree is new (a clone), so no old file is in the way. */
+int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
+                         bool new_tree);
 void hfgit_lfs_plan_free(hfgit_lfs_plan *plan);
 
 /* The shared LFS store of the context: <cache>/lfs. free() it. */

@@ -212,7 +212,7 @@ int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
 		goto out;
 	if (paths.count > 0 && (rc = hfgit_check_out(repo, new_tree, &paths, opts)) < 0)
 		goto out;
-	if ((rc = hfgit_lfs_plan_apply(plan, repo, opts->link)) < 0 ||
+	if ((rc = hfgit_lfs_plan_apply(plan, repo, opts->link, false)) < 0 ||
 	    (rc = move_branch(repo, branch, r, url)) < 0)
 		goto out;
 	hfgit_trace("update: %s moved to %s", dir, r->commit);

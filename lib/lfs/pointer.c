@@ -9,6 +9,7 @@
 #include "common/error.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -528,4 +529,46 @@ int hfgit_lfs_pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer 
 		return -1;
 	}
 	return n;
+}
+
+typedef struct {
+	const char *oid;
+	size_t index;
+} oid_at;
+
+static int compare_oid_at(const void *x, const void *y)
+{
+	const oid_at *a = x, *b = y;
+	int c = strcmp(a->oid, b->oid);
+	return c ? c : a->index < b->index ? -1 : a->index > b->index;
+}
+
+int hfgit_lfs_first_of_each(size_t **out, const void *items, size_t n, size_t stride,
+                            size_t offset)
+{
+	oid_at *order = malloc((n ? n : 1) * sizeof(*order));
+	size_t *first = malloc((n ? n : 1) * sizeof(*first));
+	size_t i, group = 0;
+
+	*out = NULL;
+	if (!order || !first) {
+		free(order);
+		free(first);
+		return hfgit_error_oom();
+	}
+	for (i = 0; i < n; i++) {
+		const char *item = (const char *)items + i * stride + offset;
+		order[i].oid = ((const hfgit_lfs_pointer *)(const void *)item)->oid;
+		order[i].index = i;
+	}
+	if (n)
+		qsort(order, n, sizeof(*order), compare_oid_at);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(order[i].oid, order[group].oid))
+			group = i;
+		first[order[i].index] = order[group].index;
+	}
+	free(order);
+	*out = first;
+	return 0;
 }

@@ -87,4 +87,13 @@ bool hfgit_lfs_oid_valid(const char *oid, size_t len);
  */
 int hfgit_lfs_pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p);
 
+/*
+ * For `n` items of `stride` bytes, each holding a pointer at byte `offset`: *first (free() it)
+ * gets, for every item, the index of the first item whose pointer names the same object.
+ * Sorting makes it N log N: files that share an object are found without comparing each
+ * file with every earlier one.
+ */
+int hfgit_lfs_first_of_each(size_t **first, const void *items, size_t n, size_t stride,
+                            size_t offset);
+
 #endif

@@ -111,6 +111,19 @@ typedef struct worker {
 	lfs_object **objs;
 	size_t nobjs;
 	size_t unfinished;
+	/*
+	 * What the scheduler looks at, so that picking the next range costs what is in flight
+	 * rather than every object of the clone: objs before `next` were all taken once; the
+	 * started, unfinished ones are in `active` (in start order); the ones another process
+	 * was fetching wait in `deferred`, a queue in the order they were put back, which is
+	 * also the order their not_before times come.
+	 */
+	size_t next;
+	size_t unstarted;
+	lfs_object **active;
+	size_t nactive;
+	lfs_object **deferred; /* a ring of nobjs + 1 slots */
+	size_t defer_head, defer_tail;
 	xfer *slots;
 	unsigned nslots;
 	uint64_t window;
@@ -147,6 +160,10 @@ struct engine {
 	pthread_cond_t done_cond;
 	unsigned workers_done;
 	int lock_fd;  /* incomplete/locks: one byte per object, see lock_object */
+	/* The oids that had a partial file when the download began, sorted: only those are
+	 * looked for in incomplete/, so starting an object does not read the directory. */
+	char (*partials)[HFGIT_LFS_OID_HEXSZ + 1];
+	size_t npartials;
 };
 
 /*
@@ -469,8 +486,49 @@ static void finish_object(worker *w, lfs_object *o)
  * an earlier run (killed, or failed) is adopted by renaming it to our name, the largest first,
  * so its bytes are not fetched again; rename makes the adoption atomic between processes.
  */
-static char *adopt_partial(const hfgit_lfs_objects *store, const char *oid)
+static int compare_oid_strings(const void *a, const void *b)
 {
+	return strcmp(a, b);
+}
+
+/* Which objects have partial files, once per download (see engine.partials). A partial a
+ * process starts later is not adopted: its bytes are only fetched again. */
+static void find_partials(engine *e)
+{
+	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(e->store));
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *dh;
+
+	if (!dir || !(dh = opendir(dir))) {
+		free(dir);
+		return;
+	}
+	while ((d = readdir(dh)) != NULL) {
+		size_t len = strlen(d->d_name);
+		if (len < HFGIT_LFS_OID_HEXSZ + 6 || d->d_name[HFGIT_LFS_OID_HEXSZ] != '.' ||
+		    strcmp(d->d_name + len - 5, ".part"))
+			continue;
+		if (e->npartials == cap) {
+			size_t grown_cap = cap ? cap * 2 : 16;
+			void *grown = realloc(e->partials, grown_cap * sizeof(*e->partials));
+			if (!grown)
+				break; /* then some partials are fetched again */
+			e->partials = grown;
+			cap = grown_cap;
+		}
+		memcpy(e->partials[e->npartials], d->d_name, HFGIT_LFS_OID_HEXSZ);
+		e->partials[e->npartials++][HFGIT_LFS_OID_HEXSZ] = '\0';
+	}
+	closedir(dh);
+	free(dir);
+	if (e->npartials)
+		qsort(e->partials, e->npartials, sizeof(*e->partials), compare_oid_strings);
+}
+
+static char *adopt_partial(const engine *en, const char *oid)
+{
+	const hfgit_lfs_objects *store = en->store;
 	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(store));
 	char host[64] = "host", *mine = NULL, *best = NULL;
 	off_t best_size = -1;
@@ -481,7 +539,9 @@ static char *adopt_partial(const hfgit_lfs_objects *store, const char *oid)
 	host[sizeof(host) - 1] = '\0';
 	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
 		goto out;
-	if ((d = opendir(dir)) != NULL) {
+	if (en->npartials &&
+	    bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
+	    (d = opendir(dir)) != NULL) {
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
 			char *path;
@@ -540,7 +600,7 @@ static int start_object(worker *w, lfs_object *o)
 		return -1;
 	}
 	if (!hfgit_lfs_oid_valid(job->oid, strlen(job->oid)) ||
-	    !(o->part_path = adopt_partial(e->store, job->oid))) {
+	    !(o->part_path = adopt_partial(e, job->oid))) {
 		object_fail(w, o, HFGIT_EINVALID, "%s: %s", "invalid object id");
 		return -1;
 	}
@@ -718,8 +778,8 @@ static uint64_t ahead_bytes(const worker *w)
 	uint64_t sum = 0;
 	size_t i;
 
-	for (i = 0; i < w->nobjs; i++) {
-		const lfs_object *o = w->objs[i];
+	for (i = 0; i < w->nactive; i++) {
+		const lfs_object *o = w->active[i];
 		if (o->split && o->started && !o->finished)
 			sum += o->frontier - o->written;
 	}
@@ -734,6 +794,38 @@ static unsigned free_slots(const worker *w)
 	return n;
 }
 
+/* Finished objects leave the active list (the order of the others is kept). */
+static void prune_active(worker *w)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < w->nactive; i++)
+		if (!w->active[i]->finished)
+			w->active[kept++] = w->active[i];
+	w->nactive = kept;
+}
+
+/* The next object to start: one put back whose wait is over, else the next new one. */
+static lfs_object *next_unstarted(worker *w, double now)
+{
+	size_t ring = w->nobjs + 1;
+
+	while (w->defer_head != w->defer_tail) {
+		lfs_object *o = w->deferred[w->defer_head];
+		if (!o->started && !o->finished && o->not_before > now)
+			break;
+		w->defer_head = (w->defer_head + 1) % ring;
+		if (!o->started && !o->finished)
+			return o;
+	}
+	while (w->next < w->nobjs) {
+		lfs_object *o = w->objs[w->next++];
+		if (!o->started && !o->finished)
+			return o;
+	}
+	return NULL;
+}
+
 /* Pick the next range for an idle connection: heads first (they keep the hash moving), then
  * new objects, then chunks ahead of the head of split objects, within the window. */
 static lfs_object *choose_range(worker *w, uint64_t *start, uint64_t *end)
@@ -741,34 +833,33 @@ static lfs_object *choose_range(worker *w, uint64_t *start, uint64_t *end)
 	engine *e = w->e;
 	uint64_t chunk = e->opts.chunk;
 	double now = now_s();
-	size_t i, unstarted = 0;
+	size_t i;
 	lfs_object *o;
 
-	for (i = 0; i < w->nobjs; i++) {
-		o = w->objs[i];
+	prune_active(w);
+	for (i = 0; i < w->nactive; i++) {
+		o = w->active[i];
 		if (head_waiting(o, now))
 			goto head;
-		unstarted += !o->started;
 	}
-	for (i = 0; i < w->nobjs; i++) {
-		o = w->objs[i];
-		if (o->started || o->not_before > now)
-			continue;
+	while ((o = next_unstarted(w, now)) != NULL) {
 		/* Split only when connections would otherwise sit idle. */
-		o->split = !o->no_range && o->job->size > chunk && unstarted < free_slots(w);
-		switch (start_object(w, o)) {
-		case 1:
-			continue; /* another process fetches it: look again later */
-		case 0:
-			if (!o->finished)
-				goto head;
-			/* fall through */
-		default:
-			return choose_range(w, start, end);
+		o->split = !o->no_range && o->job->size > chunk && w->unstarted < free_slots(w);
+		if (start_object(w, o) == 1) {
+			/* another process fetches it: look again later */
+			w->deferred[w->defer_tail] = o;
+			w->defer_tail = (w->defer_tail + 1) % (w->nobjs + 1);
+			continue;
 		}
+		w->unstarted--;
+		if (!o->finished) {
+			w->active[w->nactive++] = o;
+			goto head;
+		}
+		/* already in the store, or failed: on to the next */
 	}
-	for (i = 0; i < w->nobjs; i++) {
-		o = w->objs[i];
+	for (i = 0; i < w->nactive; i++) {
+		o = w->active[i];
 		if (!o->split || o->finished || !o->ntodo || o->no_range || o->not_before > now)
 			continue;
 		if (ahead_bytes(w) + chunk > w->window)
@@ -1176,6 +1267,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 		free(locks);
 	}
+	find_partials(&e);
 	pthread_mutex_init(&e.lock, NULL);
 	pthread_mutex_init(&e.renew_lock, NULL);
 	pthread_mutex_init(&e.done_lock, NULL);
@@ -1192,8 +1284,10 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 			w->window = e.opts.chunk;
 		w->slots = calloc(w->nslots, sizeof(*w->slots));
 		w->objs = calloc(count, sizeof(*w->objs));
+		w->active = calloc(count, sizeof(*w->active));
+		w->deferred = calloc(count + 1, sizeof(*w->deferred));
 		w->multi = curl_multi_init();
-		if (!w->slots || !w->objs || !w->multi) {
+		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi) {
 			rc = hfgit_error_oom();
 			goto out_workers;
 		}
@@ -1202,7 +1296,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	}
 	share_out(workers, nworkers, ptrs, count);
 	for (k = 0; k < nworkers; k++)
-		workers[k].unfinished = workers[k].nobjs;
+		workers[k].unfinished = workers[k].unstarted = workers[k].nobjs;
 
 	hfgit_trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
 	            (unsigned long long)total, conns, nworkers);
@@ -1250,9 +1344,12 @@ out_workers:
 			curl_multi_cleanup(w->multi);
 		free(w->slots);
 		free(w->objs);
+		free(w->active);
+		free(w->deferred);
 	}
 	if (e.lock_fd >= 0)
 		close(e.lock_fd);
+	free(e.partials);
 	pthread_mutex_destroy(&e.lock);
 	pthread_mutex_destroy(&e.renew_lock);
 	pthread_mutex_destroy(&e.done_lock);

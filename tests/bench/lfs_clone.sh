@@ -26,40 +26,18 @@ command -v nginx >/dev/null || sh third_party/install-deps.sh --extra
 fixtures=$root/$build/fixtures-bench
 bash tests/fixtures/build-fixtures.sh "$fixtures" --bench
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-lfs-bench.XXXXXX")
+. "$root/tests/bench/lib.sh"
+hub=
 cleanup() {
-	[ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
-	kill "$hub" 2>/dev/null
+	stop_cdn
+	[ -n "$hub" ] && kill "$hub" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 # nginx on a free loopback port, serving the hub's object store in its own layout.
-cdn_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<EOF
-daemon on;
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 1024; }
-http {
-    access_log $work/nginx/access.log;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 100000;
-    server {
-        listen 127.0.0.1:$cdn_port;
-        location /objects/ { root $fixtures/hub/lfs; }
-    }
-}
-EOF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+start_cdn "$fixtures/hub/lfs"
 python3 tests/hub/hub.py --root "$fixtures/hub" --port-file "$work/port" \
 	--cdn-port-file "$work/cdnport" --cdn-url "http://127.0.0.1:$cdn_port" >"$work/hub.out" 2>&1 &
 hub=$!
@@ -71,20 +49,6 @@ export HOME=$work/home GIT_CONFIG_NOSYSTEM=1
 mkdir -p "$HOME"
 git lfs install >/dev/null
 git config --global advice.detachedHead false
-
-# seconds COMMAND...: wall time of one run; the peak RSS of the command goes to $work/rss.
-# Dirty pages of the previous run are written out first (not timed), so no run pays for
-# another's writeback.
-seconds() {
-	sync
-	python3 -c 'import resource, subprocess, sys, time
-t = time.perf_counter()
-subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print("%.3f" % (time.perf_counter() - t))
-open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
-		"$work/rss" "$@"
-}
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench_case() {
 	repo=$1

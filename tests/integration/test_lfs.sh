@@ -177,6 +177,26 @@ check_eq "missing object, re-run: succeeds" "$RC" 0
 check_eq "missing object, re-run: only the missing object is fetched" \
 	"$(cdn_since "$hub_LOG" "$mark" | cut -d' ' -f1)" "$BIN_OID"
 
+# Many objects go in groups whose batch requests run ahead of the downloads: the same bytes,
+# one batch request per group, and a missing object in a later group still named.
+fresh_cache groups
+mark=$(log_mark "$hub_LOG")
+HFGIT_LFS_GROUP=1 run_hfgit clone -q "$MODEL" groups
+check_eq "groups: exit code ($ERR)" "$RC" 0
+check_content groups
+check_git groups
+check_eq "groups: a batch request per group (1, then 3)" "$(batch_since "$hub_LOG" "$mark")" 2
+check_eq "groups: one CDN request per distinct object" \
+	"$(cdn_since "$hub_LOG" "$mark" | wc -l | tr -d ' ')" "$MAIN_OBJECTS"
+fresh_cache groups-missing
+set_faults "$hub_URL" "[{\"kind\":\"missing\",\"oid\":\"$BIN_OID\"}]"
+HFGIT_LFS_GROUP=1 run_hfgit clone -q "$MODEL" groups-missing
+check_eq "groups, missing object: exit code" "$RC" 3
+check_contains "groups, missing object: names the file" "$ERR" "pytorch_model.bin"
+[ -f "$HFGIT_HOME/lfs/objects/3b/4b/$MODEL_OID" ] && pass ||
+	fail "groups, missing object: the others were not kept"
+set_faults "$hub_URL" "[]"
+
 # A pointer whose size disagrees with the bytes served.
 fresh_cache size
 set_faults "$hub_URL" "[{\"kind\":\"size\",\"oid\":\"$SUB_OID\",\"extra\":10}]"

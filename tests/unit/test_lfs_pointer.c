@@ -446,6 +446,30 @@ static void test_messages(void)
 	CHECK(strlen(hfgit_error_last()) < 300);
 }
 
+/* Items that share an object point at the first of them, whatever the order. */
+static void test_first_of_each(void)
+{
+	static const size_t expected[] = { 0, 1, 0, 3, 1, 0 };
+	static const char digits[] = "abacba";
+	struct item {
+		int tag;
+		hfgit_lfs_pointer pointer;
+	} items[6];
+	size_t *first = NULL, i;
+
+	memset(items, 0, sizeof(items));
+	for (i = 0; i < 6; i++)
+		memset(items[i].pointer.oid, digits[i], HFGIT_LFS_OID_HEXSZ);
+	CHECK(hfgit_lfs_first_of_each(&first, items, 6, sizeof(*items),
+	                              offsetof(struct item, pointer)) == 0);
+	for (i = 0; first && i < 6; i++)
+		CHECK_MSG(first[i] == expected[i], "item %zu: first is %zu, expected %zu", i, first[i],
+		          expected[i]);
+	free(first);
+	CHECK(hfgit_lfs_first_of_each(&first, items, 0, sizeof(*items), 0) == 0 && first);
+	free(first);
+}
+
 int main(void)
 {
 	test_valid();
@@ -460,5 +484,6 @@ int main(void)
 	test_oid_valid();
 	test_format();
 	test_messages();
+	test_first_of_each();
 	return check_finish();
 }

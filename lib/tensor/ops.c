@@ -196,9 +196,10 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 
 #pragma omp parallel for schedule(dynamic, 1) if (tasks > 1)
 	for (t = 0; t < tasks; t++) {
-		size_t b = (size_t)t / s->heads, h = (size_t)t % s->heads, i, j;
-		const float *qb = q + b * s->q_batch + h * d, *kb = k + b * s->kv_batch + h * d,
-			    *vb = v + b * s->kv_batch + h * d;
+		size_t b = (size_t)t / s->heads, h = (size_t)t % s->heads, i, j,
+		       kvh = s->kv_heads ? h / (s->heads / s->kv_heads) : h;
+		const float *qb = q + b * s->q_batch + h * d, *kb = k + b * s->kv_batch + kvh * d,
+			    *vb = v + b * s->kv_batch + kvh * d;
 		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
 		float *scores = scratch + (size_t)omp_get_thread_num() * sq * sk;
 

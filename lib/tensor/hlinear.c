@@ -1,0 +1,245 @@
+#include "tensor/hlinear.h"
+
+#include <immintrin.h>
+#include <omp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "tensor/gemm.h"
+#include "tensor/ops.h"
+
+/* Up to this many rows the weights are streamed once and widened in registers; above, tiles
+ * of them are widened into a buffer for the GEMM (the widening then costs little beside the
+ * arithmetic). */
+#define STREAM_MAX_ROWS 8
+/* Weight rows per chunk of the streaming loop: small enough that the chunk stays in L2 while
+ * every x row passes over it, large enough to keep the hardware prefetchers going. */
+#define CHUNK 16
+#define TILE_MAX 128
+
+static size_t elem_size(hfgit_weight_dtype t)
+{
+	return t == HFGIT_WEIGHT_F32 ? 4 : 2;
+}
+
+static void widen(float *out, const void *w, hfgit_weight_dtype t, size_t n)
+{
+	switch (t) {
+	case HFGIT_WEIGHT_F32: memcpy(out, w, n * sizeof(float)); break;
+	case HFGIT_WEIGHT_BF16: hfgit_bf16_to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_F16: hfgit_f16_to_f32(out, w, n); break;
+	}
+}
+
+void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
+{
+	widen(out, (const char *)l->weight + row * l->in * elem_size(l->dtype), l->dtype,
+	      n * l->in);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Few rows: one pass over the weights                                                       */
+
+typedef void (*dot_fn)(float *y, const void *w, size_t n, const float *x, size_t k);
+
+/* Portable: widen a piece of each weight row on the stack, then a plain dot product. */
+static void dot_portable(float *y, const void *w, size_t n, const float *x, size_t k,
+                         hfgit_weight_dtype t)
+{
+	float buf[256];
+	size_t r, i, j, m;
+
+	for (r = 0; r < n; r++) {
+		const char *row = (const char *)w + r * k * elem_size(t);
+		float s = 0.0f;
+
+		for (i = 0; i < k; i += m) {
+			m = k - i < 256 ? k - i : 256;
+			widen(buf, row + i * elem_size(t), t, m);
+			for (j = 0; j < m; j++)
+				s += buf[j] * x[i + j];
+		}
+		y[r] = s;
+	}
+}
+
+static void dot_portable_bf16(float *y, const void *w, size_t n, const float *x, size_t k)
+{
+	dot_portable(y, w, n, x, k, HFGIT_WEIGHT_BF16);
+}
+
+static void dot_portable_f16(float *y, const void *w, size_t n, const float *x, size_t k)
+{
+	dot_portable(y, w, n, x, k, HFGIT_WEIGHT_F16);
+}
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+AVX512 static inline __m512 load_bf16(const uint16_t *p, __mmask16 m)
+{
+	return _mm512_castsi512_ps(
+		_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+AVX512 static inline __m512 load_f16(const uint16_t *p, __mmask16 m)
+{
+	return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+/* Four weight rows at a time against one x row: x is loaded once per four rows. */
+#define DOT4(name, load)                                                                      \
+	AVX512 static void name(float *y, const void *wv, size_t n, const float *x, size_t k)  \
+	{                                                                                     \
+		const uint16_t *w = wv;                                                       \
+		const __mmask16 tail = (__mmask16)((1u << (k % 16)) - 1);                     \
+		size_t r = 0, i, end = k - k % 16;                                            \
+                                                                                              \
+		for (; r + 4 <= n; r += 4) {                                                  \
+			const uint16_t *w0 = w + r * k, *w1 = w0 + k, *w2 = w1 + k,          \
+				       *w3 = w2 + k;                                          \
+			__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, xv;       \
+                                                                                              \
+			for (i = 0; i < end; i += 16) {                                       \
+				xv = _mm512_loadu_ps(x + i);                                  \
+				a0 = _mm512_fmadd_ps(load(w0 + i, 0xffff), xv, a0);           \
+				a1 = _mm512_fmadd_ps(load(w1 + i, 0xffff), xv, a1);           \
+				a2 = _mm512_fmadd_ps(load(w2 + i, 0xffff), xv, a2);           \
+				a3 = _mm512_fmadd_ps(load(w3 + i, 0xffff), xv, a3);           \
+			}                                                                     \
+			if (tail) {                                                           \
+				xv = _mm512_maskz_loadu_ps(tail, x + i);                      \
+				a0 = _mm512_fmadd_ps(load(w0 + i, tail), xv, a0);             \
+				a1 = _mm512_fmadd_ps(load(w1 + i, tail), xv, a1);             \
+				a2 = _mm512_fmadd_ps(load(w2 + i, tail), xv, a2);             \
+				a3 = _mm512_fmadd_ps(load(w3 + i, tail), xv, a3);             \
+			}                                                                     \
+			y[r] = _mm512_reduce_add_ps(a0);                                      \
+			y[r + 1] = _mm512_reduce_add_ps(a1);                                  \
+			y[r + 2] = _mm512_reduce_add_ps(a2);                                  \
+			y[r + 3] = _mm512_reduce_add_ps(a3);                                  \
+		}                                                                             \
+		for (; r < n; r++) {                                                          \
+			const uint16_t *w0 = w + r * k;                                       \
+			__m512 a0 = _mm512_setzero_ps();                                      \
+                                                                                              \
+			for (i = 0; i < end; i += 16)                                         \
+				a0 = _mm512_fmadd_ps(load(w0 + i, 0xffff),                    \
+				                     _mm512_loadu_ps(x + i), a0);             \
+			if (tail)                                                             \
+				a0 = _mm512_fmadd_ps(load(w0 + i, tail),                      \
+				                     _mm512_maskz_loadu_ps(tail, x + i), a0);  \
+			y[r] = _mm512_reduce_add_ps(a0);                                      \
+		}                                                                             \
+	}
+
+DOT4(dot_avx512_bf16, load_bf16)
+DOT4(dot_avx512_f16, load_f16)
+
+static bool use_avx512(void)
+{
+	static int cached = -1;
+	const char *env;
+
+	if (cached < 0) {
+		env = getenv("HFGIT_KERNELS");
+		__builtin_cpu_init();
+		cached = !(env && !strcmp(env, "portable")) && __builtin_cpu_supports("avx512f") &&
+		         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+	}
+	return cached;
+}
+
+const char *hfgit_hlinear_kernel(void)
+{
+	return use_avx512() ? "avx512" : "portable";
+}
+
+static void stream(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                   size_t rows)
+{
+	const bool fast = use_avx512();
+	const dot_fn dot = l->dtype == HFGIT_WEIGHT_BF16 ? (fast ? dot_avx512_bf16 : dot_portable_bf16)
+	                                                 : (fast ? dot_avx512_f16 : dot_portable_f16);
+	const long chunks = (long)((l->out + CHUNK - 1) / CHUNK);
+	const size_t in = l->in;
+	long c;
+
+#pragma omp parallel for schedule(dynamic, 4)
+	for (c = 0; c < chunks; c++) {
+		const size_t o = (size_t)c * CHUNK, n = l->out - o < CHUNK ? l->out - o : CHUNK;
+		const void *w = (const uint16_t *)l->weight + o * in;
+		size_t r, j;
+
+		for (r = 0; r < rows; r++) {
+			float *yr = y + r * ldy + o;
+
+			dot(yr, w, n, x + r * ldx, in);
+			for (j = 0; l->bias && j < n; j++)
+				yr[j] += l->bias[o + j];
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Many rows: widened tiles through the GEMM                                                 */
+
+static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                 size_t rows)
+{
+	const size_t in = l->in, threads = (size_t)omp_get_max_threads();
+	size_t tile = (l->out + 2 * threads - 1) / (2 * threads);
+	long tiles, t;
+	int failed = 0;
+
+	tile = tile < 16 ? 16 : tile > TILE_MAX ? TILE_MAX : (tile + 15) / 16 * 16;
+	tiles = (long)((l->out + tile - 1) / tile);
+#pragma omp parallel
+	{
+		float *buf = malloc(tile * in * sizeof(float));
+
+		if (!buf)
+			failed = 1;
+#pragma omp for schedule(dynamic, 1)
+		for (t = 0; t < tiles; t++) {
+			const size_t o = (size_t)t * tile, n = l->out - o < tile ? l->out - o : tile;
+			size_t r, j;
+
+			if (!buf)
+				continue;
+			hfgit_hlinear_rows(buf, l, o, n);
+			/* Inside the parallel region the GEMM runs on this thread alone. */
+			if (hfgit_sgemm('N', 'T', rows, n, in, 1.0f, x, ldx, buf, in, 0.0f, y + o,
+			                ldy) < 0) {
+				failed = 1;
+				continue;
+			}
+			for (r = 0; l->bias && r < rows; r++)
+				for (j = 0; j < n; j++)
+					y[r * ldy + o + j] += l->bias[o + j];
+		}
+		free(buf);
+	}
+	if (failed)
+		return hfgit_error_set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
+		                       "linear layer", l->out, l->in);
+	return 0;
+}
+
+int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                        size_t rows)
+{
+	if (l->dtype == HFGIT_WEIGHT_F32) {
+		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
+
+		return hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+	}
+	if (!rows || !l->out)
+		return 0;
+	if (rows <= STREAM_MAX_ROWS) {
+		stream(l, y, ldy, x, ldx, rows);
+		return 0;
+	}
+	return tiled(l, y, ldy, x, ldx, rows);
+}

@@ -208,10 +208,11 @@ def llama(sd, c, family, ids, mask, positions):
     inv = inv_freq_of(c, int(positions.max()) + 1)
     freqs = (inv[None, :, None] @ positions[:, None, :].float()).transpose(1, 2)
     emb = torch.cat((freqs, freqs), dim=-1)
-    cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+    # LlamaRotaryEmbedding returns cos and sin in the dtype of the activations.
+    cos, sin = emb.cos()[:, None].to(h.dtype), emb.sin()[:, None].to(h.dtype)
     allowed = torch.tril(torch.ones(S, S, dtype=torch.bool))[None, None] & \
         mask.bool()[:, None, None, :]
-    add = torch.zeros(B, 1, S, S).masked_fill(~allowed, MIN)
+    add = torch.zeros(B, 1, S, S, dtype=h.dtype).masked_fill(~allowed, torch.finfo(h.dtype).min)
     hidden = []
     for i in range(c["num_hidden_layers"]):
         p = "model.layers.%d." % i
@@ -225,7 +226,7 @@ def llama(sd, c, family, ids, mask, positions):
         k = k.repeat_interleave(heads // kvh, dim=1)  # repeat_kv
         v = v.repeat_interleave(heads // kvh, dim=1)
         w = torch.matmul(q, k.transpose(2, 3)) * d ** -0.5 + add
-        w = torch.softmax(w, dim=-1, dtype=torch.float32)
+        w = torch.softmax(w, dim=-1, dtype=torch.float32).to(q.dtype)
         ctx = torch.matmul(w, v).transpose(1, 2).reshape(B, S, heads * d)
         h = h + lin(ctx, p + "self_attn.o_proj")
         x = rms(h, sd[p + "post_attention_layernorm.weight"], eps)

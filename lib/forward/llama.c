@@ -256,9 +256,11 @@ static void swiglu(float *gate, const float *up, size_t n)
 		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
 
-int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-                     const int64_t *positions, const int64_t *mask, size_t t, float *h,
-                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+/* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
+static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                       const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                       hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out,
+                       int64_t longest)
 {
 	const llama *g = r->state;
 	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
@@ -270,7 +272,7 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		.causal = true, .kv_heads = (size_t)g->kv_heads, .scale = 1.0f / sqrtf((float)d),
 	};
 	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *scratch, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
-	int64_t *keys, longest = 0;
+	int64_t *keys;
 	size_t row, b, j, i;
 	long long l;
 	int rc;
@@ -304,10 +306,7 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
 	as.key_mask = keys;
 	/* The rotary angles of each row: inv_freq * position in F32, as torch's matmul of the
-	 * two; dynamic scaling takes the longest position of the step (max(position_ids) + 1). */
-	for (row = 0; row < rows; row++)
-		if (positions[row] + 1 > longest)
-			longest = positions[row] + 1;
+	 * two. */
 	hfgit_rope_inv_freq(inv, &g->rope, longest);
 	for (row = 0; row < rows; row++) {
 		for (i = 0; i < half; i++) {
@@ -357,6 +356,54 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		return rc;
 	c->len += t;
 	return 0;
+}
+
+/*
+ * A long prompt goes through in chunks of PREFILL_CHUNK tokens, each against the cache of
+ * those before (causal attention makes it the same computation): the activations of a chunk
+ * are what the workspace holds, not those of the whole prompt. Not when hidden states are
+ * output (they are the whole sequence's).
+ */
+#define PREFILL_CHUNK 128
+
+int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                     const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+{
+	const size_t B = c->batch, H = (size_t)((const llama *)r->state)->hidden;
+	int64_t longest = 0;
+	size_t row, j0, b, j;
+	int rc = 0;
+
+	/* Dynamic scaling takes the longest position of the step (max(position_ids) + 1). */
+	for (row = 0; row < B * t; row++)
+		if (positions[row] + 1 > longest)
+			longest = positions[row] + 1;
+	if (t <= PREFILL_CHUNK || (in && in->output_hidden_states))
+		return step_tokens(r, c, ids, positions, mask, t, h, a, in, out, longest);
+	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
+		const size_t tc = t - j0 < PREFILL_CHUNK ? t - j0 : PREFILL_CHUNK;
+		hfgit_arena ws = HFGIT_ARENA_INIT;
+		int64_t *ci = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
+			*cp = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
+			*cm = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc);
+		float *ch = hfgit_arena_floats(&ws, B * tc * H);
+
+		rc = ci && cp && cm && ch ? 0 : HFGIT_ERROR;
+		for (b = 0; rc == 0 && b < B; b++) {
+			for (j = 0; j < tc; j++) {
+				ci[b * tc + j] = ids[b * t + j0 + j];
+				cp[b * tc + j] = positions[b * t + j0 + j];
+				cm[b * tc + j] = mask ? mask[b * t + j0 + j] : 1;
+			}
+		}
+		if (rc == 0)
+			rc = step_tokens(r, c, ci, cp, cm, tc, ch, &ws, NULL, NULL, longest);
+		for (b = 0; rc == 0 && b < B; b++)
+			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
+		hfgit_arena_release(&ws);
+	}
+	return rc;
 }
 
 static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,

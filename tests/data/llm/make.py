@@ -337,6 +337,12 @@ def main():
                                                 "repetition_penalty": 1.3})
     model_cases(cases, "llama-f32", repo, "llama", "LlamaForCausalLM", "LlamaModel",
                 gen_eos=eos, penalty=1.3)
+    # A prompt longer than hfgit's prefill chunk (128 tokens), two sequences of a padded
+    # batch: the chunks against the cache must be the whole computation.
+    ids, mask = inputs(c["vocab_size"], [300, 170], 300, 777)
+    h, _ = llama(fwd.read_weights(repo), c, "llama", ids, mask, torch.arange(300)[None].expand_as(ids))
+    cases.append(fwd.case("llama-f32 base long b2", repo, "base", ["any"], "LlamaModel",
+                          fwd.inputs_json(ids, mask), {"last_hidden_state": h}))
 
     # Llama, BF16 in two shards, tied, one KV head, head_dim 16 (4 x 16 != hidden 32),
     # attention and MLP biases, llama3 rope scaling.

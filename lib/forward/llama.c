@@ -324,9 +324,9 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)l, h, B, t, H)) < 0)
 			return rc;
 		rms_norm(x, h, rows, H, ly->in_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply(&ly->q, q, Q, x, H, rows)) < 0 ||
-		    (rc = hfgit_hlinear_apply(&ly->k, k, KV, x, H, rows)) < 0 ||
-		    (rc = hfgit_hlinear_apply(&ly->v, v, KV, x, H, rows)) < 0)
+		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
+		                                   3, (float *const[]){ q, k, v },
+		                                   (const size_t[]){ Q, KV, KV }, x, H, rows)) < 0)
 			return rc;
 		rotate(q, Q, rows, (size_t)g->heads, d, cos, sin);
 		rotate(k, KV, rows, (size_t)g->kv_heads, d, cos, sin);
@@ -343,8 +343,9 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			return rc;
 		hfgit_add(h, tmp, rows * H);
 		rms_norm(x, h, rows, H, ly->post_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply(&ly->gate, gate, I, x, H, rows)) < 0 ||
-		    (rc = hfgit_hlinear_apply(&ly->up, up, I, x, H, rows)) < 0)
+		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
+		                                   (float *const[]){ gate, up },
+		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
 			return rc;
 		swiglu(gate, up, rows * I);
 		if ((rc = hfgit_hlinear_apply(&ly->down, tmp, H, gate, I, rows)) < 0)

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
+#include "tensor/pool.h"
 
 /* Up to this many rows the weights are streamed once and widened in registers; above, tiles
  * of them are widened into a buffer for the GEMM (the widening then costs little beside the
@@ -18,6 +19,8 @@
  * every x row passes over it, large enough to keep the hardware prefetchers going. */
 #define CHUNK 16
 #define TILE_MAX 128
+/* Chunks claimed at once from the pool. */
+#define GROUP 4
 
 static size_t elem_size(hfgit_weight_dtype t)
 {
@@ -156,30 +159,64 @@ const char *hfgit_hlinear_kernel(void)
 	return use_avx512() ? "avx512" : "portable";
 }
 
-static void stream(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
-                   size_t rows)
+static dot_fn dot_of(const hfgit_hlinear *l)
 {
 	const bool fast = use_avx512();
-	const dot_fn dot = l->dtype == HFGIT_WEIGHT_BF16 ? (fast ? dot_avx512_bf16 : dot_portable_bf16)
-	                                                 : (fast ? dot_avx512_f16 : dot_portable_f16);
-	const long chunks = (long)((l->out + CHUNK - 1) / CHUNK);
-	const size_t in = l->in;
-	long c;
 
-#pragma omp parallel for schedule(dynamic, 4)
-	for (c = 0; c < chunks; c++) {
-		const size_t o = (size_t)c * CHUNK, n = l->out - o < CHUNK ? l->out - o : CHUNK;
-		const void *w = (const uint16_t *)l->weight + o * in;
-		size_t r, j;
+	return l->dtype == HFGIT_WEIGHT_BF16 ? (fast ? dot_avx512_bf16 : dot_portable_bf16)
+	                                     : (fast ? dot_avx512_f16 : dot_portable_f16);
+}
 
-		for (r = 0; r < rows; r++) {
-			float *yr = y + r * ldy + o;
+#define MAX_MANY 8
 
-			dot(yr, w, n, x + r * ldx, in);
+/* Chunks of CHUNK weight rows of every layer, handed out to the threads as one loop (the
+ * helper pool: see pool.h for why not OpenMP here). */
+typedef struct {
+	const hfgit_hlinear *const *ls;
+	size_t nl;
+	float *const *ys;
+	const size_t *ldys;
+	const float *x;
+	size_t ldx, rows;
+	size_t first[MAX_MANY + 1];
+} stream_job;
+
+static void stream_chunk(void *arg, size_t group)
+{
+	const stream_job *s = arg;
+	size_t c, end = (group + 1) * GROUP < s->first[s->nl] ? (group + 1) * GROUP
+	                                                       : s->first[s->nl];
+
+	for (c = group * GROUP; c < end; c++) {
+		size_t k = 0, o, n, r, j;
+		const hfgit_hlinear *l;
+		const void *w;
+
+		while (c >= s->first[k + 1])
+			k++;
+		l = s->ls[k];
+		o = (c - s->first[k]) * CHUNK;
+		n = l->out - o < CHUNK ? l->out - o : CHUNK;
+		w = (const uint16_t *)l->weight + o * l->in;
+		for (r = 0; r < s->rows; r++) {
+			float *yr = s->ys[k] + r * s->ldys[k] + o;
+
+			dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
 			for (j = 0; l->bias && j < n; j++)
 				yr[j] += l->bias[o + j];
 		}
 	}
+}
+
+static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                   const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, { 0 } };
+	size_t i;
+
+	for (i = 0; i < nl; i++)
+		s.first[i + 1] = s.first[i] + (ls[i]->out + CHUNK - 1) / CHUNK;
+	hfgit_pool_run((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -238,8 +275,27 @@ int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const floa
 	if (!rows || !l->out)
 		return 0;
 	if (rows <= STREAM_MAX_ROWS) {
-		stream(l, y, ldy, x, ldx, rows);
+		stream(&l, 1, &y, &ldy, x, ldx, rows);
 		return 0;
 	}
 	return tiled(l, y, ldy, x, ldx, rows);
+}
+
+int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (ls[i]->dtype == HFGIT_WEIGHT_F32 || ls[i]->in != ls[0]->in)
+			break;
+	if (rows <= STREAM_MAX_ROWS && i == n && n <= MAX_MANY) {
+		stream(ls, n, ys, ldys, x, ldx, rows);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = hfgit_hlinear_apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+			return rc;
+	return 0;
 }

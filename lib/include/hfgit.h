@@ -796,9 +796,10 @@ typedef struct hfgit_outputs hfgit_outputs;
  * Run the model on `inputs`. The outputs are those of the class built
  * (hfgit_model_class): BertModel gives last_hidden_state and, when the checkpoint has a pooler,
  * pooler_output; the *ForSequenceClassification and *ForImageClassification classes give
- * logits; GPT2LMHeadModel gives logits for every position. Computation is F32 on the CPU;
- * F16/BF16 weights are converted to F32 once, on the first call (memory: 4 bytes per
- * parameter beside the mapped file), F32 safetensors are used in place.
+ * logits; GPT2LMHeadModel and the Llama/Mistral/Qwen2 causal LMs give logits for every
+ * position. Computation is F32 on the CPU; F16/BF16 weights are converted to F32 once, on the
+ * first call (memory: 4 bytes per parameter beside the mapped file), F32 safetensors are used
+ * in place; the Llama family reads its F16/BF16 matrices in place, widening them as it goes.
  *
  * Errors (HFGIT_EINVALID) name what is wrong: an id outside the vocabulary, a sequence longer
  * than max_position_embeddings, a mask value other than 0 and 1, an image size other than the

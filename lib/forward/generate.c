@@ -368,7 +368,8 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	g.dec->dims(g.r, &g.vocab, &positions, &g.hidden);
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
-	if ((rc = hfgit_check_text(in, g.vocab, positions, 0)) < 0 ||
+	/* The Llama family's limit is a sliding window, checked below with its own name. */
+	if ((rc = hfgit_check_text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
 	    (rc = check_left_padded(in)) < 0)
 		return rc;
 	if (positions && g.dec != &gpt2_decoder &&

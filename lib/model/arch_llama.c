@@ -7,6 +7,9 @@
  * (Llama's attention_bias and mlp_bias, Qwen2's q/k/v biases, none in Mistral), the config
  * defaults, and the sliding window (Mistral; Qwen2 with use_sliding_window).
  */
+#include <json-c/json.h>
+#include <stdbool.h>
+
 #include "architectures.h"
 #include "layers.h"
 #include "model/config.h"
@@ -57,12 +60,20 @@ static int read_config(hfgit_config *cfg, void *payload)
 		    (rc = hfgit_config_read_int(&v, cfg, "max_window_layers", NULL, 28, 0)) < 0)
 			return rc;
 	}
-	/* Mistral's window: null (or absent in Llama and Qwen2 without use_sliding_window)
-	 * means none; 0 stands for none below. */
-	if (f->window &&
-	    (rc = hfgit_config_read_int(&v, cfg, "sliding_window", NULL, f == &mistral ? 4096 : 0,
-	                                0)) < 0)
-		return rc;
+	/* The window of Mistral (and of Qwen2 with use_sliding_window): absent, the config
+	 * class's default; null, none (recorded as 0). */
+	if (f->window) {
+		json_object *w = NULL;
+		bool none = json_object_object_get_ex(hfgit_config_json(cfg), "sliding_window", &w) &&
+		            json_object_is_type(w, json_type_null);
+
+		if ((rc = hfgit_config_read_int(&v, cfg, "sliding_window", NULL, none ? 0 : f->window,
+		                                0)) < 0)
+			return rc;
+		if (v < 0)
+			return hfgit_config_invalid(cfg, "sliding_window", "is %lld; a window holds at "
+			                            "least one token", v);
+	}
 	if (heads % kv)
 		return hfgit_config_invalid(cfg, "num_attention_heads", "is %lld, not a multiple of "
 		                            "num_key_value_heads %lld: each KV head serves an equal "

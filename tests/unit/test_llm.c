@@ -261,6 +261,9 @@ static void bad_configs(void)
 		CHECK(hfgit_model_forward(&out, m, &in) == HFGIT_EINVALID);
 		CHECK_MSG(strstr(hfgit_error_last(), "sliding window (sliding_window 16)") != NULL,
 		          "%s", hfgit_error_last());
+		o.max_new_tokens = 1;
+		CHECK(hfgit_model_generate(&gen, m, &in, &o) == HFGIT_EINVALID);
+		CHECK(strstr(hfgit_error_last(), "exceed the model's sliding window") != NULL);
 		in.seq_len = 10;
 		o.max_new_tokens = 7;
 		CHECK(hfgit_model_generate(&gen, m, &in, &o) == HFGIT_EINVALID);

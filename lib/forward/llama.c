@@ -6,6 +6,8 @@
  * mapped from the file) and are read by hfgit_hlinear; activations and the KV cache are F32.
  */
 #include <math.h>
+#include <omp.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@
 #include "model/model.h"
 #include "model/rope.h"
 #include "tensor/hlinear.h"
+#include "tensor/pool.h"
 
 typedef struct {
 	const float *in_norm, *post_norm;
@@ -256,6 +259,56 @@ static void swiglu(float *gate, const float *up, size_t n)
 		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
 
+/* Attention head by head on the pool (tensor/pool.h): one task per sequence and head. */
+typedef struct {
+	const hfgit_attention_shape *as;
+	float *ctx;
+	const float *q, *k, *v;
+	atomic_int failed;
+} heads_job;
+
+static _Thread_local float *scores;
+static _Thread_local size_t scores_cap;
+
+static void head_task(void *arg, size_t task)
+{
+	heads_job *j = arg;
+	const hfgit_attention_shape *as = j->as;
+	const size_t b = task / as->heads, h = task % as->heads,
+		     kvh = h / (as->heads / as->kv_heads), d = as->head_dim;
+	hfgit_attention_shape one = *as;
+	size_t need;
+
+	one.batch = 1;
+	one.heads = one.kv_heads = 1;
+	one.key_mask = as->key_mask + b * as->kv_len;
+	need = hfgit_attention_scratch(&one);
+	if (scores_cap < need) {
+		float *grown = realloc(scores, need * sizeof(float));
+
+		if (!grown) {
+			atomic_store(&j->failed, 1);
+			return;
+		}
+		scores = grown;
+		scores_cap = need;
+	}
+	if (hfgit_attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
+	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,
+	                    j->v + b * as->kv_batch + kvh * d, &one, scores) < 0)
+		atomic_store(&j->failed, 1);
+}
+
+static int attention(float *ctx, const float *q, const float *k, const float *v,
+                     const hfgit_attention_shape *as)
+{
+	heads_job j = { as, ctx, q, k, v, 0 };
+
+	hfgit_pool_run(as->batch * as->heads, head_task, &j);
+	return atomic_load(&j.failed) ? hfgit_error_set(HFGIT_ERROR, "attention failed (out of "
+	                                                "memory?)") : 0;
+}
+
 /* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
 static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                        const int64_t *positions, const int64_t *mask, size_t t, float *h,
@@ -271,7 +324,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = t * Q, .kv_batch = c->cap * KV,
 		.causal = true, .kv_heads = (size_t)g->kv_heads, .scale = 1.0f / sqrtf((float)d),
 	};
-	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *scratch, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
+	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
 	int64_t *keys;
 	size_t row, b, j, i;
 	long long l;
@@ -294,10 +347,8 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	up = hfgit_arena_floats(a, rows * I);
 	cos = hfgit_arena_floats(a, rows * half);
 	sin = hfgit_arena_floats(a, rows * half);
-	scratch = hfgit_arena_floats(a, hfgit_attention_scratch(&as));
 	keys = (int64_t *)(void *)hfgit_arena_floats(a, 2 * B * kv);
-	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !scratch ||
-	    !keys)
+	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !keys)
 		return HFGIT_ERROR;
 	for (b = 0; b < B; b++)
 		for (j = 0; j < t; j++)
@@ -338,7 +389,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 				memcpy(cv + at, v + (b * t + j) * KV, KV * sizeof(float));
 			}
 		}
-		if ((rc = hfgit_attention(ctx, q, ck, cv, &as, scratch)) < 0 ||
+		if ((rc = attention(ctx, q, ck, cv, &as)) < 0 ||
 		    (rc = hfgit_hlinear_apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
 			return rc;
 		hfgit_add(h, tmp, rows * H);
@@ -374,14 +425,22 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	const size_t B = c->batch, H = (size_t)((const llama *)r->state)->hidden;
 	int64_t longest = 0;
 	size_t row, j0, b, j;
-	int rc = 0;
+	int rc = 0, saved;
 
 	/* Dynamic scaling takes the longest position of the step (max(position_ids) + 1). */
 	for (row = 0; row < B * t; row++)
 		if (positions[row] + 1 > longest)
 			longest = positions[row] + 1;
-	if (t <= PREFILL_CHUNK || (in && in->output_hidden_states))
-		return step_tokens(r, c, ids, positions, mask, t, h, a, in, out, longest);
+	/* The parallel work goes through the pool; the element-wise loops (OpenMP pragmas in
+	 * ops.c and here) run on this thread, whose OpenMP team would otherwise spin against
+	 * the pool and other processes between regions. */
+	saved = omp_get_max_threads();
+	omp_set_num_threads(1);
+	if (t <= PREFILL_CHUNK || (in && in->output_hidden_states)) {
+		rc = step_tokens(r, c, ids, positions, mask, t, h, a, in, out, longest);
+		omp_set_num_threads(saved);
+		return rc;
+	}
 	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
 		const size_t tc = t - j0 < PREFILL_CHUNK ? t - j0 : PREFILL_CHUNK;
 		hfgit_arena ws = HFGIT_ARENA_INIT;
@@ -404,6 +463,7 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
 		hfgit_arena_release(&ws);
 	}
+	omp_set_num_threads(saved);
 	return rc;
 }
 

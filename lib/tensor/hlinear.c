@@ -2,6 +2,7 @@
 
 #include <immintrin.h>
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
+#include "tensor/threads.h"
 
 /* Up to this many rows the weights are streamed once and widened in registers; above, tiles
  * of them are widened into a buffer for the GEMM (the widening then costs little beside the
@@ -222,43 +224,57 @@ static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
 /* ---------------------------------------------------------------------------------------- */
 /* Many rows: widened tiles through the GEMM                                                 */
 
+typedef struct {
+	const hfgit_hlinear *l;
+	float *y;
+	const float *x;
+	size_t ldy, ldx, rows, tile;
+	atomic_int failed;
+} tiled_job;
+
+/* Each worker widens into its own buffer, kept for the next calls (a prefill makes hundreds
+ * of them); grown as needed. */
+static _Thread_local float *tile_buf;
+static _Thread_local size_t tile_cap;
+
+static void tiled_chunk(void *arg, size_t t)
+{
+	tiled_job *j = arg;
+	const hfgit_hlinear *l = j->l;
+	const size_t o = t * j->tile, n = l->out - o < j->tile ? l->out - o : j->tile;
+	size_t r, c;
+
+	if (tile_cap < n * l->in) {
+		float *grown = realloc(tile_buf, n * l->in * sizeof(float));
+
+		if (!grown) {
+			atomic_store(&j->failed, 1);
+			return;
+		}
+		tile_buf = grown;
+		tile_cap = n * l->in;
+	}
+	hfgit_hlinear_rows(tile_buf, l, o, n);
+	/* On a pool worker the GEMM runs on this thread alone (pool.c). */
+	if (hfgit_sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
+	                0.0f, j->y + o, j->ldy) < 0) {
+		atomic_store(&j->failed, 1);
+		return;
+	}
+	for (r = 0; l->bias && r < j->rows; r++)
+		for (c = 0; c < n; c++)
+			j->y[r * j->ldy + o + c] += l->bias[o + c];
+}
+
 static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                  size_t rows)
 {
-	const size_t in = l->in, threads = (size_t)omp_get_max_threads();
-	size_t tile = (l->out + 2 * threads - 1) / (2 * threads);
-	long tiles, t;
-	int failed = 0;
+	const size_t threads = (size_t)hfgit_threads();
+	tiled_job j = { l, y, x, ldy, ldx, rows, (l->out + 2 * threads - 1) / (2 * threads), 0 };
 
-	tile = tile < 16 ? 16 : tile > TILE_MAX ? TILE_MAX : (tile + 15) / 16 * 16;
-	tiles = (long)((l->out + tile - 1) / tile);
-#pragma omp parallel
-	{
-		float *buf = malloc(tile * in * sizeof(float));
-
-		if (!buf)
-			failed = 1;
-#pragma omp for schedule(dynamic, 1)
-		for (t = 0; t < tiles; t++) {
-			const size_t o = (size_t)t * tile, n = l->out - o < tile ? l->out - o : tile;
-			size_t r, j;
-
-			if (!buf)
-				continue;
-			hfgit_hlinear_rows(buf, l, o, n);
-			/* Inside the parallel region the GEMM runs on this thread alone. */
-			if (hfgit_sgemm('N', 'T', rows, n, in, 1.0f, x, ldx, buf, in, 0.0f, y + o,
-			                ldy) < 0) {
-				failed = 1;
-				continue;
-			}
-			for (r = 0; l->bias && r < rows; r++)
-				for (j = 0; j < n; j++)
-					y[r * ldy + o + j] += l->bias[o + j];
-		}
-		free(buf);
-	}
-	if (failed)
+	j.tile = j.tile < 16 ? 16 : j.tile > TILE_MAX ? TILE_MAX : (j.tile + 15) / 16 * 16;
+	hfgit_pool_run((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
+	if (atomic_load(&j.failed))
 		return hfgit_error_set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
 		                       "linear layer", l->out, l->in);
 	return 0;
@@ -268,9 +284,15 @@ int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const floa
                         size_t rows)
 {
 	if (l->dtype == HFGIT_WEIGHT_F32) {
+		/* F32 weights go to the runtime's own products (OpenMP and oneDNN), with the
+		 * threads the caller's step may have set aside for the pool. */
 		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
+		int saved = omp_get_max_threads(), rc;
 
-		return hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+		omp_set_num_threads(hfgit_threads());
+		rc = hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+		omp_set_num_threads(saved);
+		return rc;
 	}
 	if (!rows || !l->out)
 		return 0;

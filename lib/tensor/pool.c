@@ -1,5 +1,6 @@
 #include "tensor/pool.h"
 
+#include <omp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -47,6 +48,9 @@ static void *helper(void *p)
 	const size_t index = (size_t)(uintptr_t)p;
 	uint32_t seen = 0;
 
+	/* The work is serial on each worker: a library under it that parallelizes with OpenMP
+	 * (oneDNN's GEMM) must not open a team of its own here. */
+	omp_set_num_threads(1);
 	pthread_mutex_lock(&lock);
 	seen = generation;
 	for (;;) {
@@ -74,6 +78,7 @@ void hfgit_pool_run(size_t n, hfgit_chunk_fn fn, void *arg)
 {
 	size_t want = (size_t)hfgit_threads() - 1, c;
 	uint32_t gen;
+	int saved;
 
 	if (want > MAX_HELPERS)
 		want = MAX_HELPERS;
@@ -105,7 +110,10 @@ void hfgit_pool_run(size_t n, hfgit_chunk_fn fn, void *arg)
 	atomic_store(&ticket, (uint64_t)gen << 32);
 	pthread_cond_broadcast(&wake);
 	pthread_mutex_unlock(&lock);
+	saved = omp_get_max_threads();
+	omp_set_num_threads(1);
 	work(gen, fn, arg, n);
+	omp_set_num_threads(saved);
 	/* Every chunk is claimed; wait for those a helper is still running. */
 	while (atomic_load(&done) < n)
 		sched_yield();

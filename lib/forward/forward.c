@@ -12,6 +12,7 @@
 
 static const hfgit_runner_arch *const runners[] = {
 	&hfgit_run_bert, &hfgit_run_distilbert, &hfgit_run_gpt2, &hfgit_run_vit,
+	&hfgit_run_llama, &hfgit_run_mistral, &hfgit_run_qwen2,
 };
 
 #define MAX_OUTPUTS 40
@@ -51,7 +52,7 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 			arch = runners[i];
 	if (!arch)
 		return hfgit_error_set(HFGIT_EINVALID, "%s (model_type '%s') has no forward pass in "
-		                       "hfgit; it runs bert, distilbert, gpt2 and vit models",
+		                       "hfgit; it runs bert, distilbert, gpt2, vit, llama, mistral and qwen2 models",
 		                       m->class_name, m->model_type);
 	if (hfgit_model_issue_total(m, HFGIT_SEVERITY_ERROR))
 		return hfgit_error_set(HFGIT_EINVALID, "%s: the load report has errors (see hfgit "

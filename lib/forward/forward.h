@@ -32,6 +32,9 @@ extern const hfgit_runner_arch hfgit_run_bert;
 extern const hfgit_runner_arch hfgit_run_distilbert;
 extern const hfgit_runner_arch hfgit_run_gpt2;
 extern const hfgit_runner_arch hfgit_run_vit;
+extern const hfgit_runner_arch hfgit_run_llama;
+extern const hfgit_runner_arch hfgit_run_mistral;
+extern const hfgit_runner_arch hfgit_run_qwen2;
 
 struct hfgit_runner {
 	const hfgit_runner_arch *arch;

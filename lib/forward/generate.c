@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "forward/generation_config.h"
 #include "forward/gpt2.h"
+#include "forward/llama.h"
 #include "tensor/threads.h"
 
 struct hfgit_generation {
@@ -170,7 +172,43 @@ static int check_left_padded(const hfgit_forward_inputs *in)
 	return 0;
 }
 
+/* The decoder step of each architecture that generates. */
 typedef struct {
+	int (*cache_init)(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+	                  hfgit_arena *a);
+	int (*step)(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+	            const int64_t *positions, const int64_t *mask, size_t t, float *hidden,
+	            hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out);
+	int (*logits)(hfgit_runner *r, float *logits, const float *hidden, size_t ld, size_t rows);
+	void (*dims)(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
+} decoder;
+
+static const decoder gpt2_decoder = {
+	hfgit_kv_cache_init, hfgit_gpt2_step, hfgit_gpt2_logits, hfgit_gpt2_dims,
+};
+static const decoder llama_decoder = {
+	hfgit_llama_cache_init, hfgit_llama_step, hfgit_llama_logits, hfgit_llama_dims,
+};
+
+/* RepetitionPenaltyLogitsProcessor: every token of the sequence so far (padding ids too,
+ * as torch gathers over input_ids) gets its logit divided by the penalty when positive,
+ * multiplied when negative. Like torch's gather then scatter, all new values are computed
+ * from the old ones first, so a token that occurs twice is penalized once. */
+static void penalize(float *logits, const int64_t *ids, size_t n, float penalty, float *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float x = logits[ids[i]];
+
+		tmp[i] = x < 0 ? x * penalty : x / penalty;
+	}
+	for (i = 0; i < n; i++)
+		logits[ids[i]] = tmp[i];
+}
+
+typedef struct {
+	const decoder *dec;
 	hfgit_runner *r;
 	const hfgit_forward_inputs *in;
 	const hfgit_generate_options *o;
@@ -202,9 +240,9 @@ static int step(run *g, hfgit_kv_cache *cache, size_t from)
 			memcpy(pos + b * t, g->pos + b * g->total + from, t * sizeof(*pos));
 			memcpy(mask + b * t, g->mask + b * g->total + from, t * sizeof(*mask));
 		}
-		rc = hfgit_gpt2_step(g->r, cache, ids, pos, mask, t, h, &ws, NULL, NULL);
+		rc = g->dec->step(g->r, cache, ids, pos, mask, t, h, &ws, NULL, NULL);
 		if (rc == 0)
-			rc = hfgit_gpt2_logits(g->r, g->logits, h + (t - 1) * H, t * H, B);
+			rc = g->dec->logits(g->r, g->logits, h + (t - 1) * H, t * H, B);
 	}
 	hfgit_arena_release(&ws);
 	return rc;
@@ -216,30 +254,34 @@ static int generate(hfgit_generation *out, run *g)
 	const size_t B = g->B, V = (size_t)g->vocab;
 	hfgit_arena cache_ws = HFGIT_ARENA_INIT;
 	unsigned long long rng = o->seed;
-	long long eos = o->eos_token_id;
+	long long eos[HFGIT_MAX_EOS] = { o->eos_token_id };
+	size_t neos = o->eos_token_id >= 0, e;
+	float penalty = o->repetition_penalty > 0.0f ? o->repetition_penalty : 1.0f;
 	hfgit_kv_cache cache;
 	candidate *cand = NULL;
 	size_t done = 0, n, b;
 	bool *finished;
+	float *tmp = NULL;
 	int rc = 0;
 
-	if (eos == HFGIT_EOS_FROM_CONFIG && hfgit_config_get_int(&eos, g->r->cfg, "eos_token_id") < 0) {
-		hfgit_error_clear();
-		eos = HFGIT_EOS_NONE;
-	}
+	if (o->eos_token_id == HFGIT_EOS_FROM_CONFIG &&
+	    (rc = hfgit_generation_eos(eos, &neos, g->r->model)) < 0)
+		return rc;
 	if (!(finished = calloc(B, sizeof(*finished))) ||
+	    !(tmp = malloc(g->total * sizeof(*tmp))) ||
 	    (o->do_sample && !(cand = malloc(V * sizeof(*cand))))) {
 		free(finished);
+		free(tmp);
 		return hfgit_error_oom();
 	}
-	if (!o->no_cache && (rc = hfgit_kv_cache_init(&cache, g->r, B, g->total, &cache_ws)) < 0)
+	if (!o->no_cache && (rc = g->dec->cache_init(&cache, g->r, B, g->total, &cache_ws)) < 0)
 		goto out;
 	for (n = 0; n < o->max_new_tokens && done < B; n++) {
 		if (o->no_cache) {
 			/* Everything again, through a cache that lives for this step only. */
 			hfgit_arena once = HFGIT_ARENA_INIT;
 
-			rc = hfgit_kv_cache_init(&cache, g->r, B, g->len, &once);
+			rc = g->dec->cache_init(&cache, g->r, B, g->len, &once);
 			rc = rc ? rc : step(g, &cache, 0);
 			hfgit_arena_release(&once);
 		} else {
@@ -248,11 +290,15 @@ static int generate(hfgit_generation *out, run *g)
 		if (rc < 0)
 			goto out;
 		for (b = 0; b < B; b++) {
-			const float *logits = g->logits + b * V;
+			float *logits = g->logits + b * V;
 			size_t at = b * g->total + g->len;
 			int64_t token;
 
-			token = finished[b] ? (eos >= 0 ? eos : 0)
+			if (penalty != 1.0f && !finished[b])
+				penalize(logits, g->ids + b * g->total, g->len, penalty, tmp);
+			/* A finished sequence is padded with the (first) eos id, as generate() pads
+			 * with pad_token_id, here the eos. */
+			token = finished[b] ? (neos ? eos[0] : 0)
 			                    : (int64_t)(o->do_sample ? sample(logits, V, o, cand, &rng)
 			                                            : argmax(logits, V));
 			g->ids[at] = token;
@@ -261,9 +307,12 @@ static int generate(hfgit_generation *out, run *g)
 			if (finished[b])
 				continue;
 			out->tokens[b * out->cap + out->len[b]++] = token;
-			if (token == eos) {
-				finished[b] = true;
-				done++;
+			for (e = 0; e < neos; e++) {
+				if (token == eos[e]) {
+					finished[b] = true;
+					done++;
+					break;
+				}
 			}
 			if (o->on_token && o->on_token(b, token, o->payload)) {
 				rc = hfgit_error_set(HFGIT_EINTERRUPTED, "generation stopped by the "
@@ -276,6 +325,7 @@ static int generate(hfgit_generation *out, run *g)
 out:
 	hfgit_arena_release(&cache_ws);
 	free(finished);
+	free(tmp);
 	free(cand);
 	return rc;
 }
@@ -305,17 +355,30 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
 	if ((rc = hfgit_runner_get(&g.r, model)) < 0)
 		return rc;
-	if (g.r->arch != &hfgit_run_gpt2 || g.r->head != HFGIT_AUTO_CAUSAL_LM)
+	if (g.r->arch == &hfgit_run_gpt2)
+		g.dec = &gpt2_decoder;
+	else if (g.r->arch == &hfgit_run_llama || g.r->arch == &hfgit_run_mistral ||
+	         g.r->arch == &hfgit_run_qwen2)
+		g.dec = &llama_decoder;
+	if (!g.dec || g.r->head != HFGIT_AUTO_CAUSAL_LM)
 		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
-		                       "language model (GPT2LMHeadModel; --auto causal-lm)",
+		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
+		                       "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
 		                       hfgit_model_class(model));
-	hfgit_gpt2_dims(g.r, &g.vocab, &positions, &g.hidden);
+	g.dec->dims(g.r, &g.vocab, &positions, &g.hidden);
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
-	if ((rc = hfgit_check_text(in, g.vocab, positions, 0)) < 0 ||
+	/* The Llama family's limit is a sliding window, checked below with its own name. */
+	if ((rc = hfgit_check_text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
 	    (rc = check_left_padded(in)) < 0)
 		return rc;
-	if (in->seq_len + opts->max_new_tokens > (size_t)positions)
+	if (positions && g.dec != &gpt2_decoder &&
+	    in->seq_len + opts->max_new_tokens > (size_t)positions)
+		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                       "model's sliding window (sliding_window %lld), which hfgit "
+		                       "does not implement", in->seq_len, opts->max_new_tokens,
+		                       positions);
+	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
 		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
 		                       "model's %lld positions (n_positions)", in->seq_len,
 		                       opts->max_new_tokens, positions);

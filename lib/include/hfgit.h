@@ -1050,9 +1050,10 @@ typedef struct hfgit_outputs hfgit_outputs;
  * Run the model on `inputs`. The outputs are those of the class built
  * (hfgit_model_class): BertModel gives last_hidden_state and, when the checkpoint has a pooler,
  * pooler_output; the *ForSequenceClassification and *ForImageClassification classes give
- * logits; GPT2LMHeadModel gives logits for every position. Computation is F32 on the CPU;
- * F16/BF16 weights are converted to F32 once, on the first call (memory: 4 bytes per
- * parameter beside the mapped file), F32 safetensors are used in place.
+ * logits; GPT2LMHeadModel and the Llama/Mistral/Qwen2 causal LMs give logits for every
+ * position. Computation is F32 on the CPU; F16/BF16 weights are converted to F32 once, on the
+ * first call (memory: 4 bytes per parameter beside the mapped file), F32 safetensors are used
+ * in place; the Llama family reads its F16/BF16 matrices in place, widening them as it goes.
  *
  * Errors (HFGIT_EINVALID) name what is wrong: an id outside the vocabulary, a sequence longer
  * than max_position_embeddings, a mask value other than 0 and 1, an image size other than the
@@ -1098,6 +1099,10 @@ typedef struct {
 	                         * (same tokens, slower: for checking) */
 	hfgit_token_cb on_token;
 	void *payload;
+	/* > 1 makes tokens already in the sequence (prompt included) less likely, as
+	 * transformers' RepetitionPenaltyLogitsProcessor: their positive logits divided by it,
+	 * negative ones multiplied; applied before sampling, greedy or not. 0 or 1: none. */
+	float repetition_penalty;
 } hfgit_generate_options;
 
 #define HFGIT_GENERATE_OPTIONS_VERSION 1
@@ -1107,10 +1112,23 @@ typedef struct {
 typedef struct hfgit_generation hfgit_generation;
 
 /*
+ * Fill `opts` (initialized with HFGIT_GENERATE_OPTIONS_INIT) with the defaults the model's
+ * generation_config.json sets, as transformers' generate() takes them: do_sample,
+ * temperature, top_k (50 when absent, GenerationConfig's default), top_p,
+ * repetition_penalty, max_new_tokens. Fields the file lacks keep their values; no file is
+ * not an error. The end-of-sequence ids (eos_token_id = HFGIT_EOS_FROM_CONFIG) are read from
+ * the same file, an int or a list, at generation, else from config.json.
+ */
+HFGIT_EXTERN int hfgit_generate_options_from_model(hfgit_generate_options *opts,
+                                                   const hfgit_model *model);
+
+/*
  * Continue each sequence of `inputs` (input_ids and, for a batch of different lengths, an
  * attention_mask with the padding on the left, as transformers wants it for generation) with a
- * causal language model (GPT2LMHeadModel), keeping the keys and values of past tokens (KV
- * cache). A sequence ends at eos_token_id (included) or after max_new_tokens. Same thread
+ * causal language model (GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM,
+ * Qwen2ForCausalLM), keeping the keys and values of past tokens (KV cache). A sequence ends
+ * at an eos id (included; with HFGIT_EOS_FROM_CONFIG any of generation_config.json's or
+ * config.json's) or after max_new_tokens. Same thread
  * safety as hfgit_model_forward.
  */
 HFGIT_EXTERN int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,

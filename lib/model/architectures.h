@@ -12,6 +12,9 @@ extern const hfgit_architecture hfgit_arch_bert;
 extern const hfgit_architecture hfgit_arch_distilbert;
 extern const hfgit_architecture hfgit_arch_gpt2;
 extern const hfgit_architecture hfgit_arch_vit;
+extern const hfgit_architecture hfgit_arch_llama;
+extern const hfgit_architecture hfgit_arch_mistral;
+extern const hfgit_architecture hfgit_arch_qwen2;
 
 /* The hyperparameters most architectures share, read back by their build functions. */
 typedef struct {

@@ -527,6 +527,11 @@ const hfgit_hparam *hfgit_config_hparam_at(const hfgit_config *cfg, size_t i)
 	return i < cfg->nhparams ? &cfg->hparams[i] : NULL;
 }
 
+struct json_object *hfgit_config_json(const hfgit_config *cfg)
+{
+	return cfg ? cfg->root : NULL;
+}
+
 static const hfgit_hparam *find_hparam(const hfgit_config *cfg, const char *name)
 {
 	size_t i;

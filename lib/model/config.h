@@ -25,4 +25,8 @@ void hfgit_config_free(hfgit_config *cfg);
 /* Who reads the hyperparameters, for "field 'n_embd' is missing; gpt2 needs it" (copied). */
 int hfgit_config_set_reader(hfgit_config *cfg, const char *who);
 
+/* The parsed config.json (json-c, borrowed), for the nested fields an architecture reads
+ * itself (rope_scaling). */
+struct json_object *hfgit_config_json(const hfgit_config *cfg);
+
 #endif

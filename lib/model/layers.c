@@ -27,6 +27,17 @@ int hfgit_layer_norm(hfgit_binder *b, const char *name, long long dim)
 	return rc;
 }
 
+int hfgit_layer_norm_weight(hfgit_binder *b, const char *name, long long dim)
+{
+	int rc;
+
+	if ((rc = hfgit_binder_push(b, "%s", name)) < 0)
+		return rc;
+	rc = hfgit_binder_param(b, "weight", HFGIT_DIMS(dim), 0);
+	hfgit_binder_pop(b);
+	return rc;
+}
+
 int hfgit_layer_embedding(hfgit_binder *b, const char *name, long long count, long long dim)
 {
 	int rc;

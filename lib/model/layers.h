@@ -16,6 +16,9 @@ int hfgit_layer_linear(hfgit_binder *b, const char *name, long long out, long lo
 /* nn.LayerNorm: <name>.weight and <name>.bias [dim] (legacy checkpoints: gamma and beta). */
 int hfgit_layer_norm(hfgit_binder *b, const char *name, long long dim);
 
+/* RMSNorm (Llama's, T5's): <name>.weight [dim], no bias. */
+int hfgit_layer_norm_weight(hfgit_binder *b, const char *name, long long dim);
+
 /* nn.Embedding: <name>.weight [count, dim]. */
 int hfgit_layer_embedding(hfgit_binder *b, const char *name, long long count, long long dim);
 

@@ -24,6 +24,7 @@ static size_t nentries, entries_cap;
 
 static const hfgit_architecture *const builtins[] = {
 	&hfgit_arch_bert, &hfgit_arch_distilbert, &hfgit_arch_gpt2, &hfgit_arch_vit,
+	&hfgit_arch_llama, &hfgit_arch_mistral, &hfgit_arch_qwen2,
 };
 
 static const char *const auto_names[HFGIT_AUTO_COUNT_] = {

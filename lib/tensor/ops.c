@@ -210,6 +210,13 @@ size_t hfgit_attention_scratch(const hfgit_attention_shape *s)
 	return hfgit_pool_width() * s->q_len * s->kv_len;
 }
 
+/* The key/value head query head `h` reads: grouped-query attention shares each among
+ * heads / kv_heads query heads. */
+static size_t kv_head(const hfgit_attention_shape *s, size_t h)
+{
+	return s->kv_heads ? h / (s->heads / s->kv_heads) : h;
+}
+
 /* One query per sequence (a decode step): a few thousand multiply-adds per head, done on the
  * calling thread: a parallel region (or a oneDNN call) would cost more than it saves. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -225,9 +232,10 @@ static void attend_one(float *ctx, const float *q, const float *k, const float *
 		for (h = 0; h < s->heads; h++) {
 			const float *qh = q + b * s->q_batch + h * d;
 			float *out = ctx + b * s->ctx_ld + h * d;
+			const size_t kvh = kv_head(s, h);
 
 			for (j = 0; j < sk; j++) {
-				const float *kj = k + b * s->kv_batch + j * s->ld + h * d;
+				const float *kj = k + b * s->kv_batch + j * s->ld + kvh * d;
 				float dot = 0.0f;
 
 #pragma omp simd reduction(+ : dot)
@@ -239,7 +247,7 @@ static void attend_one(float *ctx, const float *q, const float *k, const float *
 			for (i = 0; i < d; i++)
 				out[i] = 0.0f;
 			for (j = 0; j < sk; j++) {
-				const float *vj = v + b * s->kv_batch + j * s->ld + h * d, p = scores[j];
+				const float *vj = v + b * s->kv_batch + j * s->ld + kvh * d, p = scores[j];
 
 #pragma omp simd
 				for (i = 0; i < d; i++)
@@ -267,9 +275,9 @@ static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 	size_t t, i, jj;
 
 	for (t = begin; t < end; t++) {
-		size_t b = t / s->heads, h = t % s->heads;
-		const float *qb = j->q + b * s->q_batch + h * d, *kb = j->k + b * s->kv_batch + h * d,
-			    *vb = j->v + b * s->kv_batch + h * d;
+		size_t b = t / s->heads, h = t % s->heads, kvh = kv_head(s, h);
+		const float *qb = j->q + b * s->q_batch + h * d, *kb = j->k + b * s->kv_batch + kvh * d,
+			    *vb = j->v + b * s->kv_batch + kvh * d;
 		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
 
 		if (hfgit_sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb,

@@ -57,6 +57,9 @@ typedef struct {
 	float scale;
 	bool causal;
 	const int64_t *key_mask;
+	/* Grouped-query attention: heads / kv_heads query heads share each key/value head
+	 * (head h reads kv head h / (heads / kv_heads)); 0 means kv_heads = heads. */
+	size_t kv_heads;
 } hfgit_attention_shape;
 
 size_t hfgit_attention_scratch(const hfgit_attention_shape *s);

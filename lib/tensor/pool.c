@@ -138,3 +138,25 @@ void hfgit_pool_run(size_t n, size_t chunk, hfgit_pool_fn fn, void *ctx)
 	pthread_mutex_unlock(&pool.lock);
 	pthread_mutex_unlock(&pool.busy);
 }
+
+typedef struct {
+	hfgit_chunk_fn fn;
+	void *arg;
+} each_job;
+
+static void each_run(void *ctx, size_t worker, size_t begin, size_t end)
+{
+	each_job *j = ctx;
+	size_t c;
+
+	(void)worker;
+	for (c = begin; c < end; c++)
+		j->fn(j->arg, c);
+}
+
+void hfgit_pool_each(size_t n, hfgit_chunk_fn fn, void *arg)
+{
+	each_job j = { fn, arg };
+
+	hfgit_pool_run(n, 1, each_run, &j);
+}

@@ -24,4 +24,9 @@ size_t hfgit_pool_width(void);
  * started, the calling thread does it all (as worker 0). */
 void hfgit_pool_run(size_t n, size_t chunk, hfgit_pool_fn fn, void *ctx);
 
+/* fn(arg, c) for every c < n, one task each: hfgit_pool_run for loops whose tasks are
+ * already coarse (an attention head, a tile of weight rows). */
+typedef void (*hfgit_chunk_fn)(void *arg, size_t chunk);
+void hfgit_pool_each(size_t n, hfgit_chunk_fn fn, void *arg);
+
 #endif

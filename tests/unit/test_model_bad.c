@@ -170,11 +170,12 @@ static void test_bad_configs(void)
 	free(config);
 	free(dir);
 
-	dir = bert_dir("unknown-type", "{\"model_type\": \"llama\", \"architectures\": "
-	               "[\"LlamaForCausalLM\"], \"hidden_size\": 24}");
+	dir = bert_dir("unknown-type", "{\"model_type\": \"mamba\", \"architectures\": "
+	               "[\"MambaForCausalLM\"], \"hidden_size\": 24}");
 	load(dir, 1, HFGIT_EINVALID);
-	error_has("model_type 'llama' (architectures[0] 'LlamaForCausalLM') is not a known "
-	          "architecture; known model types: bert, distilbert, gpt2, vit");
+	error_has("model_type 'mamba' (architectures[0] 'MambaForCausalLM') is not a known "
+	          "architecture; known model types: bert, distilbert, gpt2, vit, llama, mistral, "
+	          "qwen2");
 	free(dir);
 
 	dir = model_dir("no-config");

@@ -288,9 +288,10 @@ static void test_choice(void)
 	choose("{\"architectures\": [\"ViTForImageClassification\"]}", HFGIT_AUTO_CONFIG,
 	       "ViTForImageClassification", HFGIT_AUTO_IMAGE_CLS, "ViTForImageClassification");
 
-	choose_fails("{\"model_type\": \"llama\", \"architectures\": [\"LlamaForCausalLM\"]}",
-	             HFGIT_AUTO_CONFIG, "model_type 'llama' (architectures[0] 'LlamaForCausalLM') "
-	             "is not a known architecture", "known model types: bert, distilbert, gpt2, vit");
+	choose_fails("{\"model_type\": \"mamba\", \"architectures\": [\"MambaForCausalLM\"]}",
+	             HFGIT_AUTO_CONFIG, "model_type 'mamba' (architectures[0] 'MambaForCausalLM') "
+	             "is not a known architecture",
+	             "known model types: bert, distilbert, gpt2, vit, llama, mistral, qwen2");
 	choose_fails("{}", HFGIT_AUTO_CONFIG, "no model_type", "known model types");
 	choose_fails("{\"model_type\": \"x\", \"auto_map\": {\"AutoModel\": \"modeling_x.XModel\"}}",
 	             HFGIT_AUTO_CONFIG, "AutoModel: modeling_x.XModel", "never runs");

@@ -97,7 +97,7 @@ static void test_register_and_load(void)
 	CHECK(strstr(hfgit_error_last(), "never runs") != NULL);
 	CHECK_MSG(hfgit_architecture_register(&arch) == 0, "%s", hfgit_error_last());
 	list = hfgit_architecture_list();
-	CHECK_STR(list, "bert, distilbert, gpt2, vit, tiny-custom");
+	CHECK_STR(list, "bert, distilbert, gpt2, vit, llama, mistral, qwen2, tiny-custom");
 	free(list);
 
 	if ((m = load_custom(HFGIT_AUTO_CONFIG, 0))) {
@@ -189,7 +189,8 @@ static void test_refusals(void)
 	CHECK(strstr(hfgit_error_last(), "'no.such.param', which is not bound"));
 	CHECK(hfgit_architecture_unregister("tiny-custom") == 0);
 	load_custom(HFGIT_AUTO_CONFIG, HFGIT_EINVALID);
-	CHECK(strstr(hfgit_error_last(), "known model types: bert, distilbert, gpt2, vit."));
+	CHECK(strstr(hfgit_error_last(),
+	             "known model types: bert, distilbert, gpt2, vit, llama, mistral, qwen2."));
 }
 
 /* An id whose commit was checked out before loads from <cache>/checkouts, offline. */

@@ -1,0 +1,513 @@
+/*
+ * LlamaModel / LlamaForCausalLM and their Mistral and Qwen2 siblings (transformers'
+ * modeling_llama, modeling_mistral, modeling_qwen2): token embeddings, pre-norm decoder
+ * layers of RMSNorm, grouped-query attention with rotary positions and SwiGLU MLP, a final
+ * RMSNorm and the LM head. Weights stay as the checkpoint stores them (F32, BF16 or F16,
+ * mapped from the file) and are read by hfgit_hlinear; activations and the KV cache are F32.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forward/llama.h"
+#include "model/model.h"
+#include "model/rope.h"
+#include "tensor/hlinear.h"
+#include "tensor/pool.h"
+
+typedef struct {
+	const float *in_norm, *post_norm;
+	hfgit_hlinear q, k, v, o, gate, up, down;
+} layer;
+
+typedef struct {
+	long long vocab, hidden, inter, layers, heads, kv_heads, head_dim, window;
+	float eps;
+	hfgit_rope rope;
+	hfgit_hlinear embed; /* [vocab, hidden] */
+	layer *layer;
+	const float *norm;
+	bool lm;
+	hfgit_hlinear head;
+} llama;
+
+static void free_state(void *state)
+{
+	llama *g = state;
+
+	if (g)
+		free(g->layer);
+	free(g);
+}
+
+/* A weight of the checkpoint in its own dtype (F32, BF16, F16 are used where they are
+ * mapped; F64 is converted once to F32). */
+static int weight(hfgit_hlinear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
+                  bool bias, const char *name)
+{
+	char full[256];
+	const hfgit_param *p;
+	int rc;
+
+	snprintf(full, sizeof(full), "%s%s.weight", base ? r->prefix : "", name);
+	p = hfgit_model_param_find(r->model, full);
+	out->in = in;
+	out->out = outn;
+	out->bias = NULL;
+	if (p && p->data && p->numel == in * outn &&
+	    (!strcmp(p->dtype, "BF16") || !strcmp(p->dtype, "F16"))) {
+		out->weight = p->data;
+		out->dtype = !strcmp(p->dtype, "BF16") ? HFGIT_WEIGHT_BF16 : HFGIT_WEIGHT_F16;
+	} else {
+		const float *w;
+
+		if ((rc = hfgit_runner_tensor(&w, r, base, in * outn, "%s.weight", name)) < 0)
+			return rc;
+		out->weight = w;
+		out->dtype = HFGIT_WEIGHT_F32;
+	}
+	if (bias && (rc = hfgit_runner_tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
+		return rc;
+	return 0;
+}
+
+static int flag(int *out, hfgit_runner *r, const char *key)
+{
+	if (hfgit_config_get_bool(out, r->cfg, key) < 0) {
+		hfgit_error_clear();
+		*out = 0;
+	}
+	return 0;
+}
+
+static int prepare(hfgit_runner *r)
+{
+	const char *type = r->model->model_type, *act;
+	int attn_bias = 0, mlp_bias = 0, qkv_bias, sliding = 0, rc;
+	double eps;
+	long long i;
+	llama *g;
+
+	if (!(g = calloc(1, sizeof(*g))))
+		return hfgit_error_oom();
+	r->state = g;
+	if (r->head != HFGIT_AUTO_CAUSAL_LM && r->head != HFGIT_AUTO_BASE)
+		return hfgit_error_set(HFGIT_EINVALID, "%s has no forward pass in hfgit yet; run it "
+		                       "as the base model (--auto base) or the causal LM",
+		                       r->model->class_name);
+	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
+	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
+	    (rc = hfgit_runner_int(&g->inter, r, "intermediate_size")) < 0 ||
+	    (rc = hfgit_runner_int(&g->layers, r, "num_hidden_layers")) < 0 ||
+	    (rc = hfgit_runner_int(&g->heads, r, "num_attention_heads")) < 0 ||
+	    (rc = hfgit_runner_int(&g->kv_heads, r, "num_key_value_heads")) < 0 ||
+	    (rc = hfgit_runner_int(&g->head_dim, r, "head_dim")) < 0 ||
+	    (rc = hfgit_config_get_float(&eps, r->cfg, "rms_norm_eps")) < 0 ||
+	    (rc = hfgit_config_get_string(&act, r->cfg, "hidden_act")) < 0 ||
+	    (rc = hfgit_rope_read(&g->rope, r->cfg, (size_t)g->head_dim)) < 0)
+		return rc;
+	if (strcmp(act, "silu") && strcmp(act, "swish"))
+		return hfgit_config_invalid(r->cfg, "hidden_act", "is \"%.40s\"; hfgit runs this "
+		                            "architecture's MLP with silu", act);
+	g->eps = (float)eps;
+	flag(&attn_bias, r, "attention_bias");
+	flag(&mlp_bias, r, "mlp_bias");
+	qkv_bias = attn_bias;
+	if (!strcmp(type, "mistral")) {
+		attn_bias = mlp_bias = qkv_bias = 0;
+		sliding = 1;
+	} else if (!strcmp(type, "qwen2")) {
+		attn_bias = mlp_bias = 0;
+		qkv_bias = 1;
+		flag(&sliding, r, "use_sliding_window");
+	}
+	if (sliding && hfgit_runner_int(&g->window, r, "sliding_window") < 0) {
+		hfgit_error_clear();
+		g->window = 0;
+	}
+	if ((rc = weight(&g->embed, r, true, (size_t)g->hidden, (size_t)g->vocab, false,
+	                 "embed_tokens")) < 0 ||
+	    (rc = hfgit_runner_tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
+		return rc;
+	if (!(g->layer = calloc((size_t)g->layers, sizeof(*g->layer))))
+		return hfgit_error_oom();
+	for (i = 0; i < g->layers; i++) {
+		const size_t H = (size_t)g->hidden, I = (size_t)g->inter,
+			     Q = (size_t)(g->heads * g->head_dim), KV = (size_t)(g->kv_heads * g->head_dim);
+		layer *l = &g->layer[i];
+		char name[64];
+
+#define W(field, in, out, bias, what)                                                        \
+	(snprintf(name, sizeof(name), "layers.%lld.%s", i, what),                             \
+	 weight(&l->field, r, true, in, out, bias, name))
+		if ((rc = hfgit_runner_tensor(&l->in_norm, r, true, H,
+		                              "layers.%lld.input_layernorm.weight", i)) < 0 ||
+		    (rc = hfgit_runner_tensor(&l->post_norm, r, true, H,
+		                              "layers.%lld.post_attention_layernorm.weight", i)) < 0 ||
+		    (rc = W(q, H, Q, qkv_bias, "self_attn.q_proj")) < 0 ||
+		    (rc = W(k, H, KV, qkv_bias, "self_attn.k_proj")) < 0 ||
+		    (rc = W(v, H, KV, qkv_bias, "self_attn.v_proj")) < 0 ||
+		    (rc = W(o, Q, H, attn_bias, "self_attn.o_proj")) < 0 ||
+		    (rc = W(gate, H, I, mlp_bias, "mlp.gate_proj")) < 0 ||
+		    (rc = W(up, H, I, mlp_bias, "mlp.up_proj")) < 0 ||
+		    (rc = W(down, I, H, mlp_bias, "mlp.down_proj")) < 0)
+			return rc;
+#undef W
+	}
+	if (r->head == HFGIT_AUTO_CAUSAL_LM) {
+		g->lm = true;
+		/* Tied, lm_head.weight is embed_tokens' data (the binder made it so). */
+		if ((rc = weight(&g->head, r, false, (size_t)g->hidden, (size_t)g->vocab, false,
+		                 "lm_head")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+{
+	const llama *g = r->state;
+
+	*vocab = g->vocab;
+	/* Rotary positions have no table to run out of: transformers computes any length
+	 * (dynamic scaling is made for it); only a sliding window bounds what hfgit runs. */
+	*positions = g->window;
+	*hidden = g->hidden;
+}
+
+int hfgit_llama_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+                           hfgit_arena *a)
+{
+	const llama *g = r->state;
+	size_t n;
+
+	c->layers = (size_t)g->layers;
+	c->batch = batch;
+	c->cap = cap;
+	c->hidden = (size_t)(g->kv_heads * g->head_dim);
+	c->len = 0;
+	n = c->layers * batch * cap * c->hidden;
+	c->k = hfgit_arena_floats(a, n);
+	c->v = hfgit_arena_floats(a, n);
+	c->mask = (int64_t *)(void *)hfgit_arena_floats(a, 2 * batch * cap);
+	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
+}
+
+int hfgit_llama_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
+                       size_t rows)
+{
+	const llama *g = r->state;
+
+	return hfgit_hlinear_apply(&g->head, logits, g->head.out, hidden, ld, rows);
+}
+
+/* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight. */
+static void rms_norm(float *y, const float *x, size_t rows, size_t dim, const float *w,
+                     float eps)
+{
+	long r;
+
+#pragma omp parallel for schedule(dynamic, 8) if (rows > 1)
+	for (r = 0; r < (long)rows; r++) {
+		const float *xr = x + (size_t)r * dim;
+		float *yr = y + (size_t)r * dim, ss = 0.0f, inv;
+		size_t i;
+
+#pragma omp simd reduction(+ : ss)
+		for (i = 0; i < dim; i++)
+			ss += xr[i] * xr[i];
+		inv = 1.0f / sqrtf(ss / (float)dim + eps);
+#pragma omp simd
+		for (i = 0; i < dim; i++)
+			yr[i] = w[i] * (xr[i] * inv);
+	}
+}
+
+/* apply_rotary_pos_emb on `heads` heads of each row: x * cos + rotate_half(x) * sin, with
+ * cos/sin [rows][dim / 2] (the two halves of torch's cat((freqs, freqs)) are equal). */
+static void rotate(float *x, size_t ld, size_t rows, size_t heads, size_t dim, const float *cos,
+                   const float *sin)
+{
+	const size_t half = dim / 2;
+	size_t r, h, i;
+
+	for (r = 0; r < rows; r++) {
+		const float *c = cos + r * half, *s = sin + r * half;
+
+		for (h = 0; h < heads; h++) {
+			float *a = x + r * ld + h * dim, *b = a + half;
+
+			for (i = 0; i < half; i++) {
+				float x1 = a[i], x2 = b[i];
+
+				a[i] = x1 * c[i] - x2 * s[i];
+				b[i] = x2 * c[i] + x1 * s[i];
+			}
+		}
+	}
+}
+
+/* down(silu(gate) * up), the products in place in `gate`. */
+static void swiglu(float *gate, const float *up, size_t n)
+{
+	long i;
+
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+	for (i = 0; i < (long)n; i++)
+		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+/* Attention head by head on the pool (tensor/pool.h): one task per sequence and head. */
+typedef struct {
+	const hfgit_attention_shape *as;
+	float *ctx;
+	const float *q, *k, *v;
+	atomic_int failed;
+} heads_job;
+
+static _Thread_local float *scores;
+static _Thread_local size_t scores_cap;
+
+static void head_task(void *arg, size_t task)
+{
+	heads_job *j = arg;
+	const hfgit_attention_shape *as = j->as;
+	const size_t b = task / as->heads, h = task % as->heads,
+		     kvh = h / (as->heads / as->kv_heads), d = as->head_dim;
+	hfgit_attention_shape one = *as;
+	size_t need;
+
+	one.batch = 1;
+	one.heads = one.kv_heads = 1;
+	one.key_mask = as->key_mask + b * as->kv_len;
+	need = hfgit_attention_scratch(&one);
+	if (scores_cap < need) {
+		float *grown = realloc(scores, need * sizeof(float));
+
+		if (!grown) {
+			atomic_store(&j->failed, 1);
+			return;
+		}
+		scores = grown;
+		scores_cap = need;
+	}
+	if (hfgit_attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
+	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,
+	                    j->v + b * as->kv_batch + kvh * d, &one, scores) < 0)
+		atomic_store(&j->failed, 1);
+}
+
+static int attention(float *ctx, const float *q, const float *k, const float *v,
+                     const hfgit_attention_shape *as)
+{
+	heads_job j = { as, ctx, q, k, v, 0 };
+
+	hfgit_pool_each(as->batch * as->heads, head_task, &j);
+	return atomic_load(&j.failed) ? hfgit_error_set(HFGIT_ERROR, "attention failed (out of "
+	                                                "memory?)") : 0;
+}
+
+/* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
+static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                       const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                       hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out,
+                       int64_t longest)
+{
+	const llama *g = r->state;
+	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
+		     kv = c->len + t, d = (size_t)g->head_dim, Q = (size_t)g->heads * d,
+		     KV = c->hidden, half = d / 2;
+	hfgit_attention_shape as = {
+		.batch = B, .q_len = t, .kv_len = kv, .heads = (size_t)g->heads, .head_dim = d,
+		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = t * Q, .kv_batch = c->cap * KV,
+		.causal = true, .kv_heads = (size_t)g->kv_heads, .scale = 1.0f / sqrtf((float)d),
+	};
+	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
+	int64_t *keys;
+	size_t row, b, j, i;
+	long long l;
+	int rc;
+
+	if (kv > c->cap)
+		return hfgit_error_set(HFGIT_ERROR, "KV cache full");
+	if (g->window && kv > (size_t)g->window)
+		return hfgit_error_set(HFGIT_EINVALID, "%zu tokens are more than the sliding window "
+		                       "(sliding_window %lld) of the model, which hfgit does not "
+		                       "implement: give at most %lld tokens", kv, g->window,
+		                       g->window);
+	x = hfgit_arena_floats(a, rows * H);
+	q = hfgit_arena_floats(a, rows * Q);
+	k = hfgit_arena_floats(a, rows * KV);
+	v = hfgit_arena_floats(a, rows * KV);
+	ctx = hfgit_arena_floats(a, rows * Q);
+	tmp = hfgit_arena_floats(a, rows * H);
+	gate = hfgit_arena_floats(a, rows * I);
+	up = hfgit_arena_floats(a, rows * I);
+	cos = hfgit_arena_floats(a, rows * half);
+	sin = hfgit_arena_floats(a, rows * half);
+	keys = (int64_t *)(void *)hfgit_arena_floats(a, 2 * B * kv);
+	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !keys)
+		return HFGIT_ERROR;
+	for (b = 0; b < B; b++)
+		for (j = 0; j < t; j++)
+			c->mask[b * c->cap + c->len + j] = mask ? mask[b * t + j] : 1;
+	for (b = 0; b < B; b++)
+		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
+	as.key_mask = keys;
+	/* The rotary angles of each row: inv_freq * position in F32, as torch's matmul of the
+	 * two. */
+	hfgit_rope_inv_freq(inv, &g->rope, longest);
+	for (row = 0; row < rows; row++) {
+		for (i = 0; i < half; i++) {
+			float angle = inv[i] * (float)positions[row];
+
+			cos[row * half + i] = cosf(angle);
+			sin[row * half + i] = sinf(angle);
+		}
+		hfgit_hlinear_rows(h + row * H, &g->embed, (size_t)ids[row], 1);
+	}
+	for (l = 0; l < g->layers; l++) {
+		const layer *ly = &g->layer[l];
+		float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
+
+		if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)l, h, B, t, H)) < 0)
+			return rc;
+		rms_norm(x, h, rows, H, ly->in_norm, g->eps);
+		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
+		                                   3, (float *const[]){ q, k, v },
+		                                   (const size_t[]){ Q, KV, KV }, x, H, rows)) < 0)
+			return rc;
+		rotate(q, Q, rows, (size_t)g->heads, d, cos, sin);
+		rotate(k, KV, rows, (size_t)g->kv_heads, d, cos, sin);
+		for (b = 0; b < B; b++) {
+			for (j = 0; j < t; j++) {
+				size_t at = (b * c->cap + c->len + j) * KV;
+
+				memcpy(ck + at, k + (b * t + j) * KV, KV * sizeof(float));
+				memcpy(cv + at, v + (b * t + j) * KV, KV * sizeof(float));
+			}
+		}
+		if ((rc = attention(ctx, q, ck, cv, &as)) < 0 ||
+		    (rc = hfgit_hlinear_apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
+			return rc;
+		hfgit_add(h, tmp, rows * H);
+		rms_norm(x, h, rows, H, ly->post_norm, g->eps);
+		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
+		                                   (float *const[]){ gate, up },
+		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
+			return rc;
+		swiglu(gate, up, rows * I);
+		if ((rc = hfgit_hlinear_apply(&ly->down, tmp, H, gate, I, rows)) < 0)
+			return rc;
+		hfgit_add(h, tmp, rows * H);
+	}
+	rms_norm(h, h, rows, H, g->norm, g->eps);
+	if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
+		return rc;
+	c->len += t;
+	return 0;
+}
+
+/*
+ * A long prompt goes through in chunks of PREFILL_CHUNK tokens, each against the cache of
+ * those before (causal attention makes it the same computation): the activations of a chunk
+ * are what the workspace holds, not those of the whole prompt. Not when hidden states are
+ * output (they are the whole sequence's).
+ */
+#define PREFILL_CHUNK 128
+
+int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                     const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+{
+	const size_t B = c->batch, H = (size_t)((const llama *)r->state)->hidden;
+	int64_t longest = 0;
+	size_t row, j0, b, j;
+	int rc = 0, saved;
+
+	/* Dynamic scaling takes the longest position of the step (max(position_ids) + 1). */
+	for (row = 0; row < B * t; row++)
+		if (positions[row] + 1 > longest)
+			longest = positions[row] + 1;
+	/* The parallel work goes through the pool; the element-wise loops (OpenMP pragmas in
+	 * ops.c and here) run on this thread, whose OpenMP team would otherwise spin against
+	 * the pool and other processes between regions. */
+	saved = omp_get_max_threads();
+	omp_set_num_threads(1);
+	if (t <= PREFILL_CHUNK || (in && in->output_hidden_states)) {
+		rc = step_tokens(r, c, ids, positions, mask, t, h, a, in, out, longest);
+		omp_set_num_threads(saved);
+		return rc;
+	}
+	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
+		const size_t tc = t - j0 < PREFILL_CHUNK ? t - j0 : PREFILL_CHUNK;
+		hfgit_arena ws = HFGIT_ARENA_INIT;
+		int64_t *ci = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
+			*cp = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
+			*cm = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc);
+		float *ch = hfgit_arena_floats(&ws, B * tc * H);
+
+		rc = ci && cp && cm && ch ? 0 : HFGIT_ERROR;
+		for (b = 0; rc == 0 && b < B; b++) {
+			for (j = 0; j < tc; j++) {
+				ci[b * tc + j] = ids[b * t + j0 + j];
+				cp[b * tc + j] = positions[b * t + j0 + j];
+				cm[b * tc + j] = mask ? mask[b * t + j0 + j] : 1;
+			}
+		}
+		if (rc == 0)
+			rc = step_tokens(r, c, ci, cp, cm, tc, ch, &ws, NULL, NULL, longest);
+		for (b = 0; rc == 0 && b < B; b++)
+			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
+		hfgit_arena_release(&ws);
+	}
+	omp_set_num_threads(saved);
+	return rc;
+}
+
+static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,
+                   hfgit_arena *a)
+{
+	const llama *g = r->state;
+	const size_t B = in->batch, S = in->seq_len, H = (size_t)g->hidden, rows = B * S;
+	hfgit_kv_cache cache;
+	int64_t *positions;
+	float *h, *o;
+	size_t row;
+	int rc;
+
+	if (in->token_type_ids)
+		return hfgit_error_set(HFGIT_EINVALID, "%s takes no token_type_ids",
+		                       r->model->class_name);
+	if ((rc = hfgit_check_text(in, g->vocab, 0, 0)) < 0)
+		return rc;
+	if ((rc = hfgit_llama_cache_init(&cache, r, B, S, a)) < 0 ||
+	    !(h = hfgit_arena_floats(a, rows * H)) ||
+	    !(positions = (int64_t *)(void *)hfgit_arena_floats(a, 2 * rows)))
+		return HFGIT_ERROR;
+	/* LlamaModel's default position_ids: 0..S-1 (cache_position), padded or not. */
+	for (row = 0; row < rows; row++)
+		positions[row] = (int64_t)(row % S);
+	if ((rc = hfgit_llama_step(r, &cache, in->input_ids, positions, in->attention_mask, S, h,
+	                           a, in, out)) < 0)
+		return rc;
+	if (g->lm) {
+		if (!(o = hfgit_outputs_add(out, "logits", 3,
+		                            (const long long[]){ (long long)B, (long long)S,
+		                                                 (long long)g->vocab })))
+			return HFGIT_ERROR;
+		return hfgit_llama_logits(r, o, h, H, rows);
+	}
+	if (!(o = hfgit_outputs_add(out, "last_hidden_state", 3,
+	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
+		return HFGIT_ERROR;
+	memcpy(o, h, rows * H * sizeof(float));
+	return 0;
+}
+
+/* One runner for the three model types: the differences are read in prepare. */
+const hfgit_runner_arch hfgit_run_llama = { "llama", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run_mistral = { "mistral", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run_qwen2 = { "qwen2", prepare, forward, free_state };

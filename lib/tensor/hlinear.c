@@ -1,0 +1,323 @@
+#include "tensor/hlinear.h"
+
+#include <immintrin.h>
+#include <omp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "tensor/gemm.h"
+#include "tensor/ops.h"
+#include "tensor/pool.h"
+#include "tensor/threads.h"
+
+/* Up to this many rows the weights are streamed once and widened in registers; above, tiles
+ * of them are widened into a buffer for the GEMM (the widening then costs little beside the
+ * arithmetic). */
+#define STREAM_MAX_ROWS 8
+/* Weight rows per chunk of the streaming loop: small enough that the chunk stays in L2 while
+ * every x row passes over it, large enough to keep the hardware prefetchers going. */
+#define CHUNK 16
+#define TILE_MAX 128
+/* Chunks claimed at once from the pool. */
+#define GROUP 4
+
+static size_t elem_size(hfgit_weight_dtype t)
+{
+	return t == HFGIT_WEIGHT_F32 ? 4 : 2;
+}
+
+static void widen(float *out, const void *w, hfgit_weight_dtype t, size_t n)
+{
+	switch (t) {
+	case HFGIT_WEIGHT_F32: memcpy(out, w, n * sizeof(float)); break;
+	case HFGIT_WEIGHT_BF16: hfgit_bf16_to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_F16: hfgit_f16_to_f32(out, w, n); break;
+	}
+}
+
+void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
+{
+	widen(out, (const char *)l->weight + row * l->in * elem_size(l->dtype), l->dtype,
+	      n * l->in);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Few rows: one pass over the weights                                                       */
+
+typedef void (*dot_fn)(float *y, const void *w, size_t n, const float *x, size_t k);
+
+/* Portable: widen a piece of each weight row on the stack, then a plain dot product. */
+static void dot_portable(float *y, const void *w, size_t n, const float *x, size_t k,
+                         hfgit_weight_dtype t)
+{
+	float buf[256];
+	size_t r, i, j, m;
+
+	for (r = 0; r < n; r++) {
+		const char *row = (const char *)w + r * k * elem_size(t);
+		float s = 0.0f;
+
+		for (i = 0; i < k; i += m) {
+			m = k - i < 256 ? k - i : 256;
+			widen(buf, row + i * elem_size(t), t, m);
+			for (j = 0; j < m; j++)
+				s += buf[j] * x[i + j];
+		}
+		y[r] = s;
+	}
+}
+
+static void dot_portable_bf16(float *y, const void *w, size_t n, const float *x, size_t k)
+{
+	dot_portable(y, w, n, x, k, HFGIT_WEIGHT_BF16);
+}
+
+static void dot_portable_f16(float *y, const void *w, size_t n, const float *x, size_t k)
+{
+	dot_portable(y, w, n, x, k, HFGIT_WEIGHT_F16);
+}
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+AVX512 static inline __m512 load_bf16(const uint16_t *p, __mmask16 m)
+{
+	return _mm512_castsi512_ps(
+		_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+AVX512 static inline __m512 load_f16(const uint16_t *p, __mmask16 m)
+{
+	return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+/* Four weight rows at a time against one x row: x is loaded once per four rows. */
+#define DOT4(name, load)                                                                      \
+	AVX512 static void name(float *y, const void *wv, size_t n, const float *x, size_t k)  \
+	{                                                                                     \
+		const uint16_t *w = wv;                                                       \
+		const __mmask16 tail = (__mmask16)((1u << (k % 16)) - 1);                     \
+		size_t r = 0, i, end = k - k % 16;                                            \
+                                                                                              \
+		for (; r + 4 <= n; r += 4) {                                                  \
+			const uint16_t *w0 = w + r * k, *w1 = w0 + k, *w2 = w1 + k,          \
+				       *w3 = w2 + k;                                          \
+			__m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, xv;       \
+                                                                                              \
+			for (i = 0; i < end; i += 16) {                                       \
+				xv = _mm512_loadu_ps(x + i);                                  \
+				a0 = _mm512_fmadd_ps(load(w0 + i, 0xffff), xv, a0);           \
+				a1 = _mm512_fmadd_ps(load(w1 + i, 0xffff), xv, a1);           \
+				a2 = _mm512_fmadd_ps(load(w2 + i, 0xffff), xv, a2);           \
+				a3 = _mm512_fmadd_ps(load(w3 + i, 0xffff), xv, a3);           \
+			}                                                                     \
+			if (tail) {                                                           \
+				xv = _mm512_maskz_loadu_ps(tail, x + i);                      \
+				a0 = _mm512_fmadd_ps(load(w0 + i, tail), xv, a0);             \
+				a1 = _mm512_fmadd_ps(load(w1 + i, tail), xv, a1);             \
+				a2 = _mm512_fmadd_ps(load(w2 + i, tail), xv, a2);             \
+				a3 = _mm512_fmadd_ps(load(w3 + i, tail), xv, a3);             \
+			}                                                                     \
+			y[r] = _mm512_reduce_add_ps(a0);                                      \
+			y[r + 1] = _mm512_reduce_add_ps(a1);                                  \
+			y[r + 2] = _mm512_reduce_add_ps(a2);                                  \
+			y[r + 3] = _mm512_reduce_add_ps(a3);                                  \
+		}                                                                             \
+		for (; r < n; r++) {                                                          \
+			const uint16_t *w0 = w + r * k;                                       \
+			__m512 a0 = _mm512_setzero_ps();                                      \
+                                                                                              \
+			for (i = 0; i < end; i += 16)                                         \
+				a0 = _mm512_fmadd_ps(load(w0 + i, 0xffff),                    \
+				                     _mm512_loadu_ps(x + i), a0);             \
+			if (tail)                                                             \
+				a0 = _mm512_fmadd_ps(load(w0 + i, tail),                      \
+				                     _mm512_maskz_loadu_ps(tail, x + i), a0);  \
+			y[r] = _mm512_reduce_add_ps(a0);                                      \
+		}                                                                             \
+	}
+
+DOT4(dot_avx512_bf16, load_bf16)
+DOT4(dot_avx512_f16, load_f16)
+
+static bool use_avx512(void)
+{
+	static int cached = -1;
+	const char *env;
+
+	if (cached < 0) {
+		env = getenv("HFGIT_KERNELS");
+		__builtin_cpu_init();
+		cached = !(env && !strcmp(env, "portable")) && __builtin_cpu_supports("avx512f") &&
+		         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+	}
+	return cached;
+}
+
+const char *hfgit_hlinear_kernel(void)
+{
+	return use_avx512() ? "avx512" : "portable";
+}
+
+static dot_fn dot_of(const hfgit_hlinear *l)
+{
+	const bool fast = use_avx512();
+
+	return l->dtype == HFGIT_WEIGHT_BF16 ? (fast ? dot_avx512_bf16 : dot_portable_bf16)
+	                                     : (fast ? dot_avx512_f16 : dot_portable_f16);
+}
+
+#define MAX_MANY 8
+
+/* Chunks of CHUNK weight rows of every layer, handed out to the threads as one loop (the
+ * helper pool: see pool.h for why not OpenMP here). */
+typedef struct {
+	const hfgit_hlinear *const *ls;
+	size_t nl;
+	float *const *ys;
+	const size_t *ldys;
+	const float *x;
+	size_t ldx, rows;
+	size_t first[MAX_MANY + 1];
+} stream_job;
+
+static void stream_chunk(void *arg, size_t group)
+{
+	const stream_job *s = arg;
+	size_t c, end = (group + 1) * GROUP < s->first[s->nl] ? (group + 1) * GROUP
+	                                                       : s->first[s->nl];
+
+	for (c = group * GROUP; c < end; c++) {
+		size_t k = 0, o, n, r, j;
+		const hfgit_hlinear *l;
+		const void *w;
+
+		while (c >= s->first[k + 1])
+			k++;
+		l = s->ls[k];
+		o = (c - s->first[k]) * CHUNK;
+		n = l->out - o < CHUNK ? l->out - o : CHUNK;
+		w = (const uint16_t *)l->weight + o * l->in;
+		for (r = 0; r < s->rows; r++) {
+			float *yr = s->ys[k] + r * s->ldys[k] + o;
+
+			dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
+			for (j = 0; l->bias && j < n; j++)
+				yr[j] += l->bias[o + j];
+		}
+	}
+}
+
+static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                   const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, { 0 } };
+	size_t i;
+
+	for (i = 0; i < nl; i++)
+		s.first[i + 1] = s.first[i] + (ls[i]->out + CHUNK - 1) / CHUNK;
+	hfgit_pool_each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Many rows: widened tiles through the GEMM                                                 */
+
+typedef struct {
+	const hfgit_hlinear *l;
+	float *y;
+	const float *x;
+	size_t ldy, ldx, rows, tile;
+	atomic_int failed;
+} tiled_job;
+
+/* Each worker widens into its own buffer, kept for the next calls (a prefill makes hundreds
+ * of them); grown as needed. */
+static _Thread_local float *tile_buf;
+static _Thread_local size_t tile_cap;
+
+static void tiled_chunk(void *arg, size_t t)
+{
+	tiled_job *j = arg;
+	const hfgit_hlinear *l = j->l;
+	const size_t o = t * j->tile, n = l->out - o < j->tile ? l->out - o : j->tile;
+	size_t r, c;
+
+	if (tile_cap < n * l->in) {
+		float *grown = realloc(tile_buf, n * l->in * sizeof(float));
+
+		if (!grown) {
+			atomic_store(&j->failed, 1);
+			return;
+		}
+		tile_buf = grown;
+		tile_cap = n * l->in;
+	}
+	hfgit_hlinear_rows(tile_buf, l, o, n);
+	/* On a pool worker the GEMM runs on this thread alone (pool.c). */
+	if (hfgit_sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
+	                0.0f, j->y + o, j->ldy) < 0) {
+		atomic_store(&j->failed, 1);
+		return;
+	}
+	for (r = 0; l->bias && r < j->rows; r++)
+		for (c = 0; c < n; c++)
+			j->y[r * j->ldy + o + c] += l->bias[o + c];
+}
+
+static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                 size_t rows)
+{
+	const size_t threads = (size_t)hfgit_threads();
+	tiled_job j = { l, y, x, ldy, ldx, rows, (l->out + 2 * threads - 1) / (2 * threads), 0 };
+
+	j.tile = j.tile < 16 ? 16 : j.tile > TILE_MAX ? TILE_MAX : (j.tile + 15) / 16 * 16;
+	hfgit_pool_each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
+	if (atomic_load(&j.failed))
+		return hfgit_error_set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
+		                       "linear layer", l->out, l->in);
+	return 0;
+}
+
+int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                        size_t rows)
+{
+	if (l->dtype == HFGIT_WEIGHT_F32) {
+		/* F32 weights go to the runtime's own products (OpenMP and oneDNN), with the
+		 * threads the caller's step may have set aside for the pool. */
+		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
+		int saved = omp_get_max_threads(), rc;
+
+		omp_set_num_threads(hfgit_threads());
+		rc = hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+		omp_set_num_threads(saved);
+		return rc;
+	}
+	if (!rows || !l->out)
+		return 0;
+	if (rows <= STREAM_MAX_ROWS) {
+		stream(&l, 1, &y, &ldy, x, ldx, rows);
+		return 0;
+	}
+	return tiled(l, y, ldy, x, ldx, rows);
+}
+
+int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (ls[i]->dtype == HFGIT_WEIGHT_F32 || ls[i]->in != ls[0]->in)
+			break;
+	if (rows <= STREAM_MAX_ROWS && i == n && n <= MAX_MANY) {
+		stream(ls, n, ys, ldys, x, ldx, rows);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = hfgit_hlinear_apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+			return rc;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * Linear layers whose weights stay in the dtype of the checkpoint (F32, BF16 or F16), read
+ * where the safetensors file is mapped: no F32 copy of the model. Products are F32 (each
+ * weight is widened exactly, then multiplied with F32 activations), so BF16/F16 weights give
+ * what torch gives with the same weights upcast to F32, up to the order of the sums.
+ *
+ * Few rows (a decode step) stream the weights once, widening them in registers: AVX-512F
+ * (vcvtph2ps for F16, a 16-bit shift for BF16) when the CPU has it, checked at run time,
+ * else portable C. Many rows (a prefill) widen tiles of weight rows into a per-thread
+ * buffer and multiply them with the F32 GEMM (oneDNN). HFGIT_KERNELS=portable forces the
+ * portable path, for tests and for comparison.
+ */
+#ifndef HFGIT_TENSOR_HLINEAR_H
+#define HFGIT_TENSOR_HLINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+	HFGIT_WEIGHT_F32,
+	HFGIT_WEIGHT_BF16,
+	HFGIT_WEIGHT_F16,
+} hfgit_weight_dtype;
+
+/* y = x W^T + b, W [out, in] (nn.Linear) stored as `dtype`; bias F32 or NULL. */
+typedef struct {
+	const void *weight;
+	hfgit_weight_dtype dtype;
+	const float *bias;
+	size_t in, out;
+} hfgit_hlinear;
+
+/* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, m < rows. */
+int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                        size_t rows);
+
+/* Several layers on the same x (q, k and v; gate and up): y_i = x W_i^T + b_i into ys[i]
+ * (row stride ldys[i]). A decode step runs them in one pass of the threads, one
+ * synchronisation instead of one per layer. */
+int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows);
+
+/* Rows [row, row + n) of the weight, widened to F32 (an embedding lookup). */
+void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
+
+/* The kernel in use for few rows: "avx512" or "portable". */
+const char *hfgit_hlinear_kernel(void);
+
+#endif

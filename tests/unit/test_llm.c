@@ -1,0 +1,337 @@
+/*
+ * Llama, Mistral and Qwen2 against the PyTorch reference (tests/data/llm/reference.json,
+ * written by tests/data/llm/make.py from transformers' modeling files): logits, last hidden
+ * states and every layer's hidden states of F32, BF16 (sharded, tied) and F16 models within
+ * 1e-4 absolute; a padded batch against each sequence alone; greedy generation, with the KV
+ * cache and without, token for token against torch's (eos lists, repetition penalty); the
+ * BF16/F16 weights used where they are mapped (no F32 copy); generation_config.json's
+ * defaults; and the configs hfgit must refuse.
+ *
+ * The reference computes with the very BF16/F16 weights of the files, upcast to F32 (as
+ * from_pretrained(torch_dtype=float32) does), so that for every dtype only the order of the
+ * F32 sums differs: the bound is the F32 one, 1e-4 on values of order 1-10.
+ *
+ * usage: test_llm <tests/data>   (HFGIT_KERNELS=portable: the portable kernels)
+ */
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "hfgit.h"
+#include "forward/forward.h"
+#include "model/model.h"
+#include "tensor/hlinear.h"
+
+#define TOLERANCE 1e-4
+
+static const char *data_dir;
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	return v;
+}
+
+static hfgit_model *load(const char *dir_name, hfgit_auto_class auto_class)
+{
+	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
+	hfgit_model *m = NULL;
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/%s", data_dir, dir_name);
+	opts.auto_class = auto_class;
+	CHECK_MSG(hfgit_model_from_pretrained(&m, NULL, dir, &opts) == 0, "%s: %s", dir_name,
+	          hfgit_error_last());
+	return m;
+}
+
+static int64_t *matrix(json_object *rows, size_t *nrows, size_t *ncols)
+{
+	size_t r, c, R = json_object_array_length(rows),
+		     C = json_object_array_length(json_object_array_get_idx(rows, 0));
+	int64_t *v = malloc(R * C * sizeof(*v));
+
+	if (!v)
+		abort();
+	for (r = 0; r < R; r++)
+		for (c = 0; c < C; c++)
+			v[r * C + c] = json_object_get_int64(
+				json_object_array_get_idx(json_object_array_get_idx(rows, r), c));
+	*nrows = R;
+	*ncols = C;
+	return v;
+}
+
+static void compare(const char *label, const char *name, const hfgit_output *got,
+                    json_object *want)
+{
+	json_object *data = get(want, "data");
+	size_t i, worst = 0;
+	double max = 0.0;
+
+	CHECK_MSG(got != NULL, "%s: no output %s", label, name);
+	if (!got)
+		return;
+	CHECK_MSG(got->numel == json_object_array_length(data), "%s: %s has %zu values, want %zu",
+	          label, name, got->numel, json_object_array_length(data));
+	if (got->numel != json_object_array_length(data))
+		return;
+	for (i = 0; i < got->numel; i++) {
+		double diff = fabs((double)got->data[i] -
+		                   json_object_get_double(json_object_array_get_idx(data, i)));
+
+		if (!(diff <= max)) {
+			max = diff;
+			worst = i;
+		}
+	}
+	CHECK_MSG(max <= TOLERANCE, "%s: %s differs from torch by %g at element %zu (got %.9g)",
+	          label, name, max, worst, (double)got->data[worst]);
+}
+
+/* Each sequence of a right-padded batch, alone, gives what it gives in the batch. */
+static void check_padding(hfgit_model *m, const char *label, const hfgit_forward_inputs *in,
+                          const hfgit_outputs *batch)
+{
+	size_t b, n, S = in->seq_len;
+
+	for (b = 0; b < in->batch; b++) {
+		hfgit_forward_inputs one = *in;
+		hfgit_outputs *alone = NULL;
+		const hfgit_output *a, *p;
+		double max = 0.0;
+		size_t i, w;
+
+		for (n = 0; n < S && in->attention_mask[b * S + n]; n++)
+			;
+		one.batch = 1;
+		one.seq_len = n;
+		one.input_ids = in->input_ids + b * S;
+		one.attention_mask = NULL;
+		one.output_hidden_states = 0;
+		CHECK_MSG(hfgit_model_forward(&alone, m, &one) == 0, "%s: %s", label,
+		          hfgit_error_last());
+		a = hfgit_outputs_at(alone, 0);
+		p = a ? hfgit_outputs_find(batch, a->name) : NULL;
+		if (a && p) {
+			w = (size_t)a->shape[2];
+			for (i = 0; i < n * w; i++)
+				max = fmax(max, fabs(a->data[i] - p->data[b * S * w + i]));
+		}
+		CHECK_MSG(a && p && max <= TOLERANCE, "%s: sequence %zu alone differs from the batch by %g",
+		          label, b, max);
+		hfgit_outputs_free(alone);
+	}
+}
+
+static void check_generate(hfgit_model *m, const char *label, const hfgit_forward_inputs *in,
+                           json_object *g)
+{
+	json_object *want = get(g, "tokens");
+	size_t b, j, len;
+	int no_cache;
+
+	for (no_cache = 0; no_cache <= 1; no_cache++) {
+		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
+		hfgit_generation *gen = NULL;
+
+		opts.max_new_tokens = (size_t)json_object_get_int64(get(g, "max_new_tokens"));
+		opts.repetition_penalty = (float)json_object_get_double(get(g, "repetition_penalty"));
+		opts.no_cache = no_cache;
+		CHECK_MSG(hfgit_model_generate(&gen, m, in, &opts) == 0, "%s: %s", label,
+		          hfgit_error_last());
+		for (b = 0; gen && b < hfgit_generation_count(gen); b++) {
+			json_object *w = json_object_array_get_idx(want, b);
+			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
+			bool same = len == json_object_array_length(w);
+
+			for (j = 0; same && j < len; j++)
+				same = t[j] == json_object_get_int64(json_object_array_get_idx(w, j));
+			CHECK_MSG(same, "%s (%s): sequence %zu differs from torch's tokens (%s)", label,
+			          no_cache ? "no cache" : "cache", b, json_object_to_json_string(w));
+		}
+		CHECK(gen && hfgit_generation_count(gen) == json_object_array_length(want));
+		hfgit_generation_free(gen);
+	}
+}
+
+/* The BF16/F16 matrices are read where they are mapped: the runner's F32 copies are the
+ * norms and biases only. */
+static void check_no_copy(hfgit_model *m, const char *label)
+{
+	size_t i, n = hfgit_model_param_count(m), small = 0;
+
+	for (i = 0; i < n; i++) {
+		const hfgit_param *p = hfgit_model_param_at(m, i);
+
+		if (p->ndim == 1)
+			small += p->numel * sizeof(float);
+	}
+	CHECK_MSG(m->runner && m->runner->copied_bytes <= small, "%s: %zu bytes copied to F32, "
+	          "more than the %zu of the vectors", label,
+	          m->runner ? m->runner->copied_bytes : 0, small);
+}
+
+static void run_case(json_object *c)
+{
+	const char *name = json_object_get_string(get(c, "name")),
+		   *autos = json_object_get_string(get(c, "auto"));
+	json_object *outputs = get(c, "outputs"), *hidden = get(c, "hidden_states"),
+		    *gen = get(c, "generate"), *in_json = get(c, "inputs");
+	hfgit_model *m = load(json_object_get_string(get(c, "dir")),
+	                      !strcmp(autos, "base") ? HFGIT_AUTO_BASE : HFGIT_AUTO_CONFIG);
+	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
+	hfgit_outputs *out = NULL;
+	int64_t *ids, *mask;
+	size_t r, cols, i;
+
+	if (!m)
+		return;
+	CHECK_STR(hfgit_model_class(m), json_object_get_string(get(c, "class")));
+	in.input_ids = ids = matrix(get(in_json, "input_ids"), &in.batch, &in.seq_len);
+	in.attention_mask = mask = matrix(get(in_json, "attention_mask"), &r, &cols);
+	if (gen) {
+		check_generate(m, name, &in, gen);
+	} else {
+		in.output_hidden_states = hidden != NULL;
+		CHECK_MSG(hfgit_model_forward(&out, m, &in) == 0, "%s: %s", name, hfgit_error_last());
+		json_object_object_foreach(outputs, oname, want)
+			compare(name, oname, hfgit_outputs_find(out, oname), want);
+		for (i = 0; hidden && i < json_object_array_length(hidden); i++) {
+			char hs[48];
+
+			snprintf(hs, sizeof(hs), "hidden_states.%zu", i);
+			compare(name, hs, hfgit_outputs_find(out, hs), json_object_array_get_idx(hidden, i));
+		}
+		/* With dynamic rope scaling the frequencies depend on the longest sequence of the
+		 * batch, in transformers too: there a sequence alone is another computation. */
+		if (out && in.batch > 1 && !json_object_get_boolean(get(c, "length_dependent")))
+			check_padding(m, name, &in, out);
+		if (strstr(name, "bf16") || strstr(name, "f16"))
+			check_no_copy(m, name);
+		hfgit_outputs_free(out);
+	}
+	free(ids);
+	free(mask);
+	hfgit_model_free(m);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static void refused(const char *dir, const char *needle)
+{
+	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
+	hfgit_model *m = NULL;
+	char path[512];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/llm/bad/%s", data_dir, dir);
+	rc = hfgit_model_from_pretrained(&m, NULL, path, &opts);
+	CHECK_MSG(rc == HFGIT_EINVALID, "%s: loaded (%d)", dir, rc);
+	CHECK_MSG(strstr(hfgit_error_last(), needle) != NULL, "%s: message \"%s\" lacks \"%s\"",
+	          dir, hfgit_error_last(), needle);
+	hfgit_model_free(m);
+}
+
+static void bad_configs(void)
+{
+	hfgit_model *m;
+	hfgit_outputs *out = NULL;
+	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
+	int64_t ids[17] = { 3, 4, 5 };
+	hfgit_generate_options o = HFGIT_GENERATE_OPTIONS_INIT;
+	hfgit_generation *gen = NULL;
+
+	refused("heads", "num_attention_heads' is 4, not a multiple of num_key_value_heads 3");
+	refused("rope-type", "rope_type \"yarn\", which hfgit does not implement");
+	refused("partial-rotary", "partial_rotary_factor");
+	/* head_dim 16 in the config, 8 in the weights: the projections do not fit. */
+	refused("head-dim", "'model.layers.0.self_attn.q_proj.weight' has shape [32, 32], the "
+	        "config implies [64, 32]");
+	in.batch = 1;
+	in.input_ids = ids;
+	/* Mistral's sliding window (16) is not implemented: longer sequences are refused. */
+	if ((m = load("llm/models/mistral-f16", HFGIT_AUTO_CONFIG))) {
+		in.seq_len = 17;
+		CHECK(hfgit_model_forward(&out, m, &in) == HFGIT_EINVALID);
+		CHECK_MSG(strstr(hfgit_error_last(), "sliding window (sliding_window 16)") != NULL,
+		          "%s", hfgit_error_last());
+		o.max_new_tokens = 1;
+		CHECK(hfgit_model_generate(&gen, m, &in, &o) == HFGIT_EINVALID);
+		CHECK(strstr(hfgit_error_last(), "exceed the model's sliding window") != NULL);
+		in.seq_len = 10;
+		o.max_new_tokens = 7;
+		CHECK(hfgit_model_generate(&gen, m, &in, &o) == HFGIT_EINVALID);
+		CHECK(strstr(hfgit_error_last(), "exceed the model's sliding window") != NULL);
+		o.max_new_tokens = 6;
+		CHECK(hfgit_model_generate(&gen, m, &in, &o) == 0);
+		hfgit_generation_free(gen);
+		hfgit_model_free(m);
+	}
+}
+
+/* generation_config.json's defaults, as generate() takes them. */
+static void generation_config(void)
+{
+	hfgit_model *m = load("llm/models/llama-f32", HFGIT_AUTO_CONFIG),
+		    *q = load("llm/models/qwen2-f32", HFGIT_AUTO_CONFIG);
+	hfgit_generate_options o = HFGIT_GENERATE_OPTIONS_INIT;
+
+	if (!m || !q)
+		goto out;
+	CHECK(hfgit_generate_options_from_model(&o, m) == 0);
+	CHECK(o.do_sample == 1 && fabsf(o.temperature - 0.7f) < 1e-6f &&
+	      fabsf(o.top_p - 0.8f) < 1e-6f && o.top_k == 20 &&
+	      fabsf(o.repetition_penalty - 1.3f) < 1e-6f && o.max_new_tokens == 20);
+	o = (hfgit_generate_options)HFGIT_GENERATE_OPTIONS_INIT;
+	CHECK(hfgit_generate_options_from_model(&o, q) == 0); /* no file: GenerationConfig's */
+	CHECK(o.do_sample == 0 && o.temperature == 1.0f && o.top_k == 50 && o.top_p == 1.0f);
+out:
+	hfgit_model_free(m);
+	hfgit_model_free(q);
+}
+
+int main(int argc, char **argv)
+{
+	const char *forced = getenv("HFGIT_KERNELS");
+	json_object *ref, *cases;
+	size_t i, stopped = 0;
+	char path[512];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_llm <tests/data>\n");
+		return 2;
+	}
+	data_dir = argv[1];
+	snprintf(path, sizeof(path), "%s/llm/reference.json", data_dir);
+	if (!(ref = json_object_from_file(path))) {
+		fprintf(stderr, "cannot read %s\n", path);
+		return 1;
+	}
+	printf("kernels: %s\n", hfgit_hlinear_kernel());
+	if (forced && !strcmp(forced, "portable"))
+		CHECK_STR(hfgit_hlinear_kernel(), "portable");
+	cases = get(ref, "cases");
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i), *g = get(c, "generate");
+
+		run_case(c);
+		/* Some sequence must stop at an eos id before max_new_tokens, or the eos lists
+		 * are not tested. */
+		if (g && json_object_array_length(json_object_array_get_idx(get(g, "tokens"), 0)) <
+		                 (size_t)json_object_get_int64(get(g, "max_new_tokens")))
+			stopped++;
+	}
+	CHECK_MSG(json_object_array_length(cases) >= 32, "only %zu cases",
+	          json_object_array_length(cases));
+	CHECK_MSG(stopped > 0, "no reference generation stops at an eos id");
+	bad_configs();
+	generation_config();
+	json_object_put(ref);
+	return check_finish();
+}

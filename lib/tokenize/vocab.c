@@ -77,20 +77,24 @@ int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 			return HFGIT_ERROR;
 	}
 	if ((size_t)id >= v->size) {
-		size_t n = (size_t)id + 1, cap = v->size ? v->size : 16;
-		char **strings;
-		uint32_t *lens;
+		size_t n = (size_t)id + 1, cap = v->cap ? v->cap : 16;
 
-		while (cap < n)
-			cap *= 2;
-		if (!(strings = realloc(v->strings, cap * sizeof(*strings))))
-			return hfgit_error_oom();
-		v->strings = strings;
-		if (!(lens = realloc(v->lens, cap * sizeof(*lens))))
-			return hfgit_error_oom();
-		v->lens = lens;
-		memset(v->strings + v->size, 0, (cap - v->size) * sizeof(*strings));
-		memset(v->lens + v->size, 0, (cap - v->size) * sizeof(*lens));
+		if (n > v->cap) {
+			char **strings;
+			uint32_t *lens;
+
+			while (cap < n)
+				cap *= 2;
+			if (!(strings = realloc(v->strings, cap * sizeof(*strings))))
+				return hfgit_error_oom();
+			v->strings = strings;
+			if (!(lens = realloc(v->lens, cap * sizeof(*lens))))
+				return hfgit_error_oom();
+			v->lens = lens;
+			v->cap = cap;
+		}
+		memset(v->strings + v->size, 0, (n - v->size) * sizeof(*v->strings));
+		memset(v->lens + v->size, 0, (n - v->size) * sizeof(*v->lens));
 		v->size = n;
 	}
 	if (!(copy = malloc(len + 1)))

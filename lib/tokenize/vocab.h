@@ -9,6 +9,7 @@ typedef struct {
 	char **strings;      /* by id; NULL for an id no token has */
 	uint32_t *lens;
 	size_t size;         /* ids 0 .. size-1 */
+	size_t cap;          /* room in strings and lens */
 	uint32_t *slots;     /* id + 1, 0 when empty */
 	uint64_t *hashes;    /* hash of the slot's string, to skip most comparisons */
 	size_t mask;         /* slots - 1 */

@@ -78,6 +78,12 @@ class Hub:
         return resp, data
 
     def records(self):
+        # A request's record is written after its response went out: wait until the log
+        # stops growing, or a client that just finished may not find its last request.
+        size, end = -1, time.time() + 2
+        while time.time() < end and os.path.getsize(self.log) != size:
+            size = os.path.getsize(self.log)
+            time.sleep(0.05)
         with open(self.log) as f:
             return [json.loads(line) for line in f]
 

@@ -66,8 +66,23 @@ start_hub() {
 # The number of logged requests so far, to look only at what a command did afterwards.
 log_mark() { wc -l <"$1" | tr -d ' '; }
 
+# log_settle LOG: wait until LOG stops growing. The hub writes a request's record after the
+# response has gone out, so a client can finish before its last record is there.
+log_settle() {
+	python3 -c '
+import os, sys, time
+size, end = -1, time.time() + 2
+while time.time() < end:
+    now = os.path.getsize(sys.argv[1])
+    if now == size:
+        break
+    size = now
+    time.sleep(0.05)' "$1"
+}
+
 # log_since LOG MARK: the requests after MARK, as "METHOD PATH STATUS" lines.
 log_since() {
+	log_settle "$1"
 	tail -n +"$(($2 + 1))" "$1" | python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -78,6 +93,7 @@ for line in sys.stdin:
 # cdn_since LOG MARK [OID]: the CDN's requests after MARK as "OID RANGE STATUS" lines
 # (RANGE is "-" for a whole-object GET).
 cdn_since() {
+	log_settle "$1"
 	tail -n +"$(($2 + 1))" "$1" | python3 -c '
 import json, sys
 want = sys.argv[1] if len(sys.argv) > 1 else None

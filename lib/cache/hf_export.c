@@ -290,21 +290,6 @@ static int publish(const char *tmp, const char *dst)
 	return rc;
 }
 
-static int make_parent(const char *path)
-{
-	char *dir = hfgit_strdup(path), *slash;
-	int rc = 0;
-
-	if (!dir)
-		return HFGIT_ERROR;
-	if ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		rc = hfgit_fs_mkdir_p(dir);
-	}
-	free(dir);
-	return rc;
-}
-
 /*
  * Temporary directories of exports on this machine whose process is gone (kill -9, power
  * loss). Another machine's (a hub cache on NFS) are left alone: its pids mean nothing here.
@@ -544,7 +529,7 @@ static int put_link(writer *w, const export_file *f, const char *blob)
 	n = readlink(dst, current, sizeof(current));
 	if (n >= 0 && (size_t)n == strlen(target) && !memcmp(current, target, (size_t)n))
 		goto out;
-	if ((rc = make_parent(dst)) < 0)
+	if ((rc = hfgit_fs_mkdir_parent(dst)) < 0)
 		goto out;
 	if (!(tmp = next_tmp(w))) {
 		rc = failed();
@@ -574,7 +559,7 @@ static int put_ref(writer *w, const char *name, const char *commit)
 	if (!same_content(dst, commit, GIT_OID_HEXSZ)) {
 		if (!(tmp = next_tmp(w)))
 			rc = failed();
-		else if ((rc = make_parent(dst)) == 0 &&
+		else if ((rc = hfgit_fs_mkdir_parent(dst)) == 0 &&
 		         (rc = write_new_file(tmp, commit, GIT_OID_HEXSZ)) == 0 &&
 		         (rc = publish(tmp, dst)) == 0)
 			w->stats->ref_written = 1;

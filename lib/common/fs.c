@@ -241,3 +241,18 @@ int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool dura
 	free(tmp);
 	return rc;
 }
+
+int hfgit_fs_mkdir_parent(const char *path)
+{
+	char *dir = hfgit_strdup(path), *slash;
+	int rc = 0;
+
+	if (!dir)
+		return HFGIT_ERROR;
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		rc = hfgit_fs_mkdir_p(dir);
+	}
+	free(dir);
+	return rc;
+}

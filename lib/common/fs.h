@@ -8,6 +8,9 @@
 /* mkdir -p with mode 0777 (less umask); succeeds when the directory exists. */
 int hfgit_fs_mkdir_p(const char *path);
 
+/* mkdir -p of the directory `path` is in (nothing for a name without a directory). */
+int hfgit_fs_mkdir_parent(const char *path);
+
 /* rm -rf: removes `path` and everything below it; a missing path is not an error. */
 int hfgit_fs_remove_tree(const char *path);
 

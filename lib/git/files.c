@@ -290,21 +290,6 @@ out:
 	return rc;
 }
 
-static int make_parents(const char *path)
-{
-	char *dir = hfgit_strdup(path), *slash;
-	int rc = 0;
-
-	if (!dir)
-		return HFGIT_ERROR;
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		rc = hfgit_fs_mkdir_p(dir);
-	}
-	free(dir);
-	return rc;
-}
-
 /* One file at `dst`, by rename(2) from a temporary name beside it. */
 static int write_file(const entry *e, const char *dst, git_repository *store,
                       const hfgit_lfs_objects *lfs, hfgit_link_mode mode)
@@ -394,7 +379,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 	for (i = 0; i < count && rc == 0; i++) {
 		const entry *e = find_entry(list, paths[i]);
 		char *dst = hfgit_aprintf("%s/%s", dir, e->pub.path);
-		rc = !dst ? HFGIT_ERROR : make_parents(dst);
+		rc = !dst ? HFGIT_ERROR : hfgit_fs_mkdir_parent(dst);
 		if (rc == 0)
 			rc = write_file(e, dst, rev.store, lfs, opts ? opts->link : HFGIT_LINK_AUTO);
 		free(dst);

@@ -33,7 +33,7 @@ root=$(pwd)
 build=${1:-build}
 runs=${2:-5}
 rounds=${3:-3}
-lib=$root/$build/libhfgit.a
+lib=$root/$build/libhfgit.so
 [ -f "$lib" ] || { echo "build libhfgit first (cmake --build $build)" >&2; exit 1; }
 py=/usr/bin/python3
 $py -c 'import torch' 2>/dev/null || sh third_party/install-deps.sh --extra
@@ -42,8 +42,8 @@ threads=$(nproc)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-forward-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-cc -O2 -o "$work/driver" tests/bench/forward_driver.c -I lib/include "$lib" \
-	$(pkg-config --libs libgit2 libcurl json-c libxxhash libcrypto) -ldnnl -fopenmp -lpthread -lm
+. tests/bench/lib.sh
+cc_driver "$work/driver" tests/bench/forward_driver.c
 echo "writing random base-size models ..."
 $py tests/bench/forward_models.py "$work"
 

@@ -50,3 +50,10 @@ open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDRE
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# cc_driver OUT SOURCE: a benchmark driver linked against the build's shared library, as any C
+# program would be (the library carries its own dependencies, so no list of them here).
+cc_driver() {
+	cc -O2 -o "$1" "$2" -I "$root/lib/include" -L "$root/$build" -lhfgit \
+		-Wl,-rpath,"$root/$build" -lm
+}

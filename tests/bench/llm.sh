@@ -31,8 +31,8 @@ threads=$(nproc)
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-llm-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-cc -O2 -o "$work/driver" tests/bench/llm_driver.c -I lib/include -L "$root/$build" -lhfgit \
-	-Wl,-rpath,"$root/$build"
+. tests/bench/lib.sh
+cc_driver "$work/driver" tests/bench/llm_driver.c
 cc -O3 -march=native -fopenmp -o "$work/stream" tests/bench/stream_read.c
 echo "writing a random Qwen2-0.5B-shaped BF16 model ..."
 $py tests/bench/llm_model.py "$work/qwen2"

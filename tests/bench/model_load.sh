@@ -24,7 +24,7 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 build=${1:-build}
 runs=${2:-5}
-lib=$root/$build/libhfgit.a
+lib=$root/$build/libhfgit.so
 [ -f "$lib" ] || { echo "build libhfgit first (cmake --build $build)" >&2; exit 1; }
 py=/usr/bin/python3
 $py -c 'import torch, numpy' 2>/dev/null || sh third_party/install-deps.sh --extra
@@ -33,8 +33,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-model-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # The driver, linked against the static library like any C program would be.
-cc -O2 -o "$work/driver" tests/bench/model_load_driver.c -I lib/include "$lib" \
-	$(pkg-config --libs libgit2 libcurl json-c libxxhash libcrypto) -ldnnl -fopenmp -lpthread -lm
+. tests/bench/lib.sh
+cc_driver "$work/driver" tests/bench/model_load_driver.c
 cat >"$work/readloop.c" <<'EOF'
 #include <fcntl.h>
 #include <stdio.h>

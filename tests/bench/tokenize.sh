@@ -9,15 +9,14 @@ cd "$(dirname "$0")/../.."
 root=$(pwd)
 build=${1:-build}
 mb=${2:-10}
-lib=$root/$build/libhfgit.a
+lib=$root/$build/libhfgit.so
 [ -f "$lib" ] || { echo "build libhfgit first (cmake --build $build)" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-tokenize-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # The driver, linked against the static library like any C program would be.
 driver=$work/driver
-cc -O2 -o "$driver" tests/bench/tokenize_driver.c -I lib/include "$lib" \
-	$(pkg-config --libs libgit2 libcurl json-c libxxhash libcrypto libutf8proc libpcre2-32) \
-	-lpthread -lm
+. tests/bench/lib.sh
+cc_driver "$driver" tests/bench/tokenize_driver.c
 sh tests/tokenize/setup.sh tests/tokenize "$build" >/dev/null
 modules=$root/$build/tokenize-ref/node_modules
 fx=$root/$build/tokenize-fixtures

@@ -1,13 +1,13 @@
-#include "cache.h"
+#include "cache/cache.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "hub/context.h"
 #include "hub/hf_env.h"
 
 /* Paths from options and variables are expanded as huggingface_hub expands its own, so

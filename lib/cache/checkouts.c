@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "checkouts.h"
+#include "cache/checkouts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "hub/context.h"
 
 static char *log_path(const char *cache_dir)
 {

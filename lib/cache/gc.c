@@ -21,15 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "git/errors.h"
-#include "git/init.h"
+#include "core/git_error.h"
+#include "core/library.h"
 #include "cache/checkouts.h"
 #include "cache/lfs_refs.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "git/lfs_checkout.h"
 #include "lfs/objects.h"
 

@@ -27,16 +27,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "git/init.h"
+#include "core/library.h"
 #include "cache/cache.h"
 #include "cache/list.h"
 #include "cache/tree_files.h"
-#include "common/error.h"
+#include "core/error.h"
 #include "lfs/select.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "git/lfs_checkout.h"
 #include "git/remote.h"
 #include "git/resolve.h"

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "lfs_refs.h"
+#include "cache/lfs_refs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "git/errors.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/git_error.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Trees                                                                                     */

@@ -4,8 +4,8 @@
  * shared cache, and never changes what gc or verify will find.
  */
 #define _GNU_SOURCE
-#include "git/init.h"
-#include "list.h"
+#include "core/library.h"
+#include "cache/list.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "cache/lfs_refs.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "git/lfs_checkout.h"
 #include "lfs/objects.h"
 

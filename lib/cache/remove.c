@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/errors.h"
-#include "git/init.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/git_error.h"
+#include "core/library.h"
 #include "git/store.h"
 
 /* The refs that are revisions (as hfgit ls lists them) and their short names. */

@@ -1,13 +1,13 @@
-#include "tree_files.h"
+#include "cache/tree_files.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "cache/lfs_refs.h"
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "git/attributes.h"
-#include "git/errors.h"
+#include "core/git_error.h"
 
 typedef struct {
 	hfgit_attrs *attrs;

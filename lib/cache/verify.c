@@ -25,16 +25,16 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "git/errors.h"
-#include "git/init.h"
+#include "core/git_error.h"
+#include "core/library.h"
 #include "cache/cache.h"
 #include "cache/lfs_refs.h"
 #include "cache/tree_files.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "git/lfs_checkout.h"
 #include "git/resolve.h"
 #include "lfs/digests.h"

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "chat/render.h"
-#include "common/error.h"
+#include "core/error.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Strings                                                                                   */

@@ -10,9 +10,9 @@
 
 #include "chat/ast.h"
 #include "chat/render.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 struct hfgit_chat_template {
 	node_list *body;

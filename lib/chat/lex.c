@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "chat/ast.h"
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 typedef struct {
 	const char *src;

@@ -11,7 +11,7 @@
 
 #include "chat/ast.h"
 #include "chat/lex.h"
-#include "common/error.h"
+#include "core/error.h"
 
 /* Deeper nesting than any template needs; keeps the C stack safe from hostile input. */
 #define MAX_DEPTH 200

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "chat/render.h"
-#include "common/error.h"
+#include "core/error.h"
 
 enum { FLOW_NEXT = 0, FLOW_BREAK = 1, FLOW_CONTINUE = 2 };
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 jv jv_none_value = { -1, JV_NONE };
 jv jv_true_value = { -1, JV_BOOL, { .b = 1 } };

@@ -1,11 +1,11 @@
-#include "forward.h"
+#include "forward/forward.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/model.h"
 #include "model/registry.h"
 #include "tensor/threads.h"

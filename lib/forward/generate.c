@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "forward/generation_config.h"
 #include "forward/gpt2.h"
 #include "forward/llama.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/config.h"
 #include "model/model.h"
 

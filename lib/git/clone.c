@@ -17,19 +17,19 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "git/init.h"
+#include "core/library.h"
 #include "cache/checkouts.h"
 #include "cache/list.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "lfs_checkout.h"
-#include "remote.h"
-#include "resolve.h"
-#include "store.h"
-#include "worktree.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "git/lfs_checkout.h"
+#include "git/remote.h"
+#include "git/resolve.h"
+#include "git/store.h"
+#include "git/worktree.h"
 
 /*
  * Record the revision as git clone --single-branch would: a branch becomes the checked-out

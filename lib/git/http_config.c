@@ -6,10 +6,10 @@
 #include <git2.h>
 #include <stdlib.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "context.h"
-#include "git/init.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "hub/context.h"
+#include "core/library.h"
 
 /* A string value of `cfg`, or NULL when unset. */
 static char *config_string(git_config *cfg, const char *name)

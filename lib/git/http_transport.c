@@ -18,9 +18,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "hfgit.h"
 
 #define LS_SUFFIX "/info/refs?service=git-upload-pack"

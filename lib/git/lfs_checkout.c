@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "lfs_checkout.h"
+#include "git/lfs_checkout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/errors.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/git_error.h"
 #include "lfs/batch.h"
 #include "lfs/local.h"
 #include "lfs/objects.h"

@@ -2,10 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "git/init.h"
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "remote.h"
+#include "core/library.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "git/remote.h"
 
 typedef struct {
 	char *name;

@@ -1,17 +1,17 @@
 #define _GNU_SOURCE
-#include "remote.h"
+#include "git/remote.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cache/cache.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/errors.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/git_error.h"
 
 static int on_transfer_progress(const git_indexer_progress *stats, void *payload)
 {

@@ -5,7 +5,7 @@
  * and deeper until it appears or history ends.
  */
 #define _GNU_SOURCE
-#include "resolve.h"
+#include "git/resolve.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,12 +14,12 @@
 #include <time.h>
 
 #include "cache/list.h"
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "store.h"
-#include "init.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "git/store.h"
+#include "core/library.h"
 #include "cache/cache.h"
 
 /* Depths of the successive history fetches; 0 is the whole history. */

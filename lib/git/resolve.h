@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "hfgit.h"
-#include "remote.h"
+#include "git/remote.h"
 
 struct hfgit_resolved {
 	char commit[GIT_OID_HEXSZ + 1];

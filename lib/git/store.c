@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "store.h"
+#include "git/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
-#include "context.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "git/errors.h"
+#include "hub/context.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "core/git_error.h"
 
 /*
  * A new store is made under a temporary name and renamed into place, so that processes

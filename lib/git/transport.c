@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "git/http_transport.h"
-#include "remote.h"
+#include "git/remote.h"
 
 typedef struct {
 	git_transport parent;

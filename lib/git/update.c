@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "git/init.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "lfs_checkout.h"
-#include "remote.h"
-#include "resolve.h"
-#include "store.h"
-#include "worktree.h"
+#include "core/library.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "git/lfs_checkout.h"
+#include "git/remote.h"
+#include "git/resolve.h"
+#include "git/store.h"
+#include "git/worktree.h"
 
 /* The branch HEAD is on ("refs/heads/main"), or an error: update follows branches only. */
 static int current_branch(char **out, git_repository *repo, const char *dir)

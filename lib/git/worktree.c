@@ -1,14 +1,14 @@
 #define _GNU_SOURCE
-#include "worktree.h"
+#include "git/worktree.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "store.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "git/store.h"
 
 /* A ref may point at a tree or a blob (`git tag NAME <tree>`): nothing to check out. */
 static int check_is_commit(git_repository *store, const hfgit_resolved *r, const char *repo_name)

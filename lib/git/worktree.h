@@ -9,9 +9,9 @@
 #include <git2.h>
 
 #include "hfgit.h"
-#include "errors.h"
-#include "remote.h"
-#include "resolve.h"
+#include "core/git_error.h"
+#include "git/remote.h"
+#include "git/resolve.h"
 
 
 /* Bring the resolved commit (and an annotated tag's object) into the store unless it is

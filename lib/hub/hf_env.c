@@ -1,5 +1,5 @@
 /* huggingface_hub's environment variables, read in one place (see hf_env.h). */
-#include "hf_env.h"
+#include "hub/hf_env.h"
 
 #include <ctype.h>
 #include <pwd.h>
@@ -8,9 +8,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 const char *hfgit_env_get(const char *name)
 {

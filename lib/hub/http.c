@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "hfgit.h"
 
 #define DEFAULT_TIMEOUT 10 /* seconds: huggingface_hub's default for both */

@@ -10,7 +10,7 @@
  * Everything is read in place from the caller's string; the strings of the result are copied
  * into one allocation, so a parsed id is freed with a single free().
  */
-#include "common/error.h"
+#include "core/error.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -13,7 +13,7 @@
 #include <jpeglib.h> /* after stdio.h: it uses FILE and size_t without including them */
 #include <png.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "image/image.h"
 
 hfgit_image *img_new(size_t width, size_t height)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "image/image.h"
 
 #define PRECISION_BITS (32 - 8 - 2)

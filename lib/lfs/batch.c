@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "hub/http.h"
 
 #define MEDIA_TYPE "application/vnd.git-lfs+json"

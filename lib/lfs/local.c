@@ -1,6 +1,6 @@
 /* LFS objects taken from elsewhere on the machine (see local.h). */
 #define _GNU_SOURCE
-#include "local.h"
+#include "lfs/local.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "hub/hf_env.h"
 #include "lfs/digests.h"
 #include "lfs/pointer.h"

@@ -6,7 +6,7 @@
  * never past `len`, and whatever of it a message quotes is cut and escaped.
  */
 #include "lfs/pointer.h"
-#include "common/error.h"
+#include "core/error.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

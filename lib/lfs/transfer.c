@@ -14,7 +14,7 @@
  * The window bounds that memory.
  */
 #define _GNU_SOURCE
-#include "transfer.h"
+#include "lfs/transfer.h"
 #include "hub/http.h"
 
 #include <dirent.h>
@@ -33,9 +33,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "lfs/pointer.h"
 #include "lfs/digests.h"
 

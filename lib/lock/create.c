@@ -4,7 +4,7 @@
  * pointers in the tree give each object's oid and size, which is all the lock records.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +13,12 @@
 #include "cache/cache.h"
 #include "cache/list.h"
 #include "cache/tree_files.h"
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/errors.h"
-#include "git/init.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/git_error.h"
+#include "core/library.h"
 #include "git/remote.h"
 #include "git/resolve.h"
 #include "git/store.h"

@@ -7,7 +7,7 @@
  * when that lacks the commit (sync needs it there anyway), else into a throwaway one.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +15,11 @@
 #include <time.h>
 
 #include "cache/cache.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "context.h"
-#include "git/errors.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "hub/context.h"
+#include "core/git_error.h"
 #include "git/remote.h"
 #include "git/resolve.h"
 #include "git/store.h"

@@ -24,7 +24,7 @@
  * is an error naming its line, because a lock that is read loosely pins nothing.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,9 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "lfs/pointer.h"
 
 #define VERSION_PREFIX "# hfgit lockfile v"

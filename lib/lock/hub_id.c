@@ -6,16 +6,16 @@
  * the endpoint's origin (the token goes nowhere else), tells.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 
 #define MAX_REDIRECTS 10
 #define SUFFIX "/info/refs"

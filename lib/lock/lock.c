@@ -2,15 +2,15 @@
  * The lock in memory: entries and their files, their order, their names for `sync --dir`,
  * lookups by spec, and the reports of check and sync.
  */
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 int hfgit_lock_new(hfgit_lock **out)
 {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "hfgit.h"
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 
 typedef struct {
 	hfgit_lock_entry pub;   /* its strings are owned here */

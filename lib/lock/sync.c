@@ -14,7 +14,7 @@
  * the winner's and uses it.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,12 +29,12 @@
 #include "cache/cache.h"
 #include "cache/checkouts.h"
 #include "cache/list.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/init.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/library.h"
 #include "git/lfs_checkout.h"
 #include "lfs/digests.h"
 #include "git/store.h"

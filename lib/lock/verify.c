@@ -7,7 +7,7 @@
  * edited by hand, is found before a checkout gets its final name.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "cache/tree_files.h"
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "git/errors.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/git_error.h"
 #include "lfs/digests.h"
 
 #define READ_CHUNK (1 << 20)

@@ -1,6 +1,6 @@
-#include "architectures.h"
+#include "model/architectures.h"
 
-#include "common/error.h"
+#include "core/error.h"
 
 int hfgit_arch_dims_get(hfgit_arch_dims *out, const hfgit_config *cfg)
 {

@@ -7,8 +7,8 @@
  * still a saved parameter. The Hub's distilbert-base-uncased is a DistilBertForMaskedLM
  * (vocab_transform, vocab_layer_norm, vocab_projector: unexpected for the base model).
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {

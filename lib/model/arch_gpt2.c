@@ -7,8 +7,8 @@
  * torch.save of GPT2LMHeadModel keeps both names of the shared storage; every block has the
  * causal mask attn.bias (and, before transformers 4.33, attn.masked_bias) as buffers.
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {

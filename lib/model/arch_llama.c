@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 #include "model/config.h"
 #include "model/rope.h"
 

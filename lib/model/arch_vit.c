@@ -7,8 +7,8 @@
  * ViTForImageClassification: "vit." prefix, a classifier, and no pooler, which transformers
  * then initializes anew with a warning (so do we).
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {

@@ -1,4 +1,4 @@
-#include "binder.h"
+#include "model/binder.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 
 /* Scopes deeper than any architecture needs are a bug in its build function. */
 #define MAX_DEPTH 32

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "model/config.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,9 +11,9 @@
 
 #include <json-c/json.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 /* transformers' PretrainedConfig gives a config without id2label two labels. */
 #define DEFAULT_NUM_LABELS 2

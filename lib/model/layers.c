@@ -1,4 +1,4 @@
-#include "layers.h"
+#include "model/layers.h"
 
 int hfgit_layer_linear(hfgit_binder *b, const char *name, long long out, long long in, bool bias,
                        unsigned int flags)

@@ -1,11 +1,11 @@
-#include "model.h"
+#include "model/model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "model/config.h"
 #include "forward/forward.h"
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "hfgit.h"
-#include "common/error.h"
+#include "core/error.h"
 #include "model/weights.h"
 
 struct hfgit_model {

@@ -1,12 +1,12 @@
-#include "registry.h"
+#include "model/registry.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "model/architectures.h"
 
 typedef struct {

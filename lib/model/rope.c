@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/config.h"
 
 static const char *const type_names[] = {

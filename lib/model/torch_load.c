@@ -7,7 +7,7 @@
  * storage), check their names, and only then hand memory and tensors to the table, so that
  * a refused file leaves the table as it was.
  */
-#include "torch_load.h"
+#include "model/torch_load.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "unpickle.h"
-#include "zip.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "model/unpickle.h"
+#include "model/zip.h"
 
 #define QUOTED_SIZE 128
 /* {"model": {"encoder": {...}}} is as deep as checkpoints go. */

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "weights.h"
+#include "model/weights.h"
 
 /*
  * Load a state dict from `path` into w. Tensors of the zip format point into a read-only

@@ -8,15 +8,15 @@
  * (the memo, BINGET, a dict that contains itself) and everything goes in one free. The
  * machine is a loop over opcodes with explicit stacks: no recursion anywhere.
  */
-#include "unpickle.h"
+#include "model/unpickle.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "zip.h"
+#include "core/error.h"
+#include "model/zip.h"
 
 /* Far beyond what torch.save writes (a few entries per tensor), far below harm. */
 #define STACK_LIMIT ((size_t)1 << 20)

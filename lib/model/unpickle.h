@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "weights.h"
+#include "model/weights.h"
 
 typedef enum {
 	HFGIT_PICKLE_NONE,

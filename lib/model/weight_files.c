@@ -1,4 +1,4 @@
-#include "weight_files.h"
+#include "model/weight_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +10,9 @@
 
 #include <json-c/json.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "model/safetensors.h"
 #include "model/torch_load.h"
 

@@ -1,12 +1,12 @@
-#include "weights.h"
+#include "model/weights.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 typedef struct {
 	void *ptr;

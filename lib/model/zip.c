@@ -8,14 +8,14 @@
  * cannot wrap. Data must lie before the central directory and the central directory before
  * its end record, which is how every writer lays an archive out.
  */
-#include "zip.h"
+#include "model/zip.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 #define EOCD_SIGNATURE 0x06054b50u
 #define EOCD_SIZE 22

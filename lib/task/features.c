@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int task_features(task_item *items, const task_batch *b, const float *hidden, size_t dim,

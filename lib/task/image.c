@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int task_results_new(hfgit_results **out, size_t n)

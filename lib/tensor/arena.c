@@ -1,10 +1,10 @@
-#include "arena.h"
+#include "tensor/arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 /* Blocks are at least this large, so that a forward pass needs only a handful. */
 #define BLOCK_MIN ((size_t)8 << 20)

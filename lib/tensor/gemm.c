@@ -1,9 +1,9 @@
-#include "gemm.h"
+#include "tensor/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/pool.h"
 
 /*

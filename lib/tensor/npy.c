@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "hfgit.h"
-#include "common/error.h"
+#include "core/error.h"
 
 #define NPY_MAX_HEADER 65536
 

@@ -1,10 +1,10 @@
-#include "ops.h"
+#include "tensor/ops.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/gemm.h"
 #include "tensor/pool.h"
 #include "tensor/threads.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/vocab.h"
 
 uint64_t tk_hash(const void *s, size_t len)

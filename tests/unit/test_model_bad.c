@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 static const char *data_dir;
 static char work[] = "/tmp/hfgit-test-model-bad.XXXXXX";

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "model/config.h"
 #include "model/registry.h"
 

@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 
 static const char *data_dir;
 

@@ -17,7 +17,7 @@
 
 #include <json-c/json.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 

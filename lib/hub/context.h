@@ -1,6 +1,6 @@
 /* The context every operation runs in: where the hub is and where the cache lives. */
-#ifndef HFGIT_CONTEXT_H
-#define HFGIT_CONTEXT_H
+#ifndef HFGIT_HUB_CONTEXT_H
+#define HFGIT_HUB_CONTEXT_H
 
 #include "hfgit.h"
 #include "hub/http.h"

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "cache/cache.h"
 #include "hub/hf_env.h"
-#include "context.h"
+#include "hub/context.h"
 
 #define HFGIT_DEFAULT_ENDPOINT "https://huggingface.co"
 

@@ -1,8 +1,8 @@
-#include "errors.h"
+#include "core/git_error.h"
 
 #include <git2.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 const char *hfgit_git_message(void)
 {

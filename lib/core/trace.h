@@ -2,10 +2,10 @@
  * HFGIT_TRACE=1: one line per step on stderr with the milliseconds since the process started
  * tracing, in the spirit of GIT_TRACE_PERFORMANCE. For profiling and bug reports.
  */
-#ifndef HFGIT_COMMON_TRACE_H
-#define HFGIT_COMMON_TRACE_H
+#ifndef HFGIT_CORE_TRACE_H
+#define HFGIT_CORE_TRACE_H
 
-#include "error.h"
+#include "core/error.h"
 
 void hfgit_trace(const char *fmt, ...) HFGIT_PRINTF(1, 2);
 

@@ -1,6 +1,6 @@
 /* libgit2's last error, in hfgit's messages. */
-#ifndef HFGIT_GIT_ERRORS_H
-#define HFGIT_GIT_ERRORS_H
+#ifndef HFGIT_CORE_GIT_ERROR_H
+#define HFGIT_CORE_GIT_ERROR_H
 
 /* The message of libgit2's last error on this thread; never NULL. */
 const char *hfgit_git_message(void);

@@ -9,7 +9,7 @@
 #include <git2.h>
 #include <pthread.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int init_count;

@@ -1,6 +1,6 @@
 /* Internal error reporting: one message per thread, set where the failure is understood. */
-#ifndef HFGIT_COMMON_ERROR_H
-#define HFGIT_COMMON_ERROR_H
+#ifndef HFGIT_CORE_ERROR_H
+#define HFGIT_CORE_ERROR_H
 
 #include "hfgit.h"
 

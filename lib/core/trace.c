@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L
-#include "trace.h"
+#include "core/trace.h"
 
 #include <stdarg.h>
 #include <stdio.h>

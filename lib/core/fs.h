@@ -1,6 +1,6 @@
 /* File-system helpers with hfgit's error reporting. */
-#ifndef HFGIT_COMMON_FS_H
-#define HFGIT_COMMON_FS_H
+#ifndef HFGIT_CORE_FS_H
+#define HFGIT_CORE_FS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
 /* A growable NUL-terminated string, for building paths, URLs and messages. */
-#ifndef HFGIT_COMMON_STRBUF_H
-#define HFGIT_COMMON_STRBUF_H
+#ifndef HFGIT_CORE_STRBUF_H
+#define HFGIT_CORE_STRBUF_H
 
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 typedef struct {
 	char *ptr;

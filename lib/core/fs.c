@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "fs.h"
+#include "core/fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 int hfgit_fs_mkdir_p(const char *path)
 {

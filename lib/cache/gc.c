@@ -23,14 +23,14 @@
 
 #include "core/git_error.h"
 #include "core/library.h"
-#include "cache/checkouts.h"
-#include "cache/lfs_refs.h"
+#include "checkout/registry.h"
+#include "checkout/lfs_refs.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "git/lfs_checkout.h"
+#include "checkout/lfs_files.h"
 #include "lfs/objects.h"
 
 /* A partial download untouched this long is abandoned, not paused. */

@@ -16,13 +16,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/lfs_refs.h"
+#include "checkout/lfs_refs.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "git/lfs_checkout.h"
+#include "checkout/lfs_files.h"
 #include "lfs/objects.h"
 
 void hfgit_cache_mark_used(const char *store_path)

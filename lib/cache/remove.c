@@ -15,7 +15,7 @@
 #include "hub/context.h"
 #include "core/git_error.h"
 #include "core/library.h"
-#include "git/store.h"
+#include "refs/store.h"
 
 /* The refs that are revisions (as hfgit ls lists them) and their short names. */
 static const char *revision_name(const char *ref)

@@ -12,17 +12,17 @@
 
 #include "cache/cache.h"
 #include "cache/list.h"
-#include "cache/tree_files.h"
+#include "checkout/tree_files.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
 #include "core/git_error.h"
 #include "core/library.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
 
 static int add_tree_file(const hfgit_tree_file *tf, void *payload)
 {

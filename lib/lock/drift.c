@@ -20,10 +20,10 @@
 #include "core/strbuf.h"
 #include "hub/context.h"
 #include "core/git_error.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
 
 /* The commit an advertised ref names: an annotated tag's peeled entry ("X^{}"). */
 static const git_oid *peeled(const hfgit_session *s, const char *name)

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "cache/cache.h"
-#include "cache/checkouts.h"
+#include "checkout/registry.h"
 #include "cache/list.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -35,9 +35,9 @@
 #include "core/trace.h"
 #include "hub/context.h"
 #include "core/library.h"
-#include "git/lfs_checkout.h"
+#include "checkout/lfs_files.h"
 #include "lfs/digests.h"
-#include "git/store.h"
+#include "refs/store.h"
 
 typedef struct {
 	hfgit_ctx *ctx;

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/tree_files.h"
+#include "checkout/tree_files.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "core/git_error.h"

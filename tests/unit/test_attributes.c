@@ -6,8 +6,8 @@
  * matcher cannot agree on a misreading of the test. A seeded random series mixes the rules.
  */
 #define _GNU_SOURCE
-#include "git/attributes.h"
-#include "cache/tree_files.h"
+#include "checkout/attributes.h"
+#include "checkout/tree_files.h"
 #include "check.h"
 
 #include <git2.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "cache/checkouts.h"
+#include "checkout/registry.h"
 
 #include <errno.h>
 #include <fcntl.h>

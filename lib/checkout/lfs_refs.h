@@ -6,8 +6,8 @@
  * on the side of keeping. (What a checkout puts in place, attributes included, is
  * tree_files.h's answer.)
  */
-#ifndef HFGIT_CACHE_LFS_REFS_H
-#define HFGIT_CACHE_LFS_REFS_H
+#ifndef HFGIT_CHECKOUT_LFS_REFS_H
+#define HFGIT_CHECKOUT_LFS_REFS_H
 
 #include <git2.h>
 #include <stdbool.h>

@@ -1,12 +1,12 @@
-#include "cache/tree_files.h"
+#include "checkout/tree_files.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "cache/lfs_refs.h"
+#include "checkout/lfs_refs.h"
 #include "core/strbuf.h"
-#include "git/attributes.h"
+#include "checkout/attributes.h"
 #include "core/git_error.h"
 
 typedef struct {

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "git/attributes.h"
+#include "checkout/attributes.h"
 
 #include <fnmatch.h>
 #include <stdbool.h>

@@ -4,8 +4,8 @@
  * the commit's attributes say filter=lfs). The export to the huggingface_hub cache and
  * `hfgit ls` both need exactly the checkout's answer, so that the three never disagree.
  */
-#ifndef HFGIT_CACHE_TREE_FILES_H
-#define HFGIT_CACHE_TREE_FILES_H
+#ifndef HFGIT_CHECKOUT_TREE_FILES_H
+#define HFGIT_CHECKOUT_TREE_FILES_H
 
 #include <git2.h>
 

@@ -8,8 +8,8 @@
  * Both take an exclusive flock on it; a writer that waited for the lock checks that the file
  * it holds is still the one at the path, and starts again when the compaction replaced it.
  */
-#ifndef HFGIT_CACHE_CHECKOUTS_H
-#define HFGIT_CACHE_CHECKOUTS_H
+#ifndef HFGIT_CHECKOUT_REGISTRY_H
+#define HFGIT_CHECKOUT_REGISTRY_H
 
 #include <git2.h>
 #include <stdbool.h>

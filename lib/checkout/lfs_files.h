@@ -4,8 +4,8 @@
  * store, downloaded first where missing; the index is refreshed so that `git status` is clean,
  * and the repository is configured so that real git-lfs finds the objects (lfs.storage).
  */
-#ifndef HFGIT_GIT_LFS_CHECKOUT_H
-#define HFGIT_GIT_LFS_CHECKOUT_H
+#ifndef HFGIT_CHECKOUT_LFS_FILES_H
+#define HFGIT_CHECKOUT_LFS_FILES_H
 
 #include <git2.h>
 #include <stdbool.h>

@@ -1,12 +1,12 @@
 /* Revision resolution through the refs a session advertises, and through history. */
-#ifndef HFGIT_GIT_RESOLVE_H
-#define HFGIT_GIT_RESOLVE_H
+#ifndef HFGIT_REFS_RESOLVE_H
+#define HFGIT_REFS_RESOLVE_H
 
 #include <git2.h>
 #include <stdbool.h>
 
 #include "hfgit.h"
-#include "git/remote.h"
+#include "refs/remote.h"
 
 struct hfgit_resolved {
 	char commit[GIT_OID_HEXSZ + 1];

@@ -5,7 +5,7 @@
 #include "core/library.h"
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "git/remote.h"
+#include "refs/remote.h"
 
 typedef struct {
 	char *name;

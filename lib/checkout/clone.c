@@ -18,18 +18,19 @@
 #include <time.h>
 
 #include "core/library.h"
-#include "cache/checkouts.h"
+#include "checkout/registry.h"
 #include "cache/list.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "git/lfs_checkout.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "checkout/lfs_files.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
+#include "checkout/worktree.h"
 
 /*
  * Record the revision as git clone --single-branch would: a branch becomes the checked-out

@@ -9,8 +9,8 @@
  * speaks HTTP through libcurl; with this, both halves share one set of settings (hub/http.c):
  * the same proxy, the same CAs, the same timeouts, the same messages.
  */
-#ifndef HFGIT_GIT_HTTP_TRANSPORT_H
-#define HFGIT_GIT_HTTP_TRANSPORT_H
+#ifndef HFGIT_REFS_HTTP_TRANSPORT_H
+#define HFGIT_REFS_HTTP_TRANSPORT_H
 
 #include <git2.h>
 #include <git2/sys/transport.h>

@@ -15,11 +15,12 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "git/lfs_checkout.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "checkout/lfs_files.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
+#include "checkout/worktree.h"
 
 /* The branch HEAD is on ("refs/heads/main"), or an error: update follows branches only. */
 static int current_branch(char **out, git_repository *repo, const char *dir)

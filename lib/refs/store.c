@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "git/store.h"
+#include "refs/store.h"
 
 #include <dirent.h>
 #include <errno.h>

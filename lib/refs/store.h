@@ -4,8 +4,8 @@
  * (packs moved in, shallow roots merged, refs copied) under a lock, so that concurrent
  * processes and libgit2's shallow-fetch bugs cannot damage it.
  */
-#ifndef HFGIT_GIT_STORE_H
-#define HFGIT_GIT_STORE_H
+#ifndef HFGIT_REFS_STORE_H
+#define HFGIT_REFS_STORE_H
 
 #include <git2.h>
 #include <stdbool.h>

@@ -15,8 +15,8 @@
  * the global file. Names match case-sensitively (core.ignoreCase is not consulted), and a
  * .gitattributes that is a symbolic link is not followed, as in git.
  */
-#ifndef HFGIT_GIT_ATTRIBUTES_H
-#define HFGIT_GIT_ATTRIBUTES_H
+#ifndef HFGIT_CHECKOUT_ATTRIBUTES_H
+#define HFGIT_CHECKOUT_ATTRIBUTES_H
 
 #include <git2.h>
 #include <stddef.h>

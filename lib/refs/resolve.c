@@ -5,7 +5,7 @@
  * and deeper until it appears or history ends.
  */
 #define _GNU_SOURCE
-#include "git/resolve.h"
+#include "refs/resolve.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "git/store.h"
+#include "refs/store.h"
 #include "core/library.h"
 #include "cache/cache.h"
 

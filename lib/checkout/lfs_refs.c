@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "cache/lfs_refs.h"
+#include "checkout/lfs_refs.h"
 
 #include <dirent.h>
 #include <errno.h>

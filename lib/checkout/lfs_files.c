@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "git/lfs_checkout.h"
+#include "checkout/lfs_files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
 #include "lfs/select.h"
-#include "cache/tree_files.h"
+#include "checkout/tree_files.h"
 #include "lfs/transfer.h"
 
 typedef struct {

@@ -13,8 +13,8 @@
 #include <git2/sys/transport.h>
 #include <stdlib.h>
 
-#include "git/http_transport.h"
-#include "git/remote.h"
+#include "refs/http_transport.h"
+#include "refs/remote.h"
 
 typedef struct {
 	git_transport parent;

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "git/remote.h"
+#include "refs/remote.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * that the connection is kept alive, and a stalled server ends in a timeout naming the URL.
  */
 #define _GNU_SOURCE
-#include "git/http_transport.h"
+#include "refs/http_transport.h"
 
 #include <git2/sys/errors.h>
 #include <stdbool.h>

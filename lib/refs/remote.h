@@ -3,13 +3,13 @@
  * refs, and the same connection then serves fetches into a fresh temporary bare repository
  * (fresh, because libgit2 before 1.9 mishandles a second shallow fetch into one repository).
  */
-#ifndef HFGIT_GIT_REMOTE_H
-#define HFGIT_GIT_REMOTE_H
+#ifndef HFGIT_REFS_REMOTE_H
+#define HFGIT_REFS_REMOTE_H
 
 #include <git2.h>
 #include <stdbool.h>
 
-#include "git/http_transport.h"
+#include "refs/http_transport.h"
 #include "hfgit.h"
 
 typedef struct {

@@ -26,6 +26,7 @@
 #include "checkout/registry.h"
 #include "checkout/lfs_refs.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -261,7 +262,7 @@ static int sweep_leaf(collector *c, const char *dir, const char *ab, const char 
 
 static int sweep_objects(collector *c)
 {
-	char *objects = hfgit_aprintf("%s/objects", c->store_root);
+	char *objects = hfgit_layout__lfs_objects_dir(c->store_root);
 	struct dirent *a, *b;
 	DIR *da, *db;
 	int rc = 0;
@@ -296,13 +297,6 @@ static int sweep_objects(collector *c)
 }
 
 /* "<oid>.<host>-<pid>.part" (and the plain "<oid>.part" of other clients). */
-static bool partial_name(const char *name)
-{
-	size_t len = strlen(name);
-	return len > HFGIT_LFS_OID_HEXSZ + 5 && hfgit_lfs_oid_valid(name, HFGIT_LFS_OID_HEXSZ) &&
-	       name[HFGIT_LFS_OID_HEXSZ] == '.' && !strcmp(name + len - 5, ".part");
-}
-
 /* Removed while holding the lock, so no download can adopt it in between. */
 static int sweep_partial(collector *c, int lock_fd, const char *path, const char *oid,
                          const struct stat *st)
@@ -321,13 +315,14 @@ static int sweep_partial(collector *c, int lock_fd, const char *path, const char
 
 static int sweep_partials(collector *c)
 {
-	char *dir = hfgit_aprintf("%s/incomplete", c->store_root), *locks = NULL;
+	char *dir = hfgit_layout__lfs_incomplete_dir(c->store_root);
+	char *locks = hfgit_layout__lfs_locks(c->store_root);
 	time_t now = time(NULL);
 	struct dirent *e;
 	DIR *d = NULL;
 	int lock_fd = -1, rc = 0;
 
-	if (!dir || !(locks = hfgit_aprintf("%s/locks", dir))) {
+	if (!dir || !locks) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -341,7 +336,7 @@ static int sweep_partials(collector *c)
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 		char *path;
-		if (!partial_name(e->d_name) || !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+		if (!hfgit_layout__lfs_partial_name(e->d_name, NULL) || !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
 			continue;
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    now - st.st_mtime >= PARTIAL_STALE_SECONDS)
@@ -360,7 +355,7 @@ out:
 
 static int sweep_damaged(collector *c)
 {
-	char *dir = hfgit_aprintf("%s/damaged", c->store_root);
+	char *dir = hfgit_layout__lfs_damaged_dir(c->store_root);
 	struct dirent *e;
 	DIR *d;
 	int rc = 0;
@@ -416,7 +411,7 @@ int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts
 	c.opts = opts ? opts : &defaults;
 	c.cache_dir = ctx->cache_dir;
 	if (!(c.report = calloc(1, sizeof(*c.report))) ||
-	    !(c.store_root = hfgit_lfs_store_root(ctx))) {
+	    !(c.store_root = hfgit_ctx_lfs_root(ctx))) {
 		free(c.report);
 		return hfgit_error_oom();
 	}

@@ -28,8 +28,7 @@
 #include <unistd.h>
 
 #include "core/library.h"
-#include "cache/cache.h"
-#include "cache/list.h"
+#include "refs/store.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
 #include "lfs/select.h"
@@ -670,7 +669,7 @@ static int make_hub_dir(const char *hub_dir)
 
 static int open_lfs_store(hfgit_lfs_objects **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx_lfs_root(ctx);
 	int rc;
 
 	if (!root)
@@ -733,7 +732,7 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 	if ((rc = writer_open(&w, e->repo_dir, e->commit)) < 0 ||
 	    (rc = write_layout(&w, &files, e->ref, e->commit, opts)) < 0)
 		goto out;
-	hfgit_cache_mark_used(git_repository_path(store));
+	hfgit_store_mark_used(git_repository_path(store));
 	hfgit_trace("export: %zu files, %zu blobs linked, %zu copied, %zu written, %zu kept",
 	            w.stats->files, w.stats->blobs_linked, w.stats->blobs_copied,
 	            w.stats->blobs_written, w.stats->blobs_kept);

@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include "core/library.h"
-#include "cache/list.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,29 +17,13 @@
 
 #include "checkout/lfs_refs.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
 #include "checkout/lfs_files.h"
 #include "lfs/objects.h"
-
-void hfgit_cache_mark_used(const char *store_path)
-{
-	size_t n = strlen(store_path);
-	char *dir = hfgit_aprintf("%s%shfgit", store_path, n && store_path[n - 1] == '/' ? "" : "/");
-	char *file = dir ? hfgit_aprintf("%s/last-used", dir) : NULL;
-	int fd;
-
-	if (file && hfgit_fs_mkdir_p(dir) == 0 &&
-	    (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
-		futimens(fd, NULL);
-		close(fd);
-	}
-	free(dir);
-	free(file);
-	hfgit_error_clear();
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The list                                                                                  */
@@ -300,7 +283,7 @@ static int name_model(model *m, const char *repos, const char *path)
 
 static long long last_used(const char *path)
 {
-	char *mark = hfgit_aprintf("%s/hfgit/last-used", path);
+	char *mark = hfgit_layout__last_used(path);
 	struct stat st;
 	long long at = 0;
 
@@ -391,7 +374,7 @@ static int total_size(hfgit_cached_models *list, const hfgit_lfs_objects *store)
 /* The LFS store, when the cache has one: listing must not create it. */
 static int open_lfs(hfgit_lfs_objects **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx_lfs_root(ctx);
 	int rc = 0;
 
 	*out = NULL;
@@ -420,7 +403,7 @@ int hfgit_cache_list(hfgit_cached_models **out, hfgit_ctx *ctx)
 		return hfgit_error_oom();
 	memset(&sc, 0, sizeof(sc));
 	sc.list = list;
-	if (!(sc.repos = hfgit_aprintf("%s/repos/", ctx->cache_dir)) || (rc = open_lfs(&sc.lfs, ctx)) < 0) {
+	if (!(sc.repos = hfgit_layout__repos_dir(ctx->cache_dir)) || (rc = open_lfs(&sc.lfs, ctx)) < 0) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache/cache.h"
+#include "refs/store.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -102,7 +103,7 @@ int hfgit_cache_remove(size_t *removed_out, hfgit_ctx *ctx, const hfgit_model_id
 
 	if (removed_out)
 		*removed_out = 0;
-	if ((rc = hfgit_git_ready()) < 0 || (rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_git_ready()) < 0 || (rc = hfgit_store_path(&path, ctx, id)) < 0)
 		return rc;
 	if (!hfgit_fs_exists(path) || git_repository_open_bare(&repo, path) < 0) {
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s is not in the cache of %s (see `hfgit ls`)",
@@ -132,7 +133,7 @@ int hfgit_cache_remove(size_t *removed_out, hfgit_ctx *ctx, const hfgit_model_id
 			goto out;
 	}
 	if (!repo) {
-		char *repos = hfgit_aprintf("%s/repos/", ctx->cache_dir), *slash;
+		char *repos = hfgit_layout__repos_dir(ctx->cache_dir), *slash;
 		while (repos && (slash = strrchr(path, '/')) != NULL &&
 		       (size_t)(slash - path) >= strlen(repos)) {
 			*slash = '\0';

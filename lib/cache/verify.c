@@ -27,10 +27,11 @@
 
 #include "core/git_error.h"
 #include "core/library.h"
-#include "cache/cache.h"
+#include "refs/store.h"
 #include "checkout/lfs_refs.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -298,7 +299,7 @@ out:
 static char *quarantine(verifier *v, const char *path, const char *oid, const file_check *fc,
                         char **why)
 {
-	char *dir = hfgit_aprintf("%s/damaged", v->store_root), *dst = NULL;
+	char *dir = hfgit_layout__lfs_damaged_dir(v->store_root), *dst = NULL;
 	struct stat st;
 
 	*why = NULL;
@@ -560,7 +561,7 @@ static int list_store_dir(target_list *t, verifier *v, const char *dir, const ch
 
 static int list_store(target_list *t, verifier *v)
 {
-	char *objects = hfgit_aprintf("%s/objects", v->store_root);
+	char *objects = hfgit_layout__lfs_objects_dir(v->store_root);
 	struct dirent *a, *c;
 	DIR *da, *dc;
 	int rc = 0;
@@ -611,7 +612,7 @@ int hfgit_verify_store(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_ve
 {
 	if (hfgit_git_ready() < 0)
 		return hfgit_error_last_code();
-	return run(out, hfgit_lfs_store_root(ctx), opts, verify_store, NULL);
+	return run(out, hfgit_ctx_lfs_root(ctx), opts, verify_store, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -687,7 +688,7 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 		return hfgit_error_last_code();
 
 	*out = NULL;
-	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_store_path(&path, ctx, id)) < 0)
 		return rc;
 	if (!hfgit_fs_exists(path)) {
 		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s is not in the cache ('%s'): nothing to "
@@ -701,7 +702,7 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 			w.commit = &r->commit_oid;
 			w.rev = r->ref ? r->ref : r->commit;
 		}
-		rc = run(out, hfgit_lfs_store_root(ctx), opts, verify_model, &w);
+		rc = run(out, hfgit_ctx_lfs_root(ctx), opts, verify_model, &w);
 	}
 	targets_dispose(&w.targets);
 	hfgit_resolved_free(r);

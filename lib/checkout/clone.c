@@ -19,7 +19,6 @@
 
 #include "core/library.h"
 #include "checkout/registry.h"
-#include "cache/list.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -277,7 +276,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		hfgit_trace("clone: %s", hfgit_error_last());
 		hfgit_error_clear();
 	}
-	hfgit_cache_mark_used(git_repository_path(store));
+	hfgit_store_mark_used(git_repository_path(store));
 	if (out) {
 		*out = r;
 		r = NULL;

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/list.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -154,7 +153,7 @@ static int list_commit(hfgit_file_list **out, hfgit_ctx *ctx, git_repository *st
 	ls.list = list;
 	ls.opts = opts;
 	ls.no_lfs = (opts && opts->no_lfs) || hfgit_env_flag("GIT_LFS_SKIP_SMUDGE") == 1;
-	if (!(root = hfgit_lfs_store_root(ctx))) {
+	if (!(root = hfgit_ctx_lfs_root(ctx))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -194,7 +193,7 @@ int hfgit_list_files(hfgit_file_list **out, hfgit_resolved **resolved, hfgit_ctx
 		*resolved = NULL;
 	if ((rc = open_revision(&rev, ctx, id, opts)) == 0 &&
 	    (rc = list_commit(out, ctx, rev.store, &rev.r->commit_oid, opts)) == 0)
-		hfgit_cache_mark_used(git_repository_path(rev.store));
+		hfgit_store_mark_used(git_repository_path(rev.store));
 	close_revision(&rev, rc == 0 ? resolved : NULL);
 	return rc;
 }
@@ -372,7 +371,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 	}
 	if (npatterns && (rc = fetch_objects(ctx, id, &rev, patterns, npatterns, opts)) < 0)
 		goto out;
-	if (!(root = hfgit_lfs_store_root(ctx)) || (rc = hfgit_lfs_objects_open(&lfs, root)) < 0) {
+	if (!(root = hfgit_ctx_lfs_root(ctx)) || (rc = hfgit_lfs_objects_open(&lfs, root)) < 0) {
 		rc = rc < 0 ? rc : HFGIT_ERROR;
 		goto out;
 	}
@@ -385,7 +384,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 		free(dst);
 	}
 	if (rc == 0)
-		hfgit_cache_mark_used(git_repository_path(rev.store));
+		hfgit_store_mark_used(git_repository_path(rev.store));
 out:
 	for (i = 0; patterns && i < npatterns; i++)
 		free((char *)patterns[i]);

@@ -54,11 +54,6 @@ struct hfgit_lfs_plan {
 	git_strarray other_paths;
 };
 
-char *hfgit_lfs_store_root(const hfgit_ctx *ctx)
-{
-	return hfgit_aprintf("%s/lfs", ctx->cache_dir);
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Which files                                                                               */
 
@@ -639,7 +634,7 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 	plan->c.repo = repo;
 	plan->c.commit = commit;
 	plan->c.opts = opts;
-	if (!(plan->store_root = hfgit_lfs_store_root(ctx))) {
+	if (!(plan->store_root = hfgit_ctx_lfs_root(ctx))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}

@@ -33,7 +33,4 @@ int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_
                          bool new_tree);
 void hfgit_lfs_plan_free(hfgit_lfs_plan *plan);
 
-/* The shared LFS store of the context: <cache>/lfs. free() it. */
-char *hfgit_lfs_store_root(const hfgit_ctx *ctx);
-
 #endif

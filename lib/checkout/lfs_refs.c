@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/strbuf.h"
 #include "core/git_error.h"
 
@@ -248,11 +249,12 @@ static int foreach_repo_in(const char *dir, int depth, hfgit_cache_repo_cb cb, v
 
 int hfgit_cache_foreach_repo(const char *cache_dir, hfgit_cache_repo_cb cb, void *payload)
 {
-	char *repos = hfgit_aprintf("%s/repos", cache_dir);
+	char *repos = hfgit_layout__repos_dir(cache_dir);
 	int rc;
 
 	if (!repos)
 		return HFGIT_ERROR;
+	repos[strlen(repos) - 1] = '\0'; /* its children are "<repos>/<name>" */
 	rc = foreach_repo_in(repos, 0, cb, payload);
 	free(repos);
 	return rc;

@@ -11,13 +11,14 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "hub/context.h"
 
 static char *log_path(const char *cache_dir)
 {
-	return hfgit_aprintf("%s/checkouts.log", cache_dir);
+	return hfgit_layout__checkouts_log(cache_dir);
 }
 
 /* The log, open and locked, and still the file at `path` once the lock is ours. */

@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
-#include "cache/cache.h"
+#include "core/layout.h"
 #include "hub/hf_env.h"
 #include "hub/context.h"
 
@@ -132,4 +132,26 @@ int hfgit_remote_url(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	*out = hfgit_aprintf("%s/%s", ctx->endpoint, hfgit_model_id_repo(id));
 	return *out ? 0 : HFGIT_ERROR;
+}
+
+int hfgit_cache_tmp_dir(char **out, const hfgit_ctx *ctx)
+{
+	char *dir = hfgit_layout__tmp_dir(ctx->cache_dir);
+	int rc;
+
+	if (!dir)
+		return HFGIT_ERROR;
+	if ((rc = hfgit_fs_mkdir_p(dir)) < 0) {
+		free(dir);
+		return hfgit_error_set(rc, "cannot create the cache directory '%s' (%s): "
+		                       "make it writable or choose another with --cache-dir or HFGIT_HOME",
+		                       ctx->cache_dir, hfgit_error_last());
+	}
+	*out = dir;
+	return 0;
+}
+
+char *hfgit_ctx_lfs_root(const hfgit_ctx *ctx)
+{
+	return hfgit_layout__lfs_root(ctx->cache_dir);
 }

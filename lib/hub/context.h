@@ -19,6 +19,12 @@ struct hfgit_ctx {
  * http.sslCAPath) the first time they are needed: reading it needs libgit2, which offline
  * commands never load.
  */
+/* A directory for temporary work inside the cache (created). */
+int hfgit_cache_tmp_dir(char **out, const hfgit_ctx *ctx);
+
+/* The root of the cache's LFS object store (see core/layout.h). free() it. */
+char *hfgit_ctx_lfs_root(const hfgit_ctx *ctx);
+
 int hfgit_ctx__http(const hfgit_http_config **out, hfgit_ctx *ctx);
 
 #endif

@@ -221,3 +221,33 @@ bool hfgit_env_offline(void)
 
 	return hfgit_env_flag(name) == 1 || hfgit_env_flag("HFGIT_OFFLINE") == 1;
 }
+
+/* Paths from options and variables are expanded as huggingface_hub expands its own, so
+ * HF_HOME='~/x' is $HOME/x here too. */
+int hfgit_cache_root(char **out, const char *override)
+{
+	const char *env;
+	char *base;
+	int rc;
+
+	*out = NULL;
+	if (override && *override)
+		return hfgit_env_expand_path(out, override);
+	if ((env = hfgit_env_get("HFGIT_HOME")))
+		return hfgit_env_expand_path(out, env);
+	if ((env = hfgit_env_get("HF_HOME"))) {
+		if ((rc = hfgit_env_expand_path(&base, env)) < 0)
+			return rc;
+	} else if ((env = hfgit_env_get("XDG_CACHE_HOME"))) {
+		if ((rc = hfgit_env_expand_path(&base, env)) < 0)
+			return rc;
+	} else {
+		if (!hfgit_env_home())
+			return hfgit_error_set(HFGIT_EIO, "cannot find a cache directory: set HFGIT_HOME or HOME");
+		if ((rc = hfgit_env_expand_path(&base, "~/.cache")) < 0)
+			return rc;
+	}
+	*out = hfgit_aprintf("%s/hfgit", base);
+	free(base);
+	return *out ? 0 : HFGIT_ERROR;
+}

@@ -38,6 +38,9 @@ int hfgit_env_hf_home(char **out);
 /* The file `hf auth login` writes the token to. free() it. */
 int hfgit_env_token_path(char **out);
 
+/* The cache root: `override`, else $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit. */
+int hfgit_cache_root(char **out, const char *override);
+
 /* The token: `given` when not NULL or empty, else from the environment or the token file,
  * surrounding whitespace removed; *out is NULL when there is none. free() it. */
 int hfgit_env_token(char **out, const char *given);

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "lfs/pointer.h"
@@ -29,7 +30,7 @@ struct hfgit_lfs_digests {
 
 int hfgit_lfs_digests_append(const char *root, const char *lines, size_t len)
 {
-	char *path = hfgit_aprintf("%s/xxh3.log", root);
+	char *path = hfgit_layout__lfs_digest_log(root);
 	int fd, rc = 0;
 
 	if (!path)
@@ -63,7 +64,7 @@ static int compare_entries(const void *a, const void *b)
 
 int hfgit_lfs_digests_load(hfgit_lfs_digests **out, const char *root)
 {
-	char *path = hfgit_aprintf("%s/xxh3.log", root), *text = NULL, *line, *save = NULL;
+	char *path = hfgit_layout__lfs_digest_log(root), *text = NULL, *line, *save = NULL;
 	hfgit_lfs_digests *d;
 	size_t len, cap = 0, i, kept;
 

@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -276,7 +277,7 @@ static int import_one(hfgit_lfs_objects *store, const char *from, const struct s
 	char sha_hex[65] = "", line[100];
 	uint64_t xxh3 = 0;
 	/* not "<oid>.*.part": the transfer engine would adopt it as a download to resume */
-	char *tmp = hfgit_aprintf("%s/incomplete/import-%s-%ld.tmp", root, oid, (long)getpid());
+	char *tmp = hfgit_layout__lfs_import_tmp(root, oid);
 	int fd, rc;
 
 	if (!tmp)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "lfs/pointer.h"
@@ -28,7 +29,7 @@ int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root)
 	if (!(store = calloc(1, sizeof(*store))))
 		return hfgit_error_oom();
 	if (!(store->root = hfgit_strdup(root)) ||
-	    !(incomplete = hfgit_aprintf("%s/incomplete", root))) {
+	    !(incomplete = hfgit_layout__lfs_incomplete_dir(root))) {
 		hfgit_lfs_objects_free(store);
 		return HFGIT_ERROR;
 	}
@@ -63,7 +64,7 @@ char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid)
 		hfgit_error_set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
 		return NULL;
 	}
-	return hfgit_aprintf("%s/objects/%.2s/%.2s/%s", store->root, oid, oid + 2, oid);
+	return hfgit_layout__lfs_object(store->root, oid);
 }
 
 /* The oid's first 40 bits: distinct objects rarely share a byte, and sharing one only

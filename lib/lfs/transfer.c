@@ -34,6 +34,7 @@
 #include <xxhash.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "lfs/pointer.h"
@@ -495,7 +496,7 @@ static int compare_oid_strings(const void *a, const void *b)
  * process starts later is not adopted: its bytes are only fetched again. */
 static void find_partials(engine *e)
 {
-	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(e->store));
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs_objects_root(e->store));
 	size_t cap = 0;
 	struct dirent *d;
 	DIR *dh;
@@ -505,9 +506,7 @@ static void find_partials(engine *e)
 		return;
 	}
 	while ((d = readdir(dh)) != NULL) {
-		size_t len = strlen(d->d_name);
-		if (len < HFGIT_LFS_OID_HEXSZ + 6 || d->d_name[HFGIT_LFS_OID_HEXSZ] != '.' ||
-		    strcmp(d->d_name + len - 5, ".part"))
+		if (!hfgit_layout__lfs_partial_name(d->d_name, NULL))
 			continue;
 		if (e->npartials == cap) {
 			size_t grown_cap = cap ? cap * 2 : 16;
@@ -529,15 +528,13 @@ static void find_partials(engine *e)
 static char *adopt_partial(const engine *en, const char *oid)
 {
 	const hfgit_lfs_objects *store = en->store;
-	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(store));
-	char host[64] = "host", *mine = NULL, *best = NULL;
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs_objects_root(store));
+	char *mine = NULL, *best = NULL;
 	off_t best_size = -1;
 	struct dirent *e;
 	DIR *d;
 
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
+	if (!dir || !(mine = hfgit_layout__lfs_partial(hfgit_lfs_objects_root(store), oid)))
 		goto out;
 	if (en->npartials &&
 	    bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
@@ -545,9 +542,8 @@ static char *adopt_partial(const engine *en, const char *oid)
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
 			char *path;
-			size_t len = strlen(e->d_name);
-			if (strncmp(e->d_name, oid, 64) || e->d_name[64] != '.' || len < 5 ||
-			    strcmp(e->d_name + len - 5, ".part") ||
+			char of[HFGIT_LFS_OID_HEXSZ + 1];
+			if (!hfgit_layout__lfs_partial_name(e->d_name, of) || strcmp(of, oid) ||
 			    !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
 				continue;
 			if (stat(path, &st) == 0 && st.st_size > best_size) {
@@ -1263,7 +1259,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		total += jobs[i].size;
 	}
 	{
-		char *locks = hfgit_aprintf("%s/incomplete/locks", hfgit_lfs_objects_root(store));
+		char *locks = hfgit_layout__lfs_locks(hfgit_lfs_objects_root(store));
 		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 		free(locks);
 	}

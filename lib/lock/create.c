@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache/cache.h"
-#include "cache/list.h"
+#include "refs/store.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
 #include "core/strbuf.h"
@@ -93,7 +92,7 @@ static int lock_one(hfgit_lock *lock, hfgit_ctx *ctx, const char *spec,
 	                         tree)) < 0 ||
 	    (rc = hfgit_tree_files(store, &r->commit_oid, add_tree_file, item)) < 0)
 		goto out;
-	hfgit_cache_mark_used(git_repository_path(store));
+	hfgit_store_mark_used(git_repository_path(store));
 	hfgit_trace("lock: %s is %s@%s, %zu files", spec, canonical, r->commit, item->pub.file_count);
 out:
 	git_commit_free(commit);

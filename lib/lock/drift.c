@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache/cache.h"
+#include "refs/store.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"

@@ -26,10 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/cache.h"
+#include "refs/store.h"
 #include "checkout/registry.h"
-#include "cache/list.h"
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -148,7 +148,7 @@ static int clone_into(const syncer *y, const hfgit_lock_item *item, const char *
  */
 static int load_digests(hfgit_lfs_digests **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx_lfs_root(ctx);
 	int rc;
 
 	if (!root)
@@ -279,9 +279,9 @@ static int sync_one(const syncer *y, const hfgit_lock_item *item, hfgit_lock_sta
 	}
 	if ((rc = hfgit_lock_verify_tree(store, item, lockname)) < 0)
 		goto out;
-	hfgit_cache_mark_used(git_repository_path(store));
+	hfgit_store_mark_used(git_repository_path(store));
 	target = y->opts->dir ? hfgit_aprintf("%s/%s", y->opts->dir, e->name) :
-	                        hfgit_aprintf("%s/checkouts/%s/%s", y->ctx->cache_dir, e->id, e->commit);
+	                        hfgit_layout__checkout_dir(y->ctx->cache_dir, e->id, e->commit);
 	if (!target) {
 		rc = HFGIT_ERROR;
 		goto out;
@@ -335,7 +335,7 @@ out:
 static bool in_cache(const hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	char *path = NULL;
-	bool exists = hfgit_cache_repo_path(&path, ctx, id) == 0 && hfgit_fs_exists(path);
+	bool exists = hfgit_store_path(&path, ctx, id) == 0 && hfgit_fs_exists(path);
 
 	free(path);
 	return exists;

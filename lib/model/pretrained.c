@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -55,7 +56,7 @@ static bool looks_like_path(const char *s)
 
 static char *checkout_dir(const hfgit_ctx *ctx, const hfgit_model_id *id, const char *commit)
 {
-	return hfgit_aprintf("%s/checkouts/%s/%s", hfgit_ctx_cache_dir(ctx), hfgit_model_id_repo(id),
+	return hfgit_layout__checkout_dir(hfgit_ctx_cache_dir(ctx), hfgit_model_id_repo(id),
 	                     commit);
 }
 

@@ -13,14 +13,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache/list.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
 #include "refs/store.h"
 #include "core/library.h"
-#include "cache/cache.h"
+#include "refs/store.h"
 
 /* Depths of the successive history fetches; 0 is the whole history. */
 static const int search_depths[] = { 32, 512, 0 };
@@ -545,12 +544,12 @@ static int resolve_offline_ref(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit
 
 	if (!ctx->offline || (rev && is_hex(rev, 4, GIT_OID_HEXSZ)))
 		return 1;
-	if ((rc = hfgit_cache_repo_path(&store_dir, ctx, id)) == 0 &&
+	if ((rc = hfgit_store_path(&store_dir, ctx, id)) == 0 &&
 	    (rc = hfgit_session_open_offline(&s, ctx, id, store_dir)) == 0 &&
 	    (rc = hfgit_resolve_in_session(out, s, NULL, id)) == 0) {
 		if ((*out)->kind != HFGIT_REV_COMMIT)
 			(*out)->cached_at = s->fetched_at;
-		hfgit_cache_mark_used(store_dir);
+		hfgit_store_mark_used(store_dir);
 	}
 	hfgit_session_free(s);
 	free(store_dir);
@@ -571,7 +570,7 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	if ((rc = hfgit_store_open(&store, ctx, id)) == 0)
 		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
 	if (rc == 0)
-		hfgit_cache_mark_used(git_repository_path(store));
+		hfgit_store_mark_used(git_repository_path(store));
 	else
 		hfgit_store_forget_if_empty(ctx, store);
 	hfgit_session_free(s);

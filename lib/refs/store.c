@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/cache.h"
+#include "core/layout.h"
 #include "hub/context.h"
 #include "core/error.h"
 #include "core/fs.h"
@@ -60,12 +61,32 @@ out:
 	return rc;
 }
 
+int hfgit_store_path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id)
+{
+	*out = hfgit_layout__repo_dir(ctx->cache_dir, ctx->endpoint, hfgit_model_id_repo(id));
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+void hfgit_store_mark_used(const char *store_path)
+{
+	char *file = hfgit_layout__last_used(store_path);
+	int fd;
+
+	if (file && hfgit_fs_mkdir_parent(file) == 0 &&
+	    (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+	free(file);
+	hfgit_error_clear();
+}
+
 int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	char *path = NULL;
 	int rc;
 
-	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_store_path(&path, ctx, id)) < 0)
 		return rc;
 	if (git_repository_open_bare(out, path) < 0 &&
 	    ((rc = create_store(path)) < 0 || git_repository_open_bare(out, path) < 0))
@@ -440,7 +461,7 @@ void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
 	free(lock);
 	lock = NULL;
 	/* git_repository_path() ends in '/' */
-	if (!(path = hfgit_strdup(git_repository_path(store))) || !(repos = hfgit_aprintf("%s/repos/", ctx->cache_dir)))
+	if (!(path = hfgit_strdup(git_repository_path(store))) || !(repos = hfgit_layout__repos_dir(ctx->cache_dir)))
 		goto out;
 	path[strlen(path) - 1] = '\0';
 	if (strncmp(path, repos, strlen(repos)) || !(lock = repo_file(store, "hfgit.lock")))

@@ -12,6 +12,18 @@
 
 #include "hfgit.h"
 
+/* The path of the store of `id` on the context's endpoint (not created). */
+int hfgit_store_path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);
+
+/*
+ * Mark the store (its git directory, as git_repository_path gives it) as used now, for
+ * hfgit ls: a file's mtime rather than a log, so that marking costs one open and no lock. Best
+ * effort: a cache that cannot record it (read-only, full) must still serve clones, so this
+ * neither fails nor leaves an error message behind.
+ */
+void hfgit_store_mark_used(const char *store_path);
+
+
 /* Open the store of `id`, creating it when missing. */
 int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id);
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cache/cache.h"
+#include "hub/hf_env.h"
 #include "hub/hf_env.h"
 
 static const char *const vars[] = {

@@ -31,7 +31,6 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "checkout/lfs_files.h"
 #include "lfs/objects.h"
 
 /* A partial download untouched this long is abandoned, not paused. */

@@ -36,11 +36,11 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "checkout/lfs_files.h"
 #include "refs/remote.h"
 #include "refs/resolve.h"
 #include "refs/store.h"
 #include "fetch/fetch.h"
+#include "lfs/fetch.h"
 #include "lfs/objects.h"
 
 struct hfgit_hf_export {
@@ -120,6 +120,7 @@ typedef struct {
 	git_oid blob;
 	bool lfs;
 	char oid[HFGIT_LFS_OID_HEXSZ + 1];
+	uint64_t size;
 } export_file;
 
 typedef struct {
@@ -164,6 +165,7 @@ static int collect(const hfgit_tree_file *f, void *payload)
 	if (f->lfs) {
 		e->lfs = true;
 		memcpy(e->oid, f->lfs->oid, sizeof(e->oid));
+		e->size = f->lfs->size;
 		if (!hfgit_lfs_object_present(l->lfs, f->lfs->oid, f->lfs->size))
 			l->missing++;
 	}
@@ -192,34 +194,29 @@ static int list_files(file_list *l, git_repository *store, const git_oid *commit
 /* Fetching what the cache lacks                                                             */
 
 /*
- * Download the LFS objects of the commit that the store lacks, with the checkout's machinery:
- * the same selection, batch API, verification, and error when offline.
+ * Download the LFS objects of the snapshot that the store lacks (lfs/fetch.h): the batch API,
+ * verification, objects already in the hub cache taken instead, and the error when offline.
  */
-static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, git_repository *store,
+static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, const file_list *l,
                      const hfgit_resolved *r, const hfgit_session *s,
                      const hfgit_export_options *opts)
 {
-	hfgit_clone_options copts = HFGIT_CLONE_OPTIONS_INIT;
-	hfgit_clone_stats cstats;
-	git_repository *view = NULL;
-	hfgit_lfs_plan *plan = NULL;
-	char *dir = NULL, *url = NULL;
+	hfgit_lfs_options lopts = { NULL, r->ref ? r->ref : r->via_ref, ctx->authorization };
+	hfgit_lfs_stats stats;
+	hfgit_lfs_entry *entries = calloc(l->count ? l->count : 1, sizeof(*entries));
+	char *url = NULL;
+	size_t i, n = 0;
 	int rc;
 
-	copts.progress = opts->progress;
-	copts.payload = opts->payload;
-	copts.lfs_include = opts->lfs_include;
-	copts.lfs_include_count = opts->lfs_include_count;
-	copts.lfs_exclude = opts->lfs_exclude;
-	copts.lfs_exclude_count = opts->lfs_exclude_count;
-	copts.jobs = opts->jobs;
-	/* the cache exported into may hold the blobs already (what transformers downloaded):
-	 * they are verified and taken, not downloaded again */
-	copts.hf_cache_dir = opts->hf_cache_dir;
-	memset(&cstats, 0, sizeof(cstats)); /* the plan adds to it */
-	copts.stats = &cstats;
-	if ((rc = hfgit_store_view(&view, &dir, ctx, store, "export")) < 0)
-		goto out;
+	if (!entries)
+		return hfgit_error_oom();
+	for (i = 0; i < l->count; i++) {
+		if (!l->files[i].lfs)
+			continue;
+		entries[n].name = l->files[i].path;
+		memcpy(entries[n].pointer.oid, l->files[i].oid, sizeof(entries[n].pointer.oid));
+		entries[n++].pointer.size = l->files[i].size;
+	}
 	if (s)
 		url = hfgit_strdup(s->url);
 	else if ((rc = hfgit_remote_url(&url, ctx, id)) < 0)
@@ -228,15 +225,22 @@ static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, git_repository *s
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = hfgit_lfs_plan_new(&plan, view, &r->commit_oid, ctx, url,
-	                             r->ref ? r->ref : r->via_ref, &copts)) == 0 && opts->stats)
-		opts->stats->lfs_bytes_fetched += cstats.lfs_bytes_fetched;
+	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) < 0)
+		goto out;
+	memset(&stats, 0, sizeof(stats));
+	lopts.remote_url = url;
+	lopts.offline = ctx->offline;
+	lopts.jobs = opts->jobs;
+	/* the cache exported into may hold the blobs already (what transformers downloaded):
+	 * they are verified and taken, not downloaded again */
+	lopts.hf_cache_dir = opts->hf_cache_dir;
+	lopts.progress = opts->progress;
+	lopts.payload = opts->payload;
+	lopts.stats = &stats;
+	if ((rc = hfgit_lfs_fetch(l->lfs, entries, n, &lopts)) == 0 && opts->stats)
+		opts->stats->lfs_bytes_fetched += stats.bytes_fetched;
 out:
-	hfgit_lfs_plan_free(plan);
-	git_repository_free(view);
-	if (dir)
-		hfgit_fs_remove_tree(dir);
-	free(dir);
+	free(entries);
 	free(url);
 	return rc;
 }
@@ -721,9 +725,9 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 		goto out;
 	if (files.missing) {
 		hfgit_trace("export: %zu LFS objects to fetch first", files.missing);
-		if ((rc = fetch_lfs(ctx, id, store, r, s, opts)) < 0 ||
-		    (rc = list_files(&files, store, &r->commit_oid)) < 0)
+		if ((rc = fetch_lfs(ctx, id, &files, r, s, opts)) < 0)
 			goto out;
+		files.missing = 0;
 	}
 	if (git_repository_odb(&w.odb, store) < 0) {
 		rc = hfgit_git_fail("cannot read the objects", git_repository_path(store));

@@ -22,7 +22,6 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "checkout/lfs_files.h"
 #include "lfs/objects.h"
 
 /* ---------------------------------------------------------------------------------------- */

@@ -36,7 +36,6 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
-#include "checkout/lfs_files.h"
 #include "refs/resolve.h"
 #include "lfs/digests.h"
 #include "lfs/objects.h"

@@ -19,12 +19,12 @@
 #include "hub/context.h"
 #include "core/git_error.h"
 #include "core/library.h"
-#include "checkout/lfs_files.h"
 #include "refs/remote.h"
 #include "refs/resolve.h"
 #include "refs/store.h"
 #include "fetch/fetch.h"
 #include "hub/hf_env.h"
+#include "lfs/fetch.h"
 #include "lfs/local.h"
 #include "lfs/objects.h"
 #include "lfs/select.h"
@@ -235,56 +235,37 @@ static const entry *find_entry(const hfgit_file_list *l, const char *path)
 	return NULL;
 }
 
-/* A path as an fnmatch pattern that matches only itself. */
-static char *literal_pattern(const char *path)
-{
-	hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-	for (; *path; path++) {
-		if (strchr("*?[\\", *path) && hfgit_strbuf_put(&b, "\\", 1) < 0)
-			break;
-		if (hfgit_strbuf_put(&b, path, 1) < 0)
-			break;
-	}
-	return hfgit_strbuf_detach(&b);
-}
-
-/* The LFS objects of `wanted` into the store, with the clone's machinery: local sources,
- * batch API, verification. */
+/* The LFS objects of `entries` into the store (lfs/fetch.h): local sources, batch API,
+ * verification, as for a clone with `opts`. */
 static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev,
-                         const char **patterns, size_t n, const hfgit_clone_options *opts)
+                         hfgit_lfs_objects *lfs, const hfgit_lfs_entry *entries, size_t n,
+                         const hfgit_clone_options *opts)
 {
-	hfgit_clone_options copts = HFGIT_CLONE_OPTIONS_INIT;
-	git_repository *view = NULL;
-	hfgit_lfs_plan *plan = NULL;
-	char *dir = NULL, *url = NULL;
+	hfgit_lfs_options lopts = { NULL, rev->r->ref ? rev->r->ref : rev->r->via_ref,
+		                        ctx->authorization };
+	char *url = NULL;
 	int rc;
 
-	if (opts)
-		copts = *opts;
-	copts.no_lfs = 0;
-	copts.lfs_include = patterns;
-	copts.lfs_include_count = n;
-	copts.lfs_exclude = NULL;
-	copts.lfs_exclude_count = 0;
-	if ((rc = hfgit_store_view(&view, &dir, ctx, rev->store, "download")) < 0)
-		goto out;
 	if (rev->session)
 		url = hfgit_strdup(rev->session->url);
 	else if ((rc = hfgit_remote_url(&url, ctx, id)) < 0)
-		goto out;
-	if (!url) {
-		rc = HFGIT_ERROR;
-		goto out;
+		return rc;
+	if (!url)
+		return HFGIT_ERROR;
+	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) == 0) {
+		lopts.remote_url = url;
+		lopts.offline = ctx->offline;
+		if (opts) {
+			lopts.jobs = opts->jobs;
+			lopts.hf_cache_dir = opts->hf_cache_dir;
+			lopts.no_hf_cache = opts->no_hf_cache_reuse;
+			lopts.references = opts->references;
+			lopts.reference_count = opts->reference_count;
+			lopts.progress = opts->progress;
+			lopts.payload = opts->payload;
+		}
+		rc = hfgit_lfs_fetch(lfs, entries, n, &lopts);
 	}
-	rc = hfgit_lfs_plan_new(&plan, view, &rev->r->commit_oid, ctx, url,
-	                        rev->r->ref ? rev->r->ref : rev->r->via_ref, &copts);
-out:
-	hfgit_lfs_plan_free(plan);
-	git_repository_free(view);
-	if (dir)
-		hfgit_fs_remove_tree(dir);
-	free(dir);
 	free(url);
 	return rc;
 }
@@ -337,9 +318,9 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 {
 	hfgit_file_list *list = NULL;
 	hfgit_lfs_objects *lfs = NULL;
-	const char **patterns = NULL;
+	hfgit_lfs_entry *wanted = NULL;
 	char *root = NULL;
-	size_t i, npatterns = 0;
+	size_t i, nwanted = 0;
 	revision rev;
 	int rc;
 
@@ -351,7 +332,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 		goto out;
 	if ((rc = list_commit(&list, ctx, rev.store, &rev.r->commit_oid, NULL)) < 0)
 		goto out;
-	if (!(patterns = calloc(count, sizeof(*patterns)))) {
+	if (!(wanted = calloc(count, sizeof(*wanted)))) {
 		rc = hfgit_error_oom();
 		goto out;
 	}
@@ -364,17 +345,18 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 			                     rev.r->commit);
 			goto out;
 		}
-		if (e->pub.lfs && !(patterns[npatterns++] = literal_pattern(e->pub.path))) {
-			rc = HFGIT_ERROR;
-			goto out;
+		if (e->pub.lfs) {
+			wanted[nwanted].name = e->pub.path;
+			memcpy(wanted[nwanted].pointer.oid, e->oid, sizeof(wanted[nwanted].pointer.oid));
+			wanted[nwanted++].pointer.size = e->pub.size;
 		}
 	}
-	if (npatterns && (rc = fetch_objects(ctx, id, &rev, patterns, npatterns, opts)) < 0)
-		goto out;
 	if (!(root = hfgit_ctx_lfs_root(ctx)) || (rc = hfgit_lfs_objects_open(&lfs, root)) < 0) {
 		rc = rc < 0 ? rc : HFGIT_ERROR;
 		goto out;
 	}
+	if (nwanted && (rc = fetch_objects(ctx, id, &rev, lfs, wanted, nwanted, opts)) < 0)
+		goto out;
 	for (i = 0; i < count && rc == 0; i++) {
 		const entry *e = find_entry(list, paths[i]);
 		char *dst = hfgit_aprintf("%s/%s", dir, e->pub.path);
@@ -386,9 +368,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 	if (rc == 0)
 		hfgit_store_mark_used(git_repository_path(rev.store));
 out:
-	for (i = 0; patterns && i < npatterns; i++)
-		free((char *)patterns[i]);
-	free(patterns);
+	free(wanted);
 	hfgit_lfs_objects_free(lfs);
 	free(root);
 	hfgit_file_list_free(list);

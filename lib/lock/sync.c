@@ -35,7 +35,6 @@
 #include "core/trace.h"
 #include "hub/context.h"
 #include "core/library.h"
-#include "checkout/lfs_files.h"
 #include "lfs/digests.h"
 #include "refs/store.h"
 

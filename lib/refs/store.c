@@ -96,46 +96,6 @@ int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id 
 	return rc;
 }
 
-/*
- * A throwaway bare repository in the cache's tmp/ that borrows the store's objects through
- * alternates: the LFS plan configures the repository it is given, and the store's own config
- * is shared with concurrent processes. `*dir` is set as soon as there is something to remove.
- */
-int hfgit_store_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repository *store,
-                     const char *purpose)
-{
-	git_repository *repo = NULL;
-	char *tmp = NULL, *alternates = NULL, *objects = NULL;
-	int rc;
-
-	*out = NULL;
-	*dir = NULL;
-	if ((rc = hfgit_cache_tmp_dir(&tmp, ctx)) < 0)
-		return rc;
-	if (!(*dir = hfgit_aprintf("%s/%s-%ld-XXXXXX", tmp, purpose, (long)getpid())) ||
-	    !(objects = hfgit_aprintf("%sobjects\n", git_repository_path(store)))) {
-		rc = HFGIT_ERROR;
-	} else if (!mkdtemp(*dir)) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory in '%s'", tmp);
-		free(*dir);
-		*dir = NULL;
-	} else if (!(alternates = hfgit_aprintf("%s/objects/info/alternates", *dir))) {
-		rc = HFGIT_ERROR;
-	} else if (git_repository_init(&repo, *dir, 1) < 0) {
-		rc = hfgit_git_fail("cannot create a repository", *dir);
-	} else {
-		/* Reopened once alternates exists, so that its object database reads it. */
-		git_repository_free(repo);
-		if ((rc = hfgit_fs_write_atomic(alternates, objects, strlen(objects))) == 0 &&
-		    git_repository_open_bare(out, *dir) < 0)
-			rc = hfgit_git_fail("cannot open a repository", *dir);
-	}
-	free(objects);
-	free(alternates);
-	free(tmp);
-	return rc;
-}
-
 bool hfgit_store_has(git_repository *store, const git_oid *oid)
 {
 	git_odb *odb;

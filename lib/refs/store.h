@@ -41,15 +41,6 @@ int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git
  */
 int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst);
 
-/*
- * A throwaway bare repository in the cache's tmp/ ("<purpose>-<pid>-XXXXXX") that borrows the
- * store's objects through alternates, for work that configures the repository it is given
- * (the LFS plan) while the store's own config is shared with concurrent processes. `*dir` is
- * set as soon as there is something for the caller to remove.
- */
-int hfgit_store_view(git_repository **out, char **dir, hfgit_ctx *ctx, git_repository *store,
-                     const char *purpose);
-
 bool hfgit_store_has(git_repository *store, const git_oid *oid);
 
 /*

@@ -362,22 +362,16 @@ static void writer_close(writer *w)
  */
 static int link_or_copy(writer *w, const char *object, const char *tmp, bool copy)
 {
-	int err;
+	const hfgit_fs_place_ways ways = { false, true, copy, 0444, true };
+	const char *made;
+	int rc;
 
-	if (link(object, tmp) == 0) {
+	if ((rc = hfgit_fs_place(&made, object, tmp, &ways)) != 0)
+		return rc;
+	if (!strcmp(made, "hard-linked"))
 		w->stats->blobs_linked++;
-		return 0;
-	}
-	err = errno;
-	if (err != EXDEV && err != EPERM && err != EMLINK && err != ENOTSUP) {
-		errno = err;
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot link '%s' into '%s'", object, w->blobs);
-	}
-	if (!copy)
-		return 1;
-	if (hfgit_fs_copy(object, tmp, 0444, true) < 0)
-		return HFGIT_EIO;
-	w->stats->blobs_copied++;
+	else
+		w->stats->blobs_copied++;
 	return 0;
 }
 

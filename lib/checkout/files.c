@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checkout/tree_files.h"
+#include "checkout/worktree.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -286,8 +287,8 @@ static int write_file(const entry *e, const char *dst, git_repository *store,
 			rc = HFGIT_ERROR;
 			goto out;
 		}
-		rc = mode == HFGIT_LINK_COPY ? hfgit_fs_copy(object, tmp, 0644, false) :
-		     hfgit_fs_link_or_copy(object, tmp);
+		bool reflink_works = true;
+		rc = hfgit_worktree_place(object, tmp, mode, 0644, &reflink_works);
 	} else if (git_blob_lookup(&blob, store, &e->blob) < 0) {
 		rc = hfgit_git_fail("cannot read", e->pub.path);
 	} else if (e->pub.symlink) {

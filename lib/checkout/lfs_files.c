@@ -3,12 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +22,7 @@
 #include "lfs/pointer.h"
 #include "lfs/select.h"
 #include "checkout/tree_files.h"
+#include "checkout/worktree.h"
 
 typedef struct {
 	char *path;              /* relative to the working tree */
@@ -109,48 +108,6 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 /* ---------------------------------------------------------------------------------------- */
 /* The working tree                                                                          */
 
-/* A new file `to` sharing `from`'s blocks (a reflink): one copy on disk, two independent files. */
-static int reflink_new(const char *from, const char *to, mode_t mode)
-{
-	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = -1;
-
-	if (in < 0)
-		return -1;
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) >= 0) {
-		rc = ioctl(out, FICLONE, in);
-		close(out);
-		if (rc < 0)
-			unlink(to);
-	}
-	close(in);
-	return rc;
-}
-
-/*
- * Give the working tree the object's content at `dst` by the chosen policy. Whether the file
- * system reflinks is learnt on the first file, so that `auto` costs no failed attempt (and no
- * file created only to be deleted) per file after that.
- */
-static int place(const char *object, const char *dst, hfgit_link_mode mode, mode_t file_mode,
-                 bool *reflink_works)
-{
-	if (mode == HFGIT_LINK_REFLINK || (mode == HFGIT_LINK_AUTO && *reflink_works)) {
-		if (reflink_new(object, dst, file_mode) == 0)
-			return 0;
-		if (mode == HFGIT_LINK_REFLINK)
-			return hfgit_error_set_errno(HFGIT_EIO, "cannot reflink '%s' (the file system may "
-			                             "not support it: use --link auto or copy)", object);
-		*reflink_works = false;
-	}
-	/* A hard link shares the store object's read-only 0444 inode: an executable file
-	 * (mode 100755, checked out 0755 by git) gets its own copy instead. */
-	if (mode != HFGIT_LINK_COPY && !(file_mode & 0111) && link(object, dst) == 0)
-		return 0;
-	if (mode == HFGIT_LINK_HARDLINK && !(file_mode & 0111) && errno != EXDEV)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot hard-link '%s'", object);
-	return hfgit_fs_copy(object, dst, file_mode, false) < 0 ? HFGIT_EIO : 0;
-}
-
 /*
  * How the files of one apply are placed. Files come in tree order, so the files of one
  * directory come together: its parents are made once, not once per file.
@@ -204,7 +161,7 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 	if (!pl->new_tree)
 		unlink(dst); /* the file of the revision before */
 	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
-	    (rc = place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
+	    (rc = hfgit_worktree_place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &past[0]);
 	past[0].tv_sec -= 2;

@@ -1,7 +1,11 @@
-/* libgit2's checkout with hfgit's progress and cancellation (see worktree.h). */
+/* Files into working trees: libgit2's checkout, and LFS content by the link policy. */
 #include "checkout/worktree.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/git_error.h"
 
 typedef struct {
@@ -52,3 +56,28 @@ int hfgit_check_out(git_repository *repo, git_tree *tree, const git_strarray *pa
 	return rc < 0 ? hfgit_git_fail("cannot check out", git_repository_workdir(repo)) : 0;
 }
 
+/*
+ * Whether the file system reflinks is learnt on the first file, so that `auto` costs no failed
+ * attempt per file after that. A hard link shares the store object's read-only 0444 inode: an
+ * executable file (mode 100755, checked out 0755 by git) gets its own copy instead.
+ */
+int hfgit_worktree_place(const char *object, const char *dst, hfgit_link_mode mode,
+                         unsigned int file_mode, bool *reflink_works)
+{
+	bool executable = (file_mode & 0111) != 0;
+	hfgit_fs_place_ways ways = { false, false, false, file_mode, false };
+	const char *made = NULL;
+	int rc;
+
+	ways.reflink = mode == HFGIT_LINK_REFLINK || (mode == HFGIT_LINK_AUTO && *reflink_works);
+	ways.link = (mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_HARDLINK) && !executable;
+	ways.copy = mode != HFGIT_LINK_REFLINK;
+	if ((rc = hfgit_fs_place(&made, object, dst, &ways)) < 0)
+		return rc;
+	if (ways.reflink && mode == HFGIT_LINK_AUTO && strcmp(made, "reflinked"))
+		*reflink_works = false;
+	if (rc > 0)
+		return hfgit_error_set(HFGIT_EIO, "cannot reflink '%s' (the file system may not support "
+		                       "it: use --link auto or copy)", object);
+	return 0;
+}

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,14 +203,62 @@ static int copy_fd(int in, int out, const char *from)
 	return 0;
 }
 
-int hfgit_fs_link_or_copy(const char *from, const char *to)
+/* Errors that mean "not this way on this file system", not "this cannot be done". */
+static bool refused_here(int err)
 {
-	if (link(from, to) == 0)
-		return 0;
-	if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOTSUP)
-		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                             "cannot link '%s' to '%s'", from, to);
-	return hfgit_fs_copy(from, to, 0444, true);
+	return err == EXDEV || err == EPERM || err == EMLINK || err == ENOTSUP || err == EOPNOTSUPP ||
+	       err == EINVAL || err == ENOTTY || err == EBADF;
+}
+
+static int reflink(const char *from, const char *to, unsigned int mode)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc, err;
+
+	if (in < 0)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode)) < 0) {
+		err = errno;
+		close(in);
+		errno = err;
+		return -1;
+	}
+	rc = ioctl(out, FICLONE, in);
+	err = errno;
+	close(out);
+	close(in);
+	if (rc < 0)
+		unlink(to);
+	errno = err;
+	return rc;
+}
+
+int hfgit_fs_place(const char **made, const char *from, const char *to,
+                   const hfgit_fs_place_ways *ways)
+{
+	const char *how = NULL;
+
+	if (ways->reflink) {
+		if (reflink(from, to, ways->mode) == 0)
+			how = "reflinked";
+		else if (!refused_here(errno))
+			return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+			                             "cannot reflink '%s' to '%s'", from, to);
+	}
+	if (!how && ways->link) {
+		if (link(from, to) == 0)
+			how = "hard-linked";
+		else if (!refused_here(errno))
+			return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+			                             "cannot link '%s' to '%s'", from, to);
+	}
+	if (!how && ways->copy) {
+		if (hfgit_fs_copy(from, to, ways->mode, ways->durable) < 0)
+			return HFGIT_EIO;
+		how = "copied";
+	}
+	if (made)
+		*made = how;
+	return how ? 0 : 1;
 }
 
 int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool durable)

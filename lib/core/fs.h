@@ -28,9 +28,24 @@ int hfgit_fs_write_atomic(const char *path, const char *data, size_t len);
 /* Read a whole (small) file into a NUL-terminated buffer; free() it. */
 int hfgit_fs_read_file(char **out, size_t *len, const char *path);
 
-/* Hard-link `from` to `to`; where the file system cannot (another device, no hard links),
- * copy through a temporary file and rename. An existing `to` is an error. */
-int hfgit_fs_link_or_copy(const char *from, const char *to);
+/* The ways hfgit_fs_place may make a file, tried in this order. */
+typedef struct {
+	bool reflink;        /* a reflink (FICLONE): shared blocks, an independent file */
+	bool link;           /* a hard link: shares `from`'s inode, so its mode and owner too */
+	bool copy;           /* a copy through a temporary file renamed into place */
+	unsigned int mode;   /* the permissions of a reflink or a copy */
+	bool durable;        /* fsync a copy before its rename (the cache; not a working tree) */
+} hfgit_fs_place_ways;
+
+/*
+ * A new file `to` (which must not exist) with the content of `from`, in the first of `ways`
+ * that works. A way the file system refuses (no reflinks, another device, no hard links) falls
+ * through to the next; another failure (`from` missing, `to` existing) is an error. `*made`
+ * (may be NULL) says which way it was: "reflinked", "hard-linked" or "copied". Returns 1, and
+ * sets no error, when every way allowed was refused by the file system.
+ */
+int hfgit_fs_place(const char **made, const char *from, const char *to,
+                   const hfgit_fs_place_ways *ways);
 
 /* Copy `from` to `to` through a temporary file renamed into place, with permissions `mode`;
  * `durable`: fsync before the rename (for the cache; a working tree does without, as git's). */

@@ -7,12 +7,10 @@
 #include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -209,26 +207,12 @@ bool hfgit_lfs_local_has(const hfgit_lfs_local *l, const char *oid, uint64_t siz
  * copy. Returns the way it was made, or NULL. */
 static const char *make_copy(const char *from, const struct stat *st, const char *tmp)
 {
-	int in, out;
+	const hfgit_fs_place_ways ways = { true, st->st_uid == geteuid(), true, 0644, false };
+	const char *made = NULL;
 
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
-		int cloned = ioctl(out, FICLONE, in);
-		close(out);
-		if (cloned == 0) {
-			close(in);
-			return "reflinked";
-		}
-		unlink(tmp);
-	}
-	close(in);
-	if (st->st_uid == geteuid() && link(from, tmp) == 0)
-		return "hard-linked";
-	if (hfgit_fs_copy(from, tmp, 0644, false) == 0)
-		return "copied";
-	hfgit_error_clear();
-	return NULL;
+	if (hfgit_fs_place(&made, from, tmp, &ways) != 0)
+		hfgit_error_clear();
+	return made;
 }
 
 /* SHA-256 (hex) and XXH3-64 of the open file. */

@@ -334,6 +334,7 @@ static int record_packs(git_repository *store, const git_oid *commit, const hfgi
 int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst)
 {
 	static const char *const exts[] = { ".pack", ".rev", ".idx" };
+	const hfgit_fs_place_ways pack_ways = { false, true, true, 0444, true };
 	char *record = pack_record_path(store, commit), *names = NULL, *line, *save = NULL;
 	size_t len = 0;
 	int rc = 0;
@@ -355,7 +356,7 @@ int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_rep
 			char *to = hfgit_aprintf("%sobjects/pack/%s%s", git_repository_path(dst), line, exts[i]);
 			if (!from || !to)
 				rc = HFGIT_ERROR;
-			else if (hfgit_fs_link_or_copy(from, to) < 0 && (i != 1 || hfgit_fs_exists(from)))
+			else if (hfgit_fs_place(NULL, from, to, &pack_ways) != 0 && (i != 1 || hfgit_fs_exists(from)))
 				rc = HFGIT_ENOTFOUND; /* the store lost it: pack the objects instead */
 			free(from);
 			free(to);

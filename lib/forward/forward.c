@@ -85,8 +85,8 @@ int hfgit_runner_get(hfgit_runner **out, hfgit_model *m)
 	int rc = 0;
 
 	pthread_mutex_lock(&m->runner_lock);
-	if (!m->runner)
-		rc = runner_new(&m->runner, m);
+	if (!m->runner && (rc = runner_new(&m->runner, m)) == 0)
+		m->runner_free = hfgit_runner_free;
 	*out = m->runner;
 	pthread_mutex_unlock(&m->runner_lock);
 	return rc;

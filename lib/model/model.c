@@ -7,7 +7,6 @@
 
 #include "core/strbuf.h"
 #include "model/config.h"
-#include "forward/forward.h"
 
 int hfgit_model_new(hfgit_model **out)
 {
@@ -51,7 +50,8 @@ void hfgit_model_free(hfgit_model *m)
 	free(m->dir);
 	free(m->commit);
 	hfgit_config_free(m->cfg);
-	hfgit_runner_free(m->runner);
+	if (m->runner && m->runner_free)
+		m->runner_free(m->runner);
 	pthread_mutex_destroy(&m->runner_lock);
 	hfgit_weights_free(m->weights);
 	free(m);

@@ -12,7 +12,7 @@
 
 #include "hfgit.h"
 #include "core/error.h"
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 struct hfgit_model {
 	char *dir;
@@ -39,8 +39,10 @@ struct hfgit_model {
 
 	char *dtypes;
 
-	/* The forward-pass state (lib/forward), made on first use under runner_lock. */
+	/* The forward-pass state (lib/forward), made on first use under runner_lock, and how to
+	 * free it: the factory knows nothing of forward passes. */
 	struct hfgit_runner *runner;
+	void (*runner_free)(struct hfgit_runner *runner);
 	pthread_mutex_t runner_lock;
 };
 

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "hfgit.h"
-#include "model/safetensors.h"
-#include "model/weights.h"
+#include "model/weights/safetensors.h"
+#include "model/weights/weights.h"
 
 /* Stops the build from dropping the reads. */
 static volatile unsigned char sink;

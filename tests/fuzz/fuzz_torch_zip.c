@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 #include "hfgit.h"
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 #include "tensor_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "hfgit.h"
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 #include "tensor_check.h"
 
 static void check_result(int rc, const hfgit_weights *w, const uint8_t *inside, size_t inside_len)

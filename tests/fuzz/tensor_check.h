@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 /* Stops the build from dropping the reads. */
 static volatile unsigned char sink;

@@ -18,8 +18,8 @@
 #include <json-c/json.h>
 
 #include "core/strbuf.h"
-#include "model/safetensors.h"
-#include "model/weights.h"
+#include "model/weights/safetensors.h"
+#include "model/weights/weights.h"
 
 static const char *data_dir;
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 
 static const char *data_dir;
 

@@ -10,12 +10,12 @@
  * ((uintptr_t)data % alignof(T)) == 0 before casting to a T pointer. Elements are
  * little-endian, rows are C order (`contiguous` is always true).
  */
-#ifndef HFGIT_MODEL_SAFETENSORS_H
-#define HFGIT_MODEL_SAFETENSORS_H
+#ifndef HFGIT_MODEL_WEIGHTS_SAFETENSORS_H
+#define HFGIT_MODEL_WEIGHTS_SAFETENSORS_H
 
 #include <stddef.h>
 
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 /* Larger headers are refused before anything is allocated, as the reference implementation does. */
 #define HFGIT_SAFETENSORS_MAX_HEADER 100000000u

@@ -1,4 +1,4 @@
-#include "model/weight_files.h"
+#include "model/weights/files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
-#include "model/safetensors.h"
-#include "model/torch_load.h"
+#include "model/weights/safetensors.h"
+#include "model/weights/torch_load.h"
 
 /* Real indexes list a few thousand tensors in well under a megabyte. */
 #define MAX_INDEX_BYTES (64u << 20)

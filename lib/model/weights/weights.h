@@ -4,8 +4,8 @@
  * Tensor data is borrowed from the backing memory (a read-only mmap for safetensors and for
  * PyTorch's zip format), so a view stays valid as long as its hfgit_weights lives.
  */
-#ifndef HFGIT_MODEL_WEIGHTS_H
-#define HFGIT_MODEL_WEIGHTS_H
+#ifndef HFGIT_MODEL_WEIGHTS_WEIGHTS_H
+#define HFGIT_MODEL_WEIGHTS_WEIGHTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * included, and nothing is ever decompressed: PyTorch stores its records uncompressed, so the
  * bytes of an entry are a slice of the buffer.
  */
-#ifndef HFGIT_MODEL_ZIP_H
-#define HFGIT_MODEL_ZIP_H
+#ifndef HFGIT_MODEL_WEIGHTS_ZIP_H
+#define HFGIT_MODEL_WEIGHTS_ZIP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,12 +12,12 @@
  * strings, lists) are skipped, since the table only holds tensors. A refused file adds
  * nothing to the table.
  */
-#ifndef HFGIT_MODEL_TORCH_LOAD_H
-#define HFGIT_MODEL_TORCH_LOAD_H
+#ifndef HFGIT_MODEL_WEIGHTS_TORCH_LOAD_H
+#define HFGIT_MODEL_WEIGHTS_TORCH_LOAD_H
 
 #include <stddef.h>
 
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 /*
  * Load a state dict from `path` into w. Tensors of the zip format point into a read-only

@@ -8,7 +8,7 @@
  * cannot wrap. Data must lie before the central directory and the central directory before
  * its end record, which is how every writer lays an archive out.
  */
-#include "model/zip.h"
+#include "model/weights/zip.h"
 
 #include <stdbool.h>
 #include <stdio.h>

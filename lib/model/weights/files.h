@@ -4,13 +4,13 @@
  * sharded index). A weight file that is still a Git LFS pointer (a clone without LFS content)
  * is named as such instead of failing as a corrupt file.
  */
-#ifndef HFGIT_MODEL_WEIGHT_FILES_H
-#define HFGIT_MODEL_WEIGHT_FILES_H
+#ifndef HFGIT_MODEL_WEIGHTS_FILES_H
+#define HFGIT_MODEL_WEIGHTS_FILES_H
 
 #include <stddef.h>
 
 #include "hfgit.h"
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 #define HFGIT_SAFETENSORS_NAME "model.safetensors"
 #define HFGIT_SAFETENSORS_INDEX_NAME "model.safetensors.index.json"

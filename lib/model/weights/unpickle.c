@@ -8,7 +8,7 @@
  * (the memo, BINGET, a dict that contains itself) and everything goes in one free. The
  * machine is a loop over opcodes with explicit stacks: no recursion anywhere.
  */
-#include "model/unpickle.h"
+#include "model/weights/unpickle.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "model/zip.h"
+#include "model/weights/zip.h"
 
 /* Far beyond what torch.save writes (a few entries per tensor), far below harm. */
 #define STACK_LIMIT ((size_t)1 << 20)

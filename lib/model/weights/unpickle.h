@@ -13,14 +13,14 @@
  * list and dict opcodes, memo PUT/GET/MEMOIZE, GLOBAL/STACK_GLOBAL, REDUCE, NEWOBJ, BUILD,
  * BINPERSID, POP, POP_MARK, DUP). Text-mode protocol 0 opcodes are refused.
  */
-#ifndef HFGIT_MODEL_UNPICKLE_H
-#define HFGIT_MODEL_UNPICKLE_H
+#ifndef HFGIT_MODEL_WEIGHTS_UNPICKLE_H
+#define HFGIT_MODEL_WEIGHTS_UNPICKLE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 typedef enum {
 	HFGIT_PICKLE_NONE,

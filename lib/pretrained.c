@@ -23,7 +23,7 @@
 #include "model/config.h"
 #include "model/model.h"
 #include "model/registry.h"
-#include "model/weight_files.h"
+#include "model/weights/files.h"
 
 /* How many report errors a failed load names in its message. */
 #define ERRORS_NAMED 3

@@ -7,7 +7,7 @@
  * storage), check their names, and only then hand memory and tensors to the table, so that
  * a refused file leaves the table as it was.
  */
-#include "model/torch_load.h"
+#include "model/weights/torch_load.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +21,8 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
-#include "model/unpickle.h"
-#include "model/zip.h"
+#include "model/weights/unpickle.h"
+#include "model/weights/zip.h"
 
 #define QUOTED_SIZE 128
 /* {"model": {"encoder": {...}}} is as deep as checkpoints go. */

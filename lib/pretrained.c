@@ -63,23 +63,23 @@ static char *checkout_dir(const hfgit_ctx *ctx, const hfgit_model_id *id, const 
 static int clone_commit(hfgit_ctx *ctx, const hfgit_model_id *id, const char *commit,
                         const char *dir, const hfgit_clone_options *clone_opts)
 {
-	char *spec = hfgit_aprintf("%s@%s", hfgit_model_id_repo(id), commit), *parent = NULL, *slash;
+	char *spec = hfgit__aprintf("%s@%s", hfgit_model_id_repo(id), commit), *parent = NULL, *slash;
 	hfgit_model_id *exact = NULL;
 	int rc;
 
-	if (!spec || !(parent = hfgit_strdup(dir))) {
+	if (!spec || !(parent = hfgit__strdup(dir))) {
 		free(spec);
 		return HFGIT_ERROR;
 	}
 	if ((slash = strrchr(parent, '/')))
 		*slash = '\0';
-	if ((rc = hfgit_fs_mkdir_p(parent)) == 0 && (rc = hfgit_model_id_parse(&exact, spec)) == 0) {
-		hfgit_trace("model: cloning %s into %s", spec, dir);
+	if ((rc = hfgit_fs__mkdir_p(parent)) == 0 && (rc = hfgit_model_id_parse(&exact, spec)) == 0) {
+		hfgit__trace("model: cloning %s into %s", spec, dir);
 		rc = hfgit_clone(NULL, ctx, exact, dir, clone_opts);
 		/* Another process got there first: its checkout is complete (clones are renamed
 		 * into place), so use it. */
-		if (rc == HFGIT_EEXISTS && !hfgit_fs_is_absent_or_empty_dir(dir)) {
-			hfgit_error_clear();
+		if (rc == HFGIT_EEXISTS && !hfgit_fs__is_absent_or_empty_dir(dir)) {
+			hfgit_error__clear();
 			rc = 0;
 		}
 	}
@@ -98,15 +98,15 @@ static int use_lock(hfgit_model_id **id, const hfgit_lock *lock, const char *spe
 	int rc = hfgit_lock_lookup(&e, lock, spec);
 
 	if (rc == HFGIT_ENOTFOUND) {
-		hfgit_error_clear();
+		hfgit_error__clear();
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
-	if (!(exact = hfgit_aprintf("%s@%s", e->id, e->commit)))
+	if (!(exact = hfgit__aprintf("%s@%s", e->id, e->commit)))
 		return HFGIT_ERROR;
 	if ((rc = hfgit_model_id_parse(&locked, exact)) == 0) {
-		hfgit_trace("model: %s is locked at %s", spec, exact);
+		hfgit__trace("model: %s is locked at %s", spec, exact);
 		hfgit_model_id_free(*id);
 		*id = locked;
 	}
@@ -126,11 +126,11 @@ static int fetch_checkout(char **dir_out, char **commit_out, hfgit_ctx *ctx, con
 	int rc;
 
 	if ((rc = hfgit_model_id_parse(&id, spec)) < 0)
-		return hfgit_error_set(rc, "'%s' is not a directory, nor a model id: %s", spec,
-		                       hfgit_error_last());
+		return hfgit_error__set(rc, "'%s' is not a directory, nor a model id: %s", spec,
+		                        hfgit_error_last());
 	if (!ctx) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "loading the model id '%s' needs a context "
-		                     "(hfgit_ctx_new) for the hub and the cache", spec);
+		rc = hfgit_error__set(HFGIT_EINVALID, "loading the model id '%s' needs a context "
+		                      "(hfgit_ctx_new) for the hub and the cache", spec);
 		goto out;
 	}
 	/* An id the lock pins loads at the locked commit, under the id the lock recorded. */
@@ -139,23 +139,23 @@ static int fetch_checkout(char **dir_out, char **commit_out, hfgit_ctx *ctx, con
 	rev = hfgit_model_id_revision(id);
 	/* A full hash names its directory itself: no network when it was checked out before. */
 	if (is_full_hash(rev)) {
-		if ((commit = hfgit_strdup(rev)))
+		if ((commit = hfgit__strdup(rev)))
 			for (char *p = commit; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
 	} else {
 		if ((rc = hfgit_resolve(&r, ctx, id)) < 0)
 			goto out;
-		commit = hfgit_strdup(hfgit_resolved_commit(r));
+		commit = hfgit__strdup(hfgit_resolved_commit(r));
 	}
 	if (!commit || !(dir = checkout_dir(ctx, id, commit))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if (hfgit_fs_is_absent_or_empty_dir(dir)) {
+	if (hfgit_fs__is_absent_or_empty_dir(dir)) {
 		if ((rc = clone_commit(ctx, id, commit, dir, clone_opts)) < 0)
 			goto out;
 	} else {
-		hfgit_trace("model: reusing the checkout %s", dir);
+		hfgit__trace("model: reusing the checkout %s", dir);
 	}
 	*dir_out = dir;
 	*commit_out = commit;
@@ -178,12 +178,12 @@ int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ct
 
 	*out = NULL;
 	if (!id_or_dir || !*id_or_dir)
-		return hfgit_error_set(HFGIT_EINVALID, "which chat template? give a directory or a "
-		                       "model id");
+		return hfgit_error__set(HFGIT_EINVALID, "which chat template? give a directory or a "
+		                        "model id");
 	if (is_dir(id_or_dir))
 		return hfgit_chat_template_from_dir(out, id_or_dir, name);
 	if (looks_like_path(id_or_dir))
-		return hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+		return hfgit_error__set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
 	if ((rc = fetch_checkout(&dir, &commit, ctx, id_or_dir, clone, NULL)) == 0)
 		rc = hfgit_chat_template_from_dir(out, dir, name);
 	free(dir);
@@ -196,15 +196,15 @@ int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ct
 
 static int read_config(hfgit_model *m)
 {
-	char *path = hfgit_aprintf("%s/config.json", m->dir);
+	char *path = hfgit__aprintf("%s/config.json", m->dir);
 	int rc;
 
 	if (!path)
 		return HFGIT_ERROR;
-	rc = hfgit_config_load(&m->cfg, path);
+	rc = hfgit_config__load(&m->cfg, path);
 	if (rc == HFGIT_ENOTFOUND)
-		rc = hfgit_error_set(rc, "no config.json in %s: not a transformers model directory "
-		                     "(save_pretrained writes one)", m->dir);
+		rc = hfgit_error__set(rc, "no config.json in %s: not a transformers model directory "
+		                      "(save_pretrained writes one)", m->dir);
 	free(path);
 	return rc;
 }
@@ -219,15 +219,15 @@ static int report_custom_code(hfgit_model *m)
 	if (!hfgit_config_auto_map_count(cfg))
 		return 0;
 	for (i = 0; rc == 0 && i < hfgit_config_auto_map_count(cfg); i++)
-		rc = hfgit_strbuf_printf(&what, "%s%s: %s", i ? ", " : "",
-		                         hfgit_config_auto_map_key(cfg, i),
-		                         hfgit_config_auto_map_value(cfg, i));
+		rc = hfgit_strbuf__printf(&what, "%s%s: %s", i ? ", " : "",
+		                          hfgit_config_auto_map_key(cfg, i),
+		                          hfgit_config_auto_map_value(cfg, i));
 	if (rc == 0)
-		rc = hfgit_model_add_issue(m, HFGIT_ISSUE_CUSTOM_CODE, HFGIT_SEVERITY_INFO, NULL,
-		                           "config.json's auto_map names Python code in the repository "
-		                           "(%s); hfgit never runs it, and builds the registered %s",
-		                           what.ptr, m->class_name);
-	hfgit_strbuf_dispose(&what);
+		rc = hfgit_model__add_issue(m, HFGIT_ISSUE_CUSTOM_CODE, HFGIT_SEVERITY_INFO, NULL,
+		                            "config.json's auto_map names Python code in the repository "
+		                            "(%s); hfgit never runs it, and builds the registered %s",
+		                            what.ptr, m->class_name);
+	hfgit_strbuf__dispose(&what);
 	return rc;
 }
 
@@ -237,27 +237,27 @@ static int choose_class(hfgit_model *m, const hfgit_model_options *opts,
 	hfgit_choice choice;
 	int rc;
 
-	if ((rc = hfgit_registry_choose(&choice, m->cfg, opts->auto_class)) < 0)
+	if ((rc = hfgit_registry__choose(&choice, m->cfg, opts->auto_class)) < 0)
 		return rc;
 	*arch = choice.arch;
 	m->auto_class = choice.head;
 	m->reason = choice.reason;
-	if (!(m->class_name = hfgit_strdup(choice.class_name)) ||
-	    !(m->model_type = hfgit_strdup(choice.arch->model_type)) ||
-	    hfgit_config_set_reader(m->cfg, choice.class_name) < 0)
+	if (!(m->class_name = hfgit__strdup(choice.class_name)) ||
+	    !(m->model_type = hfgit__strdup(choice.arch->model_type)) ||
+	    hfgit_config__set_reader(m->cfg, choice.class_name) < 0)
 		return HFGIT_ERROR;
-	hfgit_error_clear();
+	hfgit_error__clear();
 	if ((rc = choice.arch->read_config(m->cfg, choice.arch->payload)) < 0)
 		return hfgit_error_last()[0] ? rc :
-		       hfgit_error_set(rc, "%s: the %s architecture refused the config",
-		                       hfgit_config_path(m->cfg), choice.arch->model_type);
+		       hfgit_error__set(rc, "%s: the %s architecture refused the config",
+		                        hfgit_config_path(m->cfg), choice.arch->model_type);
 	return 0;
 }
 
 static int load_weights(hfgit_model *m, const hfgit_model_options *opts)
 {
 	hfgit_weight_files files;
-	int rc = hfgit_weight_files_load(m->weights, &files, m->dir, opts->format);
+	int rc = hfgit_weight_files__load(m->weights, &files, m->dir, opts->format);
 
 	m->format = files.format;
 	m->files = files.files;
@@ -272,22 +272,22 @@ static int fail_with_errors(const hfgit_model *m, size_t errors)
 	size_t named = 0, i;
 	int rc;
 
-	rc = hfgit_strbuf_printf(&msg, "%s: the weights do not fit %s (%zu error%s): ", m->dir,
-	                         m->class_name, errors, errors == 1 ? "" : "s");
+	rc = hfgit_strbuf__printf(&msg, "%s: the weights do not fit %s (%zu error%s): ", m->dir,
+	                          m->class_name, errors, errors == 1 ? "" : "s");
 	for (i = 0; rc == 0 && i < m->nissues && named < ERRORS_NAMED; i++) {
 		if (m->issues[i].severity != HFGIT_SEVERITY_ERROR)
 			continue;
-		rc = hfgit_strbuf_printf(&msg, "%s'%s' %s", named ? "; " : "", m->issues[i].name,
-		                         m->issues[i].message);
+		rc = hfgit_strbuf__printf(&msg, "%s'%s' %s", named ? "; " : "", m->issues[i].name,
+		                          m->issues[i].message);
 		named++;
 	}
 	if (rc == 0 && errors > named)
-		rc = hfgit_strbuf_printf(&msg, "; and %zu more", errors - named);
+		rc = hfgit_strbuf__printf(&msg, "; and %zu more", errors - named);
 	if (rc == 0)
-		rc = hfgit_strbuf_puts(&msg, " (hfgit inspect shows the whole load report)");
+		rc = hfgit_strbuf__puts(&msg, " (hfgit inspect shows the whole load report)");
 	if (rc == 0)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s", msg.ptr);
-	hfgit_strbuf_dispose(&msg);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s", msg.ptr);
+	hfgit_strbuf__dispose(&msg);
 	return rc;
 }
 
@@ -300,13 +300,13 @@ static int load_dir(hfgit_model *m, const hfgit_model_options *opts)
 	if ((rc = read_config(m)) < 0 || (rc = choose_class(m, opts, &arch)) < 0 ||
 	    (rc = report_custom_code(m)) < 0)
 		return rc;
-	hfgit_trace("model: %s chosen", m->class_name);
+	hfgit__trace("model: %s chosen", m->class_name);
 	if ((rc = load_weights(m, opts)) < 0)
 		return rc;
-	hfgit_trace("model: %zu tensors in %zu file(s)", hfgit_weights_count(m->weights), m->nfiles);
-	if ((rc = hfgit_bind(m, arch, m->auto_class)) < 0 || (rc = hfgit_model_finish(m)) < 0)
+	hfgit__trace("model: %zu tensors in %zu file(s)", hfgit_weights__count(m->weights), m->nfiles);
+	if ((rc = hfgit_binder__bind(m, arch, m->auto_class)) < 0 || (rc = hfgit_model__finish(m)) < 0)
 		return rc;
-	hfgit_trace("model: %zu parameters bound", m->nparams);
+	hfgit__trace("model: %zu parameters bound", m->nparams);
 	errors = hfgit_model_issue_total(m, HFGIT_SEVERITY_ERROR);
 	if (errors && !opts->allow_errors)
 		return fail_with_errors(m, errors);
@@ -324,18 +324,18 @@ int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx, const char *i
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != HFGIT_MODEL_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_model_options version %u is not supported "
-		                       "(this library has %d); start from HFGIT_MODEL_OPTIONS_INIT",
-		                       opts->version, HFGIT_MODEL_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_model_options version %u is not supported "
+		                        "(this library has %d); start from HFGIT_MODEL_OPTIONS_INIT",
+		                        opts->version, HFGIT_MODEL_OPTIONS_VERSION);
 	if (!id_or_dir || !*id_or_dir)
-		return hfgit_error_set(HFGIT_EINVALID, "which model? give a directory or a model id");
-	if ((rc = hfgit_model_new(&m)) < 0)
+		return hfgit_error__set(HFGIT_EINVALID, "which model? give a directory or a model id");
+	if ((rc = hfgit_model__new(&m)) < 0)
 		return rc;
 	if (is_dir(id_or_dir)) {
-		if (!(m->dir = hfgit_strdup(id_or_dir)))
+		if (!(m->dir = hfgit__strdup(id_or_dir)))
 			rc = HFGIT_ERROR;
 	} else if (looks_like_path(id_or_dir)) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
 	} else {
 		rc = fetch_checkout(&m->dir, &m->commit, ctx, id_or_dir, opts->clone, opts->lock);
 	}
@@ -361,16 +361,16 @@ int hfgit_tokenizer_from_pretrained(hfgit_tokenizer **out, hfgit_ctx *ctx, const
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != HFGIT_TOKENIZER_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_tokenizer_options version %u is not "
-		                       "supported (this library has %d); start from "
-		                       "HFGIT_TOKENIZER_OPTIONS_INIT", opts->version,
-		                       HFGIT_TOKENIZER_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_tokenizer_options version %u is not "
+		                        "supported (this library has %d); start from "
+		                        "HFGIT_TOKENIZER_OPTIONS_INIT", opts->version,
+		                        HFGIT_TOKENIZER_OPTIONS_VERSION);
 	if (!id_or_dir || !*id_or_dir)
-		return hfgit_error_set(HFGIT_EINVALID, "which tokenizer? give a directory or a model id");
+		return hfgit_error__set(HFGIT_EINVALID, "which tokenizer? give a directory or a model id");
 	if (is_dir(id_or_dir))
 		return hfgit_tokenizer_from_dir(out, id_or_dir);
 	if (looks_like_path(id_or_dir))
-		return hfgit_error_set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
+		return hfgit_error__set(HFGIT_ENOTFOUND, "no directory '%s'", id_or_dir);
 	if ((rc = fetch_checkout(&dir, &commit, ctx, id_or_dir, opts->clone, NULL)) == 0)
 		rc = hfgit_tokenizer_from_dir(out, dir);
 	free(dir);

@@ -33,7 +33,7 @@ static int perr(parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "chat template line %d: %s", line, msg);
+	return hfgit_error__set(HFGIT_EINVALID, "chat template line %d: %s", line, msg);
 }
 
 static token *peek(parser *p)
@@ -104,7 +104,7 @@ static node *new_node(node_kind kind, int line)
 	node *n = calloc(1, sizeof(*n));
 
 	if (!n) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	n->kind = kind;
@@ -118,7 +118,7 @@ static int list_push(node_list *l, node *n)
 		size_t cap = l->cap ? l->cap * 2 : 4;
 		node **v = realloc(l->v, cap * sizeof(*v));
 		if (!v)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->v = v;
 		l->cap = cap;
 	}
@@ -132,7 +132,7 @@ static int kwarg_push(kwarg_list *l, char *name, node *value)
 		size_t cap = l->cap ? l->cap * 2 : 4;
 		kwarg *v = realloc(l->v, cap * sizeof(*v));
 		if (!v)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->v = v;
 		l->cap = cap;
 	}
@@ -239,13 +239,13 @@ static node *parse_primary(parser *p)
 		/* Adjacent literals concatenate, as in Python. */
 		while (peek(p)->kind == T_STRING) {
 			t = next(p);
-			if (hfgit_strbuf_put(&s, t->text, t->len) < 0) {
-				hfgit_strbuf_dispose(&s);
+			if (hfgit_strbuf__put(&s, t->text, t->len) < 0) {
+				hfgit_strbuf__dispose(&s);
 				return NULL;
 			}
 		}
 		if (!(n = new_node(N_LITERAL, line)) || !(n->value = jv_make_immortal(jv_string_take(&s)))) {
-			hfgit_strbuf_dispose(&s);
+			hfgit_strbuf__dispose(&s);
 			node_free(n);
 			return NULL;
 		}
@@ -1103,7 +1103,7 @@ node_list *chat_parse(const char *src, size_t len, int *max_depth_out)
 	if (chat_lex(&p.toks, src, len) < 0)
 		return NULL;
 	if (!(body = calloc(1, sizeof(*body)))) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		chat_tokens_dispose(&p.toks);
 		return NULL;
 	}

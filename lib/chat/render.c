@@ -25,7 +25,7 @@ int render_error(jv_render *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "chat template line %d: %s", r->line, msg);
+	return hfgit_error__set(HFGIT_EINVALID, "chat template line %d: %s", r->line, msg);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -48,15 +48,15 @@ int scope_set(scope *s, const char *name, jv *v)
 		char **names = realloc(s->names, cap * sizeof(*names));
 		jv **vals;
 		if (!names)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->names = names;
 		if (!(vals = realloc(s->vals, cap * sizeof(*vals))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->vals = vals;
 		s->cap = cap;
 	}
 	if (!(s->names[s->len] = strdup(name)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	s->vals[s->len++] = jv_ref(v);
 	return 0;
 }
@@ -294,7 +294,7 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 		if (slice_bounds(r, parts, n, &start, &stop, &step) < 0)
 			return NULL;
 		if (!(offs = malloc((n + 1) * sizeof(*offs)))) {
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		/* Code point boundaries, so that slices count characters as Python does. */
@@ -303,9 +303,9 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 				offs[k++] = at;
 		offs[n] = len;
 		for (i = start; step > 0 ? i < stop : i > stop; i += step)
-			if (hfgit_strbuf_put(&b, s + offs[i], offs[i + 1] - offs[i]) < 0) {
+			if (hfgit_strbuf__put(&b, s + offs[i], offs[i + 1] - offs[i]) < 0) {
 				free(offs);
-				hfgit_strbuf_dispose(&b);
+				hfgit_strbuf__dispose(&b);
 				return NULL;
 			}
 		free(offs);
@@ -355,7 +355,7 @@ static jv *concat(jv_render *r, jv *a, jv *b)
 	hfgit_strbuf s = HFGIT_STRBUF_INIT;
 
 	if (render_to_string(&s, r, a) < 0 || render_to_string(&s, r, b) < 0) {
-		hfgit_strbuf_dispose(&s);
+		hfgit_strbuf__dispose(&s);
 		return NULL;
 	}
 	return jv_string_take(&s);
@@ -378,8 +378,8 @@ static jv *repeat(jv_render *r, jv *seq, long long n)
 		if (render_charge(r, seq->u.str.len * (size_t)n / 256) < 0)
 			return NULL;
 		for (k = 0; k < n && seq->u.str.len; k++)
-			if (hfgit_strbuf_put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
-				hfgit_strbuf_dispose(&s);
+			if (hfgit_strbuf__put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
+				hfgit_strbuf__dispose(&s);
 				return NULL;
 			}
 		return jv_string_take(&s);
@@ -606,7 +606,7 @@ static int eval_args(jv_render *r, scope *s, const node *n, evaluated_args *e, j
 	memset(e, 0, sizeof(*e));
 	if (!(e->args = calloc(n->items.len + extra + 1, sizeof(jv *))) ||
 	    !(e->kwvals = calloc(n->kwargs.len + 1, sizeof(jv *))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (first)
 		e->args[e->nargs++] = jv_ref(first);
 	for (size_t i = 0; i < n->items.len; i++) {
@@ -1093,7 +1093,7 @@ static int exec_set(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	} else {
 		hfgit_strbuf text = HFGIT_STRBUF_INIT;
 		if ((rc = exec_body(r, s, &n->body, &text)) < 0) {
-			hfgit_strbuf_dispose(&text);
+			hfgit_strbuf__dispose(&text);
 			return rc;
 		}
 		v = jv_string_take(&text);
@@ -1126,7 +1126,7 @@ static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf
 		switch (n->kind) {
 		case N_TEXT:
 			if ((rc = step(r)) == 0)
-				rc = hfgit_strbuf_put(out, n->str, n->str_len);
+				rc = hfgit_strbuf__put(out, n->str, n->str_len);
 			if (rc == 0 && out->len > CHAT_MAX_OUTPUT)
 				rc = render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 			break;
@@ -1219,7 +1219,7 @@ int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c)
 	scope_dispose(&inner);
 	r->line = line;
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&text);
+		hfgit_strbuf__dispose(&text);
 		return rc;
 	}
 	return (*out = jv_string_take(&text)) ? 0 : HFGIT_ERROR;

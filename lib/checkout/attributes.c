@@ -80,13 +80,13 @@ static int intern(hfgit_attrs *a, const char *name, size_t len, unsigned *out)
 		size_t cap = a->capnames ? a->capnames * 2 : 16;
 		attr_name *grown = realloc(a->names, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		a->names = grown;
 		a->capnames = cap;
 	}
 	memset(&a->names[a->nnames], 0, sizeof(*a->names));
 	if (!(a->names[a->nnames].name = strndup(name, len)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = (unsigned)a->nnames++;
 	return 0;
 }
@@ -120,7 +120,7 @@ static bool unquote(hfgit_strbuf *out, const char *s, const char *limit, const c
 		const char *e;
 		char c = *p++;
 		if (c != '\\') {
-			if (hfgit_strbuf_put(out, &c, 1) < 0)
+			if (hfgit_strbuf__put(out, &c, 1) < 0)
 				return false;
 			continue;
 		}
@@ -136,7 +136,7 @@ static bool unquote(hfgit_strbuf *out, const char *s, const char *limit, const c
 		} else {
 			return false;
 		}
-		if (hfgit_strbuf_put(out, &c, 1) < 0)
+		if (hfgit_strbuf__put(out, &c, 1) < 0)
 			return false;
 	}
 	if (p >= limit)
@@ -202,7 +202,7 @@ static int parse_assignments(hfgit_attrs *a, rule *r, const char *p, const char 
 			return 0;
 		}
 		if (!(as = realloc(r->set, (r->nset + 1) * sizeof(*as))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		r->set = as;
 		as = &r->set[r->nset];
 		memset(as, 0, sizeof(*as));
@@ -212,7 +212,7 @@ static int parse_assignments(hfgit_attrs *a, rule *r, const char *p, const char 
 		as->state = state;
 		if (state == HFGIT_ATTR_VALUE &&
 		    !(as->value = strndup(eq + 1, (size_t)(p + tok - eq - 1))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		r->nset++;
 		p += tok;
 	}
@@ -225,7 +225,7 @@ static int add_rule(attr_file *f, rule *r)
 		size_t cap = f->cap ? f->cap * 2 : 16;
 		rule *grown = realloc(f->rules, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		f->rules = grown;
 		f->cap = cap;
 	}
@@ -281,7 +281,7 @@ static int parse_line(hfgit_attrs *a, attr_file *f, bool macros_ok, const char *
 			namelen--;
 		}
 		if (!(r.pattern = strndup(name, namelen))) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			goto out;
 		}
 		r.len = namelen;
@@ -290,12 +290,12 @@ static int parse_line(hfgit_attrs *a, attr_file *f, bool macros_ok, const char *
 			r.flags |= PATTERN_ENDSWITH;
 	}
 	if ((rc = add_rule(f, &r)) == 0) {
-		hfgit_strbuf_dispose(&quoted);
+		hfgit_strbuf__dispose(&quoted);
 		return 0;
 	}
 out:
 	rule_dispose(&r);
-	hfgit_strbuf_dispose(&quoted);
+	hfgit_strbuf__dispose(&quoted);
 	return rc;
 }
 
@@ -319,24 +319,24 @@ static int parse_file(hfgit_attrs *a, attr_file *f, bool macros_ok, const char *
 	return rc;
 }
 
-int hfgit_attrs_new(hfgit_attrs **out)
+int hfgit_attrs__new(hfgit_attrs **out)
 {
 	static const char binary[] = "[attr]binary -diff -merge -text";
 	hfgit_attrs *a = calloc(1, sizeof(*a));
 
 	*out = NULL;
 	if (!a)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (parse_file(a, &a->builtin, true, binary, strlen(binary)) < 0) {
-		hfgit_attrs_free(a);
+		hfgit_attrs__free(a);
 		return HFGIT_ERROR;
 	}
 	*out = a;
 	return 0;
 }
 
-int hfgit_attrs_add(hfgit_attrs *a, hfgit_attrs_origin origin, const char *dir,
-                    const char *text, size_t len)
+int hfgit_attrs__add(hfgit_attrs *a, hfgit_attrs_origin origin, const char *dir,
+                     const char *text, size_t len)
 {
 	attr_file *f;
 
@@ -348,13 +348,13 @@ int hfgit_attrs_add(hfgit_attrs *a, hfgit_attrs_origin origin, const char *dir,
 		size_t cap = a->captree ? a->captree * 2 : 8;
 		attr_file *grown = realloc(a->tree, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		a->tree = grown;
 		a->captree = cap;
 	}
 	f = &a->tree[a->ntree];
 	memset(f, 0, sizeof(*f));
-	if (!(f->dir = hfgit_strdup(dir)))
+	if (!(f->dir = hfgit__strdup(dir)))
 		return HFGIT_ERROR;
 	f->dirlen = strlen(dir);
 	a->ntree++;
@@ -552,8 +552,8 @@ static void resolve_macros(hfgit_attrs *a)
 				a->names[order[k]->rules[i].macro].macro = &order[k]->rules[i];
 }
 
-hfgit_attr_state hfgit_attrs_get(hfgit_attrs *a, const char *path, const char *name,
-                                 const char **value)
+hfgit_attr_state hfgit_attrs__get(hfgit_attrs *a, const char *path, const char *name,
+                                  const char **value)
 {
 	size_t pathlen = strlen(path), baselen, i;
 	const char *base = strrchr(path, '/');
@@ -609,7 +609,7 @@ static void file_dispose(attr_file *f)
 	free(f->dir);
 }
 
-void hfgit_attrs_free(hfgit_attrs *a)
+void hfgit_attrs__free(hfgit_attrs *a)
 {
 	size_t i;
 
@@ -643,13 +643,13 @@ static int on_entry(const char *root, const git_tree_entry *entry, void *payload
 	    strcmp(git_tree_entry_name(entry), ".gitattributes"))
 		return 0;
 	if (git_blob_lookup(&blob, l->repo, git_tree_entry_id(entry)) < 0) {
-		l->rc = hfgit_error_set(HFGIT_ERROR, "cannot read '%s.gitattributes': %s", root,
-		                        hfgit_git_message());
+		l->rc = hfgit_error__set(HFGIT_ERROR, "cannot read '%s.gitattributes': %s", root,
+		                         hfgit_git__message());
 		return -1;
 	}
 	if (git_blob_rawsize(blob) <= MAX_FILE_SIZE)
-		l->rc = hfgit_attrs_add(l->attrs, HFGIT_ATTRS_TREE, root, git_blob_rawcontent(blob),
-		                        (size_t)git_blob_rawsize(blob));
+		l->rc = hfgit_attrs__add(l->attrs, HFGIT_ATTRS_TREE, root, git_blob_rawcontent(blob),
+		                         (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return l->rc < 0 ? -1 : 0;
 }
@@ -661,15 +661,15 @@ static int add_file(hfgit_attrs *a, hfgit_attrs_origin origin, const char *path)
 	size_t len = 0;
 	int rc;
 
-	if (!path || !hfgit_fs_exists(path))
+	if (!path || !hfgit_fs__exists(path))
 		return 0;
 	/* As git, which warns and goes on: an unreadable one counts as empty. */
-	if (hfgit_fs_read_file(&text, &len, path) < 0) {
-		hfgit_trace("attributes: %s", hfgit_error_last());
-		hfgit_error_clear();
+	if (hfgit_fs__read_file(&text, &len, path) < 0) {
+		hfgit__trace("attributes: %s", hfgit_error_last());
+		hfgit_error__clear();
 		return 0;
 	}
-	rc = len <= MAX_FILE_SIZE ? hfgit_attrs_add(a, origin, "", text, len) : 0;
+	rc = len <= MAX_FILE_SIZE ? hfgit_attrs__add(a, origin, "", text, len) : 0;
 	free(text);
 	return rc;
 }
@@ -683,31 +683,31 @@ static char *global_file(git_repository *repo)
 
 	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_path(&buf, cfg, "core.attributesfile") == 0)
-		path = hfgit_strdup(buf.ptr);
+		path = hfgit__strdup(buf.ptr);
 	else if (xdg && *xdg)
-		path = hfgit_aprintf("%s/git/attributes", xdg);
+		path = hfgit__aprintf("%s/git/attributes", xdg);
 	else if (home && *home)
-		path = hfgit_aprintf("%s/.config/git/attributes", home);
+		path = hfgit__aprintf("%s/.config/git/attributes", home);
 	git_buf_dispose(&buf);
 	git_config_free(cfg);
 	return path;
 }
 
-int hfgit_attrs_from_tree(hfgit_attrs **out, git_repository *repo, git_tree *tree)
+int hfgit_attrs__from_tree(hfgit_attrs **out, git_repository *repo, git_tree *tree)
 {
 	loader l = { NULL, repo, 0 };
 	char *info = NULL, *global = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_attrs_new(&l.attrs)) < 0)
+	if ((rc = hfgit_attrs__new(&l.attrs)) < 0)
 		return rc;
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, on_entry, &l) < 0) {
-		rc = l.rc ? l.rc : hfgit_error_set(HFGIT_ERROR, "cannot read the attributes of the "
-		                                   "tree: %s", hfgit_git_message());
+		rc = l.rc ? l.rc : hfgit_error__set(HFGIT_ERROR, "cannot read the attributes of the "
+		                                    "tree: %s", hfgit_git__message());
 		goto out;
 	}
-	if (!(info = hfgit_aprintf("%sinfo/attributes", git_repository_path(repo)))) {
+	if (!(info = hfgit__aprintf("%sinfo/attributes", git_repository_path(repo)))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -718,7 +718,7 @@ int hfgit_attrs_from_tree(hfgit_attrs **out, git_repository *repo, git_tree *tre
 	*out = l.attrs;
 	l.attrs = NULL;
 out:
-	hfgit_attrs_free(l.attrs);
+	hfgit_attrs__free(l.attrs);
 	free(info);
 	free(global);
 	return rc;

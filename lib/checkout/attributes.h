@@ -36,7 +36,7 @@ typedef enum {
 	HFGIT_ATTRS_GLOBAL  /* core.attributesFile */
 } hfgit_attrs_origin;
 
-int hfgit_attrs_new(hfgit_attrs **out);
+int hfgit_attrs__new(hfgit_attrs **out);
 
 /*
  * Add the text of one attribute file. For HFGIT_ATTRS_TREE, `dir` is the directory that
@@ -44,21 +44,21 @@ int hfgit_attrs_new(hfgit_attrs **out);
  * Lines git ignores (bad names, negative patterns, macros where they are not allowed,
  * lines of 2048 bytes or more) are ignored here too.
  */
-int hfgit_attrs_add(hfgit_attrs *attrs, hfgit_attrs_origin origin, const char *dir,
-                    const char *text, size_t len);
+int hfgit_attrs__add(hfgit_attrs *attrs, hfgit_attrs_origin origin, const char *dir,
+                     const char *text, size_t len);
 
 /*
  * The state of attribute `name` for the file at `path` ('/'-separated, relative to the top);
  * for HFGIT_ATTR_VALUE, *value points at the value until the set is freed. Not thread-safe:
  * a lookup uses scratch space of the set.
  */
-hfgit_attr_state hfgit_attrs_get(hfgit_attrs *attrs, const char *path, const char *name,
-                                 const char **value);
+hfgit_attr_state hfgit_attrs__get(hfgit_attrs *attrs, const char *path, const char *name,
+                                  const char **value);
 
 /* The set for `tree` of `repo`: its .gitattributes files, info/attributes and the global
  * file. */
-int hfgit_attrs_from_tree(hfgit_attrs **out, git_repository *repo, git_tree *tree);
+int hfgit_attrs__from_tree(hfgit_attrs **out, git_repository *repo, git_tree *tree);
 
-void hfgit_attrs_free(hfgit_attrs *attrs);
+void hfgit_attrs__free(hfgit_attrs *attrs);
 
 #endif

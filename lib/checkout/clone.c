@@ -38,7 +38,7 @@
  */
 static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolved *r)
 {
-	char *spec = NULL, *log = hfgit_aprintf("clone: from %s", url);
+	char *spec = NULL, *log = hfgit__aprintf("clone: from %s", url);
 	git_remote *origin = NULL;
 	git_config *cfg = NULL;
 	int rc = 0;
@@ -47,35 +47,35 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 		return HFGIT_ERROR;
 	if (r->kind == HFGIT_REV_BRANCH) {
 		const char *branch = r->ref + 11;
-		char *tracking = hfgit_aprintf("refs/remotes/origin/%s", branch);
-		char *key_remote = hfgit_aprintf("branch.%s.remote", branch);
-		char *key_merge = hfgit_aprintf("branch.%s.merge", branch);
-		spec = hfgit_aprintf("+%s:refs/remotes/origin/%s", r->ref, branch);
+		char *tracking = hfgit__aprintf("refs/remotes/origin/%s", branch);
+		char *key_remote = hfgit__aprintf("branch.%s.remote", branch);
+		char *key_merge = hfgit__aprintf("branch.%s.merge", branch);
+		spec = hfgit__aprintf("+%s:refs/remotes/origin/%s", r->ref, branch);
 		if (!tracking || !key_remote || !key_merge || !spec)
 			rc = HFGIT_ERROR;
-		else if ((rc = hfgit_create_ref(repo, tracking, &r->commit_oid, log)) == 0 &&
-		         (rc = hfgit_create_ref(repo, r->ref, &r->commit_oid, log)) == 0) {
+		else if ((rc = hfgit_fetch__create_ref(repo, tracking, &r->commit_oid, log)) == 0 &&
+		         (rc = hfgit_fetch__create_ref(repo, r->ref, &r->commit_oid, log)) == 0) {
 			if (git_repository_set_head(repo, r->ref) < 0 || git_repository_config(&cfg, repo) < 0 ||
 			    git_config_set_string(cfg, key_remote, "origin") < 0 ||
 			    git_config_set_string(cfg, key_merge, r->ref) < 0)
-				rc = hfgit_git_fail("cannot set up branch", r->ref);
+				rc = hfgit_git__fail("cannot set up branch", r->ref);
 		}
 		free(tracking);
 		free(key_remote);
 		free(key_merge);
 	} else {
 		if (r->ref) {
-			spec = hfgit_aprintf("+%s:%s", r->ref, r->ref);
-			if (!spec || (rc = hfgit_create_ref(repo, r->ref, &r->ref_target, log)) < 0)
+			spec = hfgit__aprintf("+%s:%s", r->ref, r->ref);
+			if (!spec || (rc = hfgit_fetch__create_ref(repo, r->ref, &r->ref_target, log)) < 0)
 				rc = rc < 0 ? rc : HFGIT_ERROR;
-		} else if (!(spec = hfgit_strdup("+refs/heads/*:refs/remotes/origin/*"))) {
+		} else if (!(spec = hfgit__strdup("+refs/heads/*:refs/remotes/origin/*"))) {
 			rc = HFGIT_ERROR;
 		}
 		if (rc == 0 && git_repository_set_head_detached(repo, &r->commit_oid) < 0)
-			rc = hfgit_git_fail("cannot set HEAD", r->commit);
+			rc = hfgit_git__fail("cannot set HEAD", r->commit);
 	}
 	if (rc == 0 && git_remote_create_with_fetchspec(&origin, repo, "origin", url, spec) < 0)
-		rc = hfgit_git_fail("cannot add remote origin", url);
+		rc = hfgit_git__fail("cannot add remote origin", url);
 	git_remote_free(origin);
 	git_config_free(cfg);
 	free(spec);
@@ -118,13 +118,13 @@ static bool make_unique_dir(char *template)
  */
 static char *make_staging_dir(const char *dir)
 {
-	char *copy_dir = hfgit_strdup(dir), *copy_base = hfgit_strdup(dir), *staging = NULL;
+	char *copy_dir = hfgit__strdup(dir), *copy_base = hfgit__strdup(dir), *staging = NULL;
 
 	if (copy_dir && copy_base) {
-		staging = hfgit_aprintf("%s/.%s.hfgit-%ld-XXXXXX", dirname(copy_dir),
-		                        basename(copy_base), (long)getpid());
+		staging = hfgit__aprintf("%s/.%s.hfgit-%ld-XXXXXX", dirname(copy_dir),
+		                         basename(copy_base), (long)getpid());
 		if (staging && !make_unique_dir(staging)) {
-			hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", dir);
+			hfgit_error__set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", dir);
 			free(staging);
 			staging = NULL;
 		}
@@ -138,7 +138,7 @@ static char *make_staging_dir(const char *dir)
  * are removed; those of running processes are left alone. */
 static void remove_stale_staging(const char *dir)
 {
-	char *copy_dir = hfgit_strdup(dir), *copy_base = hfgit_strdup(dir), *prefix = NULL;
+	char *copy_dir = hfgit__strdup(dir), *copy_base = hfgit__strdup(dir), *prefix = NULL;
 	const char *parent;
 	struct dirent *e;
 	DIR *d = NULL;
@@ -146,7 +146,7 @@ static void remove_stale_staging(const char *dir)
 	if (!copy_dir || !copy_base)
 		goto out;
 	parent = dirname(copy_dir);
-	if (!(prefix = hfgit_aprintf(".%s.hfgit-", basename(copy_base))) || !(d = opendir(parent)))
+	if (!(prefix = hfgit__aprintf(".%s.hfgit-", basename(copy_base))) || !(d = opendir(parent)))
 		goto out;
 	while ((e = readdir(d)) != NULL) {
 		size_t plen = strlen(prefix);
@@ -158,9 +158,9 @@ static void remove_stale_staging(const char *dir)
 		if (end == e->d_name + plen || *end != '-' || pid <= 0 ||
 		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
-		if ((path = hfgit_aprintf("%s/%s", parent, e->d_name)) != NULL) {
-			hfgit_trace("removing '%s', left by process %ld", path, pid);
-			hfgit_fs_remove_tree(path);
+		if ((path = hfgit__aprintf("%s/%s", parent, e->d_name)) != NULL) {
+			hfgit__trace("removing '%s', left by process %ld", path, pid);
+			hfgit_fs__remove_tree(path);
 			free(path);
 		}
 	}
@@ -170,7 +170,7 @@ out:
 	free(prefix);
 	free(copy_dir);
 	free(copy_base);
-	hfgit_error_clear();
+	hfgit_error__clear();
 }
 
 static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
@@ -182,32 +182,32 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 	int rc;
 
 	if (git_repository_init(&repo, staging, 0) < 0)
-		return hfgit_git_fail("cannot create a repository", staging);
-	if ((rc = hfgit_copy_objects(repo, store, r)) < 0 || (rc = hfgit_write_shallow(repo, r)) < 0 ||
+		return hfgit_git__fail("cannot create a repository", staging);
+	if ((rc = hfgit_fetch__copy_objects(repo, store, r)) < 0 || (rc = hfgit_fetch__write_shallow(repo, r)) < 0 ||
 	    (rc = set_up_refs(repo, url, r)) < 0)
 		goto out;
-	hfgit_trace("objects in the new repository");
-	if ((rc = hfgit_lfs_plan_new(&plan, repo, &r->commit_oid, ctx, url,
-	                             r->ref ? r->ref : r->via_ref, opts)) < 0)
+	hfgit__trace("objects in the new repository");
+	if ((rc = hfgit_lfs__plan_new(&plan, repo, &r->commit_oid, ctx, url,
+	                              r->ref ? r->ref : r->via_ref, opts)) < 0)
 		goto out;
-	if (hfgit_lfs_plan_count(plan) == 0)
-		rc = hfgit_check_out(repo, NULL, NULL, opts);
-	else if (hfgit_lfs_plan_other_paths(plan)->count > 0)
-		rc = hfgit_check_out(repo, NULL, hfgit_lfs_plan_other_paths(plan), opts);
-	hfgit_trace("checked out");
+	if (hfgit_lfs__plan_count(plan) == 0)
+		rc = hfgit_worktree__check_out(repo, NULL, NULL, opts);
+	else if (hfgit_lfs__plan_other_paths(plan)->count > 0)
+		rc = hfgit_worktree__check_out(repo, NULL, hfgit_lfs__plan_other_paths(plan), opts);
+	hfgit__trace("checked out");
 	if (rc == 0)
-		rc = hfgit_lfs_plan_apply(plan, repo, opts->link, true);
+		rc = hfgit_lfs__plan_apply(plan, repo, opts->link, true);
 out:
-	hfgit_lfs_plan_free(plan);
+	hfgit_lfs__plan_free(plan);
 	git_repository_free(repo);
 	return rc;
 }
 
 static int check_destination(const char *dir)
 {
-	if (!hfgit_fs_is_absent_or_empty_dir(dir))
-		return hfgit_error_set(HFGIT_EEXISTS, "destination '%s' already exists and is not an "
-		                       "empty directory: choose another, or remove it first", dir);
+	if (!hfgit_fs__is_absent_or_empty_dir(dir))
+		return hfgit_error__set(HFGIT_EEXISTS, "destination '%s' already exists and is not an "
+		                        "empty directory: choose another, or remove it first", dir);
 	return 0;
 }
 
@@ -222,7 +222,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	struct timespec started, ended;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	if (out)
@@ -234,7 +234,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 		skip_smudge = *opts;
 		skip_smudge.no_lfs = 1;
 		opts = &skip_smudge;
-		hfgit_trace("clone: GIT_LFS_SKIP_SMUDGE is set: LFS files keep their pointers");
+		hfgit__trace("clone: GIT_LFS_SKIP_SMUDGE is set: LFS files keep their pointers");
 	}
 	if (opts->stats) {
 		memset(opts->stats, 0, sizeof(*opts->stats));
@@ -243,15 +243,15 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	if ((rc = check_destination(dir)) < 0)
 		return rc;
 	remove_stale_staging(dir);
-	hfgit_trace("clone %s: start", hfgit_model_id_repo(id));
-	if ((rc = hfgit_store_open(&store, ctx, id)) < 0 ||
-	    (rc = hfgit_resolve_with_store(&r, &s, ctx, store, id, opts->progress, opts->payload)) < 0)
+	hfgit__trace("clone %s: start", hfgit_model_id_repo(id));
+	if ((rc = hfgit_store__open(&store, ctx, id)) < 0 ||
+	    (rc = hfgit_resolve__with_store(&r, &s, ctx, store, id, opts->progress, opts->payload)) < 0)
 		goto out;
-	hfgit_trace("resolved %s", r->commit);
-	if ((rc = hfgit_fetch_into_store(s, store, r)) < 0)
+	hfgit__trace("resolved %s", r->commit);
+	if ((rc = hfgit_fetch__into_store(s, store, r)) < 0)
 		goto out;
-	hfgit_trace("commit in store");
-	if (!(url = s ? hfgit_strdup(s->url) : NULL) && hfgit_remote_url(&url, ctx, id) < 0) {
+	hfgit__trace("commit in store");
+	if (!(url = s ? hfgit__strdup(s->url) : NULL) && hfgit_remote_url(&url, ctx, id) < 0) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -266,17 +266,17 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	if ((rc = check_destination(dir)) < 0)
 		goto out;
 	if (rename(staging, dir) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move the clone into '%s'", dir);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move the clone into '%s'", dir);
 		goto out;
 	}
 	free(staging);
 	staging = NULL;
 	/* gc keeps what registered checkouts use; an unrecorded one only loses that. */
-	if (hfgit_checkouts_register(ctx, dir) < 0) {
-		hfgit_trace("clone: %s", hfgit_error_last());
-		hfgit_error_clear();
+	if (hfgit_checkouts__register(ctx, dir) < 0) {
+		hfgit__trace("clone: %s", hfgit_error_last());
+		hfgit_error__clear();
 	}
-	hfgit_store_mark_used(git_repository_path(store));
+	hfgit_store__mark_used(git_repository_path(store));
 	if (out) {
 		*out = r;
 		r = NULL;
@@ -288,13 +288,13 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	}
 out:
 	if (staging) {
-		hfgit_fs_remove_tree(staging);
+		hfgit_fs__remove_tree(staging);
 		free(staging);
 	}
 	if (rc < 0)
-		hfgit_store_forget_if_empty(ctx, store);
+		hfgit_store__forget_if_empty(ctx, store);
 	hfgit_resolved_free(r);
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	git_repository_free(store);
 	free(url);
 	return rc;

@@ -54,14 +54,14 @@ static int open_revision(revision *rev, hfgit_ctx *ctx, const hfgit_model_id *id
 	int rc;
 
 	memset(rev, 0, sizeof(*rev));
-	if ((rc = hfgit_git_ready()) < 0)
+	if ((rc = hfgit_git__ready()) < 0)
 		return rc;
-	if ((rc = hfgit_store_open(&rev->store, ctx, id)) < 0)
+	if ((rc = hfgit_store__open(&rev->store, ctx, id)) < 0)
 		return rc;
-	if ((rc = hfgit_resolve_with_store(&rev->r, &rev->session, ctx, rev->store, id,
-	                                   opts ? opts->progress : NULL, opts ? opts->payload : NULL)) < 0 ||
-	    (rc = hfgit_fetch_into_store(rev->session, rev->store, rev->r)) < 0)
-		hfgit_store_forget_if_empty(ctx, rev->store);
+	if ((rc = hfgit_resolve__with_store(&rev->r, &rev->session, ctx, rev->store, id,
+	                                    opts ? opts->progress : NULL, opts ? opts->payload : NULL)) < 0 ||
+	    (rc = hfgit_fetch__into_store(rev->session, rev->store, rev->r)) < 0)
+		hfgit_store__forget_if_empty(ctx, rev->store);
 	return rc;
 }
 
@@ -72,7 +72,7 @@ static void close_revision(revision *rev, hfgit_resolved **out)
 		rev->r = NULL;
 	}
 	hfgit_resolved_free(rev->r);
-	hfgit_session_free(rev->session);
+	hfgit_session__free(rev->session);
 	git_repository_free(rev->store);
 }
 
@@ -98,13 +98,13 @@ static int add_file(const hfgit_tree_file *f, void *payload)
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		entry *grown = realloc(l->files, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->files = grown;
 		l->cap = cap;
 	}
 	e = &l->files[l->count];
 	memset(e, 0, sizeof(*e));
-	if (!(e->pub.path = hfgit_strdup(f->path)))
+	if (!(e->pub.path = hfgit__strdup(f->path)))
 		return HFGIT_ERROR;
 	l->count++;
 	git_oid_cpy(&e->blob, f->blob);
@@ -116,13 +116,13 @@ static int add_file(const hfgit_tree_file *f, void *payload)
 		e->pub.lfs = 1;
 		e->pub.size = f->lfs->size;
 		memcpy(e->oid, f->lfs->oid, sizeof(e->oid));
-		if (ls->no_lfs || (o && !hfgit_lfs_path_selected(f->path, o->lfs_include,
+		if (ls->no_lfs || (o && !hfgit_lfs__path_selected(f->path, o->lfs_include,
 		                                                  o->lfs_include_count, o->lfs_exclude,
 		                                                  o->lfs_exclude_count)))
 			e->pub.source = HFGIT_FILE_SKIPPED;
-		else if (hfgit_lfs_object_present(ls->lfs, e->oid, f->lfs->size))
+		else if (hfgit_lfs__object_present(ls->lfs, e->oid, f->lfs->size))
 			e->pub.source = HFGIT_FILE_STORED;
-		else if (hfgit_lfs_local_has(ls->local, e->oid, f->lfs->size))
+		else if (hfgit_lfs__local_has(ls->local, e->oid, f->lfs->size))
 			e->pub.source = HFGIT_FILE_LOCAL;
 		else
 			e->pub.source = HFGIT_FILE_DOWNLOAD;
@@ -131,7 +131,7 @@ static int add_file(const hfgit_tree_file *f, void *payload)
 		git_object_t type;
 		git_oid_tostr(e->oid, sizeof(e->oid), f->blob);
 		if (git_odb_read_header(&size, &type, ls->odb, f->blob) < 0)
-			return hfgit_git_fail("cannot read a blob of", f->path);
+			return hfgit_git__fail("cannot read a blob of", f->path);
 		e->pub.size = size;
 		e->pub.source = HFGIT_FILE_GIT;
 	}
@@ -150,31 +150,31 @@ static int list_commit(hfgit_file_list **out, hfgit_ctx *ctx, git_repository *st
 
 	memset(&ls, 0, sizeof(ls));
 	if (!list)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	ls.list = list;
 	ls.opts = opts;
 	ls.no_lfs = (opts && opts->no_lfs) || hfgit_env_flag("GIT_LFS_SKIP_SMUDGE") == 1;
-	if (!(root = hfgit_ctx_lfs_root(ctx))) {
+	if (!(root = hfgit_ctx__lfs_root(ctx))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = hfgit_lfs_objects_open(&lfs, root)) < 0 ||
-	    (rc = hfgit_lfs_local_for_clone(&local, opts ? opts->hf_cache_dir : NULL,
-	                                    opts ? opts->no_hf_cache_reuse : 0,
-	                                    opts ? opts->references : NULL,
-	                                    opts ? opts->reference_count : 0)) < 0)
+	if ((rc = hfgit_lfs__objects_open(&lfs, root)) < 0 ||
+	    (rc = hfgit_lfs__local_for_clone(&local, opts ? opts->hf_cache_dir : NULL,
+	                                     opts ? opts->no_hf_cache_reuse : 0,
+	                                     opts ? opts->references : NULL,
+	                                     opts ? opts->reference_count : 0)) < 0)
 		goto out;
 	if (git_repository_odb(&ls.odb, store) < 0) {
-		rc = hfgit_git_fail("cannot read the objects of", git_repository_path(store));
+		rc = hfgit_git__fail("cannot read the objects of", git_repository_path(store));
 		goto out;
 	}
 	ls.lfs = lfs;
 	ls.local = local;
-	rc = hfgit_tree_files(store, commit, add_file, &ls);
+	rc = hfgit_tree_files__foreach(store, commit, add_file, &ls);
 out:
 	git_odb_free(ls.odb);
-	hfgit_lfs_local_free(local);
-	hfgit_lfs_objects_free(lfs);
+	hfgit_lfs__local_free(local);
+	hfgit_lfs__objects_free(lfs);
 	free(root);
 	if (rc < 0)
 		hfgit_file_list_free(list);
@@ -194,7 +194,7 @@ int hfgit_list_files(hfgit_file_list **out, hfgit_resolved **resolved, hfgit_ctx
 		*resolved = NULL;
 	if ((rc = open_revision(&rev, ctx, id, opts)) == 0 &&
 	    (rc = list_commit(out, ctx, rev.store, &rev.r->commit_oid, opts)) == 0)
-		hfgit_store_mark_used(git_repository_path(rev.store));
+		hfgit_store__mark_used(git_repository_path(rev.store));
 	close_revision(&rev, rc == 0 ? resolved : NULL);
 	return rc;
 }
@@ -248,7 +248,7 @@ static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev
 	int rc;
 
 	if (rev->session)
-		url = hfgit_strdup(rev->session->url);
+		url = hfgit__strdup(rev->session->url);
 	else if ((rc = hfgit_remote_url(&url, ctx, id)) < 0)
 		return rc;
 	if (!url)
@@ -265,7 +265,7 @@ static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev
 			lopts.progress = opts->progress;
 			lopts.payload = opts->payload;
 		}
-		rc = hfgit_lfs_fetch(lfs, entries, n, &lopts);
+		rc = hfgit_lfs__fetch(lfs, entries, n, &lopts);
 	}
 	free(url);
 	return rc;
@@ -275,7 +275,7 @@ static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev
 static int write_file(const entry *e, const char *dst, git_repository *store,
                       const hfgit_lfs_objects *lfs, hfgit_link_mode mode)
 {
-	char *tmp = hfgit_aprintf("%s.hfgit-%ld.tmp", dst, (long)getpid()), *object = NULL;
+	char *tmp = hfgit__aprintf("%s.hfgit-%ld.tmp", dst, (long)getpid()), *object = NULL;
 	git_blob *blob = NULL;
 	int rc = 0;
 
@@ -283,27 +283,27 @@ static int write_file(const entry *e, const char *dst, git_repository *store,
 		return HFGIT_ERROR;
 	unlink(tmp);
 	if (e->pub.lfs) {
-		if (!(object = hfgit_lfs_object_path(lfs, e->oid))) {
+		if (!(object = hfgit_lfs__object_path(lfs, e->oid))) {
 			rc = HFGIT_ERROR;
 			goto out;
 		}
 		bool reflink_works = true;
-		rc = hfgit_worktree_place(object, tmp, mode, 0644, &reflink_works);
+		rc = hfgit_worktree__place(object, tmp, mode, 0644, &reflink_works);
 	} else if (git_blob_lookup(&blob, store, &e->blob) < 0) {
-		rc = hfgit_git_fail("cannot read", e->pub.path);
+		rc = hfgit_git__fail("cannot read", e->pub.path);
 	} else if (e->pub.symlink) {
-		char *target = hfgit_aprintf("%.*s", (int)git_blob_rawsize(blob),
-		                             (const char *)git_blob_rawcontent(blob));
+		char *target = hfgit__aprintf("%.*s", (int)git_blob_rawsize(blob),
+		                              (const char *)git_blob_rawcontent(blob));
 		rc = !target ? HFGIT_ERROR : symlink(target, tmp) < 0 ?
-		     hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", tmp) : 0;
+		     hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", tmp) : 0;
 		free(target);
 	} else {
-		rc = hfgit_fs_write_atomic(tmp, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		rc = hfgit_fs__write_atomic(tmp, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	}
 	if (rc == 0 && !e->pub.lfs && !e->pub.symlink && chmod(tmp, e->pub.executable ? 0755 : 0644) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot set the mode of '%s'", tmp);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot set the mode of '%s'", tmp);
 	if (rc == 0 && rename(tmp, dst) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot write '%s'", dst);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot write '%s'", dst);
 out:
 	if (rc < 0)
 		unlink(tmp);
@@ -328,22 +328,22 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 	if (out)
 		*out = NULL;
 	if (count == 0)
-		return hfgit_error_set(HFGIT_EINVALID, "which files? give their paths in the repository");
+		return hfgit_error__set(HFGIT_EINVALID, "which files? give their paths in the repository");
 	if ((rc = open_revision(&rev, ctx, id, opts)) < 0)
 		goto out;
 	if ((rc = list_commit(&list, ctx, rev.store, &rev.r->commit_oid, NULL)) < 0)
 		goto out;
 	if (!(wanted = calloc(count, sizeof(*wanted)))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
 		const entry *e = find_entry(list, paths[i]);
 		if (!e) {
-			rc = hfgit_error_set(HFGIT_ENOTFOUND, "'%s' is not a file of %s at %s: "
-			                     "`hfgit ls-files %s@%s` lists them", paths[i],
-			                     hfgit_model_id_repo(id), rev.r->commit, hfgit_model_id_repo(id),
-			                     rev.r->commit);
+			rc = hfgit_error__set(HFGIT_ENOTFOUND, "'%s' is not a file of %s at %s: "
+			                      "`hfgit ls-files %s@%s` lists them", paths[i],
+			                      hfgit_model_id_repo(id), rev.r->commit, hfgit_model_id_repo(id),
+			                      rev.r->commit);
 			goto out;
 		}
 		if (e->pub.lfs) {
@@ -352,7 +352,7 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 			wanted[nwanted++].pointer.size = e->pub.size;
 		}
 	}
-	if (!(root = hfgit_ctx_lfs_root(ctx)) || (rc = hfgit_lfs_objects_open(&lfs, root)) < 0) {
+	if (!(root = hfgit_ctx__lfs_root(ctx)) || (rc = hfgit_lfs__objects_open(&lfs, root)) < 0) {
 		rc = rc < 0 ? rc : HFGIT_ERROR;
 		goto out;
 	}
@@ -360,17 +360,17 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 		goto out;
 	for (i = 0; i < count && rc == 0; i++) {
 		const entry *e = find_entry(list, paths[i]);
-		char *dst = hfgit_aprintf("%s/%s", dir, e->pub.path);
-		rc = !dst ? HFGIT_ERROR : hfgit_fs_mkdir_parent(dst);
+		char *dst = hfgit__aprintf("%s/%s", dir, e->pub.path);
+		rc = !dst ? HFGIT_ERROR : hfgit_fs__mkdir_parent(dst);
 		if (rc == 0)
 			rc = write_file(e, dst, rev.store, lfs, opts ? opts->link : HFGIT_LINK_AUTO);
 		free(dst);
 	}
 	if (rc == 0)
-		hfgit_store_mark_used(git_repository_path(rev.store));
+		hfgit_store__mark_used(git_repository_path(rev.store));
 out:
 	free(wanted);
-	hfgit_lfs_objects_free(lfs);
+	hfgit_lfs__objects_free(lfs);
 	free(root);
 	hfgit_file_list_free(list);
 	close_revision(&rev, rc == 0 ? out : NULL);

@@ -54,8 +54,8 @@ struct hfgit_lfs_plan {
 
 static bool wanted(const hfgit_clone_options *opts, const char *path)
 {
-	return hfgit_lfs_path_selected(path, opts->lfs_include, opts->lfs_include_count,
-	                               opts->lfs_exclude, opts->lfs_exclude_count);
+	return hfgit_lfs__path_selected(path, opts->lfs_include, opts->lfs_include_count,
+	                                opts->lfs_exclude, opts->lfs_exclude_count);
 }
 
 static int add_other(collector *c, const char *path)
@@ -64,11 +64,11 @@ static int add_other(collector *c, const char *path)
 		size_t cap = c->capothers ? c->capothers * 2 : 64;
 		char **grown = realloc(c->others, cap * sizeof(*grown));
 		if (!grown)
-			return c->error = hfgit_error_oom();
+			return c->error = hfgit_error__oom();
 		c->others = grown;
 		c->capothers = cap;
 	}
-	if (!(c->others[c->nothers] = hfgit_strdup(path)))
+	if (!(c->others[c->nothers] = hfgit__strdup(path)))
 		return c->error = HFGIT_ERROR;
 	c->nothers++;
 	return 0;
@@ -88,12 +88,12 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		lfs_file *grown = realloc(c->files, cap * sizeof(*grown));
 		if (!grown)
-			return c->error = hfgit_error_oom();
+			return c->error = hfgit_error__oom();
 		c->files = grown;
 		c->cap = cap;
 	}
 	file = &c->files[c->count];
-	if (!(file->path = hfgit_strdup(f->path)))
+	if (!(file->path = hfgit__strdup(f->path)))
 		return c->error = HFGIT_ERROR;
 	file->pointer = *f->lfs;
 	git_oid_cpy(&file->blob, f->blob);
@@ -128,11 +128,11 @@ static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
 
 	if (!slash || (pl->made.len == len && !memcmp(pl->made.ptr, path, len)))
 		return 0;
-	if (!(dir = hfgit_aprintf("%s%.*s", workdir, (int)len, path)))
+	if (!(dir = hfgit__aprintf("%s%.*s", workdir, (int)len, path)))
 		return HFGIT_ERROR;
-	if ((rc = hfgit_fs_mkdir_p(dir)) == 0) {
-		hfgit_strbuf_clear(&pl->made);
-		rc = hfgit_strbuf_put(&pl->made, path, len);
+	if ((rc = hfgit_fs__mkdir_p(dir)) == 0) {
+		hfgit_strbuf__clear(&pl->made);
+		rc = hfgit_strbuf__put(&pl->made, path, len);
 	}
 	free(dir);
 	return rc;
@@ -149,7 +149,7 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
                        const char *object, placing *pl)
 {
 	const char *workdir = git_repository_workdir(repo);
-	char *dst = hfgit_aprintf("%s%s", workdir, f->path);
+	char *dst = hfgit__aprintf("%s%s", workdir, f->path);
 	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
 	struct timespec past[2];
 	git_index_entry entry;
@@ -161,7 +161,7 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 	if (!pl->new_tree)
 		unlink(dst); /* the file of the revision before */
 	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
-	    (rc = hfgit_worktree_place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
+	    (rc = hfgit_worktree__place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &past[0]);
 	past[0].tv_sec -= 2;
@@ -171,7 +171,7 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 		lstat(dst, &st);
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = hfgit_error_set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
+		rc = hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
 		goto out;
 	}
 	memset(&entry, 0, sizeof(entry));
@@ -188,8 +188,8 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 	entry.gid = st.st_gid;
 	entry.file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
 	if (git_index_add(index, &entry) < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot update the index for '%s': %s", f->path,
-		                     hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot update the index for '%s': %s", f->path,
+		                      hfgit_git__message());
 out:
 	free(dst);
 	return rc;
@@ -204,7 +204,7 @@ static bool git_lfs_installed(void)
 	if (!path || !(copy = strdup(path)))
 		return false;
 	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *candidate = hfgit_aprintf("%s/git-lfs", *dir ? dir : ".");
+		char *candidate = hfgit__aprintf("%s/git-lfs", *dir ? dir : ".");
 		found = candidate && access(candidate, X_OK) == 0;
 		free(candidate);
 	}
@@ -234,13 +234,13 @@ static int configure(git_repository *repo, const char *store_root, hfgit_link_mo
 	      git_config_set_string(cfg, "filter.lfs.smudge", "git-lfs smudge -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.process", "git-lfs filter-process") < 0 ||
 	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)))
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot configure git-lfs in the checkout: %s",
-		                     hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot configure git-lfs in the checkout: %s",
+		                      hfgit_git__message());
 	git_config_free(cfg);
 	return rc;
 }
 
-void hfgit_lfs_plan_free(hfgit_lfs_plan *plan)
+void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 {
 	size_t i;
 
@@ -252,7 +252,7 @@ void hfgit_lfs_plan_free(hfgit_lfs_plan *plan)
 		free(plan->c.others[i]);
 	free(plan->c.files);
 	free(plan->c.others);
-	hfgit_lfs_objects_free(plan->store);
+	hfgit_lfs__objects_free(plan->store);
 	free(plan->store_root);
 	free(plan);
 }
@@ -270,7 +270,7 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) < 0)
 		return rc;
 	if (!(entries = calloc(plan->c.count, sizeof(*entries))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < plan->c.count; i++) {
 		entries[i].name = plan->c.files[i].path;
 		entries[i].pointer = plan->c.files[i].pointer;
@@ -285,7 +285,7 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 	lopts.progress = opts->progress;
 	lopts.payload = opts->payload;
 	lopts.stats = &ls;
-	rc = hfgit_lfs_fetch(plan->store, entries, plan->c.count, &lopts);
+	rc = hfgit_lfs__fetch(plan->store, entries, plan->c.count, &lopts);
 	stats->lfs_objects += ls.objects;
 	stats->lfs_objects_fetched += ls.objects_fetched;
 	stats->lfs_objects_local += ls.objects_local;
@@ -297,9 +297,9 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 	return rc;
 }
 
-int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
-                       hfgit_ctx *ctx, const char *remote_url, const char *ref,
-                       const hfgit_clone_options *opts)
+int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
+                        hfgit_ctx *ctx, const char *remote_url, const char *ref,
+                        const hfgit_clone_options *opts)
 {
 	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
@@ -308,20 +308,20 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 	*out = NULL;
 	memset(&local_stats, 0, sizeof(local_stats));
 	if (!(plan = calloc(1, sizeof(*plan))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	plan->c.repo = repo;
 	plan->c.commit = commit;
 	plan->c.opts = opts;
-	if (!(plan->store_root = hfgit_ctx_lfs_root(ctx))) {
+	if (!(plan->store_root = hfgit_ctx__lfs_root(ctx))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = hfgit_lfs_objects_open(&plan->store, plan->store_root)) < 0 ||
+	if ((rc = hfgit_lfs__objects_open(&plan->store, plan->store_root)) < 0 ||
 	    (rc = configure(repo, plan->store_root, opts->link)) < 0)
 		goto out;
-	if ((rc = hfgit_tree_files(repo, commit, collect_file, &plan->c)) < 0)
+	if ((rc = hfgit_tree_files__foreach(repo, commit, collect_file, &plan->c)) < 0)
 		goto out;
-	hfgit_trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
+	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
 	stats->lfs_files = plan->c.count;
 	if (plan->c.count)
 		rc = fetch_content(plan, ctx, remote_url, ref, opts, stats);
@@ -329,24 +329,24 @@ int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid
 	plan->other_paths.count = plan->c.nothers;
 out:
 	if (rc < 0)
-		hfgit_lfs_plan_free(plan);
+		hfgit_lfs__plan_free(plan);
 	else
 		*out = plan;
 	return rc;
 }
 
-size_t hfgit_lfs_plan_count(const hfgit_lfs_plan *plan)
+size_t hfgit_lfs__plan_count(const hfgit_lfs_plan *plan)
 {
 	return plan->c.count;
 }
 
-const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan)
+const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan)
 {
 	return &plan->other_paths;
 }
 
-int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
-                         bool new_tree)
+int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
+                          bool new_tree)
 {
 	placing pl = { mode, true, new_tree, HFGIT_STRBUF_INIT };
 	git_index *index = NULL;
@@ -356,16 +356,16 @@ int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_
 	if (plan->c.count == 0)
 		return 0;
 	if (git_repository_index(&index, repo) < 0)
-		return hfgit_error_set(HFGIT_ERROR, "cannot open the index: %s", hfgit_git_message());
+		return hfgit_error__set(HFGIT_ERROR, "cannot open the index: %s", hfgit_git__message());
 	for (i = 0; i < plan->c.count && rc == 0; i++) {
-		char *object = hfgit_lfs_object_path(plan->store, plan->c.files[i].pointer.oid);
+		char *object = hfgit_lfs__object_path(plan->store, plan->c.files[i].pointer.oid);
 		rc = object ? materialize(repo, index, &plan->c.files[i], object, &pl) : HFGIT_EINVALID;
 		free(object);
 	}
 	if (rc == 0 && git_index_write(index) < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot write the index: %s", hfgit_git_message());
-	hfgit_trace("lfs: working tree has the content of %zu files", plan->c.count);
-	hfgit_strbuf_dispose(&pl.made);
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot write the index: %s", hfgit_git__message());
+	hfgit__trace("lfs: working tree has the content of %zu files", plan->c.count);
+	hfgit_strbuf__dispose(&pl.made);
 	git_index_free(index);
 	return rc;
 }

@@ -20,17 +20,17 @@
  */
 typedef struct hfgit_lfs_plan hfgit_lfs_plan;
 
-int hfgit_lfs_plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
-                       hfgit_ctx *ctx, const char *remote_url, const char *ref,
-                       const hfgit_clone_options *opts);
+int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
+                        hfgit_ctx *ctx, const char *remote_url, const char *ref,
+                        const hfgit_clone_options *opts);
 /* How many LFS files get content (0: check out everything as usual). */
-size_t hfgit_lfs_plan_count(const hfgit_lfs_plan *plan);
+size_t hfgit_lfs__plan_count(const hfgit_lfs_plan *plan);
 /* Every path of the commit that is not an LFS file getting content. */
-const git_strarray *hfgit_lfs_plan_other_paths(const hfgit_lfs_plan *plan);
+const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan);
 /* After the checkout of the other paths: the LFS content in place, and in the index.
  * `new_tree`: the working tree is new (a clone), so no old file is in the way. */
-int hfgit_lfs_plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
-                         bool new_tree);
-void hfgit_lfs_plan_free(hfgit_lfs_plan *plan);
+int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
+                          bool new_tree);
+void hfgit_lfs__plan_free(hfgit_lfs_plan *plan);
 
 #endif

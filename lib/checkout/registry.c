@@ -28,11 +28,11 @@ static int open_locked(int *out, const char *path)
 		struct stat held, current;
 		int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (fd < 0)
-			return hfgit_error_set_errno(HFGIT_EIO, "cannot open '%s'", path);
+			return hfgit_error__set_errno(HFGIT_EIO, "cannot open '%s'", path);
 		while (flock(fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {
 				close(fd);
-				return hfgit_error_set_errno(HFGIT_EIO, "cannot lock '%s'", path);
+				return hfgit_error__set_errno(HFGIT_EIO, "cannot lock '%s'", path);
 			}
 		}
 		if (fstat(fd, &held) == 0 && stat(path, &current) == 0 &&
@@ -44,25 +44,25 @@ static int open_locked(int *out, const char *path)
 	}
 }
 
-int hfgit_checkouts_register(const hfgit_ctx *ctx, const char *dir)
+int hfgit_checkouts__register(const hfgit_ctx *ctx, const char *dir)
 {
 	char *path = log_path(ctx->cache_dir), *abs = realpath(dir, NULL), *line = NULL;
 	int fd = -1, rc = 0;
 
 	if (!path || !abs) {
-		rc = path ? hfgit_error_set_errno(HFGIT_EIO, "cannot resolve '%s'", dir) : HFGIT_ERROR;
+		rc = path ? hfgit_error__set_errno(HFGIT_EIO, "cannot resolve '%s'", dir) : HFGIT_ERROR;
 		goto out;
 	}
 	if (strchr(abs, '\n')) /* a line per path: such a name cannot be recorded */
 		goto out;
-	if (!(line = hfgit_aprintf("%s\n", abs))) {
+	if (!(line = hfgit__aprintf("%s\n", abs))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
 	if ((rc = open_locked(&fd, path)) < 0)
 		goto out;
 	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot record the checkout in '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot record the checkout in '%s'", path);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -93,14 +93,14 @@ static int parse_lines(char ***out, size_t *count, char *text, size_t len)
 			if (n == cap) {
 				char **grown = realloc(paths, (cap = cap ? cap * 2 : 16) * sizeof(*paths));
 				if (!grown) {
-					hfgit_checkouts_free(paths, n);
-					return hfgit_error_oom();
+					hfgit_checkouts__free(paths, n);
+					return hfgit_error__oom();
 				}
 				paths = grown;
 			}
-			if (!(paths[n] = hfgit_strdup(line))) {
-				hfgit_checkouts_free(paths, n);
-				return hfgit_error_oom();
+			if (!(paths[n] = hfgit__strdup(line))) {
+				hfgit_checkouts__free(paths, n);
+				return hfgit_error__oom();
 			}
 			n++;
 		}
@@ -129,18 +129,18 @@ static int read_fd(char **out, size_t *len, int fd, const char *path)
 	while ((n = pread(fd, chunk, sizeof(chunk), at)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || hfgit_strbuf_put(&buf, chunk, (size_t)n) < 0) {
-			hfgit_strbuf_dispose(&buf);
-			return n < 0 ? hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path) : HFGIT_ERROR;
+		if (n < 0 || hfgit_strbuf__put(&buf, chunk, (size_t)n) < 0) {
+			hfgit_strbuf__dispose(&buf);
+			return n < 0 ? hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path) : HFGIT_ERROR;
 		}
 		at += n;
 	}
 	*len = buf.len;
-	*out = buf.len ? hfgit_strbuf_detach(&buf) : hfgit_strdup("");
+	*out = buf.len ? hfgit_strbuf__detach(&buf) : hfgit__strdup("");
 	return *out ? 0 : HFGIT_ERROR;
 }
 
-int hfgit_checkouts_read(char ***out, size_t *count, const char *cache_dir)
+int hfgit_checkouts__read(char ***out, size_t *count, const char *cache_dir)
 {
 	char *path = log_path(cache_dir), *text = NULL;
 	size_t len = 0;
@@ -150,11 +150,11 @@ int hfgit_checkouts_read(char ***out, size_t *count, const char *cache_dir)
 	*count = 0;
 	if (!path)
 		return HFGIT_ERROR;
-	if (hfgit_fs_read_file(&text, &len, path) < 0) {
-		bool missing = !hfgit_fs_exists(path);
+	if (hfgit_fs__read_file(&text, &len, path) < 0) {
+		bool missing = !hfgit_fs__exists(path);
 		free(path);
 		if (missing)
-			hfgit_error_clear();
+			hfgit_error__clear();
 		return missing ? 0 : HFGIT_EIO;
 	}
 	rc = parse_lines(out, count, text, len);
@@ -163,7 +163,7 @@ int hfgit_checkouts_read(char ***out, size_t *count, const char *cache_dir)
 	return rc;
 }
 
-void hfgit_checkouts_free(char **paths, size_t count)
+void hfgit_checkouts__free(char **paths, size_t count)
 {
 	size_t i;
 
@@ -184,15 +184,15 @@ static int write_kept(const char *path, char **paths, size_t n, hfgit_checkout_k
 
 	for (i = 0; i < n && rc == 0; i++)
 		if (keep(paths[i], payload))
-			rc = hfgit_strbuf_printf(&text, "%s\n", paths[i]);
+			rc = hfgit_strbuf__printf(&text, "%s\n", paths[i]);
 	/* Atomic: a crash leaves the old log or the new one, never half of one. */
 	if (rc == 0)
-		rc = hfgit_fs_write_atomic(path, text.ptr ? text.ptr : "", text.len);
-	hfgit_strbuf_dispose(&text);
+		rc = hfgit_fs__write_atomic(path, text.ptr ? text.ptr : "", text.len);
+	hfgit_strbuf__dispose(&text);
 	return rc;
 }
 
-int hfgit_checkouts_compact(const char *cache_dir, hfgit_checkout_keep_cb keep, void *payload)
+int hfgit_checkouts__compact(const char *cache_dir, hfgit_checkout_keep_cb keep, void *payload)
 {
 	char *path = log_path(cache_dir), *text = NULL, **paths = NULL;
 	size_t len = 0, n = 0;
@@ -200,7 +200,7 @@ int hfgit_checkouts_compact(const char *cache_dir, hfgit_checkout_keep_cb keep, 
 
 	if (!path)
 		return HFGIT_ERROR;
-	if (!hfgit_fs_exists(path)) {
+	if (!hfgit_fs__exists(path)) {
 		free(path);
 		return 0;
 	}
@@ -210,7 +210,7 @@ int hfgit_checkouts_compact(const char *cache_dir, hfgit_checkout_keep_cb keep, 
 		rc = write_kept(path, paths, n, keep, payload);
 	if (fd >= 0)
 		close(fd);
-	hfgit_checkouts_free(paths, n);
+	hfgit_checkouts__free(paths, n);
 	free(text);
 	free(path);
 	return rc;
@@ -227,7 +227,7 @@ static bool same_dir(const char *a, const char *b)
 	       sa.st_ino == sb.st_ino;
 }
 
-int hfgit_checkout_open(git_repository **out, const char *path, const char *store_root)
+int hfgit_checkout__open(git_repository **out, const char *path, const char *store_root)
 {
 	git_repository *repo = NULL;
 	git_config *cfg = NULL;

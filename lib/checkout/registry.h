@@ -18,22 +18,22 @@
 #include "hfgit.h"
 
 /* Record the checkout at `dir` (made with this context's cache). */
-int hfgit_checkouts_register(const hfgit_ctx *ctx, const char *dir);
+int hfgit_checkouts__register(const hfgit_ctx *ctx, const char *dir);
 
 /* The registered paths, each once, in the order first registered; free with
- * hfgit_checkouts_free. A missing log is an empty list. */
-int hfgit_checkouts_read(char ***out, size_t *count, const char *cache_dir);
-void hfgit_checkouts_free(char **paths, size_t count);
+ * hfgit_checkouts__free. A missing log is an empty list. */
+int hfgit_checkouts__read(char ***out, size_t *count, const char *cache_dir);
+void hfgit_checkouts__free(char **paths, size_t count);
 
 /* Rewrite the log keeping each path once, and only those `keep` accepts. */
 typedef bool (*hfgit_checkout_keep_cb)(const char *path, void *payload);
-int hfgit_checkouts_compact(const char *cache_dir, hfgit_checkout_keep_cb keep, void *payload);
+int hfgit_checkouts__compact(const char *cache_dir, hfgit_checkout_keep_cb keep, void *payload);
 
 /*
  * Open `path` when it is still a checkout made from the LFS store at `store_root`: a
  * non-bare, shallow git repository whose lfs.storage is that store. 1 when it is not (moved,
  * deleted, replaced by something else), 0 when opened, < 0 on error.
  */
-int hfgit_checkout_open(git_repository **out, const char *path, const char *store_root);
+int hfgit_checkout__open(git_repository **out, const char *path, const char *store_root);
 
 #endif

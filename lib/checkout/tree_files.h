@@ -25,7 +25,7 @@ typedef int (*hfgit_tree_file_cb)(const hfgit_tree_file *file, void *payload);
  * Call `cb` for every blob of `commit`'s tree in `repo` (a bare store will do), in tree order.
  * Submodule entries are skipped: a checkout leaves them empty too.
  */
-int hfgit_tree_files(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
-                     void *payload);
+int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
+                              void *payload);
 
 #endif

@@ -32,8 +32,8 @@ static int on_checkout_notify(git_checkout_notify_t why, const char *path,
 
 /* Check out `tree` (NULL: HEAD); only `paths` when given (the LFS plan writes the other files
  * itself). */
-int hfgit_check_out(git_repository *repo, git_tree *tree, const git_strarray *paths,
-                    const hfgit_clone_options *opts)
+int hfgit_worktree__check_out(git_repository *repo, git_tree *tree, const git_strarray *paths,
+                              const hfgit_clone_options *opts)
 {
 	/* Always start from INIT: in libgit2 1.8 a zero strategy (GIT_CHECKOUT_NONE) is a dry run. */
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
@@ -52,8 +52,8 @@ int hfgit_check_out(git_repository *repo, git_tree *tree, const git_strarray *pa
 	}
 	rc = tree ? git_checkout_tree(repo, (git_object *)tree, &co) : git_checkout_head(repo, &co);
 	if (cp.cancelled)
-		return hfgit_error_set(HFGIT_EINTERRUPTED, "checkout interrupted");
-	return rc < 0 ? hfgit_git_fail("cannot check out", git_repository_workdir(repo)) : 0;
+		return hfgit_error__set(HFGIT_EINTERRUPTED, "checkout interrupted");
+	return rc < 0 ? hfgit_git__fail("cannot check out", git_repository_workdir(repo)) : 0;
 }
 
 /*
@@ -61,8 +61,8 @@ int hfgit_check_out(git_repository *repo, git_tree *tree, const git_strarray *pa
  * attempt per file after that. A hard link shares the store object's read-only 0444 inode: an
  * executable file (mode 100755, checked out 0755 by git) gets its own copy instead.
  */
-int hfgit_worktree_place(const char *object, const char *dst, hfgit_link_mode mode,
-                         unsigned int file_mode, bool *reflink_works)
+int hfgit_worktree__place(const char *object, const char *dst, hfgit_link_mode mode,
+                          unsigned int file_mode, bool *reflink_works)
 {
 	bool executable = (file_mode & 0111) != 0;
 	hfgit_fs_place_ways ways = { false, false, false, file_mode, false };
@@ -72,12 +72,12 @@ int hfgit_worktree_place(const char *object, const char *dst, hfgit_link_mode mo
 	ways.reflink = mode == HFGIT_LINK_REFLINK || (mode == HFGIT_LINK_AUTO && *reflink_works);
 	ways.link = (mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_HARDLINK) && !executable;
 	ways.copy = mode != HFGIT_LINK_REFLINK;
-	if ((rc = hfgit_fs_place(&made, object, dst, &ways)) < 0)
+	if ((rc = hfgit_fs__place(&made, object, dst, &ways)) < 0)
 		return rc;
 	if (ways.reflink && mode == HFGIT_LINK_AUTO && strcmp(made, "reflinked"))
 		*reflink_works = false;
 	if (rc > 0)
-		return hfgit_error_set(HFGIT_EIO, "cannot reflink '%s' (the file system may not support "
-		                       "it: use --link auto or copy)", object);
+		return hfgit_error__set(HFGIT_EIO, "cannot reflink '%s' (the file system may not support "
+		                        "it: use --link auto or copy)", object);
 	return 0;
 }

@@ -14,7 +14,7 @@ static _Thread_local int last_code;
 
 /*
  * Formats into a scratch buffer first, so that the previous message may be one of the
- * arguments (hfgit_error_set(rc, "cannot clone: %s", hfgit_error_last())).
+ * arguments (hfgit_error__set(rc, "cannot clone: %s", hfgit_error_last())).
  */
 static void set_message(const char *fmt, va_list ap, const char *suffix)
 {
@@ -26,7 +26,7 @@ static void set_message(const char *fmt, va_list ap, const char *suffix)
 	memcpy(last_message, scratch, sizeof(last_message));
 }
 
-int hfgit_error_set(int code, const char *fmt, ...)
+int hfgit_error__set(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -36,7 +36,7 @@ int hfgit_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
-int hfgit_error_set_errno(int code, const char *fmt, ...)
+int hfgit_error__set_errno(int code, const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -48,14 +48,14 @@ int hfgit_error_set_errno(int code, const char *fmt, ...)
 	return code;
 }
 
-int hfgit_error_oom(void)
+int hfgit_error__oom(void)
 {
 	snprintf(last_message, sizeof(last_message), "out of memory");
 	last_code = HFGIT_ERROR;
 	return HFGIT_ERROR;
 }
 
-void hfgit_error_clear(void)
+void hfgit_error__clear(void)
 {
 	last_message[0] = '\0';
 	last_code = HFGIT_OK;

@@ -11,14 +11,14 @@
 #endif
 
 /* Record `code` and a formatted message for hfgit_error_last(); returns `code`. */
-int hfgit_error_set(int code, const char *fmt, ...) HFGIT_PRINTF(2, 3);
+int hfgit_error__set(int code, const char *fmt, ...) HFGIT_PRINTF(2, 3);
 
-/* Like hfgit_error_set, with ": <strerror(errno)>" appended. */
-int hfgit_error_set_errno(int code, const char *fmt, ...) HFGIT_PRINTF(2, 3);
+/* Like hfgit_error__set, with ": <strerror(errno)>" appended. */
+int hfgit_error__set_errno(int code, const char *fmt, ...) HFGIT_PRINTF(2, 3);
 
 /* Out of memory: sets a fixed message (no allocation) and returns HFGIT_ERROR. */
-int hfgit_error_oom(void);
+int hfgit_error__oom(void);
 
-void hfgit_error_clear(void);
+void hfgit_error__clear(void);
 
 #endif

@@ -17,12 +17,12 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 
-int hfgit_fs_mkdir_p(const char *path)
+int hfgit_fs__mkdir_p(const char *path)
 {
 	char *copy, *p;
 	int rc = 0;
 
-	if (!(copy = hfgit_strdup(path)))
+	if (!(copy = hfgit__strdup(path)))
 		return HFGIT_ERROR;
 	for (p = copy + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
@@ -30,7 +30,7 @@ int hfgit_fs_mkdir_p(const char *path)
 		char saved = *p;
 		*p = '\0';
 		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create directory '%s'", copy);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create directory '%s'", copy);
 			break;
 		}
 		*p = saved;
@@ -45,32 +45,32 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 {
 	int rc = (flag == FTW_DP) ? rmdir(path) : unlink(path);
 	if (rc < 0 && errno != ENOENT)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot remove '%s'", path);
 	return 0;
 }
 
-int hfgit_fs_remove_tree(const char *path)
+int hfgit_fs__remove_tree(const char *path)
 {
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : hfgit_error_set_errno(HFGIT_EIO, "cannot stat '%s'", path);
+		return errno == ENOENT ? 0 : hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", path);
 	if (!S_ISDIR(st.st_mode)) {
 		if (unlink(path) < 0 && errno != ENOENT)
-			return hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path);
+			return hfgit_error__set_errno(HFGIT_EIO, "cannot remove '%s'", path);
 		return 0;
 	}
 	/* FTW_PHYS: never follow a symlink out of the tree being removed. */
 	return nftw(path, remove_entry, 32, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : HFGIT_EIO;
 }
 
-bool hfgit_fs_exists(const char *path)
+bool hfgit_fs__exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
 
-bool hfgit_fs_is_absent_or_empty_dir(const char *path)
+bool hfgit_fs__is_absent_or_empty_dir(const char *path)
 {
 	struct stat st;
 	struct dirent *e;
@@ -91,16 +91,16 @@ bool hfgit_fs_is_absent_or_empty_dir(const char *path)
 	return empty;
 }
 
-int hfgit_fs_write_atomic(const char *path, const char *data, size_t len)
+int hfgit_fs__write_atomic(const char *path, const char *data, size_t len)
 {
-	char *tmp = hfgit_aprintf("%s.tmp-XXXXXX", path);
+	char *tmp = hfgit__aprintf("%s.tmp-XXXXXX", path);
 	int fd, rc = 0;
 	size_t off = 0;
 
 	if (!tmp)
 		return HFGIT_ERROR;
 	if ((fd = mkstemp(tmp)) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a temporary file next to '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create a temporary file next to '%s'", path);
 		goto out;
 	}
 	while (off < len) {
@@ -108,15 +108,15 @@ int hfgit_fs_write_atomic(const char *path, const char *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot write '%s'", tmp);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot write '%s'", tmp);
 			break;
 		}
 		off += (size_t)n;
 	}
 	if (close(fd) < 0 && rc == 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
 	if (rc == 0 && rename(tmp, path) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, path);
 	if (rc < 0)
 		unlink(tmp);
 out:
@@ -124,20 +124,20 @@ out:
 	return rc;
 }
 
-char *hfgit_fs_absolute(const char *path)
+char *hfgit_fs__absolute(const char *path)
 {
 	char cwd[PATH_MAX];
 
 	if (path[0] == '/')
-		return hfgit_strdup(path);
+		return hfgit__strdup(path);
 	if (!getcwd(cwd, sizeof(cwd))) {
-		hfgit_error_set_errno(HFGIT_EIO, "cannot read the current directory");
+		hfgit_error__set_errno(HFGIT_EIO, "cannot read the current directory");
 		return NULL;
 	}
-	return hfgit_aprintf("%s/%s", cwd, path);
+	return hfgit__aprintf("%s/%s", cwd, path);
 }
 
-int hfgit_fs_read_file(char **out, size_t *len, const char *path)
+int hfgit_fs__read_file(char **out, size_t *len, const char *path)
 {
 	hfgit_strbuf buf = HFGIT_STRBUF_INIT;
 	char chunk[8192];
@@ -147,25 +147,25 @@ int hfgit_fs_read_file(char **out, size_t *len, const char *path)
 	*out = NULL;
 	*len = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                             "cannot open '%s'", path);
+		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                              "cannot open '%s'", path);
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path);
 			break;
 		}
-		if ((rc = hfgit_strbuf_put(&buf, chunk, (size_t)n)) < 0)
+		if ((rc = hfgit_strbuf__put(&buf, chunk, (size_t)n)) < 0)
 			break;
 	}
 	close(fd);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&buf);
+		hfgit_strbuf__dispose(&buf);
 		return rc;
 	}
 	*len = buf.len;
-	*out = hfgit_strbuf_detach(&buf);
+	*out = hfgit_strbuf__detach(&buf);
 	return *out ? 0 : HFGIT_ERROR;
 }
 
@@ -189,13 +189,13 @@ static int copy_fd(int in, int out, const char *from)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", from);
+			return hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", from);
 		while (n > 0) {
 			ssize_t w = write(out, p, (size_t)n);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w < 0)
-				return hfgit_error_set_errno(HFGIT_EIO, "cannot write a copy of '%s'", from);
+				return hfgit_error__set_errno(HFGIT_EIO, "cannot write a copy of '%s'", from);
 			p += w;
 			n -= w;
 		}
@@ -232,8 +232,8 @@ static int reflink(const char *from, const char *to, unsigned int mode)
 	return rc;
 }
 
-int hfgit_fs_place(const char **made, const char *from, const char *to,
-                   const hfgit_fs_place_ways *ways)
+int hfgit_fs__place(const char **made, const char *from, const char *to,
+                    const hfgit_fs_place_ways *ways)
 {
 	const char *how = NULL;
 
@@ -241,18 +241,18 @@ int hfgit_fs_place(const char **made, const char *from, const char *to,
 		if (reflink(from, to, ways->mode) == 0)
 			how = "reflinked";
 		else if (!refused_here(errno))
-			return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-			                             "cannot reflink '%s' to '%s'", from, to);
+			return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+			                              "cannot reflink '%s' to '%s'", from, to);
 	}
 	if (!how && ways->link) {
 		if (link(from, to) == 0)
 			how = "hard-linked";
 		else if (!refused_here(errno))
-			return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-			                             "cannot link '%s' to '%s'", from, to);
+			return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+			                              "cannot link '%s' to '%s'", from, to);
 	}
 	if (!how && ways->copy) {
-		if (hfgit_fs_copy(from, to, ways->mode, ways->durable) < 0)
+		if (hfgit_fs__copy(from, to, ways->mode, ways->durable) < 0)
 			return HFGIT_EIO;
 		how = "copied";
 	}
@@ -261,29 +261,29 @@ int hfgit_fs_place(const char **made, const char *from, const char *to,
 	return how ? 0 : 1;
 }
 
-int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool durable)
+int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable)
 {
 	char *tmp;
 	int in, out, rc;
 
 	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot open '%s'", from);
-	if (!(tmp = hfgit_aprintf("%s.tmp-XXXXXX", to))) {
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot open '%s'", from);
+	if (!(tmp = hfgit__aprintf("%s.tmp-XXXXXX", to))) {
 		close(in);
 		return HFGIT_ERROR;
 	}
 	if ((out = mkstemp(tmp)) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", tmp);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", tmp);
 	} else {
 		rc = copy_fd(in, out, from);
 		if (rc == 0 && fchmod(out, (mode_t)mode) < 0)
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot set the mode of '%s'", tmp);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot set the mode of '%s'", tmp);
 		if (rc == 0 && durable && fsync(out) < 0)
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
 		if (close(out) < 0 && rc == 0)
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
 		if (rc == 0 && rename(tmp, to) < 0)
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, to);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, to);
 		if (rc < 0)
 			unlink(tmp);
 	}
@@ -292,16 +292,16 @@ int hfgit_fs_copy(const char *from, const char *to, unsigned int mode, bool dura
 	return rc;
 }
 
-int hfgit_fs_mkdir_parent(const char *path)
+int hfgit_fs__mkdir_parent(const char *path)
 {
-	char *dir = hfgit_strdup(path), *slash;
+	char *dir = hfgit__strdup(path), *slash;
 	int rc = 0;
 
 	if (!dir)
 		return HFGIT_ERROR;
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		rc = hfgit_fs_mkdir_p(dir);
+		rc = hfgit_fs__mkdir_p(dir);
 	}
 	free(dir);
 	return rc;

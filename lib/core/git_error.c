@@ -4,13 +4,13 @@
 
 #include "core/error.h"
 
-const char *hfgit_git_message(void)
+const char *hfgit_git__message(void)
 {
 	const git_error *e = git_error_last();
 	return e && e->message ? e->message : "unknown error";
 }
 
-int hfgit_git_fail(const char *what, const char *where)
+int hfgit_git__fail(const char *what, const char *where)
 {
-	return hfgit_error_set(HFGIT_ERROR, "%s in '%s': %s", what, where, hfgit_git_message());
+	return hfgit_error__set(HFGIT_ERROR, "%s in '%s': %s", what, where, hfgit_git__message());
 }

@@ -3,6 +3,6 @@
 #define HFGIT_CORE_LIBRARY_H
 
 /* Initialise libgit2 once; every public entry point that uses libgit2 calls this first. */
-int hfgit_git_ready(void);
+int hfgit_git__ready(void);
 
 #endif

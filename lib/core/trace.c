@@ -13,7 +13,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-void hfgit_trace(const char *fmt, ...)
+void hfgit__trace(const char *fmt, ...)
 {
 	static int enabled = -1;
 	static double start;

@@ -7,6 +7,6 @@
 
 #include "core/error.h"
 
-void hfgit_trace(const char *fmt, ...) HFGIT_PRINTF(1, 2);
+void hfgit__trace(const char *fmt, ...) HFGIT_PRINTF(1, 2);
 
 #endif

@@ -16,14 +16,14 @@
 
 /* Bring the resolved commit (and an annotated tag's object) into the store unless it is
  * there; `s` may be NULL or offline, then a missing commit is an HFGIT_EOFFLINE error. */
-int hfgit_fetch_into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r);
+int hfgit_fetch__into_store(hfgit_session *s, git_repository *store, const hfgit_resolved *r);
 
 /* Give `dst` the commit's objects from the store. */
-int hfgit_copy_objects(git_repository *dst, git_repository *store, const hfgit_resolved *r);
+int hfgit_fetch__copy_objects(git_repository *dst, git_repository *store, const hfgit_resolved *r);
 
 /* $GIT_DIR/shallow: the commit, whose parents the checkout does not have. */
-int hfgit_write_shallow(git_repository *repo, const hfgit_resolved *r);
+int hfgit_fetch__write_shallow(git_repository *repo, const hfgit_resolved *r);
 
-int hfgit_create_ref(git_repository *repo, const char *name, const git_oid *oid, const char *log);
+int hfgit_fetch__create_ref(git_repository *repo, const char *name, const git_oid *oid, const char *log);
 
 #endif

@@ -20,10 +20,10 @@ struct hfgit_ctx {
  * commands never load.
  */
 /* A directory for temporary work inside the cache (created). */
-int hfgit_cache_tmp_dir(char **out, const hfgit_ctx *ctx);
+int hfgit_cache__tmp_dir(char **out, const hfgit_ctx *ctx);
 
 /* The root of the cache's LFS object store (see core/layout.h). free() it. */
-char *hfgit_ctx_lfs_root(const hfgit_ctx *ctx);
+char *hfgit_ctx__lfs_root(const hfgit_ctx *ctx);
 
 int hfgit_ctx__http(const hfgit_http_config **out, hfgit_ctx *ctx);
 

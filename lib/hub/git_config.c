@@ -18,7 +18,7 @@ static char *config_string(git_config *cfg, const char *name)
 	char *value = NULL;
 
 	if (cfg && git_config_get_string_buf(&buf, cfg, name) == 0)
-		value = hfgit_strdup(buf.ptr);
+		value = hfgit__strdup(buf.ptr);
 	git_buf_dispose(&buf);
 	return value;
 }
@@ -32,7 +32,7 @@ int hfgit_ctx__http(const hfgit_http_config **out, hfgit_ctx *ctx)
 	*out = &ctx->http;
 	if (ctx->http.git_config_read)
 		return 0;
-	if ((rc = hfgit_git_ready()) < 0)
+	if ((rc = hfgit_git__ready()) < 0)
 		return rc;
 	/* No configuration at all (no HOME, say) is not an error: git's defaults apply. */
 	if (git_config_open_default(&cfg) < 0)

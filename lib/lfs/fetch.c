@@ -34,7 +34,7 @@ static int renew_href(hfgit_lfs_job *job, void *payload)
 	memcpy(fresh.oid, job->oid, sizeof(fresh.oid));
 	fresh.size = job->size;
 	fresh.name = job->name;
-	if ((rc = hfgit_lfs_batch(cb->target, &fresh, 1)) == 0 && !fresh.error) {
+	if ((rc = hfgit_lfs__batch(cb->target, &fresh, 1)) == 0 && !fresh.error) {
 		free(job->href);
 		curl_slist_free_all(job->headers);
 		job->href = fresh.href;
@@ -42,10 +42,10 @@ static int renew_href(hfgit_lfs_job *job, void *payload)
 		job->expires_at = fresh.expires_at;
 		fresh.href = NULL;
 		fresh.headers = NULL;
-		hfgit_trace("lfs: %s: renewed the download action", job->name);
+		hfgit__trace("lfs: %s: renewed the download action", job->name);
 	}
 	rc = rc < 0 ? rc : fresh.error ? -1 : 0;
-	hfgit_lfs_job_dispose(&fresh);
+	hfgit_lfs__job_dispose(&fresh);
 	return rc;
 }
 
@@ -68,9 +68,9 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, const hfgit_lfs_en
 	int rc;
 
 	if (!jobs)
-		return hfgit_error_oom();
-	if ((rc = hfgit_lfs_first_of_each(&first, entries, n, sizeof(*entries),
-	                                  offsetof(hfgit_lfs_entry, pointer))) < 0) {
+		return hfgit_error__oom();
+	if ((rc = hfgit_lfs__first_of_each(&first, entries, n, sizeof(*entries),
+	                                   offsetof(hfgit_lfs_entry, pointer))) < 0) {
 		free(jobs);
 		return rc;
 	}
@@ -80,7 +80,7 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, const hfgit_lfs_en
 			continue;
 		stats->objects++;
 		stats->bytes += e->pointer.size;
-		if (hfgit_lfs_object_present(store, e->pointer.oid, e->pointer.size)) {
+		if (hfgit_lfs__object_present(store, e->pointer.oid, e->pointer.size)) {
 			stats->bytes_reused += e->pointer.size;
 			continue;
 		}
@@ -114,7 +114,7 @@ static void *batch_main(void *arg)
 {
 	batch_group *g = arg;
 
-	if ((g->rc = hfgit_lfs_batch(g->target, g->jobs, g->count)) < 0)
+	if ((g->rc = hfgit_lfs__batch(g->target, g->jobs, g->count)) < 0)
 		snprintf(g->message, sizeof(g->message), "%s", hfgit_error_last());
 	return NULL;
 }
@@ -137,7 +137,7 @@ static int batch_finish(batch_group *g)
 	if (g->running)
 		pthread_join(g->thread, NULL);
 	g->running = false;
-	return g->rc < 0 ? hfgit_error_set(g->rc, "%s", g->message) : 0;
+	return g->rc < 0 ? hfgit_error__set(g->rc, "%s", g->message) : 0;
 }
 
 /* Jobs the server gave an action for first; returns how many. */
@@ -182,7 +182,7 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store,
 	 * send a few objects in several groups). */
 	if (getenv("HFGIT_LFS_GROUP") && strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10) > 0)
 		size = strtoul(getenv("HFGIT_LFS_GROUP"), NULL, 10);
-	if (!(target.url = hfgit_lfs_batch_url(opts->remote_url)))
+	if (!(target.url = hfgit_lfs__batch_url(opts->remote_url)))
 		return HFGIT_ERROR;
 	for (i = 0; i < n; i++)
 		cb.bytes_total += jobs[i].size;
@@ -193,7 +193,7 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store,
 	topts.renew_payload = &cb;
 	topts.http = target.http;
 	end = n < size ? n : size;
-	if ((rc = hfgit_lfs_batch(&target, jobs, end)) < 0)
+	if ((rc = hfgit_lfs__batch(&target, jobs, end)) < 0)
 		goto out;
 	while (start < n) {
 		size_t next = size * 4 < MAX_GROUP ? size * 4 : MAX_GROUP;
@@ -203,10 +203,10 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store,
 
 		batch_start(&ahead, &target, jobs + end, next_end - end);
 		/* Objects the server cannot give are reported with the rest, after the others arrived. */
-		group_rc = hfgit_lfs_download(store, jobs + start, ready, &topts);
+		group_rc = hfgit_lfs__download(store, jobs + start, ready, &topts);
 		if (group_rc < 0 && !first_error) {
 			first_error = group_rc;
-			hfgit_strbuf_puts(&failed, hfgit_error_last());
+			hfgit_strbuf__puts(&failed, hfgit_error_last());
 		}
 		for (i = start; i < end; i++) {
 			stats->bytes_fetched += jobs[i].fetched;
@@ -229,18 +229,18 @@ static int download(hfgit_lfs_job *jobs, size_t n, hfgit_lfs_objects *store,
 		if (!unavailable++)
 			code = jobs[i].error;
 		if (unavailable <= 5)
-			hfgit_strbuf_printf(&msg, "%s%s", msg.len ? "; " : "", jobs[i].message);
+			hfgit_strbuf__printf(&msg, "%s%s", msg.len ? "; " : "", jobs[i].message);
 	}
 	if (unavailable > 5)
-		hfgit_strbuf_printf(&msg, "; and %zu more", unavailable - 5);
+		hfgit_strbuf__printf(&msg, "; and %zu more", unavailable - 5);
 	if (unavailable || first_error)
-		rc = hfgit_error_set(unavailable ? code : first_error, "%s%s%s", hfgit_strbuf_cstr(&msg),
-		                     unavailable && first_error ? "; " : "", hfgit_strbuf_cstr(&failed));
+		rc = hfgit_error__set(unavailable ? code : first_error, "%s%s%s", hfgit_strbuf__cstr(&msg),
+		                      unavailable && first_error ? "; " : "", hfgit_strbuf__cstr(&failed));
 out:
 	if (ahead.running)
 		batch_finish(&ahead);
-	hfgit_strbuf_dispose(&msg);
-	hfgit_strbuf_dispose(&failed);
+	hfgit_strbuf__dispose(&msg);
+	hfgit_strbuf__dispose(&failed);
 	free((char *)target.url);
 	return rc;
 }
@@ -260,27 +260,27 @@ static int take_local_objects(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, siz
 	size_t i, kept = 0, n = *njobs;
 	int rc;
 
-	if ((rc = hfgit_lfs_local_for_clone(&local, opts->hf_cache_dir, opts->no_hf_cache,
-	                                    opts->references, opts->reference_count)) < 0)
+	if ((rc = hfgit_lfs__local_for_clone(&local, opts->hf_cache_dir, opts->no_hf_cache,
+	                                     opts->references, opts->reference_count)) < 0)
 		return rc;
-	if (!n || !hfgit_lfs_local_count(local))
+	if (!n || !hfgit_lfs__local_count(local))
 		goto out;
 	if (!(oids = calloc(n, sizeof(*oids))) || !(sizes = calloc(n, sizeof(*sizes))) ||
 	    !(taken = calloc(n, 1))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		oids[i] = jobs[i].oid;
 		sizes[i] = jobs[i].size;
 	}
-	if ((rc = hfgit_lfs_local_import_many(local, store, oids, sizes, n, 0, taken)) < 0)
+	if ((rc = hfgit_lfs__local_import_many(local, store, oids, sizes, n, 0, taken)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (taken[i]) {
 			stats->objects_local++;
 			stats->bytes_local += jobs[i].size;
-			hfgit_lfs_job_dispose(&jobs[i]);
+			hfgit_lfs__job_dispose(&jobs[i]);
 			continue;
 		}
 		if (kept != i) {
@@ -294,12 +294,12 @@ out:
 	free(oids);
 	free(sizes);
 	free(taken);
-	hfgit_lfs_local_free(local);
+	hfgit_lfs__local_free(local);
 	return rc;
 }
 
-int hfgit_lfs_fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, size_t count,
-                    const hfgit_lfs_options *opts)
+int hfgit_lfs__fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, size_t count,
+                     const hfgit_lfs_options *opts)
 {
 	hfgit_lfs_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_job *jobs = NULL;
@@ -313,15 +313,15 @@ int hfgit_lfs_fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, si
 	if (njobs || opts->reference_count)
 		rc = take_local_objects(store, jobs, &njobs, opts, stats);
 	if (rc == 0 && njobs && opts->offline)
-		rc = hfgit_error_set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
-		                     "cache (%s%s) and offline mode is on: clone once with the network, "
-		                     "or leave them out with --exclude or --no-lfs", njobs,
-		                     njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
-		                     njobs > 1 ? ", ..." : "");
+		rc = hfgit_error__set(HFGIT_EOFFLINE, "%zu LFS object%s of this revision %s not in the "
+		                      "cache (%s%s) and offline mode is on: clone once with the network, "
+		                      "or leave them out with --exclude or --no-lfs", njobs,
+		                      njobs == 1 ? "" : "s", njobs == 1 ? "is" : "are", jobs[0].name,
+		                      njobs > 1 ? ", ..." : "");
 	else if (rc == 0 && njobs)
 		rc = download(jobs, njobs, store, opts, stats);
 	for (i = 0; i < njobs; i++)
-		hfgit_lfs_job_dispose(&jobs[i]);
+		hfgit_lfs__job_dispose(&jobs[i]);
 	free(jobs);
 	return rc;
 }

@@ -53,7 +53,7 @@ typedef struct {
 } hfgit_lfs_options;
 
 /* Make every entry's object present in `store`. */
-int hfgit_lfs_fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, size_t count,
-                    const hfgit_lfs_options *opts);
+int hfgit_lfs__fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, size_t count,
+                     const hfgit_lfs_options *opts);
 
 #endif

@@ -177,13 +177,13 @@ struct engine {
  */
 static bool lock_object(int lock_fd, const char *oid)
 {
-	return lock_fd < 0 || hfgit_lfs_object_trylock(lock_fd, oid) != 1;
+	return lock_fd < 0 || hfgit_lfs__object_trylock(lock_fd, oid) != 1;
 }
 
 static void unlock_object(int lock_fd, const char *oid)
 {
 	if (lock_fd >= 0)
-		hfgit_lfs_object_unlock(lock_fd, oid);
+		hfgit_lfs__object_unlock(lock_fd, oid);
 }
 
 static double now_s(void)
@@ -203,10 +203,10 @@ static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...)
 	if (job->error)
 		return;
 	va_start(ap, fmt);
-	hfgit_strbuf_vprintf(&msg, fmt, ap);
+	hfgit_strbuf__vprintf(&msg, fmt, ap);
 	va_end(ap);
 	job->error = code;
-	job->message = hfgit_strbuf_detach(&msg);
+	job->message = hfgit_strbuf__detach(&msg);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -218,20 +218,20 @@ static void commit_batch(engine *e, commit_item *batch)
 {
 	bool synced;
 
-	hfgit_trace("lfs: committing%s", batch->next ? " a batch (syncfs)" : " one object (fsync)");
+	hfgit__trace("lfs: committing%s", batch->next ? " a batch (syncfs)" : " one object (fsync)");
 	synced = batch->next != NULL && syncfs(batch->fd) == 0;
 	hfgit_strbuf digests = HFGIT_STRBUF_INIT;
 
 	while (batch) {
 		commit_item *item = batch;
 		batch = item->next;
-		if (hfgit_lfs_object_commit(e->store, item->job->oid, item->fd, item->part_path,
-		                            synced) < 0) {
+		if (hfgit_lfs__object_commit(e->store, item->job->oid, item->fd, item->part_path,
+		                             synced) < 0) {
 			job_fail(item->job, HFGIT_EIO, "%s", hfgit_error_last());
 		} else {
 			char line[100];
-			size_t n = hfgit_lfs_digest_line(line, item->job->oid, item->job->size, item->xxh3);
-			hfgit_strbuf_put(&digests, line, n);
+			size_t n = hfgit_lfs__digest_line(line, item->job->oid, item->job->size, item->xxh3);
+			hfgit_strbuf__put(&digests, line, n);
 			atomic_fetch_add(&e->objects_done, 1);
 		}
 		/* The object is in the store (or failed): waiting processes may go on. */
@@ -241,9 +241,9 @@ static void commit_batch(engine *e, commit_item *batch)
 	}
 	/* A lost digest only makes `hfgit verify` fall back to SHA-256 for that object. */
 	if (digests.len &&
-	    hfgit_lfs_digests_append(hfgit_lfs_objects_root(e->store), digests.ptr, digests.len) < 0)
-		hfgit_error_clear();
-	hfgit_strbuf_dispose(&digests);
+	    hfgit_lfs__digests_append(hfgit_lfs__objects_root(e->store), digests.ptr, digests.len) < 0)
+		hfgit_error__clear();
+	hfgit_strbuf__dispose(&digests);
 }
 
 static void *committer_main(void *arg)
@@ -466,7 +466,7 @@ static void finish_object(worker *w, lfs_object *o)
 		w->unfinished--;
 		return;
 	}
-	hfgit_trace("lfs: %s: sha256 mismatch (got %s), fetching again", o->job->name, hex);
+	hfgit__trace("lfs: %s: sha256 mismatch (got %s), fetching again", o->job->name, hex);
 	atomic_fetch_sub(&w->e->bytes_done, o->written);
 	if (++o->mismatches >= MAX_MISMATCHES) {
 		char detail[200];
@@ -496,7 +496,7 @@ static int compare_oid_strings(const void *a, const void *b)
  * process starts later is not adopted: its bytes are only fetched again. */
 static void find_partials(engine *e)
 {
-	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs_objects_root(e->store));
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs__objects_root(e->store));
 	size_t cap = 0;
 	struct dirent *d;
 	DIR *dh;
@@ -528,13 +528,13 @@ static void find_partials(engine *e)
 static char *adopt_partial(const engine *en, const char *oid)
 {
 	const hfgit_lfs_objects *store = en->store;
-	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs_objects_root(store));
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs__objects_root(store));
 	char *mine = NULL, *best = NULL;
 	off_t best_size = -1;
 	struct dirent *e;
 	DIR *d;
 
-	if (!dir || !(mine = hfgit_layout__lfs_partial(hfgit_lfs_objects_root(store), oid)))
+	if (!dir || !(mine = hfgit_layout__lfs_partial(hfgit_lfs__objects_root(store), oid)))
 		goto out;
 	if (en->npartials &&
 	    bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
@@ -544,7 +544,7 @@ static char *adopt_partial(const engine *en, const char *oid)
 			char *path;
 			char of[HFGIT_LFS_OID_HEXSZ + 1];
 			if (!hfgit_layout__lfs_partial_name(e->d_name, of) || strcmp(of, oid) ||
-			    !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+			    !(path = hfgit__aprintf("%s/%s", dir, e->d_name)))
 				continue;
 			if (stat(path, &st) == 0 && st.st_size > best_size) {
 				free(best);
@@ -557,7 +557,7 @@ static char *adopt_partial(const engine *en, const char *oid)
 		closedir(d);
 	}
 	if (best && strcmp(best, mine) && rename(best, mine) < 0)
-		hfgit_trace("lfs: could not adopt '%s': %s", best, strerror(errno));
+		hfgit__trace("lfs: could not adopt '%s': %s", best, strerror(errno));
 out:
 	free(best);
 	free(dir);
@@ -581,7 +581,7 @@ static int start_object(worker *w, lfs_object *o)
 	o->started = true;
 	o->locked = true;
 	/* Someone else may have fetched it since we looked. */
-	if (hfgit_lfs_object_present(e->store, job->oid, job->size)) {
+	if (hfgit_lfs__object_present(e->store, job->oid, job->size)) {
 		unlock_object(e->lock_fd, job->oid);
 		o->locked = false;
 		o->finished = true;
@@ -595,7 +595,7 @@ static int start_object(worker *w, lfs_object *o)
 		object_fail(w, o, HFGIT_ERROR, "%s: %s", "cannot set up SHA-256");
 		return -1;
 	}
-	if (!hfgit_lfs_oid_valid(job->oid, strlen(job->oid)) ||
+	if (!hfgit_lfs__oid_valid(job->oid, strlen(job->oid)) ||
 	    !(o->part_path = adopt_partial(e, job->oid))) {
 		object_fail(w, o, HFGIT_EINVALID, "%s: %s", "invalid object id");
 		return -1;
@@ -619,7 +619,7 @@ static int start_object(worker *w, lfs_object *o)
 			XXH3_64bits_update(o->xxh3, buf, (size_t)n);
 			have += (uint64_t)n;
 		}
-		hfgit_trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
+		hfgit__trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
 	}
 	o->written = o->frontier = o->flushed = have;
 	atomic_fetch_add(&e->bytes_done, have);
@@ -702,8 +702,8 @@ static bool check_response(xfer *x)
 		if (!x->have_content_range || x->content_range_start != x->start) {
 			/* Not the range asked for (a broken cache in between, say): a plain GET of the
 			 * whole object still works, as git-lfs would fetch it. */
-			hfgit_trace("lfs: %s: asked for bytes %llu-, got a 206 for another range; "
-			            "fetching the whole object", o->job->name, (unsigned long long)x->start);
+			hfgit__trace("lfs: %s: asked for bytes %llu-, got a 206 for another range; "
+			             "fetching the whole object", o->job->name, (unsigned long long)x->start);
 			x->restart = true;
 			o->no_range = true;
 			return false;
@@ -1023,9 +1023,9 @@ static void finish_xfer(worker *w, xfer *x, CURLcode rc)
 	}
 	o->not_before = now_s() + hfgit_http__backoff(o->failures, w->e->opts.max_backoff,
 	                                              x->retry_after, MAX_RETRY_AFTER);
-	hfgit_trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
-	            (unsigned long long)x->pos, (unsigned long long)x->end,
-	            o->not_before - now_s(), why);
+	hfgit__trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
+	             (unsigned long long)x->pos, (unsigned long long)x->end,
+	             o->not_before - now_s(), why);
 check_done:
 	if (!o->finished && o->in_flight == 0 && o->written == o->job->size && o->ntodo == 0)
 		finish_object(w, o);
@@ -1189,21 +1189,21 @@ static int summarize(hfgit_lfs_job *jobs, size_t count)
 		if (!failed++)
 			code = jobs[i].error;
 		if (failed <= 5)
-			hfgit_strbuf_printf(&msg, "%s%s", failed > 1 ? "; " : "", jobs[i].message);
+			hfgit_strbuf__printf(&msg, "%s%s", failed > 1 ? "; " : "", jobs[i].message);
 	}
 	if (!failed)
 		return 0;
 	if (failed > 5)
-		hfgit_strbuf_printf(&msg, "; and %zu more", failed - 5);
-	hfgit_error_set(code, "%zu of %zu LFS object%s failed: %s (objects that arrived are kept: "
-	                "run again to resume)", failed, count, count == 1 ? "" : "s",
-	                hfgit_strbuf_cstr(&msg));
-	hfgit_strbuf_dispose(&msg);
+		hfgit_strbuf__printf(&msg, "; and %zu more", failed - 5);
+	hfgit_error__set(code, "%zu of %zu LFS object%s failed: %s (objects that arrived are kept: "
+	                 "run again to resume)", failed, count, count == 1 ? "" : "s",
+	                 hfgit_strbuf__cstr(&msg));
+	hfgit_strbuf__dispose(&msg);
 	return code;
 }
 
-int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
-                       const hfgit_lfs_transfer_options *opts)
+int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
+                        const hfgit_lfs_transfer_options *opts)
 {
 	engine e;
 	worker *workers = NULL;
@@ -1249,7 +1249,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	ptrs = calloc(count, sizeof(*ptrs));
 	workers = calloc(nworkers, sizeof(*workers));
 	if (!objects || !ptrs || !workers) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < count; i++) {
@@ -1259,7 +1259,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		total += jobs[i].size;
 	}
 	{
-		char *locks = hfgit_layout__lfs_locks(hfgit_lfs_objects_root(store));
+		char *locks = hfgit_layout__lfs_locks(hfgit_lfs__objects_root(store));
 		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
 		free(locks);
 	}
@@ -1284,7 +1284,7 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 		w->deferred = calloc(count + 1, sizeof(*w->deferred));
 		w->multi = curl_multi_init();
 		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			goto out_workers;
 		}
 		/* Keep-alive: as many cached connections as this worker runs at once. */
@@ -1294,8 +1294,8 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	for (k = 0; k < nworkers; k++)
 		workers[k].unfinished = workers[k].unstarted = workers[k].nobjs;
 
-	hfgit_trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
-	            (unsigned long long)total, conns, nworkers);
+	hfgit__trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
+	             (unsigned long long)total, conns, nworkers);
 	pthread_create(&e.committer, NULL, committer_main, &e);
 	for (k = 0; k < nworkers; k++)
 		pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
@@ -1323,10 +1323,10 @@ int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t cou
 	pthread_mutex_unlock(&e.lock);
 	pthread_join(e.committer, NULL);
 	report(&e, total, count, &cancelled);
-	hfgit_trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
+	hfgit__trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
 	rc = summarize(jobs, count);
 	if (cancelled && rc == 0)
-		rc = hfgit_error_set(HFGIT_EINTERRUPTED, "interrupted");
+		rc = hfgit_error__set(HFGIT_EINTERRUPTED, "interrupted");
 
 out_workers:
 	for (k = 0; k < nworkers; k++) {
@@ -1369,7 +1369,7 @@ out:
 	return rc;
 }
 
-void hfgit_lfs_job_dispose(hfgit_lfs_job *job)
+void hfgit_lfs__job_dispose(hfgit_lfs_job *job)
 {
 	free(job->href);
 	curl_slist_free_all(job->headers);

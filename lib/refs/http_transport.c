@@ -128,9 +128,9 @@ static bool check_answer(http_stream *s)
 	if (s->ls && effective && strcmp(effective, s->url)) {
 		size_t n = strlen(effective), k = strlen(LS_SUFFIX);
 		if (n > k && !strcmp(effective + n - k, LS_SUFFIX)) {
-			char *moved = hfgit_aprintf("%.*s", (int)(n - k), effective);
+			char *moved = hfgit__aprintf("%.*s", (int)(n - k), effective);
 			if (moved) {
-				hfgit_trace("git: %s moved to %s", t->base, moved);
+				hfgit__trace("git: %s moved to %s", t->base, moved);
 				free(t->base);
 				t->base = moved;
 			}
@@ -145,7 +145,7 @@ static size_t on_data(char *data, size_t size, size_t n, void *payload)
 
 	if (!s->checked && !check_answer(s))
 		return 0;
-	if (hfgit_strbuf_put(&s->response, data, size * n) < 0)
+	if (hfgit_strbuf__put(&s->response, data, size * n) < 0)
 		return 0;
 	return size * n;
 }
@@ -169,7 +169,7 @@ static int start(http_stream *s)
 		s->headers = curl_slist_append(s->headers, "Accept: application/x-git-upload-pack-result");
 		s->headers = curl_slist_append(s->headers, "Expect:");
 		curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, hfgit_strbuf_cstr(&s->request));
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, hfgit_strbuf__cstr(&s->request));
 		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)s->request.len);
 		/* Keep a redirected POST a POST (the Hub's renames answer 307, others 301/302). */
 		curl_easy_setopt(t->easy, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
@@ -181,7 +181,7 @@ static int start(http_stream *s)
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, s->curl_error);
 	s->curl_error[0] = '\0';
-	hfgit_trace("git: %s %s", s->post ? "POST" : "GET", s->url);
+	hfgit__trace("git: %s %s", s->post ? "POST" : "GET", s->url);
 	if (curl_multi_add_handle(t->multi, t->easy) != CURLM_OK)
 		return fail(s, HFGIT_ERROR, 0, "cannot start an HTTP request to %s", s->url);
 	t->active = s;
@@ -260,7 +260,7 @@ static int stream_write(git_smart_subtransport_stream *stream, const char *buffe
 		git_error_set_str(GIT_ERROR_HTTP, "git smart HTTP: a write after the request was sent");
 		return -1;
 	}
-	if (hfgit_strbuf_put(&s->request, buffer, len) < 0) {
+	if (hfgit_strbuf__put(&s->request, buffer, len) < 0) {
 		git_error_set_oom();
 		return -1;
 	}
@@ -273,8 +273,8 @@ static void stream_free(git_smart_subtransport_stream *stream)
 
 	detach(s);
 	curl_slist_free_all(s->headers);
-	hfgit_strbuf_dispose(&s->request);
-	hfgit_strbuf_dispose(&s->response);
+	hfgit_strbuf__dispose(&s->request);
+	hfgit_strbuf__dispose(&s->response);
 	free(s->url);
 	free(s);
 }
@@ -294,7 +294,7 @@ static int action(git_smart_subtransport_stream **out, git_smart_subtransport *t
 		size_t len = strlen(url);
 		while (len > 0 && url[len - 1] == '/')
 			len--;
-		if (!(t->base = hfgit_aprintf("%.*s", (int)len, url))) {
+		if (!(t->base = hfgit__aprintf("%.*s", (int)len, url))) {
 			git_error_set_oom();
 			return -1;
 		}
@@ -308,7 +308,7 @@ static int action(git_smart_subtransport_stream **out, git_smart_subtransport *t
 	s->t = t;
 	s->ls = service == GIT_SERVICE_UPLOADPACK_LS;
 	s->post = !s->ls;
-	s->url = hfgit_aprintf("%s%s", t->base, s->ls ? LS_SUFFIX : "/git-upload-pack");
+	s->url = hfgit__aprintf("%s%s", t->base, s->ls ? LS_SUFFIX : "/git-upload-pack");
 	if (!s->url) {
 		free(s);
 		git_error_set_oom();

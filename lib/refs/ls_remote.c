@@ -25,22 +25,22 @@ int hfgit_ls_remote(hfgit_ref_list **out, hfgit_ctx *ctx, const hfgit_model_id *
 	size_t i;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	*out = NULL;
-	if ((rc = hfgit_session_open(&s, ctx, id, false, NULL, NULL)) < 0)
+	if ((rc = hfgit_session__open(&s, ctx, id, false, NULL, NULL)) < 0)
 		return rc;
 	if (!(list = calloc(1, sizeof(*list))) ||
 	    (s->nheads && !(list->refs = calloc(s->nheads, sizeof(*list->refs))))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < s->nheads; i++) {
 		ref_entry *e = &list->refs[list->count++];
 		git_oid_tostr(e->oid, sizeof(e->oid), &s->heads[i]->oid);
-		if (!(e->name = hfgit_strdup(s->heads[i]->name)) ||
-		    (s->heads[i]->symref_target && !(e->symref = hfgit_strdup(s->heads[i]->symref_target)))) {
+		if (!(e->name = hfgit__strdup(s->heads[i]->name)) ||
+		    (s->heads[i]->symref_target && !(e->symref = hfgit__strdup(s->heads[i]->symref_target)))) {
 			rc = HFGIT_ERROR;
 			goto out;
 		}
@@ -49,7 +49,7 @@ int hfgit_ls_remote(hfgit_ref_list **out, hfgit_ctx *ctx, const hfgit_model_id *
 	list = NULL;
 out:
 	hfgit_ref_list_free(list);
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	return rc;
 }
 

@@ -35,34 +35,34 @@ typedef struct {
  * Connect to the repository of `id` and list its refs. With `for_fetch`, a temporary bare
  * repository is created in the cache for fetches to land in; without, the session can only list.
  */
-int hfgit_session_open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                       bool for_fetch, hfgit_progress_cb progress, void *payload);
+int hfgit_session__open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                        bool for_fetch, hfgit_progress_cb progress, void *payload);
 
 /*
  * A session without the network: the refs are those the hub advertised the last time it was
- * asked, remembered in the store at `store_dir` (hfgit_session_remember). Needs no libgit2.
+ * asked, remembered in the store at `store_dir` (hfgit_session__remember). Needs no libgit2.
  * HFGIT_EOFFLINE when never asked.
  */
-int hfgit_session_open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                               const char *store_dir);
+int hfgit_session__open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
+                                const char *store_dir);
 
 /* Remember what the hub advertised in `store` ($GIT_DIR/hfgit/remote-refs), for offline use. */
-int hfgit_session_remember(const hfgit_session *s, git_repository *store);
+int hfgit_session__remember(const hfgit_session *s, git_repository *store);
 
 /* Fetch `refspecs` ("+src:dst") at `depth` (0: full history) into the session's repository. */
-int hfgit_session_fetch(hfgit_session *s, const char **refspecs, size_t count, int depth);
+int hfgit_session__fetch(hfgit_session *s, const char **refspecs, size_t count, int depth);
 
 /* The advertised head named `name`, or NULL. */
-const git_remote_head *hfgit_session_head(const hfgit_session *s, const char *name);
+const git_remote_head *hfgit_session__head(const hfgit_session *s, const char *name);
 
 /* Disconnects and removes the temporary repository. */
-void hfgit_session_free(hfgit_session *s);
+void hfgit_session__free(hfgit_session *s);
 
 /* Turn the libgit2 error of a failed call into an hfgit error a person can act on. */
-int hfgit_session_error(const hfgit_session *s, int git_rc, const char *doing);
+int hfgit_session__error(const hfgit_session *s, int git_rc, const char *doing);
 
 /* The transport of every session: smart HTTP over libcurl, with the reachable-oid capability
  * added to what the server advertises. `payload` is the session. */
-int hfgit_transport_wrap(git_transport **out, git_remote *owner, void *payload);
+int hfgit_transport__wrap(git_transport **out, git_remote *owner, void *payload);
 
 #endif

@@ -50,7 +50,7 @@ static int candidates_add(candidates *c, const git_oid *oid, const char *ref)
 			/* Prefer a branch as the ref to fetch the commit through. */
 			if (ref && (!c->refs[i] || !strncmp(ref, "refs/heads/", 11))) {
 				free(c->refs[i]);
-				if (!(c->refs[i] = hfgit_strdup(ref)))
+				if (!(c->refs[i] = hfgit__strdup(ref)))
 					return HFGIT_ERROR;
 			}
 			return 0;
@@ -62,7 +62,7 @@ static int candidates_add(candidates *c, const git_oid *oid, const char *ref)
 	}
 	c->oids[c->count] = *oid;
 	c->refs[c->count] = NULL;
-	if (ref && !(c->refs[c->count] = hfgit_strdup(ref)))
+	if (ref && !(c->refs[c->count] = hfgit__strdup(ref)))
 		return HFGIT_ERROR;
 	c->count++;
 	return 0;
@@ -92,7 +92,7 @@ static const git_oid *peeled_oid(const hfgit_session *s, const git_remote_head *
 	if (strncmp(head->name, "refs/tags/", 10) ||
 	    (size_t)snprintf(peeled_name, sizeof(peeled_name), "%s^{}", head->name) >= sizeof(peeled_name))
 		return &head->oid;
-	peeled = hfgit_session_head(s, peeled_name);
+	peeled = hfgit_session__head(s, peeled_name);
 	return peeled ? &peeled->oid : &head->oid;
 }
 
@@ -111,12 +111,12 @@ static int resolved_new(hfgit_resolved **out, const git_oid *commit, hfgit_rev_k
 	hfgit_resolved *r = calloc(1, sizeof(*r));
 
 	if (!r)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->commit_oid = *commit;
 	git_oid_tostr(r->commit, sizeof(r->commit), commit);
 	r->kind = kind;
 	r->ref_target = ref_target ? *ref_target : *commit;
-	if ((ref && !(r->ref = hfgit_strdup(ref))) || (via_ref && !(r->via_ref = hfgit_strdup(via_ref)))) {
+	if ((ref && !(r->ref = hfgit__strdup(ref))) || (via_ref && !(r->via_ref = hfgit__strdup(via_ref)))) {
 		hfgit_resolved_free(r);
 		return HFGIT_ERROR;
 	}
@@ -145,7 +145,7 @@ static const git_remote_head *find_ref(const hfgit_session *s, const char *rev)
 			return NULL;
 		if (i == 0 && strncmp(name, "refs/", 5) && strcmp(name, "HEAD"))
 			continue;
-		if ((head = hfgit_session_head(s, name)) != NULL)
+		if ((head = hfgit_session__head(s, name)) != NULL)
 			return head;
 	}
 	return NULL;
@@ -173,12 +173,12 @@ static void describe_refs(hfgit_strbuf *out, const hfgit_session *s)
 				continue;
 			}
 			if (shown++ == 0)
-				hfgit_strbuf_printf(out, "; %s: %s", groups[g].label, name + groups[g].shown_from);
+				hfgit_strbuf__printf(out, "; %s: %s", groups[g].label, name + groups[g].shown_from);
 			else
-				hfgit_strbuf_printf(out, ", %s", name + groups[g].shown_from);
+				hfgit_strbuf__printf(out, ", %s", name + groups[g].shown_from);
 		}
 		if (more)
-			hfgit_strbuf_printf(out, " (and %zu more)", more);
+			hfgit_strbuf__printf(out, " (and %zu more)", more);
 	}
 }
 
@@ -188,9 +188,9 @@ static int not_found(const hfgit_session *s, const char *rev, const char *why)
 	int rc;
 
 	describe_refs(&refs, s);
-	rc = hfgit_error_set(HFGIT_ENOTFOUND, "revision '%s' not found in %s%s%s", rev, s->repo_name,
-	                     why, refs.len ? hfgit_strbuf_cstr(&refs) : "; the repository has no refs");
-	hfgit_strbuf_dispose(&refs);
+	rc = hfgit_error__set(HFGIT_ENOTFOUND, "revision '%s' not found in %s%s%s", rev, s->repo_name,
+	                      why, refs.len ? hfgit_strbuf__cstr(&refs) : "; the repository has no refs");
+	hfgit_strbuf__dispose(&refs);
 	return rc;
 }
 
@@ -203,16 +203,16 @@ static int ambiguous(const hfgit_session *s, const char *rev, const candidates *
 	for (i = 0; i < c->count; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &c->oids[i]);
-		hfgit_strbuf_printf(&list, "%s%s", i ? ", " : "", hex);
+		hfgit_strbuf__printf(&list, "%s%s", i ? ", " : "", hex);
 		if (c->refs[i])
-			hfgit_strbuf_printf(&list, " (%s)", c->refs[i]);
+			hfgit_strbuf__printf(&list, " (%s)", c->refs[i]);
 	}
 	if (c->overflow)
-		hfgit_strbuf_printf(&list, " and %zu more", c->overflow);
-	rc = hfgit_error_set(HFGIT_EAMBIGUOUS,
-	                     "short hash '%s' is ambiguous in %s: it matches commits %s; "
-	                     "give more digits", rev, s->repo_name, hfgit_strbuf_cstr(&list));
-	hfgit_strbuf_dispose(&list);
+		hfgit_strbuf__printf(&list, " and %zu more", c->overflow);
+	rc = hfgit_error__set(HFGIT_EAMBIGUOUS,
+	                      "short hash '%s' is ambiguous in %s: it matches commits %s; "
+	                      "give more digits", rev, s->repo_name, hfgit_strbuf__cstr(&list));
+	hfgit_strbuf__dispose(&list);
 	return rc;
 }
 
@@ -251,8 +251,8 @@ static int match_history(candidates *c, git_repository *repo, const char *prefix
 	int rc = 0, err;
 
 	if (git_revwalk_new(&walk, repo) < 0 || git_reference_list(&names, repo) < 0) {
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot walk the fetched history: %s",
-		                     git_error_last()->message);
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot walk the fetched history: %s",
+		                      git_error_last()->message);
 		goto out;
 	}
 	for (i = 0; i < names.count; i++)
@@ -262,8 +262,8 @@ static int match_history(candidates *c, git_repository *repo, const char *prefix
 			goto out;
 	}
 	if (err != GIT_ITEROVER)
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot walk the fetched history: %s",
-		                     git_error_last()->message);
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot walk the fetched history: %s",
+		                      git_error_last()->message);
 out:
 	git_strarray_dispose(&names);
 	git_revwalk_free(walk);
@@ -277,12 +277,12 @@ static int all_ref_specs(char ***out, size_t *count, const hfgit_session *s)
 	size_t i, n = 0;
 
 	if (!specs)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < s->nheads; i++) {
 		const char *name = s->heads[i]->name;
 		if (strncmp(name, "refs/", 5) || has_suffix(name, "^{}"))
 			continue;
-		if (!(specs[n++] = hfgit_aprintf("+%s:%s", name, name))) {
+		if (!(specs[n++] = hfgit__aprintf("+%s:%s", name, name))) {
 			while (n--)
 				free(specs[n]);
 			free(specs);
@@ -322,18 +322,18 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 		size_t nspecs = 0;
 		bool complete;
 
-		if ((rc = hfgit_session_open(&deeper, s->ctx, id, true, s->progress, s->payload)) < 0)
+		if ((rc = hfgit_session__open(&deeper, s->ctx, id, true, s->progress, s->payload)) < 0)
 			return rc;
 		if ((rc = all_ref_specs(&specs, &nspecs, deeper)) == 0 && nspecs > 0 &&
-		    (rc = hfgit_session_fetch(deeper, (const char **)specs, nspecs,
-		                              search_depths[round])) == 0 &&
+		    (rc = hfgit_session__fetch(deeper, (const char **)specs, nspecs,
+		                               search_depths[round])) == 0 &&
 		    (rc = match_history(c, deeper->repo, prefix)) == 0 &&
-		    (rc = hfgit_shallow_read(&roots, deeper->repo)) == 0 && c->count > 0)
-			rc = hfgit_store_absorb(store, deeper->repo, NULL);
+		    (rc = hfgit_store__shallow_read(&roots, deeper->repo)) == 0 && c->count > 0)
+			rc = hfgit_store__absorb(store, deeper->repo, NULL);
 		complete = roots.count == 0;
 		free(roots.ids);
 		free_specs(specs, nspecs);
-		hfgit_session_free(deeper);
+		hfgit_session__free(deeper);
 		if (rc < 0 || c->count > 0 || complete || nspecs == 0)
 			return rc;
 	}
@@ -343,7 +343,7 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 /* Ask the server for a full hash no ref advertises (see transport.c); 0 when it arrived. */
 static int fetch_by_hash(hfgit_session *s, git_repository *store, const char *hex)
 {
-	char *spec = hfgit_aprintf("+%s:refs/hfgit/commits/%s", hex, hex);
+	char *spec = hfgit__aprintf("+%s:refs/hfgit/commits/%s", hex, hex);
 	git_object *obj = NULL;
 	git_oid oid;
 	int rc;
@@ -351,30 +351,30 @@ static int fetch_by_hash(hfgit_session *s, git_repository *store, const char *he
 	if (!spec)
 		return HFGIT_ERROR;
 	git_oid_fromstr(&oid, hex);
-	rc = hfgit_session_fetch(s, (const char **)&spec, 1, 1);
+	rc = hfgit_session__fetch(s, (const char **)&spec, 1, 1);
 	free(spec);
 	if (rc == HFGIT_EINTERRUPTED)
 		return rc;
 	if (rc < 0 || git_object_lookup(&obj, s->repo, &oid, GIT_OBJECT_ANY) < 0)
 		return HFGIT_ENOTFOUND; /* the server refused or lacks it: search history */
 	rc = git_object_type(obj) == GIT_OBJECT_COMMIT ?
-	         hfgit_store_absorb(store, s->repo, &oid) :
-	         hfgit_error_set(HFGIT_EINVALID, "'%s' in %s is a %s, not a commit", hex,
-	                         s->repo_name, git_object_type2string(git_object_type(obj)));
+	         hfgit_store__absorb(store, s->repo, &oid) :
+	         hfgit_error__set(HFGIT_EINVALID, "'%s' in %s is a %s, not a commit", hex,
+	                          s->repo_name, git_object_type2string(git_object_type(obj)));
 	git_object_free(obj);
 	return rc;
 }
 
 static int resolve_default_branch(hfgit_resolved **out, const hfgit_session *s)
 {
-	const git_remote_head *head = hfgit_session_head(s, "HEAD");
+	const git_remote_head *head = hfgit_session__head(s, "HEAD");
 
 	if (!head)
-		return hfgit_error_set(HFGIT_ENOTFOUND, "%s has no default branch (the repository "
-		                       "is empty or hides HEAD): name a revision with ID@REV",
-		                       s->repo_name);
-	if (head->symref_target && hfgit_session_head(s, head->symref_target))
-		return resolve_ref_head(out, s, hfgit_session_head(s, head->symref_target));
+		return hfgit_error__set(HFGIT_ENOTFOUND, "%s has no default branch (the repository "
+		                        "is empty or hides HEAD): name a revision with ID@REV",
+		                        s->repo_name);
+	if (head->symref_target && hfgit_session__head(s, head->symref_target))
+		return resolve_ref_head(out, s, hfgit_session__head(s, head->symref_target));
 	return resolved_new(out, &head->oid, HFGIT_REV_COMMIT, NULL, NULL, NULL);
 }
 
@@ -393,7 +393,7 @@ static int resolve_hash(hfgit_resolved **out, hfgit_session *s, git_repository *
 	if (c.count == 0 && len == GIT_OID_HEXSZ) {
 		git_oid oid;
 		git_oid_fromstr(&oid, prefix);
-		if (hfgit_store_has(store, &oid) ||
+		if (hfgit_store__has(store, &oid) ||
 		    (!s->offline && (rc = fetch_by_hash(s, store, prefix)) == 0)) {
 			if ((rc = resolved_new(out, &oid, HFGIT_REV_COMMIT, NULL, NULL, NULL)) == 0)
 				(*out)->in_store = true;
@@ -402,9 +402,9 @@ static int resolve_hash(hfgit_resolved **out, hfgit_session *s, git_repository *
 		if (rc < 0 && rc != HFGIT_ENOTFOUND)
 			goto out;
 		if (s->offline) {
-			rc = hfgit_error_set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
-			                     "offline mode is on: fetch it once with the network",
-			                     rev, s->repo_name);
+			rc = hfgit_error__set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
+			                      "offline mode is on: fetch it once with the network",
+			                      rev, s->repo_name);
 			goto out;
 		}
 	}
@@ -421,8 +421,8 @@ out:
 	return rc;
 }
 
-int hfgit_resolve_in_session(hfgit_resolved **out, hfgit_session *s, git_repository *store,
-                             const hfgit_model_id *id)
+int hfgit_resolve__in_session(hfgit_resolved **out, hfgit_session *s, git_repository *store,
+                              const hfgit_model_id *id)
 {
 	const char *rev = hfgit_model_id_revision(id);
 	const git_remote_head *head;
@@ -455,50 +455,50 @@ static bool store_has_commit(git_repository *store, const git_oid *oid)
 static int resolve_unreachable(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
                                git_repository *store, const hfgit_model_id *id)
 {
-	char *why = hfgit_strdup(hfgit_error_last());
+	char *why = hfgit__strdup(hfgit_error_last());
 	hfgit_session *s = NULL;
 	hfgit_resolved *r = NULL;
 	int rc = HFGIT_ENETWORK;
 
 	if (!why)
 		return HFGIT_ERROR;
-	if (hfgit_session_open_offline(&s, ctx, id, git_repository_path(store)) == 0 &&
-	    hfgit_resolve_in_session(&r, s, store, id) == 0) {
+	if (hfgit_session__open_offline(&s, ctx, id, git_repository_path(store)) == 0 &&
+	    hfgit_resolve__in_session(&r, s, store, id) == 0) {
 		if ((r->kind == HFGIT_REV_TAG || r->kind == HFGIT_REV_COMMIT) &&
 		    store_has_commit(store, &r->commit_oid)) {
 			r->unreachable = why;
 			r->in_store = true;
 			*out = r;
 			*session = s;
-			hfgit_trace("hub unreachable; %s resolved from the cache", r->commit);
+			hfgit__trace("hub unreachable; %s resolved from the cache", r->commit);
 			return 0;
 		}
 		if (r->kind == HFGIT_REV_TAG || r->kind == HFGIT_REV_COMMIT)
-			rc = hfgit_error_set(HFGIT_ENETWORK, "%s; the cache knows %s as commit %.12s but "
-			                     "has not fetched it", why, hfgit_model_id_revision(id),
-			                     r->commit);
+			rc = hfgit_error__set(HFGIT_ENETWORK, "%s; the cache knows %s as commit %.12s but "
+			                      "has not fetched it", why, hfgit_model_id_revision(id),
+			                      r->commit);
 		else {
 			long long age = s->fetched_at ? (long long)time(NULL) - s->fetched_at : 0;
 			if (age < 0)
 				age = 0;
-			rc = hfgit_error_set(HFGIT_ENETWORK, "%s; the cache has %s at %.12s, as the hub "
-			                     "advertised it %lld %s ago, which may be stale: --offline or "
-			                     "HF_HUB_OFFLINE=1 uses it", why, r->ref ? r->ref : "the default "
-			                     "branch", r->commit, age < 7200 ? age / 60 : age / 3600,
-			                     age < 7200 ? "minutes" : "hours");
+			rc = hfgit_error__set(HFGIT_ENETWORK, "%s; the cache has %s at %.12s, as the hub "
+			                      "advertised it %lld %s ago, which may be stale: --offline or "
+			                      "HF_HUB_OFFLINE=1 uses it", why, r->ref ? r->ref : "the default "
+			                      "branch", r->commit, age < 7200 ? age / 60 : age / 3600,
+			                      age < 7200 ? "minutes" : "hours");
 		}
 	} else {
-		hfgit_error_set(HFGIT_ENETWORK, "%s", why);
+		hfgit_error__set(HFGIT_ENETWORK, "%s", why);
 	}
 	hfgit_resolved_free(r);
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	free(why);
 	return rc;
 }
 
-int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
-                             git_repository *store, const hfgit_model_id *id,
-                             hfgit_progress_cb progress, void *payload)
+int hfgit_resolve__with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
+                              git_repository *store, const hfgit_model_id *id,
+                              hfgit_progress_cb progress, void *payload)
 {
 	const char *rev = hfgit_model_id_revision(id);
 	hfgit_session *s = NULL;
@@ -515,16 +515,16 @@ int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgi
 		return rc;
 	}
 	if (ctx->offline)
-		rc = hfgit_session_open_offline(&s, ctx, id, git_repository_path(store));
-	else if ((rc = hfgit_session_open(&s, ctx, id, true, progress, payload)) == 0)
-		rc = hfgit_session_remember(s, store);
+		rc = hfgit_session__open_offline(&s, ctx, id, git_repository_path(store));
+	else if ((rc = hfgit_session__open(&s, ctx, id, true, progress, payload)) == 0)
+		rc = hfgit_session__remember(s, store);
 	else if (rc == HFGIT_ENETWORK)
 		return resolve_unreachable(out, session, ctx, store, id);
-	if (rc == 0 && (rc = hfgit_resolve_in_session(out, s, store, id)) == 0 && s->offline &&
+	if (rc == 0 && (rc = hfgit_resolve__in_session(out, s, store, id)) == 0 && s->offline &&
 	    (*out)->kind != HFGIT_REV_COMMIT)
 		(*out)->cached_at = s->fetched_at;
 	if (rc < 0)
-		hfgit_session_free(s);
+		hfgit_session__free(s);
 	else
 		*session = s;
 	return rc;
@@ -544,14 +544,14 @@ static int resolve_offline_ref(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit
 
 	if (!ctx->offline || (rev && is_hex(rev, 4, GIT_OID_HEXSZ)))
 		return 1;
-	if ((rc = hfgit_store_path(&store_dir, ctx, id)) == 0 &&
-	    (rc = hfgit_session_open_offline(&s, ctx, id, store_dir)) == 0 &&
-	    (rc = hfgit_resolve_in_session(out, s, NULL, id)) == 0) {
+	if ((rc = hfgit_store__path(&store_dir, ctx, id)) == 0 &&
+	    (rc = hfgit_session__open_offline(&s, ctx, id, store_dir)) == 0 &&
+	    (rc = hfgit_resolve__in_session(out, s, NULL, id)) == 0) {
 		if ((*out)->kind != HFGIT_REV_COMMIT)
 			(*out)->cached_at = s->fetched_at;
-		hfgit_store_mark_used(store_dir);
+		hfgit_store__mark_used(store_dir);
 	}
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	free(store_dir);
 	return rc;
 }
@@ -565,15 +565,15 @@ int hfgit_resolve(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id
 	*out = NULL;
 	if ((rc = resolve_offline_ref(out, ctx, id)) <= 0)
 		return rc;
-	if ((rc = hfgit_git_ready()) < 0)
+	if ((rc = hfgit_git__ready()) < 0)
 		return rc;
-	if ((rc = hfgit_store_open(&store, ctx, id)) == 0)
-		rc = hfgit_resolve_with_store(out, &s, ctx, store, id, NULL, NULL);
+	if ((rc = hfgit_store__open(&store, ctx, id)) == 0)
+		rc = hfgit_resolve__with_store(out, &s, ctx, store, id, NULL, NULL);
 	if (rc == 0)
-		hfgit_store_mark_used(git_repository_path(store));
+		hfgit_store__mark_used(git_repository_path(store));
 	else
-		hfgit_store_forget_if_empty(ctx, store);
-	hfgit_session_free(s);
+		hfgit_store__forget_if_empty(ctx, store);
+	hfgit_session__free(s);
 	git_repository_free(store);
 	return rc;
 }

@@ -22,16 +22,16 @@ struct hfgit_resolved {
 
 /* Resolve the revision of `id` with the refs `s` advertised; history searches fetch into the
  * store. */
-int hfgit_resolve_in_session(hfgit_resolved **out, hfgit_session *s, git_repository *store,
-                             const hfgit_model_id *id);
+int hfgit_resolve__in_session(hfgit_resolved **out, hfgit_session *s, git_repository *store,
+                              const hfgit_model_id *id);
 
 /*
  * Resolve `id` with as little network as possible: none for a full hash the store already
  * holds, none in offline mode (the store's remembered refs), else one ls-remote. `*session`
  * is the session used (NULL when none was needed); the caller frees it.
  */
-int hfgit_resolve_with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
-                             git_repository *store, const hfgit_model_id *id,
-                             hfgit_progress_cb progress, void *payload);
+int hfgit_resolve__with_store(hfgit_resolved **out, hfgit_session **session, hfgit_ctx *ctx,
+                              git_repository *store, const hfgit_model_id *id,
+                              hfgit_progress_cb progress, void *payload);
 
 #endif

@@ -26,77 +26,77 @@
  */
 static int create_store(const char *path)
 {
-	char *parent = hfgit_strdup(path), *tmp = NULL;
+	char *parent = hfgit__strdup(path), *tmp = NULL;
 	git_repository *repo = NULL;
 	int rc = 0;
 
 	if (!parent)
 		return HFGIT_ERROR;
 	*strrchr(parent, '/') = '\0';
-	if ((rc = hfgit_fs_mkdir_p(parent)) < 0) {
-		rc = hfgit_error_set(rc, "%s: make the cache writable or choose another with "
-		                     "--cache-dir or HFGIT_HOME", hfgit_error_last());
+	if ((rc = hfgit_fs__mkdir_p(parent)) < 0) {
+		rc = hfgit_error__set(rc, "%s: make the cache writable or choose another with "
+		                      "--cache-dir or HFGIT_HOME", hfgit_error_last());
 		goto out;
 	}
-	if (!(tmp = hfgit_aprintf("%s.tmp-XXXXXX", path)) || !mkdtemp(tmp)) {
-		rc = tmp ? hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s': make the cache "
-		                                 "writable or choose another with --cache-dir", tmp) :
+	if (!(tmp = hfgit__aprintf("%s.tmp-XXXXXX", path)) || !mkdtemp(tmp)) {
+		rc = tmp ? hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s': make the cache "
+		                                  "writable or choose another with --cache-dir", tmp) :
 		           HFGIT_ERROR;
 		goto out;
 	}
 	if (git_repository_init(&repo, tmp, 1) < 0) {
-		rc = hfgit_error_set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
-		                     hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_EIO, "cannot create the cache repository '%s': %s", path,
+		                      hfgit_git__message());
 		goto out;
 	}
 	git_repository_free(repo);
 	repo = NULL;
 	if (rename(tmp, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create the cache repository '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create the cache repository '%s'", path);
 out:
-	if (tmp && hfgit_fs_exists(tmp))
-		hfgit_fs_remove_tree(tmp); /* another process's store won */
+	if (tmp && hfgit_fs__exists(tmp))
+		hfgit_fs__remove_tree(tmp); /* another process's store won */
 	free(tmp);
 	free(parent);
 	return rc;
 }
 
-int hfgit_store_path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id)
+int hfgit_store__path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	*out = hfgit_layout__repo_dir(ctx->cache_dir, ctx->endpoint, hfgit_model_id_repo(id));
 	return *out ? 0 : HFGIT_ERROR;
 }
 
-void hfgit_store_mark_used(const char *store_path)
+void hfgit_store__mark_used(const char *store_path)
 {
 	char *file = hfgit_layout__last_used(store_path);
 	int fd;
 
-	if (file && hfgit_fs_mkdir_parent(file) == 0 &&
+	if (file && hfgit_fs__mkdir_parent(file) == 0 &&
 	    (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
 		futimens(fd, NULL);
 		close(fd);
 	}
 	free(file);
-	hfgit_error_clear();
+	hfgit_error__clear();
 }
 
-int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id)
+int hfgit_store__open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	char *path = NULL;
 	int rc;
 
-	if ((rc = hfgit_store_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_store__path(&path, ctx, id)) < 0)
 		return rc;
 	if (git_repository_open_bare(out, path) < 0 &&
 	    ((rc = create_store(path)) < 0 || git_repository_open_bare(out, path) < 0))
-		rc = rc < 0 ? rc : hfgit_error_set(HFGIT_EIO, "cannot open the cache repository '%s': %s",
-		                                   path, hfgit_git_message());
+		rc = rc < 0 ? rc : hfgit_error__set(HFGIT_EIO, "cannot open the cache repository '%s': %s",
+		                                    path, hfgit_git__message());
 	free(path);
 	return rc;
 }
 
-bool hfgit_store_has(git_repository *store, const git_oid *oid)
+bool hfgit_store__has(git_repository *store, const git_oid *oid)
 {
 	git_odb *odb;
 	bool has;
@@ -111,10 +111,10 @@ bool hfgit_store_has(git_repository *store, const git_oid *oid)
 static char *repo_file(git_repository *repo, const char *name)
 {
 	/* git_repository_path() ends in '/'. */
-	return hfgit_aprintf("%s%s", git_repository_path(repo), name);
+	return hfgit__aprintf("%s%s", git_repository_path(repo), name);
 }
 
-int hfgit_shallow_read(git_oidarray *out, git_repository *repo)
+int hfgit_store__shallow_read(git_oidarray *out, git_repository *repo)
 {
 	char *path = repo_file(repo, "shallow");
 	char line[128];
@@ -127,7 +127,7 @@ int hfgit_shallow_read(git_oidarray *out, git_repository *repo)
 	if (!path)
 		return HFGIT_ERROR;
 	if (!(f = fopen(path, "r"))) {
-		rc = errno == ENOENT ? 0 : hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+		rc = errno == ENOENT ? 0 : hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path);
 		free(path);
 		return rc;
 	}
@@ -139,7 +139,7 @@ int hfgit_shallow_read(git_oidarray *out, git_repository *repo)
 			git_oid *grown;
 			cap = cap ? cap * 2 : 8;
 			if (!(grown = realloc(out->ids, cap * sizeof(*grown)))) {
-				rc = hfgit_error_oom();
+				rc = hfgit_error__oom();
 				break;
 			}
 			out->ids = grown;
@@ -172,15 +172,15 @@ static int move_packs(git_repository *store, git_repository *fetched, hfgit_strb
 		size_t len = strlen(e->d_name), i;
 		if (len < 5 || strcmp(e->d_name + len - 5, ".pack") != 0)
 			continue;
-		if ((rc = hfgit_strbuf_printf(names, "%.*s\n", (int)(len - 5), e->d_name)) < 0)
+		if ((rc = hfgit_strbuf__printf(names, "%.*s\n", (int)(len - 5), e->d_name)) < 0)
 			break;
 		for (i = 0; rc == 0 && i < sizeof(exts) / sizeof(*exts); i++) {
-			char *from = hfgit_aprintf("%s/%.*s%s", src_dir, (int)(len - 5), e->d_name, exts[i]);
-			char *to = hfgit_aprintf("%s/%.*s%s", dst_dir, (int)(len - 5), e->d_name, exts[i]);
+			char *from = hfgit__aprintf("%s/%.*s%s", src_dir, (int)(len - 5), e->d_name, exts[i]);
+			char *to = hfgit__aprintf("%s/%.*s%s", dst_dir, (int)(len - 5), e->d_name, exts[i]);
 			if (!from || !to)
 				rc = HFGIT_ERROR;
 			else if (rename(from, to) < 0 && errno != ENOENT)
-				rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the cache", from);
+				rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move '%s' into the cache", from);
 			free(from);
 			free(to);
 		}
@@ -239,11 +239,11 @@ static int merge_shallow(git_repository *store, git_repository *fetched)
 	size_t i;
 	int rc;
 
-	if ((rc = hfgit_shallow_read(&mine, store)) < 0 ||
-	    (rc = hfgit_shallow_read(&theirs, fetched)) < 0)
+	if ((rc = hfgit_store__shallow_read(&mine, store)) < 0 ||
+	    (rc = hfgit_store__shallow_read(&theirs, fetched)) < 0)
 		goto out;
 	if (git_repository_odb(&odb, store) < 0 || git_odb_refresh(odb) < 0) {
-		rc = hfgit_error_set(HFGIT_EIO, "cannot open the cache's objects: %s", hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_EIO, "cannot open the cache's objects: %s", hfgit_git__message());
 		goto out;
 	}
 	for (i = 0; i < mine.count + theirs.count; i++) {
@@ -254,7 +254,7 @@ static int merge_shallow(git_repository *store, git_repository *fetched)
 		if (parents_present(odb, oid))
 			continue;
 		git_oid_tostr(hex, sizeof(hex), oid);
-		if ((rc = hfgit_strbuf_printf(&out, "%s\n", hex)) < 0)
+		if ((rc = hfgit_strbuf__printf(&out, "%s\n", hex)) < 0)
 			goto out;
 	}
 	if (!(path = repo_file(store, "shallow"))) {
@@ -263,15 +263,15 @@ static int merge_shallow(git_repository *store, git_repository *fetched)
 	}
 	if (out.len == 0)
 		rc = (unlink(path) < 0 && errno != ENOENT) ?
-		         hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path) : 0;
+		         hfgit_error__set_errno(HFGIT_EIO, "cannot remove '%s'", path) : 0;
 	else
-		rc = hfgit_fs_write_atomic(path, out.ptr, out.len);
+		rc = hfgit_fs__write_atomic(path, out.ptr, out.len);
 out:
 	free(mine.ids);
 	free(theirs.ids);
 	git_odb_free(odb);
 	free(path);
-	hfgit_strbuf_dispose(&out);
+	hfgit_strbuf__dispose(&out);
 	return rc;
 }
 
@@ -284,8 +284,8 @@ static int copy_ref(git_reference *ref, void *payload)
 	if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
 	    git_reference_create(&created, store, git_reference_name(ref),
 	                         git_reference_target(ref), 1, "hfgit: fetch") < 0)
-		rc = hfgit_error_set(HFGIT_EIO, "cannot record ref '%s' in the cache: %s",
-		                     git_reference_name(ref), hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_EIO, "cannot record ref '%s' in the cache: %s",
+		                      git_reference_name(ref), hfgit_git__message());
 	git_reference_free(created);
 	git_reference_free(ref);
 	return rc;
@@ -299,9 +299,9 @@ static int lock_store(int *fd, git_repository *store)
 	if (!path)
 		return HFGIT_ERROR;
 	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot open the lock '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot open the lock '%s'", path);
 	else if (flock(*fd, LOCK_EX) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot lock '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot lock '%s'", path);
 	free(path);
 	return rc;
 }
@@ -311,7 +311,7 @@ static char *pack_record_path(git_repository *store, const git_oid *commit)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(hex, sizeof(hex), commit);
-	return hfgit_aprintf("%shfgit/packs/%s", git_repository_path(store), hex);
+	return hfgit__aprintf("%shfgit/packs/%s", git_repository_path(store), hex);
 }
 
 static int record_packs(git_repository *store, const git_oid *commit, const hfgit_strbuf *names)
@@ -321,17 +321,17 @@ static int record_packs(git_repository *store, const git_oid *commit, const hfgi
 
 	if (!path)
 		return HFGIT_ERROR;
-	dir = hfgit_aprintf("%shfgit/packs", git_repository_path(store));
+	dir = hfgit__aprintf("%shfgit/packs", git_repository_path(store));
 	if (!dir)
 		rc = HFGIT_ERROR;
-	else if ((rc = hfgit_fs_mkdir_p(dir)) == 0)
-		rc = hfgit_fs_write_atomic(path, names->ptr, names->len);
+	else if ((rc = hfgit_fs__mkdir_p(dir)) == 0)
+		rc = hfgit_fs__write_atomic(path, names->ptr, names->len);
 	free(dir);
 	free(path);
 	return rc;
 }
 
-int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst)
+int hfgit_store__link_packs(git_repository *store, const git_oid *commit, git_repository *dst)
 {
 	static const char *const exts[] = { ".pack", ".rev", ".idx" };
 	const hfgit_fs_place_ways pack_ways = { false, true, true, 0444, true };
@@ -341,7 +341,7 @@ int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_rep
 
 	if (!record)
 		return HFGIT_ERROR;
-	if (hfgit_fs_read_file(&names, &len, record) < 0) {
+	if (hfgit_fs__read_file(&names, &len, record) < 0) {
 		free(record);
 		return HFGIT_ENOTFOUND;
 	}
@@ -352,11 +352,11 @@ int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_rep
 			break;
 		}
 		for (i = 0; rc == 0 && i < sizeof(exts) / sizeof(*exts); i++) {
-			char *from = hfgit_aprintf("%sobjects/pack/%s%s", git_repository_path(store), line, exts[i]);
-			char *to = hfgit_aprintf("%sobjects/pack/%s%s", git_repository_path(dst), line, exts[i]);
+			char *from = hfgit__aprintf("%sobjects/pack/%s%s", git_repository_path(store), line, exts[i]);
+			char *to = hfgit__aprintf("%sobjects/pack/%s%s", git_repository_path(dst), line, exts[i]);
 			if (!from || !to)
 				rc = HFGIT_ERROR;
-			else if (hfgit_fs_place(NULL, from, to, &pack_ways) != 0 && (i != 1 || hfgit_fs_exists(from)))
+			else if (hfgit_fs__place(NULL, from, to, &pack_ways) != 0 && (i != 1 || hfgit_fs__exists(from)))
 				rc = HFGIT_ENOTFOUND; /* the store lost it: pack the objects instead */
 			free(from);
 			free(to);
@@ -367,7 +367,7 @@ int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_rep
 	return rc;
 }
 
-int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git_oid *depth1_commit)
+int hfgit_store__absorb(git_repository *store, git_repository *fetched, const git_oid *depth1_commit)
 {
 	hfgit_strbuf names = HFGIT_STRBUF_INIT;
 	int fd = -1, rc;
@@ -381,14 +381,14 @@ int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git
 	if (depth1_commit && names.len && (rc = record_packs(store, depth1_commit, &names)) < 0)
 		goto out;
 	/* copy_ref stops the walk with HFGIT_EIO and its own message; anything else is libgit2's. */
-	hfgit_trace("absorb: packs and shallow roots moved in");
+	hfgit__trace("absorb: packs and shallow roots moved in");
 	rc = git_reference_foreach(fetched, copy_ref, store);
 	if (rc != 0 && rc != HFGIT_EIO)
-		rc = hfgit_error_set(HFGIT_EIO, "cannot copy refs into the cache: %s", hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_EIO, "cannot copy refs into the cache: %s", hfgit_git__message());
 out:
 	if (fd >= 0)
 		close(fd);
-	hfgit_strbuf_dispose(&names);
+	hfgit_strbuf__dispose(&names);
 	return rc;
 }
 
@@ -398,7 +398,7 @@ static int any_object(const git_oid *id, void *payload)
 	return 1; /* one is enough */
 }
 
-void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
+void hfgit_store__forget_if_empty(hfgit_ctx *ctx, git_repository *store)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -417,12 +417,12 @@ void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
 		goto out;
 	git_odb_foreach(odb, any_object, &has_object);
 	/* refs the hub advertised are remembered for offline resolution: the hub was reached */
-	if (has_object || !(lock = repo_file(store, "hfgit/remote-refs")) || hfgit_fs_exists(lock))
+	if (has_object || !(lock = repo_file(store, "hfgit/remote-refs")) || hfgit_fs__exists(lock))
 		goto out;
 	free(lock);
 	lock = NULL;
 	/* git_repository_path() ends in '/' */
-	if (!(path = hfgit_strdup(git_repository_path(store))) || !(repos = hfgit_layout__repos_dir(ctx->cache_dir)))
+	if (!(path = hfgit__strdup(git_repository_path(store))) || !(repos = hfgit_layout__repos_dir(ctx->cache_dir)))
 		goto out;
 	path[strlen(path) - 1] = '\0';
 	if (strncmp(path, repos, strlen(repos)) || !(lock = repo_file(store, "hfgit.lock")))
@@ -430,9 +430,9 @@ void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store)
 	/* a process absorbing a fetch holds this lock: then the store is about to fill */
 	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 		goto out;
-	hfgit_trace("store: removing the empty store %s", path);
-	if (hfgit_fs_remove_tree(path) < 0) {
-		hfgit_error_clear();
+	hfgit__trace("store: removing the empty store %s", path);
+	if (hfgit_fs__remove_tree(path) < 0) {
+		hfgit_error__clear();
 		goto out;
 	}
 	/* the namespace and endpoint folders, when nothing else is in them */

@@ -13,7 +13,7 @@
 #include "hfgit.h"
 
 /* The path of the store of `id` on the context's endpoint (not created). */
-int hfgit_store_path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);
+int hfgit_store__path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id);
 
 /*
  * Mark the store (its git directory, as git_repository_path gives it) as used now, for
@@ -21,27 +21,27 @@ int hfgit_store_path(char **out, const hfgit_ctx *ctx, const hfgit_model_id *id)
  * effort: a cache that cannot record it (read-only, full) must still serve clones, so this
  * neither fails nor leaves an error message behind.
  */
-void hfgit_store_mark_used(const char *store_path);
+void hfgit_store__mark_used(const char *store_path);
 
 
 /* Open the store of `id`, creating it when missing. */
-int hfgit_store_open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id);
+int hfgit_store__open(git_repository **out, hfgit_ctx *ctx, const hfgit_model_id *id);
 
 /*
  * Move what `fetched` holds (packs, shallow roots, refs) into `store`. When `depth1_commit` is
  * given, `fetched` holds a depth-1 fetch of exactly that commit: its packs are recorded so that
  * clones can link them instead of packing the objects again.
  */
-int hfgit_store_absorb(git_repository *store, git_repository *fetched, const git_oid *depth1_commit);
+int hfgit_store__absorb(git_repository *store, git_repository *fetched, const git_oid *depth1_commit);
 
 /*
  * Hard-link (or copy, across file systems) the recorded depth-1 packs of `commit` into `dst`.
  * Packs never change once written, so sharing their inode is safe. HFGIT_ENOTFOUND when no
  * such packs are recorded.
  */
-int hfgit_store_link_packs(git_repository *store, const git_oid *commit, git_repository *dst);
+int hfgit_store__link_packs(git_repository *store, const git_oid *commit, git_repository *dst);
 
-bool hfgit_store_has(git_repository *store, const git_oid *oid);
+bool hfgit_store__has(git_repository *store, const git_oid *oid);
 
 /*
  * After a failed operation: a store without a single ref, object or remembered advertisement
@@ -49,9 +49,9 @@ bool hfgit_store_has(git_repository *store, const git_oid *oid);
  * cache that it leaves empty, so that `hfgit ls` and `hfgit gc` do not show a model that never
  * arrived. A store another process holds locked, or that holds anything, stays.
  */
-void hfgit_store_forget_if_empty(hfgit_ctx *ctx, git_repository *store);
+void hfgit_store__forget_if_empty(hfgit_ctx *ctx, git_repository *store);
 
 /* Read a repository's shallow roots ($GIT_DIR/shallow); a missing file is an empty list. */
-int hfgit_shallow_read(git_oidarray *out, git_repository *repo);
+int hfgit_store__shallow_read(git_oidarray *out, git_repository *repo);
 
 #endif

@@ -89,7 +89,7 @@ static void wrap_free(git_transport *t)
 	free(t);
 }
 
-int hfgit_transport_wrap(git_transport **out, git_remote *owner, void *payload)
+int hfgit_transport__wrap(git_transport **out, git_remote *owner, void *payload)
 {
 	wrapping_transport *t;
 	int rc;

@@ -23,7 +23,7 @@ hfgit_score_function task_score_function(const hfgit_config *cfg)
 		if (!strcmp(fn, "softmax"))
 			return HFGIT_SCORES_SOFTMAX;
 	}
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return HFGIT_SCORES_NONE;
 }
 
@@ -64,7 +64,7 @@ int task_classify(task_item *items, size_t n, const float *logits, size_t nlabel
 	if (k > nlabels)
 		k = nlabels;
 	if (!(scores = malloc(nlabels * sizeof(*scores))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		const float *x = logits + i * nlabels;
 		hfgit_label_score *ls;
@@ -78,7 +78,7 @@ int task_classify(task_item *items, size_t n, const float *logits, size_t nlabel
 			memcpy(scores, x, nlabels * sizeof(*scores));
 		if (!(ls = malloc(nlabels * sizeof(*ls)))) {
 			free(scores);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		for (j = 0; j < nlabels; j++) {
 			const char *label = hfgit_config_label(cfg, j);

@@ -24,7 +24,7 @@ typedef int (*load_fn)(hfgit_weights *w, const char *path);
 
 static char *join(const char *dir, const char *name)
 {
-	return hfgit_aprintf("%s/%s", dir, name);
+	return hfgit__aprintf("%s/%s", dir, name);
 }
 
 static bool is_file(const char *path)
@@ -47,9 +47,9 @@ static int check_not_lfs_pointer(const char *path)
 	n = read(fd, head, sizeof(head));
 	close(fd);
 	if (n == (ssize_t)sizeof(head) && !memcmp(head, LFS_POINTER_PREFIX, sizeof(head)))
-		return hfgit_error_set(HFGIT_EINVALID, "%s is a Git LFS pointer, not the weights: the "
-		                       "clone left out its LFS content (--no-lfs, or an --include or "
-		                       "--exclude pattern); clone again with it", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s is a Git LFS pointer, not the weights: the "
+		                        "clone left out its LFS content (--no-lfs, or an --include or "
+		                        "--exclude pattern); clone again with it", path);
 	return 0;
 }
 
@@ -58,9 +58,9 @@ static int add_file(hfgit_weight_files *out, const char *name)
 	char **grown = realloc(out->files, (out->nfiles + 1) * sizeof(*grown));
 
 	if (!grown)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	out->files = grown;
-	if (!(out->files[out->nfiles] = hfgit_strdup(name)))
+	if (!(out->files[out->nfiles] = hfgit__strdup(name)))
 		return HFGIT_ERROR;
 	out->nfiles++;
 	return 0;
@@ -97,9 +97,9 @@ static int check_shard_name(const char *index, const char *tensor, const char *f
 			goto bad;
 	return 0;
 bad:
-	return hfgit_error_set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', which is "
-	                       "not a file name next to the index (no '/', '\\' or '..')", index,
-	                       tensor, file);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', which is "
+	                        "not a file name next to the index (no '/', '\\' or '..')", index,
+	                        tensor, file);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -115,32 +115,32 @@ static int read_index(json_object **root, json_object **map, const char *path)
 	int rc;
 
 	*root = NULL;
-	if ((rc = hfgit_fs_read_file(&text, &len, path)) < 0)
+	if ((rc = hfgit_fs__read_file(&text, &len, path)) < 0)
 		return rc;
 	if (len > MAX_INDEX_BYTES) {
 		free(text);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %zu bytes, more than an index may have",
-		                       path, len);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %zu bytes, more than an index may have",
+		                        path, len);
 	}
 	if (!(tok = json_tokener_new())) {
 		free(text);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	*root = json_tokener_parse_ex(tok, text, (int)len);
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		json_object_put(*root);
 		*root = NULL;
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: not valid JSON: %s", path,
-		                     json_tokener_error_desc(json_tokener_get_error(tok)));
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: not valid JSON: %s", path,
+		                      json_tokener_error_desc(json_tokener_get_error(tok)));
 	}
 	json_tokener_free(tok);
 	free(text);
 	if (rc == 0 && (!json_object_is_type(*root, json_type_object) ||
 	                !json_object_object_get_ex(*root, "weight_map", map) ||
 	                !json_object_is_type(*map, json_type_object)))
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: no \"weight_map\" object of tensor names to "
-		                     "shard files", path);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: no \"weight_map\" object of tensor names to "
+		                      "shard files", path);
 	return rc;
 }
 
@@ -154,11 +154,11 @@ static int shard_names(char ***out, size_t *count, json_object *map, const char 
 	*out = NULL;
 	*count = 0;
 	if (!names)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	json_object_object_foreach(map, tensor, file) {
 		if (!json_object_is_type(file, json_type_string)) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: weight_map's '%.80s' is not a file name",
-			                     path, tensor);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s: weight_map's '%.80s' is not a file name",
+			                      path, tensor);
 			break;
 		}
 		if ((rc = check_shard_name(path, tensor, json_object_get_string(file))) < 0)
@@ -166,16 +166,16 @@ static int shard_names(char ***out, size_t *count, json_object *map, const char 
 		names[k++] = json_object_get_string(file);
 	}
 	if (rc == 0 && k == 0)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: weight_map is empty", path);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: weight_map is empty", path);
 	if (rc == 0) {
 		qsort(names, k, sizeof(*names), compare_strings);
 		for (i = j = 0; i < k; i++)
 			if (!j || strcmp(names[j - 1], names[i]))
 				names[j++] = names[i];
 		if (!(*out = calloc(j, sizeof(**out))))
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 		for (i = 0; rc == 0 && i < j; i++, (*count)++)
-			if (!((*out)[i] = hfgit_strdup(names[i])))
+			if (!((*out)[i] = hfgit__strdup(names[i])))
 				rc = HFGIT_ERROR;
 	}
 	free(names);
@@ -191,15 +191,15 @@ static int check_placement(const hfgit_weights *w, json_object *map, char **shar
 	json_object_object_foreach(map, tensor, file) {
 		const char *want = json_object_get_string(file);
 
-		if (!hfgit_weights_index(w, tensor, &index))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', "
-			                       "which does not have it; the index and the shards do not "
-			                       "match: download them again", path, tensor, want);
+		if (!hfgit_weights__index(w, tensor, &index))
+			return hfgit_error__set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', "
+			                        "which does not have it; the index and the shards do not "
+			                        "match: download them again", path, tensor, want);
 		for (s = nshards; s-- > 0 && index < first_of_shard[s];)
 			;
 		if (strcmp(shards[s], want))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', but "
-			                       "it is in '%.80s'", path, tensor, want, shards[s]);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: weight_map puts '%.80s' in '%.80s', but "
+			                        "it is in '%.80s'", path, tensor, want, shards[s]);
 	}
 	return 0;
 }
@@ -218,7 +218,7 @@ static int load_sharded(hfgit_weights *w, hfgit_weight_files *out, const char *d
 	if ((rc = read_index(&root, &map, path)) == 0 && (rc = add_file(out, index_name)) == 0 &&
 	    (rc = shard_names(&shards, &nshards, map, path)) == 0 &&
 	    !(first = calloc(nshards, sizeof(*first))))
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 	for (i = 0; rc == 0 && i < nshards; i++) {
 		char *shard = join(dir, shards[i]);
 
@@ -226,10 +226,10 @@ static int load_sharded(hfgit_weights *w, hfgit_weight_files *out, const char *d
 			rc = HFGIT_ERROR;
 			break;
 		}
-		first[i] = hfgit_weights_count(w);
+		first[i] = hfgit_weights__count(w);
 		if (!is_file(shard))
-			rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s names the shard '%s', which is not in %s",
-			                     path, shards[i], dir);
+			rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s names the shard '%s', which is not in %s",
+			                      path, shards[i], dir);
 		else
 			rc = load_one(w, out, dir, shards[i], load);
 		free(shard);
@@ -276,41 +276,41 @@ static int no_weights(const char *dir, hfgit_weights_format format)
 
 	for (f = foreign; *f && rc == 0; f++)
 		if (has(dir, *f))
-			rc = hfgit_strbuf_printf(&others, "%s%s", others.len ? ", " : "", *f);
+			rc = hfgit_strbuf__printf(&others, "%s%s", others.len ? ", " : "", *f);
 	if (rc == 0)
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "no weights in %s: expected %s%s%s%s", dir,
-		                     expected, others.len ? " (it has " : "", hfgit_strbuf_cstr(&others),
-		                     others.len ? ", which hfgit does not read)" : "");
-	hfgit_strbuf_dispose(&others);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "no weights in %s: expected %s%s%s%s", dir,
+		                      expected, others.len ? " (it has " : "", hfgit_strbuf__cstr(&others),
+		                      others.len ? ", which hfgit does not read)" : "");
+	hfgit_strbuf__dispose(&others);
 	return rc;
 }
 
-int hfgit_weight_files_load(hfgit_weights *w, hfgit_weight_files *out, const char *dir,
-                            hfgit_weights_format format)
+int hfgit_weight_files__load(hfgit_weights *w, hfgit_weight_files *out, const char *dir,
+                             hfgit_weights_format format)
 {
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)format > HFGIT_WEIGHTS_PYTORCH)
-		return hfgit_error_set(HFGIT_EINVALID, "unknown weights format %d", (int)format);
+		return hfgit_error__set(HFGIT_EINVALID, "unknown weights format %d", (int)format);
 	if (format != HFGIT_WEIGHTS_PYTORCH) {
 		out->format = "safetensors";
 		if (has(dir, HFGIT_SAFETENSORS_NAME))
-			return load_one(w, out, dir, HFGIT_SAFETENSORS_NAME, hfgit_safetensors_load);
+			return load_one(w, out, dir, HFGIT_SAFETENSORS_NAME, hfgit_safetensors__load);
 		if (has(dir, HFGIT_SAFETENSORS_INDEX_NAME))
 			return load_sharded(w, out, dir, HFGIT_SAFETENSORS_INDEX_NAME,
-			                    hfgit_safetensors_load);
+			                    hfgit_safetensors__load);
 	}
 	if (format != HFGIT_WEIGHTS_SAFETENSORS) {
 		out->format = "pytorch";
 		if (has(dir, HFGIT_PYTORCH_NAME))
-			return load_one(w, out, dir, HFGIT_PYTORCH_NAME, hfgit_torch_load);
+			return load_one(w, out, dir, HFGIT_PYTORCH_NAME, hfgit_torch__load);
 		if (has(dir, HFGIT_PYTORCH_INDEX_NAME))
-			return load_sharded(w, out, dir, HFGIT_PYTORCH_INDEX_NAME, hfgit_torch_load);
+			return load_sharded(w, out, dir, HFGIT_PYTORCH_INDEX_NAME, hfgit_torch__load);
 	}
 	out->format = NULL;
 	return no_weights(dir, format);
 }
 
-void hfgit_weight_files_dispose(hfgit_weight_files *files)
+void hfgit_weight_files__dispose(hfgit_weight_files *files)
 {
 	size_t i;
 

@@ -24,8 +24,8 @@ typedef struct {
 } hfgit_weight_files;
 
 /* Load the weights of `dir` into `w`. On failure `w` may be partly filled: free it. */
-int hfgit_weight_files_load(hfgit_weights *w, hfgit_weight_files *out, const char *dir,
-                            hfgit_weights_format format);
-void hfgit_weight_files_dispose(hfgit_weight_files *files);
+int hfgit_weight_files__load(hfgit_weights *w, hfgit_weight_files *out, const char *dir,
+                             hfgit_weights_format format);
+void hfgit_weight_files__dispose(hfgit_weight_files *files);
 
 #endif

@@ -63,7 +63,7 @@ static int invalid(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof(problem), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "%s: %s", name, problem);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: %s", name, problem);
 }
 
 typedef struct {
@@ -176,7 +176,7 @@ static int remember_key(parser *p, size_t start, size_t len)
 		size_t cap = p->keys_cap ? p->keys_cap * 2 : 64;
 		raw_key *grown = realloc(p->keys, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		p->keys = grown;
 		p->keys_cap = cap;
 	}
@@ -293,7 +293,7 @@ static int parse_json(parser *p)
 	size_t end;
 
 	if (!tok)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	/* Trailing bytes are checked below, to allow the reference's space padding and name the rest. */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	p->root = json_tokener_parse_ex(tok, (const char *)p->header, (int)p->header_len);
@@ -345,7 +345,7 @@ static char *decode_key(const parser *p, const raw_key *k)
 	if (tok)
 		s = json_tokener_parse_ex(tok, (const char *)p->header + k->start - 1, (int)k->len + 2);
 	if (s && json_object_is_type(s, json_type_string))
-		out = hfgit_strdup(json_object_get_string(s));
+		out = hfgit__strdup(json_object_get_string(s));
 	json_object_put(s);
 	json_tokener_free(tok);
 	return out;
@@ -366,10 +366,10 @@ static int report_duplicate(parser *p)
 	int rc = 0;
 
 	if (!names || !sorted)
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 	for (i = 0; !rc && i < p->nkeys; i++)
 		if (!(names[i] = sorted[i] = decode_key(p, &p->keys[i])))
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 	if (!rc) {
 		qsort(sorted, p->nkeys, sizeof(*sorted), compare_names);
 		for (i = 1; !rc && i < p->nkeys; i++)
@@ -457,12 +457,12 @@ static int read_dtype(parser *p, const char *name, json_object *value, hfgit_dty
 	if (!json_object_is_type(value, json_type_string))
 		return invalid(p->name, "tensor '%s' has dtype %s, not a string such as \"F32\""
 		               MALFORMED_HINT, show_str(&tensor, name), show_json(&dtype, value));
-	if (hfgit_dtype_parse(out, json_object_get_string(value),
-	                      (size_t)json_object_get_string_len(value)))
+	if (hfgit_dtype__parse(out, json_object_get_string(value),
+	                       (size_t)json_object_get_string_len(value)))
 		return 0;
 	for (i = 0; i < HFGIT_DTYPE_COUNT_; i++)
 		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-		                         hfgit_dtype_name((hfgit_dtype)i));
+		                         hfgit_dtype__name((hfgit_dtype)i));
 	return invalid(p->name, "tensor '%s' has dtype '%s', which hfgit does not read (it reads %s)",
 	               show_str(&tensor, name),
 	               show(&dtype, json_object_get_string(value),
@@ -514,21 +514,21 @@ static int read_offsets(parser *p, const char *name, json_object *value, entry *
 static int check_size(parser *p, entry *e)
 {
 	hfgit_tensor *t = &e->tensor;
-	size_t elements, size = hfgit_dtype_size(t->dtype);
+	size_t elements, size = hfgit_dtype__size(t->dtype);
 	shown tensor;
 	hfgit_shape_text shape;
 
-	if (!hfgit_tensor_contiguous_strides(t->strides, t->shape, t->ndim, &elements) ||
+	if (!hfgit_tensor__contiguous_strides(t->strides, t->shape, t->ndim, &elements) ||
 	    elements > SIZE_MAX / size)
 		return invalid(p->name, "tensor '%s' has shape %s, too many elements to address"
 		               MALFORMED_HINT, show_str(&tensor, t->name),
-		               hfgit_shape_show(&shape, t->shape, t->ndim));
+		               hfgit_shape__show(&shape, t->shape, t->ndim));
 	t->nbytes = elements * size;
 	if ((uint64_t)t->nbytes != e->end - e->begin)
 		return invalid(p->name, "tensor '%s' is %s %s, which takes %zu bytes, but its "
 		               "data_offsets [%" PRIu64 ", %" PRIu64 "] span %" PRIu64 " bytes" MALFORMED_HINT,
-		               show_str(&tensor, t->name), hfgit_dtype_name(t->dtype),
-		               hfgit_shape_show(&shape, t->shape, t->ndim), t->nbytes, e->begin, e->end,
+		               show_str(&tensor, t->name), hfgit_dtype__name(t->dtype),
+		               hfgit_shape__show(&shape, t->shape, t->ndim), t->nbytes, e->begin, e->end,
 		               e->end - e->begin);
 	if (e->end > p->buffer_len)
 		return invalid(p->name, "tensor '%s' has data_offsets [%" PRIu64 ", %" PRIu64 "], past "
@@ -586,7 +586,7 @@ static int collect_entries(parser *p)
 	int rc;
 
 	if (!(p->entries = calloc(count ? count : 1, sizeof(*p->entries))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	json_object_object_foreach(p->root, name, value) {
 		if (!strcmp(name, "__metadata__"))
 			rc = check_metadata(p, value);
@@ -653,8 +653,8 @@ static int report_metadata(parser *p, const hfgit_safetensors_options *opts)
 		return 0;
 	json_object_object_foreach(p->metadata, key, value) {
 		if (opts->metadata(key, json_object_get_string(value), opts->payload))
-			return hfgit_error_set(HFGIT_EINTERRUPTED, "%s: loading was cancelled while "
-			                       "reading its metadata", p->name);
+			return hfgit_error__set(HFGIT_EINTERRUPTED, "%s: loading was cancelled while "
+			                        "reading its metadata", p->name);
 	}
 	return 0;
 }
@@ -665,9 +665,9 @@ static int add_entries(parser *p, hfgit_weights *w)
 	int rc;
 
 	for (i = 0; i < p->nentries; i++) {
-		if ((rc = hfgit_weights_add(w, &p->entries[i].tensor)) == HFGIT_EINVALID)
-			return hfgit_error_set(rc, "%s: %s (a file loaded earlier into the same table has "
-			                       "it too)", p->name, hfgit_error_last());
+		if ((rc = hfgit_weights__add(w, &p->entries[i].tensor)) == HFGIT_EINVALID)
+			return hfgit_error__set(rc, "%s: %s (a file loaded earlier into the same table has "
+			                        "it too)", p->name, hfgit_error_last());
 		if (rc < 0)
 			return rc;
 	}
@@ -695,7 +695,7 @@ static int load_buffer(hfgit_weights *w, const unsigned char *data, size_t len, 
 	    (rc = parse_json(&p)) == 0 && (rc = check_duplicates(&p)) == 0 &&
 	    (rc = collect_entries(&p)) == 0 && (rc = check_tiling(&p)) == 0)
 		rc = report_metadata(&p, opts);
-	if (rc == 0 && mapping && (rc = hfgit_weights_keep(w, mapping, len, unmap_region)) == 0)
+	if (rc == 0 && mapping && (rc = hfgit_weights__keep(w, mapping, len, unmap_region)) == 0)
 		mapping = NULL;
 	if (rc == 0)
 		rc = add_entries(&p, w);
@@ -710,15 +710,15 @@ static int load_buffer(hfgit_weights *w, const unsigned char *data, size_t len, 
 static int check_options(const hfgit_safetensors_options *opts)
 {
 	if (opts && opts->version != HFGIT_SAFETENSORS_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_safetensors_options version %u is not "
-		                       "supported (this library has version %d); build with "
-		                       "HFGIT_SAFETENSORS_OPTIONS_INIT", opts->version,
-		                       HFGIT_SAFETENSORS_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_safetensors_options version %u is not "
+		                        "supported (this library has version %d); build with "
+		                        "HFGIT_SAFETENSORS_OPTIONS_INIT", opts->version,
+		                        HFGIT_SAFETENSORS_OPTIONS_VERSION);
 	return 0;
 }
 
-int hfgit_safetensors_parse_ext(hfgit_weights *w, const void *data, size_t len,
-                                const char *display_name, const hfgit_safetensors_options *opts)
+int hfgit_safetensors__parse_ext(hfgit_weights *w, const void *data, size_t len,
+                                 const char *display_name, const hfgit_safetensors_options *opts)
 {
 	int rc = check_options(opts);
 
@@ -726,14 +726,14 @@ int hfgit_safetensors_parse_ext(hfgit_weights *w, const void *data, size_t len,
 	                                 opts, NULL);
 }
 
-int hfgit_safetensors_parse(hfgit_weights *w, const void *data, size_t len,
-                            const char *display_name)
+int hfgit_safetensors__parse(hfgit_weights *w, const void *data, size_t len,
+                             const char *display_name)
 {
-	return hfgit_safetensors_parse_ext(w, data, len, display_name, NULL);
+	return hfgit_safetensors__parse_ext(w, data, len, display_name, NULL);
 }
 
-int hfgit_safetensors_load_ext(hfgit_weights *w, const char *path,
-                               const hfgit_safetensors_options *opts)
+int hfgit_safetensors__load_ext(hfgit_weights *w, const char *path,
+                                const hfgit_safetensors_options *opts)
 {
 	struct stat st;
 	void *map;
@@ -742,9 +742,9 @@ int hfgit_safetensors_load_ext(hfgit_weights *w, const char *path,
 	if ((rc = check_options(opts)) < 0)
 		return rc;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot open weight file '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot open weight file '%s'", path);
 	if (fstat(fd, &st) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot stat weight file '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot stat weight file '%s'", path);
 		close(fd);
 		return rc;
 	}
@@ -754,7 +754,7 @@ int hfgit_safetensors_load_ext(hfgit_weights *w, const char *path,
 			return invalid(path, "not a regular file; give the path of a .safetensors file");
 		if (st.st_size < LENGTH_FIELD) /* mmap refuses an empty file: say what parsing would */
 			return too_short(path, (size_t)st.st_size);
-		return hfgit_error_set(HFGIT_EIO, "%s: too large to map on this system", path);
+		return hfgit_error__set(HFGIT_EIO, "%s: too large to map on this system", path);
 	}
 	/* Read-only and private: the table hands out const pointers, and no write reaches the file. */
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -762,12 +762,12 @@ int hfgit_safetensors_load_ext(hfgit_weights *w, const char *path,
 	close(fd);
 	if (map == MAP_FAILED) {
 		errno = saved;
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot map weight file '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot map weight file '%s'", path);
 	}
 	return load_buffer(w, map, (size_t)st.st_size, path, opts, map);
 }
 
-int hfgit_safetensors_load(hfgit_weights *w, const char *path)
+int hfgit_safetensors__load(hfgit_weights *w, const char *path)
 {
-	return hfgit_safetensors_load_ext(w, path, NULL);
+	return hfgit_safetensors__load_ext(w, path, NULL);
 }

@@ -44,17 +44,17 @@ typedef struct {
  * before `w` is touched; only adding to `w` can then fail (a name that an earlier shard already
  * added, out of memory), and leaves `w` partly filled: free it.
  */
-int hfgit_safetensors_load(hfgit_weights *w, const char *path);
-int hfgit_safetensors_load_ext(hfgit_weights *w, const char *path,
-                               const hfgit_safetensors_options *opts);
+int hfgit_safetensors__load(hfgit_weights *w, const char *path);
+int hfgit_safetensors__load_ext(hfgit_weights *w, const char *path,
+                                const hfgit_safetensors_options *opts);
 
 /*
  * The same on `len` bytes at `data`, which need not be aligned or NUL-terminated and must
  * outlive `w` (it is not kept). `display_name` names the bytes in messages (NULL: "<memory>").
  */
-int hfgit_safetensors_parse(hfgit_weights *w, const void *data, size_t len,
-                            const char *display_name);
-int hfgit_safetensors_parse_ext(hfgit_weights *w, const void *data, size_t len,
-                                const char *display_name, const hfgit_safetensors_options *opts);
+int hfgit_safetensors__parse(hfgit_weights *w, const void *data, size_t len,
+                             const char *display_name);
+int hfgit_safetensors__parse_ext(hfgit_weights *w, const void *data, size_t len,
+                                 const char *display_name, const hfgit_safetensors_options *opts);
 
 #endif

@@ -52,7 +52,7 @@ struct found {
 
 enum source {
 	FROM_ZIP,        /* storages are records data/<key> of an archive */
-	FROM_ONE_RECORD, /* every key is the same record (hfgit_unpickle_state_dict_buffer) */
+	FROM_ONE_RECORD, /* every key is the same record (hfgit_unpickle__state_dict_buffer) */
 	FROM_LEGACY,     /* storages follow the pickles, read once the pickles are done */
 };
 
@@ -80,7 +80,7 @@ struct mapping {
 
 static const char *quote(char *out, const void *bytes, size_t len)
 {
-	hfgit_quote_bytes(out, QUOTED_SIZE, bytes, len);
+	hfgit_quote__bytes(out, QUOTED_SIZE, bytes, len);
 	return out;
 }
 
@@ -117,7 +117,7 @@ static int grow_storage_table(struct loader *l)
 	size_t old_n = l->nslots;
 
 	if (!slots)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	l->slots = slots;
 	l->nslots = nslots;
 	for (i = 0; i < old_n; i++) {
@@ -136,9 +136,9 @@ static int add_storage(struct loader *l, struct storage **out, const char *key, 
 
 	if ((l->nstorages + 1) * 2 > l->nslots && (rc = grow_storage_table(l)) < 0)
 		return rc;
-	if (!(s = calloc(1, sizeof(*s))) || !(s->key = hfgit_strdup(key))) {
+	if (!(s = calloc(1, sizeof(*s))) || !(s->key = hfgit__strdup(key))) {
 		free(s);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	s->dtype = dtype;
 	s->nbytes = nbytes;
@@ -161,12 +161,12 @@ static int check_same_storage(const struct loader *l, const struct storage *s, h
 
 	if (s->dtype == dtype && s->nbytes == nbytes)
 		return 0;
-	return hfgit_error_set(HFGIT_EINVALID,
-	                       "%s: storage '%s' is referenced as %s of %llu bytes and as %s of %llu "
-	                       "bytes: refusing to load",
-	                       l->name, quote(quoted, s->key, strlen(s->key)),
-	                       hfgit_dtype_name(s->dtype), (unsigned long long)s->nbytes,
-	                       hfgit_dtype_name(dtype), (unsigned long long)nbytes);
+	return hfgit_error__set(HFGIT_EINVALID,
+	                        "%s: storage '%s' is referenced as %s of %llu bytes and as %s of %llu "
+	                        "bytes: refusing to load",
+	                        l->name, quote(quoted, s->key, strlen(s->key)),
+	                        hfgit_dtype__name(s->dtype), (unsigned long long)s->nbytes,
+	                        hfgit_dtype__name(dtype), (unsigned long long)nbytes);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -177,18 +177,18 @@ static int check_stored(const struct loader *l, const hfgit_zip_entry *e)
 	char quoted[QUOTED_SIZE];
 
 	if (e->method != 0)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: record '%s' is compressed (zip method %u); PyTorch stores "
-		                       "records uncompressed and hfgit reads them in place: save the "
-		                       "checkpoint again with torch.save",
-		                       l->name, quote(quoted, e->name, e->name_len), e->method);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: record '%s' is compressed (zip method %u); PyTorch stores "
+		                        "records uncompressed and hfgit reads them in place: save the "
+		                        "checkpoint again with torch.save",
+		                        l->name, quote(quoted, e->name, e->name_len), e->method);
 	if (e->compressed_size != e->size)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: record '%s' is stored but its sizes disagree (%llu and %llu "
-		                       "bytes)",
-		                       l->name, quote(quoted, e->name, e->name_len),
-		                       (unsigned long long)e->compressed_size,
-		                       (unsigned long long)e->size);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: record '%s' is stored but its sizes disagree (%llu and %llu "
+		                        "bytes)",
+		                        l->name, quote(quoted, e->name, e->name_len),
+		                        (unsigned long long)e->compressed_size,
+		                        (unsigned long long)e->size);
 	return 0;
 }
 
@@ -200,13 +200,13 @@ static int find_record(const struct loader *l, const char *name, const hfgit_zip
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_strbuf_put(&path, l->prefix, l->prefix_len)) == 0 &&
-	    (rc = hfgit_strbuf_printf(&path, "/%s", name)) == 0) {
-		*out = hfgit_zip_find(l->zip, path.ptr, path.len);
+	if ((rc = hfgit_strbuf__put(&path, l->prefix, l->prefix_len)) == 0 &&
+	    (rc = hfgit_strbuf__printf(&path, "/%s", name)) == 0) {
+		*out = hfgit_zip__find(l->zip, path.ptr, path.len);
 		if (*out && (rc = check_stored(l, *out)) < 0)
 			*out = NULL;
 	}
-	hfgit_strbuf_dispose(&path);
+	hfgit_strbuf__dispose(&path);
 	return rc;
 }
 
@@ -225,16 +225,16 @@ static int record_of_key(const struct loader *l, const hfgit_pickle_storage_ref 
 		*size = l->record_len;
 		return 0;
 	}
-	if ((rc = hfgit_strbuf_printf(&name, "data/%s", ref->key)) == 0)
+	if ((rc = hfgit_strbuf__printf(&name, "data/%s", ref->key)) == 0)
 		rc = find_record(l, name.ptr, &e);
-	hfgit_strbuf_dispose(&name);
+	hfgit_strbuf__dispose(&name);
 	if (rc < 0)
 		return rc;
 	if (!e)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the state dict uses storage '%s', but the archive has no "
-		                       "record data/%s for it (the file is damaged or incomplete)",
-		                       l->name, quote(quoted, ref->key, ref->key_len), quoted);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the state dict uses storage '%s', but the archive has no "
+		                        "record data/%s for it (the file is damaged or incomplete)",
+		                        l->name, quote(quoted, ref->key, ref->key_len), quoted);
 	*data = e->data;
 	*size = e->size;
 	return 0;
@@ -254,20 +254,20 @@ static int resolve_record_storage(struct loader *l, const hfgit_pickle_storage_r
 	int rc;
 
 	if (ref->is_view)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: storage '%s' is a view, which only the legacy format has",
-		                       l->name, quote(quoted, ref->key, ref->key_len));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: storage '%s' is a view, which only the legacy format has",
+		                        l->name, quote(quoted, ref->key, ref->key_len));
 	if ((*out = find_storage(l, ref->key)))
 		return check_same_storage(l, *out, ref->dtype, ref->nbytes);
 	if ((rc = record_of_key(l, ref, &data, &size)) < 0)
 		return rc;
 	if (size < ref->nbytes)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: storage '%s' claims %llu elements of %s (%llu bytes) but its "
-		                       "record holds only %llu bytes: refusing to load",
-		                       l->name, quote(quoted, ref->key, ref->key_len),
-		                       (unsigned long long)ref->numel, hfgit_dtype_name(ref->dtype),
-		                       (unsigned long long)ref->nbytes, (unsigned long long)size);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: storage '%s' claims %llu elements of %s (%llu bytes) but its "
+		                        "record holds only %llu bytes: refusing to load",
+		                        l->name, quote(quoted, ref->key, ref->key_len),
+		                        (unsigned long long)ref->numel, hfgit_dtype__name(ref->dtype),
+		                        (unsigned long long)ref->nbytes, (unsigned long long)size);
 	if ((rc = add_storage(l, out, ref->key, ref->dtype, ref->nbytes)) < 0)
 		return rc;
 	(*out)->data = data;
@@ -277,7 +277,7 @@ static int resolve_record_storage(struct loader *l, const hfgit_pickle_storage_r
 static int add_legacy_view(struct loader *l, const hfgit_pickle_storage_ref *ref,
                            struct storage *root, struct storage **out)
 {
-	uint64_t esize = hfgit_dtype_size(ref->dtype);
+	uint64_t esize = hfgit_dtype__size(ref->dtype);
 	struct storage *view = find_storage(l, ref->view_key);
 	char quoted[QUOTED_SIZE];
 	int rc;
@@ -285,10 +285,10 @@ static int add_legacy_view(struct loader *l, const hfgit_pickle_storage_ref *ref
 	/* The unpickler checked that offset + numel of the view lie within the root. */
 	if (view && (view->root != root || view->root_offset != ref->view_offset * esize ||
 	             view->nbytes != ref->view_numel * esize))
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: storage view '%s' is described in two different ways: "
-		                       "refusing to load",
-		                       l->name, quote(quoted, ref->view_key, ref->view_key_len));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: storage view '%s' is described in two different ways: "
+		                        "refusing to load",
+		                        l->name, quote(quoted, ref->view_key, ref->view_key_len));
 	if (!view) {
 		if ((rc = add_storage(l, &view, ref->view_key, ref->dtype, ref->view_numel * esize)) < 0)
 			return rc;
@@ -308,10 +308,10 @@ static int resolve_legacy_storage(struct loader *l, const hfgit_pickle_storage_r
 	int rc;
 
 	if (root && root->root)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: storage '%s' is used both as a view and as a storage of its "
-		                       "own: refusing to load",
-		                       l->name, quote(quoted, ref->key, ref->key_len));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: storage '%s' is used both as a view and as a storage of its "
+		                        "own: refusing to load",
+		                        l->name, quote(quoted, ref->key, ref->key_len));
 	if (root && (rc = check_same_storage(l, root, ref->dtype, ref->nbytes)) < 0)
 		return rc;
 	if (!root && (rc = add_storage(l, &root, ref->key, ref->dtype, ref->nbytes)) < 0)
@@ -373,11 +373,11 @@ static int add_found(struct loader *l, const char *name, const hfgit_pickle_tens
 		size_t cap = l->found_cap ? l->found_cap * 2 : 64;
 		struct found *grown = realloc(l->found, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->found = grown;
 		l->found_cap = cap;
 	}
-	if (!(l->found[l->nfound].name = hfgit_strdup(name)))
+	if (!(l->found[l->nfound].name = hfgit__strdup(name)))
 		return HFGIT_ERROR;
 	l->found[l->nfound++].tensor = t;
 	return 0;
@@ -393,29 +393,29 @@ static int collect_entry(struct loader *l, const hfgit_pickle_value *key, hfgit_
 	int rc;
 
 	if (key->kind != HFGIT_PICKLE_STR)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the state dict has a key that is not a string where a tensor "
-		                       "name is expected",
-		                       l->name);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the state dict has a key that is not a string where a tensor "
+		                        "name is expected",
+		                        l->name);
 	if (!is_valid_utf8((const unsigned char *)key->as.bytes.ptr, key->as.bytes.len))
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: tensor name '%s' is not valid UTF-8 text", l->name,
-		                       quote(quoted, key->as.bytes.ptr, key->as.bytes.len));
-	if ((rc = hfgit_strbuf_put(path, key->as.bytes.ptr, key->as.bytes.len)) < 0)
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: tensor name '%s' is not valid UTF-8 text", l->name,
+		                        quote(quoted, key->as.bytes.ptr, key->as.bytes.len));
+	if ((rc = hfgit_strbuf__put(path, key->as.bytes.ptr, key->as.bytes.len)) < 0)
 		return rc;
 	if (value->kind == HFGIT_PICKLE_TENSOR)
 		return add_found(l, path->ptr, value->as.tensor);
 	/* A dict reached twice (or inside itself) would repeat names, or never end. */
 	if (value->walk_mark)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the dict under '%s' appears more than once in the state dict",
-		                       l->name, quote(quoted, path->ptr, path->len));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the dict under '%s' appears more than once in the state dict",
+		                        l->name, quote(quoted, path->ptr, path->len));
 	if (depth >= MAX_NESTING)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: dicts under '%s' nest more than %d deep", l->name,
-		                       quote(quoted, path->ptr, path->len), MAX_NESTING);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: dicts under '%s' nest more than %d deep", l->name,
+		                        quote(quoted, path->ptr, path->len), MAX_NESTING);
 	value->walk_mark = 1;
-	if ((rc = hfgit_strbuf_puts(path, ".")) < 0)
+	if ((rc = hfgit_strbuf__puts(path, ".")) < 0)
 		return rc;
 	return collect_tensors(l, value, path, depth + 1);
 }
@@ -445,13 +445,13 @@ static int collect_state_dict(struct loader *l, hfgit_pickle_value *root)
 	int rc;
 
 	if (root->kind != HFGIT_PICKLE_DICT)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the checkpoint holds a single object that is not a dict of "
-		                       "tensors (a state dict)",
-		                       l->name);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the checkpoint holds a single object that is not a dict of "
+		                        "tensors (a state dict)",
+		                        l->name);
 	root->walk_mark = 1;
 	rc = collect_tensors(l, root, &path, 0);
-	hfgit_strbuf_dispose(&path);
+	hfgit_strbuf__dispose(&path);
 	return rc;
 }
 
@@ -471,12 +471,12 @@ static int check_names(struct loader *l, const hfgit_weights *w)
 	for (i = 0; i < l->nfound; i++) {
 		const char *name = l->found[i].name;
 		if (i && !strcmp(l->found[i - 1].name, name))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: tensor '%s' appears twice", l->name,
-			                       quote(quoted, name, strlen(name)));
-		if (hfgit_weights_find(w, name))
-			return hfgit_error_set(HFGIT_EINVALID,
-			                       "%s: tensor '%s' was already loaded from another file", l->name,
-			                       quote(quoted, name, strlen(name)));
+			return hfgit_error__set(HFGIT_EINVALID, "%s: tensor '%s' appears twice", l->name,
+			                        quote(quoted, name, strlen(name)));
+		if (hfgit_weights__find(w, name))
+			return hfgit_error__set(HFGIT_EINVALID,
+			                        "%s: tensor '%s' was already loaded from another file", l->name,
+			                        quote(quoted, name, strlen(name)));
 	}
 	return 0;
 }
@@ -510,7 +510,7 @@ static int hand_over_memory(struct loader *l, hfgit_weights *w, struct mapping *
 	int rc;
 
 	if (map && !map->taken) {
-		if ((rc = hfgit_weights_keep(w, map->ptr, map->len, unmap)) < 0)
+		if ((rc = hfgit_weights__keep(w, map->ptr, map->len, unmap)) < 0)
 			return rc;
 		map->taken = true;
 	}
@@ -518,7 +518,7 @@ static int hand_over_memory(struct loader *l, hfgit_weights *w, struct mapping *
 		struct storage *s = l->slots[i];
 		if (!s || !s->owned)
 			continue;
-		if ((rc = hfgit_weights_keep(w, s->owned, (size_t)s->nbytes, NULL)) < 0)
+		if ((rc = hfgit_weights__keep(w, s->owned, (size_t)s->nbytes, NULL)) < 0)
 			return rc;
 		s->owned = NULL;
 	}
@@ -535,7 +535,7 @@ static int add_tensors(struct loader *l, hfgit_weights *w, struct mapping *map)
 		return rc;
 	for (i = 0; i < l->nfound; i++) {
 		describe_tensor(&t, &l->found[i]);
-		if ((rc = hfgit_weights_add(w, &t)) < 0)
+		if ((rc = hfgit_weights__add(w, &t)) < 0)
 			return rc;
 	}
 	return 0;
@@ -563,29 +563,29 @@ static void loader_dispose(struct loader *l)
 
 static int find_prefix(struct loader *l)
 {
-	const hfgit_zip_entry *first = hfgit_zip_entry_at(l->zip, 0), *e;
+	const hfgit_zip_entry *first = hfgit_zip__entry_at(l->zip, 0), *e;
 	const char *slash;
 	char quoted[QUOTED_SIZE], quoted_prefix[QUOTED_SIZE];
 	size_t i;
 
 	if (!first)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the zip archive is empty", l->name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the zip archive is empty", l->name);
 	slash = memchr(first->name, '/', first->name_len);
 	if (!slash || slash == first->name)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: zip entry '%s' is not in a top folder, as PyTorch's records "
-		                       "are: not a PyTorch checkpoint",
-		                       l->name, quote(quoted, first->name, first->name_len));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: zip entry '%s' is not in a top folder, as PyTorch's records "
+		                        "are: not a PyTorch checkpoint",
+		                        l->name, quote(quoted, first->name, first->name_len));
 	l->prefix = first->name;
 	l->prefix_len = (size_t)(slash - first->name);
-	for (i = 1; (e = hfgit_zip_entry_at(l->zip, i)); i++) {
+	for (i = 1; (e = hfgit_zip__entry_at(l->zip, i)); i++) {
 		if (e->name_len <= l->prefix_len || memcmp(e->name, l->prefix, l->prefix_len) ||
 		    e->name[l->prefix_len] != '/')
-			return hfgit_error_set(HFGIT_EINVALID,
-			                       "%s: zip entry '%s' is outside the top folder '%s' of the "
-			                       "others: not a PyTorch checkpoint",
-			                       l->name, quote(quoted, e->name, e->name_len),
-			                       quote(quoted_prefix, l->prefix, l->prefix_len));
+			return hfgit_error__set(HFGIT_EINVALID,
+			                        "%s: zip entry '%s' is outside the top folder '%s' of the "
+			                        "others: not a PyTorch checkpoint",
+			                        l->name, quote(quoted, e->name, e->name_len),
+			                        quote(quoted_prefix, l->prefix, l->prefix_len));
 	}
 	return 0;
 }
@@ -602,20 +602,20 @@ static int check_crc(const struct loader *l, const hfgit_zip_entry *e)
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	return 0;
 #endif
-	if (hfgit_zip_crc32(e->data, (size_t)e->size) == e->crc32)
+	if (hfgit_zip__crc32(e->data, (size_t)e->size) == e->crc32)
 		return 0;
-	return hfgit_error_set(HFGIT_EINVALID, "%s: record '%s' is damaged (its CRC-32 does not match)",
-	                       l->name, quote(quoted, e->name, e->name_len));
+	return hfgit_error__set(HFGIT_EINVALID, "%s: record '%s' is damaged (its CRC-32 does not match)",
+	                        l->name, quote(quoted, e->name, e->name_len));
 }
 
 /* Byte-swapping every storage would end zero-copy loading, for files nobody publishes. */
 static int refuse_big_endian(const struct loader *l)
 {
-	return hfgit_error_set(HFGIT_EINVALID,
-	                       "%s: the checkpoint was saved big-endian; hfgit reads little-endian "
-	                       "checkpoints only (load it and save it again on a little-endian "
-	                       "machine)",
-	                       l->name);
+	return hfgit_error__set(HFGIT_EINVALID,
+	                        "%s: the checkpoint was saved big-endian; hfgit reads little-endian "
+	                        "checkpoints only (load it and save it again on a little-endian "
+	                        "machine)",
+	                        l->name);
 }
 
 static int check_byteorder(const struct loader *l)
@@ -634,8 +634,8 @@ static int check_byteorder(const struct loader *l)
 		return 0;
 	if (e->size == 3 && !memcmp(e->data, "big", 3))
 		return refuse_big_endian(l);
-	return hfgit_error_set(HFGIT_EINVALID, "%s: record byteorder says '%s', not 'little' or 'big'",
-	                       l->name, quote(quoted, e->data, (size_t)e->size));
+	return hfgit_error__set(HFGIT_EINVALID, "%s: record byteorder says '%s', not 'little' or 'big'",
+	                        l->name, quote(quoted, e->data, (size_t)e->size));
 }
 
 static int unpickle_state_dict(struct loader *l, const void *pkl, size_t len, hfgit_pickle **pickle)
@@ -647,7 +647,7 @@ static int unpickle_state_dict(struct loader *l, const void *pkl, size_t len, hf
 	opts.display_name = l->name;
 	opts.storage = resolve_storage;
 	opts.payload = l;
-	if ((rc = hfgit_unpickle(pickle, &root, pkl, len, NULL, &opts)) < 0)
+	if ((rc = hfgit_unpickle__load(pickle, &root, pkl, len, NULL, &opts)) < 0)
 		return rc;
 	return collect_state_dict(l, root);
 }
@@ -663,7 +663,7 @@ static int load_zip(hfgit_weights *w, const void *data, size_t len, const char *
 
 	l.name = name;
 	l.source = FROM_ZIP;
-	if ((rc = hfgit_zip_open(&zip, data, len, name)) < 0)
+	if ((rc = hfgit_zip__open(&zip, data, len, name)) < 0)
 		goto out;
 	l.zip = zip;
 	if ((rc = find_prefix(&l)) < 0 || (rc = check_byteorder(&l)) < 0)
@@ -671,9 +671,9 @@ static int load_zip(hfgit_weights *w, const void *data, size_t len, const char *
 	if ((rc = find_record(&l, "data.pkl", &pkl)) < 0)
 		goto out;
 	if (!pkl) {
-		rc = hfgit_error_set(HFGIT_EINVALID,
-		                     "%s: the archive has no data.pkl record: not a PyTorch checkpoint",
-		                     name);
+		rc = hfgit_error__set(HFGIT_EINVALID,
+		                      "%s: the archive has no data.pkl record: not a PyTorch checkpoint",
+		                      name);
 		goto out;
 	}
 	if ((rc = check_crc(&l, pkl)) < 0 ||
@@ -681,8 +681,8 @@ static int load_zip(hfgit_weights *w, const void *data, size_t len, const char *
 		goto out;
 	rc = add_tensors(&l, w, map);
 out:
-	hfgit_pickle_free(pickle);
-	hfgit_zip_free(zip);
+	hfgit_pickle__free(pickle);
+	hfgit_zip__free(zip);
 	loader_dispose(&l);
 	return rc;
 }
@@ -699,7 +699,7 @@ static int unpickle_plain(const struct loader *l, const unsigned char *data, siz
 	int rc;
 
 	opts.display_name = l->name;
-	if ((rc = hfgit_unpickle(pickle, root, data + *pos, len - *pos, &used, &opts)) < 0)
+	if ((rc = hfgit_unpickle__load(pickle, root, data + *pos, len - *pos, &used, &opts)) < 0)
 		return rc;
 	*pos += used;
 	return 0;
@@ -723,27 +723,27 @@ static int read_legacy_header(const struct loader *l, const unsigned char *data,
 	if ((rc = unpickle_plain(l, data, len, pos, &p, &v)) < 0)
 		return rc;
 	rc = is_legacy_magic(v) ? 0
-	                        : hfgit_error_set(HFGIT_EINVALID,
-	                                          "%s: not a PyTorch checkpoint: a pickle, but without "
-	                                          "torch.save's magic number",
-	                                          l->name);
-	hfgit_pickle_free(p);
+	                        : hfgit_error__set(HFGIT_EINVALID,
+	                                           "%s: not a PyTorch checkpoint: a pickle, but without "
+	                                           "torch.save's magic number",
+	                                           l->name);
+	hfgit_pickle__free(p);
 	if (rc < 0 || (rc = unpickle_plain(l, data, len, pos, &p, &v)) < 0)
 		return rc;
 	if (v->kind != HFGIT_PICKLE_INT || v->as.integer != LEGACY_PROTOCOL_VERSION)
-		rc = hfgit_error_set(HFGIT_EINVALID,
-		                     "%s: legacy checkpoint with an unknown protocol version (expected %d)",
-		                     l->name, LEGACY_PROTOCOL_VERSION);
-	hfgit_pickle_free(p);
+		rc = hfgit_error__set(HFGIT_EINVALID,
+		                      "%s: legacy checkpoint with an unknown protocol version (expected %d)",
+		                      l->name, LEGACY_PROTOCOL_VERSION);
+	hfgit_pickle__free(p);
 	if (rc < 0 || (rc = unpickle_plain(l, data, len, pos, &p, &v)) < 0)
 		return rc;
-	little = hfgit_pickle_dict_get(v, "little_endian");
+	little = hfgit_pickle__dict_get(v, "little_endian");
 	if (v->kind != HFGIT_PICKLE_DICT)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: legacy checkpoint without its system information",
-		                     l->name);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: legacy checkpoint without its system information",
+		                      l->name);
 	else if (little && little->kind == HFGIT_PICKLE_BOOL && !little->as.boolean)
 		rc = refuse_big_endian(l);
-	hfgit_pickle_free(p);
+	hfgit_pickle__free(p);
 	return rc;
 }
 
@@ -765,33 +765,33 @@ static int read_one_storage(struct loader *l, const hfgit_pickle_value *key,
 	uint64_t count, esize;
 
 	if (key->kind != HFGIT_PICKLE_STR || memchr(key->as.bytes.ptr, '\0', key->as.bytes.len))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the list of storage keys holds a non-string",
-		                       l->name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the list of storage keys holds a non-string",
+		                        l->name);
 	s = find_storage(l, key->as.bytes.ptr);
 	if (!s || s->root || s->filled)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the file stores storage '%s', which the state dict %s", l->name,
-		                       quote(quoted, key->as.bytes.ptr, key->as.bytes.len),
-		                       !s ? "never uses" : s->root ? "uses as a view" : "has already");
-	esize = hfgit_dtype_size(s->dtype);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the file stores storage '%s', which the state dict %s", l->name,
+		                        quote(quoted, key->as.bytes.ptr, key->as.bytes.len),
+		                        !s ? "never uses" : s->root ? "uses as a view" : "has already");
+	esize = hfgit_dtype__size(s->dtype);
 	if (len - *pos < 8)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the file ends before storage '%s' (truncated?)",
-		                       l->name, quote(quoted, s->key, strlen(s->key)));
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the file ends before storage '%s' (truncated?)",
+		                        l->name, quote(quoted, s->key, strlen(s->key)));
 	count = read_le64(data + *pos);
 	*pos += 8;
 	if (count != s->nbytes / esize)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: storage '%s' has %llu elements in the file but %llu in the "
-		                       "state dict: refusing to load",
-		                       l->name, quote(quoted, s->key, strlen(s->key)),
-		                       (unsigned long long)count, (unsigned long long)(s->nbytes / esize));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: storage '%s' has %llu elements in the file but %llu in the "
+		                        "state dict: refusing to load",
+		                        l->name, quote(quoted, s->key, strlen(s->key)),
+		                        (unsigned long long)count, (unsigned long long)(s->nbytes / esize));
 	if (len - *pos < s->nbytes)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: the file ends inside storage '%s' (truncated?)", l->name,
-		                       quote(quoted, s->key, strlen(s->key)));
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: the file ends inside storage '%s' (truncated?)", l->name,
+		                        quote(quoted, s->key, strlen(s->key)));
 	/* A copy, not a pointer into the file: the legacy layout leaves storages unaligned. */
 	if (!(s->owned = malloc(s->nbytes ? (size_t)s->nbytes : 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(s->owned, data + *pos, (size_t)s->nbytes);
 	*pos += (size_t)s->nbytes;
 	s->data = s->owned;
@@ -811,16 +811,16 @@ static int read_legacy_storages(struct loader *l, const unsigned char *data, siz
 	if ((rc = unpickle_plain(l, data, len, pos, &p, &keys)) < 0)
 		return rc;
 	if (keys->kind != HFGIT_PICKLE_LIST)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: the list of storage keys is missing", l->name);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: the list of storage keys is missing", l->name);
 	for (i = 0; rc == 0 && i < keys->as.seq.len; i++)
 		rc = read_one_storage(l, keys->as.seq.items[i], data, len, pos);
-	hfgit_pickle_free(p);
+	hfgit_pickle__free(p);
 	for (i = 0; rc == 0 && i < l->nslots; i++) {
 		const struct storage *s = l->slots[i];
 		if (s && !s->root && !s->filled)
-			rc = hfgit_error_set(HFGIT_EINVALID,
-			                     "%s: storage '%s' has no data in the file (truncated or damaged)",
-			                     l->name, quote(quoted, s->key, strlen(s->key)));
+			rc = hfgit_error__set(HFGIT_EINVALID,
+			                      "%s: storage '%s' has no data in the file (truncated or damaged)",
+			                      l->name, quote(quoted, s->key, strlen(s->key)));
 	}
 	return rc;
 }
@@ -837,7 +837,7 @@ static int read_legacy_state_dict(struct loader *l, const unsigned char *data, s
 	opts.display_name = l->name;
 	opts.storage = resolve_storage;
 	opts.payload = l;
-	if ((rc = hfgit_unpickle(pickle, &root, data + *pos, len - *pos, &used, &opts)) < 0)
+	if ((rc = hfgit_unpickle__load(pickle, &root, data + *pos, len - *pos, &used, &opts)) < 0)
 		return rc;
 	*pos += used;
 	if ((rc = read_legacy_storages(l, data, len, pos)) < 0)
@@ -857,7 +857,7 @@ static int load_legacy(hfgit_weights *w, const void *data, size_t len, const cha
 	if ((rc = read_legacy_header(&l, data, len, &pos)) == 0 &&
 	    (rc = read_legacy_state_dict(&l, data, len, &pos, &pickle)) == 0)
 		rc = add_tensors(&l, w, NULL);
-	hfgit_pickle_free(pickle);
+	hfgit_pickle__free(pickle);
 	loader_dispose(&l);
 	return rc;
 }
@@ -880,30 +880,30 @@ static int load_any(hfgit_weights *w, const void *data, size_t len, const char *
 	if (len > 0 && p[0] == 0x80)
 		return load_legacy(w, data, len, name);
 	if (len >= 262 && !memcmp(p + 257, "ustar", 5))
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: a checkpoint in the tar format of PyTorch before 0.4, which "
-		                       "hfgit does not read: load and save it again with a newer torch",
-		                       name);
-	return hfgit_error_set(HFGIT_EINVALID,
-	                       "%s: not a PyTorch checkpoint (neither a zip archive nor a pickle)",
-	                       name);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: a checkpoint in the tar format of PyTorch before 0.4, which "
+		                        "hfgit does not read: load and save it again with a newer torch",
+		                        name);
+	return hfgit_error__set(HFGIT_EINVALID,
+	                        "%s: not a PyTorch checkpoint (neither a zip archive nor a pickle)",
+	                        name);
 }
 
-int hfgit_torch_load_buffer(hfgit_weights *w, const void *data, size_t len,
-                            const char *display_name)
+int hfgit_torch__load_buffer(hfgit_weights *w, const void *data, size_t len,
+                             const char *display_name)
 {
 	return load_any(w, data, len, display_name, NULL);
 }
 
-int hfgit_torch_load_zip_buffer(hfgit_weights *w, const void *data, size_t len,
-                                const char *display_name)
+int hfgit_torch__load_zip_buffer(hfgit_weights *w, const void *data, size_t len,
+                                 const char *display_name)
 {
 	return load_zip(w, data, len, display_name, NULL);
 }
 
-int hfgit_unpickle_state_dict_buffer(hfgit_weights *w, const void *pickle, size_t pickle_len,
-                                     const void *storage, size_t storage_len,
-                                     const char *display_name)
+int hfgit_unpickle__state_dict_buffer(hfgit_weights *w, const void *pickle, size_t pickle_len,
+                                      const void *storage, size_t storage_len,
+                                      const char *display_name)
 {
 	struct loader l = { 0 };
 	hfgit_pickle *p = NULL;
@@ -915,35 +915,35 @@ int hfgit_unpickle_state_dict_buffer(hfgit_weights *w, const void *pickle, size_
 	l.record_len = storage_len;
 	if ((rc = unpickle_state_dict(&l, pickle, pickle_len, &p)) == 0)
 		rc = add_tensors(&l, w, NULL);
-	hfgit_pickle_free(p);
+	hfgit_pickle__free(p);
 	loader_dispose(&l);
 	return rc;
 }
 
-int hfgit_torch_load(hfgit_weights *w, const char *path)
+int hfgit_torch__load(hfgit_weights *w, const char *path)
 {
 	struct mapping map = { 0 };
 	struct stat st;
 	int fd, rc;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                             "cannot open %s", path);
+		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                              "cannot open %s", path);
 	if (fstat(fd, &st) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read %s", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read %s", path);
 		close(fd);
 		return rc;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
 		close(fd);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %s, not a PyTorch checkpoint", path,
-		                       S_ISREG(st.st_mode) ? "an empty file" : "not a regular file");
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %s, not a PyTorch checkpoint", path,
+		                        S_ISREG(st.st_mode) ? "an empty file" : "not a regular file");
 	}
 	map.len = (size_t)st.st_size;
 	map.ptr = mmap(NULL, map.len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd); /* the mapping keeps the file */
 	if (map.ptr == MAP_FAILED)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot map %s", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot map %s", path);
 	rc = load_any(w, map.ptr, map.len, path, &map);
 	if (!map.taken)
 		munmap(map.ptr, map.len);

@@ -27,16 +27,16 @@
  * file and the record, global or tensor at fault), HFGIT_ENOTFOUND / HFGIT_EIO when it
  * cannot be read.
  */
-int hfgit_torch_load(hfgit_weights *w, const char *path);
+int hfgit_torch__load(hfgit_weights *w, const char *path);
 
 /* The same from memory, either format. Zip-format tensors point into `data`, which must
  * outlive w; legacy storages are copied. */
-int hfgit_torch_load_buffer(hfgit_weights *w, const void *data, size_t len,
-                            const char *display_name);
+int hfgit_torch__load_buffer(hfgit_weights *w, const void *data, size_t len,
+                             const char *display_name);
 
 /* Only the zip format (the fuzz target of the zip reader). */
-int hfgit_torch_load_zip_buffer(hfgit_weights *w, const void *data, size_t len,
-                                const char *display_name);
+int hfgit_torch__load_zip_buffer(hfgit_weights *w, const void *data, size_t len,
+                                 const char *display_name);
 
 /*
  * Run a bare state-dict pickle (a data.pkl) whose every storage key resolves to the one
@@ -44,8 +44,8 @@ int hfgit_torch_load_zip_buffer(hfgit_weights *w, const void *data, size_t len,
  * are checked as for a real archive. Tensors point into `storage`. For the unpickler's fuzz
  * target, and for tests that write pickles by hand.
  */
-int hfgit_unpickle_state_dict_buffer(hfgit_weights *w, const void *pickle, size_t pickle_len,
-                                     const void *storage, size_t storage_len,
-                                     const char *display_name);
+int hfgit_unpickle__state_dict_buffer(hfgit_weights *w, const void *pickle, size_t pickle_len,
+                                      const void *storage, size_t storage_len,
+                                      const char *display_name);
 
 #endif

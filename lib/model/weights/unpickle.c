@@ -127,8 +127,8 @@ static int fail(const struct machine *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "%s: %s (pickle byte %zu)", display_name(m), what,
-	                       m->op_at);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: %s (pickle byte %zu)", display_name(m), what,
+	                        m->op_at);
 }
 
 static int truncated(const struct machine *m)
@@ -179,7 +179,7 @@ static void *arena_alloc(struct machine *m, size_t size)
 		}
 		if (!(c = calloc(1, sizeof(*c))) || !(c->mem = malloc(want))) {
 			free(c);
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		c->size = want;
@@ -285,7 +285,7 @@ static int push(struct machine *m, hfgit_pickle_value *v)
 		if (m->depth >= STACK_LIMIT)
 			return fail(m, "the pickle stack grows beyond %zu items", STACK_LIMIT);
 		if (!(grown = realloc(m->stack, cap * sizeof(*grown))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		m->stack = grown;
 		m->stack_cap = cap;
 	}
@@ -330,7 +330,7 @@ static int push_mark(struct machine *m)
 		if (m->nmarks >= MARK_LIMIT)
 			return fail(m, "the pickle nests more than %zu MARKs", MARK_LIMIT);
 		if (!(grown = realloc(m->marks, cap * sizeof(*grown))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		m->marks = grown;
 		m->marks_cap = cap;
 	}
@@ -365,7 +365,7 @@ static int memo_put(struct machine *m, uint64_t index)
 		while (cap <= index)
 			cap *= 2;
 		if (!(grown = realloc(m->memo, cap * sizeof(*grown))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		memset(grown + m->memo_cap, 0, (cap - m->memo_cap) * sizeof(*grown));
 		m->memo = grown;
 		m->memo_cap = cap;
@@ -683,8 +683,8 @@ static void quote_global(char *out, size_t size, const char *module, size_t modu
 {
 	char m_quoted[QUOTED_SIZE], n_quoted[QUOTED_SIZE];
 
-	hfgit_quote_bytes(m_quoted, sizeof(m_quoted), module, module_len);
-	hfgit_quote_bytes(n_quoted, sizeof(n_quoted), name, name_len);
+	hfgit_quote__bytes(m_quoted, sizeof(m_quoted), module, module_len);
+	hfgit_quote__bytes(n_quoted, sizeof(n_quoted), name, name_len);
 	snprintf(out, size, "%s.%s", m_quoted, n_quoted);
 }
 
@@ -770,7 +770,7 @@ static bool is_key(const hfgit_pickle_value *v)
 /* Storage keys come from the file: quoted before they go into a message. */
 static const char *quote_key(char *out, size_t size, const char *key)
 {
-	hfgit_quote_bytes(out, size, key, strlen(key));
+	hfgit_quote__bytes(out, size, key, strlen(key));
 	return out;
 }
 
@@ -827,7 +827,7 @@ static int op_binpersid(struct machine *m)
 	ref.location = item[3]->as.bytes.ptr;
 	ref.dtype = item[1]->as.global.dtype;
 	ref.untyped = item[1]->as.global.untyped;
-	esize = hfgit_dtype_size(ref.dtype);
+	esize = hfgit_dtype__size(ref.dtype);
 	if (ref.numel > SIZE_MAX / esize)
 		return fail(m, "storage '%s' claims %llu elements, more than memory can hold",
 		            quote_key(quoted, sizeof(quoted), ref.key), (unsigned long long)ref.numel);
@@ -902,7 +902,7 @@ static bool is_row_major(const hfgit_pickle_tensor *t, const int64_t *row_major)
 static int check_view_in_storage(struct machine *m, hfgit_pickle_tensor *t, uint64_t offset,
                                  const hfgit_pickle_value *storage)
 {
-	uint64_t last, end, esize = hfgit_dtype_size(t->dtype);
+	uint64_t last, end, esize = hfgit_dtype__size(t->dtype);
 	char shape[160], strides[160], quoted[QUOTED_SIZE];
 	bool ok;
 
@@ -917,7 +917,7 @@ static int check_view_in_storage(struct machine *m, hfgit_pickle_tensor *t, uint
 	return fail(m,
 	            "a tensor of %s (offset %llu, shape %s, strides %s) reaches past the %llu bytes of "
 	            "storage '%s': refusing to load",
-	            hfgit_dtype_name(t->dtype), (unsigned long long)offset, shape, strides,
+	            hfgit_dtype__name(t->dtype), (unsigned long long)offset, shape, strides,
 	            (unsigned long long)storage->as.storage.nbytes,
 	            quote_key(quoted, sizeof(quoted), storage->as.storage.key));
 }
@@ -953,8 +953,8 @@ static int rebuild_tensor(struct machine *m, hfgit_pickle_value **result,
 		            "a tensor of storage '%s' does not have a non-negative offset and at most %d "
 		            "non-negative sizes with as many strides",
 		            quote_key(quoted, sizeof(quoted), storage->as.storage.key), HFGIT_MAX_DIMS);
-	if (!hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &numel) ||
-	    numel > UINT64_MAX / hfgit_dtype_size(t->dtype))
+	if (!hfgit_tensor__contiguous_strides(row_major, t->shape, t->ndim, &numel) ||
+	    numel > UINT64_MAX / hfgit_dtype__size(t->dtype))
 		return fail(m, "a tensor of storage '%s' has more elements than memory can hold",
 		            quote_key(quoted, sizeof(quoted), storage->as.storage.key));
 	t->numel = numel;
@@ -1252,8 +1252,8 @@ static void init_singletons(hfgit_pickle *p)
 	p->empty_tuple.kind = HFGIT_PICKLE_TUPLE;
 }
 
-int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *data,
-                   size_t len, size_t *consumed, const hfgit_unpickle_options *opts)
+int hfgit_unpickle__load(hfgit_pickle **out, hfgit_pickle_value **root, const void *data,
+                         size_t len, size_t *consumed, const hfgit_unpickle_options *opts)
 {
 	struct machine m = { 0 };
 	int rc;
@@ -1261,12 +1261,12 @@ int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *da
 	*out = NULL;
 	*root = NULL;
 	if (!(m.pickle = calloc(1, sizeof(*m.pickle))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	init_singletons(m.pickle);
 	/* Never NULL, so that the items above a MARK are an array even when there are none. */
 	if (!(m.stack = malloc(64 * sizeof(*m.stack)))) {
-		hfgit_pickle_free(m.pickle);
-		return hfgit_error_oom();
+		hfgit_pickle__free(m.pickle);
+		return hfgit_error__oom();
 	}
 	m.stack_cap = 64;
 	m.data = data;
@@ -1277,7 +1277,7 @@ int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *da
 	free(m.marks);
 	free(m.memo);
 	if (rc < 0) {
-		hfgit_pickle_free(m.pickle);
+		hfgit_pickle__free(m.pickle);
 		*root = NULL;
 		return rc;
 	}
@@ -1287,7 +1287,7 @@ int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *da
 	return 0;
 }
 
-void hfgit_pickle_free(hfgit_pickle *pickle)
+void hfgit_pickle__free(hfgit_pickle *pickle)
 {
 	struct chunk *c, *next;
 
@@ -1301,7 +1301,7 @@ void hfgit_pickle_free(hfgit_pickle *pickle)
 	free(pickle);
 }
 
-const hfgit_pickle_value *hfgit_pickle_dict_get(const hfgit_pickle_value *dict, const char *key)
+const hfgit_pickle_value *hfgit_pickle__dict_get(const hfgit_pickle_value *dict, const char *key)
 {
 	size_t i;
 

@@ -140,11 +140,11 @@ typedef struct hfgit_pickle hfgit_pickle;
  * format) can be read one after the other. Errors are HFGIT_EINVALID with a message naming
  * the file, what was refused or malformed and where.
  */
-int hfgit_unpickle(hfgit_pickle **out, hfgit_pickle_value **root, const void *data,
-                   size_t len, size_t *consumed, const hfgit_unpickle_options *opts);
-void hfgit_pickle_free(hfgit_pickle *pickle);
+int hfgit_unpickle__load(hfgit_pickle **out, hfgit_pickle_value **root, const void *data,
+                         size_t len, size_t *consumed, const hfgit_unpickle_options *opts);
+void hfgit_pickle__free(hfgit_pickle *pickle);
 
 /* The value for `key` in a DICT whose keys are strings, or NULL. */
-const hfgit_pickle_value *hfgit_pickle_dict_get(const hfgit_pickle_value *dict, const char *key);
+const hfgit_pickle_value *hfgit_pickle__dict_get(const hfgit_pickle_value *dict, const char *key);
 
 #endif

@@ -38,17 +38,17 @@ static const struct {
 	[HFGIT_DTYPE_F8_E5M2] = { "F8_E5M2", 1 },
 };
 
-size_t hfgit_dtype_size(hfgit_dtype dtype)
+size_t hfgit_dtype__size(hfgit_dtype dtype)
 {
 	return (unsigned)dtype < HFGIT_DTYPE_COUNT_ ? dtypes[dtype].size : 0;
 }
 
-const char *hfgit_dtype_name(hfgit_dtype dtype)
+const char *hfgit_dtype__name(hfgit_dtype dtype)
 {
 	return (unsigned)dtype < HFGIT_DTYPE_COUNT_ ? dtypes[dtype].name : "?";
 }
 
-bool hfgit_dtype_parse(hfgit_dtype *out, const char *name, size_t len)
+bool hfgit_dtype__parse(hfgit_dtype *out, const char *name, size_t len)
 {
 	int i;
 
@@ -61,7 +61,7 @@ bool hfgit_dtype_parse(hfgit_dtype *out, const char *name, size_t len)
 	return false;
 }
 
-const char *hfgit_shape_show(hfgit_shape_text *out, const int64_t *shape, size_t ndim)
+const char *hfgit_shape__show(hfgit_shape_text *out, const int64_t *shape, size_t ndim)
 {
 	size_t used = 0, i;
 
@@ -73,8 +73,8 @@ const char *hfgit_shape_show(hfgit_shape_text *out, const int64_t *shape, size_t
 	return out->text;
 }
 
-bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,
-                                     size_t *elements)
+bool hfgit_tensor__contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,
+                                      size_t *elements)
 {
 	size_t n = 1, i;
 
@@ -92,13 +92,13 @@ bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, siz
 	return true;
 }
 
-int hfgit_weights_new(hfgit_weights **out)
+int hfgit_weights__new(hfgit_weights **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : hfgit_error_oom();
+	return *out ? 0 : hfgit_error__oom();
 }
 
-void hfgit_weights_free(hfgit_weights *w)
+void hfgit_weights__free(hfgit_weights *w)
 {
 	size_t i;
 
@@ -118,13 +118,13 @@ void hfgit_weights_free(hfgit_weights *w)
 	free(w);
 }
 
-int hfgit_weights_keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *, size_t))
+int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *, size_t))
 {
 	if (w->nregions == w->regions_cap) {
 		size_t cap = w->regions_cap ? w->regions_cap * 2 : 4;
 		kept_region *grown = realloc(w->regions, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		w->regions = grown;
 		w->regions_cap = cap;
 	}
@@ -135,7 +135,7 @@ int hfgit_weights_keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(
 	return 0;
 }
 
-void hfgit_weights_memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
+void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
 {
 	size_t i;
 
@@ -171,7 +171,7 @@ static int rebuild_index(hfgit_weights *w, size_t nslots)
 	size_t *slots = calloc(nslots, sizeof(*slots)), i;
 
 	if (!slots)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	free(w->slots);
 	w->slots = slots;
 	w->nslots = nslots;
@@ -180,7 +180,7 @@ static int rebuild_index(hfgit_weights *w, size_t nslots)
 	return 0;
 }
 
-int hfgit_weights_add(hfgit_weights *w, const hfgit_tensor *t)
+int hfgit_weights__add(hfgit_weights *w, const hfgit_tensor *t)
 {
 	size_t *slot;
 	char *name;
@@ -191,16 +191,16 @@ int hfgit_weights_add(hfgit_weights *w, const hfgit_tensor *t)
 		return rc;
 	slot = find_slot(w, t->name);
 	if (*slot)
-		return hfgit_error_set(HFGIT_EINVALID, "tensor '%s' appears twice", t->name);
+		return hfgit_error__set(HFGIT_EINVALID, "tensor '%s' appears twice", t->name);
 	if (w->count == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
 		hfgit_tensor *grown = realloc(w->tensors, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		w->tensors = grown;
 		w->cap = cap;
 	}
-	if (!(name = hfgit_strdup(t->name)))
+	if (!(name = hfgit__strdup(t->name)))
 		return HFGIT_ERROR;
 	w->tensors[w->count] = *t;
 	w->tensors[w->count].name = name;
@@ -209,17 +209,17 @@ int hfgit_weights_add(hfgit_weights *w, const hfgit_tensor *t)
 	return 0;
 }
 
-size_t hfgit_weights_count(const hfgit_weights *w)
+size_t hfgit_weights__count(const hfgit_weights *w)
 {
 	return w->count;
 }
 
-const hfgit_tensor *hfgit_weights_at(const hfgit_weights *w, size_t i)
+const hfgit_tensor *hfgit_weights__at(const hfgit_weights *w, size_t i)
 {
 	return i < w->count ? &w->tensors[i] : NULL;
 }
 
-const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name)
+const hfgit_tensor *hfgit_weights__find(const hfgit_weights *w, const char *name)
 {
 	size_t slot;
 
@@ -229,7 +229,7 @@ const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name)
 	return slot ? &w->tensors[slot - 1] : NULL;
 }
 
-bool hfgit_weights_index(const hfgit_weights *w, const char *name, size_t *index)
+bool hfgit_weights__index(const hfgit_weights *w, const char *name, size_t *index)
 {
 	size_t slot;
 

@@ -33,11 +33,11 @@ typedef enum {
 } hfgit_dtype;
 
 /* Bytes per element. */
-size_t hfgit_dtype_size(hfgit_dtype dtype);
+size_t hfgit_dtype__size(hfgit_dtype dtype);
 /* safetensors' spelling: "F32", "BF16", "F8_E4M3", ... */
-const char *hfgit_dtype_name(hfgit_dtype dtype);
+const char *hfgit_dtype__name(hfgit_dtype dtype);
 /* Parse safetensors' spelling; false for an unknown name. */
-bool hfgit_dtype_parse(hfgit_dtype *out, const char *name, size_t len);
+bool hfgit_dtype__parse(hfgit_dtype *out, const char *name, size_t len);
 
 #define HFGIT_MAX_DIMS 8
 
@@ -55,36 +55,36 @@ typedef struct {
 typedef struct hfgit_weights hfgit_weights;
 
 /* An empty table; the loaders add to it. */
-int hfgit_weights_new(hfgit_weights **out);
-void hfgit_weights_free(hfgit_weights *w);
+int hfgit_weights__new(hfgit_weights **out);
+void hfgit_weights__free(hfgit_weights *w);
 
 /* Hand memory to the table, released with it: release(ptr, len) (e.g. munmap), or free(ptr)
  * when release is NULL. */
-int hfgit_weights_keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *ptr, size_t len));
+int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *ptr, size_t len));
 
 /* Bytes of the kept memory: `mapped` for regions with a release function (file mappings),
  * `heap` for those released with free() (copies). */
-void hfgit_weights_memory(const hfgit_weights *w, size_t *mapped, size_t *heap);
+void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap);
 
 /* Add a tensor (copied, name included); HFGIT_EINVALID on a duplicate name. */
-int hfgit_weights_add(hfgit_weights *w, const hfgit_tensor *t);
+int hfgit_weights__add(hfgit_weights *w, const hfgit_tensor *t);
 
-size_t hfgit_weights_count(const hfgit_weights *w);
-const hfgit_tensor *hfgit_weights_at(const hfgit_weights *w, size_t i);
+size_t hfgit_weights__count(const hfgit_weights *w);
+const hfgit_tensor *hfgit_weights__at(const hfgit_weights *w, size_t i);
 /* The tensor called `name`, or NULL. */
-const hfgit_tensor *hfgit_weights_find(const hfgit_weights *w, const char *name);
-/* The position (for hfgit_weights_at) of the tensor called `name`; false when absent. */
-bool hfgit_weights_index(const hfgit_weights *w, const char *name, size_t *index);
+const hfgit_tensor *hfgit_weights__find(const hfgit_weights *w, const char *name);
+/* The position (for hfgit_weights__at) of the tensor called `name`; false when absent. */
+bool hfgit_weights__index(const hfgit_weights *w, const char *name, size_t *index);
 
 /* A shape as text for messages: "[3, 768]". */
 typedef struct {
 	char text[HFGIT_MAX_DIMS * 22 + 3];
 } hfgit_shape_text;
 
-const char *hfgit_shape_show(hfgit_shape_text *out, const int64_t *shape, size_t ndim);
+const char *hfgit_shape__show(hfgit_shape_text *out, const int64_t *shape, size_t ndim);
 
 /* Row-major strides for `shape`; false when the element count overflows. */
-bool hfgit_tensor_contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,
-                                     size_t *elements);
+bool hfgit_tensor__contiguous_strides(int64_t *strides, const int64_t *shape, size_t ndim,
+                                      size_t *elements);
 
 #endif

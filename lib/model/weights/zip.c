@@ -39,7 +39,7 @@ struct hfgit_zip {
 	const char *display_name;
 	hfgit_zip_entry *entries;
 	size_t count;
-	size_t *by_name; /* entry indices sorted by name, for hfgit_zip_find */
+	size_t *by_name; /* entry indices sorted by name, for hfgit_zip__find */
 };
 
 /* Where the central directory is, from the end records. */
@@ -69,7 +69,7 @@ static bool fits(uint64_t offset, uint64_t size, uint64_t limit)
 	return offset <= limit && size <= limit - offset;
 }
 
-void hfgit_quote_bytes(char *out, size_t size, const void *bytes, size_t len)
+void hfgit_quote__bytes(char *out, size_t size, const void *bytes, size_t len)
 {
 	const unsigned char *s = bytes;
 	size_t o = 0, i;
@@ -97,8 +97,8 @@ void hfgit_quote_bytes(char *out, size_t size, const void *bytes, size_t len)
 
 static int malformed(const hfgit_zip *zip, const char *what)
 {
-	return hfgit_error_set(HFGIT_EINVALID, "%s: not a readable zip archive: %s",
-	                       zip->display_name, what);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: not a readable zip archive: %s",
+	                        zip->display_name, what);
 }
 
 /*
@@ -152,10 +152,10 @@ static int read_directory_location(const hfgit_zip *zip, struct directory *dir)
 	/* Written on failure too: the compiler cannot tell that the error codes are negative. */
 	*dir = (struct directory){ 0 };
 	if (!find_end_record(zip, &eocd))
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: no zip end of central directory record: the file is "
-		                       "truncated or not a zip archive",
-		                       zip->display_name);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: no zip end of central directory record: the file is "
+		                        "truncated or not a zip archive",
+		                        zip->display_name);
 	if (eocd >= ZIP64_LOCATOR_SIZE &&
 	    le32(zip->base + eocd - ZIP64_LOCATOR_SIZE) == ZIP64_LOCATOR_SIGNATURE)
 		return read_zip64_end(zip, eocd - ZIP64_LOCATOR_SIZE, dir);
@@ -218,26 +218,26 @@ static int locate_data(const hfgit_zip *zip, hfgit_zip_entry *entry, uint64_t lo
 	uint64_t data;
 	char quoted[QUOTED_SIZE];
 
-	hfgit_quote_bytes(quoted, sizeof(quoted), entry->name, entry->name_len);
+	hfgit_quote__bytes(quoted, sizeof(quoted), entry->name, entry->name_len);
 	if (!fits(local, LOCAL_SIZE, data_limit) || le32(zip->base + local) != LOCAL_SIGNATURE)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: not a readable zip archive: the local header of '%s' is "
-		                       "missing",
-		                       zip->display_name, quoted);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: not a readable zip archive: the local header of '%s' is "
+		                        "missing",
+		                        zip->display_name, quoted);
 	h = zip->base + local;
 	data = local + LOCAL_SIZE + le16(h + 26) + le16(h + 28);
 	if (le16(h + 26) != entry->name_len ||
 	    !fits(local + LOCAL_SIZE, entry->name_len, data_limit) ||
 	    memcmp(h + LOCAL_SIZE, entry->name, entry->name_len) != 0)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: not a readable zip archive: the local header of '%s' "
-		                       "names another file",
-		                       zip->display_name, quoted);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: not a readable zip archive: the local header of '%s' "
+		                        "names another file",
+		                        zip->display_name, quoted);
 	if (!fits(data, entry->compressed_size, data_limit))
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "%s: not a readable zip archive: the data of '%s' runs past "
-		                       "the end of the file (truncated?)",
-		                       zip->display_name, quoted);
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "%s: not a readable zip archive: the data of '%s' runs past "
+		                        "the end of the file (truncated?)",
+		                        zip->display_name, quoted);
 	entry->data = zip->base + data;
 	return 0;
 }
@@ -270,9 +270,9 @@ static int read_central_entry(const hfgit_zip *zip, hfgit_zip_entry *entry, uint
 		return rc;
 	if (le16(c + 8) & FLAG_ENCRYPTED) {
 		char quoted[QUOTED_SIZE];
-		hfgit_quote_bytes(quoted, sizeof(quoted), entry->name, name_len);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: zip entry '%s' is encrypted",
-		                       zip->display_name, quoted);
+		hfgit_quote__bytes(quoted, sizeof(quoted), entry->name, name_len);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: zip entry '%s' is encrypted",
+		                        zip->display_name, quoted);
 	}
 	*pos += CENTRAL_SIZE + name_len + extra_len + comment_len;
 	return locate_data(zip, entry, local, dir->offset);
@@ -302,7 +302,7 @@ static int index_names(hfgit_zip *zip)
 	size_t i;
 
 	if (!(zip->by_name = malloc((zip->count ? zip->count : 1) * sizeof(*zip->by_name))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < zip->count; i++)
 		zip->by_name[i] = i;
 	sorting = zip->entries;
@@ -312,9 +312,9 @@ static int index_names(hfgit_zip *zip)
 		const hfgit_zip_entry *e = &zip->entries[zip->by_name[i]];
 		if (compare_names(&zip->entries[zip->by_name[i - 1]], e) == 0) {
 			char quoted[QUOTED_SIZE];
-			hfgit_quote_bytes(quoted, sizeof(quoted), e->name, e->name_len);
-			return hfgit_error_set(HFGIT_EINVALID, "%s: zip entry '%s' appears twice",
-			                       zip->display_name, quoted);
+			hfgit_quote__bytes(quoted, sizeof(quoted), e->name, e->name_len);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: zip entry '%s' appears twice",
+			                        zip->display_name, quoted);
 		}
 	}
 	return 0;
@@ -337,7 +337,7 @@ static int read_entries(hfgit_zip *zip)
 		return malformed(zip, "the central directory is smaller than its entry count");
 	zip->count = (size_t)dir.count;
 	if (!(zip->entries = calloc(zip->count ? zip->count : 1, sizeof(*zip->entries))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	pos = dir.offset;
 	for (i = 0; i < zip->count; i++) {
 		if ((rc = read_central_entry(zip, &zip->entries[i], &pos, &dir)) < 0)
@@ -346,26 +346,26 @@ static int read_entries(hfgit_zip *zip)
 	return index_names(zip);
 }
 
-int hfgit_zip_open(hfgit_zip **out, const void *data, size_t len, const char *display_name)
+int hfgit_zip__open(hfgit_zip **out, const void *data, size_t len, const char *display_name)
 {
 	hfgit_zip *zip;
 	int rc;
 
 	*out = NULL;
 	if (!(zip = calloc(1, sizeof(*zip))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	zip->base = data;
 	zip->len = len;
 	zip->display_name = display_name;
 	if ((rc = read_entries(zip)) < 0) {
-		hfgit_zip_free(zip);
+		hfgit_zip__free(zip);
 		return rc;
 	}
 	*out = zip;
 	return 0;
 }
 
-void hfgit_zip_free(hfgit_zip *zip)
+void hfgit_zip__free(hfgit_zip *zip)
 {
 	if (!zip)
 		return;
@@ -374,17 +374,17 @@ void hfgit_zip_free(hfgit_zip *zip)
 	free(zip);
 }
 
-size_t hfgit_zip_count(const hfgit_zip *zip)
+size_t hfgit_zip__count(const hfgit_zip *zip)
 {
 	return zip->count;
 }
 
-const hfgit_zip_entry *hfgit_zip_entry_at(const hfgit_zip *zip, size_t i)
+const hfgit_zip_entry *hfgit_zip__entry_at(const hfgit_zip *zip, size_t i)
 {
 	return i < zip->count ? &zip->entries[i] : NULL;
 }
 
-const hfgit_zip_entry *hfgit_zip_find(const hfgit_zip *zip, const char *name, size_t name_len)
+const hfgit_zip_entry *hfgit_zip__find(const hfgit_zip *zip, const char *name, size_t name_len)
 {
 	hfgit_zip_entry key = { 0 };
 	size_t lo = 0, hi = zip->count;
@@ -412,7 +412,7 @@ static const uint32_t crc_nibble[16] = {
 	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 };
 
-uint32_t hfgit_zip_crc32(const void *data, size_t len)
+uint32_t hfgit_zip__crc32(const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	uint32_t c = 0xffffffffu;

@@ -28,22 +28,22 @@ typedef struct hfgit_zip hfgit_zip;
  * later are safe to read. Encrypted, multi-part and duplicate-named entries are refused.
  * `display_name` names the archive in messages.
  */
-int hfgit_zip_open(hfgit_zip **out, const void *data, size_t len, const char *display_name);
-void hfgit_zip_free(hfgit_zip *zip);
+int hfgit_zip__open(hfgit_zip **out, const void *data, size_t len, const char *display_name);
+void hfgit_zip__free(hfgit_zip *zip);
 
-size_t hfgit_zip_count(const hfgit_zip *zip);
+size_t hfgit_zip__count(const hfgit_zip *zip);
 /* Entries in central-directory order. */
-const hfgit_zip_entry *hfgit_zip_entry_at(const hfgit_zip *zip, size_t i);
+const hfgit_zip_entry *hfgit_zip__entry_at(const hfgit_zip *zip, size_t i);
 /* The entry called exactly `name`, or NULL. */
-const hfgit_zip_entry *hfgit_zip_find(const hfgit_zip *zip, const char *name, size_t name_len);
+const hfgit_zip_entry *hfgit_zip__find(const hfgit_zip *zip, const char *name, size_t name_len);
 
 /* CRC-32 as ZIP uses it (the IEEE 802.3 polynomial). */
-uint32_t hfgit_zip_crc32(const void *data, size_t len);
+uint32_t hfgit_zip__crc32(const void *data, size_t len);
 
 /*
  * Untrusted bytes (a name read from an archive or a pickle) in a form fit for a message:
  * printable ASCII kept, anything else as \xNN, cut with "..." to fit `size`.
  */
-void hfgit_quote_bytes(char *out, size_t size, const void *bytes, size_t len);
+void hfgit_quote__bytes(char *out, size_t size, const void *bytes, size_t len);
 
 #endif

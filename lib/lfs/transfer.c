@@ -1202,13 +1202,200 @@ static int summarize(hfgit_lfs_job *jobs, size_t count)
 	return code;
 }
 
+/* The options with their defaults filled in. */
+static int engine_options(engine *e, const hfgit_lfs_transfer_options *opts)
+{
+	int rc;
+
+	if (opts)
+		e->opts = *opts;
+	if (!e->opts.http) {
+		if ((rc = hfgit_http__config_init(&e->default_http, 0)) < 0)
+			return rc;
+		e->opts.http = &e->default_http;
+	}
+	if (!e->opts.jobs)
+		e->opts.jobs = DEFAULT_JOBS;
+	/* HFGIT_LFS_CHUNK (bytes): the size of a split range, a tuning knob (and how the tests
+	 * make small objects split). */
+	if (!e->opts.chunk && getenv("HFGIT_LFS_CHUNK"))
+		e->opts.chunk = strtoull(getenv("HFGIT_LFS_CHUNK"), NULL, 10);
+	if (e->opts.chunk < 4096)
+		e->opts.chunk = DEFAULT_CHUNK;
+	if (!e->opts.window)
+		e->opts.window = DEFAULT_WINDOW;
+	if (!e->opts.max_attempts)
+		e->opts.max_attempts = DEFAULT_ATTEMPTS;
+	if (e->opts.max_backoff <= 0)
+		e->opts.max_backoff = DEFAULT_MAX_BACKOFF;
+	return 0;
+}
+
+/* One thread per core, at most one per connection and one per object. */
+static unsigned worker_count(const engine *e, size_t count)
+{
+	unsigned n = e->opts.threads ? e->opts.threads : cpu_count();
+
+	if (n > e->opts.jobs)
+		n = e->opts.jobs;
+	if (n > count)
+		n = (unsigned)count;
+	return n;
+}
+
+/* Each worker's share of the connections and of the read-ahead window, and its buffers. */
+static int workers_init(worker *workers, unsigned n, engine *e, size_t count)
+{
+	unsigned conns = e->opts.jobs, k;
+
+	for (k = 0; k < n; k++) {
+		worker *w = &workers[k];
+		w->e = e;
+		w->nslots = conns / n + (k < conns % n);
+		w->window = e->opts.window / n;
+		if (w->window < e->opts.chunk)
+			w->window = e->opts.chunk;
+		w->slots = calloc(w->nslots, sizeof(*w->slots));
+		w->objs = calloc(count, sizeof(*w->objs));
+		w->active = calloc(count, sizeof(*w->active));
+		w->deferred = calloc(count + 1, sizeof(*w->deferred));
+		w->multi = curl_multi_init();
+		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi)
+			return hfgit_error__oom();
+		/* Keep-alive: as many cached connections as this worker runs at once. */
+		curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)w->nslots);
+	}
+	return 0;
+}
+
+static void workers_dispose(worker *workers, unsigned n)
+{
+	unsigned k, s;
+
+	for (k = 0; workers && k < n; k++) {
+		worker *w = &workers[k];
+		for (s = 0; w->slots && s < w->nslots; s++) {
+			curl_easy_cleanup(w->slots[s].easy);
+			curl_slist_free_all(w->slots[s].headers);
+		}
+		if (w->multi)
+			curl_multi_cleanup(w->multi);
+		free(w->slots);
+		free(w->objs);
+		free(w->active);
+		free(w->deferred);
+	}
+}
+
+static void objects_dispose(lfs_object *objects, size_t count)
+{
+	size_t i;
+
+	for (i = 0; objects && i < count; i++) {
+		lfs_object *o = &objects[i];
+		drop_pending(o);
+		if (o->fd >= 0)
+			close(o->fd);
+		EVP_MD_CTX_free(o->sha);
+		XXH3_freeState(o->xxh3);
+		free(o->part_path);
+		free(o->todo);
+	}
+	free(objects);
+}
+
+static void engine_sync_init(engine *e)
+{
+	char *locks = hfgit_layout__lfs_locks(hfgit_lfs__objects_root(e->store));
+
+	e->lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+	free(locks);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->renew_lock, NULL);
+	pthread_mutex_init(&e->done_lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	pthread_cond_init(&e->done_cond, NULL);
+	e->queue_tail = &e->queue;
+}
+
+static void engine_sync_dispose(engine *e)
+{
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->renew_lock);
+	pthread_mutex_destroy(&e->done_lock);
+	pthread_cond_destroy(&e->cond);
+	pthread_cond_destroy(&e->done_cond);
+}
+
+/* This thread reports progress (the caller's callback runs here) until the workers end. */
+static void wait_reporting(engine *e, unsigned nworkers, uint64_t total, size_t count,
+                           int *cancelled)
+{
+	pthread_mutex_lock(&e->done_lock);
+	while (e->workers_done < nworkers) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&e->done_cond, &e->done_lock, &until);
+		pthread_mutex_unlock(&e->done_lock);
+		report(e, total, count, cancelled);
+		pthread_mutex_lock(&e->done_lock);
+	}
+	pthread_mutex_unlock(&e->done_lock);
+}
+
+/*
+ * The committer, then the workers, each on its own thread. Without a committer nothing could
+ * reach the store: that is an error before any byte moves. A worker that gets no thread runs
+ * on this one once the others are under way (progress pauses meanwhile, nothing is lost).
+ */
+static int run_threads(engine *e, worker *workers, unsigned n, uint64_t total, size_t count,
+                       int *cancelled)
+{
+	bool *started = calloc(n, sizeof(*started));
+	unsigned k;
+	int err;
+
+	if (!started)
+		return hfgit_error__oom();
+	if ((err = pthread_create(&e->committer, NULL, committer_main, e)) != 0) {
+		free(started);
+		errno = err;
+		return hfgit_error__set_errno(HFGIT_ERROR, "cannot start the download threads");
+	}
+	for (k = 0; k < n; k++)
+		started[k] = pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]) == 0;
+	for (k = 0; k < n; k++) {
+		if (!started[k])
+			worker_main(&workers[k]);
+	}
+	wait_reporting(e, n, total, count, cancelled);
+	for (k = 0; k < n; k++) {
+		if (started[k])
+			pthread_join(workers[k].thread, NULL);
+	}
+	pthread_mutex_lock(&e->lock);
+	e->closing = true;
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->committer, NULL);
+	free(started);
+	return 0;
+}
+
 int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
                         const hfgit_lfs_transfer_options *opts)
 {
 	engine e;
 	worker *workers = NULL;
 	lfs_object *objects = NULL, **ptrs = NULL;
-	unsigned nworkers, conns, k;
+	unsigned nworkers = 0, k;
 	uint64_t total = 0;
 	int cancelled = 0, rc;
 	size_t i;
@@ -1218,33 +1405,9 @@ int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t co
 	memset(&e, 0, sizeof(e));
 	e.lock_fd = -1;
 	e.store = store;
-	if (opts)
-		e.opts = *opts;
-	if (!e.opts.http) {
-		if ((rc = hfgit_http__config_init(&e.default_http, 0)) < 0)
-			return rc;
-		e.opts.http = &e.default_http;
-	}
-	if (!e.opts.jobs)
-		e.opts.jobs = DEFAULT_JOBS;
-	/* HFGIT_LFS_CHUNK (bytes): the size of a split range, a tuning knob (and how the tests
-	 * make small objects split). */
-	if (!e.opts.chunk && getenv("HFGIT_LFS_CHUNK"))
-		e.opts.chunk = strtoull(getenv("HFGIT_LFS_CHUNK"), NULL, 10);
-	if (e.opts.chunk < 4096)
-		e.opts.chunk = DEFAULT_CHUNK;
-	if (!e.opts.window)
-		e.opts.window = DEFAULT_WINDOW;
-	if (!e.opts.max_attempts)
-		e.opts.max_attempts = DEFAULT_ATTEMPTS;
-	if (e.opts.max_backoff <= 0)
-		e.opts.max_backoff = DEFAULT_MAX_BACKOFF;
-	nworkers = e.opts.threads ? e.opts.threads : cpu_count();
-	if (nworkers > e.opts.jobs)
-		nworkers = e.opts.jobs;
-	if (nworkers > count)
-		nworkers = (unsigned)count;
-
+	if ((rc = engine_options(&e, opts)) < 0)
+		return rc;
+	nworkers = worker_count(&e, count);
 	objects = calloc(count, sizeof(*objects));
 	ptrs = calloc(count, sizeof(*ptrs));
 	workers = calloc(nworkers, sizeof(*workers));
@@ -1258,111 +1421,28 @@ int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t co
 		ptrs[i] = &objects[i];
 		total += jobs[i].size;
 	}
-	{
-		char *locks = hfgit_layout__lfs_locks(hfgit_lfs__objects_root(store));
-		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
-		free(locks);
-	}
 	find_partials(&e);
-	pthread_mutex_init(&e.lock, NULL);
-	pthread_mutex_init(&e.renew_lock, NULL);
-	pthread_mutex_init(&e.done_lock, NULL);
-	pthread_cond_init(&e.cond, NULL);
-	pthread_cond_init(&e.done_cond, NULL);
-	e.queue_tail = &e.queue;
-	conns = e.opts.jobs;
-	for (k = 0; k < nworkers; k++) {
-		worker *w = &workers[k];
-		w->e = &e;
-		w->nslots = conns / nworkers + (k < conns % nworkers);
-		w->window = e.opts.window / nworkers;
-		if (w->window < e.opts.chunk)
-			w->window = e.opts.chunk;
-		w->slots = calloc(w->nslots, sizeof(*w->slots));
-		w->objs = calloc(count, sizeof(*w->objs));
-		w->active = calloc(count, sizeof(*w->active));
-		w->deferred = calloc(count + 1, sizeof(*w->deferred));
-		w->multi = curl_multi_init();
-		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi) {
-			rc = hfgit_error__oom();
-			goto out_workers;
-		}
-		/* Keep-alive: as many cached connections as this worker runs at once. */
-		curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)w->nslots);
-	}
+	engine_sync_init(&e);
+	if ((rc = workers_init(workers, nworkers, &e, count)) < 0)
+		goto out_engine;
 	share_out(workers, nworkers, ptrs, count);
 	for (k = 0; k < nworkers; k++)
 		workers[k].unfinished = workers[k].unstarted = workers[k].nobjs;
-
 	hfgit__trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
-	             (unsigned long long)total, conns, nworkers);
-	pthread_create(&e.committer, NULL, committer_main, &e);
-	for (k = 0; k < nworkers; k++)
-		pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
-	/* This thread reports progress (the caller's callback runs here) until the workers end. */
-	pthread_mutex_lock(&e.done_lock);
-	while (e.workers_done < nworkers) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&e.done_cond, &e.done_lock, &until);
-		pthread_mutex_unlock(&e.done_lock);
-		report(&e, total, count, &cancelled);
-		pthread_mutex_lock(&e.done_lock);
-	}
-	pthread_mutex_unlock(&e.done_lock);
-	for (k = 0; k < nworkers; k++)
-		pthread_join(workers[k].thread, NULL);
-	pthread_mutex_lock(&e.lock);
-	e.closing = true;
-	pthread_cond_signal(&e.cond);
-	pthread_mutex_unlock(&e.lock);
-	pthread_join(e.committer, NULL);
+	             (unsigned long long)total, e.opts.jobs, nworkers);
+	if ((rc = run_threads(&e, workers, nworkers, total, count, &cancelled)) < 0)
+		goto out_engine;
 	report(&e, total, count, &cancelled);
 	hfgit__trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
 	rc = summarize(jobs, count);
 	if (cancelled && rc == 0)
 		rc = hfgit_error__set(HFGIT_EINTERRUPTED, "interrupted");
-
-out_workers:
-	for (k = 0; k < nworkers; k++) {
-		worker *w = &workers[k];
-		unsigned s;
-		for (s = 0; w->slots && s < w->nslots; s++) {
-			curl_easy_cleanup(w->slots[s].easy);
-			curl_slist_free_all(w->slots[s].headers);
-		}
-		if (w->multi)
-			curl_multi_cleanup(w->multi);
-		free(w->slots);
-		free(w->objs);
-		free(w->active);
-		free(w->deferred);
-	}
-	if (e.lock_fd >= 0)
-		close(e.lock_fd);
-	free(e.partials);
-	pthread_mutex_destroy(&e.lock);
-	pthread_mutex_destroy(&e.renew_lock);
-	pthread_mutex_destroy(&e.done_lock);
-	pthread_cond_destroy(&e.cond);
-	pthread_cond_destroy(&e.done_cond);
+out_engine:
+	workers_dispose(workers, nworkers);
+	engine_sync_dispose(&e);
 out:
-	for (i = 0; objects && i < count; i++) {
-		lfs_object *o = &objects[i];
-		drop_pending(o);
-		if (o->fd >= 0)
-			close(o->fd);
-		EVP_MD_CTX_free(o->sha);
-		XXH3_freeState(o->xxh3);
-		free(o->part_path);
-		free(o->todo);
-	}
-	free(objects);
+	objects_dispose(objects, count);
+	free(e.partials);
 	free(ptrs);
 	free(workers);
 	hfgit_http__config_dispose(&e.default_http);

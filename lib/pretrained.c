@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -177,6 +178,8 @@ int hfgit_chat_template_from_pretrained(hfgit_chat_template **out, hfgit_ctx *ct
 	int rc;
 
 	*out = NULL;
+	if (HFGIT_OPTIONS__CHECK(clone, HFGIT_CLONE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (!id_or_dir || !*id_or_dir)
 		return hfgit_error__set(HFGIT_EINVALID, "which chat template? give a directory or a "
 		                        "model id");
@@ -323,10 +326,8 @@ int hfgit_model_from_pretrained(hfgit_model **out, hfgit_ctx *ctx, const char *i
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != HFGIT_MODEL_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_model_options version %u is not supported "
-		                        "(this library has %d); start from HFGIT_MODEL_OPTIONS_INIT",
-		                        opts->version, HFGIT_MODEL_OPTIONS_VERSION);
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_MODEL_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (!id_or_dir || !*id_or_dir)
 		return hfgit_error__set(HFGIT_EINVALID, "which model? give a directory or a model id");
 	if ((rc = hfgit_model__new(&m)) < 0)
@@ -360,11 +361,8 @@ int hfgit_tokenizer_from_pretrained(hfgit_tokenizer **out, hfgit_ctx *ctx, const
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != HFGIT_TOKENIZER_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_tokenizer_options version %u is not "
-		                        "supported (this library has %d); start from "
-		                        "HFGIT_TOKENIZER_OPTIONS_INIT", opts->version,
-		                        HFGIT_TOKENIZER_OPTIONS_VERSION);
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_TOKENIZER_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (!id_or_dir || !*id_or_dir)
 		return hfgit_error__set(HFGIT_EINVALID, "which tokenizer? give a directory or a model id");
 	if (is_dir(id_or_dir))

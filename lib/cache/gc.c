@@ -26,6 +26,7 @@
 #include "checkout/registry.h"
 #include "checkout/lfs_refs.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -402,6 +403,8 @@ int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts
 	collector c;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_GC_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 

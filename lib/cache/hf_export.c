@@ -31,6 +31,7 @@
 #include "refs/store.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "lfs/select.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -692,6 +693,8 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 	char *hub_dir = NULL;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_EXPORT_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 

@@ -31,6 +31,7 @@
 #include "checkout/lfs_refs.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -611,6 +612,8 @@ int hfgit_verify_store(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_ve
 {
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	return run(out, hfgit_ctx__lfs_root(ctx), opts, verify_store, NULL);
 }
 
@@ -683,6 +686,8 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 	char *path = NULL;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
@@ -908,6 +913,8 @@ int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx, const char 
 	size_t i;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 

@@ -20,6 +20,7 @@
 #include "core/library.h"
 #include "checkout/registry.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -222,6 +223,8 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	struct timespec started, ended;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_CLONE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 

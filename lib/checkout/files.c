@@ -14,6 +14,7 @@
 #include "checkout/tree_files.h"
 #include "checkout/worktree.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -190,6 +191,8 @@ int hfgit_list_files(hfgit_file_list **out, hfgit_resolved **resolved, hfgit_ctx
 	int rc;
 
 	*out = NULL;
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_CLONE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (resolved)
 		*resolved = NULL;
 	if ((rc = open_revision(&rev, ctx, id, opts)) == 0 &&
@@ -327,6 +330,8 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 
 	if (out)
 		*out = NULL;
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_CLONE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (count == 0)
 		return hfgit_error__set(HFGIT_EINVALID, "which files? give their paths in the repository");
 	if ((rc = open_revision(&rev, ctx, id, opts)) < 0)

@@ -11,6 +11,7 @@
 
 #include "core/library.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
@@ -174,6 +175,8 @@ int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
 	git_oid head;
 	int rc;
 
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_CLONE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 

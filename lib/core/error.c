@@ -1,4 +1,5 @@
 #include "core/error.h"
+#include "core/options.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -69,4 +70,11 @@ const char *hfgit_error_last(void)
 int hfgit_error_last_code(void)
 {
 	return last_code;
+}
+
+int hfgit_options__mismatch(const char *name, unsigned int given, unsigned int known)
+{
+	return hfgit_error__set(HFGIT_EINVALID, "options of version %u given where this libhfgit "
+	                        "knows version %u: initialise them with %s_INIT and rebuild against "
+	                        "this library's headers", given, known, name);
 }

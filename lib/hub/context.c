@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "core/layout.h"
@@ -73,6 +74,8 @@ int hfgit_ctx_new(hfgit_ctx **out, const hfgit_ctx_options *opts)
 	int rc;
 
 	*out = NULL;
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_CTX_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (!opts)
 		opts = &defaults;
 	endpoint = opts->endpoint;

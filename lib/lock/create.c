@@ -13,6 +13,7 @@
 #include "refs/store.h"
 #include "checkout/tree_files.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
@@ -116,9 +117,8 @@ int hfgit_lock_create(hfgit_lock **out, hfgit_ctx *ctx, const char *const *specs
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (opts->version != HFGIT_LOCK_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_lock_options version %u is not supported "
-		                        "(this library has %d)", opts->version, HFGIT_LOCK_OPTIONS_VERSION);
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_LOCK_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if (count == 0)
 		return hfgit_error__set(HFGIT_EINVALID, "nothing to lock: give at least one ID[@REV]");
 	if ((rc = hfgit_git__ready()) < 0 || (rc = hfgit_lock__new(&lock)) < 0)

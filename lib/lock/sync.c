@@ -29,6 +29,7 @@
 #include "refs/store.h"
 #include "checkout/registry.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/layout.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
@@ -309,9 +310,8 @@ int hfgit_lock_sync(hfgit_lock_report **out, hfgit_ctx *ctx, const hfgit_lock *l
 		*out = NULL;
 	if (!opts)
 		y.opts = opts = &defaults;
-	if (opts->version != HFGIT_SYNC_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_sync_options version %u is not supported "
-		                        "(this library has %d)", opts->version, HFGIT_SYNC_OPTIONS_VERSION);
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_SYNC_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if ((rc = hfgit_git__ready()) < 0 || (rc = hfgit_lock__report_new(&r)) < 0)
 		return rc;
 	if (opts->dir && (rc = hfgit_fs__mkdir_p(opts->dir)) < 0)

@@ -188,17 +188,6 @@ HFGIT_EXTERN size_t hfgit_gc_report_repositories(const hfgit_gc_report *r);
 HFGIT_EXTERN size_t hfgit_gc_report_checkouts(const hfgit_gc_report *r);
 HFGIT_EXTERN void hfgit_gc_report_free(hfgit_gc_report *r);
 
-/*
- * Bring the checkout at `dir` (an hfgit clone of a branch) to the branch's current tip: a
- * depth-1 fetch, only the LFS objects that changed downloaded, working tree and index updated,
- * the branch and origin/<branch> moved. A checkout with local changes to tracked files is
- * refused (HFGIT_EEXISTS); one on a tag, a hash or a pull request is HFGIT_EINVALID. `out`
- * (may be NULL) receives what the branch resolved to; when that is HEAD already, nothing
- * changes. The options' LFS fields (include, exclude, no_lfs, jobs, link) apply as for clone.
- */
-HFGIT_EXTERN int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
-                              const hfgit_clone_options *opts);
-
 #ifdef __cplusplus
 }
 #endif

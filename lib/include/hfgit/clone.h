@@ -105,6 +105,17 @@ typedef struct {
 HFGIT_EXTERN int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id,
                              const char *dir, const hfgit_clone_options *opts);
 
+/*
+ * Bring the checkout at `dir` (an hfgit clone of a branch) to the branch's current tip: a
+ * depth-1 fetch, only the LFS objects that changed downloaded, working tree and index updated,
+ * the branch and origin/<branch> moved. A checkout with local changes to tracked files is
+ * refused (HFGIT_EEXISTS); one on a tag, a hash or a pull request is HFGIT_EINVALID. `out`
+ * (may be NULL) receives what the branch resolved to; when that is HEAD already, nothing
+ * changes. The options' LFS fields (include, exclude, no_lfs, jobs, link) apply as for clone.
+ */
+HFGIT_EXTERN int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
+                              const hfgit_clone_options *opts);
+
 #ifdef __cplusplus
 }
 #endif

@@ -212,6 +212,44 @@ static int check_destination(const char *dir)
 	return 0;
 }
 
+/* The options a clone runs with: git-lfs's switch for "leave the pointer files"
+ * (GIT_LFS_SKIP_SMUDGE) means the same for a clone here. */
+static const hfgit_clone_options *effective_options(const hfgit_clone_options *opts,
+                                                    const hfgit_clone_options *defaults,
+                                                    hfgit_clone_options *skip_smudge)
+{
+	if (!opts)
+		opts = defaults;
+	if (!opts->no_lfs && hfgit_env_flag("GIT_LFS_SKIP_SMUDGE") == 1) {
+		*skip_smudge = *opts;
+		skip_smudge->no_lfs = 1;
+		hfgit__trace("clone: GIT_LFS_SKIP_SMUDGE is set: LFS files keep their pointers");
+		return skip_smudge;
+	}
+	return opts;
+}
+
+/* The finished clone from its staging directory to `dir`, registered for gc. */
+static int move_into_place(char **staging, const char *dir, hfgit_ctx *ctx)
+{
+	int rc;
+
+	/* Checked again: another process may have filled it meanwhile; rename(2) only replaces
+	 * an empty directory. */
+	if ((rc = check_destination(dir)) < 0)
+		return rc;
+	if (rename(*staging, dir) < 0)
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot move the clone into '%s'", dir);
+	free(*staging);
+	*staging = NULL;
+	/* gc keeps what registered checkouts use; an unrecorded one only loses that. */
+	if (hfgit_checkouts__register(ctx, dir) < 0) {
+		hfgit__trace("clone: %s", hfgit_error_last());
+		hfgit_error__clear();
+	}
+	return 0;
+}
+
 int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, const char *dir,
                 const hfgit_clone_options *opts)
 {
@@ -230,15 +268,7 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 
 	if (out)
 		*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	/* git-lfs's switch for "leave the pointer files" means the same for a clone here */
-	if (!opts->no_lfs && hfgit_env_flag("GIT_LFS_SKIP_SMUDGE") == 1) {
-		skip_smudge = *opts;
-		skip_smudge.no_lfs = 1;
-		opts = &skip_smudge;
-		hfgit__trace("clone: GIT_LFS_SKIP_SMUDGE is set: LFS files keep their pointers");
-	}
+	opts = effective_options(opts, &defaults, &skip_smudge);
 	if (opts->stats) {
 		memset(opts->stats, 0, sizeof(*opts->stats));
 		clock_gettime(CLOCK_MONOTONIC, &started);
@@ -264,21 +294,8 @@ int hfgit_clone(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *id, 
 	}
 	if ((rc = build_checkout(staging, ctx, url, store, r, opts)) < 0)
 		goto out;
-	/* Checked again: another process may have filled it meanwhile; rename(2) only replaces
-	 * an empty directory. */
-	if ((rc = check_destination(dir)) < 0)
+	if ((rc = move_into_place(&staging, dir, ctx)) < 0)
 		goto out;
-	if (rename(staging, dir) < 0) {
-		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move the clone into '%s'", dir);
-		goto out;
-	}
-	free(staging);
-	staging = NULL;
-	/* gc keeps what registered checkouts use; an unrecorded one only loses that. */
-	if (hfgit_checkouts__register(ctx, dir) < 0) {
-		hfgit__trace("clone: %s", hfgit_error_last());
-		hfgit_error__clear();
-	}
 	hfgit_store__mark_used(git_repository_path(store));
 	if (out) {
 		*out = r;

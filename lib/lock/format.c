@@ -422,15 +422,29 @@ static int parse_file(parser *p, hfgit_lock_item *item, const hfgit_lock_file *p
 }
 
 /* One entry, from its "model" line (the current line) to its last file. */
-static int parse_entry(parser *p)
-{
-	char *spec = NULL, *id = NULL, *revision = NULL, *ref = NULL, commit[41], tree[41];
-	const char *v, *at, *last = "model";
-	hfgit_model_id *parsed = NULL;
-	hfgit_lock_item *item = NULL;
+/* The header lines of an entry, before its files. */
+typedef struct {
+	char *spec, *id, *revision, *ref;
+	const char *at;           /* the '@' in spec, or NULL */
+	const char *last;         /* the key read last, for messages */
 	hfgit_rev_kind kind;
+	char commit[41], tree[41];
 	unsigned long long nfiles;
-	size_t start = p->lineno, j;
+} entry_head;
+
+static void entry_head_dispose(entry_head *h)
+{
+	free(h->spec);
+	free(h->id);
+	free(h->revision);
+	free(h->ref);
+}
+
+/* "model ID[@REV]" and "id ID". */
+static int parse_names(parser *p, entry_head *h)
+{
+	hfgit_model_id *parsed = NULL;
+	const char *v;
 	int rc;
 
 	if (!(v = value_of(p->line, "model")))
@@ -439,105 +453,108 @@ static int parse_entry(parser *p)
 		return bad(p, "%s", hfgit_error_last());
 	hfgit_model_id_free(parsed);
 	parsed = NULL;
-	if (!(spec = hfgit__strdup(v)))
+	if (!(h->spec = hfgit__strdup(v)))
 		return HFGIT_ERROR;
-	at = strchr(spec, '@');
-	if ((rc = expect(p, &v, "id", last)) < 0)
-		goto out;
-	last = "id";
-	if (hfgit_model_id_parse(&parsed, v) < 0 || hfgit_model_id_revision(parsed)) {
+	h->at = strchr(h->spec, '@');
+	h->last = "model";
+	if ((rc = expect(p, &v, "id", h->last)) < 0)
+		return rc;
+	h->last = "id";
+	if (hfgit_model_id_parse(&parsed, v) < 0 || hfgit_model_id_revision(parsed))
 		rc = bad(p, "'%.80s' is not a model id without revision", v);
-		goto out;
-	}
-	if (!(id = hfgit__strdup(v))) {
+	else if (!(h->id = hfgit__strdup(v)))
 		rc = HFGIT_ERROR;
-		goto out;
-	}
-	if ((rc = next_data_line(p)) <= 0) {
-		rc = rc < 0 ? rc : bad(p, "the file ends inside the entry of line %zu", start);
-		goto out;
-	}
+	hfgit_model_id_free(parsed);
+	return rc;
+}
+
+/* "revision REV" (exactly when the spec names one), "kind K" and, but for commits, "ref R". */
+static int parse_revision(parser *p, entry_head *h, size_t start)
+{
+	const char *v;
+	int rc;
+
+	if ((rc = next_data_line(p)) <= 0)
+		return rc < 0 ? rc : bad(p, "the file ends inside the entry of line %zu", start);
 	if ((v = value_of(p->line, "revision"))) {
-		if (!at || strcmp(v, at + 1)) {
-			rc = bad(p, "revision '%.80s' is not the one the spec '%s' asks for", v, spec);
-			goto out;
-		}
-		if (!(revision = hfgit__strdup(v))) {
-			rc = HFGIT_ERROR;
-			goto out;
-		}
-		last = "revision";
-		if ((rc = expect(p, &v, "kind", last)) < 0)
-			goto out;
-	} else if (at) {
-		rc = bad(p, "expected 'revision %s' after 'id', found '%.80s'", at + 1, p->line);
-		goto out;
+		if (!h->at || strcmp(v, h->at + 1))
+			return bad(p, "revision '%.80s' is not the one the spec '%s' asks for", v, h->spec);
+		if (!(h->revision = hfgit__strdup(v)))
+			return HFGIT_ERROR;
+		h->last = "revision";
+		if ((rc = expect(p, &v, "kind", h->last)) < 0)
+			return rc;
+	} else if (h->at) {
+		return bad(p, "expected 'revision %s' after 'id', found '%.80s'", h->at + 1, p->line);
 	} else if (!(v = value_of(p->line, "kind"))) {
-		rc = bad(p, "expected 'kind ...' after 'id', found '%.80s'", p->line);
-		goto out;
+		return bad(p, "expected 'kind ...' after 'id', found '%.80s'", p->line);
 	}
-	if (parse_kind(&kind, v) < 0) {
-		rc = bad(p, "kind must be branch, tag, ref or commit, not '%.40s'", v);
-		goto out;
-	}
-	last = "kind";
-	if (kind != HFGIT_REV_COMMIT) {
-		if ((rc = expect(p, &v, "ref", last)) < 0)
-			goto out;
-		if (strncmp(v, "refs/", 5) || strchr(v, ' ') ||
-		    (kind == HFGIT_REV_BRANCH && strncmp(v, "refs/heads/", 11)) ||
-		    (kind == HFGIT_REV_TAG && strncmp(v, "refs/tags/", 10))) {
-			rc = bad(p, "'%.80s' is not a full ref name of a %s", v, hfgit_lock__kind_name(kind));
-			goto out;
-		}
-		if (!(ref = hfgit__strdup(v))) {
-			rc = HFGIT_ERROR;
-			goto out;
-		}
-		last = "ref";
-	}
-	if ((rc = expect(p, &v, "commit", last)) < 0)
-		goto out;
-	if (!is_hex(v, 40) || v[40]) {
-		rc = bad(p, "the commit must be 40 lowercase hex digits");
-		goto out;
-	}
-	memcpy(commit, v, 41);
+	if (parse_kind(&h->kind, v) < 0)
+		return bad(p, "kind must be branch, tag, ref or commit, not '%.40s'", v);
+	h->last = "kind";
+	if (h->kind == HFGIT_REV_COMMIT)
+		return 0;
+	if ((rc = expect(p, &v, "ref", h->last)) < 0)
+		return rc;
+	if (strncmp(v, "refs/", 5) || strchr(v, ' ') ||
+	    (h->kind == HFGIT_REV_BRANCH && strncmp(v, "refs/heads/", 11)) ||
+	    (h->kind == HFGIT_REV_TAG && strncmp(v, "refs/tags/", 10)))
+		return bad(p, "'%.80s' is not a full ref name of a %s", v, hfgit_lock__kind_name(h->kind));
+	if (!(h->ref = hfgit__strdup(v)))
+		return HFGIT_ERROR;
+	h->last = "ref";
+	return 0;
+}
+
+/* "commit HEX", "tree HEX" and "files N". */
+static int parse_objects(parser *p, entry_head *h)
+{
+	const char *v, *end;
+	int rc;
+
+	if ((rc = expect(p, &v, "commit", h->last)) < 0)
+		return rc;
+	if (!is_hex(v, 40) || v[40])
+		return bad(p, "the commit must be 40 lowercase hex digits");
+	memcpy(h->commit, v, 41);
 	if ((rc = expect(p, &v, "tree", "commit")) < 0)
-		goto out;
-	if (!is_hex(v, 40) || v[40]) {
-		rc = bad(p, "the tree must be 40 lowercase hex digits");
-		goto out;
-	}
-	memcpy(tree, v, 41);
+		return rc;
+	if (!is_hex(v, 40) || v[40])
+		return bad(p, "the tree must be 40 lowercase hex digits");
+	memcpy(h->tree, v, 41);
 	if ((rc = expect(p, &v, "files", "tree")) < 0)
-		goto out;
-	{
-		const char *end;
-		if (!parse_u64(&nfiles, v, &end, 10000000) || *end) {
-			rc = bad(p, "'files' must be followed by the number of files");
-			goto out;
-		}
-	}
-	if ((rc = hfgit_lock__add(&item, p->lock, spec, id, revision, kind, ref, commit, tree)) < 0)
+		return rc;
+	if (!parse_u64(&h->nfiles, v, &end, 10000000) || *end)
+		return bad(p, "'files' must be followed by the number of files");
+	return 0;
+}
+
+static int parse_entry(parser *p)
+{
+	entry_head h;
+	hfgit_lock_item *item = NULL;
+	size_t start = p->lineno, j;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	if ((rc = parse_names(p, &h)) < 0 || (rc = parse_revision(p, &h, start)) < 0 ||
+	    (rc = parse_objects(p, &h)) < 0 ||
+	    (rc = hfgit_lock__add(&item, p->lock, h.spec, h.id, h.revision, h.kind, h.ref, h.commit,
+	                          h.tree)) < 0)
 		goto out;
 	item->pub.line = start;
-	for (j = 0; j < nfiles; j++) {
+	for (j = 0; j < h.nfiles; j++) {
 		if ((rc = next_line(p)) <= 0) {
 			rc = rc < 0 ? rc : bad(p, "the file ends after %zu of the %llu files of the entry "
-			                        "of line %zu", j, nfiles, start);
+			                        "of line %zu", j, h.nfiles, start);
 			goto out;
 		}
-		if ((rc = parse_file(p, item, j ? &item->files[j - 1] : NULL, nfiles)) < 0)
+		if ((rc = parse_file(p, item, j ? &item->files[j - 1] : NULL, h.nfiles)) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	hfgit_model_id_free(parsed);
-	free(spec);
-	free(id);
-	free(revision);
-	free(ref);
+	entry_head_dispose(&h);
 	return rc;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The pipeline points one way: read every #include "..." of lib/ and cmd/ and fail on an
-arrow the layout forbids (README, "How the code is laid out").
+arrow the layout forbids (README: "How the code is laid out").
 
     usage: check_includes.py [REPO_ROOT]
 

@@ -16,6 +16,7 @@
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
+#include "hub/http.h"
 
 #define MAX_REDIRECTS 10
 #define SUFFIX "/info/refs"
@@ -55,6 +56,7 @@ int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 	char curl_error[CURL_ERROR_SIZE];
 	char *url = hfgit__aprintf("%s/%s" SUFFIX "?service=git-upload-pack", ctx->endpoint, id);
 	CURL *easy = curl_easy_init();
+	const hfgit_http_config *http = NULL;
 	int hops, rc = 0;
 
 	*out = NULL;
@@ -67,6 +69,8 @@ int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 		                      "is on", id);
 		goto out;
 	}
+	if ((rc = hfgit_ctx__http(&http, ctx)) < 0)
+		goto out;
 	if (ctx->authorization)
 		headers = curl_slist_append(headers, ctx->authorization);
 	for (hops = 0;; hops++) {
@@ -76,13 +80,13 @@ int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 
 		curl_easy_reset(easy);
 		curl_easy_setopt(easy, CURLOPT_URL, url);
+		/* The context's proxy, trust store and timeouts, as for every other request. */
+		hfgit_http__setup(easy, http, url, HFGIT_HTTP_METADATA);
 		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+		/* Servers tell git clients apart by this prefix. */
 		curl_easy_setopt(easy, CURLOPT_USERAGENT, "git/2.0 (hfgit/" HFGIT_VERSION ")");
+		/* Each hop is read here: where the repository moved is the answer. */
 		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, 30L);
-		curl_easy_setopt(easy, CURLOPT_TIMEOUT, 120L);
-		curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
 		curl_error[0] = '\0';

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checkout/tree_files.h"
+#include "checkout/lfs_files.h"
 #include "checkout/worktree.h"
 #include "core/error.h"
 #include "core/options.h"
@@ -245,8 +246,7 @@ static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev
                          hfgit_lfs_objects *lfs, const hfgit_lfs_entry *entries, size_t n,
                          const hfgit_clone_options *opts)
 {
-	hfgit_lfs_options lopts = { NULL, rev->r->ref ? rev->r->ref : rev->r->via_ref,
-		                        ctx->authorization };
+	hfgit_lfs_options lopts;
 	char *url = NULL;
 	int rc;
 
@@ -256,20 +256,9 @@ static int fetch_objects(hfgit_ctx *ctx, const hfgit_model_id *id, revision *rev
 		return rc;
 	if (!url)
 		return HFGIT_ERROR;
-	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) == 0) {
-		lopts.remote_url = url;
-		lopts.offline = ctx->offline;
-		if (opts) {
-			lopts.jobs = opts->jobs;
-			lopts.hf_cache_dir = opts->hf_cache_dir;
-			lopts.no_hf_cache = opts->no_hf_cache_reuse;
-			lopts.references = opts->references;
-			lopts.reference_count = opts->reference_count;
-			lopts.progress = opts->progress;
-			lopts.payload = opts->payload;
-		}
+	if ((rc = hfgit_lfs__plan_options(&lopts, ctx, url, rev->r->ref ? rev->r->ref : rev->r->via_ref,
+	                                  opts)) == 0)
 		rc = hfgit_lfs__fetch(lfs, entries, n, &lopts);
-	}
 	free(url);
 	return rc;
 }

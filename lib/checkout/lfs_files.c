@@ -257,17 +257,37 @@ void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 	free(plan);
 }
 
+int hfgit_lfs__plan_options(hfgit_lfs_options *out, hfgit_ctx *ctx, const char *remote_url,
+                            const char *ref, const hfgit_clone_options *opts)
+{
+	memset(out, 0, sizeof(*out));
+	out->remote_url = remote_url;
+	out->ref = ref;
+	out->authorization = ctx->authorization;
+	out->offline = ctx->offline;
+	if (opts) {
+		out->jobs = opts->jobs;
+		out->hf_cache_dir = opts->hf_cache_dir;
+		out->no_hf_cache = opts->no_hf_cache_reuse;
+		out->references = opts->references;
+		out->reference_count = opts->reference_count;
+		out->progress = opts->progress;
+		out->payload = opts->payload;
+	}
+	return hfgit_ctx__http(&out->http, ctx);
+}
+
 /* The objects of the LFS files into the store (lfs/fetch.h), counted in the clone's stats. */
 static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
                          const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
 {
-	hfgit_lfs_options lopts = { remote_url, ref, ctx->authorization };
+	hfgit_lfs_options lopts;
 	hfgit_lfs_stats ls;
 	hfgit_lfs_entry *entries;
 	size_t i;
 	int rc;
 
-	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) < 0)
+	if ((rc = hfgit_lfs__plan_options(&lopts, ctx, remote_url, ref, opts)) < 0)
 		return rc;
 	if (!(entries = calloc(plan->c.count, sizeof(*entries))))
 		return hfgit_error__oom();
@@ -276,14 +296,6 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 		entries[i].pointer = plan->c.files[i].pointer;
 	}
 	memset(&ls, 0, sizeof(ls));
-	lopts.offline = ctx->offline;
-	lopts.jobs = opts->jobs;
-	lopts.hf_cache_dir = opts->hf_cache_dir;
-	lopts.no_hf_cache = opts->no_hf_cache_reuse;
-	lopts.references = opts->references;
-	lopts.reference_count = opts->reference_count;
-	lopts.progress = opts->progress;
-	lopts.payload = opts->payload;
 	lopts.stats = &ls;
 	rc = hfgit_lfs__fetch(plan->store, entries, plan->c.count, &lopts);
 	stats->lfs_objects += ls.objects;

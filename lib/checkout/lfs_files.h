@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "hfgit.h"
+#include "lfs/fetch.h"
 
 /*
  * In two steps around libgit2's checkout, so that no pointer file is written only to be
@@ -32,5 +33,10 @@ const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan);
 int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
                           bool new_tree);
 void hfgit_lfs__plan_free(hfgit_lfs_plan *plan);
+
+/* What lfs/fetch.h needs to fetch for a checkout (or a download) with clone options `opts`
+ * (may be NULL) from `remote_url`, naming `ref` in batch requests. */
+int hfgit_lfs__plan_options(hfgit_lfs_options *out, hfgit_ctx *ctx, const char *remote_url,
+                            const char *ref, const hfgit_clone_options *opts);
 
 #endif

@@ -129,7 +129,7 @@ static int char_byte(uint32_t c)
 		for (b = 0; b < 324; b++)
 			inverse[b] = -1;
 		for (b = 0; b < 256; b++)
-			inverse[tk_byte_char(b)] = (int)b;
+			inverse[hfgit_tk__byte_char(b)] = (int)b;
 		ready = 1;
 	}
 	return c < 324 ? inverse[c] : -1;
@@ -207,7 +207,7 @@ static int byte_level(list *l)
 		const char *t = l->s[i].p;
 		size_t len = l->s[i].len, bad, k, start = bytes.len;
 		uint32_t *cps = malloc((len + 1) * sizeof(*cps));
-		ptrdiff_t n = cps ? tk_utf8_decode(cps, t, len, &bad) : -1;
+		ptrdiff_t n = cps ? hfgit_tk__utf8_decode(cps, t, len, &bad) : -1;
 		bool all = n >= 0;
 
 		for (k = 0; all && k < (size_t)n && rc == 0; k++) {
@@ -318,7 +318,7 @@ static int apply(const tk_decoder *d, list *l)
 	case TK_D_METASPACE: {
 		char rep[5];
 
-		rep[tk_utf8_put(rep, d->replacement)] = '\0';
+		rep[hfgit_tk__utf8_put(rep, d->replacement)] = '\0';
 		for (i = 0; rc == 0 && i < l->n; i++)
 			rc = replace_entry(l, i, rep,
 			                   i == 0 && d->prepend_scheme != TK_PREPEND_NEVER ? "" : " ");
@@ -355,7 +355,7 @@ static int apply(const tk_decoder *d, list *l)
 		/* Up to `start` leading and `stop` trailing copies of one character. */
 		for (i = 0; rc == 0 && i < l->n; i++) {
 			char u[4];
-			size_t cl = tk_utf8_put(u, d->strip_content), a = 0, z = l->s[i].len, k;
+			size_t cl = hfgit_tk__utf8_put(u, d->strip_content), a = 0, z = l->s[i].len, k;
 			hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
 			for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
@@ -376,7 +376,7 @@ static int apply(const tk_decoder *d, list *l)
 	return 0;
 }
 
-int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n)
+int hfgit_tk__decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n)
 {
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 	list l = { 0 };
@@ -405,14 +405,14 @@ int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tok
 	return rc;
 }
 
-void tk_decoder_free(tk_decoder *d)
+void hfgit_tk__decoder_free(tk_decoder *d)
 {
 	size_t i;
 
 	if (!d)
 		return;
 	for (i = 0; i < d->nitems; i++)
-		tk_decoder_free(d->items[i]);
+		hfgit_tk__decoder_free(d->items[i]);
 	free(d->items);
 	free(d->prefix);
 	free(d->suffix);

@@ -73,7 +73,7 @@ static int add_specials(hfgit_tokenizer *t, const char *const *names, size_t n)
 	for (i = 0; i < n; i++) {
 		int32_t id;
 
-		if (!names[i] || (id = tk_vocab_get(&t->model.vocab, names[i], strlen(names[i]))) < 0)
+		if (!names[i] || (id = hfgit_tk__vocab_get(&t->model.vocab, names[i], strlen(names[i]))) < 0)
 			continue;
 		for (j = 0; j < t->nadded; j++)
 			if (t->added[j].id == id)
@@ -107,7 +107,7 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 		return hfgit_error_oom();
 	for (i = 0; i < (with_last ? 2u : 1u); i++) {
 		tk_special *s = &pp->specials[k];
-		int32_t id = tk_vocab_get(&t->model.vocab, names[i], strlen(names[i]));
+		int32_t id = hfgit_tk__vocab_get(&t->model.vocab, names[i], strlen(names[i]));
 
 		if (id < 0)
 			return hfgit_error_set(HFGIT_EINVALID, "the special token '%s' is not in the "
@@ -168,7 +168,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 		end = memchr(line, '\n', (size_t)(text + len - line));
 		if (!end)
 			end = text + len;
-		rc = tk_vocab_add(&t->model.vocab, line, (size_t)(end - line), id);
+		rc = hfgit_tk__vocab_add(&t->model.vocab, line, (size_t)(end - line), id);
 	}
 	free(text);
 	if (rc < 0)
@@ -180,7 +180,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	specials[4] = special(s, "mask_token", "[MASK]");
 	if (!(t->model.unk_token = strdup(specials[0])) || !(t->model.prefix = strdup("##")))
 		return hfgit_error_oom();
-	if ((rc = tk_model_init(&t->model)) < 0)
+	if ((rc = hfgit_tk__model_init(&t->model)) < 0)
 		return rc;
 	if (!(t->normalizer = calloc(1, sizeof(*t->normalizer))) ||
 	    !(t->pretok = calloc(1, sizeof(*t->pretok))) ||
@@ -228,7 +228,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	{
 		json_object_object_foreach(vocab, key, val) {
 			if (rc == 0 && json_object_is_type(val, json_type_int))
-				rc = tk_vocab_add(&t->model.vocab, key, strlen(key),
+				rc = hfgit_tk__vocab_add(&t->model.vocab, key, strlen(key),
 				                  (int32_t)json_object_get_int64(val));
 		}
 	}
@@ -259,13 +259,13 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		sp = memchr(line, ' ', (size_t)(stop - line));
 		if (!sp)
 			continue;
-		rc = tk_bpe_add_merge(&t->model, line, (size_t)(sp - line), sp + 1,
+		rc = hfgit_tk__bpe_add_merge(&t->model, line, (size_t)(sp - line), sp + 1,
 		                      (size_t)(stop - sp - 1), rank++);
 	}
 	free(text);
 	if (rc < 0)
 		return rc;
-	if ((rc = tk_model_init(&t->model)) < 0)
+	if ((rc = hfgit_tk__model_init(&t->model)) < 0)
 		return rc;
 	if (!(t->pretok = calloc(1, sizeof(*t->pretok))) ||
 	    !(t->decoder = calloc(1, sizeof(*t->decoder))))
@@ -273,7 +273,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	t->pretok->type = TK_P_BYTE_LEVEL;
 	t->pretok->add_prefix_space = flag(s, "add_prefix_space", false);
 	t->pretok->use_regex = true;
-	if ((rc = tk_pretok_gpt2_pattern(&t->pretok->pattern)) < 0)
+	if ((rc = hfgit_tk__pretok_gpt2_pattern(&t->pretok->pattern)) < 0)
 		return rc;
 	t->decoder->type = TK_D_BYTE_LEVEL;
 	specials[0] = special(s, "bos_token", "<|endoftext|>");
@@ -292,7 +292,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	return add_specials(t, specials, 4);
 }
 
-int tk_load_legacy(hfgit_tokenizer *t, const char *dir)
+int hfgit_tk__load_legacy(hfgit_tokenizer *t, const char *dir)
 {
 	settings s = { read_json(dir, "tokenizer_config.json"), read_json(dir, "special_tokens_map.json") };
 	char *vt = hfgit_aprintf("%s/vocab.txt", dir), *vj = hfgit_aprintf("%s/vocab.json", dir),

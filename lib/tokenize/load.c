@@ -49,7 +49,7 @@ static int utf32_dup(const char *s, uint32_t **out, size_t *n)
 
 	if (!(*out = malloc((len + 1) * sizeof(**out))))
 		return hfgit_error_oom();
-	if ((k = tk_utf8_decode(*out, s, len, &bad_at)) < 0)
+	if ((k = hfgit_tk__utf8_decode(*out, s, len, &bad_at)) < 0)
 		return hfgit_error_set(HFGIT_EINVALID, "string is not valid UTF-8");
 	*n = (size_t)k;
 	return 0;
@@ -77,9 +77,9 @@ static int pattern(tk_pattern *p, json_object *o, const char *what)
 	if (!o)
 		return bad(what, "pattern missing");
 	if ((s = get_str(o, "String")))
-		return tk_pattern_compile(p, NULL, s, what);
+		return hfgit_tk__pattern_compile(p, NULL, s, what);
 	if ((s = get_str(o, "Regex")))
-		return tk_pattern_compile(p, s, NULL, what);
+		return hfgit_tk__pattern_compile(p, s, NULL, what);
 	return bad(what, "pattern must be {\"String\": ...} or {\"Regex\": ...}");
 }
 
@@ -215,7 +215,7 @@ static int pretok(tk_pretok **out, json_object *o)
 		pt->trim_offsets = get_bool(o, "trim_offsets", true);
 		pt->use_regex = get_bool(o, "use_regex", true);
 		if (pt->use_regex)
-			rc = tk_pretok_gpt2_pattern(&pt->pattern);
+			rc = hfgit_tk__pretok_gpt2_pattern(&pt->pattern);
 	} else if (!strcmp(type, "Whitespace")) {
 		pt->type = TK_P_WHITESPACE;
 	} else if (!strcmp(type, "WhitespaceSplit")) {
@@ -280,7 +280,7 @@ static int vocab_object(tk_model *m, json_object *v)
 		id = json_object_get_int64(val);
 		if (id < 0 || id > INT32_MAX)
 			return bad("model vocab", "id out of range");
-		if ((rc = tk_vocab_add(&m->vocab, key, strlen(key), (int32_t)id)) < 0)
+		if ((rc = hfgit_tk__vocab_add(&m->vocab, key, strlen(key), (int32_t)id)) < 0)
 			return rc;
 	}
 	return 0;
@@ -314,11 +314,11 @@ static int merge_parts(json_object *e, const char **a, size_t *al, const char **
 	return bad("BPE merges", "each merge must be \"a b\" or [\"a\", \"b\"]");
 }
 
-int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
+int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
                      uint32_t rank)
 {
 	size_t plen = m->prefix ? strlen(m->prefix) : 0;
-	int32_t ia = tk_vocab_get(&m->vocab, a, al), ib = tk_vocab_get(&m->vocab, b, bl), id;
+	int32_t ia = hfgit_tk__vocab_get(&m->vocab, a, al), ib = hfgit_tk__vocab_get(&m->vocab, b, bl), id;
 	char stack[256], *buf = stack;
 	size_t nl;
 
@@ -333,7 +333,7 @@ int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_
 		return hfgit_error_oom();
 	memcpy(buf, a, al);
 	memcpy(buf + al, b + plen, bl - plen);
-	id = tk_vocab_get(&m->vocab, buf, nl);
+	id = hfgit_tk__vocab_get(&m->vocab, buf, nl);
 	if (id < 0) {
 		int rc = hfgit_error_set(HFGIT_EINVALID, "BPE merge %u: the merged token '%.*s' is not "
 		                         "in the vocabulary", rank, (int)nl, buf);
@@ -344,7 +344,7 @@ int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_
 	}
 	if (buf != stack)
 		free(buf);
-	return tk_pair_map_put(&m->merges, ia, ib, rank, id);
+	return hfgit_tk__pair_map_put(&m->merges, ia, ib, rank, id);
 }
 
 static int model(tk_model *m, json_object *o)
@@ -397,7 +397,7 @@ static int model(tk_model *m, json_object *o)
 			size_t al = 0, bl = 0;
 
 			if ((rc = merge_parts(json_object_array_get_idx(merges, i), &a, &al, &b, &bl)) < 0 ||
-			    (rc = tk_bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
+			    (rc = hfgit_tk__bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
 				return rc;
 		}
 	} else if (!strcmp(type, "Unigram")) {
@@ -419,7 +419,7 @@ static int model(tk_model *m, json_object *o)
 			    !(sc = json_object_array_get_idx(e, 1)))
 				return bad("Unigram", "each vocab entry must be [piece, score]");
 			m->scores[i] = json_object_get_double(sc);
-			if ((rc = tk_vocab_add(&m->vocab, json_object_get_string(p),
+			if ((rc = hfgit_tk__vocab_add(&m->vocab, json_object_get_string(p),
 			                       (size_t)json_object_get_string_len(p), (int32_t)i)) < 0)
 				return rc;
 		}
@@ -439,7 +439,7 @@ static int model(tk_model *m, json_object *o)
 		return hfgit_error_set(HFGIT_EINVALID, "model '%s' is not implemented "
 		                       "by hfgit (it knows WordPiece, BPE, Unigram)", type);
 	}
-	if ((rc = tk_model_init(m)) < 0)
+	if ((rc = hfgit_tk__model_init(m)) < 0)
 		return rc;
 	if (m->type == TK_M_UNIGRAM && get(o, "unk_id"))
 		m->unk_id = (int32_t)json_object_get_int64(get(o, "unk_id"));
@@ -747,7 +747,7 @@ static int padding(tk_padding *p, json_object *o)
 	return 0;
 }
 
-int tk_load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name)
+int hfgit_tk__load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	json_object *root;

@@ -4,7 +4,7 @@
 
 #include "tokenize/unicode.h"
 
-ptrdiff_t tk_utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
+ptrdiff_t hfgit_tk__utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n = 0;
@@ -28,7 +28,7 @@ ptrdiff_t tk_utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
 	return (ptrdiff_t)n;
 }
 
-size_t tk_utf8_put(char *out, uint32_t c)
+size_t hfgit_tk__utf8_put(char *out, uint32_t c)
 {
 	if (c < 0x80) {
 		out[0] = (char)c;
@@ -44,7 +44,7 @@ static int category(uint32_t c)
 
 /* The White_Space property of PropList.txt, which Rust's char::is_whitespace implements and
  * utf8proc does not carry (it is no general category: it mixes Cc, Zs, Zl and Zp). */
-bool tk_is_whitespace_slow(uint32_t c)
+bool hfgit_tk__is_whitespace_slow(uint32_t c)
 {
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_ZS:
@@ -56,7 +56,7 @@ bool tk_is_whitespace_slow(uint32_t c)
 	}
 }
 
-bool tk_is_punctuation(uint32_t c)
+bool hfgit_tk__is_punctuation(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
@@ -75,7 +75,7 @@ bool tk_is_punctuation(uint32_t c)
 	}
 }
 
-bool tk_is_other(uint32_t c)
+bool hfgit_tk__is_other(uint32_t c)
 {
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_CC:
@@ -88,12 +88,12 @@ bool tk_is_other(uint32_t c)
 	}
 }
 
-bool tk_is_mark_nonspacing(uint32_t c)
+bool hfgit_tk__is_mark_nonspacing(uint32_t c)
 {
 	return c >= 0x300 && category(c) == UTF8PROC_CATEGORY_MN;
 }
 
-bool tk_is_mark(uint32_t c)
+bool hfgit_tk__is_mark(uint32_t c)
 {
 	int cat;
 
@@ -104,7 +104,7 @@ bool tk_is_mark(uint32_t c)
 	       cat == UTF8PROC_CATEGORY_ME;
 }
 
-bool tk_is_numeric(uint32_t c)
+bool hfgit_tk__is_numeric(uint32_t c)
 {
 	int cat;
 
@@ -115,7 +115,7 @@ bool tk_is_numeric(uint32_t c)
 	       cat == UTF8PROC_CATEGORY_NO;
 }
 
-bool tk_is_alphanumeric_word(uint32_t c)
+bool hfgit_tk__is_alphanumeric_word(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -142,7 +142,7 @@ bool tk_is_alphanumeric_word(uint32_t c)
 
 /* The ranges of normalizers/bert.rs (the "CJK Unified Ideographs" blocks BERT was trained
  * with). They are a definition of the BERT tokenizer, not Unicode data. */
-bool tk_is_chinese_slow(uint32_t c)
+bool hfgit_tk__is_chinese_slow(uint32_t c)
 {
 	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
 	       (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
@@ -150,7 +150,7 @@ bool tk_is_chinese_slow(uint32_t c)
 	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-size_t tk_lowercase(uint32_t c, uint32_t out[2])
+size_t hfgit_tk__lowercase(uint32_t c, uint32_t out[2])
 {
 	if (c < 0x80) {
 		out[0] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -189,7 +189,7 @@ typedef struct {
 	bool gone;           /* absorbed into a composite */
 } entry;
 
-ptrdiff_t tk_normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
+ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
                                size_t n, tk_norm_form form)
 {
 	utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;

@@ -6,7 +6,7 @@
 #include "common/error.h"
 #include "tokenize/vocab.h"
 
-uint64_t tk_hash(const void *s, size_t len)
+uint64_t hfgit_tk__hash(const void *s, size_t len)
 {
 	return XXH3_64bits(s, len);
 }
@@ -40,14 +40,14 @@ static int vocab_rehash(tk_vocab *v, size_t nslots)
 	return 0;
 }
 
-int32_t tk_vocab_get(const tk_vocab *v, const char *s, size_t len)
+int32_t hfgit_tk__vocab_get(const tk_vocab *v, const char *s, size_t len)
 {
 	uint64_t h;
 	size_t i;
 
 	if (!v->slots)
 		return -1;
-	h = tk_hash(s, len);
+	h = hfgit_tk__hash(s, len);
 	for (i = h & v->mask; v->slots[i]; i = (i + 1) & v->mask) {
 		uint32_t id = v->slots[i] - 1;
 
@@ -57,15 +57,15 @@ int32_t tk_vocab_get(const tk_vocab *v, const char *s, size_t len)
 	return -1;
 }
 
-int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
+int hfgit_tk__vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 {
-	uint64_t h = tk_hash(s, len);
+	uint64_t h = hfgit_tk__hash(s, len);
 	size_t i;
 	char *copy;
 
 	if (id < 0 || id > INT32_MAX - 1)
 		return hfgit_error_set(HFGIT_EINVALID, "token id %d out of range", (int)id);
-	if (tk_vocab_get(v, s, len) >= 0)
+	if (hfgit_tk__vocab_get(v, s, len) >= 0)
 		return 0;
 	if ((size_t)id < v->size && v->strings[id])
 		return hfgit_error_set(HFGIT_EINVALID, "two tokens have the id %d ('%s' and '%.*s')",
@@ -111,7 +111,7 @@ int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 	return 0;
 }
 
-void tk_vocab_dispose(tk_vocab *v)
+void hfgit_tk__vocab_dispose(tk_vocab *v)
 {
 	size_t i;
 
@@ -158,7 +158,7 @@ static int pairs_rehash(tk_pair_map *m, size_t nslots)
 	return 0;
 }
 
-int tk_pair_map_put(tk_pair_map *m, int32_t left, int32_t right, uint32_t rank, int32_t id)
+int hfgit_tk__pair_map_put(tk_pair_map *m, int32_t left, int32_t right, uint32_t rank, int32_t id)
 {
 	uint64_t key = (((uint64_t)(uint32_t)left << 32) | (uint32_t)right) + 1;
 	size_t i;
@@ -180,7 +180,7 @@ int tk_pair_map_put(tk_pair_map *m, int32_t left, int32_t right, uint32_t rank, 
 	return 0;
 }
 
-void tk_pair_map_dispose(tk_pair_map *m)
+void hfgit_tk__pair_map_dispose(tk_pair_map *m)
 {
 	free(m->keys);
 	free(m->ranks);

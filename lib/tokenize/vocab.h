@@ -18,13 +18,13 @@ typedef struct {
 
 /* Add `s` (len bytes) with `id`; a string already present keeps its id (as a JSON object's
  * last duplicate key would not: tokenizer.json vocabularies have none). */
-int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id);
-int32_t tk_vocab_get(const tk_vocab *v, const char *s, size_t len);
+int hfgit_tk__vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id);
+int32_t hfgit_tk__vocab_get(const tk_vocab *v, const char *s, size_t len);
 static inline const char *tk_vocab_string(const tk_vocab *v, int32_t id)
 {
 	return id >= 0 && (size_t)id < v->size ? v->strings[id] : NULL;
 }
-void tk_vocab_dispose(tk_vocab *v);
+void hfgit_tk__vocab_dispose(tk_vocab *v);
 
 typedef struct {
 	uint64_t *keys;      /* (left << 32 | right) + 1, 0 when empty */
@@ -32,7 +32,7 @@ typedef struct {
 	size_t mask, count;
 } tk_pair_map;
 
-int tk_pair_map_put(tk_pair_map *m, int32_t left, int32_t right, uint32_t rank, int32_t id);
+int hfgit_tk__pair_map_put(tk_pair_map *m, int32_t left, int32_t right, uint32_t rank, int32_t id);
 /* 1 and *rank, *id when the pair merges; 0 when not. */
 static inline int tk_pair_map_get(const tk_pair_map *m, int32_t left, int32_t right,
                                   uint32_t *rank, int32_t *id)
@@ -53,8 +53,8 @@ static inline int tk_pair_map_get(const tk_pair_map *m, int32_t left, int32_t ri
 			return 0;
 	}
 }
-void tk_pair_map_dispose(tk_pair_map *m);
+void hfgit_tk__pair_map_dispose(tk_pair_map *m);
 
-uint64_t tk_hash(const void *s, size_t len);
+uint64_t hfgit_tk__hash(const void *s, size_t len);
 
 #endif

@@ -146,6 +146,17 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 	return 0;
 }
 
+/* Lines of a text file (the last one may lack its newline): the size of a vocabulary. */
+static size_t count_lines(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t n = 0;
+
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
+		n++;
+	return n + (p < end);
+}
+
 static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 {
 	char *path = hfgit_aprintf("%s/vocab.txt", dir), *text = NULL, *line, *end;
@@ -163,6 +174,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 		return rc;
 	t->model.type = TK_M_WORDPIECE;
 	t->model.max_input_chars_per_word = 100;
+	rc = hfgit_tk__vocab_reserve(&t->model.vocab, count_lines(text, len));
 	/* load_vocab: one token per line, id = line number, only "\n" stripped. */
 	for (line = text; rc == 0 && line < text + len; line = end + 1, id++) {
 		end = memchr(line, '\n', (size_t)(text + len - line));
@@ -225,6 +237,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		                       dir);
 	}
 	t->model.type = TK_M_BPE;
+	rc = hfgit_tk__vocab_reserve(&t->model.vocab, (size_t)json_object_object_length(vocab));
 	{
 		json_object_object_foreach(vocab, key, val) {
 			if (rc == 0 && json_object_is_type(val, json_type_int))
@@ -241,6 +254,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	free(path);
 	if (rc < 0)
 		return rc;
+	rc = hfgit_tk__pair_map_reserve(&t->model.merges, count_lines(text, len));
 	/* GPT2Tokenizer: split("\n")[1:-1]: the "#version" line and the last one are not
 	 * merges; each merge is two tokens separated by whitespace. */
 	for (line = text; rc == 0 && line < text + len; line = end + 1) {

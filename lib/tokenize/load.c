@@ -272,6 +272,8 @@ static int vocab_object(tk_model *m, json_object *v)
 
 	if (!v || !json_object_is_type(v, json_type_object))
 		return bad("model", "vocab must be an object of token: id");
+	if ((rc = hfgit_tk__vocab_reserve(&m->vocab, (size_t)json_object_object_length(v))) < 0)
+		return rc;
 	json_object_object_foreach(v, key, val) {
 		int64_t id;
 
@@ -392,6 +394,8 @@ static int model(tk_model *m, json_object *o)
 		if (merges && !json_object_is_type(merges, json_type_array))
 			return bad("BPE", "merges must be an array");
 		n = merges ? json_object_array_length(merges) : 0;
+		if ((rc = hfgit_tk__pair_map_reserve(&m->merges, n)) < 0)
+			return rc;
 		for (i = 0; i < n; i++) {
 			const char *a = NULL, *b = NULL;
 			size_t al = 0, bl = 0;
@@ -411,6 +415,8 @@ static int model(tk_model *m, json_object *o)
 		n = json_object_array_length(v);
 		if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
 			return hfgit_error_oom();
+		if ((rc = hfgit_tk__vocab_reserve(&m->vocab, n)) < 0)
+			return rc;
 		for (i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(v, i), *p, *sc;
 

@@ -46,6 +46,27 @@ export const samples = [
   "It's 5 o'clock; rock 'n' roll ain't dead",
   'a\u0301'.repeat(40),
   'The quick brown fox jumps over the lazy dog. '.repeat(8),
+  // What the tokenizers of causal LMs (byte-level with a Split regex, Metaspace, byte
+  // fallback) turn on: spaces at the start and in runs, newlines, digit groups, contractions
+  // in any case, text outside the vocabulary, their special tokens in text.
+  ' leading space',
+  '  two leading spaces and two  inside',
+  'runs:  2   3    4     5      end',
+  'line one\nline two\n\nline four\r\nwindows\r\n\r\n  indented\n\ttabbed',
+  '\n leading newline and trailing newline\n',
+  ' \n \n mixed space newline ',
+  'digits 1 12 123 1234 12345 123456 1234567 20240131 3.14159 1,234,567 007',
+  'x1 x12 x123 x1234 a1b22c333d4444',
+  "I'M YOU'RE He'S they'VE We'LL she'D it'S don'T can'T",
+  "l'homme qu'il 'tis rock'n'roll o'clock ''s",
+  'Outside the vocabulary: 日本語 中文 한국어 ελληνικά кириллица עברית ✓ ✗ ☃ ♫',
+  'Emoji glued😀to words🇫🇷and👍🏽 spaced 😀 😀😀 🫠',
+  '▁already▁metaspace▁ ▁ ▁▁ text',
+  '<|begin_of_text|>Hello<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>',
+  '<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHi<|im_end|>',
+  '<s>[INST] What is 2+2? [/INST] 4</s> <s>again</s>',
+  'Tokenizer hfgit repository Zürich naïve believe we\'ll',
+  ' hfgit  hfgit\thfgit\nhfgit',
 ];
 // Generated samples (seeded, the same every run): words and runs drawn from pools of the
 // characters tokenizers trip over, glued with every kind of space.

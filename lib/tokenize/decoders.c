@@ -287,32 +287,83 @@ static int byte_fallback(list *l)
 	return 0;
 }
 
+/* WordPiece: continuations lose their prefix, other tokens get a space before them. */
+static int wordpiece(const tk_decoder *d, list *l)
+{
+	size_t pl = strlen(d->prefix), i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		if (i) {
+			hfgit_strbuf b = HFGIT_STRBUF_INIT;
+
+			if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
+				rc = hfgit_strbuf_put(&b, l->s[i].p + pl, l->s[i].len - pl);
+			else if ((rc = hfgit_strbuf_puts(&b, " ")) == 0)
+				rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
+			if (rc == 0)
+				rc = list_set(l, i, &b);
+			hfgit_strbuf_dispose(&b);
+		}
+		if (rc == 0 && d->cleanup)
+			rc = cleanup(l, i);
+	}
+	return rc;
+}
+
+/* Fuse: all the pieces as one. */
+static int fuse(list *l)
+{
+	hfgit_strbuf b = HFGIT_STRBUF_INIT;
+	list out = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++)
+		rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
+	if (rc == 0)
+		rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
+	hfgit_strbuf_dispose(&b);
+	if (rc < 0) {
+		list_free(&out);
+		return rc;
+	}
+	list_free(l);
+	*l = out;
+	return 0;
+}
+
+/* Strip: up to `start` leading and `stop` trailing copies of one character from each piece. */
+static int strip(const tk_decoder *d, list *l)
+{
+	char u[4];
+	size_t cl = hfgit_tk__utf8_put(u, d->strip_content), i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		size_t a = 0, z = l->s[i].len, k;
+		hfgit_strbuf b = HFGIT_STRBUF_INIT;
+
+		for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
+			a += cl;
+		for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
+			z -= cl;
+		rc = hfgit_strbuf_put(&b, l->s[i].p + a, z - a);
+		if (rc == 0)
+			rc = list_set(l, i, &b);
+		hfgit_strbuf_dispose(&b);
+	}
+	return rc;
+}
+
 static int apply(const tk_decoder *d, list *l)
 {
 	size_t i;
 	int rc = 0;
 
 	switch (d->type) {
-	case TK_D_WORDPIECE: {
-		size_t pl = strlen(d->prefix);
-
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			if (i) {
-				hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-				if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
-					rc = hfgit_strbuf_put(&b, l->s[i].p + pl, l->s[i].len - pl);
-				else if ((rc = hfgit_strbuf_puts(&b, " ")) == 0)
-					rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
-				if (rc == 0)
-					rc = list_set(l, i, &b);
-				hfgit_strbuf_dispose(&b);
-			}
-			if (rc == 0 && d->cleanup)
-				rc = cleanup(l, i);
-		}
-		return rc;
-	}
+	case TK_D_WORDPIECE:
+		return wordpiece(d, l);
 	case TK_D_BYTE_LEVEL:
 		return byte_level(l);
 	case TK_D_METASPACE: {
@@ -334,40 +385,10 @@ static int apply(const tk_decoder *d, list *l)
 		return rc;
 	case TK_D_BYTE_FALLBACK:
 		return byte_fallback(l);
-	case TK_D_FUSE: {
-		hfgit_strbuf b = HFGIT_STRBUF_INIT;
-		list out = { 0 };
-
-		for (i = 0; rc == 0 && i < l->n; i++)
-			rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
-		if (rc == 0)
-			rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
-		hfgit_strbuf_dispose(&b);
-		if (rc < 0) {
-			list_free(&out);
-			return rc;
-		}
-		list_free(l);
-		*l = out;
-		return 0;
-	}
+	case TK_D_FUSE:
+		return fuse(l);
 	case TK_D_STRIP:
-		/* Up to `start` leading and `stop` trailing copies of one character. */
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			char u[4];
-			size_t cl = hfgit_tk__utf8_put(u, d->strip_content), a = 0, z = l->s[i].len, k;
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-			for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
-				a += cl;
-			for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
-				z -= cl;
-			rc = hfgit_strbuf_put(&b, l->s[i].p + a, z - a);
-			if (rc == 0)
-				rc = list_set(l, i, &b);
-			hfgit_strbuf_dispose(&b);
-		}
-		return rc;
+		return strip(d, l);
 	case TK_D_SEQUENCE:
 		for (i = 0; rc == 0 && i < d->nitems; i++)
 			rc = apply(d->items[i], l);

@@ -45,7 +45,7 @@ static int reserve(hfgit_encoding *e, size_t need)
 }
 
 int hfgit_tk__encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
-                     size_t s, size_t end, uint32_t special, int32_t seq)
+                            size_t s, size_t end, uint32_t special, int32_t seq)
 {
 	size_t i = e->n;
 
@@ -434,7 +434,7 @@ static int run(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool add_sp
 }
 
 int hfgit_tk__post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
-                    bool add_special)
+                           bool add_special)
 {
 	hfgit_encoding *list[2] = { *enc, pair }, *out = NULL;
 	size_t n = pair ? 2 : 1;

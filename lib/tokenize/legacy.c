@@ -217,15 +217,12 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	return add_specials(t, specials, 5);
 }
 
-static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
+/* vocab.json: an object of token: id. */
+static int gpt2_vocab(hfgit_tokenizer *t, const char *dir)
 {
-	char *path = hfgit_aprintf("%s/vocab.json", dir), *text = NULL, *line, *end;
+	char *path = hfgit_aprintf("%s/vocab.json", dir);
 	json_object *vocab;
-	const char *specials[4];
-	size_t len;
-	uint32_t rank = 0;
-	int rc = 0;
-	bool first = true;
+	int rc;
 
 	if (!path)
 		return HFGIT_ERROR;
@@ -236,27 +233,35 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		return hfgit_error_set(HFGIT_EINVALID, "%s/vocab.json is not a JSON object of token: id",
 		                       dir);
 	}
-	t->model.type = TK_M_BPE;
 	rc = hfgit_tk__vocab_reserve(&t->model.vocab, (size_t)json_object_object_length(vocab));
 	{
 		json_object_object_foreach(vocab, key, val) {
 			if (rc == 0 && json_object_is_type(val, json_type_int))
 				rc = hfgit_tk__vocab_add(&t->model.vocab, key, strlen(key),
-				                  (int32_t)json_object_get_int64(val));
+				                         (int32_t)json_object_get_int64(val));
 		}
 	}
 	json_object_put(vocab);
-	if (rc < 0)
-		return rc;
-	if (!(path = hfgit_aprintf("%s/merges.txt", dir)))
+	return rc;
+}
+
+/* merges.txt as GPT2Tokenizer reads it: split("\n")[1:-1]: the "#version" line and the last
+ * one are not merges; each merge is two tokens separated by whitespace. */
+static int gpt2_merges(hfgit_tokenizer *t, const char *dir)
+{
+	char *path = hfgit_aprintf("%s/merges.txt", dir), *text = NULL, *line, *end;
+	size_t len;
+	uint32_t rank = 0;
+	bool first = true;
+	int rc;
+
+	if (!path)
 		return HFGIT_ERROR;
 	rc = hfgit_fs_read_file(&text, &len, path);
 	free(path);
 	if (rc < 0)
 		return rc;
 	rc = hfgit_tk__pair_map_reserve(&t->model.merges, count_lines(text, len));
-	/* GPT2Tokenizer: split("\n")[1:-1]: the "#version" line and the last one are not
-	 * merges; each merge is two tokens separated by whitespace. */
 	for (line = text; rc == 0 && line < text + len; line = end + 1) {
 		char *sp, *stop;
 
@@ -274,10 +279,19 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		if (!sp)
 			continue;
 		rc = hfgit_tk__bpe_add_merge(&t->model, line, (size_t)(sp - line), sp + 1,
-		                      (size_t)(stop - sp - 1), rank++);
+		                             (size_t)(stop - sp - 1), rank++);
 	}
 	free(text);
-	if (rc < 0)
+	return rc;
+}
+
+static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
+{
+	const char *specials[4];
+	int rc;
+
+	t->model.type = TK_M_BPE;
+	if ((rc = gpt2_vocab(t, dir)) < 0 || (rc = gpt2_merges(t, dir)) < 0)
 		return rc;
 	if ((rc = hfgit_tk__model_init(&t->model)) < 0)
 		return rc;

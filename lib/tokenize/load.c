@@ -317,7 +317,7 @@ static int merge_parts(json_object *e, const char **a, size_t *al, const char **
 }
 
 int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank)
+                            uint32_t rank)
 {
 	size_t plen = m->prefix ? strlen(m->prefix) : 0;
 	int32_t ia = hfgit_tk__vocab_get(&m->vocab, a, al), ib = hfgit_tk__vocab_get(&m->vocab, b, bl), id;
@@ -349,6 +349,85 @@ int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b
 	return hfgit_tk__pair_map_put(&m->merges, ia, ib, rank, id);
 }
 
+/* BPE: vocab object, merges as "a b" strings or pairs, and its options. */
+static int model_bpe(tk_model *m, json_object *o)
+{
+	json_object *merges = get(o, "merges"), *d = get(o, "dropout");
+	const char *s;
+	size_t i, n;
+	int rc;
+
+	m->type = TK_M_BPE;
+	if (d && json_object_get_double(d) > 0.0)
+		return bad("BPE", "dropout is random; hfgit tokenizes deterministically only");
+	if ((s = get_str(o, "continuing_subword_prefix")) && !(m->prefix = strdup(s)))
+		return hfgit_error_oom();
+	if ((s = get_str(o, "end_of_word_suffix")) && !(m->suffix = strdup(s)))
+		return hfgit_error_oom();
+	m->fuse_unk = get_bool(o, "fuse_unk", false);
+	m->byte_fallback = get_bool(o, "byte_fallback", false);
+	m->ignore_merges = get_bool(o, "ignore_merges", false);
+	if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
+		return rc;
+	if (merges && !json_object_is_type(merges, json_type_array))
+		return bad("BPE", "merges must be an array");
+	n = merges ? json_object_array_length(merges) : 0;
+	if ((rc = hfgit_tk__pair_map_reserve(&m->merges, n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const char *a = NULL, *b = NULL;
+		size_t al = 0, bl = 0;
+
+		if ((rc = merge_parts(json_object_array_get_idx(merges, i), &a, &al, &b, &bl)) < 0 ||
+		    (rc = hfgit_tk__bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Unigram: vocab as [piece, score] pairs, in id order. */
+static int model_unigram(tk_model *m, json_object *o)
+{
+	json_object *v = get(o, "vocab"), *u = get(o, "unk_id");
+	size_t i, n;
+	int rc;
+
+	m->type = TK_M_UNIGRAM;
+	m->byte_fallback = get_bool(o, "byte_fallback", false);
+	if (!v || !json_object_is_type(v, json_type_array))
+		return bad("Unigram", "vocab must be an array of [piece, score]");
+	n = json_object_array_length(v);
+	if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
+		return hfgit_error_oom();
+	if ((rc = hfgit_tk__vocab_reserve(&m->vocab, n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i), *p, *sc;
+
+		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 2 ||
+		    !json_object_is_type(p = json_object_array_get_idx(e, 0), json_type_string) ||
+		    !(sc = json_object_array_get_idx(e, 1)))
+			return bad("Unigram", "each vocab entry must be [piece, score]");
+		m->scores[i] = json_object_get_double(sc);
+		if ((rc = hfgit_tk__vocab_add(&m->vocab, json_object_get_string(p),
+		                              (size_t)json_object_get_string_len(p), (int32_t)i)) < 0)
+			return rc;
+	}
+	if (m->vocab.size != n)
+		return bad("Unigram", "a piece appears twice in the vocabulary");
+	if (u) {
+		int64_t id = json_object_get_int64(u);
+
+		if (id < 0 || (size_t)id >= n)
+			return bad("Unigram", "unk_id is not in the vocabulary");
+		m->unk_id = (int32_t)id;
+		free(m->unk_token);
+		if (!(m->unk_token = strdup(m->vocab.strings[id])))
+			return hfgit_error_oom();
+	}
+	return 0;
+}
+
 static int model(tk_model *m, json_object *o)
 {
 	const char *type = type_of(o), *s;
@@ -376,71 +455,11 @@ static int model(tk_model *m, json_object *o)
 		if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
 			return rc;
 	} else if (!strcmp(type, "BPE")) {
-		json_object *merges = get(o, "merges"), *d = get(o, "dropout");
-		size_t i, n;
-
-		m->type = TK_M_BPE;
-		if (d && json_object_get_double(d) > 0.0)
-			return bad("BPE", "dropout is random; hfgit tokenizes deterministically only");
-		if ((s = get_str(o, "continuing_subword_prefix")) && !(m->prefix = strdup(s)))
-			return hfgit_error_oom();
-		if ((s = get_str(o, "end_of_word_suffix")) && !(m->suffix = strdup(s)))
-			return hfgit_error_oom();
-		m->fuse_unk = get_bool(o, "fuse_unk", false);
-		m->byte_fallback = get_bool(o, "byte_fallback", false);
-		m->ignore_merges = get_bool(o, "ignore_merges", false);
-		if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
+		if ((rc = model_bpe(m, o)) < 0)
 			return rc;
-		if (merges && !json_object_is_type(merges, json_type_array))
-			return bad("BPE", "merges must be an array");
-		n = merges ? json_object_array_length(merges) : 0;
-		if ((rc = hfgit_tk__pair_map_reserve(&m->merges, n)) < 0)
-			return rc;
-		for (i = 0; i < n; i++) {
-			const char *a = NULL, *b = NULL;
-			size_t al = 0, bl = 0;
-
-			if ((rc = merge_parts(json_object_array_get_idx(merges, i), &a, &al, &b, &bl)) < 0 ||
-			    (rc = hfgit_tk__bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
-				return rc;
-		}
 	} else if (!strcmp(type, "Unigram")) {
-		json_object *v = get(o, "vocab"), *u = get(o, "unk_id");
-		size_t i, n;
-
-		m->type = TK_M_UNIGRAM;
-		m->byte_fallback = get_bool(o, "byte_fallback", false);
-		if (!v || !json_object_is_type(v, json_type_array))
-			return bad("Unigram", "vocab must be an array of [piece, score]");
-		n = json_object_array_length(v);
-		if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
-			return hfgit_error_oom();
-		if ((rc = hfgit_tk__vocab_reserve(&m->vocab, n)) < 0)
+		if ((rc = model_unigram(m, o)) < 0)
 			return rc;
-		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(v, i), *p, *sc;
-
-			if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 2 ||
-			    !json_object_is_type(p = json_object_array_get_idx(e, 0), json_type_string) ||
-			    !(sc = json_object_array_get_idx(e, 1)))
-				return bad("Unigram", "each vocab entry must be [piece, score]");
-			m->scores[i] = json_object_get_double(sc);
-			if ((rc = hfgit_tk__vocab_add(&m->vocab, json_object_get_string(p),
-			                       (size_t)json_object_get_string_len(p), (int32_t)i)) < 0)
-				return rc;
-		}
-		if (m->vocab.size != n)
-			return bad("Unigram", "a piece appears twice in the vocabulary");
-		if (u) {
-			int64_t id = json_object_get_int64(u);
-
-			if (id < 0 || (size_t)id >= n)
-				return bad("Unigram", "unk_id is not in the vocabulary");
-			m->unk_id = (int32_t)id;
-			free(m->unk_token);
-			if (!(m->unk_token = strdup(m->vocab.strings[id])))
-				return hfgit_error_oom();
-		}
 	} else {
 		return hfgit_error_set(HFGIT_EINVALID, "model '%s' is not implemented "
 		                       "by hfgit (it knows WordPiece, BPE, Unigram)", type);
@@ -511,6 +530,44 @@ static int template_pieces(tk_post *pp, json_object *arr, tk_piece **out, size_t
 	return 0;
 }
 
+/* TemplateProcessing's special_tokens: name -> {ids, tokens}. */
+static int template_specials(tk_post *pp, json_object *sp)
+{
+	size_t n, k = 0;
+
+	if (!sp || !json_object_is_type(sp, json_type_object))
+		return 0;
+	n = (size_t)json_object_object_length(sp);
+	if (!(pp->specials = calloc(n + 1, sizeof(*pp->specials))))
+		return hfgit_error_oom();
+	json_object_object_foreach(sp, name, val) {
+		tk_special *s = &pp->specials[k++];
+		json_object *ids = get(val, "ids"), *toks = get(val, "tokens");
+		size_t j, m;
+
+		pp->nspecials = k;
+		if (!(s->name = strdup(name)))
+			return hfgit_error_oom();
+		if (!ids || !toks || !json_object_is_type(ids, json_type_array) ||
+		    !json_object_is_type(toks, json_type_array) ||
+		    json_object_array_length(ids) != json_object_array_length(toks))
+			return bad("TemplateProcessing", "special token without ids and tokens");
+		m = json_object_array_length(ids);
+		s->ids = calloc(m + 1, sizeof(*s->ids));
+		s->tokens = calloc(m + 1, sizeof(*s->tokens));
+		if (!s->ids || !s->tokens)
+			return hfgit_error_oom();
+		s->n = m;
+		for (j = 0; j < m; j++) {
+			s->ids[j] = (int32_t)json_object_get_int64(json_object_array_get_idx(ids, j));
+			if (!(s->tokens[j] = strdup(json_object_get_string(
+				json_object_array_get_idx(toks, j)))))
+				return hfgit_error_oom();
+		}
+	}
+	return 0;
+}
+
 static int post(tk_post **out, json_object *o)
 {
 	const char *type = type_of(o);
@@ -524,40 +581,9 @@ static int post(tk_post **out, json_object *o)
 		return hfgit_error_oom();
 	*out = pp;
 	if (!strcmp(type, "TemplateProcessing")) {
-		json_object *sp = get(o, "special_tokens");
-
 		pp->type = TK_PP_TEMPLATE;
-		if (sp && json_object_is_type(sp, json_type_object)) {
-			size_t n = (size_t)json_object_object_length(sp), k = 0;
-
-			if (!(pp->specials = calloc(n + 1, sizeof(*pp->specials))))
-				return hfgit_error_oom();
-			json_object_object_foreach(sp, name, val) {
-				tk_special *s = &pp->specials[k++];
-				json_object *ids = get(val, "ids"), *toks = get(val, "tokens");
-				size_t j, m;
-
-				pp->nspecials = k;
-				if (!(s->name = strdup(name)))
-					return hfgit_error_oom();
-				if (!ids || !toks || !json_object_is_type(ids, json_type_array) ||
-				    !json_object_is_type(toks, json_type_array) ||
-				    json_object_array_length(ids) != json_object_array_length(toks))
-					return bad("TemplateProcessing", "special token without ids and tokens");
-				m = json_object_array_length(ids);
-				s->ids = calloc(m + 1, sizeof(*s->ids));
-				s->tokens = calloc(m + 1, sizeof(*s->tokens));
-				if (!s->ids || !s->tokens)
-					return hfgit_error_oom();
-				s->n = m;
-				for (j = 0; j < m; j++) {
-					s->ids[j] = (int32_t)json_object_get_int64(json_object_array_get_idx(ids, j));
-					if (!(s->tokens[j] = strdup(json_object_get_string(
-						json_object_array_get_idx(toks, j)))))
-						return hfgit_error_oom();
-				}
-			}
-		}
+		if ((rc = template_specials(pp, get(o, "special_tokens"))) < 0)
+			return rc;
 		if ((rc = template_pieces(pp, get(o, "single"), &pp->single, &pp->nsingle)) < 0)
 			return rc;
 		rc = template_pieces(pp, get(o, "pair"), &pp->pair, &pp->npair);

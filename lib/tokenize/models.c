@@ -476,20 +476,12 @@ typedef struct {
 	int32_t from;        /* -1: not reached */
 } node;
 
-static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
+/* Viterbi forward: best[pos] is the best segmentation of the first pos bytes (w->u8, len). */
+static int unigram_lattice(const tk_model *m, const tk_work *w, size_t len, node *best)
 {
-	size_t len, pos, first;
-	node *best;
 	double unk_score = m->min_score - UNK_PENALTY;
-	int rc;
+	size_t pos;
 
-	if ((rc = piece_utf8(w, sp, &len)) < 0)
-		return rc;
-	if (!len)
-		return 0;
-	if (grow(&w->scratch, &w->scratch_cap, (len + 1) * sizeof(node), 1) < 0)
-		return HFGIT_ERROR;
-	best = w->scratch;
 	for (pos = 0; pos <= len; pos++)
 		best[pos] = (node){ 0.0, -1, -1 };
 	for (pos = 0; pos < len; pos++) {
@@ -527,42 +519,46 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 			}
 		}
 	}
-	/* Walk back; consecutive unknowns fuse into one token. Emitted in reverse, then
-	 * reversed in place. */
-	first = w->ntoks;
-	{
-		size_t end = len;
+	return 0;
+}
 
-		while (end > 0 && rc == 0) {
-			size_t start = (size_t)best[end].from;
-			int32_t id = best[end].id;
+/* Walk the lattice back from the end; consecutive unknowns fuse into one token. Emitted in
+ * reverse, then reversed in place. */
+static int unigram_emit(const tk_model *m, tk_work *w, const tk_split *sp, const node *best,
+                        size_t len)
+{
+	size_t first = w->ntoks, end = len;
+	int rc = 0;
 
-			if (id == m->unk_id) {
-				while (start > 0 && best[start].id == m->unk_id)
-					start = (size_t)best[start].from;
-				/* The fused text may itself be a token (the library looks it up). */
-				id = hfgit_tk__vocab_get(&m->vocab, w->u8 + start, end - start);
-				if (id < 0 && m->byte_fallback) {
-					size_t j, b;
+	while (end > 0 && rc == 0) {
+		size_t start = (size_t)best[end].from;
+		int32_t id = best[end].id;
 
-					for (j = start; j < end && m->byte_ids[(unsigned char)w->u8[j]] >= 0; j++)
-						;
-					if (j == end) {
-						for (b = end; rc == 0 && b > start; b--) {
-							int32_t bid = m->byte_ids[(unsigned char)w->u8[b - 1]];
+		if (id == m->unk_id) {
+			while (start > 0 && best[start].id == m->unk_id)
+				start = (size_t)best[start].from;
+			/* The fused text may itself be a token (the library looks it up). */
+			id = hfgit_tk__vocab_get(&m->vocab, w->u8 + start, end - start);
+			if (id < 0 && m->byte_fallback) {
+				size_t j, b;
 
-							rc = emit(w, sp, bid, m->vocab.strings[bid], start, end);
-						}
-						end = start;
-						continue;
+				for (j = start; j < end && m->byte_ids[(unsigned char)w->u8[j]] >= 0; j++)
+					;
+				if (j == end) {
+					for (b = end; rc == 0 && b > start; b--) {
+						int32_t bid = m->byte_ids[(unsigned char)w->u8[b - 1]];
+
+						rc = emit(w, sp, bid, m->vocab.strings[bid], start, end);
 					}
+					end = start;
+					continue;
 				}
-				if (id < 0)
-					id = m->unk_id;
 			}
-			rc = emit(w, sp, id, m->vocab.strings[id], start, end);
-			end = start;
+			if (id < 0)
+				id = m->unk_id;
 		}
+		rc = emit(w, sp, id, m->vocab.strings[id], start, end);
+		end = start;
 	}
 	if (rc == 0) {
 		size_t a = first, b = w->ntoks;
@@ -575,6 +571,22 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 		}
 	}
 	return rc;
+}
+
+static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = piece_utf8(w, sp, &len)) < 0)
+		return rc;
+	if (!len)
+		return 0;
+	if (grow(&w->scratch, &w->scratch_cap, (len + 1) * sizeof(node), 1) < 0)
+		return HFGIT_ERROR;
+	if ((rc = unigram_lattice(m, w, len, w->scratch)) < 0)
+		return rc;
+	return unigram_emit(m, w, sp, w->scratch, len);
 }
 
 /* --- Dispatch ------------------------------------------------------------------------------- */

@@ -93,7 +93,7 @@ static int push(size_t **m, size_t *nm, size_t *cap, size_t s, size_t e)
 }
 
 int hfgit_tk__pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
-                    size_t **m, size_t *nm, size_t *cap)
+                           size_t **m, size_t *nm, size_t *cap)
 {
 	size_t pos = 0;
 

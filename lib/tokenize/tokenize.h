@@ -252,7 +252,7 @@ int hfgit_tk__pattern_compile(tk_pattern *p, const char *regex, const char *lite
 void hfgit_tk__pattern_dispose(tk_pattern *p);
 /* Matches of `p` in s[0..n): (start, end) pairs appended to *m (count *nm); 0 or an error. */
 int hfgit_tk__pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
-                    size_t **m, size_t *nm, size_t *cap);
+                           size_t **m, size_t *nm, size_t *cap);
 
 int hfgit_tk__work_reserve(tk_work *w, size_t extra);
 int hfgit_tk__work_push_split(tk_work *w, size_t off, size_t n, int32_t added);
@@ -267,7 +267,7 @@ typedef struct {
 } tk_changes;
 int hfgit_tk__changes_push(tk_changes *t, uint32_t c, int change);
 int hfgit_tk__apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
-                     size_t initial_offset);
+                            size_t initial_offset);
 
 int hfgit_tk__normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n);
 void hfgit_tk__normalizer_free(tk_normalizer *nz);
@@ -285,13 +285,13 @@ int hfgit_tk__model_tokenize(tk_model *m, tk_work *w, const tk_split *sp);
 int hfgit_tk__model_init(tk_model *m);
 /* Merge `rank`: a + b, with b's continuing_subword_prefix dropped, must be in the vocabulary. */
 int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank);
+                            uint32_t rank);
 void hfgit_tk__model_dispose(tk_model *m);
 const char *hfgit_tk__model_id_to_token(const tk_model *m, int32_t id);
 
 void hfgit_tk__post_free(tk_post *pp);
 int hfgit_tk__post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
-                    bool add_special);
+                           bool add_special);
 
 void hfgit_tk__decoder_free(tk_decoder *d);
 /* Decode token strings into text (free() it; NUL-terminated, and it may hold NUL bytes:
@@ -301,7 +301,7 @@ int hfgit_tk__decode(const tk_decoder *d, char **out, size_t *out_len, const cha
 /* Encodings */
 hfgit_encoding *hfgit_tk__encoding_new(void);
 int hfgit_tk__encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
-                     size_t s, size_t end, uint32_t special, int32_t seq);
+                            size_t s, size_t end, uint32_t special, int32_t seq);
 /* A copy of `s` owned by the encoding (NULL without memory). */
 const char *hfgit_tk__encoding_own(hfgit_encoding *e, const char *s, size_t len);
 int hfgit_tk__pad(hfgit_encoding *e, size_t length, const tk_padding *p);

@@ -163,6 +163,52 @@ const char *hfgit_tokenizer_id_to_token(const hfgit_tokenizer *t, int id)
 
 /* --- Encoding --------------------------------------------------------------------------- */
 
+/* An added token found in the text: its id, and as its token the text matched, with the
+ * spaces lstrip/rstrip took (as the library reports it). */
+static int push_added(const hfgit_tokenizer *t, hfgit_encoding *e, const tk_work *w,
+                      const tk_split *sp, uint32_t type_id)
+{
+	const tk_added *a = hfgit_tk__added_by_id(t, sp->added);
+	const char *value = a ? a->content : "";
+
+	if (!a || sp->n != a->ncps || memcmp(w->c + sp->off, a->cps, sp->n * sizeof(*w->c))) {
+		char *u8 = malloc(sp->n * 4 + 1);
+		size_t k, len8 = 0;
+
+		if (!u8)
+			return hfgit_error_oom();
+		for (k = 0; k < sp->n; k++)
+			len8 += hfgit_tk__utf8_put(u8 + len8, w->c[sp->off + k]);
+		value = hfgit_tk__encoding_own(e, u8, len8);
+		free(u8);
+		if (!value)
+			return HFGIT_ERROR;
+	}
+	return hfgit_tk__encoding_push(e, sp->added, type_id, value, w->al[sp->off].s,
+	                               w->al[sp->off + sp->n - 1].e, 0, (int32_t)type_id);
+}
+
+/* The whole text (n code points) as the one split the stages start from. */
+static int split_whole(tk_work *w, size_t n)
+{
+	tk_split *tmp;
+	size_t cap;
+	int rc;
+
+	w->nnext = 0;
+	if ((rc = hfgit_tk__work_push_split(w, 0, n, -1)) < 0)
+		return rc;
+	tmp = w->splits;
+	cap = w->cap_splits;
+	w->splits = w->next;
+	w->nsplits = 1;
+	w->cap_splits = w->cap_next;
+	w->next = tmp;
+	w->cap_next = cap;
+	w->nnext = 0;
+	return 0;
+}
+
 static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text, size_t len,
                       uint32_t type_id)
 {
@@ -190,21 +236,7 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 		*out = e;
 		return 0;
 	}
-	w->nnext = 0;
-	if ((rc = hfgit_tk__work_push_split(w, 0, (size_t)n, -1)) < 0)
-		goto fail;
-	{
-		tk_split *tmp = w->splits;
-		size_t cap = w->cap_splits;
-
-		w->splits = w->next;
-		w->nsplits = 1;
-		w->cap_splits = w->cap_next;
-		w->next = tmp;
-		w->cap_next = cap;
-		w->nnext = 0;
-	}
-	if ((rc = hfgit_tk__added_split(t, w, false)) < 0)
+	if ((rc = split_whole(w, (size_t)n)) < 0 || (rc = hfgit_tk__added_split(t, w, false)) < 0)
 		goto fail;
 	for (i = 0; t->normalizer && i < w->nsplits; i++) {
 		if (w->splits[i].added >= 0)
@@ -222,34 +254,12 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 		if (!sp->n)
 			continue;
 		if (sp->added >= 0) {
-			const tk_added *a = hfgit_tk__added_by_id(t, sp->added);
-			const char *value = a ? a->content : "";
-
-			/* The token is the text matched, with the spaces lstrip/rstrip took. */
-			if (!a || sp->n != a->ncps || memcmp(w->c + sp->off, a->cps, sp->n * sizeof(*w->c))) {
-				char *u8 = malloc(sp->n * 4 + 1);
-				size_t k2, len8 = 0;
-
-				if (!u8) {
-					rc = hfgit_error_oom();
-					goto fail;
-				}
-				for (k2 = 0; k2 < sp->n; k2++)
-					len8 += hfgit_tk__utf8_put(u8 + len8, w->c[sp->off + k2]);
-				value = hfgit_tk__encoding_own(e, u8, len8);
-				free(u8);
-				if (!value) {
-					rc = HFGIT_ERROR;
-					goto fail;
-				}
-			}
-			rc = hfgit_tk__encoding_push(e, sp->added, type_id, value, w->al[sp->off].s,
-			                      w->al[sp->off + sp->n - 1].e, 0, (int32_t)type_id);
+			rc = push_added(t, e, w, sp, type_id);
 		} else {
 			rc = hfgit_tk__model_tokenize(&t->model, w, sp);
 			for (k = 0; rc == 0 && k < w->ntoks; k++)
 				rc = hfgit_tk__encoding_push(e, w->toks[k].id, type_id, w->toks[k].value,
-				                      w->toks[k].s, w->toks[k].e, 0, (int32_t)type_id);
+				                             w->toks[k].s, w->toks[k].e, 0, (int32_t)type_id);
 		}
 		if (rc < 0)
 			goto fail;

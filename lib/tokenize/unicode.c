@@ -189,47 +189,40 @@ typedef struct {
 	bool gone;           /* absorbed into a composite */
 } entry;
 
-ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
-                               size_t n, tk_norm_form form)
+/* Decomposition into e (room for cap): the first code point of each stands for its input,
+ * the others are insertions. The number of entries, -1 without room, -2 on a utf8proc error. */
+static ptrdiff_t decompose(entry *e, size_t cap, const uint32_t *in, size_t n,
+                           utf8proc_option_t opts)
 {
-	utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
-	bool compose = form == TK_NFC || form == TK_NFKC;
-	entry *e = malloc((cap + 1) * sizeof(*e));
 	size_t len = 0, i, k;
 	int boundclass = 0;
 
-	if (!e)
-		return -2;
-	if (form == TK_NFKC || form == TK_NFKD)
-		opts |= UTF8PROC_COMPAT;
-	/* Decomposition: the first code point of each stands for its input, the others are
-	 * insertions. */
 	for (i = 0; i < n; i++) {
 		utf8proc_int32_t buf[32];
 		utf8proc_ssize_t r;
 
 		if (in[i] < 0x80) { /* ASCII is its own decomposition */
-			if (len + 1 > cap) {
-				free(e);
+			if (len + 1 > cap)
 				return -1;
-			}
 			e[len++] = (entry){ in[i], 1, false };
 			continue;
 		}
 		r = utf8proc_decompose_char((utf8proc_int32_t)in[i], buf, 32, opts, &boundclass);
-
-		if (r < 0 || r > 32) {
-			free(e);
+		if (r < 0 || r > 32)
 			return -2;
-		}
-		if (len + (size_t)r > cap) {
-			free(e);
+		if (len + (size_t)r > cap)
 			return -1;
-		}
 		for (k = 0; k < (size_t)r; k++)
 			e[len++] = (entry){ (uint32_t)buf[k], k == 0, false };
 	}
-	/* Canonical ordering: a stable sort of each run of non-starters by combining class. */
+	return (ptrdiff_t)len;
+}
+
+/* Canonical ordering: a stable sort of each run of non-starters by combining class. */
+static void reorder(entry *e, size_t len)
+{
+	size_t i;
+
 	for (i = 1; i < len; i++) {
 		int cc = ccc(e[i].c);
 		size_t j = i;
@@ -242,34 +235,57 @@ ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, co
 			j--;
 		}
 	}
-	/* Canonical composition (UAX #15): a code point joins the last starter when nothing
-	 * between them blocks it. */
-	if (compose) {
-		size_t starter = (size_t)-1;
-		int last_cc = -1;      /* -1: the last kept code point is the starter itself */
+}
 
-		for (i = 0; i < len; i++) {
-			int cc = ccc(e[i].c);
-			uint32_t p;
+/* Canonical composition (UAX #15): a code point joins the last starter when nothing between
+ * them blocks it. */
+static void compose(entry *e, size_t len)
+{
+	size_t starter = (size_t)-1, i;
+	int last_cc = -1;      /* -1: the last kept code point is the starter itself */
 
-			/* Below U+0300 nothing is the second of a composition. */
-			if (e[i].c >= 0x300 && starter != (size_t)-1 &&
-			    (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
-			    (p = compose_pair(e[starter].c, e[i].c))) {
-				e[starter].c = p;
-				e[starter].consumed += e[i].consumed;
-				e[i].gone = true;
-				continue;
-			}
-			if (cc == 0) {
-				starter = i;
-				last_cc = -1;
-			} else {
-				last_cc = cc;
-			}
+	for (i = 0; i < len; i++) {
+		int cc = ccc(e[i].c);
+		uint32_t p;
+
+		/* Below U+0300 nothing is the second of a composition. */
+		if (e[i].c >= 0x300 && starter != (size_t)-1 &&
+		    (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
+		    (p = compose_pair(e[starter].c, e[i].c))) {
+			e[starter].c = p;
+			e[starter].consumed += e[i].consumed;
+			e[i].gone = true;
+			continue;
+		}
+		if (cc == 0) {
+			starter = i;
+			last_cc = -1;
+		} else {
+			last_cc = cc;
 		}
 	}
-	for (i = 0, k = 0; i < len; i++) {
+}
+
+ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
+                                      size_t n, tk_norm_form form)
+{
+	utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
+	entry *e = malloc((cap + 1) * sizeof(*e));
+	ptrdiff_t len;
+	size_t i, k;
+
+	if (!e)
+		return -2;
+	if (form == TK_NFKC || form == TK_NFKD)
+		opts |= UTF8PROC_COMPAT;
+	if ((len = decompose(e, cap, in, n, opts)) < 0) {
+		free(e);
+		return len;
+	}
+	reorder(e, (size_t)len);
+	if (form == TK_NFC || form == TK_NFKC)
+		compose(e, (size_t)len);
+	for (i = 0, k = 0; i < (size_t)len; i++) {
 		if (e[i].gone)
 			continue;
 		out[k] = e[i].c;

@@ -54,6 +54,6 @@ typedef enum { TK_NFC, TK_NFD, TK_NFKC, TK_NFKD } tk_norm_form;
  * one and k more, 1 it is inserted. The count, -1 when `cap` is too small, -2 on failure.
  */
 ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
-                               size_t n, tk_norm_form form);
+                                      size_t n, tk_norm_form form);
 
 #endif

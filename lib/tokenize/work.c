@@ -91,7 +91,7 @@ int hfgit_tk__changes_push(tk_changes *t, uint32_t c, int change)
  * code points. `initial_offset` code points at the start are dropped first.
  */
 int hfgit_tk__apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
-                     size_t initial_offset)
+                            size_t initial_offset)
 {
 	size_t base, pos = *off + initial_offset, end = *off + *n, i;
 

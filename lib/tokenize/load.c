@@ -112,8 +112,14 @@ static int prepend_scheme(tk_prepend_scheme *p, json_object *o)
 		*p = TK_PREPEND_NEVER;
 	else if (s && strcmp(s, "always"))
 		return bad("Metaspace", "prepend_scheme must be always, first or never");
-	if (get(o, "add_prefix_space") && !get_bool(o, "add_prefix_space", true))
+	/* Files from before prepend_scheme have add_prefix_space; false means never, and the
+	 * library refuses it beside any other scheme (an absent one is always). */
+	if (get(o, "add_prefix_space") && !get_bool(o, "add_prefix_space", true)) {
+		if (*p != TK_PREPEND_NEVER)
+			return bad("Metaspace", "add_prefix_space false does not match prepend_scheme "
+			           "(with add_prefix_space false it must be \"never\")");
 		*p = TK_PREPEND_NEVER;
+	}
 	return 0;
 }
 

@@ -445,5 +445,28 @@ function byteLevelVocab(words) {
   mistral.added_tokens.push(addedToken(Object.keys(mistral.model.vocab).length, '[INST]'),
                             addedToken(Object.keys(mistral.model.vocab).length + 1, '[/INST]'));
   saveJson('mistral-metaspace', mistral);
+  // Files from before prepend_scheme: add_prefix_space alone (true: always).
+  const old = structuredClone(base);
+  old.normalizer = null;
+  old.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: true };
+  old.decoder = { type: 'Metaspace', replacement: '▁', add_prefix_space: true };
+  saveJson('metaspace-add-prefix-space', old);
+  const never = structuredClone(old);
+  never.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: false, prepend_scheme: 'never', split: true };
+  never.decoder = { ...never.pre_tokenizer };
+  saveJson('metaspace-never', never);
+  // Files the library refuses, and so must hfgit (compare.mjs checks both).
+  const refused = (name, obj) => {
+    let ok = true;
+    try { tk.Tokenizer.fromString(JSON.stringify(obj)); } catch (err) { ok = false; }
+    if (ok) { console.error(`refused/${name}: the reference accepts it`); process.exit(1); }
+    write(path.join('refused', name), 'tokenizer.json', JSON.stringify(obj));
+  };
+  for (const scheme of [undefined, 'always', 'first']) {
+    const r = structuredClone(old);
+    r.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: false };
+    if (scheme) r.pre_tokenizer.prepend_scheme = scheme;
+    refused('metaspace-no-prefix-' + (scheme || 'default'), r);
+  }
 }
 console.log('fixtures written to', out);

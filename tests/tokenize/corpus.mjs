@@ -67,6 +67,17 @@ export const samples = [
   '<s>[INST] What is 2+2? [/INST] 4</s> <s>again</s>',
   'Tokenizer hfgit repository Zürich naïve believe we\'ll',
   ' hfgit  hfgit\thfgit\nhfgit',
+  // Whitespace the regex classes may disagree on (\s of Oniguruma and of PCRE2), digits of
+  // other scripts, apostrophes that are not ASCII, ▁ and byte tokens written in the text.
+  'a\u2028b\u2029c x\u001cy\u001dz\u001e\u001f a\u180eb a\u0085b \u0085 c',
+  '\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f end',
+  '  \n  \n\n  x  \n',
+  '\r\r\rx \t \t x',
+  '1234567890123 ١٢٣٤٥ ۱۲۳ ১২৩ ௧௨௩ ½¼¾ ²³¹ ⅠⅡⅢⅣⅤ 1_000',
+  "it’s they’re ‘tis 'S 'T 'RE 'VE 'M 'LL 'D x's y'T z'Re '''' a'b'c'd",
+  '▁ ▁▁ ▁x x▁ <0x41> <unk> <0xE6>x',
+  ' '.repeat(50) + 'x' + ' '.repeat(50),
+  'a\n\n\nb\n\n\nc ...!!!??? ...  ... a...b $$$ 100$ $100',
 ];
 // Generated samples (seeded, the same every run): words and runs drawn from pools of the
 // characters tokenizers trip over, glued with every kind of space.

@@ -11,7 +11,7 @@
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
-const tk_added *tk_added_by_id(const hfgit_tokenizer *t, int32_t id)
+const tk_added *hfgit_tk__added_by_id(const hfgit_tokenizer *t, int32_t id)
 {
 	size_t i;
 
@@ -21,7 +21,7 @@ const tk_added *tk_added_by_id(const hfgit_tokenizer *t, int32_t id)
 	return NULL;
 }
 
-int tk_added_prepare(hfgit_tokenizer *t)
+int hfgit_tk__added_prepare(hfgit_tokenizer *t)
 {
 	tk_work w = { 0 };
 	size_t i;
@@ -36,7 +36,7 @@ int tk_added_prepare(hfgit_tokenizer *t)
 			rc = hfgit_error__oom();
 			break;
 		}
-		if ((m = tk_utf8_decode(a->cps, a->content, len, &bad)) < 0) {
+		if ((m = hfgit_tk__utf8_decode(a->cps, a->content, len, &bad)) < 0) {
 			rc = hfgit_error__set(HFGIT_EINVALID, "added token %d is not valid UTF-8", (int)a->id);
 			break;
 		}
@@ -50,7 +50,7 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		if (!a->normalized || !t->normalizer || !a->ncps)
 			continue;
 		w.len = 0;
-		if ((rc = tk_work_reserve(&w, a->ncps)) < 0)
+		if ((rc = hfgit_tk__work_reserve(&w, a->ncps)) < 0)
 			break;
 		for (k = 0; k < a->ncps; k++) {
 			w.c[k] = a->cps[k];
@@ -59,7 +59,7 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		w.len = a->ncps;
 		off = 0;
 		n = a->ncps;
-		if ((rc = tk_normalize(t->normalizer, &w, &off, &n)) < 0)
+		if ((rc = hfgit_tk__normalize(t->normalizer, &w, &off, &n)) < 0)
 			break;
 		if (!(a->norm_cps = malloc((n + 1) * sizeof(*a->norm_cps)))) {
 			rc = hfgit_error__oom();
@@ -70,13 +70,13 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		if (n)
 			t->added_first[a->norm_cps[0] & 255] = true;
 	}
-	tk_work_dispose(&w);
+	hfgit_tk__work_dispose(&w);
 	return rc;
 }
 
 static bool is_word(uint32_t c)
 {
-	return tk_is_alphanumeric_word(c);
+	return hfgit_tk__is_alphanumeric_word(c);
 }
 
 /* The longest token of the kind asked for that starts at s[i]. */
@@ -111,7 +111,7 @@ static size_t added_len(const tk_added *a, bool normalized)
 	return normalized && a->norm_cps ? a->nnorm : a->ncps;
 }
 
-int tk_added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized)
+int hfgit_tk__added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized)
 {
 	size_t j;
 	int rc = 0;
@@ -125,7 +125,7 @@ int tk_added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized)
 		size_t i = 0, last = 0;
 
 		if (sp.added >= 0) {
-			rc = tk_work_push_split(w, sp.off, sp.n, sp.added);
+			rc = hfgit_tk__work_push_split(w, sp.off, sp.n, sp.added);
 			continue;
 		}
 		while (rc == 0 && i < sp.n) {
@@ -156,13 +156,13 @@ int tk_added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized)
 				i = stop;
 			}
 			if (last < start)
-				rc = tk_work_push_split(w, sp.off + last, start - last, -1);
+				rc = hfgit_tk__work_push_split(w, sp.off + last, start - last, -1);
 			if (rc == 0)
-				rc = tk_work_push_split(w, sp.off + start, stop - start, a->id);
+				rc = hfgit_tk__work_push_split(w, sp.off + start, stop - start, a->id);
 			last = stop;
 		}
 		if (rc == 0 && last < sp.n)
-			rc = tk_work_push_split(w, sp.off + last, sp.n - last, -1);
+			rc = hfgit_tk__work_push_split(w, sp.off + last, sp.n - last, -1);
 	}
 	if (rc == 0) {
 		tk_split *tmp = w->splits;

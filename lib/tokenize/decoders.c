@@ -129,7 +129,7 @@ static int char_byte(uint32_t c)
 		for (b = 0; b < 324; b++)
 			inverse[b] = -1;
 		for (b = 0; b < 256; b++)
-			inverse[tk_byte_char(b)] = (int)b;
+			inverse[hfgit_tk__byte_char(b)] = (int)b;
 		ready = 1;
 	}
 	return c < 324 ? inverse[c] : -1;
@@ -207,7 +207,7 @@ static int byte_level(list *l)
 		const char *t = l->s[i].p;
 		size_t len = l->s[i].len, bad, k, start = bytes.len;
 		uint32_t *cps = malloc((len + 1) * sizeof(*cps));
-		ptrdiff_t n = cps ? tk_utf8_decode(cps, t, len, &bad) : -1;
+		ptrdiff_t n = cps ? hfgit_tk__utf8_decode(cps, t, len, &bad) : -1;
 		bool all = n >= 0;
 
 		for (k = 0; all && k < (size_t)n && rc == 0; k++) {
@@ -287,38 +287,89 @@ static int byte_fallback(list *l)
 	return 0;
 }
 
+/* WordPiece: continuations lose their prefix, other tokens get a space before them. */
+static int wordpiece(const tk_decoder *d, list *l)
+{
+	size_t pl = strlen(d->prefix), i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		if (i) {
+			hfgit_strbuf b = HFGIT_STRBUF_INIT;
+
+			if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
+				rc = hfgit_strbuf__put(&b, l->s[i].p + pl, l->s[i].len - pl);
+			else if ((rc = hfgit_strbuf__puts(&b, " ")) == 0)
+				rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
+			if (rc == 0)
+				rc = list_set(l, i, &b);
+			hfgit_strbuf__dispose(&b);
+		}
+		if (rc == 0 && d->cleanup)
+			rc = cleanup(l, i);
+	}
+	return rc;
+}
+
+/* Fuse: all the pieces as one. */
+static int fuse(list *l)
+{
+	hfgit_strbuf b = HFGIT_STRBUF_INIT;
+	list out = { 0 };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++)
+		rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
+	if (rc == 0)
+		rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
+	hfgit_strbuf__dispose(&b);
+	if (rc < 0) {
+		list_free(&out);
+		return rc;
+	}
+	list_free(l);
+	*l = out;
+	return 0;
+}
+
+/* Strip: up to `start` leading and `stop` trailing copies of one character from each piece. */
+static int strip(const tk_decoder *d, list *l)
+{
+	char u[4];
+	size_t cl = hfgit_tk__utf8_put(u, d->strip_content), i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < l->n; i++) {
+		size_t a = 0, z = l->s[i].len, k;
+		hfgit_strbuf b = HFGIT_STRBUF_INIT;
+
+		for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
+			a += cl;
+		for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
+			z -= cl;
+		rc = hfgit_strbuf__put(&b, l->s[i].p + a, z - a);
+		if (rc == 0)
+			rc = list_set(l, i, &b);
+		hfgit_strbuf__dispose(&b);
+	}
+	return rc;
+}
+
 static int apply(const tk_decoder *d, list *l)
 {
 	size_t i;
 	int rc = 0;
 
 	switch (d->type) {
-	case TK_D_WORDPIECE: {
-		size_t pl = strlen(d->prefix);
-
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			if (i) {
-				hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-				if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
-					rc = hfgit_strbuf__put(&b, l->s[i].p + pl, l->s[i].len - pl);
-				else if ((rc = hfgit_strbuf__puts(&b, " ")) == 0)
-					rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
-				if (rc == 0)
-					rc = list_set(l, i, &b);
-				hfgit_strbuf__dispose(&b);
-			}
-			if (rc == 0 && d->cleanup)
-				rc = cleanup(l, i);
-		}
-		return rc;
-	}
+	case TK_D_WORDPIECE:
+		return wordpiece(d, l);
 	case TK_D_BYTE_LEVEL:
 		return byte_level(l);
 	case TK_D_METASPACE: {
 		char rep[5];
 
-		rep[tk_utf8_put(rep, d->replacement)] = '\0';
+		rep[hfgit_tk__utf8_put(rep, d->replacement)] = '\0';
 		for (i = 0; rc == 0 && i < l->n; i++)
 			rc = replace_entry(l, i, rep,
 			                   i == 0 && d->prepend_scheme != TK_PREPEND_NEVER ? "" : " ");
@@ -334,40 +385,10 @@ static int apply(const tk_decoder *d, list *l)
 		return rc;
 	case TK_D_BYTE_FALLBACK:
 		return byte_fallback(l);
-	case TK_D_FUSE: {
-		hfgit_strbuf b = HFGIT_STRBUF_INIT;
-		list out = { 0 };
-
-		for (i = 0; rc == 0 && i < l->n; i++)
-			rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
-		if (rc == 0)
-			rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
-		hfgit_strbuf__dispose(&b);
-		if (rc < 0) {
-			list_free(&out);
-			return rc;
-		}
-		list_free(l);
-		*l = out;
-		return 0;
-	}
+	case TK_D_FUSE:
+		return fuse(l);
 	case TK_D_STRIP:
-		/* Up to `start` leading and `stop` trailing copies of one character. */
-		for (i = 0; rc == 0 && i < l->n; i++) {
-			char u[4];
-			size_t cl = tk_utf8_put(u, d->strip_content), a = 0, z = l->s[i].len, k;
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-
-			for (k = 0; k < d->strip_start && z - a >= cl && !memcmp(l->s[i].p + a, u, cl); k++)
-				a += cl;
-			for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
-				z -= cl;
-			rc = hfgit_strbuf__put(&b, l->s[i].p + a, z - a);
-			if (rc == 0)
-				rc = list_set(l, i, &b);
-			hfgit_strbuf__dispose(&b);
-		}
-		return rc;
+		return strip(d, l);
 	case TK_D_SEQUENCE:
 		for (i = 0; rc == 0 && i < d->nitems; i++)
 			rc = apply(d->items[i], l);
@@ -376,7 +397,7 @@ static int apply(const tk_decoder *d, list *l)
 	return 0;
 }
 
-int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n)
+int hfgit_tk__decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n)
 {
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 	list l = { 0 };
@@ -405,14 +426,14 @@ int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tok
 	return rc;
 }
 
-void tk_decoder_free(tk_decoder *d)
+void hfgit_tk__decoder_free(tk_decoder *d)
 {
 	size_t i;
 
 	if (!d)
 		return;
 	for (i = 0; i < d->nitems; i++)
-		tk_decoder_free(d->items[i]);
+		hfgit_tk__decoder_free(d->items[i]);
 	free(d->items);
 	free(d->prefix);
 	free(d->suffix);

@@ -7,7 +7,7 @@
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
-hfgit_encoding *tk_encoding_new(void)
+hfgit_encoding *hfgit_tk__encoding_new(void)
 {
 	hfgit_encoding *e = calloc(1, sizeof(*e));
 
@@ -44,8 +44,8 @@ static int reserve(hfgit_encoding *e, size_t need)
 	return 0;
 }
 
-int tk_encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
-                     size_t s, size_t end, uint32_t special, int32_t seq)
+int hfgit_tk__encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
+                            size_t s, size_t end, uint32_t special, int32_t seq)
 {
 	size_t i = e->n;
 
@@ -63,7 +63,7 @@ int tk_encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char
 	return 0;
 }
 
-const char *tk_encoding_own(hfgit_encoding *e, const char *s, size_t len)
+const char *hfgit_tk__encoding_own(hfgit_encoding *e, const char *s, size_t len)
 {
 	char *copy;
 
@@ -88,7 +88,8 @@ const char *tk_encoding_own(hfgit_encoding *e, const char *s, size_t len)
 	return copy;
 }
 
-int tk_encoding_append(hfgit_encoding *e, hfgit_encoding *m)
+/* Appends `m`, taking the strings it owns. */
+static int encoding_append(hfgit_encoding *e, hfgit_encoding *m)
 {
 	size_t i;
 
@@ -144,7 +145,7 @@ static void keep(hfgit_encoding *e, size_t len, bool left)
 	e->n = len;
 }
 
-int tk_truncate(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr, size_t added)
+static int truncate_pair(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr, size_t added)
 {
 	size_t max, n1 = e->n, n2 = pair ? pair->n : 0;
 
@@ -190,7 +191,7 @@ int tk_truncate(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr
 	return 0;
 }
 
-int tk_pad(hfgit_encoding *e, size_t length, const tk_padding *p)
+int hfgit_tk__pad(hfgit_encoding *e, size_t length, const tk_padding *p)
 {
 	size_t add, i;
 
@@ -227,7 +228,7 @@ int tk_pad(hfgit_encoding *e, size_t length, const tk_padding *p)
 
 /* --- Post-processors ------------------------------------------------------------------------ */
 
-size_t tk_post_added_tokens(const tk_post *pp, bool pair)
+static size_t post_added_tokens(const tk_post *pp, bool pair)
 {
 	size_t n = 0, i;
 
@@ -248,7 +249,7 @@ size_t tk_post_added_tokens(const tk_post *pp, bool pair)
 	case TK_PP_BYTE_LEVEL: return 0;
 	case TK_PP_SEQUENCE:
 		for (i = 0; i < pp->nitems; i++)
-			n += tk_post_added_tokens(pp->items[i], pair);
+			n += post_added_tokens(pp->items[i], pair);
 		return n;
 	}
 	return 0;
@@ -272,7 +273,7 @@ static void trim_offsets(hfgit_encoding *e, bool add_prefix_space)
 		size_t *o = &e->offsets[2 * i];
 
 		if (len > sizeof(buf) / sizeof(*buf) ||
-		    (n = tk_utf8_decode(buf, tok, len, &bad)) <= 0)
+		    (n = hfgit_tk__utf8_decode(buf, tok, len, &bad)) <= 0)
 			continue;
 		while (lead < (size_t)n && is_space_token_char(buf[lead]))
 			lead++;
@@ -301,7 +302,7 @@ static int set_type(hfgit_encoding *e, uint32_t type_id)
 
 static int push_special(hfgit_encoding *out, int32_t id, const char *tok, uint32_t type_id)
 {
-	return tk_encoding_push(out, id, type_id, tok, 0, 0, 1, -1);
+	return hfgit_tk__encoding_push(out, id, type_id, tok, 0, 0, 1, -1);
 }
 
 /* One post-processor: encodings[0..n) (1 or 2) become one, in *out. */
@@ -324,7 +325,7 @@ static int process(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool ad
 					rc = push_special(out, sp->ids[j], sp->tokens[j], p[i].type_id);
 			} else if ((size_t)p[i].seq < nenc) {
 				set_type(enc[p[i].seq], p[i].type_id);
-				rc = tk_encoding_append(out, enc[p[i].seq]);
+				rc = encoding_append(out, enc[p[i].seq]);
 			}
 		}
 		return rc;
@@ -332,17 +333,17 @@ static int process(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool ad
 	case TK_PP_BERT:
 		if (!add_special) {
 			for (i = 0; rc == 0 && i < nenc; i++)
-				rc = tk_encoding_append(out, enc[i]);
+				rc = encoding_append(out, enc[i]);
 			return rc;
 		}
 		rc = push_special(out, pp->cls_id, pp->cls, 0);
 		if (rc == 0)
-			rc = tk_encoding_append(out, enc[0]);
+			rc = encoding_append(out, enc[0]);
 		if (rc == 0)
 			rc = push_special(out, pp->sep_id, pp->sep, 0);
 		if (rc == 0 && nenc == 2) {
 			set_type(enc[1], 1);
-			rc = tk_encoding_append(out, enc[1]);
+			rc = encoding_append(out, enc[1]);
 			if (rc == 0)
 				rc = push_special(out, pp->sep_id, pp->sep, 1);
 		}
@@ -355,18 +356,18 @@ static int process(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool ad
 		}
 		if (!add_special) {
 			for (i = 0; rc == 0 && i < nenc; i++)
-				rc = tk_encoding_append(out, enc[i]);
+				rc = encoding_append(out, enc[i]);
 			return rc;
 		}
 		rc = push_special(out, pp->cls_id, pp->cls, 0);
 		if (rc == 0)
-			rc = tk_encoding_append(out, enc[0]);
+			rc = encoding_append(out, enc[0]);
 		if (rc == 0)
 			rc = push_special(out, pp->sep_id, pp->sep, 0);
 		if (rc == 0 && nenc == 2) {
 			rc = push_special(out, pp->sep_id, pp->sep, 0);
 			if (rc == 0)
-				rc = tk_encoding_append(out, enc[1]);
+				rc = encoding_append(out, enc[1]);
 			if (rc == 0)
 				rc = push_special(out, pp->sep_id, pp->sep, 0);
 		}
@@ -375,7 +376,7 @@ static int process(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool ad
 		for (i = 0; rc == 0 && i < nenc; i++) {
 			if (pp->trim_offsets)
 				trim_offsets(enc[i], false);
-			rc = tk_encoding_append(out, enc[i]);
+			rc = encoding_append(out, enc[i]);
 		}
 		return rc;
 	case TK_PP_SEQUENCE:
@@ -415,14 +416,14 @@ static int run(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool add_sp
 		else
 			pp = pp->items[pp->nitems - 1];
 		if (!pp || pp->type == TK_PP_SEQUENCE) {
-			res = tk_encoding_new();
+			res = hfgit_tk__encoding_new();
 			for (i = 0; res && i < nenc; i++)
-				tk_encoding_append(res, enc[i]);
+				encoding_append(res, enc[i]);
 			*out = res;
 			return res ? 0 : HFGIT_ERROR;
 		}
 	}
-	if (!(res = tk_encoding_new()))
+	if (!(res = hfgit_tk__encoding_new()))
 		return HFGIT_ERROR;
 	if ((rc = process(pp, enc, nenc, add_special, res)) < 0) {
 		hfgit_encoding_free(res);
@@ -432,22 +433,22 @@ static int run(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool add_sp
 	return 0;
 }
 
-int tk_post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
-                    bool add_special)
+int hfgit_tk__post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
+                           bool add_special)
 {
 	hfgit_encoding *list[2] = { *enc, pair }, *out = NULL;
 	size_t n = pair ? 2 : 1;
 	int rc;
 
 	/* The pair is consumed, whatever happens. */
-	if ((rc = tk_truncate(*enc, pair, &t->truncation,
-	                      add_special ? tk_post_added_tokens(t->post, pair != NULL) : 0)) < 0) {
+	if ((rc = truncate_pair(*enc, pair, &t->truncation,
+	                      add_special ? post_added_tokens(t->post, pair != NULL) : 0)) < 0) {
 		hfgit_encoding_free(pair);
 		return rc;
 	}
 	if (!t->post) {
 		if (pair) {
-			rc = tk_encoding_append(*enc, pair);
+			rc = encoding_append(*enc, pair);
 			hfgit_encoding_free(pair);
 		}
 		return rc;
@@ -461,14 +462,14 @@ int tk_post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encodi
 	return 0;
 }
 
-void tk_post_free(tk_post *pp)
+void hfgit_tk__post_free(tk_post *pp)
 {
 	size_t i, j;
 
 	if (!pp)
 		return;
 	for (i = 0; i < pp->nitems; i++)
-		tk_post_free(pp->items[i]);
+		hfgit_tk__post_free(pp->items[i]);
 	free(pp->items);
 	for (i = 0; i < pp->nspecials; i++) {
 		for (j = 0; j < pp->specials[i].n; j++)

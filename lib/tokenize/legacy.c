@@ -73,7 +73,7 @@ static int add_specials(hfgit_tokenizer *t, const char *const *names, size_t n)
 	for (i = 0; i < n; i++) {
 		int32_t id;
 
-		if (!names[i] || (id = tk_vocab_get(&t->model.vocab, names[i], strlen(names[i]))) < 0)
+		if (!names[i] || (id = hfgit_tk__vocab_get(&t->model.vocab, names[i], strlen(names[i]))) < 0)
 			continue;
 		for (j = 0; j < t->nadded; j++)
 			if (t->added[j].id == id)
@@ -107,11 +107,11 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 		return hfgit_error__oom();
 	for (i = 0; i < (with_last ? 2u : 1u); i++) {
 		tk_special *s = &pp->specials[k];
-		int32_t id = tk_vocab_get(&t->model.vocab, names[i], strlen(names[i]));
+		int32_t id = hfgit_tk__vocab_get(&t->model.vocab, names[i], strlen(names[i]));
 
 		if (id < 0)
 			return hfgit_error__set(HFGIT_EINVALID, "the special token '%s' is not in the "
-			                        "vocabulary", names[i]);
+			                       "vocabulary", names[i]);
 		if (k == 1 && !strcmp(names[0], names[1]))
 			break;
 		s->name = strdup(names[i]);
@@ -146,6 +146,17 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 	return 0;
 }
 
+/* Lines of a text file (the last one may lack its newline): the size of a vocabulary. */
+static size_t count_lines(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	size_t n = 0;
+
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
+		n++;
+	return n + (p < end);
+}
+
 static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 {
 	char *path = hfgit__aprintf("%s/vocab.txt", dir), *text = NULL, *line, *end;
@@ -163,12 +174,13 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 		return rc;
 	t->model.type = TK_M_WORDPIECE;
 	t->model.max_input_chars_per_word = 100;
+	rc = hfgit_tk__vocab_reserve(&t->model.vocab, count_lines(text, len));
 	/* load_vocab: one token per line, id = line number, only "\n" stripped. */
 	for (line = text; rc == 0 && line < text + len; line = end + 1, id++) {
 		end = memchr(line, '\n', (size_t)(text + len - line));
 		if (!end)
 			end = text + len;
-		rc = tk_vocab_add(&t->model.vocab, line, (size_t)(end - line), id);
+		rc = hfgit_tk__vocab_add(&t->model.vocab, line, (size_t)(end - line), id);
 	}
 	free(text);
 	if (rc < 0)
@@ -180,7 +192,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	specials[4] = special(s, "mask_token", "[MASK]");
 	if (!(t->model.unk_token = strdup(specials[0])) || !(t->model.prefix = strdup("##")))
 		return hfgit_error__oom();
-	if ((rc = tk_model_init(&t->model)) < 0)
+	if ((rc = hfgit_tk__model_init(&t->model)) < 0)
 		return rc;
 	if (!(t->normalizer = calloc(1, sizeof(*t->normalizer))) ||
 	    !(t->pretok = calloc(1, sizeof(*t->pretok))) ||
@@ -205,15 +217,12 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	return add_specials(t, specials, 5);
 }
 
-static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
+/* vocab.json: an object of token: id. */
+static int gpt2_vocab(hfgit_tokenizer *t, const char *dir)
 {
-	char *path = hfgit__aprintf("%s/vocab.json", dir), *text = NULL, *line, *end;
+	char *path = hfgit__aprintf("%s/vocab.json", dir);
 	json_object *vocab;
-	const char *specials[4];
-	size_t len;
-	uint32_t rank = 0;
-	int rc = 0;
-	bool first = true;
+	int rc;
 
 	if (!path)
 		return HFGIT_ERROR;
@@ -222,27 +231,37 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	if (!vocab || !json_object_is_type(vocab, json_type_object)) {
 		json_object_put(vocab);
 		return hfgit_error__set(HFGIT_EINVALID, "%s/vocab.json is not a JSON object of token: id",
-		                        dir);
+		                       dir);
 	}
-	t->model.type = TK_M_BPE;
+	rc = hfgit_tk__vocab_reserve(&t->model.vocab, (size_t)json_object_object_length(vocab));
 	{
 		json_object_object_foreach(vocab, key, val) {
 			if (rc == 0 && json_object_is_type(val, json_type_int))
-				rc = tk_vocab_add(&t->model.vocab, key, strlen(key),
-				                  (int32_t)json_object_get_int64(val));
+				rc = hfgit_tk__vocab_add(&t->model.vocab, key, strlen(key),
+				                         (int32_t)json_object_get_int64(val));
 		}
 	}
 	json_object_put(vocab);
-	if (rc < 0)
-		return rc;
-	if (!(path = hfgit__aprintf("%s/merges.txt", dir)))
+	return rc;
+}
+
+/* merges.txt as GPT2Tokenizer reads it: split("\n")[1:-1]: the "#version" line and the last
+ * one are not merges; each merge is two tokens separated by whitespace. */
+static int gpt2_merges(hfgit_tokenizer *t, const char *dir)
+{
+	char *path = hfgit__aprintf("%s/merges.txt", dir), *text = NULL, *line, *end;
+	size_t len;
+	uint32_t rank = 0;
+	bool first = true;
+	int rc;
+
+	if (!path)
 		return HFGIT_ERROR;
 	rc = hfgit_fs__read_file(&text, &len, path);
 	free(path);
 	if (rc < 0)
 		return rc;
-	/* GPT2Tokenizer: split("\n")[1:-1]: the "#version" line and the last one are not
-	 * merges; each merge is two tokens separated by whitespace. */
+	rc = hfgit_tk__pair_map_reserve(&t->model.merges, count_lines(text, len));
 	for (line = text; rc == 0 && line < text + len; line = end + 1) {
 		char *sp, *stop;
 
@@ -259,13 +278,22 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		sp = memchr(line, ' ', (size_t)(stop - line));
 		if (!sp)
 			continue;
-		rc = tk_bpe_add_merge(&t->model, line, (size_t)(sp - line), sp + 1,
-		                      (size_t)(stop - sp - 1), rank++);
+		rc = hfgit_tk__bpe_add_merge(&t->model, line, (size_t)(sp - line), sp + 1,
+		                             (size_t)(stop - sp - 1), rank++);
 	}
 	free(text);
-	if (rc < 0)
+	return rc;
+}
+
+static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
+{
+	const char *specials[4];
+	int rc;
+
+	t->model.type = TK_M_BPE;
+	if ((rc = gpt2_vocab(t, dir)) < 0 || (rc = gpt2_merges(t, dir)) < 0)
 		return rc;
-	if ((rc = tk_model_init(&t->model)) < 0)
+	if ((rc = hfgit_tk__model_init(&t->model)) < 0)
 		return rc;
 	if (!(t->pretok = calloc(1, sizeof(*t->pretok))) ||
 	    !(t->decoder = calloc(1, sizeof(*t->decoder))))
@@ -273,7 +301,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	t->pretok->type = TK_P_BYTE_LEVEL;
 	t->pretok->add_prefix_space = flag(s, "add_prefix_space", false);
 	t->pretok->use_regex = true;
-	if ((rc = tk_pretok_gpt2_pattern(&t->pretok->pattern)) < 0)
+	if ((rc = hfgit_tk__pretok_gpt2_pattern(&t->pretok->pattern)) < 0)
 		return rc;
 	t->decoder->type = TK_D_BYTE_LEVEL;
 	specials[0] = special(s, "bos_token", "<|endoftext|>");
@@ -292,7 +320,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	return add_specials(t, specials, 4);
 }
 
-int tk_load_legacy(hfgit_tokenizer *t, const char *dir)
+int hfgit_tk__load_legacy(hfgit_tokenizer *t, const char *dir)
 {
 	settings s = { read_json(dir, "tokenizer_config.json"), read_json(dir, "special_tokens_map.json") };
 	char *vt = hfgit__aprintf("%s/vocab.txt", dir), *vj = hfgit__aprintf("%s/vocab.json", dir),
@@ -309,8 +337,8 @@ int tk_load_legacy(hfgit_tokenizer *t, const char *dir)
 		t->source = strdup("vocab.txt");
 	} else {
 		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s has no tokenizer: no tokenizer.json, and none "
-		                      "of the legacy vocab.txt (BERT) or vocab.json + merges.txt (GPT-2)",
-		                      dir);
+		                     "of the legacy vocab.txt (BERT) or vocab.json + merges.txt (GPT-2)",
+		                     dir);
 	}
 	free(vt);
 	free(vj);

@@ -49,7 +49,7 @@ static int utf32_dup(const char *s, uint32_t **out, size_t *n)
 
 	if (!(*out = malloc((len + 1) * sizeof(**out))))
 		return hfgit_error__oom();
-	if ((k = tk_utf8_decode(*out, s, len, &bad_at)) < 0)
+	if ((k = hfgit_tk__utf8_decode(*out, s, len, &bad_at)) < 0)
 		return hfgit_error__set(HFGIT_EINVALID, "string is not valid UTF-8");
 	*n = (size_t)k;
 	return 0;
@@ -77,9 +77,9 @@ static int pattern(tk_pattern *p, json_object *o, const char *what)
 	if (!o)
 		return bad(what, "pattern missing");
 	if ((s = get_str(o, "String")))
-		return tk_pattern_compile(p, NULL, s, what);
+		return hfgit_tk__pattern_compile(p, NULL, s, what);
 	if ((s = get_str(o, "Regex")))
-		return tk_pattern_compile(p, s, NULL, what);
+		return hfgit_tk__pattern_compile(p, s, NULL, what);
 	return bad(what, "pattern must be {\"String\": ...} or {\"Regex\": ...}");
 }
 
@@ -112,8 +112,14 @@ static int prepend_scheme(tk_prepend_scheme *p, json_object *o)
 		*p = TK_PREPEND_NEVER;
 	else if (s && strcmp(s, "always"))
 		return bad("Metaspace", "prepend_scheme must be always, first or never");
-	if (get(o, "add_prefix_space") && !get_bool(o, "add_prefix_space", true))
+	/* Files from before prepend_scheme have add_prefix_space; false means never, and the
+	 * library refuses it beside any other scheme (an absent one is always). */
+	if (get(o, "add_prefix_space") && !get_bool(o, "add_prefix_space", true)) {
+		if (*p != TK_PREPEND_NEVER)
+			return bad("Metaspace", "add_prefix_space false does not match prepend_scheme "
+			           "(with add_prefix_space false it must be \"never\")");
 		*p = TK_PREPEND_NEVER;
+	}
 	return 0;
 }
 
@@ -186,9 +192,9 @@ static int normalizer(tk_normalizer **out, json_object *o)
 		}
 	} else {
 		return hfgit_error__set(HFGIT_EINVALID, "normalizer '%s' is not "
-		                        "implemented by hfgit (it knows BertNormalizer, Lowercase, "
-		                        "StripAccents, NFC, NFD, NFKC, NFKD, Replace, Prepend, Strip, "
-		                        "Sequence)", type);
+		                       "implemented by hfgit (it knows BertNormalizer, Lowercase, "
+		                       "StripAccents, NFC, NFD, NFKC, NFKD, Replace, Prepend, Strip, "
+		                       "Sequence)", type);
 	}
 	return rc;
 }
@@ -215,7 +221,7 @@ static int pretok(tk_pretok **out, json_object *o)
 		pt->trim_offsets = get_bool(o, "trim_offsets", true);
 		pt->use_regex = get_bool(o, "use_regex", true);
 		if (pt->use_regex)
-			rc = tk_pretok_gpt2_pattern(&pt->pattern);
+			rc = hfgit_tk__pretok_gpt2_pattern(&pt->pattern);
 	} else if (!strcmp(type, "Whitespace")) {
 		pt->type = TK_P_WHITESPACE;
 	} else if (!strcmp(type, "WhitespaceSplit")) {
@@ -257,9 +263,9 @@ static int pretok(tk_pretok **out, json_object *o)
 		}
 	} else {
 		return hfgit_error__set(HFGIT_EINVALID, "pre_tokenizer '%s' is not "
-		                        "implemented by hfgit (it knows BertPreTokenizer, ByteLevel, "
-		                        "Whitespace, WhitespaceSplit, Punctuation, Digits, Metaspace, "
-		                        "Split, Sequence)", type);
+		                       "implemented by hfgit (it knows BertPreTokenizer, ByteLevel, "
+		                       "Whitespace, WhitespaceSplit, Punctuation, Digits, Metaspace, "
+		                       "Split, Sequence)", type);
 	}
 	return rc;
 }
@@ -272,6 +278,8 @@ static int vocab_object(tk_model *m, json_object *v)
 
 	if (!v || !json_object_is_type(v, json_type_object))
 		return bad("model", "vocab must be an object of token: id");
+	if ((rc = hfgit_tk__vocab_reserve(&m->vocab, (size_t)json_object_object_length(v))) < 0)
+		return rc;
 	json_object_object_foreach(v, key, val) {
 		int64_t id;
 
@@ -280,7 +288,7 @@ static int vocab_object(tk_model *m, json_object *v)
 		id = json_object_get_int64(val);
 		if (id < 0 || id > INT32_MAX)
 			return bad("model vocab", "id out of range");
-		if ((rc = tk_vocab_add(&m->vocab, key, strlen(key), (int32_t)id)) < 0)
+		if ((rc = hfgit_tk__vocab_add(&m->vocab, key, strlen(key), (int32_t)id)) < 0)
 			return rc;
 	}
 	return 0;
@@ -314,17 +322,17 @@ static int merge_parts(json_object *e, const char **a, size_t *al, const char **
 	return bad("BPE merges", "each merge must be \"a b\" or [\"a\", \"b\"]");
 }
 
-int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank)
+int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
+                            uint32_t rank)
 {
 	size_t plen = m->prefix ? strlen(m->prefix) : 0;
-	int32_t ia = tk_vocab_get(&m->vocab, a, al), ib = tk_vocab_get(&m->vocab, b, bl), id;
+	int32_t ia = hfgit_tk__vocab_get(&m->vocab, a, al), ib = hfgit_tk__vocab_get(&m->vocab, b, bl), id;
 	char stack[256], *buf = stack;
 	size_t nl;
 
 	if (ia < 0 || ib < 0)
 		return hfgit_error__set(HFGIT_EINVALID, "BPE merge %u: '%.*s' is not in the vocabulary",
-		                        rank, (int)(ia < 0 ? al : bl), ia < 0 ? a : b);
+		                       rank, (int)(ia < 0 ? al : bl), ia < 0 ? a : b);
 	/* The merged token drops the right part's continuing_subword_prefix. */
 	if (plen > bl)
 		plen = bl;
@@ -333,10 +341,10 @@ int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_
 		return hfgit_error__oom();
 	memcpy(buf, a, al);
 	memcpy(buf + al, b + plen, bl - plen);
-	id = tk_vocab_get(&m->vocab, buf, nl);
+	id = hfgit_tk__vocab_get(&m->vocab, buf, nl);
 	if (id < 0) {
 		int rc = hfgit_error__set(HFGIT_EINVALID, "BPE merge %u: the merged token '%.*s' is not "
-		                          "in the vocabulary", rank, (int)nl, buf);
+		                         "in the vocabulary", rank, (int)nl, buf);
 
 		if (buf != stack)
 			free(buf);
@@ -344,7 +352,86 @@ int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_
 	}
 	if (buf != stack)
 		free(buf);
-	return tk_pair_map_put(&m->merges, ia, ib, rank, id);
+	return hfgit_tk__pair_map_put(&m->merges, ia, ib, rank, id);
+}
+
+/* BPE: vocab object, merges as "a b" strings or pairs, and its options. */
+static int model_bpe(tk_model *m, json_object *o)
+{
+	json_object *merges = get(o, "merges"), *d = get(o, "dropout");
+	const char *s;
+	size_t i, n;
+	int rc;
+
+	m->type = TK_M_BPE;
+	if (d && json_object_get_double(d) > 0.0)
+		return bad("BPE", "dropout is random; hfgit tokenizes deterministically only");
+	if ((s = get_str(o, "continuing_subword_prefix")) && !(m->prefix = strdup(s)))
+		return hfgit_error__oom();
+	if ((s = get_str(o, "end_of_word_suffix")) && !(m->suffix = strdup(s)))
+		return hfgit_error__oom();
+	m->fuse_unk = get_bool(o, "fuse_unk", false);
+	m->byte_fallback = get_bool(o, "byte_fallback", false);
+	m->ignore_merges = get_bool(o, "ignore_merges", false);
+	if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
+		return rc;
+	if (merges && !json_object_is_type(merges, json_type_array))
+		return bad("BPE", "merges must be an array");
+	n = merges ? json_object_array_length(merges) : 0;
+	if ((rc = hfgit_tk__pair_map_reserve(&m->merges, n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		const char *a = NULL, *b = NULL;
+		size_t al = 0, bl = 0;
+
+		if ((rc = merge_parts(json_object_array_get_idx(merges, i), &a, &al, &b, &bl)) < 0 ||
+		    (rc = hfgit_tk__bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Unigram: vocab as [piece, score] pairs, in id order. */
+static int model_unigram(tk_model *m, json_object *o)
+{
+	json_object *v = get(o, "vocab"), *u = get(o, "unk_id");
+	size_t i, n;
+	int rc;
+
+	m->type = TK_M_UNIGRAM;
+	m->byte_fallback = get_bool(o, "byte_fallback", false);
+	if (!v || !json_object_is_type(v, json_type_array))
+		return bad("Unigram", "vocab must be an array of [piece, score]");
+	n = json_object_array_length(v);
+	if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
+		return hfgit_error__oom();
+	if ((rc = hfgit_tk__vocab_reserve(&m->vocab, n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i), *p, *sc;
+
+		if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 2 ||
+		    !json_object_is_type(p = json_object_array_get_idx(e, 0), json_type_string) ||
+		    !(sc = json_object_array_get_idx(e, 1)))
+			return bad("Unigram", "each vocab entry must be [piece, score]");
+		m->scores[i] = json_object_get_double(sc);
+		if ((rc = hfgit_tk__vocab_add(&m->vocab, json_object_get_string(p),
+		                              (size_t)json_object_get_string_len(p), (int32_t)i)) < 0)
+			return rc;
+	}
+	if (m->vocab.size != n)
+		return bad("Unigram", "a piece appears twice in the vocabulary");
+	if (u) {
+		int64_t id = json_object_get_int64(u);
+
+		if (id < 0 || (size_t)id >= n)
+			return bad("Unigram", "unk_id is not in the vocabulary");
+		m->unk_id = (int32_t)id;
+		free(m->unk_token);
+		if (!(m->unk_token = strdup(m->vocab.strings[id])))
+			return hfgit_error__oom();
+	}
+	return 0;
 }
 
 static int model(tk_model *m, json_object *o)
@@ -374,72 +461,16 @@ static int model(tk_model *m, json_object *o)
 		if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
 			return rc;
 	} else if (!strcmp(type, "BPE")) {
-		json_object *merges = get(o, "merges"), *d = get(o, "dropout");
-		size_t i, n;
-
-		m->type = TK_M_BPE;
-		if (d && json_object_get_double(d) > 0.0)
-			return bad("BPE", "dropout is random; hfgit tokenizes deterministically only");
-		if ((s = get_str(o, "continuing_subword_prefix")) && !(m->prefix = strdup(s)))
-			return hfgit_error__oom();
-		if ((s = get_str(o, "end_of_word_suffix")) && !(m->suffix = strdup(s)))
-			return hfgit_error__oom();
-		m->fuse_unk = get_bool(o, "fuse_unk", false);
-		m->byte_fallback = get_bool(o, "byte_fallback", false);
-		m->ignore_merges = get_bool(o, "ignore_merges", false);
-		if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
+		if ((rc = model_bpe(m, o)) < 0)
 			return rc;
-		if (merges && !json_object_is_type(merges, json_type_array))
-			return bad("BPE", "merges must be an array");
-		n = merges ? json_object_array_length(merges) : 0;
-		for (i = 0; i < n; i++) {
-			const char *a = NULL, *b = NULL;
-			size_t al = 0, bl = 0;
-
-			if ((rc = merge_parts(json_object_array_get_idx(merges, i), &a, &al, &b, &bl)) < 0 ||
-			    (rc = tk_bpe_add_merge(m, a, al, b, bl, (uint32_t)i)) < 0)
-				return rc;
-		}
 	} else if (!strcmp(type, "Unigram")) {
-		json_object *v = get(o, "vocab"), *u = get(o, "unk_id");
-		size_t i, n;
-
-		m->type = TK_M_UNIGRAM;
-		m->byte_fallback = get_bool(o, "byte_fallback", false);
-		if (!v || !json_object_is_type(v, json_type_array))
-			return bad("Unigram", "vocab must be an array of [piece, score]");
-		n = json_object_array_length(v);
-		if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
-			return hfgit_error__oom();
-		for (i = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(v, i), *p, *sc;
-
-			if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 2 ||
-			    !json_object_is_type(p = json_object_array_get_idx(e, 0), json_type_string) ||
-			    !(sc = json_object_array_get_idx(e, 1)))
-				return bad("Unigram", "each vocab entry must be [piece, score]");
-			m->scores[i] = json_object_get_double(sc);
-			if ((rc = tk_vocab_add(&m->vocab, json_object_get_string(p),
-			                       (size_t)json_object_get_string_len(p), (int32_t)i)) < 0)
-				return rc;
-		}
-		if (m->vocab.size != n)
-			return bad("Unigram", "a piece appears twice in the vocabulary");
-		if (u) {
-			int64_t id = json_object_get_int64(u);
-
-			if (id < 0 || (size_t)id >= n)
-				return bad("Unigram", "unk_id is not in the vocabulary");
-			m->unk_id = (int32_t)id;
-			free(m->unk_token);
-			if (!(m->unk_token = strdup(m->vocab.strings[id])))
-				return hfgit_error__oom();
-		}
+		if ((rc = model_unigram(m, o)) < 0)
+			return rc;
 	} else {
 		return hfgit_error__set(HFGIT_EINVALID, "model '%s' is not implemented "
-		                        "by hfgit (it knows WordPiece, BPE, Unigram)", type);
+		                       "by hfgit (it knows WordPiece, BPE, Unigram)", type);
 	}
-	if ((rc = tk_model_init(m)) < 0)
+	if ((rc = hfgit_tk__model_init(m)) < 0)
 		return rc;
 	if (m->type == TK_M_UNIGRAM && get(o, "unk_id"))
 		m->unk_id = (int32_t)json_object_get_int64(get(o, "unk_id"));
@@ -456,7 +487,7 @@ static int token_pair(json_object *o, const char *key, char **tok, int32_t *id, 
 	    !json_object_is_type(t = json_object_array_get_idx(v, 0), json_type_string) ||
 	    !json_object_is_type(i = json_object_array_get_idx(v, 1), json_type_int))
 		return hfgit_error__set(HFGIT_EINVALID, "%s: %s must be [token, id]",
-		                        what, key);
+		                       what, key);
 	if (!(*tok = strdup(json_object_get_string(t))))
 		return hfgit_error__oom();
 	*id = (int32_t)json_object_get_int64(i);
@@ -488,8 +519,8 @@ static int template_pieces(tk_post *pp, json_object *arr, tk_piece **out, size_t
 					break;
 			if (!id || k == pp->nspecials)
 				return hfgit_error__set(HFGIT_EINVALID, "TemplateProcessing: "
-				                        "special token '%s' is not in special_tokens",
-				                        id ? id : "(none)");
+				                       "special token '%s' is not in special_tokens",
+				                       id ? id : "(none)");
 			p->special_index = k;
 		} else if ((x = get(e, "Sequence"))) {
 			const char *id = get_str(x, "id");
@@ -500,6 +531,44 @@ static int template_pieces(tk_post *pp, json_object *arr, tk_piece **out, size_t
 			p->seq = id[0] == 'B';
 		} else {
 			return bad("TemplateProcessing", "a piece must be SpecialToken or Sequence");
+		}
+	}
+	return 0;
+}
+
+/* TemplateProcessing's special_tokens: name -> {ids, tokens}. */
+static int template_specials(tk_post *pp, json_object *sp)
+{
+	size_t n, k = 0;
+
+	if (!sp || !json_object_is_type(sp, json_type_object))
+		return 0;
+	n = (size_t)json_object_object_length(sp);
+	if (!(pp->specials = calloc(n + 1, sizeof(*pp->specials))))
+		return hfgit_error__oom();
+	json_object_object_foreach(sp, name, val) {
+		tk_special *s = &pp->specials[k++];
+		json_object *ids = get(val, "ids"), *toks = get(val, "tokens");
+		size_t j, m;
+
+		pp->nspecials = k;
+		if (!(s->name = strdup(name)))
+			return hfgit_error__oom();
+		if (!ids || !toks || !json_object_is_type(ids, json_type_array) ||
+		    !json_object_is_type(toks, json_type_array) ||
+		    json_object_array_length(ids) != json_object_array_length(toks))
+			return bad("TemplateProcessing", "special token without ids and tokens");
+		m = json_object_array_length(ids);
+		s->ids = calloc(m + 1, sizeof(*s->ids));
+		s->tokens = calloc(m + 1, sizeof(*s->tokens));
+		if (!s->ids || !s->tokens)
+			return hfgit_error__oom();
+		s->n = m;
+		for (j = 0; j < m; j++) {
+			s->ids[j] = (int32_t)json_object_get_int64(json_object_array_get_idx(ids, j));
+			if (!(s->tokens[j] = strdup(json_object_get_string(
+				json_object_array_get_idx(toks, j)))))
+				return hfgit_error__oom();
 		}
 	}
 	return 0;
@@ -518,40 +587,9 @@ static int post(tk_post **out, json_object *o)
 		return hfgit_error__oom();
 	*out = pp;
 	if (!strcmp(type, "TemplateProcessing")) {
-		json_object *sp = get(o, "special_tokens");
-
 		pp->type = TK_PP_TEMPLATE;
-		if (sp && json_object_is_type(sp, json_type_object)) {
-			size_t n = (size_t)json_object_object_length(sp), k = 0;
-
-			if (!(pp->specials = calloc(n + 1, sizeof(*pp->specials))))
-				return hfgit_error__oom();
-			json_object_object_foreach(sp, name, val) {
-				tk_special *s = &pp->specials[k++];
-				json_object *ids = get(val, "ids"), *toks = get(val, "tokens");
-				size_t j, m;
-
-				pp->nspecials = k;
-				if (!(s->name = strdup(name)))
-					return hfgit_error__oom();
-				if (!ids || !toks || !json_object_is_type(ids, json_type_array) ||
-				    !json_object_is_type(toks, json_type_array) ||
-				    json_object_array_length(ids) != json_object_array_length(toks))
-					return bad("TemplateProcessing", "special token without ids and tokens");
-				m = json_object_array_length(ids);
-				s->ids = calloc(m + 1, sizeof(*s->ids));
-				s->tokens = calloc(m + 1, sizeof(*s->tokens));
-				if (!s->ids || !s->tokens)
-					return hfgit_error__oom();
-				s->n = m;
-				for (j = 0; j < m; j++) {
-					s->ids[j] = (int32_t)json_object_get_int64(json_object_array_get_idx(ids, j));
-					if (!(s->tokens[j] = strdup(json_object_get_string(
-						json_object_array_get_idx(toks, j)))))
-						return hfgit_error__oom();
-				}
-			}
-		}
+		if ((rc = template_specials(pp, get(o, "special_tokens"))) < 0)
+			return rc;
 		if ((rc = template_pieces(pp, get(o, "single"), &pp->single, &pp->nsingle)) < 0)
 			return rc;
 		rc = template_pieces(pp, get(o, "pair"), &pp->pair, &pp->npair);
@@ -587,8 +625,8 @@ static int post(tk_post **out, json_object *o)
 		}
 	} else {
 		return hfgit_error__set(HFGIT_EINVALID, "post_processor '%s' is not "
-		                        "implemented by hfgit (it knows TemplateProcessing, "
-		                        "BertProcessing, RobertaProcessing, ByteLevel, Sequence)", type);
+		                       "implemented by hfgit (it knows TemplateProcessing, "
+		                       "BertProcessing, RobertaProcessing, ByteLevel, Sequence)", type);
 	}
 	return rc;
 }
@@ -664,8 +702,8 @@ static int decoder(tk_decoder **out, json_object *o)
 		}
 	} else {
 		return hfgit_error__set(HFGIT_EINVALID, "decoder '%s' is not "
-		                        "implemented by hfgit (it knows WordPiece, ByteLevel, Metaspace, "
-		                        "BPEDecoder, Replace, ByteFallback, Fuse, Strip, Sequence)", type);
+		                       "implemented by hfgit (it knows WordPiece, ByteLevel, Metaspace, "
+		                       "BPEDecoder, Replace, ByteFallback, Fuse, Strip, Sequence)", type);
 	}
 	return rc;
 }
@@ -747,7 +785,7 @@ static int padding(tk_padding *p, json_object *o)
 	return 0;
 }
 
-int tk_load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name)
+int hfgit_tk__load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	json_object *root;
@@ -759,8 +797,8 @@ int tk_load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *n
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
 		rc = hfgit_error__set(HFGIT_EINVALID, "%s is not valid JSON (%s at byte %zu)", name,
-		                      json_tokener_error_desc(json_tokener_get_error(tok)),
-		                      json_tokener_get_parse_end(tok));
+		                     json_tokener_error_desc(json_tokener_get_error(tok)),
+		                     json_tokener_get_parse_end(tok));
 		json_tokener_free(tok);
 		json_object_put(root);
 		return rc;

@@ -56,7 +56,7 @@ static int piece_utf8(tk_work *w, const tk_split *sp, size_t *len)
 			w->u8[k] = (char)c;
 			w->u8_cp[k++] = (uint32_t)i;
 		} else {
-			size_t n = tk_utf8_put(w->u8 + k, c), j;
+			size_t n = hfgit_tk__utf8_put(w->u8 + k, c), j;
 
 			for (j = 0; j < n; j++)
 				w->u8_cp[k + j] = (uint32_t)i;
@@ -97,7 +97,7 @@ static int emit(tk_work *w, const tk_split *sp, int32_t id, const char *value, s
 	return 0;
 }
 
-const char *tk_model_id_to_token(const tk_model *m, int32_t id)
+const char *hfgit_tk__model_id_to_token(const tk_model *m, int32_t id)
 {
 	return tk_vocab_string(&m->vocab, id);
 }
@@ -136,11 +136,11 @@ static int wordpiece(tk_model *m, tk_work *w, const tk_split *sp)
 		}
 		while (start < end) {
 			if (start == 0) {
-				id = tk_vocab_get(&m->vocab, w->u8, end);
+				id = hfgit_tk__vocab_get(&m->vocab, w->u8, end);
 			} else if (plen + end - start <= sizeof(buf)) {
 				memcpy(buf, m->prefix, plen);
 				memcpy(buf + plen, w->u8 + start, end - start);
-				id = tk_vocab_get(&m->vocab, buf, plen + end - start);
+				id = hfgit_tk__vocab_get(&m->vocab, buf, plen + end - start);
 			}
 			if (id >= 0)
 				break;
@@ -293,7 +293,7 @@ static int bpe_symbols(tk_model *m, const tk_work *w, size_t len, symbol **out, 
 			memcpy(buf + k, m->suffix, slen);
 			k += slen;
 		}
-		if ((id = tk_vocab_get(&m->vocab, buf, k)) >= 0) {
+		if ((id = hfgit_tk__vocab_get(&m->vocab, buf, k)) >= 0) {
 			if (unk >= 0 && (rc = bpe_add_symbol(&s, &nsym, &scap, unk, unk_start, unk_len)) < 0)
 				break;
 			unk = -1;
@@ -409,13 +409,13 @@ static int bpe(tk_model *m, tk_work *w, const tk_split *sp)
 	if (!len)
 		return 0;
 	if (m->ignore_merges) {
-		int32_t id = tk_vocab_get(&m->vocab, w->u8, len);
+		int32_t id = hfgit_tk__vocab_get(&m->vocab, w->u8, len);
 
 		if (id >= 0)
 			return emit(w, sp, id, m->vocab.strings[id], 0, len);
 	}
 	if (m->cache && len < CACHE_MAX_WORD) {
-		h = tk_hash(w->u8, len);
+		h = hfgit_tk__hash(w->u8, len);
 		ce = &m->cache->slots[h & (CACHE_SLOTS - 1)];
 		if (ce->key && ce->hash == h && ce->key_len == len && !memcmp(ce->key, w->u8, len)) {
 			const uint32_t *t = (const uint32_t *)(ce->key + ((len + 3) & ~(size_t)3));
@@ -476,20 +476,12 @@ typedef struct {
 	int32_t from;        /* -1: not reached */
 } node;
 
-static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
+/* Viterbi forward: best[pos] is the best segmentation of the first pos bytes (w->u8, len). */
+static int unigram_lattice(const tk_model *m, const tk_work *w, size_t len, node *best)
 {
-	size_t len, pos, first;
-	node *best;
 	double unk_score = m->min_score - UNK_PENALTY;
-	int rc;
+	size_t pos;
 
-	if ((rc = piece_utf8(w, sp, &len)) < 0)
-		return rc;
-	if (!len)
-		return 0;
-	if (grow(&w->scratch, &w->scratch_cap, (len + 1) * sizeof(node), 1) < 0)
-		return HFGIT_ERROR;
-	best = w->scratch;
 	for (pos = 0; pos <= len; pos++)
 		best[pos] = (node){ 0.0, -1, -1 };
 	for (pos = 0; pos < len; pos++) {
@@ -506,7 +498,7 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 
 			if (pos + k < len && (w->u8[pos + k] & 0xC0) == 0x80)
 				continue;
-			if ((id = tk_vocab_get(&m->vocab, w->u8 + pos, k)) < 0)
+			if ((id = hfgit_tk__vocab_get(&m->vocab, w->u8 + pos, k)) < 0)
 				continue;
 			if (best[pos + k].from < 0 || here + m->scores[id] > best[pos + k].score) {
 				best[pos + k].score = here + m->scores[id];
@@ -527,42 +519,46 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 			}
 		}
 	}
-	/* Walk back; consecutive unknowns fuse into one token. Emitted in reverse, then
-	 * reversed in place. */
-	first = w->ntoks;
-	{
-		size_t end = len;
+	return 0;
+}
 
-		while (end > 0 && rc == 0) {
-			size_t start = (size_t)best[end].from;
-			int32_t id = best[end].id;
+/* Walk the lattice back from the end; consecutive unknowns fuse into one token. Emitted in
+ * reverse, then reversed in place. */
+static int unigram_emit(const tk_model *m, tk_work *w, const tk_split *sp, const node *best,
+                        size_t len)
+{
+	size_t first = w->ntoks, end = len;
+	int rc = 0;
 
-			if (id == m->unk_id) {
-				while (start > 0 && best[start].id == m->unk_id)
-					start = (size_t)best[start].from;
-				/* The fused text may itself be a token (the library looks it up). */
-				id = tk_vocab_get(&m->vocab, w->u8 + start, end - start);
-				if (id < 0 && m->byte_fallback) {
-					size_t j, b;
+	while (end > 0 && rc == 0) {
+		size_t start = (size_t)best[end].from;
+		int32_t id = best[end].id;
 
-					for (j = start; j < end && m->byte_ids[(unsigned char)w->u8[j]] >= 0; j++)
-						;
-					if (j == end) {
-						for (b = end; rc == 0 && b > start; b--) {
-							int32_t bid = m->byte_ids[(unsigned char)w->u8[b - 1]];
+		if (id == m->unk_id) {
+			while (start > 0 && best[start].id == m->unk_id)
+				start = (size_t)best[start].from;
+			/* The fused text may itself be a token (the library looks it up). */
+			id = hfgit_tk__vocab_get(&m->vocab, w->u8 + start, end - start);
+			if (id < 0 && m->byte_fallback) {
+				size_t j, b;
 
-							rc = emit(w, sp, bid, m->vocab.strings[bid], start, end);
-						}
-						end = start;
-						continue;
+				for (j = start; j < end && m->byte_ids[(unsigned char)w->u8[j]] >= 0; j++)
+					;
+				if (j == end) {
+					for (b = end; rc == 0 && b > start; b--) {
+						int32_t bid = m->byte_ids[(unsigned char)w->u8[b - 1]];
+
+						rc = emit(w, sp, bid, m->vocab.strings[bid], start, end);
 					}
+					end = start;
+					continue;
 				}
-				if (id < 0)
-					id = m->unk_id;
 			}
-			rc = emit(w, sp, id, m->vocab.strings[id], start, end);
-			end = start;
+			if (id < 0)
+				id = m->unk_id;
 		}
+		rc = emit(w, sp, id, m->vocab.strings[id], start, end);
+		end = start;
 	}
 	if (rc == 0) {
 		size_t a = first, b = w->ntoks;
@@ -577,15 +573,31 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 	return rc;
 }
 
+static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = piece_utf8(w, sp, &len)) < 0)
+		return rc;
+	if (!len)
+		return 0;
+	if (grow(&w->scratch, &w->scratch_cap, (len + 1) * sizeof(node), 1) < 0)
+		return HFGIT_ERROR;
+	if ((rc = unigram_lattice(m, w, len, w->scratch)) < 0)
+		return rc;
+	return unigram_emit(m, w, sp, w->scratch, len);
+}
+
 /* --- Dispatch ------------------------------------------------------------------------------- */
 
-int tk_model_init(tk_model *m)
+int hfgit_tk__model_init(tk_model *m)
 {
 	unsigned b;
 	size_t i;
 
 	if (m->unk_token) {
-		m->unk_id = tk_vocab_get(&m->vocab, m->unk_token, strlen(m->unk_token));
+		m->unk_id = hfgit_tk__vocab_get(&m->vocab, m->unk_token, strlen(m->unk_token));
 		if (m->unk_id < 0 && m->type == TK_M_WORDPIECE)
 			return hfgit_error__set(HFGIT_EINVALID, "WordPiece: unk_token '%s' is not in the "
 			                        "vocabulary", m->unk_token);
@@ -594,7 +606,7 @@ int tk_model_init(tk_model *m)
 		char name[8];
 
 		snprintf(name, sizeof(name), "<0x%02X>", b);
-		m->byte_ids[b] = tk_vocab_get(&m->vocab, name, strlen(name));
+		m->byte_ids[b] = hfgit_tk__vocab_get(&m->vocab, name, strlen(name));
 	}
 	m->max_piece_bytes = max_token_bytes(&m->vocab);
 	if (m->type == TK_M_WORDPIECE && !m->prefix && !(m->prefix = strdup("##")))
@@ -610,7 +622,7 @@ int tk_model_init(tk_model *m)
 	return 0;
 }
 
-int tk_model_tokenize(tk_model *m, tk_work *w, const tk_split *sp)
+int hfgit_tk__model_tokenize(tk_model *m, tk_work *w, const tk_split *sp)
 {
 	switch (m->type) {
 	case TK_M_WORDPIECE: return wordpiece(m, w, sp);
@@ -620,10 +632,10 @@ int tk_model_tokenize(tk_model *m, tk_work *w, const tk_split *sp)
 	return 0;
 }
 
-void tk_model_dispose(tk_model *m)
+void hfgit_tk__model_dispose(tk_model *m)
 {
-	tk_vocab_dispose(&m->vocab);
-	tk_pair_map_dispose(&m->merges);
+	hfgit_tk__vocab_dispose(&m->vocab);
+	hfgit_tk__pair_map_dispose(&m->merges);
 	cache_free(m->cache);
 	free(m->unk_token);
 	free(m->prefix);

@@ -26,17 +26,17 @@ static bool bert_drops(uint32_t c)
 {
 	if (c == '\t' || c == '\n' || c == '\r')
 		return false;
-	return c == 0 || c == 0xFFFD || tk_is_other(c);
+	return c == 0 || c == 0xFFFD || hfgit_tk__is_other(c);
 }
 
 static bool is_mn(uint32_t c)
 {
-	return tk_is_mark_nonspacing(c);
+	return hfgit_tk__is_mark_nonspacing(c);
 }
 
 static bool is_mark(uint32_t c)
 {
-	return tk_is_mark(c);
+	return hfgit_tk__is_mark(c);
 }
 
 static bool all_ascii(const uint32_t *c, size_t n)
@@ -69,7 +69,7 @@ static int unicode_form(tk_work *w, size_t *off, size_t *n, tk_norm_form form)
 			free(t.change);
 			return hfgit_error__oom();
 		}
-		m = tk_normalize_changes(t.c, t.change, cap, w->c + *off, *n, form);
+		m = hfgit_tk__normalize_changes(t.c, t.change, cap, w->c + *off, *n, form);
 		if (m != -1)
 			break;
 		free(t.c);
@@ -80,7 +80,7 @@ static int unicode_form(tk_work *w, size_t *off, size_t *n, tk_norm_form form)
 		rc = hfgit_error__set(HFGIT_ERROR, "Unicode normalization failed");
 	else {
 		t.n = t.cap = (size_t)m;
-		rc = tk_apply_changes(w, off, n, &t, 0);
+		rc = hfgit_tk__apply_changes(w, off, n, &t, 0);
 	}
 	free(t.c);
 	free(t.change);
@@ -97,7 +97,7 @@ static int lowercase(tk_work *w, size_t *off, size_t *n)
 	for (i = *off; i < *off + *n; i++) {
 		uint32_t lc[2];
 
-		if (tk_lowercase(w->c[i], lc) > 1) {
+		if (hfgit_tk__lowercase(w->c[i], lc) > 1) {
 			multi = true;
 			break;
 		}
@@ -108,14 +108,14 @@ static int lowercase(tk_work *w, size_t *off, size_t *n)
 	/* A code point with a two-character lowercase (U+0130): insertions. */
 	for (i = *off; rc == 0 && i < *off + *n; i++) {
 		uint32_t lc[2];
-		size_t k = tk_lowercase(w->c[i], lc);
+		size_t k = hfgit_tk__lowercase(w->c[i], lc);
 
-		rc = tk_changes_push(&t, lc[0], 0);
+		rc = hfgit_tk__changes_push(&t, lc[0], 0);
 		if (rc == 0 && k > 1)
-			rc = tk_changes_push(&t, lc[1], 1);
+			rc = hfgit_tk__changes_push(&t, lc[1], 1);
 	}
 	if (rc == 0)
-		rc = tk_apply_changes(w, off, n, &t, 0);
+		rc = hfgit_tk__apply_changes(w, off, n, &t, 0);
 	free(t.c);
 	free(t.change);
 	return rc;
@@ -143,17 +143,17 @@ static int bert(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 			rc = 0;
 			for (i = *off; rc == 0 && i < *off + *n; i++) {
 				if (tk_is_chinese(w->c[i])) {
-					rc = tk_changes_push(&t, ' ', 0);
+					rc = hfgit_tk__changes_push(&t, ' ', 0);
 					if (rc == 0)
-						rc = tk_changes_push(&t, w->c[i], 1);
+						rc = hfgit_tk__changes_push(&t, w->c[i], 1);
 					if (rc == 0)
-						rc = tk_changes_push(&t, ' ', 1);
+						rc = hfgit_tk__changes_push(&t, ' ', 1);
 				} else {
-					rc = tk_changes_push(&t, w->c[i], 0);
+					rc = hfgit_tk__changes_push(&t, w->c[i], 0);
 				}
 			}
 			if (rc == 0)
-				rc = tk_apply_changes(w, off, n, &t, 0);
+				rc = hfgit_tk__apply_changes(w, off, n, &t, 0);
 			free(t.c);
 			free(t.change);
 			if (rc < 0)
@@ -177,11 +177,11 @@ static int replace(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 	size_t *m = NULL, nm = 0, cap = 0, j, last = 0, base, k;
 	int rc;
 
-	if ((rc = tk_pattern_find(&nz->pattern, w, w->c + *off, *n, &m, &nm, &cap)) < 0 || !nm) {
+	if ((rc = hfgit_tk__pattern_find(&nz->pattern, w, w->c + *off, *n, &m, &nm, &cap)) < 0 || !nm) {
 		free(m);
 		return rc;
 	}
-	if (tk_work_reserve(w, *n + nm / 2 * nz->content_len) < 0) {
+	if (hfgit_tk__work_reserve(w, *n + nm / 2 * nz->content_len) < 0) {
 		free(m);
 		return HFGIT_ERROR;
 	}
@@ -219,7 +219,7 @@ static int prepend(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 
 	if (!*n)
 		return 0;
-	if (tk_work_reserve(w, *n + nz->content_len) < 0)
+	if (hfgit_tk__work_reserve(w, *n + nz->content_len) < 0)
 		return HFGIT_ERROR;
 	base = w->len;
 	al = w->al[*off];
@@ -247,7 +247,7 @@ static void strip(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 			(*n)--;
 }
 
-int tk_normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
+int hfgit_tk__normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 {
 	size_t i;
 	int rc = 0;
@@ -267,22 +267,22 @@ int tk_normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n)
 	case TK_N_STRIP: strip(nz, w, off, n); return 0;
 	case TK_N_SEQUENCE:
 		for (i = 0; rc == 0 && i < nz->nitems; i++)
-			rc = tk_normalize(nz->items[i], w, off, n);
+			rc = hfgit_tk__normalize(nz->items[i], w, off, n);
 		return rc;
 	}
 	return 0;
 }
 
-void tk_normalizer_free(tk_normalizer *nz)
+void hfgit_tk__normalizer_free(tk_normalizer *nz)
 {
 	size_t i;
 
 	if (!nz)
 		return;
 	for (i = 0; i < nz->nitems; i++)
-		tk_normalizer_free(nz->items[i]);
+		hfgit_tk__normalizer_free(nz->items[i]);
 	free(nz->items);
-	tk_pattern_dispose(&nz->pattern);
+	hfgit_tk__pattern_dispose(&nz->pattern);
 	free(nz->content);
 	free(nz);
 }

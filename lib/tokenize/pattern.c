@@ -18,7 +18,7 @@ static uint32_t *utf32_of(const char *s, size_t *n)
 
 	if (!out)
 		return NULL;
-	k = tk_utf8_decode(out, s, len, &bad);
+	k = hfgit_tk__utf8_decode(out, s, len, &bad);
 	if (k < 0) {
 		free(out);
 		return NULL;
@@ -27,7 +27,7 @@ static uint32_t *utf32_of(const char *s, size_t *n)
 	return out;
 }
 
-int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, const char *what)
+int hfgit_tk__pattern_compile(tk_pattern *p, const char *regex, const char *literal, const char *what)
 {
 	memset(p, 0, sizeof(*p));
 	if (literal) {
@@ -68,7 +68,7 @@ int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, co
 	return 0;
 }
 
-void tk_pattern_dispose(tk_pattern *p)
+void hfgit_tk__pattern_dispose(tk_pattern *p)
 {
 	if (p->re)
 		pcre2_code_free_32(p->re);
@@ -92,8 +92,8 @@ static int push(size_t **m, size_t *nm, size_t *cap, size_t s, size_t e)
 	return 0;
 }
 
-int tk_pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
-                    size_t **m, size_t *nm, size_t *cap)
+int hfgit_tk__pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
+                                  size_t **m, size_t *nm, size_t *cap)
 {
 	size_t pos = 0;
 

@@ -100,13 +100,13 @@ static int apply_behavior(tk_work *w, const tk_split *sp, events *e, tk_behavior
 		}
 		for (i = j; rc == 0 && i < e->n; i += 3)
 			if (v[i + 1] > v[i])
-				rc = tk_work_push_split(w, sp->off + v[i], v[i + 1] - v[i], -1);
+				rc = hfgit_tk__work_push_split(w, sp->off + v[i], v[i + 1] - v[i], -1);
 		return rc;
 	}
 	}
 	for (i = 0; rc == 0 && i < k; i += 3)
 		if (v[i + 1] > v[i])
-			rc = tk_work_push_split(w, sp->off + v[i], v[i + 1] - v[i], -1);
+			rc = hfgit_tk__work_push_split(w, sp->off + v[i], v[i + 1] - v[i], -1);
 	return rc;
 }
 
@@ -137,7 +137,7 @@ static int events_of_pattern(events *e, tk_work *w, const tk_split *sp, const tk
 	int rc;
 
 	e->n = 0;
-	rc = tk_pattern_find(p, w, w->c + sp->off, sp->n, &m, &nm, &cap);
+	rc = hfgit_tk__pattern_find(p, w, w->c + sp->off, sp->n, &m, &nm, &cap);
 	for (j = 0; rc == 0 && j < nm; j += 2) {
 		if (last < m[j])
 			rc = ev_push(e, last, m[j], false);
@@ -158,12 +158,12 @@ static bool is_ws(uint32_t c)
 
 static bool is_punct(uint32_t c)
 {
-	return tk_is_punctuation(c);
+	return hfgit_tk__is_punctuation(c);
 }
 
 static bool is_num(uint32_t c)
 {
-	return tk_is_numeric(c);
+	return hfgit_tk__is_numeric(c);
 }
 
 /* Whitespace: runs of \w and runs of [^\w\s], the rest dropped. */
@@ -181,14 +181,14 @@ static int whitespace(tk_work *w, const tk_split *sp)
 			i++;
 			continue;
 		}
-		cls = tk_is_alphanumeric_word(c);
+		cls = hfgit_tk__is_alphanumeric_word(c);
 		for (j = i + 1; j < sp->n; j++) {
 			uint32_t d = w->c[sp->off + j];
 
-			if (tk_is_whitespace(d) || tk_is_alphanumeric_word(d) != cls)
+			if (tk_is_whitespace(d) || hfgit_tk__is_alphanumeric_word(d) != cls)
 				break;
 		}
-		rc = tk_work_push_split(w, sp->off + i, j - i, -1);
+		rc = hfgit_tk__work_push_split(w, sp->off + i, j - i, -1);
 		i = j;
 	}
 	return rc;
@@ -199,7 +199,7 @@ static int prepend_char(tk_work *w, tk_split *sp, uint32_t c)
 {
 	size_t base;
 
-	if (tk_work_reserve(w, sp->n + 1) < 0)
+	if (hfgit_tk__work_reserve(w, sp->n + 1) < 0)
 		return HFGIT_ERROR;
 	base = w->len;
 	w->c[base] = c;
@@ -229,7 +229,7 @@ static void init_byte_chars(void)
 	}
 }
 
-uint32_t tk_byte_char(unsigned b)
+uint32_t hfgit_tk__byte_char(unsigned b)
 {
 	init_byte_chars();
 	return byte_char[b & 255];
@@ -240,14 +240,14 @@ static int to_byte_chars(tk_work *w, tk_split *sp)
 {
 	size_t i, base, k;
 
-	if (tk_work_reserve(w, sp->n * 4) < 0)
+	if (hfgit_tk__work_reserve(w, sp->n * 4) < 0)
 		return HFGIT_ERROR;
 	base = k = w->len;
 	for (i = 0; i < sp->n; i++) {
 		uint32_t c = w->c[sp->off + i];
 		tk_span al = w->al[sp->off + i];
 		char u[4];
-		size_t len = tk_utf8_put(u, c), j;
+		size_t len = hfgit_tk__utf8_put(u, c), j;
 
 		for (j = 0; j < len; j++, k++) {
 			w->c[k] = byte_char[(unsigned char)u[j]];
@@ -273,7 +273,7 @@ static int byte_level(const tk_pretok *pt, tk_work *w, tk_split *sp, events *e)
 		    (rc = apply_behavior(w, sp, e, TK_ISOLATED, false)) < 0)
 			return rc;
 	} else if (sp->n) {
-		rc = tk_work_push_split(w, sp->off, sp->n, -1);
+		rc = hfgit_tk__work_push_split(w, sp->off, sp->n, -1);
 	}
 	for (i = first; rc == 0 && i < w->nnext; i++)
 		rc = to_byte_chars(w, &w->next[i]);
@@ -296,7 +296,7 @@ static int metaspace(const tk_pretok *pt, tk_work *w, tk_split *sp, events *e)
 	if (rc < 0)
 		return rc;
 	if (!pt->split)
-		return sp->n ? tk_work_push_split(w, sp->off, sp->n, -1) : 0;
+		return sp->n ? hfgit_tk__work_push_split(w, sp->off, sp->n, -1) : 0;
 	e->n = 0;
 	{
 		size_t last = 0;
@@ -332,16 +332,16 @@ static int one(const tk_pretok *pt, tk_work *w, tk_split *sp, events *e)
 				uint32_t c = w->c[sp->off + i];
 				bool ws = tk_is_whitespace(c);
 
-				if (!ws && !tk_is_punctuation(c))
+				if (!ws && !hfgit_tk__is_punctuation(c))
 					continue;
 				if (last < i)
-					rc = tk_work_push_split(w, sp->off + last, i - last, -1);
+					rc = hfgit_tk__work_push_split(w, sp->off + last, i - last, -1);
 				if (rc == 0 && !ws)
-					rc = tk_work_push_split(w, sp->off + i, 1, -1);
+					rc = hfgit_tk__work_push_split(w, sp->off + i, 1, -1);
 				last = i + 1;
 			}
 			if (rc == 0 && last < sp->n)
-				rc = tk_work_push_split(w, sp->off + last, sp->n - last, -1);
+				rc = hfgit_tk__work_push_split(w, sp->off + last, sp->n - last, -1);
 			return rc;
 		}
 	case TK_P_BYTE_LEVEL: return byte_level(pt, w, sp, e);
@@ -375,7 +375,7 @@ static int pass(const tk_pretok *pt, tk_work *w, events *e)
 		tk_split sp = w->splits[i];
 
 		if (sp.added >= 0)
-			rc = tk_work_push_split(w, sp.off, sp.n, sp.added);
+			rc = hfgit_tk__work_push_split(w, sp.off, sp.n, sp.added);
 		else
 			rc = one(pt, w, &sp, e);
 	}
@@ -405,7 +405,7 @@ static int run(const tk_pretok *pt, tk_work *w, events *e)
 	return rc;
 }
 
-int tk_pretokenize(const tk_pretok *pt, tk_work *w)
+int hfgit_tk__pretokenize(const tk_pretok *pt, tk_work *w)
 {
 	events e = { 0 };
 	int rc;
@@ -417,20 +417,20 @@ int tk_pretokenize(const tk_pretok *pt, tk_work *w)
 	return rc;
 }
 
-int tk_pretok_gpt2_pattern(tk_pattern *p)
+int hfgit_tk__pretok_gpt2_pattern(tk_pattern *p)
 {
-	return tk_pattern_compile(p, gpt2_regex, NULL, "ByteLevel pre-tokenizer");
+	return hfgit_tk__pattern_compile(p, gpt2_regex, NULL, "ByteLevel pre-tokenizer");
 }
 
-void tk_pretok_free(tk_pretok *pt)
+void hfgit_tk__pretok_free(tk_pretok *pt)
 {
 	size_t i;
 
 	if (!pt)
 		return;
 	for (i = 0; i < pt->nitems; i++)
-		tk_pretok_free(pt->items[i]);
+		hfgit_tk__pretok_free(pt->items[i]);
 	free(pt->items);
-	tk_pattern_dispose(&pt->pattern);
+	hfgit_tk__pattern_dispose(&pt->pattern);
 	free(pt);
 }

@@ -248,15 +248,15 @@ struct hfgit_encoding {
 
 /* --- Internal API between the files of lib/tokenize ---------------------------------------- */
 
-int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, const char *what);
-void tk_pattern_dispose(tk_pattern *p);
+int hfgit_tk__pattern_compile(tk_pattern *p, const char *regex, const char *literal, const char *what);
+void hfgit_tk__pattern_dispose(tk_pattern *p);
 /* Matches of `p` in s[0..n): (start, end) pairs appended to *m (count *nm); 0 or an error. */
-int tk_pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
-                    size_t **m, size_t *nm, size_t *cap);
+int hfgit_tk__pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n,
+                           size_t **m, size_t *nm, size_t *cap);
 
-int tk_work_reserve(tk_work *w, size_t extra);
-int tk_work_push_split(tk_work *w, size_t off, size_t n, int32_t added);
-void tk_work_dispose(tk_work *w);
+int hfgit_tk__work_reserve(tk_work *w, size_t extra);
+int hfgit_tk__work_push_split(tk_work *w, size_t off, size_t n, int32_t added);
+void hfgit_tk__work_dispose(tk_work *w);
 
 /* A transform of code points [off, off + n) by (char, change) pairs, as tokenizers'
  * NormalizedString::transform_range; the result is appended to the pool and *off, *n updated. */
@@ -265,57 +265,53 @@ typedef struct {
 	int *change;
 	size_t n, cap;
 } tk_changes;
-int tk_changes_push(tk_changes *t, uint32_t c, int change);
-int tk_apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
-                     size_t initial_offset);
+int hfgit_tk__changes_push(tk_changes *t, uint32_t c, int change);
+int hfgit_tk__apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
+                            size_t initial_offset);
 
-int tk_normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n);
-void tk_normalizer_free(tk_normalizer *nz);
+int hfgit_tk__normalize(const tk_normalizer *nz, tk_work *w, size_t *off, size_t *n);
+void hfgit_tk__normalizer_free(tk_normalizer *nz);
 
 /* Split every piece of w->splits that is not an added token. */
-int tk_pretokenize(const tk_pretok *pt, tk_work *w);
+int hfgit_tk__pretokenize(const tk_pretok *pt, tk_work *w);
 /* GPT-2's split rule, for ByteLevel pre-tokenizers. */
-int tk_pretok_gpt2_pattern(tk_pattern *p);
+int hfgit_tk__pretok_gpt2_pattern(tk_pattern *p);
 /* The character GPT-2's bytes_to_unicode gives byte `b`. */
-uint32_t tk_byte_char(unsigned b);
-void tk_pretok_free(tk_pretok *pt);
+uint32_t hfgit_tk__byte_char(unsigned b);
+void hfgit_tk__pretok_free(tk_pretok *pt);
 
 /* Tokens of one piece appended to w->toks. */
-int tk_model_tokenize(tk_model *m, tk_work *w, const tk_split *sp);
-int tk_model_init(tk_model *m);
+int hfgit_tk__model_tokenize(tk_model *m, tk_work *w, const tk_split *sp);
+int hfgit_tk__model_init(tk_model *m);
 /* Merge `rank`: a + b, with b's continuing_subword_prefix dropped, must be in the vocabulary. */
-int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
-                     uint32_t rank);
-void tk_model_dispose(tk_model *m);
-const char *tk_model_id_to_token(const tk_model *m, int32_t id);
+int hfgit_tk__bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_t bl,
+                            uint32_t rank);
+void hfgit_tk__model_dispose(tk_model *m);
+const char *hfgit_tk__model_id_to_token(const tk_model *m, int32_t id);
 
-void tk_post_free(tk_post *pp);
-size_t tk_post_added_tokens(const tk_post *pp, bool pair);
-int tk_post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
-                    bool add_special);
+void hfgit_tk__post_free(tk_post *pp);
+int hfgit_tk__post_process(const hfgit_tokenizer *t, hfgit_encoding **enc, hfgit_encoding *pair,
+                           bool add_special);
 
-void tk_decoder_free(tk_decoder *d);
+void hfgit_tk__decoder_free(tk_decoder *d);
 /* Decode token strings into text (free() it; NUL-terminated, and it may hold NUL bytes:
  * *out_len has its length). */
-int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n);
+int hfgit_tk__decode(const tk_decoder *d, char **out, size_t *out_len, const char **tokens, size_t n);
 
 /* Encodings */
-hfgit_encoding *tk_encoding_new(void);
-int tk_encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
-                     size_t s, size_t end, uint32_t special, int32_t seq);
-/* Appends `more`, taking the strings it owns. */
-int tk_encoding_append(hfgit_encoding *e, hfgit_encoding *more);
+hfgit_encoding *hfgit_tk__encoding_new(void);
+int hfgit_tk__encoding_push(hfgit_encoding *e, int32_t id, uint32_t type_id, const char *token,
+                            size_t s, size_t end, uint32_t special, int32_t seq);
 /* A copy of `s` owned by the encoding (NULL without memory). */
-const char *tk_encoding_own(hfgit_encoding *e, const char *s, size_t len);
-int tk_truncate(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr, size_t added);
-int tk_pad(hfgit_encoding *e, size_t length, const tk_padding *p);
+const char *hfgit_tk__encoding_own(hfgit_encoding *e, const char *s, size_t len);
+int hfgit_tk__pad(hfgit_encoding *e, size_t length, const tk_padding *p);
 
 /* Loading */
-int tk_load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name);
-int tk_load_legacy(hfgit_tokenizer *t, const char *dir);
+int hfgit_tk__load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *name);
+int hfgit_tk__load_legacy(hfgit_tokenizer *t, const char *dir);
 /* Added tokens: content normalized with the tokenizer's normalizer, ready to match. */
-int tk_added_prepare(hfgit_tokenizer *t);
-int tk_added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized);
-const tk_added *tk_added_by_id(const hfgit_tokenizer *t, int32_t id);
+int hfgit_tk__added_prepare(hfgit_tokenizer *t);
+int hfgit_tk__added_split(const hfgit_tokenizer *t, tk_work *w, bool normalized);
+const tk_added *hfgit_tk__added_by_id(const hfgit_tokenizer *t, int32_t id);
 
 #endif

@@ -14,11 +14,11 @@ static void tokenizer_free(hfgit_tokenizer *t)
 {
 	size_t i;
 
-	tk_normalizer_free(t->normalizer);
-	tk_pretok_free(t->pretok);
-	tk_model_dispose(&t->model);
-	tk_post_free(t->post);
-	tk_decoder_free(t->decoder);
+	hfgit_tk__normalizer_free(t->normalizer);
+	hfgit_tk__pretok_free(t->pretok);
+	hfgit_tk__model_dispose(&t->model);
+	hfgit_tk__post_free(t->post);
+	hfgit_tk__decoder_free(t->decoder);
 	for (i = 0; i < t->nadded; i++) {
 		free(t->added[i].content);
 		free(t->added[i].cps);
@@ -27,7 +27,7 @@ static void tokenizer_free(hfgit_tokenizer *t)
 	free(t->added);
 	free(t->padding.pad_token);
 	free(t->source);
-	tk_work_dispose(&t->work);
+	hfgit_tk__work_dispose(&t->work);
 	free(t);
 }
 
@@ -60,7 +60,7 @@ static void read_model_max_length(hfgit_tokenizer *t, const char *dir)
 
 static int finish(hfgit_tokenizer *t)
 {
-	return tk_added_prepare(t);
+	return hfgit_tk__added_prepare(t);
 }
 
 int hfgit_tokenizer_from_json(hfgit_tokenizer **out, const char *json, size_t len)
@@ -71,7 +71,7 @@ int hfgit_tokenizer_from_json(hfgit_tokenizer **out, const char *json, size_t le
 	*out = NULL;
 	if (!t)
 		return hfgit_error__oom();
-	if ((rc = tk_load_json(t, json, len, "tokenizer.json")) < 0 || (rc = finish(t)) < 0 ||
+	if ((rc = hfgit_tk__load_json(t, json, len, "tokenizer.json")) < 0 || (rc = finish(t)) < 0 ||
 	    !(t->source = strdup("tokenizer.json"))) {
 		tokenizer_free(t);
 		return rc < 0 ? rc : hfgit_error__oom();
@@ -99,7 +99,7 @@ int hfgit_tokenizer_from_dir(hfgit_tokenizer **out, const char *dir)
 		if ((rc = hfgit_fs__read_file(&json, &len, path)) == 0) {
 			if (!(t = calloc(1, sizeof(*t))))
 				rc = hfgit_error__oom();
-			else if ((rc = tk_load_json(t, json, len, path)) == 0)
+			else if ((rc = hfgit_tk__load_json(t, json, len, path)) == 0)
 				t->source = strdup("tokenizer.json");
 		}
 		free(json);
@@ -107,7 +107,7 @@ int hfgit_tokenizer_from_dir(hfgit_tokenizer **out, const char *dir)
 		if (!(t = calloc(1, sizeof(*t))))
 			rc = hfgit_error__oom();
 		else
-			rc = tk_load_legacy(t, dir);
+			rc = hfgit_tk__load_legacy(t, dir);
 	}
 	free(path);
 	if (rc == 0 && t && !t->source)
@@ -151,17 +151,63 @@ int hfgit_tokenizer_token_to_id(const hfgit_tokenizer *t, const char *token)
 	for (i = 0; i < t->nadded; i++)
 		if (!strcmp(t->added[i].content, token))
 			return t->added[i].id;
-	return tk_vocab_get(&t->model.vocab, token, strlen(token));
+	return hfgit_tk__vocab_get(&t->model.vocab, token, strlen(token));
 }
 
 const char *hfgit_tokenizer_id_to_token(const hfgit_tokenizer *t, int id)
 {
-	const tk_added *a = tk_added_by_id(t, id);
+	const tk_added *a = hfgit_tk__added_by_id(t, id);
 
-	return a ? a->content : tk_model_id_to_token(&t->model, id);
+	return a ? a->content : hfgit_tk__model_id_to_token(&t->model, id);
 }
 
 /* --- Encoding --------------------------------------------------------------------------- */
+
+/* An added token found in the text: its id, and as its token the text matched, with the
+ * spaces lstrip/rstrip took (as the library reports it). */
+static int push_added(const hfgit_tokenizer *t, hfgit_encoding *e, const tk_work *w,
+                      const tk_split *sp, uint32_t type_id)
+{
+	const tk_added *a = hfgit_tk__added_by_id(t, sp->added);
+	const char *value = a ? a->content : "";
+
+	if (!a || sp->n != a->ncps || memcmp(w->c + sp->off, a->cps, sp->n * sizeof(*w->c))) {
+		char *u8 = malloc(sp->n * 4 + 1);
+		size_t k, len8 = 0;
+
+		if (!u8)
+			return hfgit_error__oom();
+		for (k = 0; k < sp->n; k++)
+			len8 += hfgit_tk__utf8_put(u8 + len8, w->c[sp->off + k]);
+		value = hfgit_tk__encoding_own(e, u8, len8);
+		free(u8);
+		if (!value)
+			return HFGIT_ERROR;
+	}
+	return hfgit_tk__encoding_push(e, sp->added, type_id, value, w->al[sp->off].s,
+	                               w->al[sp->off + sp->n - 1].e, 0, (int32_t)type_id);
+}
+
+/* The whole text (n code points) as the one split the stages start from. */
+static int split_whole(tk_work *w, size_t n)
+{
+	tk_split *tmp;
+	size_t cap;
+	int rc;
+
+	w->nnext = 0;
+	if ((rc = hfgit_tk__work_push_split(w, 0, n, -1)) < 0)
+		return rc;
+	tmp = w->splits;
+	cap = w->cap_splits;
+	w->splits = w->next;
+	w->nsplits = 1;
+	w->cap_splits = w->cap_next;
+	w->next = tmp;
+	w->cap_next = cap;
+	w->nnext = 0;
+	return 0;
+}
 
 static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text, size_t len,
                       uint32_t type_id)
@@ -176,43 +222,29 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 	w->len = 0;
 	w->nsplits = 0;
 	w->ntoks = 0;
-	if (tk_work_reserve(w, len + 1) < 0)
+	if (hfgit_tk__work_reserve(w, len + 1) < 0)
 		return HFGIT_ERROR;
-	if ((n = tk_utf8_decode(w->c, text, len, &bad)) < 0)
+	if ((n = hfgit_tk__utf8_decode(w->c, text, len, &bad)) < 0)
 		return hfgit_error__set(HFGIT_EINVALID, "the %s is not valid UTF-8 (byte %zu: 0x%02x)",
-		                        type_id ? "pair text" : "text", bad, (unsigned char)text[bad]);
+		                       type_id ? "pair text" : "text", bad, (unsigned char)text[bad]);
 	for (i = 0; i < (size_t)n; i++)
 		w->al[i] = (tk_span){ (uint32_t)i, (uint32_t)i + 1 };
 	w->len = (size_t)n;
-	if (!(e = tk_encoding_new()))
+	if (!(e = hfgit_tk__encoding_new()))
 		return HFGIT_ERROR;
 	if (n == 0) {
 		*out = e;
 		return 0;
 	}
-	w->nnext = 0;
-	if ((rc = tk_work_push_split(w, 0, (size_t)n, -1)) < 0)
-		goto fail;
-	{
-		tk_split *tmp = w->splits;
-		size_t cap = w->cap_splits;
-
-		w->splits = w->next;
-		w->nsplits = 1;
-		w->cap_splits = w->cap_next;
-		w->next = tmp;
-		w->cap_next = cap;
-		w->nnext = 0;
-	}
-	if ((rc = tk_added_split(t, w, false)) < 0)
+	if ((rc = split_whole(w, (size_t)n)) < 0 || (rc = hfgit_tk__added_split(t, w, false)) < 0)
 		goto fail;
 	for (i = 0; t->normalizer && i < w->nsplits; i++) {
 		if (w->splits[i].added >= 0)
 			continue;
-		if ((rc = tk_normalize(t->normalizer, w, &w->splits[i].off, &w->splits[i].n)) < 0)
+		if ((rc = hfgit_tk__normalize(t->normalizer, w, &w->splits[i].off, &w->splits[i].n)) < 0)
 			goto fail;
 	}
-	if ((rc = tk_added_split(t, w, true)) < 0 || (rc = tk_pretokenize(t->pretok, w)) < 0)
+	if ((rc = hfgit_tk__added_split(t, w, true)) < 0 || (rc = hfgit_tk__pretokenize(t->pretok, w)) < 0)
 		goto fail;
 	for (i = 0; i < w->nsplits; i++) {
 		const tk_split *sp = &w->splits[i];
@@ -222,34 +254,12 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 		if (!sp->n)
 			continue;
 		if (sp->added >= 0) {
-			const tk_added *a = tk_added_by_id(t, sp->added);
-			const char *value = a ? a->content : "";
-
-			/* The token is the text matched, with the spaces lstrip/rstrip took. */
-			if (!a || sp->n != a->ncps || memcmp(w->c + sp->off, a->cps, sp->n * sizeof(*w->c))) {
-				char *u8 = malloc(sp->n * 4 + 1);
-				size_t k2, len8 = 0;
-
-				if (!u8) {
-					rc = hfgit_error__oom();
-					goto fail;
-				}
-				for (k2 = 0; k2 < sp->n; k2++)
-					len8 += tk_utf8_put(u8 + len8, w->c[sp->off + k2]);
-				value = tk_encoding_own(e, u8, len8);
-				free(u8);
-				if (!value) {
-					rc = HFGIT_ERROR;
-					goto fail;
-				}
-			}
-			rc = tk_encoding_push(e, sp->added, type_id, value, w->al[sp->off].s,
-			                      w->al[sp->off + sp->n - 1].e, 0, (int32_t)type_id);
+			rc = push_added(t, e, w, sp, type_id);
 		} else {
-			rc = tk_model_tokenize(&t->model, w, sp);
+			rc = hfgit_tk__model_tokenize(&t->model, w, sp);
 			for (k = 0; rc == 0 && k < w->ntoks; k++)
-				rc = tk_encoding_push(e, w->toks[k].id, type_id, w->toks[k].value,
-				                      w->toks[k].s, w->toks[k].e, 0, (int32_t)type_id);
+				rc = hfgit_tk__encoding_push(e, w->toks[k].id, type_id, w->toks[k].value,
+				                             w->toks[k].s, w->toks[k].e, 0, (int32_t)type_id);
 		}
 		if (rc < 0)
 			goto fail;
@@ -282,7 +292,7 @@ static int encode(hfgit_tokenizer *t, hfgit_encoding **out, const char *text, si
 		t->truncation.strategy = TK_LONGEST_FIRST;
 		t->truncation.left = false;
 	}
-	rc = tk_post_process(t, &a, b, add_special);
+	rc = hfgit_tk__post_process(t, &a, b, add_special);
 	t->truncation = saved;
 	if (rc < 0) {
 		hfgit_encoding_free(a);
@@ -299,11 +309,11 @@ int hfgit_tokenizer_encode(hfgit_encoding **out, hfgit_tokenizer *t, const char 
 	int rc = encode(t, out, text, len, pair, pair_len, opts);
 
 	if (rc == 0 && t->padding.enabled && t->padding.fixed &&
-	    (rc = tk_pad(*out, t->padding.length, &t->padding)) < 0) {
+	    (rc = hfgit_tk__pad(*out, t->padding.length, &t->padding)) < 0) {
 		hfgit_encoding_free(*out);
 		*out = NULL;
 	} else if (rc == 0 && t->padding.enabled && !t->padding.fixed &&
-	           (rc = tk_pad(*out, (*out)->n, &t->padding)) < 0) {
+	           (rc = hfgit_tk__pad(*out, (*out)->n, &t->padding)) < 0) {
 		hfgit_encoding_free(*out);
 		*out = NULL;
 	}
@@ -329,7 +339,7 @@ int hfgit_tokenizer_encode_batch(hfgit_encoding **out, hfgit_tokenizer *t,
 			longest = out[i]->n;
 	}
 	for (i = 0; rc == 0 && t->padding.enabled && i < n; i++)
-		rc = tk_pad(out[i], t->padding.fixed ? t->padding.length : longest, &t->padding);
+		rc = hfgit_tk__pad(out[i], t->padding.fixed ? t->padding.length : longest, &t->padding);
 	if (rc < 0)
 		for (i = 0; i < n; i++) {
 			hfgit_encoding_free(out[i]);
@@ -349,14 +359,14 @@ int hfgit_tokenizer_decode(char **out, size_t *out_len, hfgit_tokenizer *t, cons
 	if (!tokens)
 		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
-		const tk_added *a = tk_added_by_id(t, ids[i]);
-		const char *s = a ? a->content : tk_model_id_to_token(&t->model, ids[i]);
+		const tk_added *a = hfgit_tk__added_by_id(t, ids[i]);
+		const char *s = a ? a->content : hfgit_tk__model_id_to_token(&t->model, ids[i]);
 
 		if (!s || (skip_special_tokens && a && a->special))
 			continue;
 		tokens[k++] = s;
 	}
-	rc = tk_decode(t->decoder, out, out_len ? out_len : &k, tokens, k);
+	rc = hfgit_tk__decode(t->decoder, out, out_len ? out_len : &k, tokens, k);
 	free(tokens);
 	return rc;
 }

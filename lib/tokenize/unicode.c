@@ -4,7 +4,7 @@
 
 #include "tokenize/unicode.h"
 
-ptrdiff_t tk_utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
+ptrdiff_t hfgit_tk__utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n = 0;
@@ -28,7 +28,7 @@ ptrdiff_t tk_utf8_decode(uint32_t *out, const char *s, size_t len, size_t *bad)
 	return (ptrdiff_t)n;
 }
 
-size_t tk_utf8_put(char *out, uint32_t c)
+size_t hfgit_tk__utf8_put(char *out, uint32_t c)
 {
 	if (c < 0x80) {
 		out[0] = (char)c;
@@ -44,7 +44,7 @@ static int category(uint32_t c)
 
 /* The White_Space property of PropList.txt, which Rust's char::is_whitespace implements and
  * utf8proc does not carry (it is no general category: it mixes Cc, Zs, Zl and Zp). */
-bool tk_is_whitespace_slow(uint32_t c)
+bool hfgit_tk__is_whitespace_slow(uint32_t c)
 {
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_ZS:
@@ -56,7 +56,7 @@ bool tk_is_whitespace_slow(uint32_t c)
 	}
 }
 
-bool tk_is_punctuation(uint32_t c)
+bool hfgit_tk__is_punctuation(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
@@ -75,7 +75,7 @@ bool tk_is_punctuation(uint32_t c)
 	}
 }
 
-bool tk_is_other(uint32_t c)
+bool hfgit_tk__is_other(uint32_t c)
 {
 	switch (category(c)) {
 	case UTF8PROC_CATEGORY_CC:
@@ -88,12 +88,12 @@ bool tk_is_other(uint32_t c)
 	}
 }
 
-bool tk_is_mark_nonspacing(uint32_t c)
+bool hfgit_tk__is_mark_nonspacing(uint32_t c)
 {
 	return c >= 0x300 && category(c) == UTF8PROC_CATEGORY_MN;
 }
 
-bool tk_is_mark(uint32_t c)
+bool hfgit_tk__is_mark(uint32_t c)
 {
 	int cat;
 
@@ -104,7 +104,7 @@ bool tk_is_mark(uint32_t c)
 	       cat == UTF8PROC_CATEGORY_ME;
 }
 
-bool tk_is_numeric(uint32_t c)
+bool hfgit_tk__is_numeric(uint32_t c)
 {
 	int cat;
 
@@ -115,7 +115,7 @@ bool tk_is_numeric(uint32_t c)
 	       cat == UTF8PROC_CATEGORY_NO;
 }
 
-bool tk_is_alphanumeric_word(uint32_t c)
+bool hfgit_tk__is_alphanumeric_word(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -142,7 +142,7 @@ bool tk_is_alphanumeric_word(uint32_t c)
 
 /* The ranges of normalizers/bert.rs (the "CJK Unified Ideographs" blocks BERT was trained
  * with). They are a definition of the BERT tokenizer, not Unicode data. */
-bool tk_is_chinese_slow(uint32_t c)
+bool hfgit_tk__is_chinese_slow(uint32_t c)
 {
 	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
 	       (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
@@ -150,7 +150,7 @@ bool tk_is_chinese_slow(uint32_t c)
 	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
 }
 
-size_t tk_lowercase(uint32_t c, uint32_t out[2])
+size_t hfgit_tk__lowercase(uint32_t c, uint32_t out[2])
 {
 	if (c < 0x80) {
 		out[0] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -189,47 +189,40 @@ typedef struct {
 	bool gone;           /* absorbed into a composite */
 } entry;
 
-ptrdiff_t tk_normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
-                               size_t n, tk_norm_form form)
+/* Decomposition into e (room for cap): the first code point of each stands for its input,
+ * the others are insertions. The number of entries, -1 without room, -2 on a utf8proc error. */
+static ptrdiff_t decompose(entry *e, size_t cap, const uint32_t *in, size_t n,
+                           utf8proc_option_t opts)
 {
-	utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
-	bool compose = form == TK_NFC || form == TK_NFKC;
-	entry *e = malloc((cap + 1) * sizeof(*e));
 	size_t len = 0, i, k;
 	int boundclass = 0;
 
-	if (!e)
-		return -2;
-	if (form == TK_NFKC || form == TK_NFKD)
-		opts |= UTF8PROC_COMPAT;
-	/* Decomposition: the first code point of each stands for its input, the others are
-	 * insertions. */
 	for (i = 0; i < n; i++) {
 		utf8proc_int32_t buf[32];
 		utf8proc_ssize_t r;
 
 		if (in[i] < 0x80) { /* ASCII is its own decomposition */
-			if (len + 1 > cap) {
-				free(e);
+			if (len + 1 > cap)
 				return -1;
-			}
 			e[len++] = (entry){ in[i], 1, false };
 			continue;
 		}
 		r = utf8proc_decompose_char((utf8proc_int32_t)in[i], buf, 32, opts, &boundclass);
-
-		if (r < 0 || r > 32) {
-			free(e);
+		if (r < 0 || r > 32)
 			return -2;
-		}
-		if (len + (size_t)r > cap) {
-			free(e);
+		if (len + (size_t)r > cap)
 			return -1;
-		}
 		for (k = 0; k < (size_t)r; k++)
 			e[len++] = (entry){ (uint32_t)buf[k], k == 0, false };
 	}
-	/* Canonical ordering: a stable sort of each run of non-starters by combining class. */
+	return (ptrdiff_t)len;
+}
+
+/* Canonical ordering: a stable sort of each run of non-starters by combining class. */
+static void reorder(entry *e, size_t len)
+{
+	size_t i;
+
 	for (i = 1; i < len; i++) {
 		int cc = ccc(e[i].c);
 		size_t j = i;
@@ -242,34 +235,57 @@ ptrdiff_t tk_normalize_changes(uint32_t *out, int *change, size_t cap, const uin
 			j--;
 		}
 	}
-	/* Canonical composition (UAX #15): a code point joins the last starter when nothing
-	 * between them blocks it. */
-	if (compose) {
-		size_t starter = (size_t)-1;
-		int last_cc = -1;      /* -1: the last kept code point is the starter itself */
+}
 
-		for (i = 0; i < len; i++) {
-			int cc = ccc(e[i].c);
-			uint32_t p;
+/* Canonical composition (UAX #15): a code point joins the last starter when nothing between
+ * them blocks it. */
+static void compose(entry *e, size_t len)
+{
+	size_t starter = (size_t)-1, i;
+	int last_cc = -1;      /* -1: the last kept code point is the starter itself */
 
-			/* Below U+0300 nothing is the second of a composition. */
-			if (e[i].c >= 0x300 && starter != (size_t)-1 &&
-			    (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
-			    (p = compose_pair(e[starter].c, e[i].c))) {
-				e[starter].c = p;
-				e[starter].consumed += e[i].consumed;
-				e[i].gone = true;
-				continue;
-			}
-			if (cc == 0) {
-				starter = i;
-				last_cc = -1;
-			} else {
-				last_cc = cc;
-			}
+	for (i = 0; i < len; i++) {
+		int cc = ccc(e[i].c);
+		uint32_t p;
+
+		/* Below U+0300 nothing is the second of a composition. */
+		if (e[i].c >= 0x300 && starter != (size_t)-1 &&
+		    (last_cc == -1 || (last_cc != 0 && last_cc < cc)) &&
+		    (p = compose_pair(e[starter].c, e[i].c))) {
+			e[starter].c = p;
+			e[starter].consumed += e[i].consumed;
+			e[i].gone = true;
+			continue;
+		}
+		if (cc == 0) {
+			starter = i;
+			last_cc = -1;
+		} else {
+			last_cc = cc;
 		}
 	}
-	for (i = 0, k = 0; i < len; i++) {
+}
+
+ptrdiff_t hfgit_tk__normalize_changes(uint32_t *out, int *change, size_t cap, const uint32_t *in,
+                                      size_t n, tk_norm_form form)
+{
+	utf8proc_option_t opts = UTF8PROC_STABLE | UTF8PROC_DECOMPOSE;
+	entry *e = malloc((cap + 1) * sizeof(*e));
+	ptrdiff_t len;
+	size_t i, k;
+
+	if (!e)
+		return -2;
+	if (form == TK_NFKC || form == TK_NFKD)
+		opts |= UTF8PROC_COMPAT;
+	if ((len = decompose(e, cap, in, n, opts)) < 0) {
+		free(e);
+		return len;
+	}
+	reorder(e, (size_t)len);
+	if (form == TK_NFC || form == TK_NFKC)
+		compose(e, (size_t)len);
+	for (i = 0, k = 0; i < (size_t)len; i++) {
 		if (e[i].gone)
 			continue;
 		out[k] = e[i].c;

@@ -25,7 +25,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-int tk_work_reserve(tk_work *w, size_t extra)
+int hfgit_tk__work_reserve(tk_work *w, size_t extra)
 {
 	size_t cap = w->cap;
 
@@ -40,7 +40,7 @@ int tk_work_reserve(tk_work *w, size_t extra)
 	return 0;
 }
 
-int tk_work_push_split(tk_work *w, size_t off, size_t n, int32_t added)
+int hfgit_tk__work_push_split(tk_work *w, size_t off, size_t n, int32_t added)
 {
 	if (grow((void **)&w->next, &w->cap_next, w->nnext + 1, sizeof(*w->next)) < 0)
 		return HFGIT_ERROR;
@@ -51,7 +51,7 @@ int tk_work_push_split(tk_work *w, size_t off, size_t n, int32_t added)
 	return 0;
 }
 
-void tk_work_dispose(tk_work *w)
+void hfgit_tk__work_dispose(tk_work *w)
 {
 	free(w->c);
 	free(w->al);
@@ -66,7 +66,7 @@ void tk_work_dispose(tk_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-int tk_changes_push(tk_changes *t, uint32_t c, int change)
+int hfgit_tk__changes_push(tk_changes *t, uint32_t c, int change)
 {
 	size_t cap = t->cap;
 
@@ -90,12 +90,12 @@ int tk_changes_push(tk_changes *t, uint32_t c, int change)
  * first of the pool: an empty span at its start). change < 0 also drops that many following
  * code points. `initial_offset` code points at the start are dropped first.
  */
-int tk_apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
-                     size_t initial_offset)
+int hfgit_tk__apply_changes(tk_work *w, size_t *off, size_t *n, const tk_changes *t,
+                                   size_t initial_offset)
 {
 	size_t base, pos = *off + initial_offset, end = *off + *n, i;
 
-	if (tk_work_reserve(w, t->n) < 0)
+	if (hfgit_tk__work_reserve(w, t->n) < 0)
 		return HFGIT_ERROR;
 	base = w->len;
 	for (i = 0; i < t->n; i++) {

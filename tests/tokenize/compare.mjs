@@ -114,6 +114,28 @@ for (const dir of dirs) {
   }
   console.log(`${dir}: compared`);
 }
+// Files the reference refuses to load: hfgit must refuse them too, with a message.
+{
+  const dir = path.join(fixtures, 'refused');
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+    checked++;
+    let loaded = true;
+    try { Tokenizer.fromFile(path.join(dir, name, 'tokenizer.json')); } catch (err) { loaded = false; }
+    let refused = false, message = '';
+    try {
+      execFileSync(dump, [path.join(dir, name), singleFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (err) {
+      refused = err.status === 1;
+      message = String(err.stderr).trim();
+    }
+    if (loaded || !refused || !message) {
+      failed++;
+      console.log(`MISMATCH refused/${name}: tokenizers ${loaded ? 'loads' : 'refuses'} it, hfgit ${refused ? `refuses it (${message})` : 'loads it'}`);
+    } else {
+      console.log(`refused/${name}: both refuse it (${message})`);
+    }
+  }
+}
 // A second opinion, reported and not enforced: the pure-JS @huggingface/tokenizers is known to
 // differ from the Rust library on some inputs (Greek final sigma, CJK extension blocks, ...).
 {

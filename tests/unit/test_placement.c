@@ -137,6 +137,10 @@ static void check_one(const char *objects_dir, const char *dst_dir, hfgit_link_m
 		CHECK_MSG(0, "the object vanished: %s", object);
 		return;
 	}
+	printf("# %s%s, %o: %s\n", mode_name(mode), same_device ? "" : " across devices", file_mode,
+	       want == PLACED_REFUSED ? "refused" : want == PLACED_LINK ? "hard link" :
+	       (mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_REFLINK) && have_reflinks &&
+	       same_device ? "reflink" : "copy");
 	if (want == PLACED_REFUSED) {
 		CHECK_MSG(rc == HFGIT_EIO, "%s %o: %d", mode_name(mode), file_mode, rc);
 		CHECK_MSG(strstr(hfgit_error_last(), "cannot reflink") &&

@@ -662,6 +662,34 @@ static void check_not_found(void)
 	download_dispose(&d);
 }
 
+/* A client error other than 404 (400 here) is final too: transfer.h retries only 429 and
+ * 5xx, which can get better by waiting. */
+static void check_client_error(void)
+{
+	request reqs[MAX_REQUESTS];
+	char faults[256];
+	object o;
+	download d;
+	size_t n;
+	int rc;
+
+	download_init(&d);
+	make_object(&o, 3000, false);
+	snprintf(faults, sizeof(faults), "[{\"kind\": \"status\", \"oid\": \"%s\", \"status\": 400}]",
+	         o.oid);
+	set_faults(faults);
+	download_add(&d, &o, "bad-request.bin");
+	rc = download_run(&d);
+	CHECK_MSG(rc < 0 && strstr(hfgit_error_last(), "HTTP 400") &&
+	          strstr(hfgit_error_last(), "bad-request.bin"), "a 400: %d: %s", rc,
+	          hfgit_error_last());
+	n = requests_for(reqs, MAX_REQUESTS, o.oid);
+	CHECK_MSG(n == 1, "a 400 was asked %zu times", n);
+	CHECK(!hfgit_lfs__object_present(d.store, o.oid, o.size));
+	object_dispose(&o);
+	download_dispose(&d);
+}
+
 /* A flipped byte: the hash fails, the object is fetched again and ends verified. */
 static void check_corrupt(void)
 {
@@ -794,6 +822,7 @@ int main(int argc, char **argv)
 	check_partial_resume(true);
 	check_retry_after();
 	check_not_found();
+	check_client_error();
 	check_corrupt();
 	check_size_mismatch();
 	check_bad_servers();

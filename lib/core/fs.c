@@ -232,6 +232,12 @@ static int reflink(const char *from, const char *to, unsigned int mode)
 	return rc;
 }
 
+/* The error of a way that failed for a reason other than the file system refusing it. */
+static int place_error(int err)
+{
+	return err == ENOENT ? HFGIT_ENOTFOUND : err == EEXIST ? HFGIT_EEXISTS : HFGIT_EIO;
+}
+
 int hfgit_fs__place(const char **made, const char *from, const char *to,
                     const hfgit_fs_place_ways *ways)
 {
@@ -241,24 +247,45 @@ int hfgit_fs__place(const char **made, const char *from, const char *to,
 		if (reflink(from, to, ways->mode) == 0)
 			how = "reflinked";
 		else if (!refused_here(errno))
-			return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-			                              "cannot reflink '%s' to '%s'", from, to);
+			return hfgit_error__set_errno(place_error(errno), "cannot reflink '%s' to '%s'",
+			                              from, to);
 	}
 	if (!how && ways->link) {
 		if (link(from, to) == 0)
 			how = "hard-linked";
 		else if (!refused_here(errno))
-			return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-			                              "cannot link '%s' to '%s'", from, to);
+			return hfgit_error__set_errno(place_error(errno), "cannot link '%s' to '%s'", from,
+			                              to);
 	}
 	if (!how && ways->copy) {
-		if (hfgit_fs__copy(from, to, ways->mode, ways->durable) < 0)
-			return HFGIT_EIO;
+		int rc = hfgit_fs__copy(from, to, ways->mode, ways->durable);
+		if (rc < 0)
+			return rc;
 		how = "copied";
 	}
 	if (made)
 		*made = how;
 	return how ? 0 : 1;
+}
+
+/*
+ * rename(2) that leaves an existing `to` alone (EEXIST): the copy must fail as a link would,
+ * not replace a file someone else made. Where the file system has no RENAME_NOREPLACE, a look
+ * first is the best there is.
+ */
+static int rename_no_replace(const char *tmp, const char *to)
+{
+	struct stat st;
+
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+	if (lstat(to, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, to);
 }
 
 int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable)
@@ -267,7 +294,8 @@ int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool dur
 	int in, out, rc;
 
 	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-		return hfgit_error__set_errno(HFGIT_EIO, "cannot open '%s'", from);
+		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                              "cannot open '%s'", from);
 	if (!(tmp = hfgit__aprintf("%s.tmp-XXXXXX", to))) {
 		close(in);
 		return HFGIT_ERROR;
@@ -282,8 +310,9 @@ int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool dur
 			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
 		if (close(out) < 0 && rc == 0)
 			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
-		if (rc == 0 && rename(tmp, to) < 0)
-			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, to);
+		if (rc == 0 && rename_no_replace(tmp, to) < 0)
+			rc = hfgit_error__set_errno(errno == EEXIST ? HFGIT_EEXISTS : HFGIT_EIO,
+			                            "cannot rename '%s' to '%s'", tmp, to);
 		if (rc < 0)
 			unlink(tmp);
 	}

@@ -47,8 +47,9 @@ typedef struct {
 int hfgit_fs__place(const char **made, const char *from, const char *to,
                     const hfgit_fs_place_ways *ways);
 
-/* Copy `from` to `to` through a temporary file renamed into place, with permissions `mode`;
- * `durable`: fsync before the rename (for the cache; a working tree does without, as git's). */
+/* Copy `from` to `to` (which must not exist: HFGIT_EEXISTS) through a temporary file renamed
+ * into place, with permissions `mode`; `durable`: fsync before the rename (for the cache; a
+ * working tree does without, as git's). A missing `from` is HFGIT_ENOTFOUND. */
 int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable);
 
 /* The absolute form of `path` (which need not exist); free() it. */

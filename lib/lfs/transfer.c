@@ -1011,6 +1011,12 @@ static void finish_xfer(worker *w, xfer *x, CURLcode rc)
 		object_fail(w, o, HFGIT_EAUTH, "%s: download refused (%s)", why);
 		return;
 	}
+	/* Other client errors do not get better by asking again: only 429 and 5xx are retried. */
+	if (x->status >= 400 && x->status != 401 && x->status != 403 &&
+	    !hfgit_http__retryable(x->status)) {
+		object_fail(w, o, HFGIT_ENETWORK, "%s: download failed (%s)", why);
+		return;
+	}
 	if (x->restart) {
 		reset_object(o);
 	} else {

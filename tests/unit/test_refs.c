@@ -102,7 +102,7 @@ static void advertisement_add(advertisement *a, const char *hex, const char *nam
 
 static void advertisement_read(advertisement *a)
 {
-	char cmd[1024], line[1024], symref[512] = "";
+	char cmd[1024], line[1024], symref[1024] = "";
 	FILE *p;
 	size_t i;
 

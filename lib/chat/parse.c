@@ -24,6 +24,7 @@ typedef struct {
 	int loops; /* for loops around the statement being parsed (0 again inside a macro) */
 } parser;
 
+static void node_free(node *n);
 static int perr(parser *p, int line, const char *fmt, ...) HFGIT_PRINTF(3, 4);
 static int perr(parser *p, int line, const char *fmt, ...)
 {
@@ -141,7 +142,7 @@ static int kwarg_push(kwarg_list *l, char *name, node *value)
 	return 0;
 }
 
-void node_list_dispose(node_list *l)
+void hfgit_chat__node_list_dispose(node_list *l)
 {
 	size_t i;
 
@@ -151,27 +152,27 @@ void node_list_dispose(node_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void node_free(node *n)
+static void node_free(node *n)
 {
 	size_t i;
 
 	if (!n)
 		return;
 	free(n->str);
-	jv_release_immortal(n->value);
+	hfgit_jv__release_immortal(n->value);
 	node_free(n->a);
 	node_free(n->b);
 	node_free(n->c);
-	node_list_dispose(&n->items);
+	hfgit_chat__node_list_dispose(&n->items);
 	for (i = 0; i < n->kwargs.len; i++) {
 		free(n->kwargs.v[i].name);
 		node_free(n->kwargs.v[i].value);
 	}
 	free(n->kwargs.v);
-	node_list_dispose(&n->targets);
-	node_list_dispose(&n->body);
-	node_list_dispose(&n->orelse);
-	node_list_dispose(&n->params);
+	hfgit_chat__node_list_dispose(&n->targets);
+	hfgit_chat__node_list_dispose(&n->body);
+	hfgit_chat__node_list_dispose(&n->orelse);
+	hfgit_chat__node_list_dispose(&n->params);
 	free(n);
 }
 
@@ -244,7 +245,8 @@ static node *parse_primary(parser *p)
 				return NULL;
 			}
 		}
-		if (!(n = new_node(N_LITERAL, line)) || !(n->value = jv_make_immortal(jv_string_take(&s)))) {
+		if (!(n = new_node(N_LITERAL, line)) ||
+		    !(n->value = hfgit_jv__make_immortal(hfgit_jv__string_take(&s)))) {
 			hfgit_strbuf_dispose(&s);
 			node_free(n);
 			return NULL;
@@ -254,7 +256,8 @@ static node *parse_primary(parser *p)
 	if (t->kind == T_INT || t->kind == T_FLOAT) {
 		next(p);
 		if (!(n = new_node(N_LITERAL, t->line)) ||
-		    !(n->value = jv_make_immortal(t->kind == T_INT ? jv_int(t->i) : jv_float(t->f)))) {
+		    !(n->value = hfgit_jv__make_immortal(t->kind == T_INT ? hfgit_jv__int(t->i)
+		                                                          : hfgit_jv__float(t->f)))) {
 			node_free(n);
 			return NULL;
 		}
@@ -267,7 +270,7 @@ static node *parse_primary(parser *p)
 		for (k = 0; k < 6; k++) {
 			if (!strcmp(t->text, consts[k])) {
 				if ((n = new_node(N_LITERAL, t->line)))
-					n->value = k < 2 ? jv_bool(true) : k < 4 ? jv_bool(false) : jv_none();
+					n->value = k < 2 ? hfgit_jv__bool(true) : k < 4 ? hfgit_jv__bool(false) : hfgit_jv__none();
 				return n;
 			}
 		}
@@ -419,7 +422,7 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 					goto fail;
 				}
 				m->b = idx;
-				if (!(idx->value = jv_make_immortal(jv_int(t->i)))) {
+				if (!(idx->value = hfgit_jv__make_immortal(hfgit_jv__int(t->i)))) {
 					node_free(m);
 					goto fail;
 				}
@@ -456,7 +459,7 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 			m->str = take_text(t);
 			m->a = n;
 			n = m;
-			if (!chat_known_filter(m->str)) {
+			if (!hfgit_chat__known_filter(m->str)) {
 				perr(p, t->line, "unknown filter '%s'", m->str);
 				goto fail;
 			}
@@ -482,7 +485,7 @@ static node *parse_postfix(parser *p, node *n, bool with_filters)
 			next(p);
 			/* `is none`, `is true`: the names of literals are tests here. */
 			m->str = take_text(t);
-			if (!chat_known_test(m->str)) {
+			if (!hfgit_chat__known_test(m->str)) {
 				perr(p, t->line, "unknown test '%s'", m->str);
 				goto fail;
 			}
@@ -1093,26 +1096,26 @@ static int parse_body(parser *p, node_list *body, const char *const *ends, const
 	return rc;
 }
 
-node_list *chat_parse(const char *src, size_t len, int *max_depth_out)
+node_list *hfgit_chat__parse(const char *src, size_t len, int *max_depth_out)
 {
 	parser p;
 	node_list *body;
 	const char *found = NULL;
 
 	memset(&p, 0, sizeof(p));
-	if (chat_lex(&p.toks, src, len) < 0)
+	if (hfgit_chat__lex(&p.toks, src, len) < 0)
 		return NULL;
 	if (!(body = calloc(1, sizeof(*body)))) {
 		hfgit_error_oom();
-		chat_tokens_dispose(&p.toks);
+		hfgit_chat__tokens_dispose(&p.toks);
 		return NULL;
 	}
 	if (parse_body_at(&p, body, NULL, NULL, 0, &found) < 0) {
-		node_list_dispose(body);
+		hfgit_chat__node_list_dispose(body);
 		free(body);
 		body = NULL;
 	}
-	chat_tokens_dispose(&p.toks);
+	hfgit_chat__tokens_dispose(&p.toks);
 	if (max_depth_out)
 		*max_depth_out = p.max_depth;
 	return body;

@@ -215,12 +215,11 @@ static int run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inpu
 	size_t reserve = gen ? o->generate.max_new_tokens : 0;
 	int rc;
 
-	if ((rc = task_batch_encode(&b, p, inputs + first, lens ? lens + first : NULL, n, first,
-	                            reserve,
-	                            gen, o, items)) < 0)
+	if ((rc = hfgit_task__batch_encode(&b, p, inputs + first, lens ? lens + first : NULL, n, first,
+	                                   reserve, gen, o, items)) < 0)
 		return rc;
 	if (gen) {
-		rc = task_generate(items, p, &b, first, o);
+		rc = hfgit_task__generate(items, p, &b, first, o);
 		goto out;
 	}
 	in.batch = b.n;
@@ -236,19 +235,19 @@ static int run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inpu
 			                     hfgit_model_class(p->model));
 			goto out;
 		}
-		rc = task_classify(items, n, out->data, (size_t)out->shape[1],
-		                   hfgit_model_config(p->model), o, 1);
+		rc = hfgit_task__classify(items, n, out->data, (size_t)out->shape[1],
+		                          hfgit_model_config(p->model), o, 1);
 	} else {
 		if (!(out = hfgit_outputs_find(outs, "last_hidden_state")) || out->ndim != 3) {
 			rc = hfgit_error_set(HFGIT_ERROR, "%s gave no last_hidden_state",
 			                     hfgit_model_class(p->model));
 			goto out;
 		}
-		rc = task_features(items, &b, out->data, (size_t)out->shape[2], o->pooling);
+		rc = hfgit_task__features(items, &b, out->data, (size_t)out->shape[2], o->pooling);
 	}
 out:
 	hfgit_outputs_free(outs);
-	task_batch_dispose(&b);
+	hfgit_task__batch_dispose(&b);
 	return rc;
 }
 
@@ -279,14 +278,14 @@ int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p, const char *const
 	for (i = 0; i < n; i++)
 		if (!inputs[i])
 			return hfgit_error_set(HFGIT_EINVALID, "input %zu is NULL", i);
-	if ((rc = task_results_new(&r, n)) < 0)
+	if ((rc = hfgit_task__results_new(&r, n)) < 0)
 		return rc;
 	batch = opts->batch_size ? opts->batch_size : 8;
 	for (i = 0; i < n && rc == 0; i += batch) {
 		size_t k = n - i < batch ? n - i : batch;
 
 		if (p->task == HFGIT_TASK_IMAGE_CLASSIFICATION)
-			rc = task_image_classify(r->items + i, p, inputs + i, k, opts);
+			rc = hfgit_task__image_classify(r->items + i, p, inputs + i, k, opts);
 		else
 			rc = run_text(r, p, inputs, lens, i, k, opts);
 	}

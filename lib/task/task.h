@@ -40,7 +40,7 @@ struct hfgit_results {
 	size_t n;
 };
 
-int task_results_new(hfgit_results **out, size_t n);
+int hfgit_task__results_new(hfgit_results **out, size_t n);
 
 /* A batch of encoded texts, padded to one length. */
 typedef struct {
@@ -54,27 +54,25 @@ typedef struct {
  * positions generation's new tokens take) with a warning, padding on the left when `left`. Each item gets
  * its input ids and the truncation it had; `first` numbers the inputs in messages.
  */
-int task_batch_encode(task_batch *batch, hfgit_pipeline *p, const char *const *texts,
-                      const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
-                      const hfgit_run_options *o, task_item *items);
-void task_batch_dispose(task_batch *batch);
+int hfgit_task__batch_encode(task_batch *batch, hfgit_pipeline *p, const char *const *texts,
+                             const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
+                             const hfgit_run_options *o, task_item *items);
+void hfgit_task__batch_dispose(task_batch *batch);
 
 /* Calls o->on_warning about input `input` with a formatted message (when there is one). */
-void task_warn(const hfgit_run_options *o, size_t input, const char *fmt, ...)
+void hfgit_task__warn(const hfgit_run_options *o, size_t input, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
 
-/* The score function config.json implies for HFGIT_SCORES_AUTO. */
-hfgit_score_function task_score_function(const hfgit_config *cfg);
 /* logits [n, nlabels] (one row per item) -> each item's labels, best first. */
-int task_classify(task_item *items, size_t n, const float *logits, size_t nlabels,
-                  const hfgit_config *cfg, const hfgit_run_options *o, size_t default_top_k);
+int hfgit_task__classify(task_item *items, size_t n, const float *logits, size_t nlabels,
+                         const hfgit_config *cfg, const hfgit_run_options *o, size_t default_top_k);
 
 /* last_hidden_state [n, seq_len, dim] -> embeddings and pooled vectors. */
-int task_features(task_item *items, const task_batch *b, const float *hidden, size_t dim,
-                  hfgit_pooling pooling);
+int hfgit_task__features(task_item *items, const task_batch *b, const float *hidden, size_t dim,
+                         hfgit_pooling pooling);
 
 /*
  * The text of a generation as it grows: the prompt and the new tokens decoded together, the
@@ -90,17 +88,17 @@ typedef struct {
 	size_t printed;     /* bytes of the continuation handed out */
 } task_stream;
 
-int task_stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t *prompt, size_t n,
-                     size_t expect);
-int task_stream_push(task_stream *s, int64_t token);
-int task_stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t index, void *payload,
-                     char **out, size_t *out_len);
-void task_stream_dispose(task_stream *s);
+int hfgit_task__stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t *prompt, size_t n,
+                            size_t expect);
+int hfgit_task__stream_push(task_stream *s, int64_t token);
+int hfgit_task__stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t index,
+                            void *payload, char **out, size_t *out_len);
+void hfgit_task__stream_dispose(task_stream *s);
 
-int task_generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size_t first,
-                  const hfgit_run_options *o);
+int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size_t first,
+                         const hfgit_run_options *o);
 
-int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
-                        size_t n, const hfgit_run_options *o);
+int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
+                               size_t n, const hfgit_run_options *o);
 
 #endif

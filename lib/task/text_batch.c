@@ -5,7 +5,7 @@
 #include "common/error.h"
 #include "task/task.h"
 
-void task_batch_dispose(task_batch *b)
+void hfgit_task__batch_dispose(task_batch *b)
 {
 	free(b->ids);
 	free(b->mask);
@@ -36,12 +36,12 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 			return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
 		it->pub.truncated_from = got;
 		if (reserve)
-			task_warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
-			          "ones within the model's %zu positions: truncated to %zu", got, limit,
-			          reserve, p->max_length, hfgit_encoding_length(*enc));
+			hfgit_task__warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
+			                 "ones within the model's %zu positions: truncated to %zu", got, limit,
+			                 reserve, p->max_length, hfgit_encoding_length(*enc));
 		else
-			task_warn(o, index, "%zu tokens, more than the %zu the model takes: truncated "
-			          "to %zu", got, limit, hfgit_encoding_length(*enc));
+			hfgit_task__warn(o, index, "%zu tokens, more than the %zu the model takes: truncated "
+			                 "to %zu", got, limit, hfgit_encoding_length(*enc));
 	}
 	if (hfgit_encoding_length(*enc) == 0)
 		return hfgit_error_set(HFGIT_EINVALID, "input %zu gives no tokens: the model needs "
@@ -49,9 +49,9 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 	return 0;
 }
 
-int task_batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
-                      const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
-                      const hfgit_run_options *o, task_item *items)
+int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
+                             const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
+                             const hfgit_run_options *o, task_item *items)
 {
 	hfgit_encoding **enc;
 	size_t i, j, limit = p->max_length;
@@ -120,6 +120,6 @@ out:
 		hfgit_encoding_free(enc[i]);
 	free(enc);
 	if (rc < 0)
-		task_batch_dispose(b);
+		hfgit_task__batch_dispose(b);
 	return rc;
 }

@@ -299,24 +299,24 @@ static void stream_whole_characters(void)
 
 	if (!tok)
 		return;
-	CHECK(task_stream_init(&s, tok, prompt, 3, 4) == 0);
+	CHECK(hfgit_task__stream_init(&s, tok, prompt, 3, 4) == 0);
 	for (i = 0; i < sizeof(tokens) / sizeof(*tokens); i++) {
 		size_t before = got.len[0];
 
-		CHECK(task_stream_push(&s, tokens[i]) == 0);
-		CHECK(task_stream_emit(&s, false, collect, 0, &got, NULL, NULL) == 0);
+		CHECK(hfgit_task__stream_push(&s, tokens[i]) == 0);
+		CHECK(hfgit_task__stream_emit(&s, false, collect, 0, &got, NULL, NULL) == 0);
 		CHECK_MSG(got.len[0] - before == strlen(expect[i]) &&
 		          !memcmp(got.text[0] + before, expect[i], strlen(expect[i])),
 		          "after token %zu: streamed '%.*s'", i, (int)(got.len[0] - before),
 		          got.text[0] + before);
 	}
-	CHECK(task_stream_emit(&s, true, collect, 0, &got, &text, &len) == 0);
+	CHECK(hfgit_task__stream_emit(&s, true, collect, 0, &got, &text, &len) == 0);
 	CHECK_MSG(len == 11 && text && !memcmp(text, " \xc3\xa9 \xf0\x9f\x98\x80\xef\xbf\xbd", 11),
 	          "final text '%.*s'", (int)len, text ? text : "");
 	CHECK(got.len[0] == len && text && !memcmp(got.text[0], text, len));
 	CHECK(got.broken == 0);
 	free(text);
-	task_stream_dispose(&s);
+	hfgit_task__stream_dispose(&s);
 	hfgit_tokenizer_free(tok);
 }
 

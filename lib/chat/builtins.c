@@ -938,34 +938,135 @@ static int filter_dictsort(jv **out, jv_render *r, jv *v, const jv_call *c)
 	return 0;
 }
 
+static int filter_default(jv **out, jv *v, const jv_call *c)
+{
+	jv *dflt = hfgit_chat__call_arg(c, 0, "default_value");
+	jv *boolean = hfgit_chat__call_arg(c, 1, "boolean");
+	bool use = v->type == JV_UNDEFINED ||
+	           (boolean && hfgit_jv__truthy(boolean) && !hfgit_jv__truthy(v));
+
+	*out = use ? (dflt ? hfgit_jv__ref(dflt) : hfgit_jv__string("", 0)) : hfgit_jv__ref(v);
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+static int filter_length(jv **out, jv_render *r, jv *v, const char *f)
+{
+	size_t n;
+
+	switch (v->type) {
+	case JV_STRING: n = hfgit_jv__utf8_length(v->u.str.ptr, v->u.str.len); break;
+	case JV_LIST: n = v->u.list.len; break;
+	case JV_DICT: case JV_NAMESPACE: n = v->u.dict.len; break;
+	case JV_UNDEFINED: n = 0; break;
+	default: return hfgit_chat__render_error(r, "%s: a %s value has no length", f,
+	                                         hfgit_jv__type_name(v));
+	}
+	return (*out = hfgit_jv__int((long long)n)) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_first_last(jv **out, jv_render *r, jv *v, const char *f)
+{
+	if (v->type == JV_UNDEFINED)
+		return (*out = hfgit_jv__undefined("%s of an undefined value", f)) ? 0 : HFGIT_ERROR;
+	if (!(*out = first_last(v, f[0] == 'l')))
+		return hfgit_chat__render_error(r, "%s: a %s value has no items", f, hfgit_jv__type_name(v));
+	return 0;
+}
+
+static int filter_items(jv **out, jv_render *r, jv *v)
+{
+	if (v->type == JV_UNDEFINED)
+		return (*out = hfgit_jv__list()) ? 0 : HFGIT_ERROR;
+	if (v->type != JV_DICT && v->type != JV_NAMESPACE)
+		return hfgit_chat__render_error(r, "items: a %s value is not a mapping", hfgit_jv__type_name(v));
+	return (*out = dict_items(v, 0)) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_reverse(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	jv *items = sequence(r, c, v), *list;
+
+	if (!items)
+		return HFGIT_EINVALID;
+	if (v->type == JV_STRING) {
+		hfgit_strbuf b = HFGIT_STRBUF_INIT;
+		for (size_t i = items->u.list.len; i > 0; i--)
+			if (hfgit_strbuf_put(&b, items->u.list.items[i - 1]->u.str.ptr,
+			                     items->u.list.items[i - 1]->u.str.len) < 0)
+				break;
+		hfgit_jv__unref(items);
+		return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
+	}
+	list = hfgit_jv__list();
+	for (size_t i = items->u.list.len; list && i > 0; i--)
+		if (hfgit_jv__list_push(list, items->u.list.items[i - 1]) < 0) {
+			hfgit_jv__unref(list);
+			list = NULL;
+		}
+	hfgit_jv__unref(items);
+	return (*out = list) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_float(jv **out, jv *v)
+{
+	if (v->type == JV_FLOAT || v->type == JV_INT || v->type == JV_BOOL) {
+		*out = hfgit_jv__float(v->type == JV_FLOAT ? v->u.f
+		                       : v->type == JV_INT ? (double)v->u.i
+		                                           : v->u.b);
+	} else if (v->type == JV_STRING) {
+		char *end;
+		double d = strtod(v->u.str.ptr, &end);
+		*out = end != v->u.str.ptr && !*end ? hfgit_jv__float(d) : hfgit_jv__float(0);
+	} else {
+		*out = hfgit_jv__float(0);
+	}
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+static int filter_abs(jv **out, jv_render *r, jv *v)
+{
+	if (v->type == JV_INT && v->u.i != LLONG_MIN)
+		*out = hfgit_jv__int(v->u.i < 0 ? -v->u.i : v->u.i);
+	else if (v->type == JV_FLOAT)
+		*out = hfgit_jv__float(fabs(v->u.f));
+	else
+		return hfgit_chat__render_error(r, "abs: a %s value is not a number", hfgit_jv__type_name(v));
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+/* trim, upper, lower, title, capitalize: the filters that rewrite a value's text. */
+static int filter_text(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	const char *f = c->name;
+	jv *s, *chars = hfgit_chat__call_arg(c, 0, NULL);
+
+	if (!(s = to_string(r, v)))
+		return HFGIT_EINVALID;
+	if (f[0] == 't' && f[1] == 'r') {
+		if (chars && want_string(r, c, chars, "the characters") < 0) {
+			hfgit_jv__unref(s);
+			return HFGIT_EINVALID;
+		}
+		*out = strip(s, chars, true, true);
+	} else {
+		*out = change_case(s, f[0] == 'u' ? CASE_UPPER : f[0] == 'l' ? CASE_LOWER
+		                       : f[0] == 't' ? CASE_TITLE : CASE_CAPITALIZE);
+	}
+	hfgit_jv__unref(s);
+	return *out ? 0 : HFGIT_ERROR;
+}
+
 int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	const char *f = c->name;
-	jv *s, *a0 = hfgit_chat__call_arg(c, 0, NULL);
 
 	*out = NULL;
 	if (!strcmp(f, "tojson"))
 		return filter_tojson(out, r, v, c);
-	if (!strcmp(f, "default") || !strcmp(f, "d")) {
-		jv *dflt = hfgit_chat__call_arg(c, 0, "default_value");
-		jv *boolean = hfgit_chat__call_arg(c, 1, "boolean");
-		bool use = v->type == JV_UNDEFINED ||
-		           (boolean && hfgit_jv__truthy(boolean) && !hfgit_jv__truthy(v));
-		*out = use ? (dflt ? hfgit_jv__ref(dflt) : hfgit_jv__string("", 0)) : hfgit_jv__ref(v);
-		return *out ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "length") || !strcmp(f, "count")) {
-		size_t n;
-		switch (v->type) {
-		case JV_STRING: n = hfgit_jv__utf8_length(v->u.str.ptr, v->u.str.len); break;
-		case JV_LIST: n = v->u.list.len; break;
-		case JV_DICT: case JV_NAMESPACE: n = v->u.dict.len; break;
-		case JV_UNDEFINED: n = 0; break;
-		default: return hfgit_chat__render_error(r, "%s: a %s value has no length", f,
-		                                         hfgit_jv__type_name(v));
-		}
-		return (*out = hfgit_jv__int((long long)n)) ? 0 : HFGIT_ERROR;
-	}
+	if (!strcmp(f, "default") || !strcmp(f, "d"))
+		return filter_default(out, v, c);
+	if (!strcmp(f, "length") || !strcmp(f, "count"))
+		return filter_length(out, r, v, f);
 	if (!strcmp(f, "join"))
 		return filter_join(out, r, v, c);
 	if (!strcmp(f, "selectattr") || !strcmp(f, "rejectattr"))
@@ -974,44 +1075,14 @@ int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 		return select_items(out, r, v, c, false, f[0] == 's');
 	if (!strcmp(f, "map"))
 		return map_items(out, r, v, c);
-	if (!strcmp(f, "first") || !strcmp(f, "last")) {
-		if (v->type == JV_UNDEFINED)
-			return (*out = hfgit_jv__undefined("%s of an undefined value", f)) ? 0 : HFGIT_ERROR;
-		if (!(*out = first_last(v, f[0] == 'l')))
-			return hfgit_chat__render_error(r, "%s: a %s value has no items", f, hfgit_jv__type_name(v));
-		return 0;
-	}
+	if (!strcmp(f, "first") || !strcmp(f, "last"))
+		return filter_first_last(out, r, v, f);
 	if (!strcmp(f, "list"))
 		return (*out = sequence(r, c, v)) ? 0 : HFGIT_EINVALID;
-	if (!strcmp(f, "items")) {
-		if (v->type == JV_UNDEFINED)
-			return (*out = hfgit_jv__list()) ? 0 : HFGIT_ERROR;
-		if (v->type != JV_DICT && v->type != JV_NAMESPACE)
-			return hfgit_chat__render_error(r, "items: a %s value is not a mapping", hfgit_jv__type_name(v));
-		return (*out = dict_items(v, 0)) ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "reverse")) {
-		jv *items = sequence(r, c, v), *list;
-		if (!items)
-			return HFGIT_EINVALID;
-		if (v->type == JV_STRING) {
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-			for (size_t i = items->u.list.len; i > 0; i--)
-				if (hfgit_strbuf_put(&b, items->u.list.items[i - 1]->u.str.ptr,
-				                     items->u.list.items[i - 1]->u.str.len) < 0)
-					break;
-			hfgit_jv__unref(items);
-			return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
-		}
-		list = hfgit_jv__list();
-		for (size_t i = items->u.list.len; list && i > 0; i--)
-			if (hfgit_jv__list_push(list, items->u.list.items[i - 1]) < 0) {
-				hfgit_jv__unref(list);
-				list = NULL;
-			}
-		hfgit_jv__unref(items);
-		return (*out = list) ? 0 : HFGIT_ERROR;
-	}
+	if (!strcmp(f, "items"))
+		return filter_items(out, r, v);
+	if (!strcmp(f, "reverse"))
+		return filter_reverse(out, r, v, c);
 	if (!strcmp(f, "sort"))
 		return filter_sort(out, r, v, c);
 	if (!strcmp(f, "string"))
@@ -1020,29 +1091,10 @@ int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 		return (*out = hfgit_jv__ref(v)) ? 0 : HFGIT_ERROR;
 	if (!strcmp(f, "int"))
 		return filter_int(out, r, v, hfgit_chat__call_arg(c, 0, "default"));
-	if (!strcmp(f, "float")) {
-		if (v->type == JV_FLOAT || v->type == JV_INT || v->type == JV_BOOL)
-			*out = hfgit_jv__float(v->type == JV_FLOAT ? v->u.f
-			                       : v->type == JV_INT ? (double)v->u.i
-			                                           : v->u.b);
-		else if (v->type == JV_STRING) {
-			char *end;
-			double d = strtod(v->u.str.ptr, &end);
-			*out = end != v->u.str.ptr && !*end ? hfgit_jv__float(d) : hfgit_jv__float(0);
-		} else {
-			*out = hfgit_jv__float(0);
-		}
-		return *out ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "abs")) {
-		if (v->type == JV_INT && v->u.i != LLONG_MIN)
-			*out = hfgit_jv__int(v->u.i < 0 ? -v->u.i : v->u.i);
-		else if (v->type == JV_FLOAT)
-			*out = hfgit_jv__float(fabs(v->u.f));
-		else
-			return hfgit_chat__render_error(r, "abs: a %s value is not a number", hfgit_jv__type_name(v));
-		return *out ? 0 : HFGIT_ERROR;
-	}
+	if (!strcmp(f, "float"))
+		return filter_float(out, v);
+	if (!strcmp(f, "abs"))
+		return filter_abs(out, r, v);
 	if (!strcmp(f, "replace"))
 		return filter_replace(out, r, v, c);
 	if (!strcmp(f, "indent"))
@@ -1052,27 +1104,35 @@ int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 	if (!strcmp(f, "dictsort"))
 		return filter_dictsort(out, r, v, c);
 	if (!strcmp(f, "trim") || !strcmp(f, "upper") || !strcmp(f, "lower") ||
-	    !strcmp(f, "title") || !strcmp(f, "capitalize")) {
-		if (!(s = to_string(r, v)))
-			return HFGIT_EINVALID;
-		if (f[0] == 't' && f[1] == 'r') {
-			if (a0 && want_string(r, c, a0, "the characters") < 0) {
-				hfgit_jv__unref(s);
-				return HFGIT_EINVALID;
-			}
-			*out = strip(s, a0, true, true);
-		} else {
-			*out = change_case(s, f[0] == 'u' ? CASE_UPPER : f[0] == 'l' ? CASE_LOWER
-			                       : f[0] == 't' ? CASE_TITLE : CASE_CAPITALIZE);
-		}
-		hfgit_jv__unref(s);
-		return *out ? 0 : HFGIT_ERROR;
-	}
+	    !strcmp(f, "title") || !strcmp(f, "capitalize"))
+		return filter_text(out, r, v, c);
 	return hfgit_chat__render_error(r, "unknown filter '%s'", f);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Methods                                                                                   */
+
+/* str.startswith / str.endswith, with one string or a list of them. */
+static int method_affix(jv **out, jv_render *r, jv *self, const jv_call *c)
+{
+	jv *a0 = hfgit_chat__call_arg(c, 0, NULL);
+	bool yes = false, start = c->name[0] == 's';
+
+	if (!a0)
+		return hfgit_chat__render_error(r, "%s needs a string", c->name);
+	if (a0->type == JV_LIST) {
+		for (size_t i = 0; i < a0->u.list.len && !yes; i++) {
+			if (want_string(r, c, a0->u.list.items[i], "each prefix") < 0)
+				return HFGIT_EINVALID;
+			yes = affix(self, a0->u.list.items[i], start);
+		}
+	} else {
+		if (want_string(r, c, a0, "the argument") < 0)
+			return HFGIT_EINVALID;
+		yes = affix(self, a0, start);
+	}
+	return (*out = hfgit_jv__bool(yes)) ? 0 : HFGIT_ERROR;
+}
 
 static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 {
@@ -1095,21 +1155,7 @@ static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 			return hfgit_chat__render_error(r, "split: empty separator");
 		*out = split(self, sep, n);
 	} else if (!strcmp(m, "startswith") || !strcmp(m, "endswith")) {
-		bool yes = false;
-		if (!a0)
-			return hfgit_chat__render_error(r, "%s needs a string", m);
-		if (a0->type == JV_LIST) {
-			for (size_t i = 0; i < a0->u.list.len && !yes; i++) {
-				if (want_string(r, c, a0->u.list.items[i], "each prefix") < 0)
-					return HFGIT_EINVALID;
-				yes = affix(self, a0->u.list.items[i], m[0] == 's');
-			}
-		} else {
-			if (want_string(r, c, a0, "the argument") < 0)
-				return HFGIT_EINVALID;
-			yes = affix(self, a0, m[0] == 's');
-		}
-		*out = hfgit_jv__bool(yes);
+		return method_affix(out, r, self, c);
 	} else if (!strcmp(m, "upper") || !strcmp(m, "lower") || !strcmp(m, "title") ||
 	           !strcmp(m, "capitalize")) {
 		*out = change_case(self, m[0] == 'u' ? CASE_UPPER : m[0] == 'l' ? CASE_LOWER

@@ -466,10 +466,81 @@ static int contains(jv_render *r, jv *needle, jv *hay, bool *out)
 	}
 }
 
+static jv *int_overflow(jv_render *r, int op)
+{
+	hfgit_chat__render_error(r, "integer overflow in %s", op_name(op));
+	return NULL;
+}
+
+/* Python's integer arithmetic, where C's would overflow or round differently. */
+static jv *int_arith(jv_render *r, int op, long long x, long long y)
+{
+	long long res;
+
+	switch (op) {
+	case '+':
+		return __builtin_add_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case '-':
+		return __builtin_sub_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case '*':
+		return __builtin_mul_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case OP_FLOORDIV:
+	case '%':
+		if (y == 0) {
+			hfgit_chat__render_error(r, "integer division or modulo by zero");
+			return NULL;
+		}
+		if (x == LLONG_MIN && y == -1)
+			return int_overflow(r, op);
+		res = op == '%' ? x % y : x / y;
+		/* Python rounds toward negative infinity. */
+		if (op == '%' && res && ((res < 0) != (y < 0)))
+			res += y;
+		else if (op == OP_FLOORDIV && (x % y) && ((x < 0) != (y < 0)))
+			res--;
+		return hfgit_jv__int(res);
+	default: /* OP_POW */
+		if (y < 0)
+			return hfgit_jv__float(pow((double)x, (double)y));
+		res = 1;
+		for (long long k = 0; k < y; k++) {
+			if (__builtin_mul_overflow(res, x, &res))
+				return int_overflow(r, op);
+			if (res == 0 || res == 1)
+				break;
+		}
+		if (res == 1 && x == -1 && (y & 1))
+			res = -1;
+		return hfgit_jv__int(res);
+	}
+}
+
+static jv *float_arith(jv_render *r, int op, double p, double q)
+{
+	switch (op) {
+	case '+': return hfgit_jv__float(p + q);
+	case '-': return hfgit_jv__float(p - q);
+	case '*': return hfgit_jv__float(p * q);
+	case '/':
+		if (q == 0) {
+			hfgit_chat__render_error(r, "division by zero");
+			return NULL;
+		}
+		return hfgit_jv__float(p / q);
+	case OP_FLOORDIV:
+	case '%':
+		if (q == 0) {
+			hfgit_chat__render_error(r, "float division or modulo by zero");
+			return NULL;
+		}
+		return hfgit_jv__float(op == '%' ? p - floor(p / q) * q : floor(p / q));
+	default:
+		return hfgit_jv__float(pow(p, q));
+	}
+}
+
 static jv *arith(jv_render *r, int op, jv *a, jv *b)
 {
-	long long x, y, res;
-
 	if (op == '~')
 		return concat(r, a, b);
 	if (a->type == JV_UNDEFINED || b->type == JV_UNDEFINED) {
@@ -495,89 +566,16 @@ static jv *arith(jv_render *r, int op, jv *a, jv *b)
 		return repeat(r, b, inum(a));
 	if (!numeric(a) || !numeric(b)) {
 		if (op == '%' && a->type == JV_STRING)
-			hfgit_chat__render_error(r, "printf-style formatting ('...' %% value) is not supported; use ~ "
-			                         "or the format of the values directly");
+			hfgit_chat__render_error(r, "printf-style formatting ('...' %% value) is not "
+			                         "supported; use ~ or the format of the values directly");
 		else
-			hfgit_chat__render_error(r, "unsupported operand types for %s: '%s' and '%s'", op_name(op),
-			                         python_type(a), python_type(b));
+			hfgit_chat__render_error(r, "unsupported operand types for %s: '%s' and '%s'",
+			                         op_name(op), python_type(a), python_type(b));
 		return NULL;
 	}
-	if (a->type != JV_FLOAT && b->type != JV_FLOAT && op != '/') {
-		x = inum(a);
-		y = inum(b);
-		switch (op) {
-		case '+':
-			if (__builtin_add_overflow(x, y, &res))
-				goto overflow;
-			return hfgit_jv__int(res);
-		case '-':
-			if (__builtin_sub_overflow(x, y, &res))
-				goto overflow;
-			return hfgit_jv__int(res);
-		case '*':
-			if (__builtin_mul_overflow(x, y, &res))
-				goto overflow;
-			return hfgit_jv__int(res);
-		case OP_FLOORDIV:
-		case '%':
-			if (y == 0) {
-				hfgit_chat__render_error(r, "integer division or modulo by zero");
-				return NULL;
-			}
-			if (x == LLONG_MIN && y == -1)
-				goto overflow;
-			res = op == '%' ? x % y : x / y;
-			/* Python rounds toward negative infinity. */
-			if (op == '%' && res && ((res < 0) != (y < 0)))
-				res += y;
-			else if (op == OP_FLOORDIV && (x % y) && ((x < 0) != (y < 0)))
-				res--;
-			return hfgit_jv__int(res);
-		case OP_POW:
-			if (y >= 0) {
-				res = 1;
-				for (long long k = 0; k < y; k++) {
-					if (__builtin_mul_overflow(res, x, &res))
-						goto overflow;
-					if (res == 0 || res == 1)
-						break;
-				}
-				if (res == 1 && x == -1 && (y & 1))
-					res = -1;
-				return hfgit_jv__int(res);
-			}
-			return hfgit_jv__float(pow((double)x, (double)y));
-		}
-	}
-	{
-		double p = num(a), q = num(b), v;
-		switch (op) {
-		case '+': v = p + q; break;
-		case '-': v = p - q; break;
-		case '*': v = p * q; break;
-		case '/':
-			if (q == 0) {
-				hfgit_chat__render_error(r, "division by zero");
-				return NULL;
-			}
-			v = p / q;
-			break;
-		case OP_FLOORDIV:
-		case '%':
-			if (q == 0) {
-				hfgit_chat__render_error(r, "float division or modulo by zero");
-				return NULL;
-			}
-			v = op == '%' ? p - floor(p / q) * q : floor(p / q);
-			break;
-		default:
-			v = pow(p, q);
-		}
-		return hfgit_jv__float(v);
-	}
-overflow:
-	hfgit_chat__render_error(r, "integer overflow in %s", op_name(op));
-	return NULL;
+	if (a->type != JV_FLOAT && b->type != JV_FLOAT && op != '/')
+		return int_arith(r, op, inum(a), inum(b));
+	return float_arith(r, op, num(a), num(b));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -832,6 +830,63 @@ static jv *eval_collection(jv_render *r, scope *s, const node *n)
 	return out;
 }
 
+/* a[b] and a[start:stop:step] */
+static jv *eval_subscript(jv_render *r, scope *s, const node *n)
+{
+	jv *a, *b, *out = NULL;
+	jv *parts[3] = { NULL, NULL, NULL };
+	int k;
+
+	if (!(a = eval(r, s, n->a)))
+		return NULL;
+	if (n->kind == N_ITEM) {
+		if (!(b = eval(r, s, n->b))) {
+			hfgit_jv__unref(a);
+			return NULL;
+		}
+		r->line = n->line;
+		out = getitem(r, a, b);
+		hfgit_jv__unref(a);
+		hfgit_jv__unref(b);
+		return out;
+	}
+	for (k = 0; k < 3; k++)
+		if (n->items.v[k] && !(parts[k] = eval(r, s, n->items.v[k])))
+			break;
+	r->line = n->line;
+	if (k == 3)
+		out = slice(r, a, parts);
+	for (k = 0; k < 3; k++)
+		hfgit_jv__unref(parts[k]);
+	hfgit_jv__unref(a);
+	return out;
+}
+
+static jv *eval_unary(jv_render *r, scope *s, const node *n)
+{
+	jv *a, *out = NULL;
+
+	if (!(a = eval(r, s, n->a)))
+		return NULL;
+	r->line = n->line;
+	if (n->op == '!')
+		out = hfgit_jv__bool(!hfgit_jv__truthy(a));
+	else if (a->type == JV_UNDEFINED)
+		undefined_error(r, a);
+	else if (!numeric(a))
+		hfgit_chat__render_error(r, "bad operand type for unary %c: '%s'", n->op, python_type(a));
+	else if (n->op == '+')
+		out = a->type == JV_BOOL ? hfgit_jv__int(a->u.b) : hfgit_jv__ref(a);
+	else if (a->type == JV_FLOAT)
+		out = hfgit_jv__float(-a->u.f);
+	else if (inum(a) == LLONG_MIN)
+		hfgit_chat__render_error(r, "integer overflow in unary -");
+	else
+		out = hfgit_jv__int(-inum(a));
+	hfgit_jv__unref(a);
+	return out;
+}
+
 static jv *eval(jv_render *r, scope *s, const node *n)
 {
 	jv *a, *b, *out = NULL;
@@ -856,33 +911,8 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 		hfgit_jv__unref(a);
 		return out;
 	case N_ITEM:
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		if (!(b = eval(r, s, n->b))) {
-			hfgit_jv__unref(a);
-			return NULL;
-		}
-		r->line = n->line;
-		out = getitem(r, a, b);
-		hfgit_jv__unref(a);
-		hfgit_jv__unref(b);
-		return out;
-	case N_SLICE: {
-		jv *parts[3] = { NULL, NULL, NULL };
-		int k;
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		for (k = 0; k < 3; k++)
-			if (n->items.v[k] && !(parts[k] = eval(r, s, n->items.v[k])))
-				break;
-		r->line = n->line;
-		if (k == 3)
-			out = slice(r, a, parts);
-		for (k = 0; k < 3; k++)
-			hfgit_jv__unref(parts[k]);
-		hfgit_jv__unref(a);
-		return out;
-	}
+	case N_SLICE:
+		return eval_subscript(r, s, n);
 	case N_CALL:
 		return eval_call(r, s, n);
 	case N_FILTER:
@@ -890,25 +920,7 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 	case N_TEST:
 		return eval_test(r, s, n);
 	case N_UNARY:
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		r->line = n->line;
-		if (n->op == '!')
-			out = hfgit_jv__bool(!hfgit_jv__truthy(a));
-		else if (a->type == JV_UNDEFINED)
-			undefined_error(r, a);
-		else if (!numeric(a))
-			hfgit_chat__render_error(r, "bad operand type for unary %c: '%s'", n->op, python_type(a));
-		else if (n->op == '+')
-			out = a->type == JV_BOOL ? hfgit_jv__int(a->u.b) : hfgit_jv__ref(a);
-		else if (a->type == JV_FLOAT)
-			out = hfgit_jv__float(-a->u.f);
-		else if (inum(a) == LLONG_MIN)
-			hfgit_chat__render_error(r, "integer overflow in unary -");
-		else
-			out = hfgit_jv__int(-inum(a));
-		hfgit_jv__unref(a);
-		return out;
+		return eval_unary(r, s, n);
 	case N_BINARY:
 		return eval_binary(r, s, n);
 	case N_AND:

@@ -44,6 +44,7 @@ void hfgit_results_free(hfgit_results *r)
 		free(it->pooled);
 		free(it->text);
 		free(it->generated);
+		free(it->prompt);
 	}
 	free(r->items);
 	free(r);

@@ -6,6 +6,7 @@
  *   classify.c   logits -> scores (softmax / sigmoid) -> labels, best first
  *   features.c   last_hidden_state -> per-token embeddings and a pooled vector
  *   generate.c   prompts -> streamed text
+ *   chat.c       a conversation -> the chat template's prompt -> generation
  *   results.c    the answers' storage
  */
 #ifndef HFGIT_TASK_TASK_H
@@ -33,6 +34,7 @@ typedef struct {
 	float *embeddings, *pooled;
 	char *text;
 	int64_t *generated;
+	char *prompt;       /* chat: the rendered conversation */
 } task_item;
 
 struct hfgit_results {
@@ -49,13 +51,21 @@ typedef struct {
 	size_t *lens;                /* the real tokens of each row */
 } task_batch;
 
+/* How texts become a batch. */
+typedef struct {
+	size_t first;   /* the number of the first text, for messages */
+	size_t reserve; /* positions kept free for the new tokens of generation */
+	bool left;      /* pad on the left (generation) */
+	bool special;   /* add the tokenizer's special tokens (not for a rendered chat prompt,
+	                 * whose template wrote them: transformers' add_special_tokens=False) */
+} task_encode;
+
 /*
- * Encode texts[0..n) into `batch`, truncating each to p->max_length (`reserve` fewer: the
- * positions generation's new tokens take) with a warning, padding on the left when `left`. Each item gets
- * its input ids and the truncation it had; `first` numbers the inputs in messages.
+ * Encode texts[0..n) into `batch`, truncating each to p->max_length (`how->reserve` fewer)
+ * with a warning. Each item gets its input ids and the truncation it had.
  */
 int hfgit_task__batch_encode(task_batch *batch, hfgit_pipeline *p, const char *const *texts,
-                             const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
+                             const size_t *lens, size_t n, const task_encode *how,
                              const hfgit_run_options *o, task_item *items);
 void hfgit_task__batch_dispose(task_batch *batch);
 
@@ -96,6 +106,14 @@ int hfgit_task__stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t
 void hfgit_task__stream_dispose(task_stream *s);
 
 int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size_t first,
+                         const hfgit_run_options *o);
+
+/* Checks the versions and values of run options: 0, or HFGIT_EINVALID saying what is wrong. */
+int hfgit_task__check_run_options(const hfgit_run_options *o);
+/* Run the text task of `p` on inputs[first .. first + n) into r->items, each text encoded
+ * with special tokens or (`special` false) as it is. */
+int hfgit_task__run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inputs,
+                         const size_t *lens, size_t first, size_t n, bool special,
                          const hfgit_run_options *o);
 
 int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,

@@ -19,14 +19,15 @@ void hfgit_task__batch_dispose(task_batch *b)
  * first, as transformers' truncation=True) and say so: a silent cut would change the answer.
  */
 static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text, size_t len,
-                      size_t index, size_t limit, size_t reserve, const hfgit_run_options *o,
-                      task_item *it)
+                      size_t index, size_t limit, const task_encode *how,
+                      const hfgit_run_options *o, task_item *it)
 {
 	hfgit_encode_options eo = HFGIT_ENCODE_OPTIONS_INIT;
-	size_t got;
+	size_t got, reserve = how->reserve;
 	int rc;
 
-	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, NULL)) < 0)
+	eo.no_special_tokens = !how->special;
+	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
 		return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
 	got = hfgit_encoding_length(*enc);
 	if (limit && got > limit) {
@@ -50,11 +51,12 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 }
 
 int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
-                             const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
+                             const size_t *lens, size_t n, const task_encode *how,
                              const hfgit_run_options *o, task_item *items)
 {
 	hfgit_encoding **enc;
-	size_t i, j, limit = p->max_length;
+	size_t i, j, limit = p->max_length, reserve = how->reserve;
+	bool left = how->left;
 	bool any_type = false;
 	int rc = 0;
 
@@ -70,8 +72,7 @@ int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const
 	for (i = 0; i < n && rc == 0; i++) {
 		size_t len = lens ? lens[i] : strlen(texts[i]);
 
-		rc = encode_one(&enc[i], p, texts[i], len, first + i, limit, reserve, o,
-		                &items[i]);
+		rc = encode_one(&enc[i], p, texts[i], len, how->first + i, limit, how, o, &items[i]);
 		if (rc == 0 && hfgit_encoding_length(enc[i]) > b->seq_len)
 			b->seq_len = hfgit_encoding_length(enc[i]);
 	}

@@ -18,16 +18,7 @@
 
 #include "check.h"
 #include "hfgit.h"
-
-static const char *data_dir;
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
+#include "reference.h"
 
 static hfgit_pipeline *pipeline(const char *dir_name, hfgit_task task)
 {
@@ -35,7 +26,7 @@ static hfgit_pipeline *pipeline(const char *dir_name, hfgit_task task)
 	hfgit_pipeline *p = NULL;
 	char dir[512];
 
-	snprintf(dir, sizeof(dir), "%s/%s", data_dir, dir_name);
+	snprintf(dir, sizeof(dir), "%s/%s", ref_data_dir, dir_name);
 	opts.task = task;
 	CHECK_MSG(hfgit_pipeline_from_pretrained(&p, NULL, dir, &opts) == 0, "%s: %s", dir_name,
 	          hfgit_error_last());
@@ -91,7 +82,7 @@ static void check_answer(hfgit_pipeline *p, const char *label, const char *messa
 	hfgit_results *res = NULL;
 	const hfgit_result *r;
 	streamed s = { .len = 0 };
-	const char *text = json_object_get_string(get(want, "text"));
+	const char *text = json_object_get_string(ref_get(want, "text"));
 
 	ro.generate.max_new_tokens = max_new;
 	ro.on_text = on_text;
@@ -102,16 +93,16 @@ static void check_answer(hfgit_pipeline *p, const char *label, const char *messa
 		return;
 	r = hfgit_results_at(res, 0);
 	CHECK(hfgit_results_count(res) == 1);
-	CHECK_MSG(r->prompt && !strcmp(r->prompt, json_object_get_string(get(want, "prompt"))) &&
+	CHECK_MSG(r->prompt && !strcmp(r->prompt, json_object_get_string(ref_get(want, "prompt"))) &&
 	          r->prompt_len == strlen(r->prompt), "%s: the prompt is\n%s\nnot jinja2's\n%s",
 	          label, r->prompt ? r->prompt : "(none)",
-	          json_object_get_string(get(want, "prompt")));
-	CHECK_MSG(same_ids(r->input_ids, r->input_tokens, get(want, "input_ids")),
+	          json_object_get_string(ref_get(want, "prompt")));
+	CHECK_MSG(same_ids(r->input_ids, r->input_tokens, ref_get(want, "input_ids")),
 	          "%s: the prompt's %zu ids differ from the reference's %zu", label,
-	          r->input_tokens, json_object_array_length(get(want, "input_ids")));
-	CHECK_MSG(same_ids64(r->generated_ids, r->ngenerated, get(want, "tokens")),
+	          r->input_tokens, json_object_array_length(ref_get(want, "input_ids")));
+	CHECK_MSG(same_ids64(r->generated_ids, r->ngenerated, ref_get(want, "tokens")),
 	          "%s: %zu generated ids differ from torch's %zu", label, r->ngenerated,
-	          json_object_array_length(get(want, "tokens")));
+	          json_object_array_length(ref_get(want, "tokens")));
 	CHECK_MSG(r->text_len == strlen(text) && !memcmp(r->text, text, r->text_len),
 	          "%s: reply '%.*s', want '%s'", label, (int)r->text_len, r->text, text);
 	CHECK_MSG(s.len == r->text_len && !memcmp(s.buf, r->text, s.len),
@@ -123,20 +114,20 @@ static void check_answer(hfgit_pipeline *p, const char *label, const char *messa
 
 static void run_chat(json_object *c, size_t *stopped, bool *one_bos)
 {
-	const char *name = json_object_get_string(get(c, "name"));
-	size_t max_new = (size_t)json_object_get_int64(get(c, "max_new_tokens")), i;
-	hfgit_pipeline *p = pipeline(json_object_get_string(get(c, "dir")), HFGIT_TASK_AUTO);
-	json_object *turns = get(c, "turns"), *history;
+	const char *name = json_object_get_string(ref_get(c, "name"));
+	size_t max_new = (size_t)json_object_get_int64(ref_get(c, "max_new_tokens")), i;
+	hfgit_pipeline *p = pipeline(json_object_get_string(ref_get(c, "dir")), HFGIT_TASK_AUTO);
+	json_object *turns = ref_get(c, "turns"), *history;
 
 	if (!p)
 		return;
 	CHECK(hfgit_pipeline_task(p) == HFGIT_TASK_TEXT_GENERATION);
 	if (!turns) {
-		json_object *ids = get(c, "input_ids");
+		json_object *ids = ref_get(c, "input_ids");
 
-		check_answer(p, name, json_object_to_json_string(get(c, "messages")), c, max_new,
+		check_answer(p, name, json_object_to_json_string(ref_get(c, "messages")), c, max_new,
 		             NULL);
-		if (json_object_array_length(get(c, "tokens")) < max_new)
+		if (json_object_array_length(ref_get(c, "tokens")) < max_new)
 			(*stopped)++;
 		if (strstr(name, "llama"))
 			*one_bos = json_object_get_int(json_object_array_get_idx(ids, 0)) == 1 &&
@@ -151,7 +142,7 @@ static void run_chat(json_object *c, size_t *stopped, bool *one_bos)
 		char label[256], *reply = NULL;
 
 		json_object_object_add(m, "role", json_object_new_string("user"));
-		json_object_object_add(m, "content", json_object_get(get(t, "user")));
+		json_object_object_add(m, "content", json_object_get(ref_get(t, "user")));
 		json_object_array_add(history, m);
 		snprintf(label, sizeof(label), "%s, turn %zu", name, i + 1);
 		check_answer(p, label, json_object_to_json_string(history), t, max_new, &reply);
@@ -198,12 +189,12 @@ static void refusals(void)
 
 	/* A checkout without a chat template (mistral-f16 has no tokenizer files: the model with
 	 * a tokenizer of the caller's). */
-	snprintf(dir, sizeof(dir), "%s/llm/models/mistral-f16", data_dir);
+	snprintf(dir, sizeof(dir), "%s/llm/models/mistral-f16", ref_data_dir);
 	CHECK(hfgit_model_from_pretrained(&m, NULL, dir, NULL) == 0);
 	if (m) {
 		hfgit_tokenizer *tok = NULL;
 
-		snprintf(dir, sizeof(dir), "%s/llm/models/qwen2-f32", data_dir);
+		snprintf(dir, sizeof(dir), "%s/llm/models/qwen2-f32", ref_data_dir);
 		CHECK(hfgit_tokenizer_from_dir(&tok, dir) == 0);
 		if (tok && hfgit_pipeline_new(&p, m, tok, HFGIT_TASK_AUTO) == 0) {
 			CHECK(hfgit_pipeline_chat(&res, p, hi, NULL, NULL) == HFGIT_ENOTFOUND);
@@ -221,19 +212,11 @@ int main(int argc, char **argv)
 	json_object *ref, *chats;
 	size_t i, stopped = 0;
 	bool one_bos = false;
-	char path[512];
+	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_llm_chat <tests/data>\n");
-		return 2;
-	}
-	data_dir = argv[1];
-	snprintf(path, sizeof(path), "%s/llm/chat.json", data_dir);
-	if (!(ref = json_object_from_file(path))) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return 1;
-	}
-	chats = get(ref, "chats");
+	if ((rc = ref_open(&ref, argc, argv, "test_llm_chat", "llm/chat.json")) != 0)
+		return rc;
+	chats = ref_get(ref, "chats");
 	for (i = 0; i < json_object_array_length(chats); i++)
 		run_chat(json_object_array_get_idx(chats, i), &stopped, &one_bos);
 	CHECK_MSG(json_object_array_length(chats) >= 4, "only %zu chats",

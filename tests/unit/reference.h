@@ -1,7 +1,8 @@
 /*
  * What the tests against a PyTorch reference share (test_forward, test_llm, test_task,
  * test_llm_chat): the data folder given on the command line, its JSON reference files, its
- * tiny models, and outputs compared with the reference within one tolerance. Header-only and
+ * tiny models, outputs compared with the reference within one tolerance, and greedy
+ * generation against the reference's tokens. Header-only and
  * static, as check.h, whose counters the checks here add to.
  */
 #ifndef HFGIT_TESTS_REFERENCE_H
@@ -116,6 +117,48 @@ static inline void ref_compare(const char *label, const char *name, const hfgit_
 	}
 	CHECK_MSG(max <= REF_TOLERANCE, "%s: %s differs from torch by %g at element %zu (got %.9g)",
 	          label, name, max, worst, (double)got->data[worst]);
+}
+
+/*
+ * Greedy generation from `in`, with the KV cache and without, token for token against the
+ * reference's {"max_new_tokens", "tokens" (one list per sequence), "repetition_penalty"
+ * (absent: none)}.
+ */
+static inline void ref_check_generate(hfgit_model *m, const char *label,
+                                      const hfgit_forward_inputs *in, json_object *g)
+{
+	json_object *want = ref_get(g, "tokens");
+	size_t b, j, len;
+	int no_cache;
+
+	for (no_cache = 0; no_cache <= 1; no_cache++) {
+		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
+		hfgit_generation *gen = NULL;
+		const char *how = no_cache ? "no cache" : "cache";
+
+		opts.max_new_tokens = (size_t)json_object_get_int64(ref_get(g, "max_new_tokens"));
+		opts.repetition_penalty =
+			(float)json_object_get_double(ref_get(g, "repetition_penalty"));
+		opts.no_cache = no_cache;
+		CHECK_MSG(hfgit_model_generate(&gen, m, in, &opts) == 0, "%s: %s", label,
+		          hfgit_error_last());
+		if (!gen)
+			continue;
+		CHECK(hfgit_generation_count(gen) == json_object_array_length(want));
+		for (b = 0; b < hfgit_generation_count(gen); b++) {
+			json_object *w = json_object_array_get_idx(want, b);
+			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
+
+			CHECK_MSG(len == json_object_array_length(w), "%s (%s): sequence %zu has %zu new "
+			          "tokens, torch %zu", label, how, b, len, json_object_array_length(w));
+			for (j = 0; j < len && j < json_object_array_length(w); j++)
+				CHECK_MSG(t[j] == json_object_get_int64(json_object_array_get_idx(w, j)),
+				          "%s (%s): token %zu of sequence %zu is %lld, torch's %lld", label,
+				          how, j, b, (long long)t[j],
+				          (long long)json_object_get_int64(json_object_array_get_idx(w, j)));
+		}
+		hfgit_generation_free(gen);
+	}
 }
 
 #endif

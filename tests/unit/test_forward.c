@@ -137,40 +137,6 @@ static void check_padding(hfgit_model *m, const char *label, const inputs *x,
 	}
 }
 
-static void check_generate(hfgit_model *m, const char *label, const inputs *x, json_object *g)
-{
-	json_object *want = ref_get(g, "tokens");
-	size_t b, j, len;
-	int no_cache;
-
-	for (no_cache = 0; no_cache <= 1; no_cache++) {
-		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
-		hfgit_generation *gen = NULL;
-
-		opts.max_new_tokens = (size_t)json_object_get_int64(ref_get(g, "max_new_tokens"));
-		opts.no_cache = no_cache;
-		CHECK_MSG(hfgit_model_generate(&gen, m, &x->in, &opts) == 0, "%s: %s", label,
-		          hfgit_error_last());
-		if (!gen)
-			continue;
-		CHECK(hfgit_generation_count(gen) == json_object_array_length(want));
-		for (b = 0; b < hfgit_generation_count(gen); b++) {
-			json_object *w = json_object_array_get_idx(want, b);
-			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
-
-			CHECK_MSG(len == json_object_array_length(w), "%s (%s): sequence %zu has %zu new "
-			          "tokens, torch %zu", label, no_cache ? "no cache" : "cache", b, len,
-			          json_object_array_length(w));
-			for (j = 0; j < len && j < json_object_array_length(w); j++)
-				CHECK_MSG(t[j] == json_object_get_int64(json_object_array_get_idx(w, j)),
-				          "%s (%s): token %zu of sequence %zu is %lld, torch's %lld", label,
-				          no_cache ? "no cache" : "cache", j, b, (long long)t[j],
-				          (long long)json_object_get_int64(json_object_array_get_idx(w, j)));
-		}
-		hfgit_generation_free(gen);
-	}
-}
-
 static void run_case(json_object *c)
 {
 	json_object *formats = ref_get(c, "formats"), *outputs = ref_get(c, "outputs"),
@@ -192,7 +158,7 @@ static void run_case(json_object *c)
 		CHECK_STR(hfgit_model_class(m), json_object_get_string(ref_get(c, "class")));
 		inputs_from(&x, ref_get(c, "inputs"));
 		if (gen) {
-			check_generate(m, label, &x, gen);
+			ref_check_generate(m, label, &x.in, gen);
 			inputs_free(&x);
 			hfgit_model_free(m);
 			continue;

@@ -66,37 +66,6 @@ static void check_padding(hfgit_model *m, const char *label, const hfgit_forward
 	}
 }
 
-static void check_generate(hfgit_model *m, const char *label, const hfgit_forward_inputs *in,
-                           json_object *g)
-{
-	json_object *want = ref_get(g, "tokens");
-	size_t b, j, len;
-	int no_cache;
-
-	for (no_cache = 0; no_cache <= 1; no_cache++) {
-		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
-		hfgit_generation *gen = NULL;
-
-		opts.max_new_tokens = (size_t)json_object_get_int64(ref_get(g, "max_new_tokens"));
-		opts.repetition_penalty = (float)json_object_get_double(ref_get(g, "repetition_penalty"));
-		opts.no_cache = no_cache;
-		CHECK_MSG(hfgit_model_generate(&gen, m, in, &opts) == 0, "%s: %s", label,
-		          hfgit_error_last());
-		for (b = 0; gen && b < hfgit_generation_count(gen); b++) {
-			json_object *w = json_object_array_get_idx(want, b);
-			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
-			bool same = len == json_object_array_length(w);
-
-			for (j = 0; same && j < len; j++)
-				same = t[j] == json_object_get_int64(json_object_array_get_idx(w, j));
-			CHECK_MSG(same, "%s (%s): sequence %zu differs from torch's tokens (%s)", label,
-			          no_cache ? "no cache" : "cache", b, json_object_to_json_string(w));
-		}
-		CHECK(gen && hfgit_generation_count(gen) == json_object_array_length(want));
-		hfgit_generation_free(gen);
-	}
-}
-
 /* The BF16/F16 matrices are read where they are mapped: the runner's F32 copies are the
  * norms and biases only. */
 static void check_no_copy(hfgit_model *m, const char *label)
@@ -133,7 +102,7 @@ static void run_case(json_object *c)
 	in.input_ids = ids = ref_matrix(ref_get(in_json, "input_ids"), &in.batch, &in.seq_len);
 	in.attention_mask = mask = ref_matrix(ref_get(in_json, "attention_mask"), &r, &cols);
 	if (gen) {
-		check_generate(m, name, &in, gen);
+		ref_check_generate(m, name, &in, gen);
 	} else {
 		in.output_hidden_states = hidden != NULL;
 		CHECK_MSG(hfgit_model_forward(&out, m, &in) == 0, "%s: %s", name, hfgit_error_last());

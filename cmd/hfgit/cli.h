@@ -152,9 +152,10 @@ int cmd_tokenize(int argc, char **argv, const cli_globals *g);
 int cmd_detokenize(int argc, char **argv, const cli_globals *g);
 int cmd_chat_template(int argc, char **argv, const cli_globals *g);
 
-/* hfgit run's callbacks' payload: the number of the input the library's input 0 is. */
+/* hfgit run's callbacks' payload. */
 typedef struct {
-	size_t first;
+	size_t first; /* the number of the input the library's input 0 is */
+	bool midline; /* streamed text is on a line not ended yet */
 } cli_run_state;
 
 /* hfgit run --chat (run_chat.c): where the conversation comes from, and answering it. */

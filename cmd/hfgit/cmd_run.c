@@ -292,6 +292,7 @@ static void on_warning(size_t input, const char *message, void *payload)
 
 static int on_text(size_t input, const char *text, size_t len, void *payload)
 {
+	((cli_run_state *)payload)->midline = true;
 	fwrite(text, 1, len, stdout);
 	fflush(stdout);
 	return cli_interrupted ? 1 : 0;

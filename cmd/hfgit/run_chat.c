@@ -56,6 +56,7 @@ static int answer(hfgit_pipeline *p, json_object *messages, const cli_chat_args 
                   const hfgit_run_options *ro, json_object *all)
 {
 	hfgit_pipeline_chat_options co = HFGIT_PIPELINE_CHAT_OPTIONS_INIT;
+	cli_run_state *st = ro->payload;
 	const hfgit_result *r;
 	hfgit_results *res;
 	json_object *o, *a;
@@ -66,16 +67,17 @@ static int answer(hfgit_pipeline *p, json_object *messages, const cli_chat_args 
 	if (hfgit_pipeline_chat(&res, p, json_object_to_json_string_ext(messages,
 	                        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &co,
 	                        ro) < 0) {
-		if (!all) {
+		if (st->midline) /* end the reply cut short */
 			putchar('\n');
-			fflush(stdout);
-		}
+		st->midline = false;
+		fflush(stdout);
 		return cli_fail();
 	}
 	r = hfgit_results_at(res, 0);
 	json_object_array_add(messages, message("assistant", r->text, r->text_len));
 	if (!all) {
 		putchar('\n');
+		st->midline = false;
 	} else {
 		o = json_object_new_object();
 		a = json_object_new_array();

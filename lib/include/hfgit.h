@@ -1545,7 +1545,9 @@ typedef struct {
  * generate as hfgit_pipeline_run does, streaming through opts->on_text, until an eos id
  * (generation_config.json's, else config.json's) or max_new_tokens. One result: the
  * assistant's reply as `text`, the rendered `prompt`, the ids. HFGIT_EINVALID for a pipeline
- * that is not text-generation; HFGIT_ENOTFOUND when the checkout has no chat template.
+ * that is not text-generation, and for a prompt that leaves no room for max_new_tokens within
+ * hfgit_pipeline_max_length (it is never truncated: its end is where the reply starts);
+ * HFGIT_ENOTFOUND when the checkout has no chat template.
  * `chat` and `opts` may be NULL.
  */
 HFGIT_EXTERN int hfgit_pipeline_chat(hfgit_results **out, hfgit_pipeline *p,

@@ -213,7 +213,7 @@ int hfgit_task__run_text(hfgit_results *r, hfgit_pipeline *p, const char *const 
 	task_item *items = r->items + first;
 	bool gen = p->task == HFGIT_TASK_TEXT_GENERATION;
 	/* hfgit_model_generate wants a position for every new token (the last one too). */
-	task_encode how = { first, gen ? o->generate.max_new_tokens : 0, gen, special };
+	task_encode how = { first, gen ? o->generate.max_new_tokens : 0, gen, special, !special };
 	int rc;
 
 	if ((rc = hfgit_task__batch_encode(&b, p, inputs + first, lens ? lens + first : NULL, n,

@@ -58,6 +58,8 @@ typedef struct {
 	bool left;      /* pad on the left (generation) */
 	bool special;   /* add the tokenizer's special tokens (not for a rendered chat prompt,
 	                 * whose template wrote them: transformers' add_special_tokens=False) */
+	bool whole;     /* refuse a text longer than the model takes instead of truncating it
+	                 * (a chat prompt: its end is where the answer starts) */
 } task_encode;
 
 /*
@@ -111,7 +113,7 @@ int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *
 /* Checks the versions and values of run options: 0, or HFGIT_EINVALID saying what is wrong. */
 int hfgit_task__check_run_options(const hfgit_run_options *o);
 /* Run the text task of `p` on inputs[first .. first + n) into r->items, each text encoded
- * with special tokens or (`special` false) as it is. */
+ * with special tokens, or (`special` false: a chat prompt) as it is and never truncated. */
 int hfgit_task__run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inputs,
                          const size_t *lens, size_t first, size_t n, bool special,
                          const hfgit_run_options *o);

@@ -30,6 +30,13 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
 		return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
 	got = hfgit_encoding_length(*enc);
+	if (limit && got > limit && how->whole) {
+		hfgit_encoding_free(*enc);
+		*enc = NULL;
+		return hfgit_error_set(HFGIT_EINVALID, "the prompt is %zu tokens; with %zu new ones "
+		                       "it exceeds the model's %zu positions: shorten the conversation "
+		                       "or ask for fewer new tokens", got, reserve, p->max_length);
+	}
 	if (limit && got > limit) {
 		hfgit_encoding_free(*enc);
 		eo.max_length = limit;

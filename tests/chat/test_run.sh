@@ -154,6 +154,13 @@ printf '{"role": "user"}' >"$WORK/notlist.json"
 run_hfgit run --chat --messages "$WORK/notlist.json" "$QWEN"
 check_eq "--messages: not a list" "$RC" 2
 check_contains "--messages: not a list: says what is wanted" "$ERR" "not a JSON list of messages"
+# Too long for the positions: refused, never cut (the end is where the answer starts).
+run_hfgit run --chat --max-new-tokens 200 "$QWEN" "hi"
+check_eq "prompt and new tokens past the positions: exit code" "$RC" 2
+check_contains "prompt and new tokens past the positions: says so" "$ERR" \
+	"the prompt is 59 tokens; with 200 new ones it exceeds the model's 256 positions"
+check_eq "prompt and new tokens past the positions: nothing printed" \
+	"$(cat "$WORK/out" | wc -c)" 0
 run_hfgit run --chat --template tool_use "$QWEN" "hi"
 check_eq "--template: no such template" "$RC" 3
 # A checkout of a model without a chat template (a base model's tokenizer).
@@ -168,7 +175,7 @@ run_hfgit run --chat "$WORK/base" "hi"
 check_eq "no chat_template: exit code" "$RC" 3
 check_contains "no chat_template: says so" "$ERR" "tokenizer_config.json has no chat_template"
 check_contains "no chat_template: says what to do" "$ERR" "give the conversation as plain text"
-check_eq "no chat_template: nothing printed but a newline" "$OUT" ""
+check_eq "no chat_template: nothing printed" "$(cat "$WORK/out" | wc -c)" 0
 # The plain prompt still runs there.
 run_hfgit run -q --max-new-tokens 2 "$WORK/base" "hi"
 check_eq "no chat_template: plain text runs" "$RC" 0

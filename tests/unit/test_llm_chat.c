@@ -6,7 +6,7 @@
  * two), torch's greedy generation from those ids stopping at generation_config.json's eos ids,
  * and the reply; a conversation whose replies are fed back turn by turn; the streamed text;
  * and the refusals (a pipeline of another task, a checkout without a chat template, bad
- * messages, a template name that is not there).
+ * messages, a template name that is not there, a prompt too long to answer: never cut).
  *
  * usage: test_llm_chat <tests/data>
  */
@@ -159,6 +159,7 @@ static void run_chat(json_object *c, size_t *stopped, bool *one_bos)
 static void refusals(void)
 {
 	hfgit_pipeline_chat_options co = HFGIT_PIPELINE_CHAT_OPTIONS_INIT;
+	hfgit_run_options ro = HFGIT_RUN_OPTIONS_INIT;
 	const char *hi = "[{\"role\": \"user\", \"content\": \"hi\"}]";
 	hfgit_results *res = (hfgit_results *)&res;
 	hfgit_pipeline *p;
@@ -185,6 +186,11 @@ static void refusals(void)
 	co.version = 99;
 	CHECK(hfgit_pipeline_chat(&res, p, hi, &co, NULL) == HFGIT_EINVALID);
 	CHECK(hfgit_pipeline_chat(&res, p, NULL, NULL, NULL) == HFGIT_EINVALID);
+	/* A chat prompt is never truncated: its end is where the answer starts. */
+	ro.generate.max_new_tokens = 250;
+	CHECK(hfgit_pipeline_chat(&res, p, hi, NULL, &ro) == HFGIT_EINVALID);
+	CHECK_MSG(strstr(hfgit_error_last(), "exceeds the model's 256 positions"), "%s",
+	          hfgit_error_last());
 	hfgit_pipeline_free(p);
 
 	/* A checkout without a chat template (mistral-f16 has no tokenizer files: the model with

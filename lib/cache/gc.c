@@ -21,16 +21,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "git/errors.h"
-#include "git/init.h"
-#include "cache/checkouts.h"
-#include "cache/lfs_refs.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/lfs_checkout.h"
+#include "core/git_error.h"
+#include "core/library.h"
+#include "checkout/registry.h"
+#include "checkout/lfs_refs.h"
+#include "core/error.h"
+#include "core/options.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "lfs/objects.h"
 
 /* A partial download untouched this long is abandoned, not paused. */
@@ -65,7 +66,7 @@ static int add_item(hfgit_gc_report *r, hfgit_gc_kind kind, const char *path, co
 		size_t cap = r->cap ? r->cap * 2 : 16;
 		hfgit_gc_item *grown = realloc(r->items, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		r->items = grown;
 		r->cap = cap;
 	}
@@ -73,8 +74,8 @@ static int add_item(hfgit_gc_report *r, hfgit_gc_kind kind, const char *path, co
 	item->kind = kind;
 	item->size = (unsigned long long)st->st_size;
 	item->linked = st->st_nlink > 1;
-	item->path = hfgit_strdup(path);
-	item->oid = hfgit_aprintf("%.64s", oid);
+	item->path = hfgit__strdup(path);
+	item->oid = hfgit__aprintf("%.64s", oid);
 	if (!item->path || !item->oid) {
 		free((char *)item->path);
 		free((char *)item->oid);
@@ -140,13 +141,13 @@ void hfgit_gc_report_free(hfgit_gc_report *r)
 static int add_needed(const hfgit_lfs_pointer *p, const char *path, const char *ref,
                       void *payload)
 {
-	return hfgit_oidset_add(payload, p->oid);
+	return hfgit_oidset__add(payload, p->oid);
 }
 
 /* A repository being created right now by a clone is still empty: it needs nothing yet. */
 static bool empty_dir(const char *path)
 {
-	return hfgit_fs_is_absent_or_empty_dir(path);
+	return hfgit_fs__is_absent_or_empty_dir(path);
 }
 
 static int collect_repo(const char *path, void *payload)
@@ -158,14 +159,14 @@ static int collect_repo(const char *path, void *payload)
 	if (git_repository_open_bare(&repo, path) < 0) {
 		if (empty_dir(path))
 			return 0;
-		return hfgit_error_set(HFGIT_ERROR, "cannot open the cache repository '%s': %s; "
-		                       "nothing was removed (move it away, or remove it to forget "
-		                       "that model, and run gc again)", path, hfgit_git_message());
+		return hfgit_error__set(HFGIT_ERROR, "cannot open the cache repository '%s': %s; "
+		                        "nothing was removed (move it away, or remove it to forget "
+		                        "that model, and run gc again)", path, hfgit_git__message());
 	}
-	if ((rc = hfgit_lfs_refs_all(repo, add_needed, &c->needed)) == 0)
+	if ((rc = hfgit_lfs__refs_all(repo, add_needed, &c->needed)) == 0)
 		c->report->repositories++;
 	else
-		rc = hfgit_error_set(rc, "%s; nothing was removed", hfgit_error_last());
+		rc = hfgit_error__set(rc, "%s; nothing was removed", hfgit_error_last());
 	git_repository_free(repo);
 	return rc;
 }
@@ -176,17 +177,17 @@ static void collect_checkout(collector *c, const char *path)
 	git_repository *repo = NULL;
 	git_object *head = NULL;
 
-	if (hfgit_checkout_open(&repo, path, c->store_root) != 0) {
-		hfgit_error_clear();
+	if (hfgit_checkout__open(&repo, path, c->store_root) != 0) {
+		hfgit_error__clear();
 		return;
 	}
 	if (git_revparse_single(&head, repo, "HEAD") < 0 ||
-	    hfgit_lfs_refs_commit(repo, git_object_id(head), "HEAD", add_needed, &c->needed) < 0)
-		hfgit_trace("gc: skipping checkout '%s': %s", path,
-		            *hfgit_error_last() ? hfgit_error_last() : hfgit_git_message());
+	    hfgit_lfs__refs_commit(repo, git_object_id(head), "HEAD", add_needed, &c->needed) < 0)
+		hfgit__trace("gc: skipping checkout '%s': %s", path,
+		             *hfgit_error_last() ? hfgit_error_last() : hfgit_git__message());
 	else
 		c->report->checkouts++;
-	hfgit_error_clear();
+	hfgit_error__clear();
 	git_object_free(head);
 	git_repository_free(repo);
 }
@@ -197,13 +198,13 @@ static int collect_needed(collector *c)
 	size_t n = 0, i;
 	int rc;
 
-	if ((rc = hfgit_cache_foreach_repo(c->cache_dir, collect_repo, c)) < 0 ||
-	    (rc = hfgit_checkouts_read(&paths, &n, c->cache_dir)) < 0)
+	if ((rc = hfgit_cache__foreach_repo(c->cache_dir, collect_repo, c)) < 0 ||
+	    (rc = hfgit_checkouts__read(&paths, &n, c->cache_dir)) < 0)
 		return rc;
 	for (i = 0; i < n; i++)
 		collect_checkout(c, paths[i]);
-	hfgit_checkouts_free(paths, n);
-	hfgit_oidset_seal(&c->needed);
+	hfgit_checkouts__free(paths, n);
+	hfgit_oidset__seal(&c->needed);
 	return 0;
 }
 
@@ -219,7 +220,7 @@ static bool is_fanout(const char *s)
 static int remove_file(const char *path)
 {
 	if (unlink(path) < 0 && errno != ENOENT)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot remove '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot remove '%s'", path);
 	return 0;
 }
 
@@ -234,15 +235,15 @@ static int sweep_leaf(collector *c, const char *dir, const char *ab, const char 
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 		char *path;
-		if (!hfgit_lfs_oid_valid(e->d_name, strlen(e->d_name)) || memcmp(e->d_name, ab, 2) ||
+		if (!hfgit_lfs__oid_valid(e->d_name, strlen(e->d_name)) || memcmp(e->d_name, ab, 2) ||
 		    memcmp(e->d_name + 2, cd, 2))
 			continue; /* not the store's: leave it */
-		if (!(path = hfgit_aprintf("%s/%s", dir, e->d_name))) {
+		if (!(path = hfgit__aprintf("%s/%s", dir, e->d_name))) {
 			rc = HFGIT_ERROR;
 			break;
 		}
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (hfgit_oidset_has(&c->needed, e->d_name)) {
+			if (hfgit_oidset__has(&c->needed, e->d_name)) {
 				c->report->kept++;
 				c->report->kept_bytes += (unsigned long long)st.st_size;
 			} else if ((rc = add_item(c->report, HFGIT_GC_OBJECT, path, e->d_name, &st)) == 0 &&
@@ -261,7 +262,7 @@ static int sweep_leaf(collector *c, const char *dir, const char *ab, const char 
 
 static int sweep_objects(collector *c)
 {
-	char *objects = hfgit_aprintf("%s/objects", c->store_root);
+	char *objects = hfgit_layout__lfs_objects_dir(c->store_root);
 	struct dirent *a, *b;
 	DIR *da, *db;
 	int rc = 0;
@@ -274,12 +275,12 @@ static int sweep_objects(collector *c)
 	}
 	while (rc == 0 && (a = readdir(da)) != NULL) {
 		char *sub;
-		if (!is_fanout(a->d_name) || !(sub = hfgit_aprintf("%s/%s", objects, a->d_name)))
+		if (!is_fanout(a->d_name) || !(sub = hfgit__aprintf("%s/%s", objects, a->d_name)))
 			continue;
 		if ((db = opendir(sub)) != NULL) {
 			while (rc == 0 && (b = readdir(db)) != NULL) {
 				char *leaf;
-				if (!is_fanout(b->d_name) || !(leaf = hfgit_aprintf("%s/%s", sub, b->d_name)))
+				if (!is_fanout(b->d_name) || !(leaf = hfgit__aprintf("%s/%s", sub, b->d_name)))
 					continue;
 				rc = sweep_leaf(c, leaf, a->d_name, b->d_name);
 				free(leaf);
@@ -296,38 +297,32 @@ static int sweep_objects(collector *c)
 }
 
 /* "<oid>.<host>-<pid>.part" (and the plain "<oid>.part" of other clients). */
-static bool partial_name(const char *name)
-{
-	size_t len = strlen(name);
-	return len > HFGIT_LFS_OID_HEXSZ + 5 && hfgit_lfs_oid_valid(name, HFGIT_LFS_OID_HEXSZ) &&
-	       name[HFGIT_LFS_OID_HEXSZ] == '.' && !strcmp(name + len - 5, ".part");
-}
-
 /* Removed while holding the lock, so no download can adopt it in between. */
 static int sweep_partial(collector *c, int lock_fd, const char *path, const char *oid,
                          const struct stat *st)
 {
 	int rc;
 
-	if (hfgit_lfs_object_trylock(lock_fd, oid) != 0) {
-		hfgit_trace("gc: keeping '%s': a download holds its lock", path);
+	if (hfgit_lfs__object_trylock(lock_fd, oid) != 0) {
+		hfgit__trace("gc: keeping '%s': a download holds its lock", path);
 		return 0;
 	}
 	if ((rc = add_item(c->report, HFGIT_GC_PARTIAL, path, oid, st)) == 0 && !c->opts->dry_run)
 		rc = remove_file(path);
-	hfgit_lfs_object_unlock(lock_fd, oid);
+	hfgit_lfs__object_unlock(lock_fd, oid);
 	return rc;
 }
 
 static int sweep_partials(collector *c)
 {
-	char *dir = hfgit_aprintf("%s/incomplete", c->store_root), *locks = NULL;
+	char *dir = hfgit_layout__lfs_incomplete_dir(c->store_root);
+	char *locks = hfgit_layout__lfs_locks(c->store_root);
 	time_t now = time(NULL);
 	struct dirent *e;
 	DIR *d = NULL;
 	int lock_fd = -1, rc = 0;
 
-	if (!dir || !(locks = hfgit_aprintf("%s/locks", dir))) {
+	if (!dir || !locks) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -335,13 +330,13 @@ static int sweep_partials(collector *c)
 		goto out;
 	/* Without the lock file no lock can be asked about: then nothing is removed. */
 	if ((lock_fd = open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		hfgit_trace("gc: cannot open '%s': %s", locks, strerror(errno));
+		hfgit__trace("gc: cannot open '%s': %s", locks, strerror(errno));
 		goto out;
 	}
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		struct stat st;
 		char *path;
-		if (!partial_name(e->d_name) || !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+		if (!hfgit_layout__lfs_partial_name(e->d_name, NULL) || !(path = hfgit__aprintf("%s/%s", dir, e->d_name)))
 			continue;
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    now - st.st_mtime >= PARTIAL_STALE_SECONDS)
@@ -360,7 +355,7 @@ out:
 
 static int sweep_damaged(collector *c)
 {
-	char *dir = hfgit_aprintf("%s/damaged", c->store_root);
+	char *dir = hfgit_layout__lfs_damaged_dir(c->store_root);
 	struct dirent *e;
 	DIR *d;
 	int rc = 0;
@@ -371,8 +366,8 @@ static int sweep_damaged(collector *c)
 		while (rc == 0 && (e = readdir(d)) != NULL) {
 			struct stat st;
 			char *path;
-			if (!hfgit_lfs_oid_valid(e->d_name, strlen(e->d_name)) ||
-			    !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+			if (!hfgit_lfs__oid_valid(e->d_name, strlen(e->d_name)) ||
+			    !(path = hfgit__aprintf("%s/%s", dir, e->d_name)))
 				continue;
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 			    (rc = add_item(c->report, HFGIT_GC_DAMAGED, path, e->d_name, &st)) == 0 &&
@@ -393,10 +388,10 @@ static bool still_a_checkout(const char *path, void *payload)
 {
 	const collector *c = payload;
 	git_repository *repo = NULL;
-	bool yes = hfgit_checkout_open(&repo, path, c->store_root) == 0;
+	bool yes = hfgit_checkout__open(&repo, path, c->store_root) == 0;
 
 	git_repository_free(repo);
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return yes;
 }
 
@@ -408,7 +403,9 @@ int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts
 	collector c;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_GC_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	*out = NULL;
@@ -416,18 +413,18 @@ int hfgit_gc(hfgit_gc_report **out, hfgit_ctx *ctx, const hfgit_gc_options *opts
 	c.opts = opts ? opts : &defaults;
 	c.cache_dir = ctx->cache_dir;
 	if (!(c.report = calloc(1, sizeof(*c.report))) ||
-	    !(c.store_root = hfgit_lfs_store_root(ctx))) {
+	    !(c.store_root = hfgit_ctx__lfs_root(ctx))) {
 		free(c.report);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	if ((rc = collect_needed(&c)) == 0 && (rc = sweep_objects(&c)) == 0 &&
 	    (rc = sweep_partials(&c)) == 0 && (rc = sweep_damaged(&c)) == 0 && !c.opts->dry_run &&
-	    hfgit_checkouts_compact(c.cache_dir, still_a_checkout, &c) < 0) {
+	    hfgit_checkouts__compact(c.cache_dir, still_a_checkout, &c) < 0) {
 		/* A longer log than needed costs nothing but a few reads. */
-		hfgit_trace("gc: %s", hfgit_error_last());
-		hfgit_error_clear();
+		hfgit__trace("gc: %s", hfgit_error_last());
+		hfgit_error__clear();
 	}
-	hfgit_oidset_dispose(&c.needed);
+	hfgit_oidset__dispose(&c.needed);
 	free(c.store_root);
 	if (rc < 0)
 		hfgit_gc_report_free(c.report);

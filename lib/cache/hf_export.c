@@ -27,21 +27,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "git/init.h"
-#include "cache/cache.h"
-#include "cache/list.h"
-#include "cache/tree_files.h"
-#include "common/error.h"
+#include "core/library.h"
+#include "refs/store.h"
+#include "checkout/tree_files.h"
+#include "core/error.h"
+#include "core/options.h"
 #include "lfs/select.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/lfs_checkout.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
+#include "lfs/fetch.h"
 #include "lfs/objects.h"
 
 struct hfgit_hf_export {
@@ -62,8 +62,8 @@ static char *repo_folder(const char *hub_dir, const hfgit_model_id *id)
 	const char *ns = hfgit_model_id_namespace(id);
 	hfgit_repo_type type = hfgit_model_id_type(id);
 
-	return ns ? hfgit_aprintf("%s/%s--%s--%s", hub_dir, types[type], ns, hfgit_model_id_name(id)) :
-	            hfgit_aprintf("%s/%s--%s", hub_dir, types[type], hfgit_model_id_name(id));
+	return ns ? hfgit__aprintf("%s/%s--%s--%s", hub_dir, types[type], ns, hfgit_model_id_name(id)) :
+	            hfgit__aprintf("%s/%s--%s", hub_dir, types[type], hfgit_model_id_name(id));
 }
 
 static bool is_full_hash(const char *s)
@@ -121,6 +121,7 @@ typedef struct {
 	git_oid blob;
 	bool lfs;
 	char oid[HFGIT_LFS_OID_HEXSZ + 1];
+	uint64_t size;
 } export_file;
 
 typedef struct {
@@ -135,8 +136,8 @@ static bool lfs_wanted(const hfgit_export_options *opts, const char *path)
 {
 	if (opts->no_lfs)
 		return false;
-	return hfgit_lfs_path_selected(path, opts->lfs_include, opts->lfs_include_count,
-	                               opts->lfs_exclude, opts->lfs_exclude_count);
+	return hfgit_lfs__path_selected(path, opts->lfs_include, opts->lfs_include_count,
+	                                opts->lfs_exclude, opts->lfs_exclude_count);
 }
 
 static int collect(const hfgit_tree_file *f, void *payload)
@@ -147,25 +148,26 @@ static int collect(const hfgit_tree_file *f, void *payload)
 	if (f->lfs && !lfs_wanted(l->opts, f->path))
 		return 0;
 	if (!safe_relative_path(f->path))
-		return hfgit_error_set(HFGIT_EINVALID, "the commit has a file named '%s', which cannot "
-		                       "be a path in the huggingface_hub cache", f->path);
+		return hfgit_error__set(HFGIT_EINVALID, "the commit has a file named '%s', which cannot "
+		                        "be a path in the huggingface_hub cache", f->path);
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		export_file *grown = realloc(l->files, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->files = grown;
 		l->cap = cap;
 	}
 	e = &l->files[l->count];
 	memset(e, 0, sizeof(*e));
-	if (!(e->path = hfgit_strdup(f->path)))
+	if (!(e->path = hfgit__strdup(f->path)))
 		return HFGIT_ERROR;
 	git_oid_cpy(&e->blob, f->blob);
 	if (f->lfs) {
 		e->lfs = true;
 		memcpy(e->oid, f->lfs->oid, sizeof(e->oid));
-		if (!hfgit_lfs_object_present(l->lfs, f->lfs->oid, f->lfs->size))
+		e->size = f->lfs->size;
+		if (!hfgit_lfs__object_present(l->lfs, f->lfs->oid, f->lfs->size))
 			l->missing++;
 	}
 	l->count++;
@@ -186,58 +188,60 @@ static void file_list_clear(file_list *l)
 static int list_files(file_list *l, git_repository *store, const git_oid *commit)
 {
 	file_list_clear(l);
-	return hfgit_tree_files(store, commit, collect, l);
+	return hfgit_tree_files__foreach(store, commit, collect, l);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Fetching what the cache lacks                                                             */
 
 /*
- * Download the LFS objects of the commit that the store lacks, with the checkout's machinery:
- * the same selection, batch API, verification, and error when offline.
+ * Download the LFS objects of the snapshot that the store lacks (lfs/fetch.h): the batch API,
+ * verification, objects already in the hub cache taken instead, and the error when offline.
  */
-static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, git_repository *store,
+static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, const file_list *l,
                      const hfgit_resolved *r, const hfgit_session *s,
                      const hfgit_export_options *opts)
 {
-	hfgit_clone_options copts = HFGIT_CLONE_OPTIONS_INIT;
-	hfgit_clone_stats cstats;
-	git_repository *view = NULL;
-	hfgit_lfs_plan *plan = NULL;
-	char *dir = NULL, *url = NULL;
+	hfgit_lfs_options lopts = { NULL, r->ref ? r->ref : r->via_ref, ctx->authorization };
+	hfgit_lfs_stats stats;
+	hfgit_lfs_entry *entries = calloc(l->count ? l->count : 1, sizeof(*entries));
+	char *url = NULL;
+	size_t i, n = 0;
 	int rc;
 
-	copts.progress = opts->progress;
-	copts.payload = opts->payload;
-	copts.lfs_include = opts->lfs_include;
-	copts.lfs_include_count = opts->lfs_include_count;
-	copts.lfs_exclude = opts->lfs_exclude;
-	copts.lfs_exclude_count = opts->lfs_exclude_count;
-	copts.jobs = opts->jobs;
-	/* the cache exported into may hold the blobs already (what transformers downloaded):
-	 * they are verified and taken, not downloaded again */
-	copts.hf_cache_dir = opts->hf_cache_dir;
-	memset(&cstats, 0, sizeof(cstats)); /* the plan adds to it */
-	copts.stats = &cstats;
-	if ((rc = hfgit_store_view(&view, &dir, ctx, store, "export")) < 0)
-		goto out;
+	if (!entries)
+		return hfgit_error__oom();
+	for (i = 0; i < l->count; i++) {
+		if (!l->files[i].lfs)
+			continue;
+		entries[n].name = l->files[i].path;
+		memcpy(entries[n].pointer.oid, l->files[i].oid, sizeof(entries[n].pointer.oid));
+		entries[n++].pointer.size = l->files[i].size;
+	}
 	if (s)
-		url = hfgit_strdup(s->url);
+		url = hfgit__strdup(s->url);
 	else if ((rc = hfgit_remote_url(&url, ctx, id)) < 0)
 		goto out;
 	if (!url) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = hfgit_lfs_plan_new(&plan, view, &r->commit_oid, ctx, url,
-	                             r->ref ? r->ref : r->via_ref, &copts)) == 0 && opts->stats)
-		opts->stats->lfs_bytes_fetched += cstats.lfs_bytes_fetched;
+	if ((rc = hfgit_ctx__http(&lopts.http, ctx)) < 0)
+		goto out;
+	memset(&stats, 0, sizeof(stats));
+	lopts.remote_url = url;
+	lopts.offline = ctx->offline;
+	lopts.jobs = opts->jobs;
+	/* the cache exported into may hold the blobs already (what transformers downloaded):
+	 * they are verified and taken, not downloaded again */
+	lopts.hf_cache_dir = opts->hf_cache_dir;
+	lopts.progress = opts->progress;
+	lopts.payload = opts->payload;
+	lopts.stats = &stats;
+	if ((rc = hfgit_lfs__fetch(l->lfs, entries, n, &lopts)) == 0 && opts->stats)
+		opts->stats->lfs_bytes_fetched += stats.bytes_fetched;
 out:
-	hfgit_lfs_plan_free(plan);
-	git_repository_free(view);
-	if (dir)
-		hfgit_fs_remove_tree(dir);
-	free(dir);
+	free(entries);
 	free(url);
 	return rc;
 }
@@ -260,16 +264,16 @@ typedef struct {
 static char *next_tmp(writer *w)
 {
 	if (!w->tmp) {
-		if (!(w->tmp = hfgit_aprintf("%s/%s%ld-XXXXXX", w->blobs, w->tmp_prefix, (long)getpid())))
+		if (!(w->tmp = hfgit__aprintf("%s/%s%ld-XXXXXX", w->blobs, w->tmp_prefix, (long)getpid())))
 			return NULL;
 		if (!mkdtemp(w->tmp)) {
-			hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory in '%s'", w->blobs);
+			hfgit_error__set_errno(HFGIT_EIO, "cannot create a directory in '%s'", w->blobs);
 			free(w->tmp);
 			w->tmp = NULL;
 			return NULL;
 		}
 	}
-	return hfgit_aprintf("%s/%lu", w->tmp, w->seq++);
+	return hfgit__aprintf("%s/%lu", w->tmp, w->seq++);
 }
 
 /* The code of the error a helper that returns NULL has set. */
@@ -285,7 +289,7 @@ static int publish(const char *tmp, const char *dst)
 	int rc = 0;
 
 	if (rename(tmp, dst) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, dst);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot rename '%s' to '%s'", tmp, dst);
 	unlink(tmp);
 	return rc;
 }
@@ -311,14 +315,14 @@ static void remove_stale_tmp(const char *blobs, const char *prefix)
 		if (end == e->d_name + plen || *end != '-' || pid <= 0 ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		if ((path = hfgit_aprintf("%s/%s", blobs, e->d_name)) != NULL) {
-			hfgit_trace("removing '%s', left by process %ld", path, pid);
-			hfgit_fs_remove_tree(path);
+		if ((path = hfgit__aprintf("%s/%s", blobs, e->d_name)) != NULL) {
+			hfgit__trace("removing '%s', left by process %ld", path, pid);
+			hfgit_fs__remove_tree(path);
 			free(path);
 		}
 	}
 	closedir(d);
-	hfgit_error_clear();
+	hfgit_error__clear();
 }
 
 static int writer_open(writer *w, const char *repo_dir, const char *commit)
@@ -330,14 +334,14 @@ static int writer_open(writer *w, const char *repo_dir, const char *commit)
 	host[sizeof(host) - 1] = '\0';
 	if (strchr(host, '/'))
 		strcpy(host, "host");
-	if (!(w->tmp_prefix = hfgit_aprintf(".hfgit-%s-", host)) ||
-	    !(w->blobs = hfgit_aprintf("%s/blobs", repo_dir)) ||
-	    !(w->snapshot = hfgit_aprintf("%s/snapshots/%s", repo_dir, commit)) ||
-	    !(w->refs = hfgit_aprintf("%s/refs", repo_dir)))
+	if (!(w->tmp_prefix = hfgit__aprintf(".hfgit-%s-", host)) ||
+	    !(w->blobs = hfgit__aprintf("%s/blobs", repo_dir)) ||
+	    !(w->snapshot = hfgit__aprintf("%s/snapshots/%s", repo_dir, commit)) ||
+	    !(w->refs = hfgit__aprintf("%s/refs", repo_dir)))
 		return HFGIT_ERROR;
-	if ((rc = hfgit_fs_mkdir_p(w->blobs)) < 0 || (rc = hfgit_fs_mkdir_p(w->snapshot)) < 0)
-		return hfgit_error_set(rc, "%s: make the huggingface_hub cache writable or choose "
-		                       "another with --cache-dir-hf or HF_HUB_CACHE", hfgit_error_last());
+	if ((rc = hfgit_fs__mkdir_p(w->blobs)) < 0 || (rc = hfgit_fs__mkdir_p(w->snapshot)) < 0)
+		return hfgit_error__set(rc, "%s: make the huggingface_hub cache writable or choose "
+		                        "another with --cache-dir-hf or HF_HUB_CACHE", hfgit_error_last());
 	remove_stale_tmp(w->blobs, w->tmp_prefix);
 	return 0;
 }
@@ -345,7 +349,7 @@ static int writer_open(writer *w, const char *repo_dir, const char *commit)
 static void writer_close(writer *w)
 {
 	if (w->tmp)
-		hfgit_fs_remove_tree(w->tmp);
+		hfgit_fs__remove_tree(w->tmp);
 	free(w->tmp);
 	free(w->tmp_prefix);
 	free(w->blobs);
@@ -359,22 +363,16 @@ static void writer_close(writer *w)
  */
 static int link_or_copy(writer *w, const char *object, const char *tmp, bool copy)
 {
-	int err;
+	const hfgit_fs_place_ways ways = { false, true, copy, 0444, true };
+	const char *made;
+	int rc;
 
-	if (link(object, tmp) == 0) {
+	if ((rc = hfgit_fs__place(&made, object, tmp, &ways)) != 0)
+		return rc;
+	if (!strcmp(made, "hard-linked"))
 		w->stats->blobs_linked++;
-		return 0;
-	}
-	err = errno;
-	if (err != EXDEV && err != EPERM && err != EMLINK && err != ENOTSUP) {
-		errno = err;
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot link '%s' into '%s'", object, w->blobs);
-	}
-	if (!copy)
-		return 1;
-	if (hfgit_fs_copy(object, tmp, 0444, true) < 0)
-		return HFGIT_EIO;
-	w->stats->blobs_copied++;
+	else
+		w->stats->blobs_copied++;
 	return 0;
 }
 
@@ -386,20 +384,20 @@ static int link_or_copy(writer *w, const char *object, const char *tmp, bool cop
  */
 static int put_lfs_blob(writer *w, const export_file *f)
 {
-	char *object = hfgit_lfs_object_path(w->lfs, f->oid), *dst = NULL, *tmp = NULL;
+	char *object = hfgit_lfs__object_path(w->lfs, f->oid), *dst = NULL, *tmp = NULL;
 	struct stat ost, st;
 	bool exists;
 	int rc = 0;
 
 	if (!object)
 		return HFGIT_EINVALID;
-	if (!(dst = hfgit_aprintf("%s/%s", w->blobs, f->oid))) {
+	if (!(dst = hfgit__aprintf("%s/%s", w->blobs, f->oid))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
 	if (stat(object, &ost) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "LFS object %s of '%s' is gone from the cache",
-		                           f->oid, f->path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "LFS object %s of '%s' is gone from the cache",
+		                            f->oid, f->path);
 		goto out;
 	}
 	exists = lstat(dst, &st) == 0 && S_ISREG(st.st_mode);
@@ -436,22 +434,22 @@ static int write_new_file(const char *path, const void *data, size_t len)
 	const char *p = data;
 
 	if (fd < 0)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", path);
 	while (len > 0 && rc == 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot write '%s'", path);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot write '%s'", path);
 		else {
 			p += n;
 			len -= (size_t)n;
 		}
 	}
 	if (rc == 0 && fsync(fd) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot sync '%s'", path);
 	if (close(fd) < 0 && rc == 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot close '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot close '%s'", path);
 	return rc;
 }
 
@@ -464,9 +462,9 @@ static bool same_content(const char *path, const void *data, size_t len)
 
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
 		return false;
-	same = hfgit_fs_read_file(&text, &n, path) == 0 && n == len && !memcmp(text, data, len);
+	same = hfgit_fs__read_file(&text, &n, path) == 0 && n == len && !memcmp(text, data, len);
 	free(text);
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return same;
 }
 
@@ -478,9 +476,9 @@ static int put_git_blob(writer *w, const export_file *f, const char *hex)
 	int rc = 0;
 
 	if (git_odb_read(&obj, w->odb, &f->blob) < 0)
-		return hfgit_error_set(HFGIT_ERROR, "cannot read '%s' (blob %s) from the cache: %s "
-		                       "(run `hfgit verify`)", f->path, hex, hfgit_git_message());
-	if (!(dst = hfgit_aprintf("%s/%s", w->blobs, hex))) {
+		return hfgit_error__set(HFGIT_ERROR, "cannot read '%s' (blob %s) from the cache: %s "
+		                        "(run `hfgit verify`)", f->path, hex, hfgit_git__message());
+	if (!(dst = hfgit__aprintf("%s/%s", w->blobs, hex))) {
 		rc = HFGIT_ERROR;
 	} else if (same_content(dst, git_odb_object_data(obj), git_odb_object_size(obj))) {
 		w->stats->blobs_kept++;
@@ -502,17 +500,17 @@ static char *link_target(const char *path, const char *blob)
 {
 	hfgit_strbuf t = HFGIT_STRBUF_INIT;
 	const char *p;
-	int rc = hfgit_strbuf_puts(&t, "../../");
+	int rc = hfgit_strbuf__puts(&t, "../../");
 
 	for (p = strchr(path, '/'); p && rc == 0; p = strchr(p + 1, '/'))
-		rc = hfgit_strbuf_puts(&t, "../");
+		rc = hfgit_strbuf__puts(&t, "../");
 	if (rc == 0)
-		rc = hfgit_strbuf_printf(&t, "blobs/%s", blob);
+		rc = hfgit_strbuf__printf(&t, "blobs/%s", blob);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&t);
+		hfgit_strbuf__dispose(&t);
 		return NULL;
 	}
-	return hfgit_strbuf_detach(&t);
+	return hfgit_strbuf__detach(&t);
 }
 
 static int put_link(writer *w, const export_file *f, const char *blob)
@@ -522,21 +520,21 @@ static int put_link(writer *w, const export_file *f, const char *blob)
 	ssize_t n;
 	int rc = 0;
 
-	if (!target || !(dst = hfgit_aprintf("%s/%s", w->snapshot, f->path))) {
+	if (!target || !(dst = hfgit__aprintf("%s/%s", w->snapshot, f->path))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
 	n = readlink(dst, current, sizeof(current));
 	if (n >= 0 && (size_t)n == strlen(target) && !memcmp(current, target, (size_t)n))
 		goto out;
-	if ((rc = hfgit_fs_mkdir_parent(dst)) < 0)
+	if ((rc = hfgit_fs__mkdir_parent(dst)) < 0)
 		goto out;
 	if (!(tmp = next_tmp(w))) {
 		rc = failed();
 		goto out;
 	}
 	if (symlink(target, tmp) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create a symbolic link in '%s'", w->tmp);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create a symbolic link in '%s'", w->tmp);
 		goto out;
 	}
 	if ((rc = publish(tmp, dst)) == 0)
@@ -551,7 +549,7 @@ out:
 /* refs/<name>: the commit hash without a newline, which huggingface_hub reads verbatim. */
 static int put_ref(writer *w, const char *name, const char *commit)
 {
-	char *dst = hfgit_aprintf("%s/%s", w->refs, name), *tmp = NULL;
+	char *dst = hfgit__aprintf("%s/%s", w->refs, name), *tmp = NULL;
 	int rc = 0;
 
 	if (!dst)
@@ -559,7 +557,7 @@ static int put_ref(writer *w, const char *name, const char *commit)
 	if (!same_content(dst, commit, GIT_OID_HEXSZ)) {
 		if (!(tmp = next_tmp(w)))
 			rc = failed();
-		else if ((rc = hfgit_fs_mkdir_parent(dst)) == 0 &&
+		else if ((rc = hfgit_fs__mkdir_parent(dst)) == 0 &&
 		         (rc = write_new_file(tmp, commit, GIT_OID_HEXSZ)) == 0 &&
 		         (rc = publish(tmp, dst)) == 0)
 			w->stats->ref_written = 1;
@@ -574,7 +572,7 @@ static int report(const hfgit_export_options *opts, size_t done, size_t total)
 	hfgit_progress p = { HFGIT_STAGE_CHECKOUT, done, total, 0, 0 };
 
 	if (opts->progress && opts->progress(&p, opts->payload))
-		return hfgit_error_set(HFGIT_EINTERRUPTED, "export interrupted");
+		return hfgit_error__set(HFGIT_EINTERRUPTED, "export interrupted");
 	return 0;
 }
 
@@ -615,15 +613,15 @@ static int resolve(const hfgit_resolved **use, hfgit_resolved **owned, hfgit_ses
 {
 	int rc;
 
-	if (opts->resolved && hfgit_store_has(store, &opts->resolved->commit_oid)) {
+	if (opts->resolved && hfgit_store__has(store, &opts->resolved->commit_oid)) {
 		*use = opts->resolved;
 		return 0;
 	}
-	if ((rc = hfgit_resolve_with_store(owned, s, ctx, store, id, opts->progress,
-	                                   opts->payload)) < 0)
+	if ((rc = hfgit_resolve__with_store(owned, s, ctx, store, id, opts->progress,
+	                                    opts->payload)) < 0)
 		return rc;
 	*use = *owned;
-	return hfgit_fetch_into_store(*s, store, *owned);
+	return hfgit_fetch__into_store(*s, store, *owned);
 }
 
 static int export_new(hfgit_hf_export **out, const char *hub_dir, const hfgit_model_id *id)
@@ -631,7 +629,7 @@ static int export_new(hfgit_hf_export **out, const char *hub_dir, const hfgit_mo
 	hfgit_hf_export *e = calloc(1, sizeof(*e));
 
 	if (!e)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (!(e->repo_dir = repo_folder(hub_dir, id))) {
 		free(e);
 		return HFGIT_ERROR;
@@ -647,12 +645,12 @@ static int export_set_revision(hfgit_hf_export *e, const hfgit_model_id *id,
 
 	memcpy(e->commit, hfgit_resolved_commit(r), sizeof(e->commit));
 	e->cached_at = hfgit_resolved_cached_at(r);
-	if (!(e->snapshot_dir = hfgit_aprintf("%s/snapshots/%s", e->repo_dir, e->commit)))
+	if (!(e->snapshot_dir = hfgit__aprintf("%s/snapshots/%s", e->repo_dir, e->commit)))
 		return HFGIT_ERROR;
 	if (ref && !safe_relative_path(ref))
-		return hfgit_error_set(HFGIT_EINVALID, "revision '%s' cannot be a file name in the "
-		                       "huggingface_hub cache", ref);
-	if (ref && !(e->ref = hfgit_strdup(ref)))
+		return hfgit_error__set(HFGIT_EINVALID, "revision '%s' cannot be a file name in the "
+		                        "huggingface_hub cache", ref);
+	if (ref && !(e->ref = hfgit__strdup(ref)))
 		return HFGIT_ERROR;
 	return 0;
 }
@@ -660,22 +658,22 @@ static int export_set_revision(hfgit_hf_export *e, const hfgit_model_id *id,
 /* Made first, so that a hub cache that cannot be written is said before any network use. */
 static int make_hub_dir(const char *hub_dir)
 {
-	int rc = hfgit_fs_mkdir_p(hub_dir);
+	int rc = hfgit_fs__mkdir_p(hub_dir);
 
 	if (rc < 0)
-		return hfgit_error_set(rc, "%s: make the huggingface_hub cache writable or choose "
-		                       "another with --cache-dir-hf or HF_HUB_CACHE", hfgit_error_last());
+		return hfgit_error__set(rc, "%s: make the huggingface_hub cache writable or choose "
+		                        "another with --cache-dir-hf or HF_HUB_CACHE", hfgit_error_last());
 	return 0;
 }
 
 static int open_lfs_store(hfgit_lfs_objects **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx__lfs_root(ctx);
 	int rc;
 
 	if (!root)
 		return HFGIT_ERROR;
-	rc = hfgit_lfs_objects_open(out, root);
+	rc = hfgit_lfs__objects_open(out, root);
 	free(root);
 	return rc;
 }
@@ -695,7 +693,9 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 	char *hub_dir = NULL;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_EXPORT_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	if (out)
@@ -711,32 +711,32 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 	if ((rc = hfgit_hf_cache_dir(&hub_dir, opts->hf_cache_dir)) < 0 ||
 	    (rc = make_hub_dir(hub_dir)) < 0 ||
 	    (rc = export_new(&e, hub_dir, id)) < 0 ||
-	    (rc = hfgit_store_open(&store, ctx, id)) < 0 ||
+	    (rc = hfgit_store__open(&store, ctx, id)) < 0 ||
 	    (rc = resolve(&r, &owned, &s, ctx, store, id, opts)) < 0 ||
 	    (rc = export_set_revision(e, id, r)) < 0 ||
 	    (rc = open_lfs_store(&w.lfs, ctx)) < 0)
 		goto out;
 	files.lfs = w.lfs;
-	hfgit_trace("export %s@%s to '%s'", hfgit_model_id_repo(id), e->commit, e->repo_dir);
+	hfgit__trace("export %s@%s to '%s'", hfgit_model_id_repo(id), e->commit, e->repo_dir);
 	if ((rc = list_files(&files, store, &r->commit_oid)) < 0)
 		goto out;
 	if (files.missing) {
-		hfgit_trace("export: %zu LFS objects to fetch first", files.missing);
-		if ((rc = fetch_lfs(ctx, id, store, r, s, opts)) < 0 ||
-		    (rc = list_files(&files, store, &r->commit_oid)) < 0)
+		hfgit__trace("export: %zu LFS objects to fetch first", files.missing);
+		if ((rc = fetch_lfs(ctx, id, &files, r, s, opts)) < 0)
 			goto out;
+		files.missing = 0;
 	}
 	if (git_repository_odb(&w.odb, store) < 0) {
-		rc = hfgit_git_fail("cannot read the objects", git_repository_path(store));
+		rc = hfgit_git__fail("cannot read the objects", git_repository_path(store));
 		goto out;
 	}
 	if ((rc = writer_open(&w, e->repo_dir, e->commit)) < 0 ||
 	    (rc = write_layout(&w, &files, e->ref, e->commit, opts)) < 0)
 		goto out;
-	hfgit_cache_mark_used(git_repository_path(store));
-	hfgit_trace("export: %zu files, %zu blobs linked, %zu copied, %zu written, %zu kept",
-	            w.stats->files, w.stats->blobs_linked, w.stats->blobs_copied,
-	            w.stats->blobs_written, w.stats->blobs_kept);
+	hfgit_store__mark_used(git_repository_path(store));
+	hfgit__trace("export: %zu files, %zu blobs linked, %zu copied, %zu written, %zu kept",
+	             w.stats->files, w.stats->blobs_linked, w.stats->blobs_copied,
+	             w.stats->blobs_written, w.stats->blobs_kept);
 	if (out) {
 		*out = e;
 		e = NULL;
@@ -744,13 +744,13 @@ int hfgit_export_hf_cache(hfgit_hf_export **out, hfgit_ctx *ctx, const hfgit_mod
 out:
 	writer_close(&w);
 	git_odb_free(w.odb);
-	hfgit_lfs_objects_free(w.lfs);
+	hfgit_lfs__objects_free(w.lfs);
 	file_list_clear(&files);
 	hfgit_hf_export_free(e);
 	hfgit_resolved_free(owned);
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	if (rc < 0)
-		hfgit_store_forget_if_empty(ctx, store);
+		hfgit_store__forget_if_empty(ctx, store);
 	git_repository_free(store);
 	free(hub_dir);
 	return rc;

@@ -4,8 +4,7 @@
  * shared cache, and never changes what gc or verify will find.
  */
 #define _GNU_SOURCE
-#include "git/init.h"
-#include "list.h"
+#include "core/library.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,31 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/lfs_refs.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/lfs_checkout.h"
+#include "checkout/lfs_refs.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 #include "lfs/objects.h"
-
-void hfgit_cache_mark_used(const char *store_path)
-{
-	size_t n = strlen(store_path);
-	char *dir = hfgit_aprintf("%s%shfgit", store_path, n && store_path[n - 1] == '/' ? "" : "/");
-	char *file = dir ? hfgit_aprintf("%s/last-used", dir) : NULL;
-	int fd;
-
-	if (file && hfgit_fs_mkdir_p(dir) == 0 &&
-	    (fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666)) >= 0) {
-		futimens(fd, NULL);
-		close(fd);
-	}
-	free(dir);
-	free(file);
-	hfgit_error_clear();
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The list                                                                                  */
@@ -114,7 +96,7 @@ static unsigned long long disk_usage(const char *path, inode_set *seen)
 		char *child;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if ((child = hfgit_aprintf("%s/%s", path, e->d_name)) != NULL)
+		if ((child = hfgit__aprintf("%s/%s", path, e->d_name)) != NULL)
 			total += disk_usage(child, seen);
 		free(child);
 	}
@@ -155,14 +137,14 @@ static int add_revision(model *m, git_reference *ref)
 		return 0;
 	if (!(grown = realloc(m->revs, (m->nrevs + 1) * sizeof(*grown)))) {
 		git_object_free(commit);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	m->revs = grown;
 	rev = &m->revs[m->nrevs];
 	memset(rev, 0, sizeof(*rev));
 	git_oid_tostr(rev->commit, sizeof(rev->commit), git_object_id(commit));
 	git_object_free(commit);
-	if (!(rev->ref = hfgit_strdup(name)))
+	if (!(rev->ref = hfgit__strdup(name)))
 		return HFGIT_ERROR;
 	rev->pub.kind = (hfgit_rev_kind)ref_kinds[k].kind;
 	rev->name_at = ref_kinds[k].short_name ? strlen(ref_kinds[k].prefix) : 0;
@@ -212,20 +194,20 @@ static int list_revisions(model *m, git_repository *repo)
 static int on_pointer(const hfgit_lfs_pointer *pointer, const char *path, const char *ref,
                       void *payload)
 {
-	return hfgit_oidset_add(payload, pointer->oid);
+	return hfgit_oidset__add(payload, pointer->oid);
 }
 
 /* Blocks of the object `oid`, or -1 when the store does not hold it. */
 static long long object_blocks(const hfgit_lfs_objects *store, const char *oid)
 {
-	char *path = store ? hfgit_lfs_object_path(store, oid) : NULL;
+	char *path = store ? hfgit_lfs__object_path(store, oid) : NULL;
 	struct stat st;
 	long long bytes = -1;
 
 	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		bytes = (long long)st.st_blocks * 512;
 	free(path);
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return bytes;
 }
 
@@ -233,14 +215,14 @@ static long long object_blocks(const hfgit_lfs_objects *store, const char *oid)
 static int count_lfs(model *m, git_repository *repo, const hfgit_lfs_objects *store)
 {
 	size_t i, kept = 0;
-	int rc = hfgit_lfs_refs_all(repo, on_pointer, &m->lfs);
+	int rc = hfgit_lfs__refs_all(repo, on_pointer, &m->lfs);
 
 	if (rc < 0) {
 		/* A damaged store still gets listed; `hfgit verify` is where it is diagnosed. */
-		hfgit_trace("ls: %s: %s", m->path, hfgit_error_last());
-		hfgit_error_clear();
+		hfgit__trace("ls: %s: %s", m->path, hfgit_error_last());
+		hfgit_error__clear();
 	}
-	hfgit_oidset_seal(&m->lfs);
+	hfgit_oidset__seal(&m->lfs);
 	for (i = 0; i < m->lfs.count; i++) {
 		long long bytes = object_blocks(store, m->lfs.oids[i]);
 		if (bytes < 0)
@@ -274,7 +256,7 @@ static void model_dispose(model *m)
 	free(m->id);
 	free(m->endpoint);
 	free(m->path);
-	hfgit_oidset_dispose(&m->lfs);
+	hfgit_oidset__dispose(&m->lfs);
 }
 
 /* <repos>/<endpoint key>/<id>.git -> endpoint key and id. */
@@ -285,8 +267,8 @@ static int name_model(model *m, const char *repos, const char *path)
 
 	if (!slash || len < 5 || (size_t)(slash - rel) + 1 >= len - 4)
 		return 1;
-	if (!(m->endpoint = hfgit_strdup(rel)) || !(m->id = hfgit_strdup(slash + 1)) ||
-	    !(m->path = hfgit_strdup(path)))
+	if (!(m->endpoint = hfgit__strdup(rel)) || !(m->id = hfgit__strdup(slash + 1)) ||
+	    !(m->path = hfgit__strdup(path)))
 		return HFGIT_ERROR;
 	m->endpoint[slash - rel] = '\0';
 	m->id[strlen(m->id) - 4] = '\0'; /* ".git" */
@@ -300,7 +282,7 @@ static int name_model(model *m, const char *repos, const char *path)
 
 static long long last_used(const char *path)
 {
-	char *mark = hfgit_aprintf("%s/hfgit/last-used", path);
+	char *mark = hfgit_layout__last_used(path);
 	struct stat st;
 	long long at = 0;
 
@@ -319,7 +301,7 @@ static int describe(model *m, const scan *sc, const char *path)
 	if ((rc = name_model(m, sc->repos, path)) != 0)
 		return rc;
 	if (git_repository_open_bare(&repo, path) < 0) {
-		hfgit_trace("ls: skipping '%s': %s", path, git_error_last() ? git_error_last()->message : "");
+		hfgit__trace("ls: skipping '%s': %s", path, git_error_last() ? git_error_last()->message : "");
 		return 1;
 	}
 	if ((rc = list_revisions(m, repo)) == 0 && (rc = count_lfs(m, repo, sc->lfs)) == 0) {
@@ -349,7 +331,7 @@ static int on_repo(const char *path, void *payload)
 		model *grown = realloc(list->models, cap * sizeof(*grown));
 		if (!grown) {
 			model_dispose(&m);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		list->models = grown;
 		list->cap = cap;
@@ -377,29 +359,29 @@ static int total_size(hfgit_cached_models *list, const hfgit_lfs_objects *store)
 	for (i = 0; i < list->count && rc == 0; i++) {
 		list->total += list->models[i].pub.repo_size;
 		for (j = 0; j < list->models[i].lfs.count && rc == 0; j++)
-			rc = hfgit_oidset_add(&all, list->models[i].lfs.oids[j]);
+			rc = hfgit_oidset__add(&all, list->models[i].lfs.oids[j]);
 	}
-	hfgit_oidset_seal(&all);
+	hfgit_oidset__seal(&all);
 	for (i = 0; i < all.count && rc == 0; i++) {
 		long long bytes = object_blocks(store, all.oids[i]);
 		list->total += bytes > 0 ? (unsigned long long)bytes : 0;
 	}
-	hfgit_oidset_dispose(&all);
+	hfgit_oidset__dispose(&all);
 	return rc;
 }
 
 /* The LFS store, when the cache has one: listing must not create it. */
 static int open_lfs(hfgit_lfs_objects **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx__lfs_root(ctx);
 	int rc = 0;
 
 	*out = NULL;
 	if (!root)
 		return HFGIT_ERROR;
-	if (hfgit_fs_exists(root) && (rc = hfgit_lfs_objects_open(out, root)) < 0) {
+	if (hfgit_fs__exists(root) && (rc = hfgit_lfs__objects_open(out, root)) < 0) {
 		/* Read-only: the store can still be read. */
-		hfgit_error_clear();
+		hfgit_error__clear();
 		rc = 0;
 	}
 	free(root);
@@ -412,26 +394,26 @@ int hfgit_cache_list(hfgit_cached_models **out, hfgit_ctx *ctx)
 	scan sc;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	*out = NULL;
 	if (!(list = calloc(1, sizeof(*list))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memset(&sc, 0, sizeof(sc));
 	sc.list = list;
-	if (!(sc.repos = hfgit_aprintf("%s/repos/", ctx->cache_dir)) || (rc = open_lfs(&sc.lfs, ctx)) < 0) {
+	if (!(sc.repos = hfgit_layout__repos_dir(ctx->cache_dir)) || (rc = open_lfs(&sc.lfs, ctx)) < 0) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
-	if ((rc = hfgit_cache_foreach_repo(ctx->cache_dir, on_repo, &sc)) < 0)
+	if ((rc = hfgit_cache__foreach_repo(ctx->cache_dir, on_repo, &sc)) < 0)
 		goto out;
 	if (list->count)
 		qsort(list->models, list->count, sizeof(*list->models), compare_models);
 	rc = total_size(list, sc.lfs);
 out:
 	free((char *)sc.repos);
-	hfgit_lfs_objects_free(sc.lfs);
+	hfgit_lfs__objects_free(sc.lfs);
 	if (rc < 0)
 		hfgit_cached_models_free(list);
 	else

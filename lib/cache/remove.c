@@ -7,15 +7,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache/cache.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/errors.h"
-#include "git/init.h"
-#include "git/store.h"
+#include "refs/store.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/git_error.h"
+#include "core/library.h"
+#include "refs/store.h"
 
 /* The refs that are revisions (as hfgit ls lists them) and their short names. */
 static const char *revision_name(const char *ref)
@@ -77,12 +78,12 @@ static int remove_refs(size_t *removed, git_repository *repo, const char *rev)
 	int rc = 0;
 
 	if (git_reference_iterator_new(&it, repo) < 0)
-		return hfgit_git_fail("cannot read the refs of", git_repository_path(repo));
+		return hfgit_git__fail("cannot read the refs of", git_repository_path(repo));
 	while (rc == 0 && git_reference_next(&ref, it) == 0) {
 		if (names_revision(ref, rev)) {
-			hfgit_trace("rm: %s", git_reference_name(ref));
+			hfgit__trace("rm: %s", git_reference_name(ref));
 			if (git_reference_delete(ref) < 0)
-				rc = hfgit_git_fail("cannot remove a ref of", git_repository_path(repo));
+				rc = hfgit_git__fail("cannot remove a ref of", git_repository_path(repo));
 			else
 				(*removed)++;
 		}
@@ -102,25 +103,25 @@ int hfgit_cache_remove(size_t *removed_out, hfgit_ctx *ctx, const hfgit_model_id
 
 	if (removed_out)
 		*removed_out = 0;
-	if ((rc = hfgit_git_ready()) < 0 || (rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_git__ready()) < 0 || (rc = hfgit_store__path(&path, ctx, id)) < 0)
 		return rc;
-	if (!hfgit_fs_exists(path) || git_repository_open_bare(&repo, path) < 0) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s is not in the cache of %s (see `hfgit ls`)",
-		                     hfgit_model_id_repo(id), ctx->endpoint);
+	if (!hfgit_fs__exists(path) || git_repository_open_bare(&repo, path) < 0) {
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s is not in the cache of %s (see `hfgit ls`)",
+		                      hfgit_model_id_repo(id), ctx->endpoint);
 		goto out;
 	}
 	if (!rev) {
 		removed = count_revisions(repo);
 		git_repository_free(repo);
 		repo = NULL;
-		if ((rc = hfgit_fs_remove_tree(path)) < 0)
+		if ((rc = hfgit_fs__remove_tree(path)) < 0)
 			goto out;
 	} else {
 		if ((rc = remove_refs(&removed, repo, rev)) < 0)
 			goto out;
 		if (!removed) {
-			rc = hfgit_error_set(HFGIT_ENOTFOUND, "the cache has no revision '%s' of %s "
-			                     "(see `hfgit ls`)", rev, hfgit_model_id_repo(id));
+			rc = hfgit_error__set(HFGIT_ENOTFOUND, "the cache has no revision '%s' of %s "
+			                      "(see `hfgit ls`)", rev, hfgit_model_id_repo(id));
 			goto out;
 		}
 	}
@@ -128,11 +129,11 @@ int hfgit_cache_remove(size_t *removed_out, hfgit_ctx *ctx, const hfgit_model_id
 	if (repo && count_revisions(repo) == 0) {
 		git_repository_free(repo);
 		repo = NULL;
-		if ((rc = hfgit_fs_remove_tree(path)) < 0)
+		if ((rc = hfgit_fs__remove_tree(path)) < 0)
 			goto out;
 	}
 	if (!repo) {
-		char *repos = hfgit_aprintf("%s/repos/", ctx->cache_dir), *slash;
+		char *repos = hfgit_layout__repos_dir(ctx->cache_dir), *slash;
 		while (repos && (slash = strrchr(path, '/')) != NULL &&
 		       (size_t)(slash - path) >= strlen(repos)) {
 			*slash = '\0';

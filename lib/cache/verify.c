@@ -25,18 +25,19 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "git/errors.h"
-#include "git/init.h"
-#include "cache/cache.h"
-#include "cache/lfs_refs.h"
-#include "cache/tree_files.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/lfs_checkout.h"
-#include "git/resolve.h"
+#include "core/git_error.h"
+#include "core/library.h"
+#include "refs/store.h"
+#include "checkout/lfs_refs.h"
+#include "checkout/tree_files.h"
+#include "core/error.h"
+#include "core/options.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "refs/resolve.h"
 #include "lfs/digests.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
@@ -96,7 +97,7 @@ static int add_problem(hfgit_verify_report *r, hfgit_damage damage, int in_check
 		if (!grown) {
 			free(moved_to);
 			free(message);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		r->problems = grown;
 		r->cap = cap;
@@ -107,8 +108,8 @@ static int add_problem(hfgit_verify_report *r, hfgit_damage damage, int in_check
 	p->in_checkout = in_checkout;
 	p->moved_to = moved_to;
 	p->message = message;
-	if (!(p->path = hfgit_strdup(path)) || !(p->oid = hfgit_strdup(oid)) ||
-	    (used_by && !(p->used_by = hfgit_strdup(used_by))) || !message) {
+	if (!(p->path = hfgit__strdup(path)) || !(p->oid = hfgit__strdup(oid)) ||
+	    (used_by && !(p->used_by = hfgit__strdup(used_by))) || !message) {
 		problem_dispose(p);
 		return HFGIT_ERROR;
 	}
@@ -169,7 +170,7 @@ static const char *damage_text(hfgit_damage damage)
 static int report_progress(verifier *v)
 {
 	if (v->opts->progress && v->opts->progress(&v->progress, v->opts->payload))
-		return hfgit_error_set(HFGIT_EINTERRUPTED, "verify interrupted");
+		return hfgit_error__set(HFGIT_EINTERRUPTED, "verify interrupted");
 	return 0;
 }
 
@@ -188,7 +189,7 @@ static int hash_fd(verifier *v, int fd, uint64_t *xxh3, char *sha_hex, bool coun
 
 	XXH3_64bits_reset(v->xxh3);
 	if (sha_hex && !EVP_DigestInit_ex(v->sha, EVP_sha256(), NULL))
-		return hfgit_error_set(HFGIT_ERROR, "cannot set up SHA-256");
+		return hfgit_error__set(HFGIT_ERROR, "cannot set up SHA-256");
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while ((n = pread(fd, v->buf, READ_CHUNK, at)) != 0) {
 		if (n < 0 && errno == EINTR)
@@ -231,11 +232,11 @@ static int check_by_sha(verifier *v, int fd, const char *oid, uint64_t size, boo
 		out->damage = HFGIT_DAMAGE_CONTENT;
 		return 0;
 	}
-	if (!hfgit_lfs_digests_find(v->digests, oid, &rec_size, &rec_xxh3) || rec_size != size ||
+	if (!hfgit_lfs__digests_find(v->digests, oid, &rec_size, &rec_xxh3) || rec_size != size ||
 	    rec_xxh3 != xxh3) {
 		char line[100];
-		size_t len = hfgit_lfs_digest_line(line, oid, size, xxh3);
-		if (hfgit_strbuf_put(&v->new_digests, line, len) < 0)
+		size_t len = hfgit_lfs__digest_line(line, oid, size, xxh3);
+		if (hfgit_strbuf__put(&v->new_digests, line, len) < 0)
 			return HFGIT_ERROR;
 	}
 	return 0;
@@ -271,13 +272,13 @@ static int check_file(verifier *v, const char *path, const char *oid, uint64_t s
 		goto out;
 	}
 	size = (uint64_t)st.st_size;
-	if (!v->opts->deep && hfgit_lfs_digests_find(v->digests, oid, &rec_size, &rec_xxh3) &&
+	if (!v->opts->deep && hfgit_lfs__digests_find(v->digests, oid, &rec_size, &rec_xxh3) &&
 	    rec_size == size) {
 		if ((rc = hash_fd(v, fd, &xxh3, NULL, true)) < 0)
 			goto out;
 		if (rc == 0 && xxh3 == rec_xxh3)
 			goto out;
-		hfgit_trace("verify: %s: XXH3 differs from the recorded digest, checking SHA-256", path);
+		hfgit__trace("verify: %s: XXH3 differs from the recorded digest, checking SHA-256", path);
 		rc = check_by_sha(v, fd, oid, size, false, out);
 	} else {
 		rc = check_by_sha(v, fd, oid, size, true, out);
@@ -298,21 +299,21 @@ out:
 static char *quarantine(verifier *v, const char *path, const char *oid, const file_check *fc,
                         char **why)
 {
-	char *dir = hfgit_aprintf("%s/damaged", v->store_root), *dst = NULL;
+	char *dir = hfgit_layout__lfs_damaged_dir(v->store_root), *dst = NULL;
 	struct stat st;
 
 	*why = NULL;
-	if (!dir || hfgit_fs_mkdir_p(dir) < 0 || !(dst = hfgit_aprintf("%s/%s", dir, oid))) {
-		*why = hfgit_strdup(*hfgit_error_last() ? hfgit_error_last() : "out of memory");
+	if (!dir || hfgit_fs__mkdir_p(dir) < 0 || !(dst = hfgit__aprintf("%s/%s", dir, oid))) {
+		*why = hfgit__strdup(*hfgit_error_last() ? hfgit_error_last() : "out of memory");
 	} else if (lstat(path, &st) < 0 || st.st_dev != fc->dev || st.st_ino != fc->ino) {
-		*why = hfgit_strdup("it was replaced while being checked");
+		*why = hfgit__strdup("it was replaced while being checked");
 	} else if (rename(path, dst) < 0) {
-		*why = hfgit_aprintf("cannot move it to '%s': %s", dst, strerror(errno));
+		*why = hfgit__aprintf("cannot move it to '%s': %s", dst, strerror(errno));
 	} else {
 		free(dir);
 		return dst;
 	}
-	hfgit_error_clear();
+	hfgit_error__clear();
 	free(dir);
 	free(dst);
 	return NULL;
@@ -327,18 +328,18 @@ static int report_store_damage(verifier *v, const char *path, const char *oid,
 	if (fc->damage != HFGIT_DAMAGE_MISSING && fc->damage != HFGIT_DAMAGE_UNREADABLE)
 		moved = quarantine(v, path, oid, fc, &why);
 	/* The object's path is the report's; the message says what it is and what to do. */
-	hfgit_strbuf_printf(&text, "LFS object %s %s", oid, damage_text(fc->damage));
+	hfgit_strbuf__printf(&text, "LFS object %s %s", oid, damage_text(fc->damage));
 	if (used_by)
-		hfgit_strbuf_printf(&text, " (used by %s)", used_by);
+		hfgit_strbuf__printf(&text, " (used by %s)", used_by);
 	if (moved)
-		hfgit_strbuf_printf(&text, "; moved to %s: the next clone downloads it again", moved);
+		hfgit_strbuf__printf(&text, "; moved to %s: the next clone downloads it again", moved);
 	else
-		hfgit_strbuf_printf(&text, "; %s%sremove it, and the next clone downloads it again",
-		                    why ? why : "", why ? ": " : "");
+		hfgit_strbuf__printf(&text, "; %s%sremove it, and the next clone downloads it again",
+		                     why ? why : "", why ? ": " : "");
 	free(why);
-	if (!(msg = hfgit_strbuf_detach(&text))) {
+	if (!(msg = hfgit_strbuf__detach(&text))) {
 		free(moved);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	return add_problem(v->report, fc->damage, 0, path, oid, used_by, moved, msg);
 }
@@ -347,14 +348,14 @@ static int report_store_damage(verifier *v, const char *path, const char *oid,
 static int check_object(verifier *v, const char *oid, uint64_t size, const char *used_by,
                         file_check *out)
 {
-	char *path = v->store ? hfgit_lfs_object_path(v->store, oid) : NULL;
+	char *path = v->store ? hfgit_lfs__object_path(v->store, oid) : NULL;
 	struct stat st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!path || lstat(path, &st) < 0) {
 		free(path);
-		hfgit_error_clear();
+		hfgit_error__clear();
 		v->report->absent++;
 		v->progress.done++;
 		if (size != UNKNOWN_SIZE)
@@ -372,9 +373,9 @@ static int check_object(verifier *v, const char *oid, uint64_t size, const char 
 
 static void verifier_dispose(verifier *v)
 {
-	hfgit_lfs_objects_free(v->store);
-	hfgit_lfs_digests_free(v->digests);
-	hfgit_strbuf_dispose(&v->new_digests);
+	hfgit_lfs__objects_free(v->store);
+	hfgit_lfs__digests_free(v->digests);
+	hfgit_strbuf__dispose(&v->new_digests);
 	EVP_MD_CTX_free(v->sha);
 	XXH3_freeState(v->xxh3);
 	free(v->buf);
@@ -395,23 +396,23 @@ static int verifier_init(verifier *v, char *store_root, const hfgit_verify_optio
 		return HFGIT_ERROR;
 	if (!(v->sha = EVP_MD_CTX_new()) || !(v->xxh3 = XXH3_createState()) ||
 	    !(v->buf = malloc(READ_CHUNK)))
-		return hfgit_error_oom();
-	if (hfgit_fs_exists(store_root) && hfgit_lfs_objects_open(&v->store, store_root) < 0) {
+		return hfgit_error__oom();
+	if (hfgit_fs__exists(store_root) && hfgit_lfs__objects_open(&v->store, store_root) < 0) {
 		/* A read-only store cannot get its incomplete/ folder: it can still be read. */
-		hfgit_error_clear();
+		hfgit_error__clear();
 		v->store = NULL;
-		return hfgit_error_set(HFGIT_EIO, "cannot open the LFS store '%s'", store_root);
+		return hfgit_error__set(HFGIT_EIO, "cannot open the LFS store '%s'", store_root);
 	}
-	return hfgit_lfs_digests_load(&v->digests, store_root);
+	return hfgit_lfs__digests_load(&v->digests, store_root);
 }
 
 /* A lost line only makes the next verify fall back to SHA-256 for that object. */
 static void record_digests(verifier *v)
 {
 	if (v->new_digests.len && v->store &&
-	    hfgit_lfs_digests_append(v->store_root, v->new_digests.ptr, v->new_digests.len) < 0) {
-		hfgit_trace("verify: %s", hfgit_error_last());
-		hfgit_error_clear();
+	    hfgit_lfs__digests_append(v->store_root, v->new_digests.ptr, v->new_digests.len) < 0) {
+		hfgit__trace("verify: %s", hfgit_error_last());
+		hfgit_error__clear();
 	}
 }
 
@@ -429,7 +430,7 @@ static int run(hfgit_verify_report **out, char *store_root, const hfgit_verify_o
 	*out = NULL;
 	if (!(report = calloc(1, sizeof(*report)))) {
 		free(store_root);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	if ((rc = verifier_init(&v, store_root, opts ? opts : &defaults, report)) == 0 &&
 	    (rc = fn(&v, payload)) == 0)
@@ -472,7 +473,7 @@ static int targets_add(target_list *t, const char *oid, uint64_t size, char *use
 		target *grown = realloc(t->items, cap * sizeof(*grown));
 		if (!grown) {
 			free(used_by);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		t->items = grown;
 		t->cap = cap;
@@ -545,8 +546,8 @@ static int list_store_dir(target_list *t, verifier *v, const char *dir, const ch
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		char *path;
 		struct stat st;
-		if (!hfgit_lfs_oid_valid(e->d_name, strlen(e->d_name)) || memcmp(e->d_name, ab, 2) ||
-		    memcmp(e->d_name + 2, cd, 2) || !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+		if (!hfgit_lfs__oid_valid(e->d_name, strlen(e->d_name)) || memcmp(e->d_name, ab, 2) ||
+		    memcmp(e->d_name + 2, cd, 2) || !(path = hfgit__aprintf("%s/%s", dir, e->d_name)))
 			continue;
 		if (lstat(path, &st) == 0) {
 			v->progress.bytes_total += (unsigned long long)st.st_size;
@@ -560,7 +561,7 @@ static int list_store_dir(target_list *t, verifier *v, const char *dir, const ch
 
 static int list_store(target_list *t, verifier *v)
 {
-	char *objects = hfgit_aprintf("%s/objects", v->store_root);
+	char *objects = hfgit_layout__lfs_objects_dir(v->store_root);
 	struct dirent *a, *c;
 	DIR *da, *dc;
 	int rc = 0;
@@ -568,18 +569,18 @@ static int list_store(target_list *t, verifier *v)
 	if (!objects)
 		return HFGIT_ERROR;
 	if (!(da = opendir(objects))) {
-		rc = errno == ENOENT ? 0 : hfgit_error_set_errno(HFGIT_EIO, "cannot list '%s'", objects);
+		rc = errno == ENOENT ? 0 : hfgit_error__set_errno(HFGIT_EIO, "cannot list '%s'", objects);
 		free(objects);
 		return rc;
 	}
 	while (rc == 0 && (a = readdir(da)) != NULL) {
 		char *sub;
-		if (!is_fanout(a->d_name) || !(sub = hfgit_aprintf("%s/%s", objects, a->d_name)))
+		if (!is_fanout(a->d_name) || !(sub = hfgit__aprintf("%s/%s", objects, a->d_name)))
 			continue;
 		if ((dc = opendir(sub)) != NULL) {
 			while (rc == 0 && (c = readdir(dc)) != NULL) {
 				char *leaf;
-				if (!is_fanout(c->d_name) || !(leaf = hfgit_aprintf("%s/%s", sub, c->d_name)))
+				if (!is_fanout(c->d_name) || !(leaf = hfgit__aprintf("%s/%s", sub, c->d_name)))
 					continue;
 				rc = list_store_dir(t, v, leaf, a->d_name, c->d_name);
 				free(leaf);
@@ -609,9 +610,11 @@ static int verify_store(verifier *v, void *payload)
 
 int hfgit_verify_store(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_verify_options *opts)
 {
-	if (hfgit_git_ready() < 0)
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
-	return run(out, hfgit_lfs_store_root(ctx), opts, verify_store, NULL);
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	return run(out, hfgit_ctx__lfs_root(ctx), opts, verify_store, NULL);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -634,7 +637,7 @@ static int on_model_file(const hfgit_tree_file *f, void *payload)
 
 	if (!f->lfs)
 		return 0;
-	if (!(used_by = hfgit_aprintf("%s (%s)", f->path, w->ref)))
+	if (!(used_by = hfgit__aprintf("%s (%s)", f->path, w->ref)))
 		return HFGIT_ERROR;
 	return targets_add(&w->targets, f->lfs->oid, f->lfs->size, used_by);
 }
@@ -644,7 +647,7 @@ static int on_model_commit(const git_oid *commit, const char *ref, void *payload
 	model_walk *w = payload;
 
 	w->ref = ref;
-	return hfgit_tree_files(w->repo, commit, on_model_file, w);
+	return hfgit_tree_files__foreach(w->repo, commit, on_model_file, w);
 }
 
 static int verify_model(verifier *v, void *payload)
@@ -653,7 +656,7 @@ static int verify_model(verifier *v, void *payload)
 	int rc;
 
 	rc = w->commit ? on_model_commit(w->commit, w->rev, w) :
-	                 hfgit_refs_foreach_commit(w->repo, on_model_commit, w);
+	                 hfgit_refs__foreach_commit(w->repo, on_model_commit, w);
 	if (rc == 0) {
 		targets_seal(&w->targets);
 		rc = check_targets(v, &w->targets);
@@ -670,8 +673,8 @@ static int resolve_cached(hfgit_resolved **out, hfgit_ctx *ctx, git_repository *
 	int rc;
 
 	offline.offline = 1;
-	rc = hfgit_resolve_with_store(out, &s, &offline, repo, id, NULL, NULL);
-	hfgit_session_free(s);
+	rc = hfgit_resolve__with_store(out, &s, &offline, repo, id, NULL, NULL);
+	hfgit_session__free(s);
 	return rc;
 }
 
@@ -683,25 +686,27 @@ int hfgit_verify_model(hfgit_verify_report **out, hfgit_ctx *ctx, const hfgit_mo
 	char *path = NULL;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	*out = NULL;
-	if ((rc = hfgit_cache_repo_path(&path, ctx, id)) < 0)
+	if ((rc = hfgit_store__path(&path, ctx, id)) < 0)
 		return rc;
-	if (!hfgit_fs_exists(path)) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s is not in the cache ('%s'): nothing to "
-		                     "verify; `hfgit verify` without an argument checks the whole store",
-		                     hfgit_model_id_repo(id), ctx->cache_dir);
+	if (!hfgit_fs__exists(path)) {
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s is not in the cache ('%s'): nothing to "
+		                      "verify; `hfgit verify` without an argument checks the whole store",
+		                      hfgit_model_id_repo(id), ctx->cache_dir);
 	} else if (git_repository_open_bare(&w.repo, path) < 0) {
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot open the cache repository '%s': %s", path,
-		                     hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot open the cache repository '%s': %s", path,
+		                      hfgit_git__message());
 	} else if (!hfgit_model_id_revision(id) || (rc = resolve_cached(&r, ctx, w.repo, id)) == 0) {
 		if (r) {
 			w.commit = &r->commit_oid;
 			w.rev = r->ref ? r->ref : r->commit;
 		}
-		rc = run(out, hfgit_lfs_store_root(ctx), opts, verify_model, &w);
+		rc = run(out, hfgit_ctx__lfs_root(ctx), opts, verify_model, &w);
 	}
 	targets_dispose(&w.targets);
 	hfgit_resolved_free(r);
@@ -747,13 +752,13 @@ static int collect_entries(checkout_walk *w)
 	int rc = 0;
 
 	if (git_repository_index(&index, w->repo) < 0 || git_repository_odb(&odb, w->repo) < 0) {
-		rc = hfgit_error_set(HFGIT_ERROR, "cannot read the index of '%s': %s", w->workdir,
-		                     hfgit_git_message());
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot read the index of '%s': %s", w->workdir,
+		                      hfgit_git__message());
 		goto out;
 	}
 	n = git_index_entrycount(index);
 	if (!(w->entries = calloc(n ? n : 1, sizeof(*w->entries)))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < n && rc == 0; i++) {
@@ -761,10 +766,10 @@ static int collect_entries(checkout_walk *w)
 		lfs_entry *le = &w->entries[w->count];
 		if (GIT_INDEX_ENTRY_STAGE(e) != 0 ||
 		    (e->mode != GIT_FILEMODE_BLOB && e->mode != GIT_FILEMODE_BLOB_EXECUTABLE) ||
-		    !hfgit_lfs_read_pointer(&le->pointer, odb, &e->id) || le->pointer.ext[0] ||
+		    !hfgit_lfs__read_pointer(&le->pointer, odb, &e->id) || le->pointer.ext[0] ||
 		    !has_lfs_filter(w->repo, e->path))
 			continue;
-		if (!(le->path = hfgit_strdup(e->path)))
+		if (!(le->path = hfgit__strdup(e->path)))
 			rc = HFGIT_ERROR;
 		else
 			w->count++;
@@ -782,15 +787,15 @@ static bool holds_pointer(const char *file, const hfgit_lfs_pointer *pointer)
 	char text[HFGIT_LFS_POINTER_MAX], *data = NULL;
 	size_t len = 0;
 	struct stat st;
-	int n = hfgit_lfs_pointer_format(text, sizeof(text), pointer);
+	int n = hfgit_lfs__pointer_format(text, sizeof(text), pointer);
 	bool same;
 
 	if (n < 0 || lstat(file, &st) < 0 || st.st_size != n) {
-		hfgit_error_clear();
+		hfgit_error__clear();
 		return false;
 	}
-	same = hfgit_fs_read_file(&data, &len, file) == 0 && len == (size_t)n && !memcmp(data, text, len);
-	hfgit_error_clear();
+	same = hfgit_fs__read_file(&data, &len, file) == 0 && len == (size_t)n && !memcmp(data, text, len);
+	hfgit_error__clear();
 	free(data);
 	return same;
 }
@@ -808,9 +813,9 @@ static const char *checkout_damage_text(hfgit_damage damage)
 static int report_checkout_damage(verifier *v, const char *file, const lfs_entry *e,
                                   hfgit_damage damage)
 {
-	char *msg = hfgit_aprintf("%s LFS object %s: clone again, or with git-lfs installed "
-	                          "restore it with `git checkout -- '%s'`",
-	                          checkout_damage_text(damage), e->pointer.oid, e->path);
+	char *msg = hfgit__aprintf("%s LFS object %s: clone again, or with git-lfs installed "
+	                           "restore it with `git checkout -- '%s'`",
+	                           checkout_damage_text(damage), e->pointer.oid, e->path);
 	return add_problem(v->report, damage, 1, file, e->pointer.oid, NULL, NULL, msg);
 }
 
@@ -820,7 +825,7 @@ static int check_entry(verifier *v, checkout_walk *w, size_t i)
 {
 	const lfs_entry *e = &w->entries[i];
 	size_t first = w->first[i];
-	char *file = hfgit_aprintf("%s%s", w->workdir, e->path);
+	char *file = hfgit__aprintf("%s%s", w->workdir, e->path);
 	file_check *obj = &w->object_checks[first], fc;
 	struct stat st;
 	int rc = 0;
@@ -856,7 +861,7 @@ static int verify_checkout(verifier *v, void *payload)
 
 	/* Files that kept their pointer have nothing to check. */
 	for (i = 0; i < w->count; i++) {
-		char *file = hfgit_aprintf("%s%s", w->workdir, w->entries[i].path);
+		char *file = hfgit__aprintf("%s%s", w->workdir, w->entries[i].path);
 		bool pointer = file && holds_pointer(file, &w->entries[i].pointer);
 		free(file);
 		if (pointer) {
@@ -868,9 +873,9 @@ static int verify_checkout(verifier *v, void *payload)
 	w->count = kept;
 	if (!(w->object_checks = calloc(kept ? kept : 1, sizeof(*w->object_checks))) ||
 	    !(w->object_state = calloc(kept ? kept : 1, sizeof(*w->object_state))))
-		return hfgit_error_oom();
-	if ((rc = hfgit_lfs_first_of_each(&w->first, w->entries, kept, sizeof(*w->entries),
-	                                  offsetof(lfs_entry, pointer))) < 0)
+		return hfgit_error__oom();
+	if ((rc = hfgit_lfs__first_of_each(&w->first, w->entries, kept, sizeof(*w->entries),
+	                                   offsetof(lfs_entry, pointer))) < 0)
 		return rc;
 	v->progress.total = 2 * kept;
 	for (i = 0; i < kept; i++)
@@ -890,11 +895,11 @@ static char *checkout_store_root(git_repository *repo)
 	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
 	    git_config_get_string_buf(&storage, cfg, "lfs.storage") == 0 && storage.ptr[0]) {
 		root = storage.ptr[0] == '/' ?
-		       hfgit_strdup(storage.ptr) :
+		       hfgit__strdup(storage.ptr) :
 		       /* git-lfs reads a relative lfs.storage from the git directory */
-		       hfgit_aprintf("%s%s", git_repository_path(repo), storage.ptr);
+		       hfgit__aprintf("%s%s", git_repository_path(repo), storage.ptr);
 	} else {
-		root = hfgit_aprintf("%slfs", git_repository_path(repo));
+		root = hfgit__aprintf("%slfs", git_repository_path(repo));
 	}
 	git_buf_dispose(&storage);
 	git_config_free(cfg);
@@ -908,7 +913,9 @@ int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx, const char 
 	size_t i;
 	int rc;
 
-	if (hfgit_git_ready() < 0)
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_VERIFY_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	if (hfgit_git__ready() < 0)
 		return hfgit_error_last_code();
 
 	*out = NULL;
@@ -916,8 +923,8 @@ int hfgit_verify_checkout(hfgit_verify_report **out, hfgit_ctx *ctx, const char 
 	if (git_repository_open_ext(&w.repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
 	    git_repository_is_bare(w.repo)) {
 		git_repository_free(w.repo);
-		return hfgit_error_set(HFGIT_EINVALID, "'%s' is not a checkout (no .git in it): give "
-		                       "the top directory of a clone, or a model id", dir);
+		return hfgit_error__set(HFGIT_EINVALID, "'%s' is not a checkout (no .git in it): give "
+		                        "the top directory of a clone, or a model id", dir);
 	}
 	w.workdir = git_repository_workdir(w.repo);
 	if ((rc = collect_entries(&w)) == 0)

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "chat/render.h"
-#include "common/error.h"
+#include "core/error.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Strings                                                                                   */
@@ -131,19 +131,19 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 		/* Python inserts `new` around every character. */
 		size_t i = 0;
 		while (count < 0 || done < count) {
-			if (hfgit_strbuf_put(&b, new_->u.str.ptr, new_->u.str.len) < 0)
+			if (hfgit_strbuf__put(&b, new_->u.str.ptr, new_->u.str.len) < 0)
 				goto fail;
 			done++;
 			if (i >= v->u.str.len)
 				break;
 			size_t start = i;
 			hfgit_chat__utf8_next(s, v->u.str.len, &i);
-			if (hfgit_strbuf_put(&b, s + start, i - start) < 0)
+			if (hfgit_strbuf__put(&b, s + start, i - start) < 0)
 				goto fail;
 			if (b.len > CHAT_MAX_OUTPUT)
 				break;
 		}
-		if (hfgit_strbuf_put(&b, s + i, v->u.str.len - i) < 0)
+		if (hfgit_strbuf__put(&b, s + i, v->u.str.len - i) < 0)
 			goto fail;
 		return hfgit_jv__string_take(&b);
 	}
@@ -151,22 +151,22 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 		const char *hit = memmem(s, (size_t)(end - s), old->u.str.ptr, old->u.str.len);
 		if (!hit)
 			break;
-		if (hfgit_strbuf_put(&b, s, (size_t)(hit - s)) < 0 ||
-		    hfgit_strbuf_put(&b, new_->u.str.ptr, new_->u.str.len) < 0)
+		if (hfgit_strbuf__put(&b, s, (size_t)(hit - s)) < 0 ||
+		    hfgit_strbuf__put(&b, new_->u.str.ptr, new_->u.str.len) < 0)
 			goto fail;
 		if (b.len > CHAT_MAX_OUTPUT) {
 			hfgit_chat__render_error(r, "replace: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
-			hfgit_strbuf_dispose(&b);
+			hfgit_strbuf__dispose(&b);
 			return NULL;
 		}
 		s = hit + old->u.str.len;
 		done++;
 	}
-	if (hfgit_strbuf_put(&b, s, (size_t)(end - s)) < 0)
+	if (hfgit_strbuf__put(&b, s, (size_t)(end - s)) < 0)
 		goto fail;
 	return hfgit_jv__string_take(&b);
 fail:
-	hfgit_strbuf_dispose(&b);
+	hfgit_strbuf__dispose(&b);
 	return NULL;
 }
 
@@ -271,7 +271,7 @@ static jv *to_string(jv_render *r, const jv *v)
 	if (v->type == JV_STRING)
 		return hfgit_jv__ref((jv *)v);
 	if (hfgit_chat__render_to_string(&b, r, v) < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return NULL;
 	}
 	return hfgit_jv__string_take(&b);
@@ -582,7 +582,7 @@ static int filter_tojson(jv **out, jv_render *r, jv *v, const jv_call *c)
 	if (v->type == JV_UNDEFINED)
 		return hfgit_chat__render_error(r, "tojson: %s", v->hint ? v->hint : "the value is undefined");
 	if (hfgit_jv__tojson(&b, v, (int)n, sort && hfgit_jv__truthy(sort)) < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return hfgit_chat__render_error(r, "%s", hfgit_error_last());
 	}
 	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
@@ -665,14 +665,14 @@ static int filter_join(jv **out, jv_render *r, jv *v, const jv_call *c)
 		if (!item)
 			rc = HFGIT_EINVALID;
 		else if (i && sep)
-			rc = hfgit_strbuf_put(&b, sep->u.str.ptr, sep->u.str.len);
+			rc = hfgit_strbuf__put(&b, sep->u.str.ptr, sep->u.str.len);
 		if (rc == 0)
 			rc = hfgit_chat__render_to_string(&b, r, item);
 		hfgit_jv__unref(item);
 	}
 	hfgit_jv__unref(items);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return rc;
 	}
 	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
@@ -811,34 +811,34 @@ static int filter_indent(jv **out, jv_render *r, jv *v, const jv_call *c)
 	if (hfgit_chat__call_check(r, c, 3, names) < 0)
 		return HFGIT_EINVALID;
 	if (width && width->type == JV_STRING)
-		rc = hfgit_strbuf_put(&prefix, width->u.str.ptr, width->u.str.len);
+		rc = hfgit_strbuf__put(&prefix, width->u.str.ptr, width->u.str.len);
 	else if (width && want_int(r, c, width, "width", &n) < 0)
 		return HFGIT_EINVALID;
 	if (!width || width->type != JV_STRING) {
 		if (n < 0 || n > 256)
 			return hfgit_chat__render_error(r, "indent: width %lld is out of range", n);
 		for (long long k = 0; k < n && rc == 0; k++)
-			rc = hfgit_strbuf_put(&prefix, " ", 1);
+			rc = hfgit_strbuf__put(&prefix, " ", 1);
 	}
 	if (rc < 0 || !(s = to_string(r, v))) {
-		hfgit_strbuf_dispose(&prefix);
+		hfgit_strbuf__dispose(&prefix);
 		return HFGIT_EINVALID;
 	}
 	len = s->u.str.len;
 	for (i = 0; i < len && rc == 0; i++) {
 		char ch = s->u.str.ptr[i];
 		if (line_start && (ch != '\n' || (blank && hfgit_jv__truthy(blank))))
-			rc = hfgit_strbuf_put(&b, prefix.ptr ? prefix.ptr : "", prefix.len);
+			rc = hfgit_strbuf__put(&b, prefix.ptr ? prefix.ptr : "", prefix.len);
 		if (rc == 0)
-			rc = hfgit_strbuf_put(&b, &ch, 1);
+			rc = hfgit_strbuf__put(&b, &ch, 1);
 		line_start = ch == '\n';
 		if (b.len > CHAT_MAX_OUTPUT)
 			rc = hfgit_chat__render_error(r, "indent: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 	}
 	hfgit_jv__unref(s);
-	hfgit_strbuf_dispose(&prefix);
+	hfgit_strbuf__dispose(&prefix);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return rc;
 	}
 	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
@@ -991,8 +991,8 @@ static int filter_reverse(jv **out, jv_render *r, jv *v, const jv_call *c)
 	if (v->type == JV_STRING) {
 		hfgit_strbuf b = HFGIT_STRBUF_INIT;
 		for (size_t i = items->u.list.len; i > 0; i--)
-			if (hfgit_strbuf_put(&b, items->u.list.items[i - 1]->u.str.ptr,
-			                     items->u.list.items[i - 1]->u.str.len) < 0)
+			if (hfgit_strbuf__put(&b, items->u.list.items[i - 1]->u.str.ptr,
+			                      items->u.list.items[i - 1]->u.str.len) < 0)
 				break;
 		hfgit_jv__unref(items);
 		return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
@@ -1243,12 +1243,12 @@ static int g_raise_exception(jv **out, jv_render *r, const jv_call *c)
 	jv *msg = hfgit_chat__call_arg(c, 0, "message");
 
 	if (msg && hfgit_chat__render_to_string(&b, r, msg) < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return HFGIT_EINVALID;
 	}
-	hfgit_error_set(HFGIT_EINVALID, "chat template error (line %d): %s", r->line,
-	                b.len ? b.ptr : "raise_exception() without a message");
-	hfgit_strbuf_dispose(&b);
+	hfgit_error__set(HFGIT_EINVALID, "chat template error (line %d): %s", r->line,
+	                 b.len ? b.ptr : "raise_exception() without a message");
+	hfgit_strbuf__dispose(&b);
 	return HFGIT_EINVALID;
 }
 

@@ -10,9 +10,9 @@
 
 #include "chat/ast.h"
 #include "chat/render.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 struct hfgit_chat_template {
 	node_list *body;
@@ -34,10 +34,10 @@ int hfgit_chat_template_compile(hfgit_chat_template **out, const char *source, s
 
 	*out = NULL;
 	if (!source)
-		return hfgit_error_set(HFGIT_EINVALID, "no chat template given");
+		return hfgit_error__set(HFGIT_EINVALID, "no chat template given");
 	if (!(t = calloc(1, sizeof(*t))) || !(t->source = malloc(len + 1))) {
 		free(t);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	memcpy(t->source, source, len);
 	t->source[len] = '\0';
@@ -78,8 +78,8 @@ int hfgit_chat_template_render(char **out, const hfgit_chat_template *t,
 
 	*out = NULL;
 	if (context && !json_object_is_type((json_object *)context, json_type_object))
-		return hfgit_error_set(HFGIT_EINVALID, "the chat template's context must be a JSON "
-		                       "object ({\"messages\": [...], ...})");
+		return hfgit_error__set(HFGIT_EINVALID, "the chat template's context must be a JSON "
+		                        "object ({\"messages\": [...], ...})");
 	if ((rc = hfgit_chat__builtin_globals(&builtins)) < 0)
 		goto done;
 	if (context) {
@@ -92,10 +92,10 @@ int hfgit_chat_template_render(char **out, const hfgit_chat_template *t,
 		}
 	}
 	if ((rc = hfgit_chat__render_body(&buf, t->body, &globals)) == 0 &&
-	    !(*out = buf.ptr ? hfgit_strbuf_detach(&buf) : strdup("")))
-		rc = hfgit_error_oom();
+	    !(*out = buf.ptr ? hfgit_strbuf__detach(&buf) : strdup("")))
+		rc = hfgit_error__oom();
 done:
-	hfgit_strbuf_dispose(&buf);
+	hfgit_strbuf__dispose(&buf);
 	hfgit_chat__scope_dispose(&globals);
 	hfgit_chat__scope_dispose(&builtins);
 	return rc;
@@ -109,7 +109,7 @@ static int parse_json_text(json_object **out, const char *text, const char *what
 
 	*out = NULL;
 	if (!tok)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr == json_tokener_success && json_tokener_get_parse_end(tok) < len &&
@@ -118,14 +118,14 @@ static int parse_json_text(json_object **out, const char *text, const char *what
 		json_tokener_free(tok);
 		json_object_put(*out);
 		*out = NULL;
-		return hfgit_error_set(HFGIT_EINVALID, "%s: text after the JSON value", what);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: text after the JSON value", what);
 	}
 	json_tokener_free(tok);
 	if (jerr != json_tokener_success || !*out) {
 		json_object_put(*out);
 		*out = NULL;
-		return hfgit_error_set(HFGIT_EINVALID, "%s is not valid JSON: %s", what,
-		                       jerr == json_tokener_continue ? "unexpected end"
+		return hfgit_error__set(HFGIT_EINVALID, "%s is not valid JSON: %s", what,
+		                        jerr == json_tokener_continue ? "unexpected end"
 		                                                     : json_tokener_error_desc(jerr));
 	}
 	return 0;
@@ -157,35 +157,35 @@ static int pick_template(json_object **out, json_object *field, const char *name
 
 	if (json_object_is_type(field, json_type_string)) {
 		if (name && strcmp(name, "default"))
-			return hfgit_error_set(HFGIT_ENOTFOUND, "%s has a single chat template, not one "
-			                       "named '%s'", path, name);
+			return hfgit_error__set(HFGIT_ENOTFOUND, "%s has a single chat template, not one "
+			                        "named '%s'", path, name);
 		*out = field;
 		return 0;
 	}
 	if (!json_object_is_type(field, json_type_array))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: chat_template must be a string or a list "
-		                       "of {\"name\", \"template\"}", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: chat_template must be a string or a list "
+		                        "of {\"name\", \"template\"}", path);
 	n = json_object_array_length(field);
 	for (i = 0; i < n; i++) {
 		json_object *item = json_object_array_get_idx(field, i), *jn, *jt;
 		if (!json_object_object_get_ex(item, "name", &jn) ||
 		    !json_object_object_get_ex(item, "template", &jt) ||
 		    !json_object_is_type(jn, json_type_string) || !json_object_is_type(jt, json_type_string)) {
-			hfgit_strbuf_dispose(&names);
-			return hfgit_error_set(HFGIT_EINVALID, "%s: chat_template[%zu] is not a "
-			                       "{\"name\": ..., \"template\": ...} object", path, i);
+			hfgit_strbuf__dispose(&names);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: chat_template[%zu] is not a "
+			                        "{\"name\": ..., \"template\": ...} object", path, i);
 		}
 		if (!strcmp(json_object_get_string(jn), want)) {
-			hfgit_strbuf_dispose(&names);
+			hfgit_strbuf__dispose(&names);
 			*out = jt;
 			return 0;
 		}
-		hfgit_strbuf_printf(&names, "%s%s", i ? ", " : "", json_object_get_string(jn));
+		hfgit_strbuf__printf(&names, "%s%s", i ? ", " : "", json_object_get_string(jn));
 	}
-	hfgit_error_set(HFGIT_ENOTFOUND, "%s has no chat template named '%s'%s; it has: %s (choose "
-	                "one by name)", path, want, name ? "" : " (the one used by default)",
-	                names.len ? names.ptr : "none");
-	hfgit_strbuf_dispose(&names);
+	hfgit_error__set(HFGIT_ENOTFOUND, "%s has no chat template named '%s'%s; it has: %s (choose "
+	                 "one by name)", path, want, name ? "" : " (the one used by default)",
+	                 names.len ? names.ptr : "none");
+	hfgit_strbuf__dispose(&names);
 	return HFGIT_ENOTFOUND;
 }
 
@@ -196,7 +196,7 @@ static int read_tokens(json_object **out, json_object *cfg, const char *path)
 
 	*out = NULL;
 	if (!tokens)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (size_t i = 0; i < sizeof(token_fields) / sizeof(*token_fields); i++) {
 		json_object *tok, *content;
 		if (!json_object_object_get_ex(cfg, token_fields[i], &tok) || !tok)
@@ -206,8 +206,8 @@ static int read_tokens(json_object **out, json_object *cfg, const char *path)
 			tok = content;
 		if (!json_object_is_type(tok, json_type_string)) {
 			json_object_put(tokens);
-			return hfgit_error_set(HFGIT_EINVALID, "%s: %s must be a string or an object with "
-			                       "\"content\"", path, token_fields[i]);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: %s must be a string or an object with "
+			                        "\"content\"", path, token_fields[i]);
 		}
 		json_object_object_add(tokens, token_fields[i], json_object_get(tok));
 	}
@@ -235,7 +235,7 @@ static int load(hfgit_chat_template **out, const char *config_json, const char *
 		if ((rc = parse_json_text(&cfg, config_json, path)) < 0)
 			return rc;
 		if (!json_object_is_type(cfg, json_type_object)) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s is not a JSON object", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s is not a JSON object", path);
 			goto out;
 		}
 		if ((rc = read_tokens(&tokens, cfg, path)) < 0)
@@ -243,8 +243,8 @@ static int load(hfgit_chat_template **out, const char *config_json, const char *
 	}
 	if (!file) {
 		if (!cfg || !json_object_object_get_ex(cfg, "chat_template", &field) || !field) {
-			rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no chat_template: this tokenizer "
-			                     "defines no chat format (base models often do not)", path);
+			rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s has no chat_template: this tokenizer "
+			                      "defines no chat format (base models often do not)", path);
 			goto out;
 		}
 		if ((rc = pick_template(&source, field, name, path)) < 0)
@@ -256,7 +256,7 @@ static int load(hfgit_chat_template **out, const char *config_json, const char *
 		(*out)->tokens = tokens;
 		tokens = NULL;
 	} else {
-		rc = hfgit_error_set(rc, "%s: %s", where, hfgit_error_last());
+		rc = hfgit_error__set(rc, "%s: %s", where, hfgit_error_last());
 	}
 out:
 	json_object_put(tokens);
@@ -269,7 +269,7 @@ int hfgit_chat_template_from_config(hfgit_chat_template **out, const char *confi
 {
 	*out = NULL;
 	if (!config_json)
-		return hfgit_error_set(HFGIT_EINVALID, "no tokenizer_config.json content given");
+		return hfgit_error__set(HFGIT_EINVALID, "no tokenizer_config.json content given");
 	return load(out, config_json, name, path ? path : "tokenizer_config.json", NULL, 0, NULL);
 }
 
@@ -278,7 +278,7 @@ static int read_optional(char **text, size_t *len, const char *path)
 {
 	*text = NULL;
 	*len = 0;
-	return hfgit_fs_exists(path) ? hfgit_fs_read_file(text, len, path) : 0;
+	return hfgit_fs__exists(path) ? hfgit_fs__read_file(text, len, path) : 0;
 }
 
 /* A template name that can be a file name under additional_chat_templates/. */
@@ -294,7 +294,7 @@ static bool plain_name(const char *name)
  */
 int hfgit_chat_template_from_dir(hfgit_chat_template **out, const char *dir, const char *name)
 {
-	char *config_path = hfgit_aprintf("%s/tokenizer_config.json", dir), *file_path = NULL;
+	char *config_path = hfgit__aprintf("%s/tokenizer_config.json", dir), *file_path = NULL;
 	char *config = NULL, *file = NULL;
 	size_t config_len = 0, file_len = 0;
 	int rc;
@@ -303,9 +303,9 @@ int hfgit_chat_template_from_dir(hfgit_chat_template **out, const char *dir, con
 	if (!config_path)
 		return HFGIT_ERROR;
 	if (!name || !strcmp(name, "default"))
-		file_path = hfgit_aprintf("%s/chat_template.jinja", dir);
+		file_path = hfgit__aprintf("%s/chat_template.jinja", dir);
 	else if (plain_name(name))
-		file_path = hfgit_aprintf("%s/additional_chat_templates/%s.jinja", dir, name);
+		file_path = hfgit__aprintf("%s/additional_chat_templates/%s.jinja", dir, name);
 	if (((!name || !strcmp(name, "default") || plain_name(name)) && !file_path) ||
 	    (rc = read_optional(&config, &config_len, config_path)) < 0 ||
 	    (file_path && (rc = read_optional(&file, &file_len, file_path)) < 0)) {
@@ -313,10 +313,10 @@ int hfgit_chat_template_from_dir(hfgit_chat_template **out, const char *dir, con
 		goto out;
 	}
 	if (config && strlen(config) != config_len) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s contains a NUL byte", config_path);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s contains a NUL byte", config_path);
 	} else if (!config && !file) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no tokenizer_config.json (nor "
-		                     "chat_template.jinja), where chat templates are kept", dir);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s has no tokenizer_config.json (nor "
+		                      "chat_template.jinja), where chat templates are kept", dir);
 	} else {
 		rc = load(out, config, name, config_path, file, file_len, file_path);
 	}
@@ -331,9 +331,9 @@ out:
 static int check_options(const hfgit_chat_options *opts)
 {
 	if (opts->version != HFGIT_CHAT_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_chat_options version %u is not supported "
-		                       "(this library has %d); start from HFGIT_CHAT_OPTIONS_INIT",
-		                       opts->version, HFGIT_CHAT_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_chat_options version %u is not supported "
+		                        "(this library has %d); start from HFGIT_CHAT_OPTIONS_INIT",
+		                        opts->version, HFGIT_CHAT_OPTIONS_VERSION);
 	return 0;
 }
 
@@ -350,24 +350,24 @@ int hfgit_chat_apply(char **out, const hfgit_chat_template *t, const char *messa
 	if ((rc = check_options(opts)) < 0)
 		return rc;
 	if (!messages_json)
-		return hfgit_error_set(HFGIT_EINVALID, "no messages given");
+		return hfgit_error__set(HFGIT_EINVALID, "no messages given");
 	if ((rc = parse_json_text(&messages, messages_json, "the messages")) < 0)
 		return rc;
 	if (!json_object_is_type(messages, json_type_array)) {
 		json_object_put(messages);
-		return hfgit_error_set(HFGIT_EINVALID, "the messages must be a JSON list of "
-		                       "{\"role\": ..., \"content\": ...} objects");
+		return hfgit_error__set(HFGIT_EINVALID, "the messages must be a JSON list of "
+		                        "{\"role\": ..., \"content\": ...} objects");
 	}
 	if (opts->extra_context_json &&
 	    (rc = parse_json_text(&extra, opts->extra_context_json, "the extra context")) < 0)
 		goto out;
 	if (extra && !json_object_is_type(extra, json_type_object)) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "the extra context must be a JSON object "
-		                     "({\"tools\": [...], ...})");
+		rc = hfgit_error__set(HFGIT_EINVALID, "the extra context must be a JSON object "
+		                      "({\"tools\": [...], ...})");
 		goto out;
 	}
 	if (!(ctx = json_object_new_object())) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	/* As apply_chat_template: the special tokens, then the call's own variables on top. */

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "chat/ast.h"
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 typedef struct {
 	const char *src;
@@ -41,7 +41,7 @@ static int line_at(lexer *lx, size_t pos)
 
 static int lex_error(lexer *lx, size_t pos, const char *what)
 {
-	return hfgit_error_set(HFGIT_EINVALID, "chat template line %d: %s", line_at(lx, pos), what);
+	return hfgit_error__set(HFGIT_EINVALID, "chat template line %d: %s", line_at(lx, pos), what);
 }
 
 static token *push(lexer *lx, tok_kind kind, size_t pos)
@@ -53,7 +53,7 @@ static token *push(lexer *lx, tok_kind kind, size_t pos)
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		token *v = realloc(l->v, cap * sizeof(*v));
 		if (!v) {
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		l->v = v;
@@ -103,7 +103,7 @@ static int emit_text(lexer *lx, size_t start, size_t end, int lead, bool block_t
 	if (b >= e)
 		return 0;
 	if (!(t = push(lx, T_TEXT, b)) || !(t->text = malloc(e - b + 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(t->text, s + b, e - b);
 	t->text[e - b] = '\0';
 	t->len = e - b;
@@ -145,7 +145,7 @@ static int put_utf8(hfgit_strbuf *b, unsigned long cp)
 		u[3] = (char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	return hfgit_strbuf_put(b, u, n);
+	return hfgit_strbuf__put(b, u, n);
 }
 
 /* A string literal at lx->pos (the quote), with Python's escapes (\n, \t, \xNN, \uNNNN, ...;
@@ -162,28 +162,28 @@ static int lex_string(lexer *lx)
 	while (rc == 0) {
 		char c;
 		if (i >= lx->len) {
-			hfgit_strbuf_dispose(&b);
+			hfgit_strbuf__dispose(&b);
 			return lex_error(lx, start, "unterminated string literal");
 		}
 		c = s[i];
 		if (c == quote)
 			break;
 		if (c != '\\' || i + 1 >= lx->len) {
-			rc = hfgit_strbuf_put(&b, &c, 1);
+			rc = hfgit_strbuf__put(&b, &c, 1);
 			i++;
 			continue;
 		}
 		c = s[i + 1];
 		i += 2;
 		switch (c) {
-		case 'n': rc = hfgit_strbuf_put(&b, "\n", 1); break;
-		case 't': rc = hfgit_strbuf_put(&b, "\t", 1); break;
-		case 'r': rc = hfgit_strbuf_put(&b, "\r", 1); break;
-		case 'b': rc = hfgit_strbuf_put(&b, "\b", 1); break;
-		case 'f': rc = hfgit_strbuf_put(&b, "\f", 1); break;
-		case 'v': rc = hfgit_strbuf_put(&b, "\v", 1); break;
-		case '0': rc = hfgit_strbuf_put(&b, "", 1); break;
-		case '\\': case '\'': case '"': rc = hfgit_strbuf_put(&b, &c, 1); break;
+		case 'n': rc = hfgit_strbuf__put(&b, "\n", 1); break;
+		case 't': rc = hfgit_strbuf__put(&b, "\t", 1); break;
+		case 'r': rc = hfgit_strbuf__put(&b, "\r", 1); break;
+		case 'b': rc = hfgit_strbuf__put(&b, "\b", 1); break;
+		case 'f': rc = hfgit_strbuf__put(&b, "\f", 1); break;
+		case 'v': rc = hfgit_strbuf__put(&b, "\v", 1); break;
+		case '0': rc = hfgit_strbuf__put(&b, "", 1); break;
+		case '\\': case '\'': case '"': rc = hfgit_strbuf__put(&b, &c, 1); break;
 		case '\n': break; /* a line continuation */
 		case 'x': case 'u': case 'U': {
 			int digits = c == 'x' ? 2 : c == 'u' ? 4 : 8, k;
@@ -191,13 +191,13 @@ static int lex_string(lexer *lx)
 			for (k = 0; k < digits; k++) {
 				int h = i + (size_t)k < lx->len ? hexval(s[i + (size_t)k]) : -1;
 				if (h < 0) {
-					hfgit_strbuf_dispose(&b);
+					hfgit_strbuf__dispose(&b);
 					return lex_error(lx, i, "truncated \\x, \\u or \\U escape in a string");
 				}
 				cp = cp * 16 + (unsigned long)h;
 			}
 			if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-				hfgit_strbuf_dispose(&b);
+				hfgit_strbuf__dispose(&b);
 				return lex_error(lx, i, "escape in a string is not a Unicode scalar value");
 			}
 			i += (size_t)digits;
@@ -205,16 +205,16 @@ static int lex_string(lexer *lx)
 			break;
 		}
 		default:
-			rc = hfgit_strbuf_put(&b, s + i - 2, 2);
+			rc = hfgit_strbuf__put(&b, s + i - 2, 2);
 		}
 	}
 	if (rc < 0 || !(t = push(lx, T_STRING, start))) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return HFGIT_ERROR;
 	}
 	t->len = b.len;
-	if (!(t->text = b.ptr ? hfgit_strbuf_detach(&b) : strdup("")))
-		return hfgit_error_oom();
+	if (!(t->text = b.ptr ? hfgit_strbuf__detach(&b) : strdup("")))
+		return hfgit_error__oom();
 	lx->pos = i + 1;
 	return 0;
 }
@@ -314,7 +314,7 @@ static int lex_tag(lexer *lx, bool block, size_t tag_start, int *modifier)
 			        (s[lx->pos] >= '0' && s[lx->pos] <= '9') || s[lx->pos] == '_'))
 				lx->pos++;
 			if (!(t = push(lx, T_NAME, start)) || !(t->text = malloc(lx->pos - start + 1)))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			memcpy(t->text, s + start, lx->pos - start);
 			t->text[lx->pos - start] = '\0';
 			t->len = lx->pos - start;

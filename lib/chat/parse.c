@@ -11,7 +11,7 @@
 
 #include "chat/ast.h"
 #include "chat/lex.h"
-#include "common/error.h"
+#include "core/error.h"
 
 /* Deeper nesting than any template needs; keeps the C stack safe from hostile input. */
 #define MAX_DEPTH 200
@@ -34,7 +34,7 @@ static int perr(parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "chat template line %d: %s", line, msg);
+	return hfgit_error__set(HFGIT_EINVALID, "chat template line %d: %s", line, msg);
 }
 
 static token *peek(parser *p)
@@ -105,7 +105,7 @@ static node *new_node(node_kind kind, int line)
 	node *n = calloc(1, sizeof(*n));
 
 	if (!n) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	n->kind = kind;
@@ -119,7 +119,7 @@ static int list_push(node_list *l, node *n)
 		size_t cap = l->cap ? l->cap * 2 : 4;
 		node **v = realloc(l->v, cap * sizeof(*v));
 		if (!v)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->v = v;
 		l->cap = cap;
 	}
@@ -133,7 +133,7 @@ static int kwarg_push(kwarg_list *l, char *name, node *value)
 		size_t cap = l->cap ? l->cap * 2 : 4;
 		kwarg *v = realloc(l->v, cap * sizeof(*v));
 		if (!v)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->v = v;
 		l->cap = cap;
 	}
@@ -237,14 +237,14 @@ static node *parse_string(parser *p)
 	/* Adjacent literals concatenate, as in Python. */
 	while (peek(p)->kind == T_STRING) {
 		token *t = next(p);
-		if (hfgit_strbuf_put(&s, t->text, t->len) < 0) {
-			hfgit_strbuf_dispose(&s);
+		if (hfgit_strbuf__put(&s, t->text, t->len) < 0) {
+			hfgit_strbuf__dispose(&s);
 			return NULL;
 		}
 	}
 	if (!(n = new_node(N_LITERAL, line)) ||
 	    !(n->value = hfgit_jv__make_immortal(hfgit_jv__string_take(&s)))) {
-		hfgit_strbuf_dispose(&s);
+		hfgit_strbuf__dispose(&s);
 		node_free(n);
 		return NULL;
 	}
@@ -1207,7 +1207,7 @@ node_list *hfgit_chat__parse(const char *src, size_t len, int *max_depth_out)
 	if (hfgit_chat__lex(&p.toks, src, len) < 0)
 		return NULL;
 	if (!(body = calloc(1, sizeof(*body)))) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		hfgit_chat__tokens_dispose(&p.toks);
 		return NULL;
 	}

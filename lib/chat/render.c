@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "chat/render.h"
-#include "common/error.h"
+#include "core/error.h"
 
 enum { FLOW_NEXT = 0, FLOW_BREAK = 1, FLOW_CONTINUE = 2 };
 
@@ -25,7 +25,7 @@ int hfgit_chat__render_error(jv_render *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "chat template line %d: %s", r->line, msg);
+	return hfgit_error__set(HFGIT_EINVALID, "chat template line %d: %s", r->line, msg);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -48,15 +48,15 @@ int hfgit_chat__scope_set(scope *s, const char *name, jv *v)
 		char **names = realloc(s->names, cap * sizeof(*names));
 		jv **vals;
 		if (!names)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->names = names;
 		if (!(vals = realloc(s->vals, cap * sizeof(*vals))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->vals = vals;
 		s->cap = cap;
 	}
 	if (!(s->names[s->len] = strdup(name)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	s->vals[s->len++] = hfgit_jv__ref(v);
 	return 0;
 }
@@ -297,7 +297,7 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 		if (slice_bounds(r, parts, n, &start, &stop, &step) < 0)
 			return NULL;
 		if (!(offs = malloc((n + 1) * sizeof(*offs)))) {
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		/* Code point boundaries, so that slices count characters as Python does. */
@@ -306,9 +306,9 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 				offs[k++] = at;
 		offs[n] = len;
 		for (i = start; step > 0 ? i < stop : i > stop; i += step)
-			if (hfgit_strbuf_put(&b, s + offs[i], offs[i + 1] - offs[i]) < 0) {
+			if (hfgit_strbuf__put(&b, s + offs[i], offs[i + 1] - offs[i]) < 0) {
 				free(offs);
-				hfgit_strbuf_dispose(&b);
+				hfgit_strbuf__dispose(&b);
 				return NULL;
 			}
 		free(offs);
@@ -358,7 +358,7 @@ static jv *concat(jv_render *r, jv *a, jv *b)
 	hfgit_strbuf s = HFGIT_STRBUF_INIT;
 
 	if (hfgit_chat__render_to_string(&s, r, a) < 0 || hfgit_chat__render_to_string(&s, r, b) < 0) {
-		hfgit_strbuf_dispose(&s);
+		hfgit_strbuf__dispose(&s);
 		return NULL;
 	}
 	return hfgit_jv__string_take(&s);
@@ -381,8 +381,8 @@ static jv *repeat(jv_render *r, jv *seq, long long n)
 		if (hfgit_chat__render_charge(r, seq->u.str.len * (size_t)n / 256) < 0)
 			return NULL;
 		for (k = 0; k < n && seq->u.str.len; k++)
-			if (hfgit_strbuf_put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
-				hfgit_strbuf_dispose(&s);
+			if (hfgit_strbuf__put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
+				hfgit_strbuf__dispose(&s);
 				return NULL;
 			}
 		return hfgit_jv__string_take(&s);
@@ -607,7 +607,7 @@ static int eval_args(jv_render *r, scope *s, const node *n, evaluated_args *e, j
 	memset(e, 0, sizeof(*e));
 	if (!(e->args = calloc(n->items.len + extra + 1, sizeof(jv *))) ||
 	    !(e->kwvals = calloc(n->kwargs.len + 1, sizeof(jv *))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (first)
 		e->args[e->nargs++] = hfgit_jv__ref(first);
 	for (size_t i = 0; i < n->items.len; i++) {
@@ -1108,7 +1108,7 @@ static int exec_set(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	} else {
 		hfgit_strbuf text = HFGIT_STRBUF_INIT;
 		if ((rc = exec_body(r, s, &n->body, &text)) < 0) {
-			hfgit_strbuf_dispose(&text);
+			hfgit_strbuf__dispose(&text);
 			return rc;
 		}
 		v = hfgit_jv__string_take(&text);
@@ -1141,7 +1141,7 @@ static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf
 		switch (n->kind) {
 		case N_TEXT:
 			if ((rc = step(r)) == 0)
-				rc = hfgit_strbuf_put(out, n->str, n->str_len);
+				rc = hfgit_strbuf__put(out, n->str, n->str_len);
 			if (rc == 0 && out->len > CHAT_MAX_OUTPUT)
 				rc = hfgit_chat__render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 			break;
@@ -1234,7 +1234,7 @@ static int render_macro(jv **out, jv_render *r, const node *macro, const jv_call
 	hfgit_chat__scope_dispose(&inner);
 	r->line = line;
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&text);
+		hfgit_strbuf__dispose(&text);
 		return rc;
 	}
 	return (*out = hfgit_jv__string_take(&text)) ? 0 : HFGIT_ERROR;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 static jv none_value = { -1, JV_NONE };
 static jv true_value = { -1, JV_BOOL, { .b = 1 } };
@@ -81,7 +81,7 @@ static jv *alloc(jv_type type)
 	jv *v = calloc(1, sizeof(*v));
 
 	if (!v) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	v->refs = 1;
@@ -98,16 +98,16 @@ jv *hfgit_jv__undefined(const char *hint_fmt, ...)
 	if (!hint_fmt)
 		return &undefined_value;
 	va_start(ap, hint_fmt);
-	if (hfgit_strbuf_vprintf(&buf, hint_fmt, ap) < 0) {
+	if (hfgit_strbuf__vprintf(&buf, hint_fmt, ap) < 0) {
 		va_end(ap);
 		return NULL;
 	}
 	va_end(ap);
 	if (!(v = alloc(JV_UNDEFINED))) {
-		hfgit_strbuf_dispose(&buf);
+		hfgit_strbuf__dispose(&buf);
 		return NULL;
 	}
-	v->hint = hfgit_strbuf_detach(&buf);
+	v->hint = hfgit_strbuf__detach(&buf);
 	return v;
 }
 
@@ -147,7 +147,7 @@ jv *hfgit_jv__string(const char *s, size_t len)
 		return NULL;
 	if (!(v->u.str.ptr = malloc(len + 1))) {
 		free(v);
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	if (len)
@@ -163,15 +163,15 @@ jv *hfgit_jv__string_take(hfgit_strbuf *buf)
 	size_t len = buf->len;
 
 	if (!v) {
-		hfgit_strbuf_dispose(buf);
+		hfgit_strbuf__dispose(buf);
 		return NULL;
 	}
 	/* An empty buffer has no storage yet: give it its terminator. */
-	if (!buf->ptr && hfgit_strbuf_put(buf, "", 0) < 0) {
+	if (!buf->ptr && hfgit_strbuf__put(buf, "", 0) < 0) {
 		free(v);
 		return NULL;
 	}
-	v->u.str.ptr = hfgit_strbuf_detach(buf);
+	v->u.str.ptr = hfgit_strbuf__detach(buf);
 	v->u.str.len = len;
 	return v;
 }
@@ -218,7 +218,7 @@ static int grow(void **items, size_t *cap, size_t len, size_t size)
 		return 0;
 	ncap = *cap ? *cap * 2 : 4;
 	if (!(p = realloc(*items, ncap * size)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*items = p;
 	*cap = ncap;
 	return 0;
@@ -246,7 +246,7 @@ int hfgit_jv__dict_set(jv *dict, const char *key, jv *val)
 		}
 	}
 	if (!(k = strdup(key)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	cap = dict->u.dict.cap;
 	if (grow((void **)&dict->u.dict.keys, &cap, dict->u.dict.len, sizeof(char *)) < 0 ||
 	    grow((void **)&dict->u.dict.vals, &dict->u.dict.cap, dict->u.dict.len, sizeof(jv *)) < 0) {
@@ -428,7 +428,7 @@ static void format_float(char *buf, size_t size, double f)
 static int put_json_string(hfgit_strbuf *out, const char *s, size_t len)
 {
 	size_t i, start = 0;
-	int rc = hfgit_strbuf_put(out, "\"", 1);
+	int rc = hfgit_strbuf__put(out, "\"", 1);
 
 	for (i = 0; i < len && rc == 0; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -451,22 +451,22 @@ static int put_json_string(hfgit_strbuf *out, const char *s, size_t len)
 		}
 		if (!esc)
 			continue;
-		rc = hfgit_strbuf_put(out, s + start, i - start);
+		rc = hfgit_strbuf__put(out, s + start, i - start);
 		if (rc == 0)
-			rc = hfgit_strbuf_puts(out, esc);
+			rc = hfgit_strbuf__puts(out, esc);
 		start = i + 1;
 	}
 	if (rc == 0)
-		rc = hfgit_strbuf_put(out, s + start, len - start);
-	return rc == 0 ? hfgit_strbuf_put(out, "\"", 1) : rc;
+		rc = hfgit_strbuf__put(out, s + start, len - start);
+	return rc == 0 ? hfgit_strbuf__put(out, "\"", 1) : rc;
 }
 
 static int newline_indent(hfgit_strbuf *out, int indent, int level)
 {
-	if (hfgit_strbuf_put(out, "\n", 1) < 0)
+	if (hfgit_strbuf__put(out, "\n", 1) < 0)
 		return -1;
 	for (int k = 0; k < indent * level; k++)
-		if (hfgit_strbuf_put(out, " ", 1) < 0)
+		if (hfgit_strbuf__put(out, " ", 1) < 0)
 			return -1;
 	return 0;
 }
@@ -483,34 +483,34 @@ static int tojson_at(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys,
 	size_t i, n;
 
 	if (level > 512)
-		return hfgit_error_set(HFGIT_EINVALID, "tojson: the value nests too deeply");
+		return hfgit_error__set(HFGIT_EINVALID, "tojson: the value nests too deeply");
 	switch (v->type) {
 	case JV_NONE:
-		return hfgit_strbuf_puts(out, "null");
+		return hfgit_strbuf__puts(out, "null");
 	case JV_BOOL:
-		return hfgit_strbuf_puts(out, v->u.b ? "true" : "false");
+		return hfgit_strbuf__puts(out, v->u.b ? "true" : "false");
 	case JV_INT:
-		return hfgit_strbuf_printf(out, "%lld", v->u.i);
+		return hfgit_strbuf__printf(out, "%lld", v->u.i);
 	case JV_FLOAT:
 		format_float(num, sizeof(num), v->u.f);
-		return hfgit_strbuf_puts(out, num);
+		return hfgit_strbuf__puts(out, num);
 	case JV_STRING:
 		return put_json_string(out, v->u.str.ptr, v->u.str.len);
 	case JV_LIST:
 		n = v->u.list.len;
 		if (!n)
-			return hfgit_strbuf_puts(out, "[]");
-		if (hfgit_strbuf_put(out, "[", 1) < 0)
+			return hfgit_strbuf__puts(out, "[]");
+		if (hfgit_strbuf__put(out, "[", 1) < 0)
 			return -1;
 		for (i = 0; i < n; i++) {
-			if ((i && hfgit_strbuf_puts(out, item_sep) < 0) ||
+			if ((i && hfgit_strbuf__puts(out, item_sep) < 0) ||
 			    (indent >= 0 && newline_indent(out, indent, level + 1) < 0) ||
 			    tojson_at(out, v->u.list.items[i], indent, sort_keys, level + 1) < 0)
 				return -1;
 		}
 		if (indent >= 0 && newline_indent(out, indent, level) < 0)
 			return -1;
-		return hfgit_strbuf_put(out, "]", 1);
+		return hfgit_strbuf__put(out, "]", 1);
 	case JV_DICT:
 	case JV_NAMESPACE: {
 		char ***order;
@@ -518,31 +518,31 @@ static int tojson_at(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys,
 
 		n = v->u.dict.len;
 		if (!n)
-			return hfgit_strbuf_puts(out, "{}");
+			return hfgit_strbuf__puts(out, "{}");
 		if (!(order = malloc(n * sizeof(*order))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; i < n; i++)
 			order[i] = &v->u.dict.keys[i];
 		if (sort_keys)
 			qsort(order, n, sizeof(*order), key_cmp);
-		rc = hfgit_strbuf_put(out, "{", 1);
+		rc = hfgit_strbuf__put(out, "{", 1);
 		for (i = 0; i < n && rc == 0; i++) {
 			size_t k = (size_t)(order[i] - v->u.dict.keys);
-			if ((i && hfgit_strbuf_puts(out, item_sep) < 0) ||
+			if ((i && hfgit_strbuf__puts(out, item_sep) < 0) ||
 			    (indent >= 0 && newline_indent(out, indent, level + 1) < 0) ||
 			    put_json_string(out, *order[i], strlen(*order[i])) < 0 ||
-			    hfgit_strbuf_puts(out, ": ") < 0 ||
+			    hfgit_strbuf__puts(out, ": ") < 0 ||
 			    tojson_at(out, v->u.dict.vals[k], indent, sort_keys, level + 1) < 0)
 				rc = -1;
 		}
 		free(order);
 		if (rc == 0 && indent >= 0)
 			rc = newline_indent(out, indent, level);
-		return rc == 0 ? hfgit_strbuf_put(out, "}", 1) : rc;
+		return rc == 0 ? hfgit_strbuf__put(out, "}", 1) : rc;
 	}
 	default:
-		return hfgit_error_set(HFGIT_EINVALID, "tojson: %s %s is not JSON serializable",
-		                       v->type == JV_UNDEFINED ? "an" : "a", hfgit_jv__type_name(v));
+		return hfgit_error__set(HFGIT_EINVALID, "tojson: %s %s is not JSON serializable",
+		                        v->type == JV_UNDEFINED ? "an" : "a", hfgit_jv__type_name(v));
 	}
 }
 
@@ -560,18 +560,18 @@ int hfgit_jv__print(hfgit_strbuf *out, const jv *v)
 	case JV_NONE:
 		return 0;
 	case JV_BOOL:
-		return hfgit_strbuf_puts(out, v->u.b ? "true" : "false");
+		return hfgit_strbuf__puts(out, v->u.b ? "true" : "false");
 	case JV_INT:
-		return hfgit_strbuf_printf(out, "%lld", v->u.i);
+		return hfgit_strbuf__printf(out, "%lld", v->u.i);
 	case JV_FLOAT:
 		format_float(num, sizeof(num), v->u.f);
-		return hfgit_strbuf_puts(out, num);
+		return hfgit_strbuf__puts(out, num);
 	case JV_STRING:
-		return hfgit_strbuf_put(out, v->u.str.ptr, v->u.str.len);
+		return hfgit_strbuf__put(out, v->u.str.ptr, v->u.str.len);
 	case JV_FUNC:
-		return hfgit_strbuf_printf(out, "<function %s>", v->u.func.name);
+		return hfgit_strbuf__printf(out, "<function %s>", v->u.func.name);
 	case JV_LOOP:
-		return hfgit_strbuf_puts(out, "<LoopContext>");
+		return hfgit_strbuf__puts(out, "<LoopContext>");
 	default:
 		return hfgit_jv__tojson(out, v, -1, false);
 	}

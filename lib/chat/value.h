@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 
 typedef enum {
 	JV_UNDEFINED,

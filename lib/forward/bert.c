@@ -42,7 +42,7 @@ static int prepare(hfgit_runner *r)
 	int rc;
 
 	if (!(b = calloc(1, sizeof(*b))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->state = b;
 	if ((rc = hfgit_runner_int(&b->vocab, r, "vocab_size")) < 0 ||
 	    (rc = hfgit_runner_int(&b->hidden, r, "hidden_size")) < 0 ||
@@ -72,7 +72,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_norm(&b->norm, r, true, (size_t)b->hidden, "embeddings.LayerNorm")) < 0)
 		return rc;
 	if (!(b->layer = calloc((size_t)b->layers, sizeof(*b->layer))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < b->layers; i++) {
 		char prefix[48];
 
@@ -92,13 +92,13 @@ static int prepare(hfgit_runner *r)
 		size_t labels = hfgit_config_num_labels(r->cfg);
 
 		if (!b->pooler)
-			return hfgit_error_set(HFGIT_EINVALID, "%s: the checkpoint has no pooler, which "
-			                       "BertForSequenceClassification classifies from",
-			                       hfgit_model_dir(r->model));
+			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no pooler, which "
+			                        "BertForSequenceClassification classifies from",
+			                        hfgit_model_dir(r->model));
 		if (!hfgit_runner_has(r, false, "classifier.weight"))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
-			                       "(it is not a BertForSequenceClassification); run it as "
-			                       "the base model (--auto base)", hfgit_model_dir(r->model));
+			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
+			                        "(it is not a BertForSequenceClassification); run it as "
+			                        "the base model (--auto base)", hfgit_model_dir(r->model));
 		b->classifier = true;
 		if ((rc = hfgit_runner_linear(&b->cls, r, false, (size_t)b->hidden, labels, true,
 		                              false, "classifier")) < 0)

@@ -41,7 +41,7 @@ static int prepare(hfgit_runner *r)
 	int rc;
 
 	if (!(d = calloc(1, sizeof(*d))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->state = d;
 	if ((rc = hfgit_runner_int(&d->vocab, r, "vocab_size")) < 0 ||
 	    (rc = hfgit_runner_int(&d->hidden, r, "hidden_size")) < 0 ||
@@ -60,7 +60,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_norm(&d->norm, r, true, (size_t)d->hidden, "embeddings.LayerNorm")) < 0)
 		return rc;
 	if (!(d->layer = calloc((size_t)d->layers, sizeof(*d->layer))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < d->layers; i++) {
 		char prefix[48];
 
@@ -71,10 +71,10 @@ static int prepare(hfgit_runner *r)
 	}
 	if (r->head == HFGIT_AUTO_SEQ_CLS) {
 		if (!hfgit_runner_has(r, false, "classifier.weight"))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
-			                       "(it is not a DistilBertForSequenceClassification); run it "
-			                       "as the base model (--auto base)",
-			                       hfgit_model_dir(r->model));
+			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
+			                        "(it is not a DistilBertForSequenceClassification); run it "
+			                        "as the base model (--auto base)",
+			                        hfgit_model_dir(r->model));
 		d->classifier = true;
 		if ((rc = hfgit_runner_linear(&d->pre, r, false, (size_t)d->hidden, (size_t)d->hidden,
 		                              true, false, "pre_classifier")) < 0 ||
@@ -103,7 +103,7 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 	int rc;
 
 	if (in->token_type_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "DistilBERT takes no token_type_ids");
+		return hfgit_error__set(HFGIT_EINVALID, "DistilBERT takes no token_type_ids");
 	if ((rc = hfgit_check_text(in, d->vocab, d->positions, 0)) < 0)
 		return rc;
 	if (!(h = hfgit_arena_floats(a, rows * H)) || hfgit_encoder_ws_alloc(&ws, &shape, a) < 0)

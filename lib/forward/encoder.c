@@ -1,4 +1,4 @@
-#include "encoder.h"
+#include "forward/encoder.h"
 
 #include <math.h>
 #include <stdio.h>

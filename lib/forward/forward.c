@@ -1,11 +1,11 @@
-#include "forward.h"
+#include "forward/forward.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/model.h"
 #include "model/registry.h"
 #include "tensor/threads.h"
@@ -51,19 +51,19 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 		if (!strcmp(runners[i]->model_type, m->model_type))
 			arch = runners[i];
 	if (!arch)
-		return hfgit_error_set(HFGIT_EINVALID, "%s (model_type '%s') has no forward pass in "
-		                       "hfgit; it runs bert, distilbert, gpt2, vit, llama, mistral and qwen2 models",
-		                       m->class_name, m->model_type);
+		return hfgit_error__set(HFGIT_EINVALID, "%s (model_type '%s') has no forward pass in "
+		                        "hfgit; it runs bert, distilbert, gpt2, vit, llama, mistral and qwen2 models",
+		                        m->class_name, m->model_type);
 	if (hfgit_model_issue_total(m, HFGIT_SEVERITY_ERROR))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the load report has errors (see hfgit "
-		                       "inspect); a model with missing or mismatched weights cannot "
-		                       "run", m->dir);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the load report has errors (see hfgit "
+		                        "inspect); a model with missing or mismatched weights cannot "
+		                        "run", m->dir);
 	/* The base prefix of head classes ("bert."), as the binder named the parameters. */
-	if ((rc = hfgit_registry_choose(&choice, m->cfg, m->auto_class)) < 0)
+	if ((rc = hfgit_registry__choose(&choice, m->cfg, m->auto_class)) < 0)
 		return rc;
 	if (!(r = calloc(1, sizeof(*r)))) {
 		free(choice.reason);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	r->arch = arch;
 	r->model = m;
@@ -85,8 +85,8 @@ int hfgit_runner_get(hfgit_runner **out, hfgit_model *m)
 	int rc = 0;
 
 	pthread_mutex_lock(&m->runner_lock);
-	if (!m->runner)
-		rc = runner_new(&m->runner, m);
+	if (!m->runner && (rc = runner_new(&m->runner, m)) == 0)
+		m->runner_free = hfgit_runner_free;
 	*out = m->runner;
 	pthread_mutex_unlock(&m->runner_lock);
 	return rc;
@@ -113,7 +113,7 @@ static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
 
 	if (!grown) {
 		free(copy);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	r->copies = grown;
 	r->copies[r->ncopies++] = copy;
@@ -136,11 +136,11 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	va_end(ap);
 	p = find_param(r, base, name, full, sizeof(full));
 	if (!p || (p->flags & HFGIT_PARAM_BROKEN) || (!p->data && p->numel))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: parameter '%s' is not loaded; %s cannot "
-		                       "run without it", r->model->dir, full, r->model->class_name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' is not loaded; %s cannot "
+		                        "run without it", r->model->dir, full, r->model->class_name);
 	if (p->numel != numel)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: parameter '%s' has %zu elements, the "
-		                       "forward pass needs %zu", r->model->dir, full, p->numel, numel);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' has %zu elements, the "
+		                        "forward pass needs %zu", r->model->dir, full, p->numel, numel);
 	if (!strcmp(p->dtype, "F32")) {
 		*out = p->data;
 		return 0;
@@ -148,7 +148,7 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	/* F16, BF16 and F64 are converted once, exactly (F64 rounded), as
 	 * from_pretrained(torch_dtype=torch.float32) does. */
 	if (!(copy = malloc((numel ? numel : 1) * sizeof(float))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (!strcmp(p->dtype, "F16")) {
 		hfgit_f16_to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "BF16")) {
@@ -158,8 +158,8 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 			copy[i] = (float)((const double *)p->data)[i];
 	} else {
 		free(copy);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: parameter '%s' is %s; the forward pass "
-		                       "takes F32, F16, BF16 or F64", r->model->dir, full, p->dtype);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' is %s; the forward pass "
+		                        "takes F32, F16, BF16 or F64", r->model->dir, full, p->dtype);
 	}
 	if ((rc = keep_copy(r, copy, numel * sizeof(float))) < 0)
 		return rc;
@@ -216,7 +216,7 @@ int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what)
 	int v = 0;
 
 	if (hfgit_config_get_bool(&v, r->cfg, key) < 0)
-		hfgit_error_clear(); /* absent: false, as in transformers' PretrainedConfig */
+		hfgit_error__clear(); /* absent: false, as in transformers' PretrainedConfig */
 	if (v)
 		return hfgit_config_invalid(r->cfg, key, "is true: %s is not implemented by hfgit's "
 		                            "forward pass", what);
@@ -232,29 +232,29 @@ int hfgit_check_text(const hfgit_forward_inputs *in, long long vocab, long long 
 	size_t i, n;
 
 	if (!in->input_ids || !in->seq_len)
-		return hfgit_error_set(HFGIT_EINVALID, "the model takes input_ids: give at least one "
-		                       "token per sequence");
+		return hfgit_error__set(HFGIT_EINVALID, "the model takes input_ids: give at least one "
+		                        "token per sequence");
 	if (in->pixel_values)
-		return hfgit_error_set(HFGIT_EINVALID, "the model takes input_ids, not pixel_values");
+		return hfgit_error__set(HFGIT_EINVALID, "the model takes input_ids, not pixel_values");
 	if (max_positions > 0 && in->seq_len > (size_t)max_positions)
-		return hfgit_error_set(HFGIT_EINVALID, "sequences of %zu tokens are longer than "
-		                       "max_position_embeddings (%lld) of the model: truncate them",
-		                       in->seq_len, max_positions);
+		return hfgit_error__set(HFGIT_EINVALID, "sequences of %zu tokens are longer than "
+		                        "max_position_embeddings (%lld) of the model: truncate them",
+		                        in->seq_len, max_positions);
 	n = in->batch * in->seq_len;
 	for (i = 0; i < n; i++) {
 		if (in->input_ids[i] < 0 || in->input_ids[i] >= vocab)
-			return hfgit_error_set(HFGIT_EINVALID, "input_ids[%zu][%zu] is %lld, outside the "
-			                       "vocabulary (vocab_size %lld)", i / in->seq_len,
-			                       i % in->seq_len, (long long)in->input_ids[i], vocab);
+			return hfgit_error__set(HFGIT_EINVALID, "input_ids[%zu][%zu] is %lld, outside the "
+			                        "vocabulary (vocab_size %lld)", i / in->seq_len,
+			                        i % in->seq_len, (long long)in->input_ids[i], vocab);
 		if (in->attention_mask && in->attention_mask[i] != 0 && in->attention_mask[i] != 1)
-			return hfgit_error_set(HFGIT_EINVALID, "attention_mask[%zu][%zu] is %lld; a mask "
-			                       "holds 0 (padding) and 1 (token)", i / in->seq_len,
-			                       i % in->seq_len, (long long)in->attention_mask[i]);
+			return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu][%zu] is %lld; a mask "
+			                        "holds 0 (padding) and 1 (token)", i / in->seq_len,
+			                        i % in->seq_len, (long long)in->attention_mask[i]);
 		if (in->token_type_ids && (in->token_type_ids[i] < 0 || in->token_type_ids[i] >= types))
-			return hfgit_error_set(HFGIT_EINVALID, "token_type_ids[%zu][%zu] is %lld; the "
-			                       "model has %lld token type%s", i / in->seq_len,
-			                       i % in->seq_len, (long long)in->token_type_ids[i], types,
-			                       types == 1 ? "" : "s");
+			return hfgit_error__set(HFGIT_EINVALID, "token_type_ids[%zu][%zu] is %lld; the "
+			                        "model has %lld token type%s", i / in->seq_len,
+			                        i % in->seq_len, (long long)in->token_type_ids[i], types,
+			                        types == 1 ? "" : "s");
 	}
 	return 0;
 }
@@ -267,7 +267,7 @@ float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
 	float *data;
 
 	if (o->n == MAX_OUTPUTS || ndim > HFGIT_OUTPUT_MAX_DIMS) {
-		hfgit_error_set(HFGIT_ERROR, "too many outputs");
+		hfgit_error__set(HFGIT_ERROR, "too many outputs");
 		return NULL;
 	}
 	for (d = 0; d < ndim; d++)
@@ -276,7 +276,7 @@ float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
 	if (!(data = malloc((numel ? numel : 1) * sizeof(float))) ||
 	    !(item->name = strdup(name))) {
 		free(data);
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	item->ndim = ndim;
@@ -349,19 +349,19 @@ int hfgit_model_forward(hfgit_outputs **out, hfgit_model *model,
 	int rc, omp_threads;
 
 	if (!out || !model || !in)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_model_forward: NULL argument");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_model_forward: NULL argument");
 	*out = NULL;
 	if (in->version != HFGIT_FORWARD_INPUTS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
-		                       "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
-		                       HFGIT_FORWARD_INPUTS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
+		                        "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
+		                        HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
-		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence "
-		                       "or image");
+		return hfgit_error__set(HFGIT_EINVALID, "an empty batch: give at least one sequence "
+		                        "or image");
 	if ((rc = hfgit_runner_get(&r, model)) < 0)
 		return rc;
 	if (!(o = calloc(1, sizeof(*o))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	omp_threads = hfgit_threads_enter();
 	rc = r->arch->forward(r, in, o, &ws);
 	hfgit_threads_leave(omp_threads);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "hfgit.h"
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/arena.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "forward/generation_config.h"
 #include "forward/gpt2.h"
 #include "forward/llama.h"
@@ -136,15 +136,15 @@ static size_t sample(const float *logits, size_t n, const hfgit_generate_options
 static int check_options(const hfgit_generate_options *o)
 {
 	if (o->version != HFGIT_GENERATE_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_generate_options version %u is not %d: "
-		                       "initialize with HFGIT_GENERATE_OPTIONS_INIT", o->version,
-		                       HFGIT_GENERATE_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_generate_options version %u is not %d: "
+		                        "initialize with HFGIT_GENERATE_OPTIONS_INIT", o->version,
+		                        HFGIT_GENERATE_OPTIONS_VERSION);
 	if (o->do_sample && !(o->temperature > 0.0f))
-		return hfgit_error_set(HFGIT_EINVALID, "temperature must be positive (it is %g)",
-		                       (double)o->temperature);
+		return hfgit_error__set(HFGIT_EINVALID, "temperature must be positive (it is %g)",
+		                        (double)o->temperature);
 	if (o->do_sample && !(o->top_p > 0.0f && o->top_p <= 1.0f))
-		return hfgit_error_set(HFGIT_EINVALID, "top_p must be in (0, 1] (it is %g)",
-		                       (double)o->top_p);
+		return hfgit_error__set(HFGIT_EINVALID, "top_p must be in (0, 1] (it is %g)",
+		                        (double)o->top_p);
 	return 0;
 }
 
@@ -161,13 +161,13 @@ static int check_left_padded(const hfgit_forward_inputs *in)
 			if (m[j])
 				seen = true;
 			else if (seen)
-				return hfgit_error_set(HFGIT_EINVALID, "attention_mask[%zu] has padding "
-				                       "after tokens: generation needs the padding on the "
-				                       "left", b);
+				return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu] has padding "
+				                        "after tokens: generation needs the padding on the "
+				                        "left", b);
 		}
 		if (!seen)
-			return hfgit_error_set(HFGIT_EINVALID, "attention_mask[%zu] is all padding: "
-			                       "nothing to continue", b);
+			return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu] is all padding: "
+			                        "nothing to continue", b);
 	}
 	return 0;
 }
@@ -272,7 +272,7 @@ static int generate(hfgit_generation *out, run *g)
 	    (o->do_sample && !(cand = malloc(V * sizeof(*cand))))) {
 		free(finished);
 		free(tmp);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	if (!o->no_cache && (rc = g->dec->cache_init(&cache, g->r, B, g->total, &cache_ws)) < 0)
 		goto out;
@@ -315,8 +315,8 @@ static int generate(hfgit_generation *out, run *g)
 				}
 			}
 			if (o->on_token && o->on_token(b, token, o->payload)) {
-				rc = hfgit_error_set(HFGIT_EINTERRUPTED, "generation stopped by the "
-				                     "token callback");
+				rc = hfgit_error__set(HFGIT_EINTERRUPTED, "generation stopped by the "
+				                      "token callback");
 				goto out;
 			}
 		}
@@ -341,18 +341,18 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	int rc, omp_threads;
 
 	if (!out || !model || !in)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_model_generate: NULL argument");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_model_generate: NULL argument");
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
 	if ((rc = check_options(opts)) < 0)
 		return rc;
 	if (in->version != HFGIT_FORWARD_INPUTS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
-		                       "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
-		                       HFGIT_FORWARD_INPUTS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
+		                        "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
+		                        HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
-		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
+		return hfgit_error__set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
 	if ((rc = hfgit_runner_get(&g.r, model)) < 0)
 		return rc;
 	if (g.r->arch == &hfgit_run_gpt2)
@@ -361,27 +361,27 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	         g.r->arch == &hfgit_run_qwen2)
 		g.dec = &llama_decoder;
 	if (!g.dec || g.r->head != HFGIT_AUTO_CAUSAL_LM)
-		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
-		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
-		                       "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
-		                       hfgit_model_class(model));
+		return hfgit_error__set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
+		                        "language model (GPT2LMHeadModel, LlamaForCausalLM, "
+		                        "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
+		                        hfgit_model_class(model));
 	g.dec->dims(g.r, &g.vocab, &positions, &g.hidden);
 	if (in->token_type_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
+		return hfgit_error__set(HFGIT_EINVALID, "generation takes no token_type_ids");
 	/* The Llama family's limit is a sliding window, checked below with its own name. */
 	if ((rc = hfgit_check_text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
 	    (rc = check_left_padded(in)) < 0)
 		return rc;
 	if (positions && g.dec != &gpt2_decoder &&
 	    in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                       "model's sliding window (sliding_window %lld), which hfgit "
-		                       "does not implement", in->seq_len, opts->max_new_tokens,
-		                       positions);
+		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                        "model's sliding window (sliding_window %lld), which hfgit "
+		                        "does not implement", in->seq_len, opts->max_new_tokens,
+		                        positions);
 	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                       "model's %lld positions (n_positions)", in->seq_len,
-		                       opts->max_new_tokens, positions);
+		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                        "model's %lld positions (n_positions)", in->seq_len,
+		                        opts->max_new_tokens, positions);
 	g.in = in;
 	g.o = opts;
 	g.B = in->batch;
@@ -389,7 +389,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	g.total = g.S + opts->max_new_tokens;
 	g.len = g.S;
 	if (!(res = calloc(1, sizeof(*res))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	res->batch = g.B;
 	res->cap = opts->max_new_tokens ? opts->max_new_tokens : 1;
 	res->tokens = malloc(g.B * res->cap * sizeof(*res->tokens));
@@ -399,7 +399,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	g.mask = malloc(g.B * g.total * sizeof(*g.mask));
 	g.logits = malloc(g.B * (size_t)g.vocab * sizeof(*g.logits));
 	if (!res->tokens || !res->len || !g.ids || !g.pos || !g.mask || !g.logits) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (b = 0; b < g.B; b++) {

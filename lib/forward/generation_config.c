@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/config.h"
 #include "model/model.h"
 
@@ -19,8 +19,8 @@ static int load(json_object **out, const hfgit_model *m, char *path, size_t size
 	if (!(*out = json_object_from_file(path)) || !json_object_is_type(*out, json_type_object)) {
 		json_object_put(*out);
 		*out = NULL;
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a JSON object (%s); fix or remove "
-		                       "the file", path, json_util_get_last_err());
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a JSON object (%s); fix or remove "
+		                        "the file", path, json_util_get_last_err());
 	}
 	return 0;
 }
@@ -48,8 +48,8 @@ static int eos_from(long long *ids, size_t *n, json_object *v, const char *path)
 		goto bad;
 	len = json_object_array_length(v);
 	if (len > HFGIT_MAX_EOS)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: eos_token_id lists %zu ids, more than "
-		                       "the %d hfgit takes", path, len, HFGIT_MAX_EOS);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: eos_token_id lists %zu ids, more than "
+		                        "the %d hfgit takes", path, len, HFGIT_MAX_EOS);
 	for (i = 0; i < len; i++) {
 		json_object *item = json_object_array_get_idx(v, i);
 
@@ -60,8 +60,8 @@ static int eos_from(long long *ids, size_t *n, json_object *v, const char *path)
 	*n = len;
 	return 0;
 bad:
-	return hfgit_error_set(HFGIT_EINVALID, "%s: eos_token_id must be an integer or a list of "
-	                       "integers", path);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: eos_token_id must be an integer or a list of "
+	                        "integers", path);
 }
 
 int hfgit_generation_eos(long long *ids, size_t *n, const hfgit_model *m)
@@ -79,7 +79,7 @@ int hfgit_generation_eos(long long *ids, size_t *n, const hfgit_model *m)
 		return rc;
 	}
 	json_object_put(gen);
-	if ((v = field(hfgit_config_json(m->cfg), "eos_token_id")))
+	if ((v = field(hfgit_config__json(m->cfg), "eos_token_id")))
 		return eos_from(ids, n, v, "config.json");
 	return 0;
 }
@@ -91,7 +91,7 @@ static int number(float *out, json_object *gen, const char *key, const char *pat
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %s must be a number", path, key);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %s must be a number", path, key);
 	*out = (float)json_object_get_double(v);
 	return 0;
 }
@@ -104,12 +104,12 @@ int hfgit_generate_options_from_model(hfgit_generate_options *opts, const hfgit_
 	int rc;
 
 	if (!opts || !m)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_generate_options_from_model: NULL "
-		                       "argument");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_generate_options_from_model: NULL "
+		                        "argument");
 	if (opts->version != HFGIT_GENERATE_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_generate_options version %u is not %d: "
-		                       "initialize with HFGIT_GENERATE_OPTIONS_INIT", opts->version,
-		                       HFGIT_GENERATE_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_generate_options version %u is not %d: "
+		                        "initialize with HFGIT_GENERATE_OPTIONS_INIT", opts->version,
+		                        HFGIT_GENERATE_OPTIONS_VERSION);
 	if ((rc = load(&gen, m, path, sizeof(path))) < 0)
 		return rc;
 	opts->top_k = 50;
@@ -117,7 +117,7 @@ int hfgit_generate_options_from_model(hfgit_generate_options *opts, const hfgit_
 		return 0;
 	if ((v = field(gen, "do_sample"))) {
 		if (!json_object_is_type(v, json_type_boolean))
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: do_sample must be true or false", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s: do_sample must be true or false", path);
 		else
 			opts->do_sample = json_object_get_boolean(v);
 	}
@@ -129,14 +129,14 @@ int hfgit_generate_options_from_model(hfgit_generate_options *opts, const hfgit_
 		rc = number(&opts->repetition_penalty, gen, "repetition_penalty", path);
 	if (rc == 0 && (rc = number(&top_k, gen, "top_k", path)) == 0) {
 		if (top_k < 0 || top_k != (float)(size_t)top_k)
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: top_k must be a count", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s: top_k must be a count", path);
 		else
 			opts->top_k = (size_t)top_k;
 	}
 	if (rc == 0 && (v = field(gen, "max_new_tokens"))) {
 		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1)
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: max_new_tokens must be a positive "
-			                     "integer", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s: max_new_tokens must be a positive "
+			                      "integer", path);
 		else
 			opts->max_new_tokens = (size_t)json_object_get_int64(v);
 	}

@@ -43,7 +43,7 @@ static int read_bool(int *out, hfgit_runner *r, const char *key, int fallback)
 
 	if (rc == HFGIT_ENOTFOUND) {
 		*out = fallback;
-		hfgit_error_clear();
+		hfgit_error__clear();
 		return 0;
 	}
 	return rc;
@@ -57,11 +57,11 @@ static int prepare(hfgit_runner *r)
 	int rc;
 
 	if (!(g = calloc(1, sizeof(*g))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->state = g;
 	if (r->head == HFGIT_AUTO_SEQ_CLS)
-		return hfgit_error_set(HFGIT_EINVALID, "GPT2ForSequenceClassification has no forward "
-		                       "pass in hfgit yet; run it as GPT2Model (--auto base)");
+		return hfgit_error__set(HFGIT_EINVALID, "GPT2ForSequenceClassification has no forward "
+		                        "pass in hfgit yet; run it as GPT2Model (--auto base)");
 	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
 	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
 	    (rc = hfgit_runner_int(&g->layers, r, "num_hidden_layers")) < 0 ||
@@ -82,7 +82,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_norm(&g->ln_f, r, true, (size_t)g->hidden, "ln_f")) < 0)
 		return rc;
 	if (!(g->block = calloc((size_t)g->layers, sizeof(*g->block))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < g->layers; i++) {
 		const size_t H = (size_t)g->hidden, I = (size_t)g->inner;
 		block *bl = &g->block[i];
@@ -164,7 +164,7 @@ int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	int rc;
 
 	if (kv > c->cap)
-		return hfgit_error_set(HFGIT_ERROR, "KV cache full");
+		return hfgit_error__set(HFGIT_ERROR, "KV cache full");
 	x = hfgit_arena_floats(a, rows * H);
 	qkv = hfgit_arena_floats(a, rows * 3 * H);
 	ctx = hfgit_arena_floats(a, rows * H);
@@ -241,8 +241,8 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 
 	/* GPT-2 would add wte[token_type_ids]: rarely used, not implemented. */
 	if (in->token_type_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "token_type_ids for GPT-2 are not implemented "
-		                       "by hfgit's forward pass");
+		return hfgit_error__set(HFGIT_EINVALID, "token_type_ids for GPT-2 are not implemented "
+		                        "by hfgit's forward pass");
 	if ((rc = hfgit_check_text(in, g->vocab, g->positions, 0)) < 0)
 		return rc;
 	if ((rc = hfgit_kv_cache_init(&cache, r, B, S, a)) < 0 ||

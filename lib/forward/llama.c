@@ -76,7 +76,7 @@ static int weight(hfgit_hlinear *out, hfgit_runner *r, bool base, size_t in, siz
 static int flag(int *out, hfgit_runner *r, const char *key)
 {
 	if (hfgit_config_get_bool(out, r->cfg, key) < 0) {
-		hfgit_error_clear();
+		hfgit_error__clear();
 		*out = 0;
 	}
 	return 0;
@@ -91,12 +91,12 @@ static int prepare(hfgit_runner *r)
 	llama *g;
 
 	if (!(g = calloc(1, sizeof(*g))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->state = g;
 	if (r->head != HFGIT_AUTO_CAUSAL_LM && r->head != HFGIT_AUTO_BASE)
-		return hfgit_error_set(HFGIT_EINVALID, "%s has no forward pass in hfgit yet; run it "
-		                       "as the base model (--auto base) or the causal LM",
-		                       r->model->class_name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s has no forward pass in hfgit yet; run it "
+		                        "as the base model (--auto base) or the causal LM",
+		                        r->model->class_name);
 	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
 	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
 	    (rc = hfgit_runner_int(&g->inter, r, "intermediate_size")) < 0 ||
@@ -106,7 +106,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_int(&g->head_dim, r, "head_dim")) < 0 ||
 	    (rc = hfgit_config_get_float(&eps, r->cfg, "rms_norm_eps")) < 0 ||
 	    (rc = hfgit_config_get_string(&act, r->cfg, "hidden_act")) < 0 ||
-	    (rc = hfgit_rope_read(&g->rope, r->cfg, (size_t)g->head_dim)) < 0)
+	    (rc = hfgit_rope__read(&g->rope, r->cfg, (size_t)g->head_dim)) < 0)
 		return rc;
 	if (strcmp(act, "silu") && strcmp(act, "swish"))
 		return hfgit_config_invalid(r->cfg, "hidden_act", "is \"%.40s\"; hfgit runs this "
@@ -124,7 +124,7 @@ static int prepare(hfgit_runner *r)
 		flag(&sliding, r, "use_sliding_window");
 	}
 	if (sliding && hfgit_runner_int(&g->window, r, "sliding_window") < 0) {
-		hfgit_error_clear();
+		hfgit_error__clear();
 		g->window = 0;
 	}
 	if ((rc = weight(&g->embed, r, true, (size_t)g->hidden, (size_t)g->vocab, false,
@@ -132,7 +132,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
 		return rc;
 	if (!(g->layer = calloc((size_t)g->layers, sizeof(*g->layer))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < g->layers; i++) {
 		const size_t H = (size_t)g->hidden, I = (size_t)g->inter,
 			     Q = (size_t)(g->heads * g->head_dim), KV = (size_t)(g->kv_heads * g->head_dim);
@@ -305,8 +305,8 @@ static int attention(float *ctx, const float *q, const float *k, const float *v,
 	heads_job j = { as, ctx, q, k, v, 0 };
 
 	hfgit_pool_each(as->batch * as->heads, head_task, &j);
-	return atomic_load(&j.failed) ? hfgit_error_set(HFGIT_ERROR, "attention failed (out of "
-	                                                "memory?)") : 0;
+	return atomic_load(&j.failed) ? hfgit_error__set(HFGIT_ERROR, "attention failed (out of "
+	                                                 "memory?)") : 0;
 }
 
 /* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
@@ -331,12 +331,12 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	int rc;
 
 	if (kv > c->cap)
-		return hfgit_error_set(HFGIT_ERROR, "KV cache full");
+		return hfgit_error__set(HFGIT_ERROR, "KV cache full");
 	if (g->window && kv > (size_t)g->window)
-		return hfgit_error_set(HFGIT_EINVALID, "%zu tokens are more than the sliding window "
-		                       "(sliding_window %lld) of the model, which hfgit does not "
-		                       "implement: give at most %lld tokens", kv, g->window,
-		                       g->window);
+		return hfgit_error__set(HFGIT_EINVALID, "%zu tokens are more than the sliding window "
+		                        "(sliding_window %lld) of the model, which hfgit does not "
+		                        "implement: give at most %lld tokens", kv, g->window,
+		                        g->window);
 	x = hfgit_arena_floats(a, rows * H);
 	q = hfgit_arena_floats(a, rows * Q);
 	k = hfgit_arena_floats(a, rows * KV);
@@ -358,7 +358,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	as.key_mask = keys;
 	/* The rotary angles of each row: inv_freq * position in F32, as torch's matmul of the
 	 * two. */
-	hfgit_rope_inv_freq(inv, &g->rope, longest);
+	hfgit_rope__inv_freq(inv, &g->rope, longest);
 	for (row = 0; row < rows; row++) {
 		for (i = 0; i < half; i++) {
 			float angle = inv[i] * (float)positions[row];
@@ -479,8 +479,8 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 	int rc;
 
 	if (in->token_type_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "%s takes no token_type_ids",
-		                       r->model->class_name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s takes no token_type_ids",
+		                        r->model->class_name);
 	if ((rc = hfgit_check_text(in, g->vocab, 0, 0)) < 0)
 		return rc;
 	if ((rc = hfgit_llama_cache_init(&cache, r, B, S, a)) < 0 ||

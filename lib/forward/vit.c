@@ -44,7 +44,7 @@ static int prepare(hfgit_runner *r)
 	vit *v;
 
 	if (!(v = calloc(1, sizeof(*v))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	r->state = v;
 	if ((rc = hfgit_runner_int(&v->hidden, r, "hidden_size")) < 0 ||
 	    (rc = hfgit_runner_int(&v->layers, r, "num_hidden_layers")) < 0 ||
@@ -70,7 +70,7 @@ static int prepare(hfgit_runner *r)
 	    (rc = hfgit_runner_norm(&v->norm, r, true, (size_t)v->hidden, "layernorm")) < 0)
 		return rc;
 	if (!(v->layer = calloc((size_t)v->layers, sizeof(*v->layer))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < v->layers; i++) {
 		char prefix[48];
 
@@ -81,9 +81,9 @@ static int prepare(hfgit_runner *r)
 	}
 	if (r->head == HFGIT_AUTO_IMAGE_CLS) {
 		if (!hfgit_runner_has(r, false, "classifier.weight"))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
-			                       "(it is not a ViTForImageClassification); run it as the "
-			                       "base model (--auto base)", hfgit_model_dir(r->model));
+			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
+			                        "(it is not a ViTForImageClassification); run it as the "
+			                        "base model (--auto base)", hfgit_model_dir(r->model));
 		v->classifier = true;
 		return hfgit_runner_linear(&v->cls, r, false, (size_t)v->hidden,
 		                           hfgit_config_num_labels(r->cfg), true, false, "classifier");
@@ -98,18 +98,18 @@ static int prepare(hfgit_runner *r)
 static int check_image(const vit *v, const hfgit_forward_inputs *in)
 {
 	if (!in->pixel_values)
-		return hfgit_error_set(HFGIT_EINVALID, "ViT takes pixel_values [batch, %lld, %lld, "
-		                       "%lld]", v->channels, v->image, v->image);
+		return hfgit_error__set(HFGIT_EINVALID, "ViT takes pixel_values [batch, %lld, %lld, "
+		                        "%lld]", v->channels, v->image, v->image);
 	if (in->input_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "ViT takes pixel_values, not input_ids");
+		return hfgit_error__set(HFGIT_EINVALID, "ViT takes pixel_values, not input_ids");
 	if (in->channels != (size_t)v->channels)
-		return hfgit_error_set(HFGIT_EINVALID, "pixel_values have %zu channels; the model "
-		                       "takes num_channels = %lld", in->channels, v->channels);
+		return hfgit_error__set(HFGIT_EINVALID, "pixel_values have %zu channels; the model "
+		                        "takes num_channels = %lld", in->channels, v->channels);
 	if (in->height != (size_t)v->image || in->width != (size_t)v->image)
-		return hfgit_error_set(HFGIT_EINVALID, "the image is %zux%zu; the model takes "
-		                       "image_size %lldx%lld (resize it first: interpolating the "
-		                       "position embeddings is not implemented)", in->height,
-		                       in->width, v->image, v->image);
+		return hfgit_error__set(HFGIT_EINVALID, "the image is %zux%zu; the model takes "
+		                        "image_size %lldx%lld (resize it first: interpolating the "
+		                        "position embeddings is not implemented)", in->height,
+		                        in->width, v->image, v->image);
 	return 0;
 }
 

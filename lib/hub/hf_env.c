@@ -1,5 +1,5 @@
 /* huggingface_hub's environment variables, read in one place (see hf_env.h). */
-#include "hf_env.h"
+#include "hub/hf_env.h"
 
 #include <ctype.h>
 #include <pwd.h>
@@ -8,19 +8,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
-const char *hfgit_env_get(const char *name)
+const char *hfgit_env__get(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v ? v : NULL;
 }
 
-const char *hfgit_env_home(void)
+const char *hfgit_env__home(void)
 {
-	const char *home = hfgit_env_get("HOME");
+	const char *home = hfgit_env__get("HOME");
 	struct passwd *pw;
 
 	if (home)
@@ -42,9 +42,9 @@ static int expand_user(hfgit_strbuf *buf, const char *path, const char **rest)
 	if (!end)
 		end = path + strlen(path);
 	if (end == path + 1) {
-		home = hfgit_env_home();
+		home = hfgit_env__home();
 	} else {
-		if (!(user = hfgit_aprintf("%.*s", (int)(end - path - 1), path + 1)))
+		if (!(user = hfgit__aprintf("%.*s", (int)(end - path - 1), path + 1)))
 			return HFGIT_ERROR;
 		pw = getpwnam(user);
 		free(user);
@@ -53,9 +53,9 @@ static int expand_user(hfgit_strbuf *buf, const char *path, const char **rest)
 			return 0; /* as Python: an unknown user leaves the path as it is */
 	}
 	if (!home)
-		return hfgit_error_set(HFGIT_EIO, "cannot expand '%s': HOME is not set", path);
+		return hfgit_error__set(HFGIT_EIO, "cannot expand '%s': HOME is not set", path);
 	*rest = end;
-	return hfgit_strbuf_puts(buf, home);
+	return hfgit_strbuf__puts(buf, home);
 }
 
 /* os.path.expandvars: $NAME and ${NAME}; unset variables stay as written. */
@@ -68,7 +68,7 @@ static int expand_vars(hfgit_strbuf *buf, const char *s)
 		char *key;
 
 		if (*s != '$') {
-			if (hfgit_strbuf_put(buf, s, 1) < 0)
+			if (hfgit_strbuf__put(buf, s, 1) < 0)
 				return HFGIT_ERROR;
 			s++;
 			continue;
@@ -78,23 +78,23 @@ static int expand_vars(hfgit_strbuf *buf, const char *s)
 		while (isalnum((unsigned char)name[len]) || name[len] == '_')
 			len++;
 		if (len == 0 || (braced && name[len] != '}')) {
-			if (hfgit_strbuf_put(buf, s, 1) < 0)
+			if (hfgit_strbuf__put(buf, s, 1) < 0)
 				return HFGIT_ERROR;
 			s++;
 			continue;
 		}
 		s = name + len + (braced ? 1 : 0);
-		if (!(key = hfgit_aprintf("%.*s", (int)len, name)))
+		if (!(key = hfgit__aprintf("%.*s", (int)len, name)))
 			return HFGIT_ERROR;
 		value = getenv(key);
 		free(key);
-		if (value ? hfgit_strbuf_puts(buf, value) : hfgit_strbuf_put(buf, start, (size_t)(s - start)))
+		if (value ? hfgit_strbuf__puts(buf, value) : hfgit_strbuf__put(buf, start, (size_t)(s - start)))
 			return HFGIT_ERROR;
 	}
 	return 0;
 }
 
-int hfgit_env_expand_path(char **out, const char *path)
+int hfgit_env__expand_path(char **out, const char *path)
 {
 	hfgit_strbuf buf = HFGIT_STRBUF_INIT;
 	const char *rest;
@@ -102,29 +102,29 @@ int hfgit_env_expand_path(char **out, const char *path)
 
 	*out = NULL;
 	if ((rc = expand_user(&buf, path, &rest)) < 0 || (rc = expand_vars(&buf, rest)) < 0) {
-		hfgit_strbuf_dispose(&buf);
+		hfgit_strbuf__dispose(&buf);
 		return rc;
 	}
-	*out = hfgit_fs_absolute(hfgit_strbuf_cstr(&buf));
-	hfgit_strbuf_dispose(&buf);
+	*out = hfgit_fs__absolute(hfgit_strbuf__cstr(&buf));
+	hfgit_strbuf__dispose(&buf);
 	return *out ? 0 : HFGIT_ERROR;
 }
 
-int hfgit_env_hf_home(char **out)
+int hfgit_env__hf_home(char **out)
 {
 	const char *env;
 	char *joined;
 	int rc;
 
-	if ((env = hfgit_env_get("HF_HOME")))
-		return hfgit_env_expand_path(out, env);
-	if ((env = hfgit_env_get("XDG_CACHE_HOME")))
-		joined = hfgit_aprintf("%s/huggingface", env);
+	if ((env = hfgit_env__get("HF_HOME")))
+		return hfgit_env__expand_path(out, env);
+	if ((env = hfgit_env__get("XDG_CACHE_HOME")))
+		joined = hfgit__aprintf("%s/huggingface", env);
 	else
-		joined = hfgit_strdup("~/.cache/huggingface");
+		joined = hfgit__strdup("~/.cache/huggingface");
 	if (!joined)
 		return HFGIT_ERROR;
-	rc = hfgit_env_expand_path(out, joined);
+	rc = hfgit_env__expand_path(out, joined);
 	free(joined);
 	return rc;
 }
@@ -136,27 +136,27 @@ static int under_hf_home(char **out, const char *value, const char *leaf)
 	int rc;
 
 	if (value)
-		return hfgit_env_expand_path(out, value);
-	if ((rc = hfgit_env_hf_home(&home)) < 0)
+		return hfgit_env__expand_path(out, value);
+	if ((rc = hfgit_env__hf_home(&home)) < 0)
 		return rc;
-	*out = hfgit_aprintf("%s/%s", home, leaf);
+	*out = hfgit__aprintf("%s/%s", home, leaf);
 	free(home);
 	return *out ? 0 : HFGIT_ERROR;
 }
 
 int hfgit_hf_cache_dir(char **out, const char *override)
 {
-	const char *env = override && *override ? override : hfgit_env_get("HF_HUB_CACHE");
+	const char *env = override && *override ? override : hfgit_env__get("HF_HUB_CACHE");
 
 	*out = NULL;
 	if (!env)
-		env = hfgit_env_get("HUGGINGFACE_HUB_CACHE");
+		env = hfgit_env__get("HUGGINGFACE_HUB_CACHE");
 	return under_hf_home(out, env, "hub");
 }
 
-int hfgit_env_token_path(char **out)
+int hfgit_env__token_path(char **out)
 {
-	return under_hf_home(out, hfgit_env_get("HF_TOKEN_PATH"), "token");
+	return under_hf_home(out, hfgit_env__get("HF_TOKEN_PATH"), "token");
 }
 
 /* What _clean_token does: surrounding whitespace goes; nothing left means no token. */
@@ -169,10 +169,10 @@ static char *clean_token(const char *s)
 	len = strlen(s);
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
-	return len ? hfgit_aprintf("%.*s", (int)len, s) : NULL;
+	return len ? hfgit__aprintf("%.*s", (int)len, s) : NULL;
 }
 
-int hfgit_env_token(char **out, const char *given)
+int hfgit_env__token(char **out, const char *given)
 {
 	const char *env;
 	char *path = NULL, *text = NULL;
@@ -182,18 +182,18 @@ int hfgit_env_token(char **out, const char *given)
 	*out = NULL;
 	if (given && *given)
 		env = given;
-	else if (!(env = hfgit_env_get("HF_TOKEN")))
-		env = hfgit_env_get("HUGGING_FACE_HUB_TOKEN");
+	else if (!(env = hfgit_env__get("HF_TOKEN")))
+		env = hfgit_env__get("HUGGING_FACE_HUB_TOKEN");
 	if (env) {
 		*out = clean_token(env);
 		return 0;
 	}
-	if ((rc = hfgit_env_token_path(&path)) < 0)
+	if ((rc = hfgit_env__token_path(&path)) < 0)
 		return rc;
 	/* No token file (never logged in) is no token; an unreadable one is the same, as for
 	 * huggingface_hub: anonymous access still works for public repositories. */
-	if (hfgit_fs_read_file(&text, &len, path) < 0) {
-		hfgit_error_clear();
+	if (hfgit_fs__read_file(&text, &len, path) < 0) {
+		hfgit_error__clear();
 		free(path);
 		return 0;
 	}
@@ -214,10 +214,40 @@ int hfgit_env_flag(const char *name)
 	       !strcasecmp(v, "true");
 }
 
-bool hfgit_env_offline(void)
+bool hfgit_env__offline(void)
 {
 	/* `HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE` in Python: the first non-empty one decides. */
-	const char *name = hfgit_env_get("HF_HUB_OFFLINE") ? "HF_HUB_OFFLINE" : "TRANSFORMERS_OFFLINE";
+	const char *name = hfgit_env__get("HF_HUB_OFFLINE") ? "HF_HUB_OFFLINE" : "TRANSFORMERS_OFFLINE";
 
 	return hfgit_env_flag(name) == 1 || hfgit_env_flag("HFGIT_OFFLINE") == 1;
+}
+
+/* Paths from options and variables are expanded as huggingface_hub expands its own, so
+ * HF_HOME='~/x' is $HOME/x here too. */
+int hfgit_cache__root(char **out, const char *override)
+{
+	const char *env;
+	char *base;
+	int rc;
+
+	*out = NULL;
+	if (override && *override)
+		return hfgit_env__expand_path(out, override);
+	if ((env = hfgit_env__get("HFGIT_HOME")))
+		return hfgit_env__expand_path(out, env);
+	if ((env = hfgit_env__get("HF_HOME"))) {
+		if ((rc = hfgit_env__expand_path(&base, env)) < 0)
+			return rc;
+	} else if ((env = hfgit_env__get("XDG_CACHE_HOME"))) {
+		if ((rc = hfgit_env__expand_path(&base, env)) < 0)
+			return rc;
+	} else {
+		if (!hfgit_env__home())
+			return hfgit_error__set(HFGIT_EIO, "cannot find a cache directory: set HFGIT_HOME or HOME");
+		if ((rc = hfgit_env__expand_path(&base, "~/.cache")) < 0)
+			return rc;
+	}
+	*out = hfgit__aprintf("%s/hfgit", base);
+	free(base);
+	return *out ? 0 : HFGIT_ERROR;
 }

@@ -24,26 +24,29 @@
 
 /* `path` with a leading "~" or "~user" and $VAR / ${VAR} expanded (unknown variables left as
  * they are, as Python does), made absolute. free() it. */
-int hfgit_env_expand_path(char **out, const char *path);
+int hfgit_env__expand_path(char **out, const char *path);
 
 /* The value of environment variable `name`, or NULL when it is unset or empty. */
-const char *hfgit_env_get(const char *name);
+const char *hfgit_env__get(const char *name);
 
 /* The user's home directory ($HOME, else the password database), or NULL. */
-const char *hfgit_env_home(void);
+const char *hfgit_env__home(void);
 
 /* huggingface_hub's home directory (see above), absolute. free() it. */
-int hfgit_env_hf_home(char **out);
+int hfgit_env__hf_home(char **out);
 
 /* The file `hf auth login` writes the token to. free() it. */
-int hfgit_env_token_path(char **out);
+int hfgit_env__token_path(char **out);
+
+/* The cache root: `override`, else $HFGIT_HOME, $HF_HOME/hfgit, $XDG_CACHE_HOME/hfgit, ~/.cache/hfgit. */
+int hfgit_cache__root(char **out, const char *override);
 
 /* The token: `given` when not NULL or empty, else from the environment or the token file,
  * surrounding whitespace removed; *out is NULL when there is none. free() it. */
-int hfgit_env_token(char **out, const char *given);
+int hfgit_env__token(char **out, const char *given);
 
 /* Offline as huggingface_hub decides it (HF_HUB_OFFLINE, TRANSFORMERS_OFFLINE), or hfgit's
  * own HFGIT_OFFLINE. */
-bool hfgit_env_offline(void);
+bool hfgit_env__offline(void);
 
 #endif

@@ -8,8 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "hfgit.h"
 
 #define DEFAULT_TIMEOUT 10 /* seconds: huggingface_hub's default for both */
@@ -32,8 +32,8 @@ static int timeout_from_env(hfgit_http_config *c, hfgit_http_kind kind, const ch
 		return 0;
 	s = strtod(v, &end);
 	if (end == v || *end || !(s > 0) || s > 86400)
-		return hfgit_error_set(HFGIT_EINVALID, "%s='%s' is not a timeout: give seconds, e.g. "
-		                       "%s=30", name, v, name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s='%s' is not a timeout: give seconds, e.g. "
+		                        "%s=30", name, v, name);
 	c->timeout[kind] = (long)ceil(s);
 	return 0;
 }
@@ -42,7 +42,7 @@ static int set_string(char **slot, const char *value)
 {
 	free(*slot);
 	*slot = NULL;
-	if (value && !(*slot = hfgit_strdup(value)))
+	if (value && !(*slot = hfgit__strdup(value)))
 		return HFGIT_ERROR;
 	return 0;
 }

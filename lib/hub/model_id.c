@@ -10,7 +10,7 @@
  * Everything is read in place from the caller's string; the strings of the result are copied
  * into one allocation, so a parsed id is freed with a single free().
  */
-#include "common/error.h"
+#include "core/error.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -166,8 +166,8 @@ static int invalid_id(const char *spec, const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 
-	return hfgit_error_set(HFGIT_EINVALID, "invalid model id '%s': %s",
-	                       quote_for_message(quoted, sizeof(quoted), spec), reason);
+	return hfgit_error__set(HFGIT_EINVALID, "invalid model id '%s': %s",
+	                        quote_for_message(quoted, sizeof(quoted), spec), reason);
 }
 
 static int invalid_revision(const char *spec, const char *revision, const char *fmt, ...)
@@ -182,9 +182,9 @@ static int invalid_revision(const char *spec, const char *revision, const char *
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 
-	return hfgit_error_set(HFGIT_EINVALID, "invalid revision '%s' in '%s': %s",
-	                       quote_for_message(quoted_revision, sizeof(quoted_revision), revision),
-	                       quote_for_message(quoted_spec, sizeof(quoted_spec), spec), reason);
+	return hfgit_error__set(HFGIT_EINVALID, "invalid revision '%s' in '%s': %s",
+	                        quote_for_message(quoted_revision, sizeof(quoted_revision), revision),
+	                        quote_for_message(quoted_spec, sizeof(quoted_spec), spec), reason);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -503,7 +503,7 @@ static int model_id_new(hfgit_model_id **out, const struct parsed_spec *p)
 	char *cursor;
 
 	if (!id)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 
 	cursor = id->strings;
 	id->type = p->type->type;
@@ -533,13 +533,13 @@ int hfgit_model_id_parse(hfgit_model_id **out, const char *spec)
 	int error;
 
 	if (!out)
-		return hfgit_error_set(HFGIT_EINVALID,
-		                       "hfgit_model_id_parse: no place for the result (out is NULL)");
+		return hfgit_error__set(HFGIT_EINVALID,
+		                        "hfgit_model_id_parse: no place for the result (out is NULL)");
 	*out = NULL;
 
 	if (!spec)
-		return hfgit_error_set(HFGIT_EINVALID, "invalid model id: none given (expected "
-		                       EXPECTED_FORM ")");
+		return hfgit_error__set(HFGIT_EINVALID, "invalid model id: none given (expected "
+		                        EXPECTED_FORM ")");
 
 	if ((error = parse_spec(&parsed, spec)) < 0)
 		return error;

@@ -13,7 +13,7 @@
 #include <jpeglib.h> /* after stdio.h: it uses FILE and size_t without including them */
 #include <png.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "image/image.h"
 
 hfgit_image *hfgit_img__new(size_t width, size_t height)
@@ -22,7 +22,7 @@ hfgit_image *hfgit_img__new(size_t width, size_t height)
 
 	if (!img || !(img->rgb = malloc(width * height * 3 + 1))) {
 		free(img);
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	img->width = width;
@@ -84,14 +84,14 @@ int hfgit_img__decode_png(hfgit_image **out, const unsigned char *data, size_t l
 	*out = NULL;
 	if (!png || !info) {
 		png_destroy_read_struct(png ? &png : NULL, NULL, NULL);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	if (setjmp(png_jmpbuf(png))) {
 		png_destroy_read_struct(&png, &info, NULL);
 		hfgit_image_free(img);
 		free(rows);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a readable PNG: %s", name,
-		                       src.message[0] ? src.message : "decoding failed");
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a readable PNG: %s", name,
+		                        src.message[0] ? src.message : "decoding failed");
 	}
 	png_set_read_fn(png, &src, png_read_mem);
 	/* Images of any size PNG allows would need gigabytes: refuse what no model takes. */
@@ -101,8 +101,8 @@ int hfgit_img__decode_png(hfgit_image **out, const unsigned char *data, size_t l
 	if (depth == 16 && !(type & PNG_COLOR_MASK_COLOR)) {
 		png_destroy_read_struct(&png, &info, NULL);
 		/* Pillow reads it as mode I;16, whose conversion to RGB clips: not a plain cut. */
-		return hfgit_error_set(HFGIT_EINVALID, "%s: 16-bit grayscale PNG is not supported; "
-		                       "convert it to 8 bits", name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: 16-bit grayscale PNG is not supported; "
+		                        "convert it to 8 bits", name);
 	}
 	if (type == PNG_COLOR_TYPE_PALETTE)
 		png_set_palette_to_rgb(png);
@@ -170,20 +170,20 @@ int hfgit_img__decode_jpeg(hfgit_image **out, const unsigned char *data, size_t 
 	if (setjmp(err.jump)) {
 		jpeg_destroy_decompress(&cinfo);
 		hfgit_image_free(img);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a readable JPEG: %s", name, err.message);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a readable JPEG: %s", name, err.message);
 	}
 	jpeg_create_decompress(&cinfo);
 	jpeg_mem_src(&cinfo, data, (unsigned long)len);
 	jpeg_read_header(&cinfo, TRUE);
 	if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
 		jpeg_destroy_decompress(&cinfo);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: CMYK JPEG is not supported; convert it to "
-		                       "RGB", name);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: CMYK JPEG is not supported; convert it to "
+		                        "RGB", name);
 	}
 	if (cinfo.image_width > 1 << 14 || cinfo.image_height > 1 << 14) {
 		jpeg_destroy_decompress(&cinfo);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %ux%u pixels is too large (at most "
-		                       "16384 on a side)", name, cinfo.image_width, cinfo.image_height);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %ux%u pixels is too large (at most "
+		                        "16384 on a side)", name, cinfo.image_width, cinfo.image_height);
 	}
 	cinfo.out_color_space = JCS_RGB;
 	jpeg_start_decompress(&cinfo);

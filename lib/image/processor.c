@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "image/image.h"
 
 struct hfgit_image_processor {
@@ -44,8 +44,8 @@ static int read_triple(float out[3], json_object *v, const char *key, const char
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 3)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %s must be 3 numbers (one per RGB channel)",
-		                       path, key);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %s must be 3 numbers (one per RGB channel)",
+		                        path, key);
 	for (i = 0; i < 3; i++)
 		out[i] = (float)json_object_get_double(json_object_array_get_idx(v, i));
 	return 0;
@@ -63,20 +63,20 @@ static int read_size(hfgit_image_processor *p, json_object *v, const char *path)
 		p->height = (size_t)json_object_get_int64(h);
 		p->width = (size_t)json_object_get_int64(w);
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "%s: size must be a number or {\"height\", "
-		                       "\"width\"} (hfgit implements the ViT image processor; "
-		                       "shortest_edge resizing is not supported)", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: size must be a number or {\"height\", "
+		                        "\"width\"} (hfgit implements the ViT image processor; "
+		                        "shortest_edge resizing is not supported)", path);
 	}
 	if (!p->height || !p->width || p->height > 8192 || p->width > 8192)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: size %zux%zu is out of range", path,
-		                       p->height, p->width);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: size %zux%zu is out of range", path,
+		                        p->height, p->width);
 	return 0;
 }
 
 int hfgit_image_processor_from_dir(hfgit_image_processor **out, const char *dir)
 {
 	hfgit_image_processor *p = calloc(1, sizeof(*p));
-	char *path = hfgit_aprintf("%s/preprocessor_config.json", dir);
+	char *path = hfgit__aprintf("%s/preprocessor_config.json", dir);
 	json_object *o = NULL, *v;
 	int rc = 0;
 
@@ -84,7 +84,7 @@ int hfgit_image_processor_from_dir(hfgit_image_processor **out, const char *dir)
 	if (!p || !path) {
 		free(p);
 		free(path);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	p->do_resize = p->do_rescale = p->do_normalize = true;
 	p->height = p->width = 224;
@@ -92,9 +92,9 @@ int hfgit_image_processor_from_dir(hfgit_image_processor **out, const char *dir)
 	p->rescale_factor = 1.0 / 255;
 	p->mean[0] = p->mean[1] = p->mean[2] = 0.5f;
 	p->std[0] = p->std[1] = p->std[2] = 0.5f;
-	if (hfgit_fs_exists(path)) {
+	if (hfgit_fs__exists(path)) {
 		if (!(o = json_object_from_file(path)) || !json_object_is_type(o, json_type_object)) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s is not a JSON object", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s is not a JSON object", path);
 			goto out;
 		}
 		if ((v = field(o, "do_resize")))
@@ -109,9 +109,9 @@ int hfgit_image_processor_from_dir(hfgit_image_processor **out, const char *dir)
 			int64_t r = json_object_get_int64(v);
 
 			if (r < 1 || r > 5) {
-				rc = hfgit_error_set(HFGIT_EINVALID, "%s: resample %lld is not supported "
-				                     "(1 LANCZOS, 2 BILINEAR, 3 BICUBIC, 4 BOX, 5 HAMMING)",
-				                     path, (long long)r);
+				rc = hfgit_error__set(HFGIT_EINVALID, "%s: resample %lld is not supported "
+				                      "(1 LANCZOS, 2 BILINEAR, 3 BICUBIC, 4 BOX, 5 HAMMING)",
+				                      path, (long long)r);
 				goto out;
 			}
 			p->resample = (img_filter)r;
@@ -121,13 +121,13 @@ int hfgit_image_processor_from_dir(hfgit_image_processor **out, const char *dir)
 		    (rc = read_triple(p->std, field(o, "image_std"), "image_std", path)) < 0)
 			goto out;
 		if ((v = field(o, "do_center_crop")) && json_object_get_boolean(v)) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s: do_center_crop is not supported (the "
-			                     "ViT image processor does not crop)", path);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s: do_center_crop is not supported (the "
+			                      "ViT image processor does not crop)", path);
 			goto out;
 		}
 		for (int c = 0; c < 3; c++)
 			if (p->std[c] == 0.0f) {
-				rc = hfgit_error_set(HFGIT_EINVALID, "%s: image_std has a zero", path);
+				rc = hfgit_error__set(HFGIT_EINVALID, "%s: image_std has a zero", path);
 				goto out;
 			}
 	}
@@ -168,7 +168,7 @@ int hfgit_image_preprocess(float **out, size_t *height, size_t *width,
 	n = src->width * src->height;
 	if (!(px = malloc(n * 3 * sizeof(*px)))) {
 		hfgit_image_free(resized);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	for (c = 0; c < 3; c++) {
 		for (i = 0; i < n; i++) {
@@ -201,8 +201,8 @@ int hfgit_image_from_memory(hfgit_image **out, const void *data, size_t len, con
 		return hfgit_img__decode_png(out, d, len, name);
 	if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
 		return hfgit_img__decode_jpeg(out, d, len, name);
-	return hfgit_error_set(HFGIT_EINVALID, "%s is neither PNG nor JPEG (hfgit reads those two)",
-	                       name);
+	return hfgit_error__set(HFGIT_EINVALID, "%s is neither PNG nor JPEG (hfgit reads those two)",
+	                        name);
 }
 
 int hfgit_image_load(hfgit_image **out, const char *path)
@@ -212,7 +212,7 @@ int hfgit_image_load(hfgit_image **out, const char *path)
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_fs_read_file(&data, &len, path)) < 0)
+	if ((rc = hfgit_fs__read_file(&data, &len, path)) < 0)
 		return rc;
 	rc = hfgit_image_from_memory(out, data, len, path);
 	free(data);

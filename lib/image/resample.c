@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "image/image.h"
 
 #define PRECISION_BITS (32 - 8 - 2)
@@ -86,7 +86,7 @@ static int precompute(coeffs *c, int in_size, int out_size, const filter *fp)
 	c->k = malloc((size_t)out_size * (size_t)c->ksize * sizeof(*c->k));
 	if (!kk || !c->bounds || !c->k) {
 		free(kk);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	for (xx = 0; xx < out_size; xx++) {
 		double center = (xx + 0.5) * scale, ww = 0.0, ss = 1.0 / fscale;
@@ -199,12 +199,12 @@ int hfgit_img__resize(hfgit_image **out, const hfgit_image *in, size_t width, si
 
 	*out = NULL;
 	if (which == IMG_NEAREST || (unsigned)which > IMG_HAMMING)
-		return hfgit_error_set(HFGIT_EINVALID, "resample %d is not supported (hfgit resizes "
-		                       "with Pillow's BILINEAR, BICUBIC, LANCZOS, BOX and HAMMING "
-		                       "filters, codes 2, 3, 1, 4, 5)", (int)which);
+		return hfgit_error__set(HFGIT_EINVALID, "resample %d is not supported (hfgit resizes "
+		                        "with Pillow's BILINEAR, BICUBIC, LANCZOS, BOX and HAMMING "
+		                        "filters, codes 2, 3, 1, 4, 5)", (int)which);
 	if (!width || !height || width > 1 << 15 || height > 1 << 15 || !in->width || !in->height)
-		return hfgit_error_set(HFGIT_EINVALID, "cannot resize %zux%zu to %zux%zu", in->width,
-		                       in->height, width, height);
+		return hfgit_error__set(HFGIT_EINVALID, "cannot resize %zux%zu to %zux%zu", in->width,
+		                        in->height, width, height);
 	if (width == in->width && height == in->height) {
 		if (!(res = hfgit_img__new(width, height)))
 			return HFGIT_ERROR;

@@ -8,23 +8,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "hub/http.h"
 
 #define MEDIA_TYPE "application/vnd.git-lfs+json"
 #define MAX_RESPONSE (64u << 20)
 
-char *hfgit_lfs_batch_url(const char *remote_url)
+char *hfgit_lfs__batch_url(const char *remote_url)
 {
 	size_t len = strlen(remote_url);
 
 	while (len > 0 && remote_url[len - 1] == '/')
 		len--;
 	if (len >= 4 && !strncmp(remote_url + len - 4, ".git", 4))
-		return hfgit_aprintf("%.*s/info/lfs/objects/batch", (int)len, remote_url);
-	return hfgit_aprintf("%.*s.git/info/lfs/objects/batch", (int)len, remote_url);
+		return hfgit__aprintf("%.*s/info/lfs/objects/batch", (int)len, remote_url);
+	return hfgit__aprintf("%.*s.git/info/lfs/objects/batch", (int)len, remote_url);
 }
 
 typedef struct {
@@ -38,7 +38,7 @@ typedef struct {
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
 	response *r = userdata;
-	if (r->body.len + size * n > MAX_RESPONSE || hfgit_strbuf_put(&r->body, data, size * n) < 0)
+	if (r->body.len + size * n > MAX_RESPONSE || hfgit_strbuf__put(&r->body, data, size * n) < 0)
 		return 0;
 	return size * n;
 }
@@ -66,7 +66,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *userdata)
 			v++, vlen--;
 		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
 			vlen--;
-		hfgit_strbuf_printf(&r->redirects, " -> %ld %.*s", r->status, (int)vlen, v);
+		hfgit_strbuf__printf(&r->redirects, " -> %ld %.*s", r->status, (int)vlen, v);
 	}
 	return len;
 }
@@ -94,7 +94,7 @@ static char *request_body(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, 
 	}
 	json_object_object_add(req, "objects", objects);
 	json_object_object_add(req, "hash_algo", json_object_new_string("sha256"));
-	text = hfgit_strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+	text = hfgit__strdup(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
 	json_object_put(req);
 	return text;
 }
@@ -141,7 +141,7 @@ static int apply_action(hfgit_lfs_job *job, json_object *download)
 	free(job->href);
 	curl_slist_free_all(job->headers);
 	job->headers = NULL;
-	if (!(job->href = hfgit_strdup(href)))
+	if (!(job->href = hfgit__strdup(href)))
 		return -1;
 	if (json_object_object_get_ex(download, "header", &header) &&
 	    json_object_is_type(header, json_type_object)) {
@@ -150,7 +150,7 @@ static int apply_action(hfgit_lfs_job *job, json_object *download)
 			if (!json_object_is_type(value, json_type_string) || strpbrk(key, "\r\n:") ||
 			    strpbrk(json_object_get_string(value), "\r\n"))
 				continue; /* never let a server inject header lines */
-			if (!(line = hfgit_aprintf("%s: %s", key, json_object_get_string(value))))
+			if (!(line = hfgit__aprintf("%s: %s", key, json_object_get_string(value))))
 				return -1;
 			job->headers = curl_slist_append(job->headers, line);
 			free(line);
@@ -173,9 +173,9 @@ static void object_error(hfgit_lfs_job *job, json_object *err)
 
 	free(job->message);
 	job->error = c == 404 || c == 410 ? HFGIT_ENOTFOUND : HFGIT_ERROR;
-	job->message = hfgit_aprintf("%s: the LFS server has no object %.12s... of %llu bytes "
-	                             "(%ld%s%s)", job->name, job->oid, (unsigned long long)job->size,
-	                             c, msg ? ": " : "", msg ? msg : "");
+	job->message = hfgit__aprintf("%s: the LFS server has no object %.12s... of %llu bytes "
+	                              "(%ld%s%s)", job->name, job->oid, (unsigned long long)job->size,
+	                              c, msg ? ": " : "", msg ? msg : "");
 }
 
 /* The job an answer is for: the first not yet answered with that oid (a batch may name one
@@ -195,19 +195,19 @@ static hfgit_lfs_job *find_job(hfgit_lfs_job *jobs, size_t count, const char *oi
 static int apply_response(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size_t count,
                           const hfgit_strbuf *body)
 {
-	json_object *root = json_tokener_parse(hfgit_strbuf_cstr(body)), *objects, *transfer;
+	json_object *root = json_tokener_parse(hfgit_strbuf__cstr(body)), *objects, *transfer;
 	size_t i, n;
 	int rc = 0;
 
 	if (!root || !json_object_object_get_ex(root, "objects", &objects) ||
 	    !json_object_is_type(objects, json_type_array)) {
-		rc = hfgit_error_set(HFGIT_ENETWORK, "the LFS batch answer from %s is not valid", t->url);
+		rc = hfgit_error__set(HFGIT_ENETWORK, "the LFS batch answer from %s is not valid", t->url);
 		goto out;
 	}
 	if (json_object_object_get_ex(root, "transfer", &transfer) &&
 	    strcmp(json_object_get_string(transfer), "basic")) {
-		rc = hfgit_error_set(HFGIT_ENETWORK, "the LFS server at %s chose transfer '%s'; hfgit "
-		                     "speaks 'basic'", t->url, json_object_get_string(transfer));
+		rc = hfgit_error__set(HFGIT_ENETWORK, "the LFS server at %s chose transfer '%s'; hfgit "
+		                      "speaks 'basic'", t->url, json_object_get_string(transfer));
 		goto out;
 	}
 	for (i = 0; i < count; i++)
@@ -226,13 +226,13 @@ static int apply_response(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, 
 			job->error = HFGIT_ENETWORK;
 			free(job->message);
 			job->message = size ?
-			    hfgit_aprintf("%s: the LFS server answered for object %.12s... with size %lld, but "
-			                  "the pointer says %llu bytes: the server's object is not the one the "
-			                  "commit names", job->name, job->oid,
-			                  (long long)json_object_get_int64(size),
-			                  (unsigned long long)job->size) :
-			    hfgit_aprintf("%s: the LFS server's answer for object %.12s... has no size",
-			                  job->name, job->oid);
+			    hfgit__aprintf("%s: the LFS server answered for object %.12s... with size %lld, but "
+			                   "the pointer says %llu bytes: the server's object is not the one the "
+			                   "commit names", job->name, job->oid,
+			                   (long long)json_object_get_int64(size),
+			                   (unsigned long long)job->size) :
+			    hfgit__aprintf("%s: the LFS server's answer for object %.12s... has no size",
+			                   job->name, job->oid);
 			continue;
 		}
 		if (json_object_object_get_ex(o, "error", &err))
@@ -242,16 +242,16 @@ static int apply_response(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, 
 		         apply_action(job, download) < 0) {
 			job->error = HFGIT_ENETWORK;
 			free(job->message);
-			job->message = hfgit_aprintf("%s: the LFS server gave no usable download action",
-			                             job->name);
+			job->message = hfgit__aprintf("%s: the LFS server gave no usable download action",
+			                              job->name);
 		}
 	}
 	for (i = 0; i < count; i++) {
 		if (jobs[i].error == -100) {
 			jobs[i].error = HFGIT_ENETWORK;
 			free(jobs[i].message);
-			jobs[i].message = hfgit_aprintf("%s: the LFS server did not answer for object %.12s...",
-			                                jobs[i].name, jobs[i].oid);
+			jobs[i].message = hfgit__aprintf("%s: the LFS server did not answer for object %.12s...",
+			                                 jobs[i].name, jobs[i].oid);
 		}
 	}
 out:
@@ -261,30 +261,30 @@ out:
 
 static int request_error(const hfgit_lfs_batch_target *t, long status, const response *r)
 {
-	json_object *root = json_tokener_parse(hfgit_strbuf_cstr(&r->body));
+	json_object *root = json_tokener_parse(hfgit_strbuf__cstr(&r->body));
 	const char *msg = root ? json_str(root, "message") : NULL;
-	const char *via = hfgit_strbuf_cstr(&r->redirects);
+	const char *via = hfgit_strbuf__cstr(&r->redirects);
 	int rc;
 
 	if (status == 401 && !t->authorization)
 		/* The Hub answers 401 to anonymous requests for repositories that do not exist, too. */
-		rc = hfgit_error_set(HFGIT_EAUTH, "%s%s: HTTP 401%s%s: the repository does not exist, "
-		                     "or it is private or gated and needs a token: check the id, or set "
-		                     "HF_TOKEN", t->url, via, msg ? ": " : "", msg ? msg : "");
+		rc = hfgit_error__set(HFGIT_EAUTH, "%s%s: HTTP 401%s%s: the repository does not exist, "
+		                      "or it is private or gated and needs a token: check the id, or set "
+		                      "HF_TOKEN", t->url, via, msg ? ": " : "", msg ? msg : "");
 	else if (status == 401 || status == 403)
-		rc = hfgit_error_set(HFGIT_EAUTH, "%s%s: %s (HTTP %ld)%s%s", t->url, via,
-		                     status == 403 ? "the token has no access to this repo" :
+		rc = hfgit_error__set(HFGIT_EAUTH, "%s%s: %s (HTTP %ld)%s%s", t->url, via,
+		                      status == 403 ? "the token has no access to this repo" :
 		                                     "the access token was refused: check HF_TOKEN, "
 		                                     "the token file or --token",
 		                     status, msg ? ": " : "", msg ? msg : "");
 	else if (status == 404)
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s%s: no LFS server here (HTTP 404)", t->url, via);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s%s: no LFS server here (HTTP 404)", t->url, via);
 	else if (status == 405 && *via)
-		rc = hfgit_error_set(HFGIT_ENETWORK, "%s%s: HTTP 405: the batch endpoint redirected "
-		                     "and the server refuses the request at the new place", t->url, via);
+		rc = hfgit_error__set(HFGIT_ENETWORK, "%s%s: HTTP 405: the batch endpoint redirected "
+		                      "and the server refuses the request at the new place", t->url, via);
 	else
-		rc = hfgit_error_set(HFGIT_ENETWORK, "%s%s: the LFS batch request failed with HTTP %ld%s%s",
-		                     t->url, via, status, msg ? ": " : "", msg ? msg : "");
+		rc = hfgit_error__set(HFGIT_ENETWORK, "%s%s: the LFS batch request failed with HTTP %ld%s%s",
+		                      t->url, via, status, msg ? ": " : "", msg ? msg : "");
 	json_object_put(root);
 	return rc;
 }
@@ -308,7 +308,7 @@ static int post_batch(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size
 	if (!http && (rc = hfgit_http__config_init(&defaults, 0)) == 0)
 		http = &defaults;
 	if (!body || !easy) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	if (rc < 0)
@@ -340,8 +340,8 @@ static int post_batch(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size
 		curl_error[0] = '\0';
 		res = curl_easy_perform(easy);
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-		hfgit_trace("lfs: batch of %zu objects: HTTP %ld%s", count, status,
-		            hfgit_strbuf_cstr(&r.redirects));
+		hfgit__trace("lfs: batch of %zu objects: HTTP %ld%s", count, status,
+		             hfgit_strbuf__cstr(&r.redirects));
 		if (res == CURLE_OK && status == 200) {
 			rc = apply_response(t, jobs, count, &r.body);
 		} else if (res == CURLE_OK && status == 413 && count > 1) {
@@ -349,21 +349,21 @@ static int post_batch(const hfgit_lfs_batch_target *t, hfgit_lfs_job *jobs, size
 		} else if (attempt < attempts && (res != CURLE_OK ? res != CURLE_OPERATION_TIMEDOUT :
 		                                                    hfgit_http__retryable(status))) {
 			double delay = hfgit_http__backoff(attempt, 10, r.retry_after, 60);
-			hfgit_strbuf_dispose(&r.body);
-			hfgit_strbuf_dispose(&r.redirects);
+			hfgit_strbuf__dispose(&r.body);
+			hfgit_strbuf__dispose(&r.redirects);
 			usleep((useconds_t)(delay * 1e6));
 			continue;
 		} else if (res != CURLE_OK) {
 			char why[1024];
 			hfgit_http__describe(why, sizeof(why), http, HFGIT_HTTP_METADATA, t->url, res,
 			                     curl_error);
-			rc = hfgit_error_set(HFGIT_ENETWORK, "cannot reach the LFS server: %s%s", why,
-			                     hfgit_strbuf_cstr(&r.redirects));
+			rc = hfgit_error__set(HFGIT_ENETWORK, "cannot reach the LFS server: %s%s", why,
+			                      hfgit_strbuf__cstr(&r.redirects));
 		} else {
 			rc = request_error(t, status, &r);
 		}
-		hfgit_strbuf_dispose(&r.body);
-		hfgit_strbuf_dispose(&r.redirects);
+		hfgit_strbuf__dispose(&r.body);
+		hfgit_strbuf__dispose(&r.redirects);
 		break;
 	}
 out:
@@ -376,7 +376,7 @@ out:
 }
 
 /* Batches of `n` objects; a 413 halves `n` for this and every later batch. */
-int hfgit_lfs_batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, size_t count)
+int hfgit_lfs__batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, size_t count)
 {
 	size_t done = 0, n = HFGIT_LFS_BATCH_MAX;
 	int rc;
@@ -386,7 +386,7 @@ int hfgit_lfs_batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, s
 		rc = post_batch(target, jobs + done, now);
 		if (rc == ETOOBIG) {
 			n = now / 2;
-			hfgit_trace("lfs: HTTP 413 for %zu objects: batches of %zu from now on", now, n);
+			hfgit__trace("lfs: HTTP 413 for %zu objects: batches of %zu from now on", now, n);
 			continue;
 		}
 		if (rc < 0)

@@ -19,13 +19,13 @@ typedef struct {
 } hfgit_lfs_batch_target;
 
 /* The batch endpoint of a git remote URL ("<url>.git/info/lfs/objects/batch"); free() it. */
-char *hfgit_lfs_batch_url(const char *remote_url);
+char *hfgit_lfs__batch_url(const char *remote_url);
 
 /*
  * Ask for download actions for every job (oid and size set). A request-level failure (auth,
  * endpoint missing, the hub down) fails the call; a per-object error (404, 410, 422) is set on
  * the job and the call succeeds.
  */
-int hfgit_lfs_batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, size_t count);
+int hfgit_lfs__batch(const hfgit_lfs_batch_target *target, hfgit_lfs_job *jobs, size_t count);
 
 #endif

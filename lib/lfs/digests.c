@@ -10,9 +10,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "lfs/pointer.h"
 
 typedef struct {
@@ -27,23 +28,23 @@ struct hfgit_lfs_digests {
 	size_t count;
 };
 
-int hfgit_lfs_digests_append(const char *root, const char *lines, size_t len)
+int hfgit_lfs__digests_append(const char *root, const char *lines, size_t len)
 {
-	char *path = hfgit_aprintf("%s/xxh3.log", root);
+	char *path = hfgit_layout__lfs_digest_log(root);
 	int fd, rc = 0;
 
 	if (!path)
 		return HFGIT_ERROR;
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0 ||
 	    write(fd, lines, len) != (ssize_t)len)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot record digests in '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot record digests in '%s'", path);
 	if (fd >= 0)
 		close(fd);
 	free(path);
 	return rc;
 }
 
-size_t hfgit_lfs_digest_line(char *out, const char *oid, uint64_t size, uint64_t xxh3)
+size_t hfgit_lfs__digest_line(char *out, const char *oid, uint64_t size, uint64_t xxh3)
 {
 	int n = snprintf(out, 100, "%.64s %" PRIu64 " %016" PRIx64 "\n", oid, size, xxh3);
 	return n > 0 ? (size_t)n : 0;
@@ -61,27 +62,27 @@ static int compare_entries(const void *a, const void *b)
 	return c ? c : x->line < y->line ? -1 : x->line > y->line;
 }
 
-int hfgit_lfs_digests_load(hfgit_lfs_digests **out, const char *root)
+int hfgit_lfs__digests_load(hfgit_lfs_digests **out, const char *root)
 {
-	char *path = hfgit_aprintf("%s/xxh3.log", root), *text = NULL, *line, *save = NULL;
+	char *path = hfgit_layout__lfs_digest_log(root), *text = NULL, *line, *save = NULL;
 	hfgit_lfs_digests *d;
 	size_t len, cap = 0, i, kept;
 
 	*out = NULL;
 	if (!path || !(d = calloc(1, sizeof(*d)))) {
 		free(path);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
-	if (hfgit_fs_read_file(&text, &len, path) < 0) {
+	if (hfgit_fs__read_file(&text, &len, path) < 0) {
 		free(path);
-		hfgit_error_clear();
+		hfgit_error__clear();
 		*out = d; /* no log yet */
 		return 0;
 	}
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		digest_entry e;
 		if (strlen(line) < HFGIT_LFS_OID_HEXSZ + 2 || line[HFGIT_LFS_OID_HEXSZ] != ' ' ||
-		    !hfgit_lfs_oid_valid(line, HFGIT_LFS_OID_HEXSZ) ||
+		    !hfgit_lfs__oid_valid(line, HFGIT_LFS_OID_HEXSZ) ||
 		    sscanf(line + HFGIT_LFS_OID_HEXSZ + 1, "%" SCNu64 " %" SCNx64, &e.size, &e.xxh3) != 2)
 			continue; /* a torn last line after a crash */
 		memcpy(e.oid, line, HFGIT_LFS_OID_HEXSZ);
@@ -93,8 +94,8 @@ int hfgit_lfs_digests_load(hfgit_lfs_digests **out, const char *root)
 			if (!(grown = realloc(d->entries, cap * sizeof(*grown)))) {
 				free(text);
 				free(path);
-				hfgit_lfs_digests_free(d);
-				return hfgit_error_oom();
+				hfgit_lfs__digests_free(d);
+				return hfgit_error__oom();
 			}
 			d->entries = grown;
 		}
@@ -113,8 +114,8 @@ int hfgit_lfs_digests_load(hfgit_lfs_digests **out, const char *root)
 	return 0;
 }
 
-bool hfgit_lfs_digests_find(const hfgit_lfs_digests *d, const char *oid, uint64_t *size,
-                            uint64_t *xxh3)
+bool hfgit_lfs__digests_find(const hfgit_lfs_digests *d, const char *oid, uint64_t *size,
+                             uint64_t *xxh3)
 {
 	digest_entry key, *found;
 
@@ -128,7 +129,7 @@ bool hfgit_lfs_digests_find(const hfgit_lfs_digests *d, const char *oid, uint64_
 	return true;
 }
 
-void hfgit_lfs_digests_free(hfgit_lfs_digests *d)
+void hfgit_lfs__digests_free(hfgit_lfs_digests *d)
 {
 	if (!d)
 		return;
@@ -136,7 +137,7 @@ void hfgit_lfs_digests_free(hfgit_lfs_digests *d)
 	free(d);
 }
 
-int hfgit_xxh3_file(uint64_t *out, const char *path)
+int hfgit_xxh3__file(uint64_t *out, const char *path)
 {
 	XXH3_state_t *state = XXH3_createState();
 	static const size_t chunk = 1 << 20;
@@ -145,12 +146,12 @@ int hfgit_xxh3_file(uint64_t *out, const char *path)
 	ssize_t n;
 
 	if (!state || !buf) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                           "cannot open '%s'", path);
+		rc = hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                            "cannot open '%s'", path);
 		goto out;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -159,7 +160,7 @@ int hfgit_xxh3_file(uint64_t *out, const char *path)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path);
 			goto out;
 		}
 		XXH3_64bits_update(state, buf, (size_t)n);

@@ -17,21 +17,21 @@
 #include "hfgit.h"
 
 /* Append `len` bytes of complete lines to the log of the store at `root`. */
-int hfgit_lfs_digests_append(const char *root, const char *lines, size_t len);
+int hfgit_lfs__digests_append(const char *root, const char *lines, size_t len);
 
 /* One log line for an object. `out` must hold 100 bytes. */
-size_t hfgit_lfs_digest_line(char *out, const char *oid, uint64_t size, uint64_t xxh3);
+size_t hfgit_lfs__digest_line(char *out, const char *oid, uint64_t size, uint64_t xxh3);
 
 typedef struct hfgit_lfs_digests hfgit_lfs_digests;
 
 /* Read the log of the store at `root` (a missing log is an empty set). */
-int hfgit_lfs_digests_load(hfgit_lfs_digests **out, const char *root);
+int hfgit_lfs__digests_load(hfgit_lfs_digests **out, const char *root);
 /* The recorded digest of `oid`; false when none is recorded. */
-bool hfgit_lfs_digests_find(const hfgit_lfs_digests *d, const char *oid, uint64_t *size,
-                            uint64_t *xxh3);
-void hfgit_lfs_digests_free(hfgit_lfs_digests *d);
+bool hfgit_lfs__digests_find(const hfgit_lfs_digests *d, const char *oid, uint64_t *size,
+                             uint64_t *xxh3);
+void hfgit_lfs__digests_free(hfgit_lfs_digests *d);
 
 /* XXH3-64 of a whole file. */
-int hfgit_xxh3_file(uint64_t *out, const char *path);
+int hfgit_xxh3__file(uint64_t *out, const char *path);
 
 #endif

@@ -1,26 +1,25 @@
 /* LFS objects taken from elsewhere on the machine (see local.h). */
 #define _GNU_SOURCE
-#include "local.h"
+#include "lfs/local.h"
 
 #include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "hub/hf_env.h"
 #include "lfs/digests.h"
 #include "lfs/pointer.h"
@@ -40,13 +39,13 @@ struct hfgit_lfs_local {
 	size_t count, cap;
 };
 
-int hfgit_lfs_local_new(hfgit_lfs_local **out)
+int hfgit_lfs__local_new(hfgit_lfs_local **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : hfgit_error_oom();
+	return *out ? 0 : hfgit_error__oom();
 }
 
-void hfgit_lfs_local_free(hfgit_lfs_local *l)
+void hfgit_lfs__local_free(hfgit_lfs_local *l)
 {
 	size_t i;
 
@@ -58,7 +57,7 @@ void hfgit_lfs_local_free(hfgit_lfs_local *l)
 	free(l);
 }
 
-size_t hfgit_lfs_local_count(const hfgit_lfs_local *l)
+size_t hfgit_lfs__local_count(const hfgit_lfs_local *l)
 {
 	return l ? l->count : 0;
 }
@@ -87,7 +86,7 @@ static int add(hfgit_lfs_local *l, char *dir, layout kind)
 		source *grown = realloc(l->sources, cap * sizeof(*grown));
 		if (!grown) {
 			free(dir);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		l->sources = grown;
 		l->cap = cap;
@@ -95,7 +94,7 @@ static int add(hfgit_lfs_local *l, char *dir, layout kind)
 	l->sources[l->count].dir = dir;
 	l->sources[l->count].kind = kind;
 	l->count++;
-	hfgit_trace("lfs: local source %s", dir);
+	hfgit__trace("lfs: local source %s", dir);
 	return 0;
 }
 
@@ -106,7 +105,7 @@ static bool repo_folder_name(const char *name)
 	        !strncmp(name, "spaces--", 8));
 }
 
-int hfgit_lfs_local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir)
+int hfgit_lfs__local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir)
 {
 	struct dirent *e;
 	DIR *d;
@@ -118,7 +117,7 @@ int hfgit_lfs_local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir)
 		char *blobs;
 		if (!repo_folder_name(e->d_name))
 			continue;
-		if (!(blobs = hfgit_aprintf("%s/%s/blobs", hub_dir, e->d_name))) {
+		if (!(blobs = hfgit__aprintf("%s/%s/blobs", hub_dir, e->d_name))) {
 			rc = HFGIT_ERROR;
 			break;
 		}
@@ -131,21 +130,21 @@ int hfgit_lfs_local_add_hf_cache(hfgit_lfs_local *l, const char *hub_dir)
 	return rc;
 }
 
-int hfgit_lfs_local_add_reference(hfgit_lfs_local *l, const char *given)
+int hfgit_lfs__local_add_reference(hfgit_lfs_local *l, const char *given)
 {
 	static const char *const sharded[] = { ".git/lfs/objects", "lfs/objects", "objects" };
 	char *dir = NULL, *p;
 	size_t i, before = l->count;
 	int rc;
 
-	if ((rc = hfgit_env_expand_path(&dir, given)) < 0)
+	if ((rc = hfgit_env__expand_path(&dir, given)) < 0)
 		return rc;
 	if (!is_dir(dir)) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "reference '%s' is not a directory", given);
+		rc = hfgit_error__set(HFGIT_EINVALID, "reference '%s' is not a directory", given);
 		goto out;
 	}
 	for (i = 0; i < sizeof(sharded) / sizeof(*sharded) && rc == 0; i++) {
-		if (!(p = hfgit_aprintf("%s/%s", dir, sharded[i]))) {
+		if (!(p = hfgit__aprintf("%s/%s", dir, sharded[i]))) {
 			rc = HFGIT_ERROR;
 			break;
 		}
@@ -154,22 +153,22 @@ int hfgit_lfs_local_add_reference(hfgit_lfs_local *l, const char *given)
 		else
 			free(p);
 	}
-	if (rc == 0 && (p = hfgit_aprintf("%s/blobs", dir)) != NULL) {
+	if (rc == 0 && (p = hfgit__aprintf("%s/blobs", dir)) != NULL) {
 		if (is_dir(p))
 			rc = add(l, p, LAYOUT_FLAT);
 		else
 			free(p);
 	}
 	if (rc == 0) /* a whole huggingface_hub cache, or HF_HOME with hub/ in it */
-		rc = hfgit_lfs_local_add_hf_cache(l, dir);
-	if (rc == 0 && (p = hfgit_aprintf("%s/hub", dir)) != NULL) {
-		rc = hfgit_lfs_local_add_hf_cache(l, p);
+		rc = hfgit_lfs__local_add_hf_cache(l, dir);
+	if (rc == 0 && (p = hfgit__aprintf("%s/hub", dir)) != NULL) {
+		rc = hfgit_lfs__local_add_hf_cache(l, p);
 		free(p);
 	}
 	if (rc == 0 && l->count == before)
-		rc = hfgit_error_set(HFGIT_EINVALID, "reference '%s' holds no LFS objects hfgit can "
-		                     "find: give a git-lfs checkout, a bare repository, an LFS store or "
-		                     "a huggingface_hub cache", given);
+		rc = hfgit_error__set(HFGIT_EINVALID, "reference '%s' holds no LFS objects hfgit can "
+		                      "find: give a git-lfs checkout, a bare repository, an LFS store or "
+		                      "a huggingface_hub cache", given);
 out:
 	free(dir);
 	return rc;
@@ -178,8 +177,8 @@ out:
 static char *candidate(const source *s, const char *oid)
 {
 	if (s->kind == LAYOUT_FLAT)
-		return hfgit_aprintf("%s/%s", s->dir, oid);
-	return hfgit_aprintf("%s/%.2s/%.2s/%s", s->dir, oid, oid + 2, oid);
+		return hfgit__aprintf("%s/%s", s->dir, oid);
+	return hfgit__aprintf("%s/%.2s/%.2s/%s", s->dir, oid, oid + 2, oid);
 }
 
 static bool right_size(const char *path, uint64_t size, struct stat *st)
@@ -187,13 +186,13 @@ static bool right_size(const char *path, uint64_t size, struct stat *st)
 	return stat(path, st) == 0 && S_ISREG(st->st_mode) && (uint64_t)st->st_size == size;
 }
 
-bool hfgit_lfs_local_has(const hfgit_lfs_local *l, const char *oid, uint64_t size)
+bool hfgit_lfs__local_has(const hfgit_lfs_local *l, const char *oid, uint64_t size)
 {
 	struct stat st;
 	size_t i;
 	bool found = false;
 
-	if (!l || !hfgit_lfs_oid_valid(oid, strlen(oid)))
+	if (!l || !hfgit_lfs__oid_valid(oid, strlen(oid)))
 		return false;
 	for (i = 0; i < l->count && !found; i++) {
 		char *path = candidate(&l->sources[i], oid);
@@ -208,26 +207,12 @@ bool hfgit_lfs_local_has(const hfgit_lfs_local *l, const char *oid, uint64_t siz
  * copy. Returns the way it was made, or NULL. */
 static const char *make_copy(const char *from, const struct stat *st, const char *tmp)
 {
-	int in, out;
+	const hfgit_fs_place_ways ways = { true, st->st_uid == geteuid(), true, 0644, false };
+	const char *made = NULL;
 
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if ((out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
-		int cloned = ioctl(out, FICLONE, in);
-		close(out);
-		if (cloned == 0) {
-			close(in);
-			return "reflinked";
-		}
-		unlink(tmp);
-	}
-	close(in);
-	if (st->st_uid == geteuid() && link(from, tmp) == 0)
-		return "hard-linked";
-	if (hfgit_fs_copy(from, tmp, 0644, false) == 0)
-		return "copied";
-	hfgit_error_clear();
-	return NULL;
+	if (hfgit_fs__place(&made, from, tmp, &ways) != 0)
+		hfgit_error__clear();
+	return made;
 }
 
 /* SHA-256 (hex) and XXH3-64 of the open file. */
@@ -243,7 +228,7 @@ static int hash_file(int fd, char sha_hex[65], uint64_t *xxh3)
 
 	if (!sha || !x || !buf || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL) ||
 	    XXH3_64bits_reset(x) != XXH_OK) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -251,7 +236,7 @@ static int hash_file(int fd, char sha_hex[65], uint64_t *xxh3)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read a local LFS object");
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read a local LFS object");
 			goto out;
 		}
 		EVP_DigestUpdate(sha, buf, (size_t)n);
@@ -272,54 +257,54 @@ out:
 static int import_one(hfgit_lfs_objects *store, const char *from, const struct stat *st,
                       const char *oid, uint64_t size)
 {
-	const char *root = hfgit_lfs_objects_root(store), *how;
+	const char *root = hfgit_lfs__objects_root(store), *how;
 	char sha_hex[65] = "", line[100];
 	uint64_t xxh3 = 0;
 	/* not "<oid>.*.part": the transfer engine would adopt it as a download to resume */
-	char *tmp = hfgit_aprintf("%s/incomplete/import-%s-%ld.tmp", root, oid, (long)getpid());
+	char *tmp = hfgit_layout__lfs_import_tmp(root, oid);
 	int fd, rc;
 
 	if (!tmp)
 		return HFGIT_ERROR;
 	unlink(tmp);
 	if (!(how = make_copy(from, st, tmp))) {
-		hfgit_trace("lfs: cannot take %s from %s", oid, from);
+		hfgit__trace("lfs: cannot take %s from %s", oid, from);
 		free(tmp);
 		return 0;
 	}
 	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot open '%s'", tmp);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot open '%s'", tmp);
 		unlink(tmp);
 		free(tmp);
 		return rc;
 	}
 	if ((rc = hash_file(fd, sha_hex, &xxh3)) < 0 || strcmp(sha_hex, oid)) {
 		if (rc == 0)
-			hfgit_trace("lfs: %s does not hash to its name (%s): not used", from, sha_hex);
+			hfgit__trace("lfs: %s does not hash to its name (%s): not used", from, sha_hex);
 		close(fd);
 		unlink(tmp);
 		free(tmp);
-		hfgit_error_clear();
+		hfgit_error__clear();
 		return 0;
 	}
-	if ((rc = hfgit_lfs_object_commit(store, oid, fd, tmp, false)) < 0) {
+	if ((rc = hfgit_lfs__object_commit(store, oid, fd, tmp, false)) < 0) {
 		free(tmp);
 		return rc;
 	}
-	hfgit_lfs_digests_append(root, line, hfgit_lfs_digest_line(line, oid, size, xxh3));
-	hfgit_trace("lfs: %s %s from %s", oid, how, from);
+	hfgit_lfs__digests_append(root, line, hfgit_lfs__digest_line(line, oid, size, xxh3));
+	hfgit__trace("lfs: %s %s from %s", oid, how, from);
 	free(tmp);
 	return 1;
 }
 
-int hfgit_lfs_local_import(const hfgit_lfs_local *l, hfgit_lfs_objects *store, const char *oid,
-                           uint64_t size)
+int hfgit_lfs__local_import(const hfgit_lfs_local *l, hfgit_lfs_objects *store, const char *oid,
+                            uint64_t size)
 {
 	struct stat st;
 	size_t i;
 	int rc = 0;
 
-	if (!l || !hfgit_lfs_oid_valid(oid, strlen(oid)))
+	if (!l || !hfgit_lfs__oid_valid(oid, strlen(oid)))
 		return 0;
 	for (i = 0; i < l->count && rc == 0; i++) {
 		char *path = candidate(&l->sources[i], oid);
@@ -332,8 +317,8 @@ int hfgit_lfs_local_import(const hfgit_lfs_local *l, hfgit_lfs_objects *store, c
 	return rc;
 }
 
-int hfgit_lfs_local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, int no_hf_cache,
-                              const char *const *references, size_t reference_count)
+int hfgit_lfs__local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, int no_hf_cache,
+                               const char *const *references, size_t reference_count)
 {
 	hfgit_lfs_local *l = NULL;
 	char *hub = NULL;
@@ -341,15 +326,15 @@ int hfgit_lfs_local_for_clone(hfgit_lfs_local **out, const char *hf_cache_dir, i
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_lfs_local_new(&l)) < 0)
+	if ((rc = hfgit_lfs__local_new(&l)) < 0)
 		return rc;
 	for (i = 0; i < reference_count && rc == 0; i++)
-		rc = hfgit_lfs_local_add_reference(l, references[i]);
+		rc = hfgit_lfs__local_add_reference(l, references[i]);
 	if (rc == 0 && !no_hf_cache && (rc = hfgit_hf_cache_dir(&hub, hf_cache_dir)) == 0)
-		rc = hfgit_lfs_local_add_hf_cache(l, hub);
+		rc = hfgit_lfs__local_add_hf_cache(l, hub);
 	free(hub);
 	if (rc < 0)
-		hfgit_lfs_local_free(l);
+		hfgit_lfs__local_free(l);
 	else
 		*out = l;
 	return rc;
@@ -374,14 +359,14 @@ static void *import_worker(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&im->next, 1)) < im->n) {
-		int rc = hfgit_lfs_local_import(im->l, im->store, im->oids[i], im->sizes[i]);
+		int rc = hfgit_lfs__local_import(im->l, im->store, im->oids[i], im->sizes[i]);
 		if (rc == 1) {
 			im->taken[i] = 1;
 		} else if (rc < 0) {
 			pthread_mutex_lock(&im->lock);
 			if (!im->error) {
 				im->error = rc;
-				im->message = hfgit_strdup(hfgit_error_last());
+				im->message = hfgit__strdup(hfgit_error_last());
 			}
 			pthread_mutex_unlock(&im->lock);
 			atomic_store(&im->next, im->n); /* the store is failing: stop */
@@ -390,9 +375,9 @@ static void *import_worker(void *arg)
 	return NULL;
 }
 
-int hfgit_lfs_local_import_many(const hfgit_lfs_local *l, hfgit_lfs_objects *store,
-                                const char *const *oids, const uint64_t *sizes, size_t n,
-                                unsigned threads, unsigned char *taken)
+int hfgit_lfs__local_import_many(const hfgit_lfs_local *l, hfgit_lfs_objects *store,
+                                 const char *const *oids, const uint64_t *sizes, size_t n,
+                                 unsigned threads, unsigned char *taken)
 {
 	pthread_t tids[8];
 	importer im;
@@ -428,7 +413,7 @@ int hfgit_lfs_local_import_many(const hfgit_lfs_local *l, hfgit_lfs_objects *sto
 	pthread_mutex_destroy(&im.lock);
 	rc = im.error;
 	if (rc < 0)
-		hfgit_error_set(rc, "%s", im.message ? im.message : "cannot take a local LFS object");
+		hfgit_error__set(rc, "%s", im.message ? im.message : "cannot take a local LFS object");
 	free(im.message);
 	return rc;
 }

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "objects.h"
+#include "lfs/objects.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,16 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "lfs/pointer.h"
 
 struct hfgit_lfs_objects {
 	char *root;
 };
 
-int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root)
+int hfgit_lfs__objects_open(hfgit_lfs_objects **out, const char *root)
 {
 	hfgit_lfs_objects *store;
 	char *incomplete;
@@ -26,24 +27,24 @@ int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root)
 
 	*out = NULL;
 	if (!(store = calloc(1, sizeof(*store))))
-		return hfgit_error_oom();
-	if (!(store->root = hfgit_strdup(root)) ||
-	    !(incomplete = hfgit_aprintf("%s/incomplete", root))) {
-		hfgit_lfs_objects_free(store);
+		return hfgit_error__oom();
+	if (!(store->root = hfgit__strdup(root)) ||
+	    !(incomplete = hfgit_layout__lfs_incomplete_dir(root))) {
+		hfgit_lfs__objects_free(store);
 		return HFGIT_ERROR;
 	}
-	rc = hfgit_fs_mkdir_p(incomplete);
+	rc = hfgit_fs__mkdir_p(incomplete);
 	free(incomplete);
 	if (rc < 0) {
-		hfgit_lfs_objects_free(store);
-		return hfgit_error_set(rc, "%s: make the cache writable or choose another with "
-		                       "--cache-dir or HFGIT_HOME", hfgit_error_last());
+		hfgit_lfs__objects_free(store);
+		return hfgit_error__set(rc, "%s: make the cache writable or choose another with "
+		                        "--cache-dir or HFGIT_HOME", hfgit_error_last());
 	}
 	*out = store;
 	return 0;
 }
 
-void hfgit_lfs_objects_free(hfgit_lfs_objects *store)
+void hfgit_lfs__objects_free(hfgit_lfs_objects *store)
 {
 	if (!store)
 		return;
@@ -51,19 +52,19 @@ void hfgit_lfs_objects_free(hfgit_lfs_objects *store)
 	free(store);
 }
 
-const char *hfgit_lfs_objects_root(const hfgit_lfs_objects *store)
+const char *hfgit_lfs__objects_root(const hfgit_lfs_objects *store)
 {
 	return store->root;
 }
 
-char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid)
+char *hfgit_lfs__object_path(const hfgit_lfs_objects *store, const char *oid)
 {
 	/* The oid becomes a path: never build one from anything but 64 lowercase hex digits. */
-	if (!hfgit_lfs_oid_valid(oid, strlen(oid))) {
-		hfgit_error_set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
+	if (!hfgit_lfs__oid_valid(oid, strlen(oid))) {
+		hfgit_error__set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
 		return NULL;
 	}
-	return hfgit_aprintf("%s/objects/%.2s/%.2s/%s", store->root, oid, oid + 2, oid);
+	return hfgit_layout__lfs_object(store->root, oid);
 }
 
 /* The oid's first 40 bits: distinct objects rarely share a byte, and sharing one only
@@ -82,19 +83,19 @@ static int object_lock(int lock_fd, const char *oid, short type)
 	return errno == EAGAIN || errno == EACCES ? 1 : -1;
 }
 
-int hfgit_lfs_object_trylock(int lock_fd, const char *oid)
+int hfgit_lfs__object_trylock(int lock_fd, const char *oid)
 {
 	return object_lock(lock_fd, oid, F_WRLCK);
 }
 
-void hfgit_lfs_object_unlock(int lock_fd, const char *oid)
+void hfgit_lfs__object_unlock(int lock_fd, const char *oid)
 {
 	object_lock(lock_fd, oid, F_UNLCK);
 }
 
-bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)
+bool hfgit_lfs__object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)
 {
-	char *path = hfgit_lfs_object_path(store, oid);
+	char *path = hfgit_lfs__object_path(store, oid);
 	struct stat st;
 	bool present;
 
@@ -105,10 +106,10 @@ bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, u
 	return present;
 }
 
-int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
-                            const char *tmp_path, bool synced)
+int hfgit_lfs__object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
+                             const char *tmp_path, bool synced)
 {
-	char *path = hfgit_lfs_object_path(store, oid), *dir = NULL;
+	char *path = hfgit_lfs__object_path(store, oid), *dir = NULL;
 	int rc = 0;
 
 	if (!path) {
@@ -116,19 +117,19 @@ int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int
 		goto out;
 	}
 	if ((!synced && fsync(fd) < 0) || fchmod(fd, 0444) < 0) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot sync '%s'", tmp_path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot sync '%s'", tmp_path);
 		goto out;
 	}
 	if (rename(tmp_path, path) == 0)
 		goto out;
 	/* The first object of its ab/cd folder: make the folder, then try again. */
-	if (errno != ENOENT || !(dir = hfgit_strdup(path))) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
+	if (errno != ENOENT || !(dir = hfgit__strdup(path))) {
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
 		goto out;
 	}
 	*strrchr(dir, '/') = '\0';
-	if ((rc = hfgit_fs_mkdir_p(dir)) == 0 && rename(tmp_path, path) < 0)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
+	if ((rc = hfgit_fs__mkdir_p(dir)) == 0 && rename(tmp_path, path) < 0)
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move '%s' into the object store", tmp_path);
 out:
 	close(fd);
 	if (rc < 0)

@@ -19,12 +19,12 @@
 typedef struct hfgit_lfs_objects hfgit_lfs_objects;
 
 /* Open (creating directories as needed) the store at `root`. */
-int hfgit_lfs_objects_open(hfgit_lfs_objects **out, const char *root);
-void hfgit_lfs_objects_free(hfgit_lfs_objects *store);
-const char *hfgit_lfs_objects_root(const hfgit_lfs_objects *store);
+int hfgit_lfs__objects_open(hfgit_lfs_objects **out, const char *root);
+void hfgit_lfs__objects_free(hfgit_lfs_objects *store);
+const char *hfgit_lfs__objects_root(const hfgit_lfs_objects *store);
 
 /* The final path of `oid` (validated: 64 lowercase hex); free() it. NULL for a bad oid. */
-char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid);
+char *hfgit_lfs__object_path(const hfgit_lfs_objects *store, const char *oid);
 
 /*
  * The download lock of `oid`: a one-byte OFD lock (F_OFD_SETLK) in <root>/incomplete/locks
@@ -33,18 +33,18 @@ char *hfgit_lfs_object_path(const hfgit_lfs_objects *store, const char *oid);
  * takes the same byte. OFD locks vanish with their process, so a killed one blocks nobody.
  * Returns 0 when taken, 1 when another process holds it, -1 when locks do not work here.
  */
-int hfgit_lfs_object_trylock(int lock_fd, const char *oid);
-void hfgit_lfs_object_unlock(int lock_fd, const char *oid);
+int hfgit_lfs__object_trylock(int lock_fd, const char *oid);
+void hfgit_lfs__object_unlock(int lock_fd, const char *oid);
 
 /* Whether the store holds `oid` as a regular file of exactly `size` bytes. */
-bool hfgit_lfs_object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);
+bool hfgit_lfs__object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);
 
 /*
  * Make the verified partial file `tmp_path` (open as `fd`, which this closes) the object `oid`:
  * fsync (unless the caller made it durable already, e.g. with syncfs), mark read-only, rename
  * into place. On failure the partial file is removed.
  */
-int hfgit_lfs_object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
-                            const char *tmp_path, bool synced);
+int hfgit_lfs__object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,
+                             const char *tmp_path, bool synced);
 
 #endif

@@ -6,7 +6,7 @@
  * never past `len`, and whatever of it a message quotes is cut and escaped.
  */
 #include "lfs/pointer.h"
-#include "common/error.h"
+#include "core/error.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -99,7 +99,7 @@ static int not_a_pointer(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, NOT_A_POINTER "%s", reason);
+	return hfgit_error__set(HFGIT_EINVALID, NOT_A_POINTER "%s", reason);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -447,7 +447,7 @@ static int parse_pointer(struct parse_state *st, const char *data, size_t len)
 	return 0;
 }
 
-int hfgit_lfs_pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len)
+int hfgit_lfs__pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len)
 {
 	struct parse_state st;
 	size_t ext_len;
@@ -458,7 +458,7 @@ int hfgit_lfs_pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len
 	if (out)
 		memset(out, 0, sizeof(*out));
 	if (!data && len > 0)
-		return hfgit_error_set(HFGIT_EINVALID, NOT_A_POINTER "no data (NULL) of %zu bytes", len);
+		return hfgit_error__set(HFGIT_EINVALID, NOT_A_POINTER "no data (NULL) of %zu bytes", len);
 	if ((error = parse_pointer(&st, data, len)) < 0)
 		return error;
 
@@ -479,14 +479,14 @@ int hfgit_lfs_pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len
 	return 0;
 }
 
-bool hfgit_lfs_pointer_maybe(const char *data, size_t len)
+bool hfgit_lfs__pointer_maybe(const char *data, size_t len)
 {
 	if (len < HFGIT_LFS_POINTER_MIN || len >= HFGIT_LFS_POINTER_MAX)
 		return false;
 	return !data || memcmp(data, "version ", 8) == 0;
 }
 
-bool hfgit_lfs_oid_valid(const char *oid, size_t len)
+bool hfgit_lfs__oid_valid(const char *oid, size_t len)
 {
 	size_t i;
 
@@ -499,33 +499,33 @@ bool hfgit_lfs_oid_valid(const char *oid, size_t len)
 	return true;
 }
 
-int hfgit_lfs_pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p)
+int hfgit_lfs__pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p)
 {
 	int n;
 
 	if (!buf || !p || bufsize == 0)
 		return -1;
-	if (!hfgit_lfs_oid_valid(p->oid, bounded_len(p->oid, sizeof(p->oid)))) {
-		hfgit_error_set(HFGIT_EINVALID, "cannot write a Git LFS pointer: invalid oid");
+	if (!hfgit_lfs__oid_valid(p->oid, bounded_len(p->oid, sizeof(p->oid)))) {
+		hfgit_error__set(HFGIT_EINVALID, "cannot write a Git LFS pointer: invalid oid");
 		return -1;
 	}
 	if (bounded_len(p->ext, sizeof(p->ext)) == sizeof(p->ext)) {
-		hfgit_error_set(HFGIT_EINVALID, "cannot write a Git LFS pointer: unterminated ext text");
+		hfgit_error__set(HFGIT_EINVALID, "cannot write a Git LFS pointer: unterminated ext text");
 		return -1;
 	}
 	n = snprintf(buf, bufsize, VERSION_LINE "%soid " OID_PREFIX "%s\nsize %" PRIu64 "\n",
 	             p->ext, p->oid, p->size);
 	if (n < 0 || (size_t)n >= bufsize) {
-		hfgit_error_set(HFGIT_EINVALID, "cannot write a Git LFS pointer: %zu bytes of buffer "
-		                "are too few", bufsize);
+		hfgit_error__set(HFGIT_EINVALID, "cannot write a Git LFS pointer: %zu bytes of buffer "
+		                 "are too few", bufsize);
 		return -1;
 	}
 	/*
 	 * A pointer filled in by hand could carry a bad size or ext text; what is written must be
 	 * what the parser accepts, or a checkout would write a pointer nobody can read back.
 	 */
-	if (hfgit_lfs_pointer_parse(NULL, buf, (size_t)n) < 0) {
-		hfgit_error_set(HFGIT_EINVALID, "cannot write a Git LFS pointer: %s", hfgit_error_last());
+	if (hfgit_lfs__pointer_parse(NULL, buf, (size_t)n) < 0) {
+		hfgit_error__set(HFGIT_EINVALID, "cannot write a Git LFS pointer: %s", hfgit_error_last());
 		return -1;
 	}
 	return n;
@@ -543,8 +543,8 @@ static int compare_oid_at(const void *x, const void *y)
 	return c ? c : a->index < b->index ? -1 : a->index > b->index;
 }
 
-int hfgit_lfs_first_of_each(size_t **out, const void *items, size_t n, size_t stride,
-                            size_t offset)
+int hfgit_lfs__first_of_each(size_t **out, const void *items, size_t n, size_t stride,
+                             size_t offset)
 {
 	oid_at *order = malloc((n ? n : 1) * sizeof(*order));
 	size_t *first = malloc((n ? n : 1) * sizeof(*first));
@@ -554,7 +554,7 @@ int hfgit_lfs_first_of_each(size_t **out, const void *items, size_t n, size_t st
 	if (!order || !first) {
 		free(order);
 		free(first);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	for (i = 0; i < n; i++) {
 		const char *item = (const char *)items + i * stride + offset;

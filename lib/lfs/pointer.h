@@ -68,24 +68,24 @@ typedef struct {
  * only check); HFGIT_EINVALID with a message saying why ("not a Git LFS pointer: size '01' has
  * a leading zero") otherwise, and then `out` is zeroed. `data` need not be NUL-terminated.
  */
-int hfgit_lfs_pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len);
+int hfgit_lfs__pointer_parse(hfgit_lfs_pointer *out, const char *data, size_t len);
 
 /*
  * A quick check before reading or parsing a blob: true when `len` is within the sizes a pointer
  * can have and `data` starts with "version ". `data` may be NULL to judge by the size alone
  * (from an object header, before the blob is read).
  */
-bool hfgit_lfs_pointer_maybe(const char *data, size_t len);
+bool hfgit_lfs__pointer_maybe(const char *data, size_t len);
 
 /* Exactly 64 lowercase hex digits. Check this before any path is built from an oid. */
-bool hfgit_lfs_oid_valid(const char *oid, size_t len);
+bool hfgit_lfs__oid_valid(const char *oid, size_t len);
 
 /*
  * The canonical text of `p` into `buf`, NUL-terminated; returns its length (without the NUL),
  * or -1 if `bufsize` is too small or `p` does not make a valid pointer (then with a message).
  * HFGIT_LFS_POINTER_MAX bytes are always enough.
  */
-int hfgit_lfs_pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p);
+int hfgit_lfs__pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p);
 
 /*
  * For `n` items of `stride` bytes, each holding a pointer at byte `offset`: *first (free() it)
@@ -93,7 +93,7 @@ int hfgit_lfs_pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer 
  * Sorting makes it N log N: files that share an object are found without comparing each
  * file with every earlier one.
  */
-int hfgit_lfs_first_of_each(size_t **first, const void *items, size_t n, size_t stride,
-                            size_t offset);
+int hfgit_lfs__first_of_each(size_t **first, const void *items, size_t n, size_t stride,
+                             size_t offset);
 
 #endif

@@ -22,8 +22,8 @@ static bool any_glob(const char *const *patterns, size_t n, const char *path)
 	return false;
 }
 
-bool hfgit_lfs_path_selected(const char *path, const char *const *include, size_t ninclude,
-                             const char *const *exclude, size_t nexclude)
+bool hfgit_lfs__path_selected(const char *path, const char *const *include, size_t ninclude,
+                              const char *const *exclude, size_t nexclude)
 {
 	if (ninclude && !any_glob(include, ninclude, path))
 		return false;

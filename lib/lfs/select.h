@@ -11,7 +11,7 @@
  * huggingface_hub's allow/ignore_patterns; a pattern without '/' also matches the base name,
  * as in .gitattributes and `git lfs pull --include`.
  */
-bool hfgit_lfs_path_selected(const char *path, const char *const *include, size_t ninclude,
-                             const char *const *exclude, size_t nexclude);
+bool hfgit_lfs__path_selected(const char *path, const char *const *include, size_t ninclude,
+                              const char *const *exclude, size_t nexclude);
 
 #endif

@@ -14,7 +14,7 @@
  * The window bounds that memory.
  */
 #define _GNU_SOURCE
-#include "transfer.h"
+#include "lfs/transfer.h"
 #include "hub/http.h"
 
 #include <dirent.h>
@@ -33,9 +33,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
+#include "core/error.h"
+#include "core/layout.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
 #include "lfs/pointer.h"
 #include "lfs/digests.h"
 
@@ -176,13 +177,13 @@ struct engine {
  */
 static bool lock_object(int lock_fd, const char *oid)
 {
-	return lock_fd < 0 || hfgit_lfs_object_trylock(lock_fd, oid) != 1;
+	return lock_fd < 0 || hfgit_lfs__object_trylock(lock_fd, oid) != 1;
 }
 
 static void unlock_object(int lock_fd, const char *oid)
 {
 	if (lock_fd >= 0)
-		hfgit_lfs_object_unlock(lock_fd, oid);
+		hfgit_lfs__object_unlock(lock_fd, oid);
 }
 
 static double now_s(void)
@@ -202,10 +203,10 @@ static void job_fail(hfgit_lfs_job *job, int code, const char *fmt, ...)
 	if (job->error)
 		return;
 	va_start(ap, fmt);
-	hfgit_strbuf_vprintf(&msg, fmt, ap);
+	hfgit_strbuf__vprintf(&msg, fmt, ap);
 	va_end(ap);
 	job->error = code;
-	job->message = hfgit_strbuf_detach(&msg);
+	job->message = hfgit_strbuf__detach(&msg);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -217,20 +218,20 @@ static void commit_batch(engine *e, commit_item *batch)
 {
 	bool synced;
 
-	hfgit_trace("lfs: committing%s", batch->next ? " a batch (syncfs)" : " one object (fsync)");
+	hfgit__trace("lfs: committing%s", batch->next ? " a batch (syncfs)" : " one object (fsync)");
 	synced = batch->next != NULL && syncfs(batch->fd) == 0;
 	hfgit_strbuf digests = HFGIT_STRBUF_INIT;
 
 	while (batch) {
 		commit_item *item = batch;
 		batch = item->next;
-		if (hfgit_lfs_object_commit(e->store, item->job->oid, item->fd, item->part_path,
-		                            synced) < 0) {
+		if (hfgit_lfs__object_commit(e->store, item->job->oid, item->fd, item->part_path,
+		                             synced) < 0) {
 			job_fail(item->job, HFGIT_EIO, "%s", hfgit_error_last());
 		} else {
 			char line[100];
-			size_t n = hfgit_lfs_digest_line(line, item->job->oid, item->job->size, item->xxh3);
-			hfgit_strbuf_put(&digests, line, n);
+			size_t n = hfgit_lfs__digest_line(line, item->job->oid, item->job->size, item->xxh3);
+			hfgit_strbuf__put(&digests, line, n);
 			atomic_fetch_add(&e->objects_done, 1);
 		}
 		/* The object is in the store (or failed): waiting processes may go on. */
@@ -240,9 +241,9 @@ static void commit_batch(engine *e, commit_item *batch)
 	}
 	/* A lost digest only makes `hfgit verify` fall back to SHA-256 for that object. */
 	if (digests.len &&
-	    hfgit_lfs_digests_append(hfgit_lfs_objects_root(e->store), digests.ptr, digests.len) < 0)
-		hfgit_error_clear();
-	hfgit_strbuf_dispose(&digests);
+	    hfgit_lfs__digests_append(hfgit_lfs__objects_root(e->store), digests.ptr, digests.len) < 0)
+		hfgit_error__clear();
+	hfgit_strbuf__dispose(&digests);
 }
 
 static void *committer_main(void *arg)
@@ -465,7 +466,7 @@ static void finish_object(worker *w, lfs_object *o)
 		w->unfinished--;
 		return;
 	}
-	hfgit_trace("lfs: %s: sha256 mismatch (got %s), fetching again", o->job->name, hex);
+	hfgit__trace("lfs: %s: sha256 mismatch (got %s), fetching again", o->job->name, hex);
 	atomic_fetch_sub(&w->e->bytes_done, o->written);
 	if (++o->mismatches >= MAX_MISMATCHES) {
 		char detail[200];
@@ -495,7 +496,7 @@ static int compare_oid_strings(const void *a, const void *b)
  * process starts later is not adopted: its bytes are only fetched again. */
 static void find_partials(engine *e)
 {
-	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(e->store));
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs__objects_root(e->store));
 	size_t cap = 0;
 	struct dirent *d;
 	DIR *dh;
@@ -505,9 +506,7 @@ static void find_partials(engine *e)
 		return;
 	}
 	while ((d = readdir(dh)) != NULL) {
-		size_t len = strlen(d->d_name);
-		if (len < HFGIT_LFS_OID_HEXSZ + 6 || d->d_name[HFGIT_LFS_OID_HEXSZ] != '.' ||
-		    strcmp(d->d_name + len - 5, ".part"))
+		if (!hfgit_layout__lfs_partial_name(d->d_name, NULL))
 			continue;
 		if (e->npartials == cap) {
 			size_t grown_cap = cap ? cap * 2 : 16;
@@ -529,15 +528,13 @@ static void find_partials(engine *e)
 static char *adopt_partial(const engine *en, const char *oid)
 {
 	const hfgit_lfs_objects *store = en->store;
-	char *dir = hfgit_aprintf("%s/incomplete", hfgit_lfs_objects_root(store));
-	char host[64] = "host", *mine = NULL, *best = NULL;
+	char *dir = hfgit_layout__lfs_incomplete_dir(hfgit_lfs__objects_root(store));
+	char *mine = NULL, *best = NULL;
 	off_t best_size = -1;
 	struct dirent *e;
 	DIR *d;
 
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	if (!dir || !(mine = hfgit_aprintf("%s/%s.%s-%ld.part", dir, oid, host, (long)getpid())))
+	if (!dir || !(mine = hfgit_layout__lfs_partial(hfgit_lfs__objects_root(store), oid)))
 		goto out;
 	if (en->npartials &&
 	    bsearch(oid, en->partials, en->npartials, sizeof(*en->partials), compare_oid_strings) &&
@@ -545,10 +542,9 @@ static char *adopt_partial(const engine *en, const char *oid)
 		while ((e = readdir(d)) != NULL) {
 			struct stat st;
 			char *path;
-			size_t len = strlen(e->d_name);
-			if (strncmp(e->d_name, oid, 64) || e->d_name[64] != '.' || len < 5 ||
-			    strcmp(e->d_name + len - 5, ".part") ||
-			    !(path = hfgit_aprintf("%s/%s", dir, e->d_name)))
+			char of[HFGIT_LFS_OID_HEXSZ + 1];
+			if (!hfgit_layout__lfs_partial_name(e->d_name, of) || strcmp(of, oid) ||
+			    !(path = hfgit__aprintf("%s/%s", dir, e->d_name)))
 				continue;
 			if (stat(path, &st) == 0 && st.st_size > best_size) {
 				free(best);
@@ -561,7 +557,7 @@ static char *adopt_partial(const engine *en, const char *oid)
 		closedir(d);
 	}
 	if (best && strcmp(best, mine) && rename(best, mine) < 0)
-		hfgit_trace("lfs: could not adopt '%s': %s", best, strerror(errno));
+		hfgit__trace("lfs: could not adopt '%s': %s", best, strerror(errno));
 out:
 	free(best);
 	free(dir);
@@ -585,7 +581,7 @@ static int start_object(worker *w, lfs_object *o)
 	o->started = true;
 	o->locked = true;
 	/* Someone else may have fetched it since we looked. */
-	if (hfgit_lfs_object_present(e->store, job->oid, job->size)) {
+	if (hfgit_lfs__object_present(e->store, job->oid, job->size)) {
 		unlock_object(e->lock_fd, job->oid);
 		o->locked = false;
 		o->finished = true;
@@ -599,7 +595,7 @@ static int start_object(worker *w, lfs_object *o)
 		object_fail(w, o, HFGIT_ERROR, "%s: %s", "cannot set up SHA-256");
 		return -1;
 	}
-	if (!hfgit_lfs_oid_valid(job->oid, strlen(job->oid)) ||
+	if (!hfgit_lfs__oid_valid(job->oid, strlen(job->oid)) ||
 	    !(o->part_path = adopt_partial(e, job->oid))) {
 		object_fail(w, o, HFGIT_EINVALID, "%s: %s", "invalid object id");
 		return -1;
@@ -623,7 +619,7 @@ static int start_object(worker *w, lfs_object *o)
 			XXH3_64bits_update(o->xxh3, buf, (size_t)n);
 			have += (uint64_t)n;
 		}
-		hfgit_trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
+		hfgit__trace("lfs: %s: resuming at byte %llu", job->name, (unsigned long long)have);
 	}
 	o->written = o->frontier = o->flushed = have;
 	atomic_fetch_add(&e->bytes_done, have);
@@ -706,8 +702,8 @@ static bool check_response(xfer *x)
 		if (!x->have_content_range || x->content_range_start != x->start) {
 			/* Not the range asked for (a broken cache in between, say): a plain GET of the
 			 * whole object still works, as git-lfs would fetch it. */
-			hfgit_trace("lfs: %s: asked for bytes %llu-, got a 206 for another range; "
-			            "fetching the whole object", o->job->name, (unsigned long long)x->start);
+			hfgit__trace("lfs: %s: asked for bytes %llu-, got a 206 for another range; "
+			             "fetching the whole object", o->job->name, (unsigned long long)x->start);
 			x->restart = true;
 			o->no_range = true;
 			return false;
@@ -1027,9 +1023,9 @@ static void finish_xfer(worker *w, xfer *x, CURLcode rc)
 	}
 	o->not_before = now_s() + hfgit_http__backoff(o->failures, w->e->opts.max_backoff,
 	                                              x->retry_after, MAX_RETRY_AFTER);
-	hfgit_trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
-	            (unsigned long long)x->pos, (unsigned long long)x->end,
-	            o->not_before - now_s(), why);
+	hfgit__trace("lfs: %s: retrying bytes %llu-%llu in %.2f s: %s", o->job->name,
+	             (unsigned long long)x->pos, (unsigned long long)x->end,
+	             o->not_before - now_s(), why);
 check_done:
 	if (!o->finished && o->in_flight == 0 && o->written == o->job->size && o->ntodo == 0)
 		finish_object(w, o);
@@ -1193,149 +1189,91 @@ static int summarize(hfgit_lfs_job *jobs, size_t count)
 		if (!failed++)
 			code = jobs[i].error;
 		if (failed <= 5)
-			hfgit_strbuf_printf(&msg, "%s%s", failed > 1 ? "; " : "", jobs[i].message);
+			hfgit_strbuf__printf(&msg, "%s%s", failed > 1 ? "; " : "", jobs[i].message);
 	}
 	if (!failed)
 		return 0;
 	if (failed > 5)
-		hfgit_strbuf_printf(&msg, "; and %zu more", failed - 5);
-	hfgit_error_set(code, "%zu of %zu LFS object%s failed: %s (objects that arrived are kept: "
-	                "run again to resume)", failed, count, count == 1 ? "" : "s",
-	                hfgit_strbuf_cstr(&msg));
-	hfgit_strbuf_dispose(&msg);
+		hfgit_strbuf__printf(&msg, "; and %zu more", failed - 5);
+	hfgit_error__set(code, "%zu of %zu LFS object%s failed: %s (objects that arrived are kept: "
+	                 "run again to resume)", failed, count, count == 1 ? "" : "s",
+	                 hfgit_strbuf__cstr(&msg));
+	hfgit_strbuf__dispose(&msg);
 	return code;
 }
 
-int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
-                       const hfgit_lfs_transfer_options *opts)
+/* The options with their defaults filled in. */
+static int engine_options(engine *e, const hfgit_lfs_transfer_options *opts)
 {
-	engine e;
-	worker *workers = NULL;
-	lfs_object *objects = NULL, **ptrs = NULL;
-	unsigned nworkers, conns, k;
-	uint64_t total = 0;
-	int cancelled = 0, rc;
-	size_t i;
+	int rc;
 
-	if (count == 0)
-		return 0;
-	memset(&e, 0, sizeof(e));
-	e.lock_fd = -1;
-	e.store = store;
 	if (opts)
-		e.opts = *opts;
-	if (!e.opts.http) {
-		if ((rc = hfgit_http__config_init(&e.default_http, 0)) < 0)
+		e->opts = *opts;
+	if (!e->opts.http) {
+		if ((rc = hfgit_http__config_init(&e->default_http, 0)) < 0)
 			return rc;
-		e.opts.http = &e.default_http;
+		e->opts.http = &e->default_http;
 	}
-	if (!e.opts.jobs)
-		e.opts.jobs = DEFAULT_JOBS;
+	if (!e->opts.jobs)
+		e->opts.jobs = DEFAULT_JOBS;
 	/* HFGIT_LFS_CHUNK (bytes): the size of a split range, a tuning knob (and how the tests
 	 * make small objects split). */
-	if (!e.opts.chunk && getenv("HFGIT_LFS_CHUNK"))
-		e.opts.chunk = strtoull(getenv("HFGIT_LFS_CHUNK"), NULL, 10);
-	if (e.opts.chunk < 4096)
-		e.opts.chunk = DEFAULT_CHUNK;
-	if (!e.opts.window)
-		e.opts.window = DEFAULT_WINDOW;
-	if (!e.opts.max_attempts)
-		e.opts.max_attempts = DEFAULT_ATTEMPTS;
-	if (e.opts.max_backoff <= 0)
-		e.opts.max_backoff = DEFAULT_MAX_BACKOFF;
-	nworkers = e.opts.threads ? e.opts.threads : cpu_count();
-	if (nworkers > e.opts.jobs)
-		nworkers = e.opts.jobs;
-	if (nworkers > count)
-		nworkers = (unsigned)count;
+	if (!e->opts.chunk && getenv("HFGIT_LFS_CHUNK"))
+		e->opts.chunk = strtoull(getenv("HFGIT_LFS_CHUNK"), NULL, 10);
+	if (e->opts.chunk < 4096)
+		e->opts.chunk = DEFAULT_CHUNK;
+	if (!e->opts.window)
+		e->opts.window = DEFAULT_WINDOW;
+	if (!e->opts.max_attempts)
+		e->opts.max_attempts = DEFAULT_ATTEMPTS;
+	if (e->opts.max_backoff <= 0)
+		e->opts.max_backoff = DEFAULT_MAX_BACKOFF;
+	return 0;
+}
 
-	objects = calloc(count, sizeof(*objects));
-	ptrs = calloc(count, sizeof(*ptrs));
-	workers = calloc(nworkers, sizeof(*workers));
-	if (!objects || !ptrs || !workers) {
-		rc = hfgit_error_oom();
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		objects[i].job = &jobs[i];
-		objects[i].fd = -1;
-		ptrs[i] = &objects[i];
-		total += jobs[i].size;
-	}
-	{
-		char *locks = hfgit_aprintf("%s/incomplete/locks", hfgit_lfs_objects_root(store));
-		e.lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
-		free(locks);
-	}
-	find_partials(&e);
-	pthread_mutex_init(&e.lock, NULL);
-	pthread_mutex_init(&e.renew_lock, NULL);
-	pthread_mutex_init(&e.done_lock, NULL);
-	pthread_cond_init(&e.cond, NULL);
-	pthread_cond_init(&e.done_cond, NULL);
-	e.queue_tail = &e.queue;
-	conns = e.opts.jobs;
-	for (k = 0; k < nworkers; k++) {
+/* One thread per core, at most one per connection and one per object. */
+static unsigned worker_count(const engine *e, size_t count)
+{
+	unsigned n = e->opts.threads ? e->opts.threads : cpu_count();
+
+	if (n > e->opts.jobs)
+		n = e->opts.jobs;
+	if (n > count)
+		n = (unsigned)count;
+	return n;
+}
+
+/* Each worker's share of the connections and of the read-ahead window, and its buffers. */
+static int workers_init(worker *workers, unsigned n, engine *e, size_t count)
+{
+	unsigned conns = e->opts.jobs, k;
+
+	for (k = 0; k < n; k++) {
 		worker *w = &workers[k];
-		w->e = &e;
-		w->nslots = conns / nworkers + (k < conns % nworkers);
-		w->window = e.opts.window / nworkers;
-		if (w->window < e.opts.chunk)
-			w->window = e.opts.chunk;
+		w->e = e;
+		w->nslots = conns / n + (k < conns % n);
+		w->window = e->opts.window / n;
+		if (w->window < e->opts.chunk)
+			w->window = e->opts.chunk;
 		w->slots = calloc(w->nslots, sizeof(*w->slots));
 		w->objs = calloc(count, sizeof(*w->objs));
 		w->active = calloc(count, sizeof(*w->active));
 		w->deferred = calloc(count + 1, sizeof(*w->deferred));
 		w->multi = curl_multi_init();
-		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi) {
-			rc = hfgit_error_oom();
-			goto out_workers;
-		}
+		if (!w->slots || !w->objs || !w->active || !w->deferred || !w->multi)
+			return hfgit_error__oom();
 		/* Keep-alive: as many cached connections as this worker runs at once. */
 		curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS, (long)w->nslots);
 	}
-	share_out(workers, nworkers, ptrs, count);
-	for (k = 0; k < nworkers; k++)
-		workers[k].unfinished = workers[k].unstarted = workers[k].nobjs;
+	return 0;
+}
 
-	hfgit_trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
-	            (unsigned long long)total, conns, nworkers);
-	pthread_create(&e.committer, NULL, committer_main, &e);
-	for (k = 0; k < nworkers; k++)
-		pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]);
-	/* This thread reports progress (the caller's callback runs here) until the workers end. */
-	pthread_mutex_lock(&e.done_lock);
-	while (e.workers_done < nworkers) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&e.done_cond, &e.done_lock, &until);
-		pthread_mutex_unlock(&e.done_lock);
-		report(&e, total, count, &cancelled);
-		pthread_mutex_lock(&e.done_lock);
-	}
-	pthread_mutex_unlock(&e.done_lock);
-	for (k = 0; k < nworkers; k++)
-		pthread_join(workers[k].thread, NULL);
-	pthread_mutex_lock(&e.lock);
-	e.closing = true;
-	pthread_cond_signal(&e.cond);
-	pthread_mutex_unlock(&e.lock);
-	pthread_join(e.committer, NULL);
-	report(&e, total, count, &cancelled);
-	hfgit_trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
-	rc = summarize(jobs, count);
-	if (cancelled && rc == 0)
-		rc = hfgit_error_set(HFGIT_EINTERRUPTED, "interrupted");
+static void workers_dispose(worker *workers, unsigned n)
+{
+	unsigned k, s;
 
-out_workers:
-	for (k = 0; k < nworkers; k++) {
+	for (k = 0; workers && k < n; k++) {
 		worker *w = &workers[k];
-		unsigned s;
 		for (s = 0; w->slots && s < w->nslots; s++) {
 			curl_easy_cleanup(w->slots[s].easy);
 			curl_slist_free_all(w->slots[s].headers);
@@ -1347,15 +1285,12 @@ out_workers:
 		free(w->active);
 		free(w->deferred);
 	}
-	if (e.lock_fd >= 0)
-		close(e.lock_fd);
-	free(e.partials);
-	pthread_mutex_destroy(&e.lock);
-	pthread_mutex_destroy(&e.renew_lock);
-	pthread_mutex_destroy(&e.done_lock);
-	pthread_cond_destroy(&e.cond);
-	pthread_cond_destroy(&e.done_cond);
-out:
+}
+
+static void objects_dispose(lfs_object *objects, size_t count)
+{
+	size_t i;
+
 	for (i = 0; objects && i < count; i++) {
 		lfs_object *o = &objects[i];
 		drop_pending(o);
@@ -1367,13 +1302,154 @@ out:
 		free(o->todo);
 	}
 	free(objects);
+}
+
+static void engine_sync_init(engine *e)
+{
+	char *locks = hfgit_layout__lfs_locks(hfgit_lfs__objects_root(e->store));
+
+	e->lock_fd = locks ? open(locks, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+	free(locks);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->renew_lock, NULL);
+	pthread_mutex_init(&e->done_lock, NULL);
+	pthread_cond_init(&e->cond, NULL);
+	pthread_cond_init(&e->done_cond, NULL);
+	e->queue_tail = &e->queue;
+}
+
+static void engine_sync_dispose(engine *e)
+{
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->renew_lock);
+	pthread_mutex_destroy(&e->done_lock);
+	pthread_cond_destroy(&e->cond);
+	pthread_cond_destroy(&e->done_cond);
+}
+
+/* This thread reports progress (the caller's callback runs here) until the workers end. */
+static void wait_reporting(engine *e, unsigned nworkers, uint64_t total, size_t count,
+                           int *cancelled)
+{
+	pthread_mutex_lock(&e->done_lock);
+	while (e->workers_done < nworkers) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&e->done_cond, &e->done_lock, &until);
+		pthread_mutex_unlock(&e->done_lock);
+		report(e, total, count, cancelled);
+		pthread_mutex_lock(&e->done_lock);
+	}
+	pthread_mutex_unlock(&e->done_lock);
+}
+
+/*
+ * The committer, then the workers, each on its own thread. Without a committer nothing could
+ * reach the store: that is an error before any byte moves. A worker that gets no thread runs
+ * on this one once the others are under way (progress pauses meanwhile, nothing is lost).
+ */
+static int run_threads(engine *e, worker *workers, unsigned n, uint64_t total, size_t count,
+                       int *cancelled)
+{
+	bool *started = calloc(n, sizeof(*started));
+	unsigned k;
+	int err;
+
+	if (!started)
+		return hfgit_error__oom();
+	if ((err = pthread_create(&e->committer, NULL, committer_main, e)) != 0) {
+		free(started);
+		errno = err;
+		return hfgit_error__set_errno(HFGIT_ERROR, "cannot start the download threads");
+	}
+	for (k = 0; k < n; k++)
+		started[k] = pthread_create(&workers[k].thread, NULL, worker_main, &workers[k]) == 0;
+	for (k = 0; k < n; k++) {
+		if (!started[k])
+			worker_main(&workers[k]);
+	}
+	wait_reporting(e, n, total, count, cancelled);
+	for (k = 0; k < n; k++) {
+		if (started[k])
+			pthread_join(workers[k].thread, NULL);
+	}
+	pthread_mutex_lock(&e->lock);
+	e->closing = true;
+	pthread_cond_signal(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->committer, NULL);
+	free(started);
+	return 0;
+}
+
+int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
+                        const hfgit_lfs_transfer_options *opts)
+{
+	engine e;
+	worker *workers = NULL;
+	lfs_object *objects = NULL, **ptrs = NULL;
+	unsigned nworkers = 0, k;
+	uint64_t total = 0;
+	int cancelled = 0, rc;
+	size_t i;
+
+	if (count == 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.lock_fd = -1;
+	e.store = store;
+	if ((rc = engine_options(&e, opts)) < 0)
+		return rc;
+	nworkers = worker_count(&e, count);
+	objects = calloc(count, sizeof(*objects));
+	ptrs = calloc(count, sizeof(*ptrs));
+	workers = calloc(nworkers, sizeof(*workers));
+	if (!objects || !ptrs || !workers) {
+		rc = hfgit_error__oom();
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		objects[i].job = &jobs[i];
+		objects[i].fd = -1;
+		ptrs[i] = &objects[i];
+		total += jobs[i].size;
+	}
+	find_partials(&e);
+	engine_sync_init(&e);
+	if ((rc = workers_init(workers, nworkers, &e, count)) < 0)
+		goto out_engine;
+	share_out(workers, nworkers, ptrs, count);
+	for (k = 0; k < nworkers; k++)
+		workers[k].unfinished = workers[k].unstarted = workers[k].nobjs;
+	hfgit__trace("lfs: %zu objects, %llu bytes, %u connections, %u threads", count,
+	             (unsigned long long)total, e.opts.jobs, nworkers);
+	if ((rc = run_threads(&e, workers, nworkers, total, count, &cancelled)) < 0)
+		goto out_engine;
+	report(&e, total, count, &cancelled);
+	hfgit__trace("lfs: done, %llu bytes fetched", (unsigned long long)atomic_load(&e.bytes_fetched));
+	rc = summarize(jobs, count);
+	if (cancelled && rc == 0)
+		rc = hfgit_error__set(HFGIT_EINTERRUPTED, "interrupted");
+out_engine:
+	workers_dispose(workers, nworkers);
+	engine_sync_dispose(&e);
+out:
+	objects_dispose(objects, count);
+	free(e.partials);
 	free(ptrs);
 	free(workers);
 	hfgit_http__config_dispose(&e.default_http);
 	return rc;
 }
 
-void hfgit_lfs_job_dispose(hfgit_lfs_job *job)
+void hfgit_lfs__job_dispose(hfgit_lfs_job *job)
 {
 	free(job->href);
 	curl_slist_free_all(job->headers);

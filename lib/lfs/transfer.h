@@ -45,7 +45,7 @@ typedef struct {
 	const char *current;      /* the name of the job bytes arrived for last, or NULL */
 } hfgit_lfs_progress;
 
-/* Return non-zero to cancel. Called from the thread that called hfgit_lfs_download. */
+/* Return non-zero to cancel. Called from the thread that called hfgit_lfs__download. */
 typedef int (*hfgit_lfs_progress_cb)(const hfgit_lfs_progress *p, void *payload);
 
 /* Give `job` a fresh href (its action expired, or the server refused the old one). May be
@@ -73,9 +73,9 @@ typedef struct {
  * failure, with a message naming the failed files; every object that did arrive stays in the
  * store. Each job's error/message/fetched say what happened to it.
  */
-int hfgit_lfs_download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
-                       const hfgit_lfs_transfer_options *opts);
+int hfgit_lfs__download(hfgit_lfs_objects *store, hfgit_lfs_job *jobs, size_t count,
+                        const hfgit_lfs_transfer_options *opts);
 
-void hfgit_lfs_job_dispose(hfgit_lfs_job *job);
+void hfgit_lfs__job_dispose(hfgit_lfs_job *job);
 
 #endif

@@ -7,34 +7,34 @@
  * when that lacks the commit (sync needs it there anyway), else into a throwaway one.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cache/cache.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "context.h"
-#include "git/errors.h"
-#include "git/remote.h"
-#include "git/resolve.h"
-#include "git/store.h"
-#include "git/worktree.h"
+#include "refs/store.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "hub/context.h"
+#include "core/git_error.h"
+#include "refs/remote.h"
+#include "refs/resolve.h"
+#include "refs/store.h"
+#include "fetch/fetch.h"
 
 /* The commit an advertised ref names: an annotated tag's peeled entry ("X^{}"). */
 static const git_oid *peeled(const hfgit_session *s, const char *name)
 {
-	const git_remote_head *head = hfgit_session_head(s, name), *p;
+	const git_remote_head *head = hfgit_session__head(s, name), *p;
 	char peeled_name[1100];
 
 	if (!head)
 		return NULL;
 	if ((size_t)snprintf(peeled_name, sizeof(peeled_name), "%s^{}", name) < sizeof(peeled_name) &&
-	    (p = hfgit_session_head(s, peeled_name)) != NULL)
+	    (p = hfgit_session__head(s, peeled_name)) != NULL)
 		return &p->oid;
 	return &head->oid;
 }
@@ -55,14 +55,14 @@ static const char *current_ref(const hfgit_session *s, const hfgit_lock_entry *e
 {
 	const git_remote_head *head;
 
-	if (!e->revision && (head = hfgit_session_head(s, "HEAD")) && head->symref_target)
+	if (!e->revision && (head = hfgit_session__head(s, "HEAD")) && head->symref_target)
 		return head->symref_target;
 	return e->ref;
 }
 
 static int parse_at(hfgit_model_id **out, const char *id, const char *rev)
 {
-	char *spec = rev ? hfgit_aprintf("%s@%s", id, rev) : hfgit_strdup(id);
+	char *spec = rev ? hfgit__aprintf("%s@%s", id, rev) : hfgit__strdup(id);
 	int rc;
 
 	if (!spec)
@@ -79,20 +79,20 @@ static int temp_store(git_repository **out, char **dir, hfgit_ctx *ctx)
 	int rc;
 
 	*out = NULL;
-	if ((rc = hfgit_cache_tmp_dir(&tmp, ctx)) < 0)
+	if ((rc = hfgit_cache__tmp_dir(&tmp, ctx)) < 0)
 		return rc;
-	*dir = hfgit_aprintf("%s/lock-probe-XXXXXX", tmp);
+	*dir = hfgit__aprintf("%s/lock-probe-XXXXXX", tmp);
 	free(tmp);
 	if (!*dir)
 		return HFGIT_ERROR;
 	if (!mkdtemp(*dir)) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot create '%s'", *dir);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", *dir);
 		free(*dir);
 		*dir = NULL;
 		return rc;
 	}
 	if (git_repository_init(out, *dir, 1) < 0)
-		return hfgit_git_fail("cannot create a repository", *dir);
+		return hfgit_git__fail("cannot create a repository", *dir);
 	return 0;
 }
 
@@ -106,7 +106,7 @@ static int hub_has(hfgit_session *s, hfgit_ctx *ctx, const hfgit_lock_entry *e,
 	char *probe_dir = NULL;
 	int rc;
 
-	if (!store || hfgit_store_has(store, commit)) {
+	if (!store || hfgit_store__has(store, commit)) {
 		if (is_tip(s, commit))
 			return 1;
 		if ((rc = temp_store(&probe, &probe_dir, ctx)) < 0)
@@ -115,11 +115,11 @@ static int hub_has(hfgit_session *s, hfgit_ctx *ctx, const hfgit_lock_entry *e,
 	}
 	/* A tip resolves without a fetch: then it is fetched through its ref. */
 	if ((rc = parse_at(&id, e->id, e->commit)) == 0 &&
-	    (rc = hfgit_resolve_in_session(&r, s, store, id)) == 0 &&
-	    (hfgit_store_has(store, commit) || (rc = hfgit_fetch_into_store(s, store, r)) == 0))
+	    (rc = hfgit_resolve__in_session(&r, s, store, id)) == 0 &&
+	    (hfgit_store__has(store, commit) || (rc = hfgit_fetch__into_store(s, store, r)) == 0))
 		rc = 1;
 	else if (rc == HFGIT_ENOTFOUND) {
-		hfgit_error_clear();
+		hfgit_error__clear();
 		rc = 0;
 	}
 out:
@@ -127,7 +127,7 @@ out:
 	hfgit_model_id_free(id);
 	git_repository_free(probe);
 	if (probe_dir)
-		hfgit_fs_remove_tree(probe_dir);
+		hfgit_fs__remove_tree(probe_dir);
 	free(probe_dir);
 	return rc;
 }
@@ -150,18 +150,18 @@ static int describe(hfgit_lock_status *st, const char *ref, bool ref_gone, const
 	else
 		st->state = HFGIT_LOCK_UNCHANGED;
 	if (st->renamed_to)
-		hfgit_strbuf_printf(&msg, "%s is now %s on the hub", e->id, st->renamed_to);
+		hfgit_strbuf__printf(&msg, "%s is now %s on the hub", e->id, st->renamed_to);
 	if (ref_gone)
-		hfgit_strbuf_printf(&msg, "%s%s no longer exists%s", msg.len ? "; " : "", ref, where);
+		hfgit_strbuf__printf(&msg, "%s%s no longer exists%s", msg.len ? "; " : "", ref, where);
 	else if (st->moved_to)
-		hfgit_strbuf_printf(&msg, "%s%s moved to %s%s (locked at %s)", msg.len ? "; " : "", ref,
-		                    st->moved_to, where, e->commit);
+		hfgit_strbuf__printf(&msg, "%s%s moved to %s%s (locked at %s)", msg.len ? "; " : "", ref,
+		                     st->moved_to, where, e->commit);
 	if (st->hub_has_commit == 0)
-		hfgit_strbuf_printf(&msg, "%sthe locked commit %s is no longer on the hub",
-		                    msg.len ? "; " : "", e->commit);
+		hfgit_strbuf__printf(&msg, "%sthe locked commit %s is no longer on the hub",
+		                     msg.len ? "; " : "", e->commit);
 	if (msg.len)
-		rc = hfgit_lock_status_set(&st->message, msg.ptr);
-	hfgit_strbuf_dispose(&msg);
+		rc = hfgit_lock__status_set(&st->message, msg.ptr);
+	hfgit_strbuf__dispose(&msg);
 	return rc;
 }
 
@@ -183,11 +183,11 @@ static int compare_ref(hfgit_lock_status *st, const hfgit_session *s, const char
 		return 0;
 	}
 	git_oid_tostr(hex, sizeof(hex), now);
-	return strcmp(hex, e->commit) ? hfgit_lock_status_set(&st->moved_to, hex) : 0;
+	return strcmp(hex, e->commit) ? hfgit_lock__status_set(&st->moved_to, hex) : 0;
 }
 
-int hfgit_lock_drift(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_item *item,
-                     git_repository *store)
+int hfgit_lock__drift(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_item *item,
+                      git_repository *store)
 {
 	const hfgit_lock_entry *e = &item->pub;
 	hfgit_session *s = NULL;
@@ -199,36 +199,36 @@ int hfgit_lock_drift(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_ite
 	int rc;
 
 	git_oid_fromstr(&commit, e->commit);
-	if ((rc = hfgit_lock_hub_id(&now, ctx, e->id)) == HFGIT_ENOTFOUND) {
-		hfgit_error_clear();
+	if ((rc = hfgit_lock__hub_id(&now, ctx, e->id)) == HFGIT_ENOTFOUND) {
+		hfgit_error__clear();
 		st->state = HFGIT_LOCK_GONE;
 		st->hub_has_commit = 0;
-		st->cache_has_commit = store && hfgit_store_has(store, &commit);
-		return hfgit_lock_status_set(&st->message, "the repository is gone from the hub");
+		st->cache_has_commit = store && hfgit_store__has(store, &commit);
+		return hfgit_lock__status_set(&st->message, "the repository is gone from the hub");
 	}
 	if (rc < 0)
 		return rc;
-	if (strcmp(now, e->id) && (rc = hfgit_lock_status_set(&st->renamed_to, now)) < 0)
+	if (strcmp(now, e->id) && (rc = hfgit_lock__status_set(&st->renamed_to, now)) < 0)
 		goto out;
 	if ((rc = parse_at(&id, now, NULL)) < 0 ||
-	    (rc = hfgit_session_open(&s, ctx, id, true, NULL, NULL)) < 0 ||
+	    (rc = hfgit_session__open(&s, ctx, id, true, NULL, NULL)) < 0 ||
 	    (rc = compare_ref(st, s, &ref, &ref_gone)) < 0 ||
 	    (rc = hub_has(s, ctx, e, store, &commit)) < 0)
 		goto out;
 	st->hub_has_commit = rc;
-	st->cache_has_commit = store && hfgit_store_has(store, &commit);
+	st->cache_has_commit = store && hfgit_store__has(store, &commit);
 	if (store)
-		hfgit_session_remember(s, store);
+		hfgit_session__remember(s, store);
 	rc = describe(st, ref, ref_gone, "");
 out:
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	hfgit_model_id_free(id);
 	free(now);
 	return rc;
 }
 
-int hfgit_lock_drift_offline(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_item *item,
-                             git_repository *store)
+int hfgit_lock__drift_offline(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_item *item,
+                              git_repository *store)
 {
 	const hfgit_lock_entry *e = &item->pub;
 	hfgit_session *s = NULL;
@@ -241,12 +241,12 @@ int hfgit_lock_drift_offline(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_
 	int rc;
 
 	git_oid_fromstr(&commit, e->commit);
-	st->cache_has_commit = hfgit_store_has(store, &commit);
+	st->cache_has_commit = hfgit_store__has(store, &commit);
 	/* Without remembered refs there is nothing to compare with: not drift. */
 	if ((rc = parse_at(&id, e->id, NULL)) < 0)
 		return rc;
-	if (hfgit_session_open_offline(&s, ctx, id, git_repository_path(store)) < 0) {
-		hfgit_error_clear();
+	if (hfgit_session__open_offline(&s, ctx, id, git_repository_path(store)) < 0) {
+		hfgit_error__clear();
 		hfgit_model_id_free(id);
 		return 0;
 	}
@@ -255,7 +255,7 @@ int hfgit_lock_drift_offline(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_
 	         (age < 0 ? 0 : age) / 60);
 	if ((rc = compare_ref(st, s, &ref, &ref_gone)) == 0)
 		rc = describe(st, ref, ref_gone, where);
-	hfgit_session_free(s);
+	hfgit_session__free(s);
 	hfgit_model_id_free(id);
 	return rc;
 }

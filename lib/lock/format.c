@@ -24,7 +24,7 @@
  * is an error naming its line, because a lock that is read loosely pins nothing.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,9 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "lfs/pointer.h"
 
 #define VERSION_PREFIX "# hfgit lockfile v"
@@ -65,7 +65,7 @@ static bool needs_quotes(const char *path)
 	return false;
 }
 
-int hfgit_lock_quote_path(hfgit_strbuf *out, const char *path)
+int hfgit_lock__quote_path(hfgit_strbuf *out, const char *path)
 {
 	static const char escapes[] = "\a\b\t\n\v\f\r";
 	static const char letters[] = "abtnvfr";
@@ -73,20 +73,20 @@ int hfgit_lock_quote_path(hfgit_strbuf *out, const char *path)
 	int rc = 0;
 
 	if (!needs_quotes(path))
-		return hfgit_strbuf_puts(out, path);
-	rc = hfgit_strbuf_puts(out, "\"");
+		return hfgit_strbuf__puts(out, path);
+	rc = hfgit_strbuf__puts(out, "\"");
 	for (p = (const unsigned char *)path; rc == 0 && *p; p++) {
 		const char *e = *p ? strchr(escapes, *p) : NULL;
 		if (*p == '"' || *p == '\\')
-			rc = hfgit_strbuf_printf(out, "\\%c", *p);
+			rc = hfgit_strbuf__printf(out, "\\%c", *p);
 		else if (e)
-			rc = hfgit_strbuf_printf(out, "\\%c", letters[e - escapes]);
+			rc = hfgit_strbuf__printf(out, "\\%c", letters[e - escapes]);
 		else if (*p < 0x20 || *p >= 0x7f)
-			rc = hfgit_strbuf_printf(out, "\\%03o", *p);
+			rc = hfgit_strbuf__printf(out, "\\%03o", *p);
 		else
-			rc = hfgit_strbuf_put(out, (const char *)p, 1);
+			rc = hfgit_strbuf__put(out, (const char *)p, 1);
 	}
-	return rc == 0 ? hfgit_strbuf_puts(out, "\"") : rc;
+	return rc == 0 ? hfgit_strbuf__puts(out, "\"") : rc;
 }
 
 /* The path a field gives (quoted or not); NULL with `*why` set when it is malformed. */
@@ -99,7 +99,7 @@ static char *unquote_path(const char *field, const char **why)
 
 	*why = NULL;
 	if (field[0] != '"')
-		return hfgit_strdup(field);
+		return hfgit__strdup(field);
 	for (p = field + 1; *p && *p != '"'; p++) {
 		char c = *p;
 		if (c == '\\') {
@@ -120,7 +120,7 @@ static char *unquote_path(const char *field, const char **why)
 				break;
 			}
 		}
-		if (hfgit_strbuf_put(&b, &c, 1) < 0) {
+		if (hfgit_strbuf__put(&b, &c, 1) < 0) {
 			*why = "out of memory";
 			break;
 		}
@@ -130,10 +130,10 @@ static char *unquote_path(const char *field, const char **why)
 	else if (!*why && p[1] != '\0')
 		*why = "text after a quoted path";
 	if (*why) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return NULL;
 	}
-	return b.ptr ? hfgit_strbuf_detach(&b) : hfgit_strdup("");
+	return b.ptr ? hfgit_strbuf__detach(&b) : hfgit__strdup("");
 }
 
 /* A path that stays inside the tree: relative, no empty, "." or ".." component, no ".git". */
@@ -164,27 +164,27 @@ static int format_entry(hfgit_strbuf *b, const hfgit_lock_item *item)
 	size_t j;
 	int rc;
 
-	rc = hfgit_strbuf_printf(b, "\nmodel %s\nid %s\n", e->spec, e->id);
+	rc = hfgit_strbuf__printf(b, "\nmodel %s\nid %s\n", e->spec, e->id);
 	if (rc == 0 && e->revision)
-		rc = hfgit_strbuf_printf(b, "revision %s\n", e->revision);
+		rc = hfgit_strbuf__printf(b, "revision %s\n", e->revision);
 	if (rc == 0)
-		rc = hfgit_strbuf_printf(b, "kind %s\n", hfgit_lock_kind_name(e->kind));
+		rc = hfgit_strbuf__printf(b, "kind %s\n", hfgit_lock__kind_name(e->kind));
 	if (rc == 0 && e->ref)
-		rc = hfgit_strbuf_printf(b, "ref %s\n", e->ref);
+		rc = hfgit_strbuf__printf(b, "ref %s\n", e->ref);
 	if (rc == 0)
-		rc = hfgit_strbuf_printf(b, "commit %s\ntree %s\nfiles %zu\n", e->commit, e->tree,
-		                         e->file_count);
+		rc = hfgit_strbuf__printf(b, "commit %s\ntree %s\nfiles %zu\n", e->commit, e->tree,
+		                          e->file_count);
 	for (j = 0; rc == 0 && j < e->file_count; j++) {
 		const hfgit_lock_file *f = &item->files[j];
 		if (f->lfs)
-			rc = hfgit_strbuf_printf(b, "lfs %06o %s %s %llu ", f->mode, f->blob, f->lfs_oid,
-			                         f->size);
+			rc = hfgit_strbuf__printf(b, "lfs %06o %s %s %llu ", f->mode, f->blob, f->lfs_oid,
+			                          f->size);
 		else
-			rc = hfgit_strbuf_printf(b, "file %06o %s ", f->mode, f->blob);
+			rc = hfgit_strbuf__printf(b, "file %06o %s ", f->mode, f->blob);
 		if (rc == 0)
-			rc = hfgit_lock_quote_path(b, f->path);
+			rc = hfgit_lock__quote_path(b, f->path);
 		if (rc == 0)
-			rc = hfgit_strbuf_puts(b, "\n");
+			rc = hfgit_strbuf__puts(b, "\n");
 	}
 	return rc;
 }
@@ -193,17 +193,17 @@ int hfgit_lock_format(char **out, size_t *len, const hfgit_lock *lock)
 {
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 	size_t i;
-	int rc = hfgit_strbuf_puts(&b, header);
+	int rc = hfgit_strbuf__puts(&b, header);
 
 	*out = NULL;
 	for (i = 0; rc == 0 && i < lock->count; i++)
 		rc = format_entry(&b, &lock->items[i]);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return rc;
 	}
 	*len = b.len;
-	*out = hfgit_strbuf_detach(&b);
+	*out = hfgit_strbuf__detach(&b);
 	return 0;
 }
 
@@ -215,7 +215,7 @@ int hfgit_lock_write(const hfgit_lock *lock, const char *path)
 
 	if ((rc = hfgit_lock_format(&text, &len, lock)) < 0)
 		return rc;
-	rc = hfgit_fs_write_atomic(path, text, len);
+	rc = hfgit_fs__write_atomic(path, text, len);
 	free(text);
 	return rc;
 }
@@ -241,8 +241,8 @@ static int bad(parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "%s:%zu: %s (the lockfile was edited or damaged: "
-	                       "write it again with `hfgit lock`)", p->name, p->lineno, what);
+	return hfgit_error__set(HFGIT_EINVALID, "%s:%zu: %s (the lockfile was edited or damaged: "
+	                        "write it again with `hfgit lock`)", p->name, p->lineno, what);
 }
 
 /* The next line into p->line; 0 at the end of the text, 1 when there is one. */
@@ -265,7 +265,7 @@ static int next_line(parser *p)
 	if (n && start[n - 1] == '\r')
 		return bad(p, "the line ends with a carriage return (CRLF): the format is LF-only");
 	if (!(p->line = malloc(n + 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(p->line, start, n);
 	p->line[n] = '\0';
 	return 1;
@@ -321,7 +321,7 @@ static int parse_kind(hfgit_rev_kind *out, const char *s)
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(*kinds); i++) {
-		if (!strcmp(s, hfgit_lock_kind_name(kinds[i]))) {
+		if (!strcmp(s, hfgit_lock__kind_name(kinds[i]))) {
 			*out = kinds[i];
 			return 0;
 		}
@@ -392,7 +392,7 @@ static int parse_file(parser *p, hfgit_lock_item *item, const hfgit_lock_file *p
 	if (f.lfs) {
 		if (f.mode == 0120000)
 			return bad(p, "a symbolic link cannot be LFS content");
-		if (!is_hex(s, 64) || s[64] != ' ' || !hfgit_lfs_oid_valid(s, 64))
+		if (!is_hex(s, 64) || s[64] != ' ' || !hfgit_lfs__oid_valid(s, 64))
 			return bad(p, "the LFS oid must be 64 lowercase hex digits (a sha256)");
 		memcpy(f.lfs_oid, s, 64);
 		s += 65;
@@ -416,7 +416,7 @@ static int parse_file(parser *p, hfgit_lock_item *item, const hfgit_lock_file *p
 		return rc;
 	}
 	f.path = path;
-	rc = hfgit_lock_item_add_file(item, &f);
+	rc = hfgit_lock__item_add_file(item, &f);
 	free(path);
 	return rc;
 }
@@ -439,7 +439,7 @@ static int parse_entry(parser *p)
 		return bad(p, "%s", hfgit_error_last());
 	hfgit_model_id_free(parsed);
 	parsed = NULL;
-	if (!(spec = hfgit_strdup(v)))
+	if (!(spec = hfgit__strdup(v)))
 		return HFGIT_ERROR;
 	at = strchr(spec, '@');
 	if ((rc = expect(p, &v, "id", last)) < 0)
@@ -449,7 +449,7 @@ static int parse_entry(parser *p)
 		rc = bad(p, "'%.80s' is not a model id without revision", v);
 		goto out;
 	}
-	if (!(id = hfgit_strdup(v))) {
+	if (!(id = hfgit__strdup(v))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -462,7 +462,7 @@ static int parse_entry(parser *p)
 			rc = bad(p, "revision '%.80s' is not the one the spec '%s' asks for", v, spec);
 			goto out;
 		}
-		if (!(revision = hfgit_strdup(v))) {
+		if (!(revision = hfgit__strdup(v))) {
 			rc = HFGIT_ERROR;
 			goto out;
 		}
@@ -487,10 +487,10 @@ static int parse_entry(parser *p)
 		if (strncmp(v, "refs/", 5) || strchr(v, ' ') ||
 		    (kind == HFGIT_REV_BRANCH && strncmp(v, "refs/heads/", 11)) ||
 		    (kind == HFGIT_REV_TAG && strncmp(v, "refs/tags/", 10))) {
-			rc = bad(p, "'%.80s' is not a full ref name of a %s", v, hfgit_lock_kind_name(kind));
+			rc = bad(p, "'%.80s' is not a full ref name of a %s", v, hfgit_lock__kind_name(kind));
 			goto out;
 		}
-		if (!(ref = hfgit_strdup(v))) {
+		if (!(ref = hfgit__strdup(v))) {
 			rc = HFGIT_ERROR;
 			goto out;
 		}
@@ -519,7 +519,7 @@ static int parse_entry(parser *p)
 			goto out;
 		}
 	}
-	if ((rc = hfgit_lock_add(&item, p->lock, spec, id, revision, kind, ref, commit, tree)) < 0)
+	if ((rc = hfgit_lock__add(&item, p->lock, spec, id, revision, kind, ref, commit, tree)) < 0)
 		goto out;
 	item->pub.line = start;
 	for (j = 0; j < nfiles; j++) {
@@ -552,9 +552,9 @@ int hfgit_lock_parse(hfgit_lock **out, const char *text, size_t len, const char 
 	p.name = name ? name : "lockfile";
 	p.text = text;
 	p.len = len;
-	if ((rc = hfgit_lock_new(&p.lock)) < 0)
+	if ((rc = hfgit_lock__new(&p.lock)) < 0)
 		return rc;
-	if (!(p.lock->name = hfgit_strdup(p.name))) {
+	if (!(p.lock->name = hfgit__strdup(p.name))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
@@ -563,8 +563,8 @@ int hfgit_lock_parse(hfgit_lock **out, const char *text, size_t len, const char 
 		goto out;
 	}
 	if (strncmp(p.line, VERSION_PREFIX, strlen(VERSION_PREFIX))) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s:1: not an hfgit lockfile: the first line "
-		                     "must be '# hfgit lockfile v%d'", p.name, VERSION);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s:1: not an hfgit lockfile: the first line "
+		                      "must be '# hfgit lockfile v%d'", p.name, VERSION);
 		goto out;
 	}
 	{
@@ -575,9 +575,9 @@ int hfgit_lock_parse(hfgit_lock **out, const char *text, size_t len, const char 
 			goto out;
 		}
 		if (version != VERSION) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s:1: lockfile version %llu is not supported: "
-			                     "this hfgit reads version %d (a newer hfgit wrote it: upgrade)",
-			                     p.name, version, VERSION);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s:1: lockfile version %llu is not supported: "
+			                      "this hfgit reads version %d (a newer hfgit wrote it: upgrade)",
+			                      p.name, version, VERSION);
 			goto out;
 		}
 	}
@@ -589,12 +589,12 @@ int hfgit_lock_parse(hfgit_lock **out, const char *text, size_t len, const char 
 	for (i = 0; i < p.lock->count; i++)
 		for (j = 0; j < i; j++)
 			if (!strcmp(p.lock->items[i].pub.spec, p.lock->items[j].pub.spec)) {
-				rc = hfgit_error_set(HFGIT_EINVALID, "%s:%zu: '%s' has an entry already, at "
-				                     "line %zu", p.name, p.lock->items[i].pub.line,
-				                     p.lock->items[i].pub.spec, p.lock->items[j].pub.line);
+				rc = hfgit_error__set(HFGIT_EINVALID, "%s:%zu: '%s' has an entry already, at "
+				                      "line %zu", p.name, p.lock->items[i].pub.line,
+				                      p.lock->items[i].pub.spec, p.lock->items[j].pub.line);
 				goto out;
 			}
-	rc = hfgit_lock_seal(p.lock);
+	rc = hfgit_lock__seal(p.lock);
 out:
 	free(p.line);
 	if (rc < 0) {
@@ -612,10 +612,10 @@ int hfgit_lock_read(hfgit_lock **out, const char *path)
 	int rc;
 
 	*out = NULL;
-	if (hfgit_fs_read_file(&text, &len, path) < 0)
-		return hfgit_error_set(hfgit_fs_exists(path) ? HFGIT_EIO : HFGIT_ENOTFOUND,
-		                       "cannot read the lockfile '%s': %s (write one with `hfgit lock "
-		                       "ID[@REV]...`)", path, hfgit_error_last());
+	if (hfgit_fs__read_file(&text, &len, path) < 0)
+		return hfgit_error__set(hfgit_fs__exists(path) ? HFGIT_EIO : HFGIT_ENOTFOUND,
+		                        "cannot read the lockfile '%s': %s (write one with `hfgit lock "
+		                        "ID[@REV]...`)", path, hfgit_error_last());
 	rc = hfgit_lock_parse(out, text, len, path);
 	free(text);
 	return rc;

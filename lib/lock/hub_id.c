@@ -6,16 +6,16 @@
  * the endpoint's origin (the token goes nowhere else), tells.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
 
 #define MAX_REDIRECTS 10
 #define SUFFIX "/info/refs"
@@ -49,22 +49,22 @@ static char *id_of_url(const char *endpoint, const char *url)
 	return id;
 }
 
-int hfgit_lock_hub_id(char **out, hfgit_ctx *ctx, const char *id)
+int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 {
 	struct curl_slist *headers = NULL;
 	char curl_error[CURL_ERROR_SIZE];
-	char *url = hfgit_aprintf("%s/%s" SUFFIX "?service=git-upload-pack", ctx->endpoint, id);
+	char *url = hfgit__aprintf("%s/%s" SUFFIX "?service=git-upload-pack", ctx->endpoint, id);
 	CURL *easy = curl_easy_init();
 	int hops, rc = 0;
 
 	*out = NULL;
 	if (!url || !easy) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	if (ctx->offline) {
-		rc = hfgit_error_set(HFGIT_EOFFLINE, "cannot ask the hub where %s is: offline mode "
-		                     "is on", id);
+		rc = hfgit_error__set(HFGIT_EOFFLINE, "cannot ask the hub where %s is: offline mode "
+		                      "is on", id);
 		goto out;
 	}
 	if (ctx->authorization)
@@ -88,48 +88,48 @@ int hfgit_lock_hub_id(char **out, hfgit_ctx *ctx, const char *id)
 		curl_error[0] = '\0';
 		res = curl_easy_perform(easy);
 		if (res != CURLE_OK) {
-			rc = hfgit_error_set(HFGIT_ENETWORK, "cannot reach the hub at %s: %s (is the hub "
-			                     "reachable? check HF_ENDPOINT and the network)", ctx->endpoint,
-			                     curl_error[0] ? curl_error : curl_easy_strerror(res));
+			rc = hfgit_error__set(HFGIT_ENETWORK, "cannot reach the hub at %s: %s (is the hub "
+			                      "reachable? check HF_ENDPOINT and the network)", ctx->endpoint,
+			                      curl_error[0] ? curl_error : curl_easy_strerror(res));
 			goto out;
 		}
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200)
 			break;
 		if (status == 404) {
-			rc = hfgit_error_set(HFGIT_ENOTFOUND, "repository '%s' not found at %s", id,
-			                     ctx->endpoint);
+			rc = hfgit_error__set(HFGIT_ENOTFOUND, "repository '%s' not found at %s", id,
+			                      ctx->endpoint);
 			goto out;
 		}
 		if (status == 401 || status == 403) {
-			rc = hfgit_error_set(HFGIT_EAUTH, "%s at %s: access %s (HTTP %ld): set HF_TOKEN",
-			                     id, ctx->endpoint, status == 401 ? "needs a token" : "denied",
-			                     status);
+			rc = hfgit_error__set(HFGIT_EAUTH, "%s at %s: access %s (HTTP %ld): set HF_TOKEN",
+			                      id, ctx->endpoint, status == 401 ? "needs a token" : "denied",
+			                      status);
 			goto out;
 		}
 		if (status < 300 || status > 308 || hops == MAX_REDIRECTS ||
 		    curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) != CURLE_OK || !location) {
-			rc = hfgit_error_set(HFGIT_ENETWORK, "%s at %s: unexpected answer HTTP %ld to the "
-			                     "ref advertisement", id, ctx->endpoint, status);
+			rc = hfgit_error__set(HFGIT_ENETWORK, "%s at %s: unexpected answer HTTP %ld to the "
+			                      "ref advertisement", id, ctx->endpoint, status);
 			goto out;
 		}
 		/* Only redirects within the endpoint: another host is not a rename. */
 		if (!(next = id_of_url(ctx->endpoint, location))) {
-			rc = hfgit_error_set(HFGIT_ENETWORK, "%s at %s redirects to '%s', outside the "
-			                     "endpoint", id, ctx->endpoint, location);
+			rc = hfgit_error__set(HFGIT_ENETWORK, "%s at %s redirects to '%s', outside the "
+			                      "endpoint", id, ctx->endpoint, location);
 			goto out;
 		}
 		free(next);
 		free(url);
-		if (!(url = hfgit_strdup(location))) {
+		if (!(url = hfgit__strdup(location))) {
 			rc = HFGIT_ERROR;
 			goto out;
 		}
 	}
 	if (!(*out = id_of_url(ctx->endpoint, url)))
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 	else if (strcmp(*out, id))
-		hfgit_trace("lock: %s is now %s on the hub", id, *out);
+		hfgit__trace("lock: %s is now %s on the hub", id, *out);
 out:
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(easy);

@@ -2,20 +2,20 @@
  * The lock in memory: entries and their files, their order, their names for `sync --dir`,
  * lookups by spec, and the reports of check and sync.
  */
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
-int hfgit_lock_new(hfgit_lock **out)
+int hfgit_lock__new(hfgit_lock **out)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	return 0;
 }
 
@@ -49,14 +49,14 @@ void hfgit_lock_free(hfgit_lock *lock)
 static int dup_or_null(const char **out, const char *s)
 {
 	*out = NULL;
-	if (s && !(*out = hfgit_strdup(s)))
+	if (s && !(*out = hfgit__strdup(s)))
 		return HFGIT_ERROR;
 	return 0;
 }
 
-int hfgit_lock_add(hfgit_lock_item **out, hfgit_lock *lock, const char *spec, const char *id,
-                   const char *revision, hfgit_rev_kind kind, const char *ref,
-                   const char *commit, const char *tree)
+int hfgit_lock__add(hfgit_lock_item **out, hfgit_lock *lock, const char *spec, const char *id,
+                    const char *revision, hfgit_rev_kind kind, const char *ref,
+                    const char *commit, const char *tree)
 {
 	hfgit_lock_item *item;
 
@@ -64,7 +64,7 @@ int hfgit_lock_add(hfgit_lock_item **out, hfgit_lock *lock, const char *spec, co
 		size_t cap = lock->cap ? lock->cap * 2 : 8;
 		hfgit_lock_item *grown = realloc(lock->items, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		lock->items = grown;
 		lock->cap = cap;
 	}
@@ -83,7 +83,7 @@ int hfgit_lock_add(hfgit_lock_item **out, hfgit_lock *lock, const char *spec, co
 	return 0;
 }
 
-int hfgit_lock_item_add_file(hfgit_lock_item *item, const hfgit_lock_file *file)
+int hfgit_lock__item_add_file(hfgit_lock_item *item, const hfgit_lock_file *file)
 {
 	hfgit_lock_file *f;
 
@@ -91,13 +91,13 @@ int hfgit_lock_item_add_file(hfgit_lock_item *item, const hfgit_lock_file *file)
 		size_t cap = item->cap ? item->cap * 2 : 16;
 		hfgit_lock_file *grown = realloc(item->files, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		item->files = grown;
 		item->cap = cap;
 	}
 	f = &item->files[item->pub.file_count];
 	*f = *file;
-	if (!(f->path = hfgit_strdup(file->path)))
+	if (!(f->path = hfgit__strdup(file->path)))
 		return HFGIT_ERROR;
 	item->pub.file_count++;
 	return 0;
@@ -135,13 +135,13 @@ static char *replace_slashes(const char *s, const char *slash)
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
 	for (; *s; s++)
-		if (hfgit_strbuf_put(&b, *s == '/' ? slash : s, *s == '/' ? strlen(slash) : 1) < 0)
+		if (hfgit_strbuf__put(&b, *s == '/' ? slash : s, *s == '/' ? strlen(slash) : 1) < 0)
 			break;
 	if (*s) {
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		return NULL;
 	}
-	return b.ptr ? hfgit_strbuf_detach(&b) : hfgit_strdup("");
+	return b.ptr ? hfgit_strbuf__detach(&b) : hfgit__strdup("");
 }
 
 /*
@@ -161,7 +161,7 @@ static int assign_name(hfgit_lock *lock, size_t i)
 		same_id += !strcmp(lock->items[j].pub.id, e->id);
 	}
 	if (same_base <= 1)
-		return (e->name = hfgit_strdup(base_name(e->id))) ? 0 : HFGIT_ERROR;
+		return (e->name = hfgit__strdup(base_name(e->id))) ? 0 : HFGIT_ERROR;
 	if (!(folder = replace_slashes(e->id, "--")))
 		return HFGIT_ERROR;
 	if (same_id <= 1) {
@@ -169,10 +169,10 @@ static int assign_name(hfgit_lock *lock, size_t i)
 		return 0;
 	}
 	rev = replace_slashes(e->revision ? e->revision : "default", "-");
-	name = rev ? hfgit_aprintf("%s@%s", folder, rev) : NULL;
+	name = rev ? hfgit__aprintf("%s@%s", folder, rev) : NULL;
 	if (name && count_named(lock, name, i)) {
 		free(name);
-		name = hfgit_aprintf("%s@%s", folder, e->commit);
+		name = hfgit__aprintf("%s@%s", folder, e->commit);
 	}
 	free(rev);
 	free(folder);
@@ -194,7 +194,7 @@ static int assign_names(hfgit_lock *lock)
 	return 0;
 }
 
-int hfgit_lock_seal(hfgit_lock *lock)
+int hfgit_lock__seal(hfgit_lock *lock)
 {
 	size_t i;
 
@@ -208,7 +208,7 @@ int hfgit_lock_seal(hfgit_lock *lock)
 	return assign_names(lock);
 }
 
-const char *hfgit_lock_kind_name(hfgit_rev_kind kind)
+const char *hfgit_lock__kind_name(hfgit_rev_kind kind)
 {
 	switch (kind) {
 	case HFGIT_REV_BRANCH: return "branch";
@@ -218,7 +218,7 @@ const char *hfgit_lock_kind_name(hfgit_rev_kind kind)
 	}
 }
 
-const hfgit_lock_file *hfgit_lock_item_find(const hfgit_lock_item *item, const char *path)
+const hfgit_lock_file *hfgit_lock__item_find(const hfgit_lock_item *item, const char *path)
 {
 	hfgit_lock_file key;
 
@@ -284,7 +284,7 @@ int hfgit_lock_lookup(const hfgit_lock_entry **out, const hfgit_lock *lock, cons
 
 	*out = NULL;
 	if (!lock)
-		return hfgit_error_set(HFGIT_ENOTFOUND, "no lock");
+		return hfgit_error__set(HFGIT_ENOTFOUND, "no lock");
 	for (i = 0; i < lock->count; i++) {
 		const hfgit_lock_entry *e = &lock->items[i].pub;
 		if (!id_matches(e, spec, len))
@@ -294,47 +294,47 @@ int hfgit_lock_lookup(const hfgit_lock_entry **out, const hfgit_lock *lock, cons
 		/* An exact revision match wins over others of the same id. */
 		if (rev && e->revision && !strcmp(e->revision, rev)) {
 			*out = e;
-			hfgit_strbuf_dispose(&list);
+			hfgit_strbuf__dispose(&list);
 			return 0;
 		}
-		hfgit_strbuf_printf(&list, "%s%s", found ? ", " : "", e->spec);
+		hfgit_strbuf__printf(&list, "%s%s", found ? ", " : "", e->spec);
 		if (!found++)
 			*out = e;
 	}
 	if (found == 1) {
-		hfgit_strbuf_dispose(&list);
+		hfgit_strbuf__dispose(&list);
 		return 0;
 	}
 	*out = NULL;
 	if (found == 0)
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no entry for '%s'",
-		                     lock->name ? lock->name : "the lock", spec);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s has no entry for '%s'",
+		                      lock->name ? lock->name : "the lock", spec);
 	else
-		rc = hfgit_error_set(HFGIT_EAMBIGUOUS, "%s has %zu entries for '%s' (%s): say which "
-		                     "with ID@REV", lock->name ? lock->name : "the lock", found, spec,
-		                     hfgit_strbuf_cstr(&list));
-	hfgit_strbuf_dispose(&list);
+		rc = hfgit_error__set(HFGIT_EAMBIGUOUS, "%s has %zu entries for '%s' (%s): say which "
+		                      "with ID@REV", lock->name ? lock->name : "the lock", found, spec,
+		                      hfgit_strbuf__cstr(&list));
+	hfgit_strbuf__dispose(&list);
 	return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Reports                                                                                   */
 
-int hfgit_lock_report_new(hfgit_lock_report **out)
+int hfgit_lock__report_new(hfgit_lock_report **out)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	return 0;
 }
 
-int hfgit_lock_report_add(hfgit_lock_status **out, hfgit_lock_report *r,
-                          const hfgit_lock_entry *entry)
+int hfgit_lock__report_add(hfgit_lock_status **out, hfgit_lock_report *r,
+                           const hfgit_lock_entry *entry)
 {
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 8;
 		hfgit_lock_status *grown = realloc(r->statuses, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		r->statuses = grown;
 		r->cap = cap;
 	}
@@ -345,11 +345,11 @@ int hfgit_lock_report_add(hfgit_lock_status **out, hfgit_lock_report *r,
 	return 0;
 }
 
-int hfgit_lock_status_set(const char **field, const char *value)
+int hfgit_lock__status_set(const char **field, const char *value)
 {
 	char *copy = NULL;
 
-	if (value && !(copy = hfgit_strdup(value)))
+	if (value && !(copy = hfgit__strdup(value)))
 		return HFGIT_ERROR;
 	free((char *)*field);
 	*field = copy;

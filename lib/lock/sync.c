@@ -14,7 +14,7 @@
  * the winner's and uses it.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,18 +26,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/cache.h"
-#include "cache/checkouts.h"
-#include "cache/list.h"
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
-#include "common/trace.h"
-#include "context.h"
-#include "git/init.h"
-#include "git/lfs_checkout.h"
+#include "refs/store.h"
+#include "checkout/registry.h"
+#include "core/error.h"
+#include "core/options.h"
+#include "core/layout.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
+#include "core/trace.h"
+#include "hub/context.h"
+#include "core/library.h"
 #include "lfs/digests.h"
-#include "git/store.h"
+#include "refs/store.h"
 
 typedef struct {
 	hfgit_ctx *ctx;
@@ -47,7 +47,7 @@ typedef struct {
 
 static int parse_at(hfgit_model_id **out, const char *id, const char *rev)
 {
-	char *spec = rev ? hfgit_aprintf("%s@%s", id, rev) : hfgit_strdup(id);
+	char *spec = rev ? hfgit__aprintf("%s@%s", id, rev) : hfgit__strdup(id);
 	int rc;
 
 	if (!spec)
@@ -61,7 +61,7 @@ static int parse_at(hfgit_model_id **out, const char *id, const char *rev)
  * of running processes are left alone. */
 static void remove_stale_staging(const char *target)
 {
-	char *copy_dir = hfgit_strdup(target), *copy_base = hfgit_strdup(target), *prefix = NULL;
+	char *copy_dir = hfgit__strdup(target), *copy_base = hfgit__strdup(target), *prefix = NULL;
 	const char *parent;
 	struct dirent *d;
 	DIR *dir = NULL;
@@ -69,7 +69,7 @@ static void remove_stale_staging(const char *target)
 	if (!copy_dir || !copy_base)
 		goto out;
 	parent = dirname(copy_dir);
-	if (!(prefix = hfgit_aprintf(".%s.hfgit-sync-", basename(copy_base))) ||
+	if (!(prefix = hfgit__aprintf(".%s.hfgit-sync-", basename(copy_base))) ||
 	    !(dir = opendir(parent)))
 		goto out;
 	while ((d = readdir(dir)) != NULL) {
@@ -82,9 +82,9 @@ static void remove_stale_staging(const char *target)
 		if (end == d->d_name + plen || *end != '-' || pid <= 0 ||
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		if ((path = hfgit_aprintf("%s/%s", parent, d->d_name)) != NULL) {
-			hfgit_trace("sync: removing '%s', left by process %ld", path, pid);
-			hfgit_fs_remove_tree(path);
+		if ((path = hfgit__aprintf("%s/%s", parent, d->d_name)) != NULL) {
+			hfgit__trace("sync: removing '%s', left by process %ld", path, pid);
+			hfgit_fs__remove_tree(path);
 			free(path);
 		}
 	}
@@ -94,21 +94,21 @@ out:
 	free(prefix);
 	free(copy_dir);
 	free(copy_base);
-	hfgit_error_clear();
+	hfgit_error__clear();
 }
 
 /* The hidden sibling a checkout is built in: ".<name>.hfgit-sync-<pid>-XXXXXX". */
 static char *make_staging(const char *target)
 {
-	char *copy_dir = hfgit_strdup(target), *copy_base = hfgit_strdup(target), *staging = NULL;
+	char *copy_dir = hfgit__strdup(target), *copy_base = hfgit__strdup(target), *staging = NULL;
 
-	if (copy_dir && copy_base && hfgit_fs_mkdir_p(dirname(copy_dir)) == 0) {
+	if (copy_dir && copy_base && hfgit_fs__mkdir_p(dirname(copy_dir)) == 0) {
 		free(copy_dir);
-		copy_dir = hfgit_strdup(target);
-		staging = copy_dir ? hfgit_aprintf("%s/.%s.hfgit-sync-%ld-XXXXXX", dirname(copy_dir),
-		                                   basename(copy_base), (long)getpid()) : NULL;
+		copy_dir = hfgit__strdup(target);
+		staging = copy_dir ? hfgit__aprintf("%s/.%s.hfgit-sync-%ld-XXXXXX", dirname(copy_dir),
+		                                    basename(copy_base), (long)getpid()) : NULL;
 		if (staging && !mkdtemp(staging)) {
-			hfgit_error_set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", target);
+			hfgit_error__set_errno(HFGIT_EIO, "cannot create a directory next to '%s'", target);
 			free(staging);
 			staging = NULL;
 		}
@@ -148,12 +148,12 @@ static int clone_into(const syncer *y, const hfgit_lock_item *item, const char *
  */
 static int load_digests(hfgit_lfs_digests **out, const hfgit_ctx *ctx)
 {
-	char *root = hfgit_lfs_store_root(ctx);
+	char *root = hfgit_ctx__lfs_root(ctx);
 	int rc;
 
 	if (!root)
 		return HFGIT_ERROR;
-	rc = hfgit_lfs_digests_load(out, root);
+	rc = hfgit_lfs__digests_load(out, root);
 	free(root);
 	return rc;
 }
@@ -167,58 +167,58 @@ static int materialize_with(const syncer *y, const hfgit_lock_item *item, const 
 	int rc;
 
 	remove_stale_staging(target);
-	if (!hfgit_fs_is_absent_or_empty_dir(target)) {
-		if ((rc = hfgit_lock_verify_checkout(target, NULL, item, lockname, digests)) == 0) {
+	if (!hfgit_fs__is_absent_or_empty_dir(target)) {
+		if ((rc = hfgit_lock__verify_checkout(target, NULL, item, lockname, digests)) == 0) {
 			st->reused = 1;
-			return hfgit_lock_status_set(&st->dir, target);
+			return hfgit_lock__status_set(&st->dir, target);
 		}
 		if (!in_cache)
-			return hfgit_error_set(HFGIT_EEXISTS, "'%s' exists and is not the locked checkout "
-			                       "(%s): remove it, or sync into another --dir", target,
-			                       hfgit_error_last());
-		hfgit_trace("sync: rebuilding %s: %s", target, hfgit_error_last());
+			return hfgit_error__set(HFGIT_EEXISTS, "'%s' exists and is not the locked checkout "
+			                        "(%s): remove it, or sync into another --dir", target,
+			                        hfgit_error_last());
+		hfgit__trace("sync: rebuilding %s: %s", target, hfgit_error_last());
 		if ((staging = make_staging(target)) == NULL)
 			return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 		/* Aside first, so that no reader ever finds half of it. */
 		rmdir(staging);
 		if (rename(target, staging) < 0 && errno != ENOENT) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move the damaged '%s' aside", target);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move the damaged '%s' aside", target);
 			free(staging);
 			return rc;
 		}
-		hfgit_fs_remove_tree(staging);
+		hfgit_fs__remove_tree(staging);
 		free(staging);
 	}
 	/* The clone goes into a directory inside the staging one, so that its own staging
 	 * sibling is inside too: whatever a killed sync leaves, one directory holds it. */
 	if (!(staging = make_staging(target)))
 		return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
-	if (!(checkout = hfgit_aprintf("%s/checkout", staging))) {
+	if (!(checkout = hfgit__aprintf("%s/checkout", staging))) {
 		rc = HFGIT_ERROR;
 		goto out;
 	}
 	if ((rc = clone_into(y, item, checkout)) < 0 ||
-	    (rc = hfgit_lock_verify_checkout(checkout, target, item, lockname, digests)) < 0)
+	    (rc = hfgit_lock__verify_checkout(checkout, target, item, lockname, digests)) < 0)
 		goto out;
 	/* The clone's directory came from mkdtemp: private. It gets a new directory's mode. */
 	chmod(checkout, 0777 & ~current_umask());
 	if (rename(checkout, target) < 0) {
 		/* Another sync made it meanwhile: use theirs when it verifies. */
 		if ((errno == ENOTEMPTY || errno == EEXIST) &&
-		    hfgit_lock_verify_checkout(target, NULL, item, lockname, digests) == 0) {
+		    hfgit_lock__verify_checkout(target, NULL, item, lockname, digests) == 0) {
 			st->reused = 1;
-			rc = hfgit_lock_status_set(&st->dir, target);
+			rc = hfgit_lock__status_set(&st->dir, target);
 		} else {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot move the checkout into '%s'", target);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot move the checkout into '%s'", target);
 		}
 		goto out;
 	}
 	/* gc keeps what registered checkouts use; the clone registered the staging path. */
-	if (hfgit_checkouts_register(y->ctx, target) < 0)
-		hfgit_error_clear();
-	rc = hfgit_lock_status_set(&st->dir, target);
+	if (hfgit_checkouts__register(y->ctx, target) < 0)
+		hfgit_error__clear();
+	rc = hfgit_lock__status_set(&st->dir, target);
 out:
-	hfgit_fs_remove_tree(staging);
+	hfgit_fs__remove_tree(staging);
 	free(staging);
 	free(checkout);
 	return rc;
@@ -234,7 +234,7 @@ static int materialize(const syncer *y, const hfgit_lock_item *item, const char 
 	if (!y->opts->deep && (rc = load_digests(&digests, y->ctx)) < 0)
 		return rc;
 	rc = materialize_with(y, item, target, in_cache, st, digests);
-	hfgit_lfs_digests_free(digests);
+	hfgit_lfs__digests_free(digests);
 	return rc;
 }
 
@@ -244,15 +244,15 @@ static int unavailable(const syncer *y, const hfgit_lock_item *item, const hfgit
 	const hfgit_lock_entry *e = &item->pub;
 
 	if (y->ctx->offline)
-		return hfgit_error_set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
-		                       "offline mode is on: sync once with the network", e->commit, e->id);
+		return hfgit_error__set(HFGIT_EOFFLINE, "commit %s of %s is not in the cache and "
+		                        "offline mode is on: sync once with the network", e->commit, e->id);
 	if (st->cache_has_commit)
-		return hfgit_error_set(HFGIT_ENOTFOUND, "%s; the cache still holds the commit: "
-		                       "`hfgit sync --offline` brings it back from the cache",
-		                       st->message ? st->message : "the hub no longer has it");
-	return hfgit_error_set(HFGIT_ENOTFOUND, "%s, and the cache does not hold it either: this "
-	                       "entry cannot be brought back from here",
-	                       st->message ? st->message : "the hub no longer has the locked commit");
+		return hfgit_error__set(HFGIT_ENOTFOUND, "%s; the cache still holds the commit: "
+		                        "`hfgit sync --offline` brings it back from the cache",
+		                        st->message ? st->message : "the hub no longer has it");
+	return hfgit_error__set(HFGIT_ENOTFOUND, "%s, and the cache does not hold it either: this "
+	                        "entry cannot be brought back from here",
+	                        st->message ? st->message : "the hub no longer has the locked commit");
 }
 
 static int sync_one(const syncer *y, const hfgit_lock_item *item, hfgit_lock_status *st)
@@ -266,22 +266,22 @@ static int sync_one(const syncer *y, const hfgit_lock_item *item, hfgit_lock_sta
 	int rc;
 
 	git_oid_fromstr(&commit, e->commit);
-	if ((rc = parse_at(&id, e->id, NULL)) < 0 || (rc = hfgit_store_open(&store, y->ctx, id)) < 0)
+	if ((rc = parse_at(&id, e->id, NULL)) < 0 || (rc = hfgit_store__open(&store, y->ctx, id)) < 0)
 		goto out;
-	rc = y->ctx->offline ? hfgit_lock_drift_offline(st, y->ctx, item, store) :
-	                       hfgit_lock_drift(st, y->ctx, item, store);
+	rc = y->ctx->offline ? hfgit_lock__drift_offline(st, y->ctx, item, store) :
+	                       hfgit_lock__drift(st, y->ctx, item, store);
 	if (rc < 0)
 		goto out;
-	st->cache_has_commit = hfgit_store_has(store, &commit);
+	st->cache_has_commit = hfgit_store__has(store, &commit);
 	if (st->hub_has_commit == 0 || !st->cache_has_commit) {
 		rc = unavailable(y, item, st);
 		goto out;
 	}
-	if ((rc = hfgit_lock_verify_tree(store, item, lockname)) < 0)
+	if ((rc = hfgit_lock__verify_tree(store, item, lockname)) < 0)
 		goto out;
-	hfgit_cache_mark_used(git_repository_path(store));
-	target = y->opts->dir ? hfgit_aprintf("%s/%s", y->opts->dir, e->name) :
-	                        hfgit_aprintf("%s/checkouts/%s/%s", y->ctx->cache_dir, e->id, e->commit);
+	hfgit_store__mark_used(git_repository_path(store));
+	target = y->opts->dir ? hfgit__aprintf("%s/%s", y->opts->dir, e->name) :
+	                        hfgit_layout__checkout_dir(y->ctx->cache_dir, e->id, e->commit);
 	if (!target) {
 		rc = HFGIT_ERROR;
 		goto out;
@@ -289,8 +289,8 @@ static int sync_one(const syncer *y, const hfgit_lock_item *item, hfgit_lock_sta
 	rc = materialize(y, item, target, !y->opts->dir, st);
 out:
 	if (rc < 0)
-		rc = hfgit_error_set(rc, "%s (%s:%zu): %s", e->spec, lockname, e->line,
-		                     hfgit_error_last());
+		rc = hfgit_error__set(rc, "%s (%s:%zu): %s", e->spec, lockname, e->line,
+		                      hfgit_error_last());
 	free(target);
 	git_repository_free(store);
 	hfgit_model_id_free(id);
@@ -310,16 +310,15 @@ int hfgit_lock_sync(hfgit_lock_report **out, hfgit_ctx *ctx, const hfgit_lock *l
 		*out = NULL;
 	if (!opts)
 		y.opts = opts = &defaults;
-	if (opts->version != HFGIT_SYNC_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_sync_options version %u is not supported "
-		                       "(this library has %d)", opts->version, HFGIT_SYNC_OPTIONS_VERSION);
-	if ((rc = hfgit_git_ready()) < 0 || (rc = hfgit_lock_report_new(&r)) < 0)
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_SYNC_OPTIONS) < 0)
+		return HFGIT_EINVALID;
+	if ((rc = hfgit_git__ready()) < 0 || (rc = hfgit_lock__report_new(&r)) < 0)
 		return rc;
-	if (opts->dir && (rc = hfgit_fs_mkdir_p(opts->dir)) < 0)
+	if (opts->dir && (rc = hfgit_fs__mkdir_p(opts->dir)) < 0)
 		goto out;
 	for (i = 0; i < lock->count; i++) {
 		hfgit_lock_status *st;
-		if ((rc = hfgit_lock_report_add(&st, r, &lock->items[i].pub)) < 0 ||
+		if ((rc = hfgit_lock__report_add(&st, r, &lock->items[i].pub)) < 0 ||
 		    (rc = sync_one(&y, &lock->items[i], st)) < 0)
 			goto out;
 	}
@@ -335,7 +334,7 @@ out:
 static bool in_cache(const hfgit_ctx *ctx, const hfgit_model_id *id)
 {
 	char *path = NULL;
-	bool exists = hfgit_cache_repo_path(&path, ctx, id) == 0 && hfgit_fs_exists(path);
+	bool exists = hfgit_store__path(&path, ctx, id) == 0 && hfgit_fs__exists(path);
 
 	free(path);
 	return exists;
@@ -349,34 +348,34 @@ int hfgit_lock_check(hfgit_lock_report **out, hfgit_ctx *ctx, const hfgit_lock *
 
 	*out = NULL;
 	if (ctx->offline)
-		return hfgit_error_set(HFGIT_EOFFLINE, "checking the lock against the hub needs the "
-		                       "network, and offline mode is on");
-	if ((rc = hfgit_git_ready()) < 0 || (rc = hfgit_lock_report_new(&r)) < 0)
+		return hfgit_error__set(HFGIT_EOFFLINE, "checking the lock against the hub needs the "
+		                        "network, and offline mode is on");
+	if ((rc = hfgit_git__ready()) < 0 || (rc = hfgit_lock__report_new(&r)) < 0)
 		return rc;
 	for (i = 0; i < lock->count; i++) {
 		const hfgit_lock_item *item = &lock->items[i];
 		git_repository *store = NULL;
 		hfgit_model_id *id = NULL;
 		hfgit_lock_status *st;
-		if ((rc = hfgit_lock_report_add(&st, r, &item->pub)) < 0)
+		if ((rc = hfgit_lock__report_add(&st, r, &item->pub)) < 0)
 			break;
 		/* The store only tells whether the cache holds the commit; it is not written to. */
 		if (parse_at(&id, item->pub.id, NULL) == 0 &&
 		    in_cache(ctx, id) &&
-		    hfgit_store_open(&store, ctx, id) < 0)
-			hfgit_error_clear();
-		rc = hfgit_lock_drift(st, ctx, item, NULL);
+		    hfgit_store__open(&store, ctx, id) < 0)
+			hfgit_error__clear();
+		rc = hfgit_lock__drift(st, ctx, item, NULL);
 		if (rc == 0 && store) {
 			git_oid commit;
 			git_oid_fromstr(&commit, item->pub.commit);
-			st->cache_has_commit = hfgit_store_has(store, &commit);
+			st->cache_has_commit = hfgit_store__has(store, &commit);
 		}
 		git_repository_free(store);
 		hfgit_model_id_free(id);
 		if (rc < 0) {
-			rc = hfgit_error_set(rc, "%s (%s:%zu): %s", item->pub.spec,
-			                     lock->name ? lock->name : "lockfile", item->pub.line,
-			                     hfgit_error_last());
+			rc = hfgit_error__set(rc, "%s (%s:%zu): %s", item->pub.spec,
+			                      lock->name ? lock->name : "lockfile", item->pub.line,
+			                      hfgit_error_last());
 			break;
 		}
 	}

@@ -7,7 +7,7 @@
  * edited by hand, is found before a checkout gets its final name.
  */
 #define _GNU_SOURCE
-#include "lock.h"
+#include "lock/lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/tree_files.h"
-#include "common/error.h"
-#include "common/strbuf.h"
-#include "git/errors.h"
+#include "checkout/tree_files.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/git_error.h"
 #include "lfs/digests.h"
 
 #define READ_CHUNK (1 << 20)
@@ -50,34 +50,34 @@ typedef struct {
 static int check_tree_file(const hfgit_tree_file *tf, void *payload)
 {
 	tree_check *t = payload;
-	const hfgit_lock_file *f = hfgit_lock_item_find(t->item, tf->path);
+	const hfgit_lock_file *f = hfgit_lock__item_find(t->item, tf->path);
 	char blob[GIT_OID_HEXSZ + 1], at[300];
 
 	git_oid_tostr(blob, sizeof(blob), tf->blob);
 	if (!f)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: commit %s of %s has '%s', which the lock "
-		                       "does not list", where(at, sizeof(at), t->lockname, t->item->pub.line),
-		                       t->item->pub.commit, t->item->pub.id, tf->path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: commit %s of %s has '%s', which the lock "
+		                        "does not list", where(at, sizeof(at), t->lockname, t->item->pub.line),
+		                        t->item->pub.commit, t->item->pub.id, tf->path);
 	where(at, sizeof(at), t->lockname, f->line);
 	t->seen[f - t->item->files] = 1;
 	if (f->mode != (unsigned int)tf->mode || strcmp(f->blob, blob))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: '%s' is %06o %s in commit %s, the lock says "
-		                       "%06o %s", at, f->path, (unsigned int)tf->mode, blob,
-		                       t->item->pub.commit, f->mode, f->blob);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: '%s' is %06o %s in commit %s, the lock says "
+		                        "%06o %s", at, f->path, (unsigned int)tf->mode, blob,
+		                        t->item->pub.commit, f->mode, f->blob);
 	if (!f->lfs != !tf->lfs)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: '%s' is %s in commit %s, the lock says %s",
-		                       at, f->path, tf->lfs ? "LFS content" : "a git file",
-		                       t->item->pub.commit, f->lfs ? "LFS content" : "a git file");
+		return hfgit_error__set(HFGIT_EINVALID, "%s: '%s' is %s in commit %s, the lock says %s",
+		                        at, f->path, tf->lfs ? "LFS content" : "a git file",
+		                        t->item->pub.commit, f->lfs ? "LFS content" : "a git file");
 	if (f->lfs && (strcmp(f->lfs_oid, tf->lfs->oid) || f->size != tf->lfs->size))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the LFS pointer of '%s' in commit %s names "
-		                       "%s (%llu bytes), the lock says %s (%llu bytes)", at, f->path,
-		                       t->item->pub.commit, tf->lfs->oid,
-		                       (unsigned long long)tf->lfs->size, f->lfs_oid, f->size);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the LFS pointer of '%s' in commit %s names "
+		                        "%s (%llu bytes), the lock says %s (%llu bytes)", at, f->path,
+		                        t->item->pub.commit, tf->lfs->oid,
+		                        (unsigned long long)tf->lfs->size, f->lfs_oid, f->size);
 	return 0;
 }
 
-int hfgit_lock_verify_tree(git_repository *store, const hfgit_lock_item *item,
-                           const char *lockname)
+int hfgit_lock__verify_tree(git_repository *store, const hfgit_lock_item *item,
+                            const char *lockname)
 {
 	tree_check t = { item, lockname, NULL };
 	git_commit *commit = NULL;
@@ -88,22 +88,22 @@ int hfgit_lock_verify_tree(git_repository *store, const hfgit_lock_item *item,
 
 	where(at, sizeof(at), lockname, item->pub.line);
 	if (git_oid_fromstr(&oid, item->pub.commit) < 0 || git_commit_lookup(&commit, store, &oid) < 0)
-		return hfgit_error_set(HFGIT_ERROR, "%s: cannot read commit %s of %s in the cache: %s",
-		                       at, item->pub.commit, item->pub.id, hfgit_git_message());
+		return hfgit_error__set(HFGIT_ERROR, "%s: cannot read commit %s of %s in the cache: %s",
+		                        at, item->pub.commit, item->pub.id, hfgit_git__message());
 	git_oid_tostr(tree, sizeof(tree), git_commit_tree_id(commit));
 	git_commit_free(commit);
 	if (strcmp(tree, item->pub.tree))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: commit %s of %s has tree %s, the lock says %s",
-		                       at, item->pub.commit, item->pub.id, tree, item->pub.tree);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: commit %s of %s has tree %s, the lock says %s",
+		                        at, item->pub.commit, item->pub.id, tree, item->pub.tree);
 	if (!(t.seen = calloc(item->pub.file_count + 1, 1)))
-		return hfgit_error_oom();
-	if ((rc = hfgit_tree_files(store, &oid, check_tree_file, &t)) == 0) {
+		return hfgit_error__oom();
+	if ((rc = hfgit_tree_files__foreach(store, &oid, check_tree_file, &t)) == 0) {
 		for (j = 0; j < item->pub.file_count; j++) {
 			if (!t.seen[j]) {
-				rc = hfgit_error_set(HFGIT_EINVALID, "%s: the lock lists '%s', which commit %s "
-				                     "of %s does not have", where(at, sizeof(at), lockname,
-				                     item->files[j].line), item->files[j].path,
-				                     item->pub.commit, item->pub.id);
+				rc = hfgit_error__set(HFGIT_EINVALID, "%s: the lock lists '%s', which commit %s "
+				                      "of %s does not have", where(at, sizeof(at), lockname,
+				                      item->files[j].line), item->files[j].path,
+				                      item->pub.commit, item->pub.id);
 				break;
 			}
 		}
@@ -136,10 +136,10 @@ static int mismatch(const checkout_check *c, const hfgit_lock_file *f, const cha
 {
 	char at[300];
 
-	return hfgit_error_set(HFGIT_EINVALID, "%s/%s does not match the lock (%s): %s%s", c->shown,
-	                       f->path, where(at, sizeof(at), c->lockname, f->line), what,
-	                       f->lfs ? "; if the cache's copy of the object is damaged, `hfgit "
-	                       "verify` moves it aside and the next sync downloads it again" : "");
+	return hfgit_error__set(HFGIT_EINVALID, "%s/%s does not match the lock (%s): %s%s", c->shown,
+	                        f->path, where(at, sizeof(at), c->lockname, f->line), what,
+	                        f->lfs ? "; if the cache's copy of the object is damaged, `hfgit "
+	                        "verify` moves it aside and the next sync downloads it again" : "");
 }
 
 static bool already_verified(const checkout_check *c, const struct stat *st)
@@ -158,7 +158,7 @@ static int remember_verified(checkout_check *c, const struct stat *st)
 		size_t cap = c->capverified ? c->capverified * 2 : 16;
 		inode *grown = realloc(c->verified, cap * sizeof(*grown));
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		c->verified = grown;
 		c->capverified = cap;
 	}
@@ -176,17 +176,17 @@ static int sha256_file(checkout_check *c, const char *path, char hex[65])
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
 
 	if (fd < 0)
-		return hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path);
 	if (!EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL)) {
 		close(fd);
-		return hfgit_error_set(HFGIT_ERROR, "cannot set up SHA-256");
+		return hfgit_error__set(HFGIT_ERROR, "cannot set up SHA-256");
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	while ((n = read(fd, c->buf, READ_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read '%s'", path);
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read '%s'", path);
 			break;
 		}
 		EVP_DigestUpdate(c->sha, c->buf, (size_t)n);
@@ -207,11 +207,11 @@ static bool matches_digest(const checkout_check *c, const hfgit_lock_file *f, co
 {
 	uint64_t size, xxh3, actual;
 
-	if (!c->digests || !hfgit_lfs_digests_find(c->digests, f->lfs_oid, &size, &xxh3) ||
+	if (!c->digests || !hfgit_lfs__digests_find(c->digests, f->lfs_oid, &size, &xxh3) ||
 	    size != f->size)
 		return false;
-	if (hfgit_xxh3_file(&actual, path) < 0) {
-		hfgit_error_clear();
+	if (hfgit_xxh3__file(&actual, path) < 0) {
+		hfgit_error__clear();
 		return false;
 	}
 	return actual == xxh3;
@@ -228,11 +228,11 @@ static int check_link(checkout_check *c, const hfgit_lock_file *f, const char *p
 	if (!S_ISLNK(st->st_mode))
 		return mismatch(c, f, "the lock has a symbolic link there");
 	if (!(target = malloc((size_t)st->st_size + 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if ((n = readlink(path, target, (size_t)st->st_size + 1)) < 0 || n > st->st_size)
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read the link '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read the link '%s'", path);
 	else if (git_odb_hash(&oid, target, (size_t)n, GIT_OBJECT_BLOB) < 0)
-		rc = hfgit_git_fail("cannot hash", path);
+		rc = hfgit_git__fail("cannot hash", path);
 	else if (git_oid_tostr(blob, sizeof(blob), &oid), strcmp(blob, f->blob)) {
 		snprintf(what, sizeof(what), "the link is blob %s, the lock says %s", blob, f->blob);
 		rc = mismatch(c, f, what);
@@ -243,7 +243,7 @@ static int check_link(checkout_check *c, const hfgit_lock_file *f, const char *p
 
 static int check_file(checkout_check *c, const hfgit_lock_file *f)
 {
-	char *path = hfgit_aprintf("%s/%s", c->dir, f->path), what[300], hex[65];
+	char *path = hfgit__aprintf("%s/%s", c->dir, f->path), what[300], hex[65];
 	struct stat st;
 	git_oid oid;
 	int rc = 0;
@@ -283,7 +283,7 @@ static int check_file(checkout_check *c, const hfgit_lock_file *f)
 			}
 		}
 	} else if (git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB) < 0) {
-		rc = hfgit_git_fail("cannot hash", path);
+		rc = hfgit_git__fail("cannot hash", path);
 	} else {
 		char blob[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(blob, sizeof(blob), &oid);
@@ -300,7 +300,7 @@ out:
 /* Files below `rel` (relative to the checkout, "" at the top) that the lock does not list. */
 static int check_no_extra(checkout_check *c, const char *rel)
 {
-	char *path = hfgit_aprintf("%s%s%s", c->dir, *rel ? "/" : "", rel);
+	char *path = hfgit__aprintf("%s%s%s", c->dir, *rel ? "/" : "", rel);
 	struct dirent *d;
 	DIR *dir;
 	int rc = 0;
@@ -308,7 +308,7 @@ static int check_no_extra(checkout_check *c, const char *rel)
 	if (!path)
 		return HFGIT_ERROR;
 	if (!(dir = opendir(path))) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read the directory '%s'", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read the directory '%s'", path);
 		free(path);
 		return rc;
 	}
@@ -318,15 +318,15 @@ static int check_no_extra(checkout_check *c, const char *rel)
 		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
 		    (!*rel && !strcmp(d->d_name, ".git")))
 			continue;
-		sub = *rel ? hfgit_aprintf("%s/%s", rel, d->d_name) : hfgit_strdup(d->d_name);
-		full = sub ? hfgit_aprintf("%s/%s", c->dir, sub) : NULL;
+		sub = *rel ? hfgit__aprintf("%s/%s", rel, d->d_name) : hfgit__strdup(d->d_name);
+		full = sub ? hfgit__aprintf("%s/%s", c->dir, sub) : NULL;
 		if (!full)
 			rc = HFGIT_ERROR;
 		else if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
 			rc = check_no_extra(c, sub);
-		else if (!hfgit_lock_item_find(c->item, sub))
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s/%s is not in the lock's entry for %s (%s:%zu)",
-			                     c->shown, sub, c->item->pub.spec, c->lockname, c->item->pub.line);
+		else if (!hfgit_lock__item_find(c->item, sub))
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s/%s is not in the lock's entry for %s (%s:%zu)",
+			                      c->shown, sub, c->item->pub.spec, c->lockname, c->item->pub.line);
 		free(full);
 		free(sub);
 	}
@@ -335,8 +335,8 @@ static int check_no_extra(checkout_check *c, const char *rel)
 	return rc;
 }
 
-int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_lock_item *item,
-                               const char *lockname, const hfgit_lfs_digests *digests)
+int hfgit_lock__verify_checkout(const char *dir, const char *shown, const hfgit_lock_item *item,
+                                const char *lockname, const hfgit_lfs_digests *digests)
 {
 	checkout_check c;
 	size_t j;
@@ -349,7 +349,7 @@ int hfgit_lock_verify_checkout(const char *dir, const char *shown, const hfgit_l
 	c.shown = shown ? shown : dir;
 	c.digests = digests;
 	if (!(c.sha = EVP_MD_CTX_new()) || !(c.buf = malloc(READ_CHUNK))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (j = 0; rc == 0 && j < item->pub.file_count; j++)

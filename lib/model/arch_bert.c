@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {
@@ -38,7 +38,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 		return hfgit_config_invalid(cfg, "position_embedding_type", "is \"%.40s\"; BERT knows "
 		                            "\"absolute\", \"relative_key\" and \"relative_key_query\"",
 		                            position_type);
-	return hfgit_arch_check_heads(cfg, "num_attention_heads", heads, "hidden_size", hidden);
+	return hfgit_arch__check_heads(cfg, "num_attention_heads", heads, "hidden_size", hidden);
 }
 
 /* BertAttention: self-attention (query, key, value, and distance embeddings for relative
@@ -50,14 +50,14 @@ static int attention(hfgit_binder *b, const char *name, const hfgit_arch_dims *d
 
 	if ((rc = hfgit_binder_push(b, "%s", name)) < 0)
 		return rc;
-	rc = hfgit_layer_linear(b, "self.query", h, h, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "self.key", h, h, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "self.value", h, h, true, 0);
+	rc = hfgit_layer__linear(b, "self.query", h, h, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "self.key", h, h, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "self.value", h, h, true, 0);
 	if (relative)
-		rc = rc ? rc : hfgit_layer_embedding(b, "self.distance_embedding",
-		                                     2 * d->max_positions - 1, h / d->num_heads);
-	rc = rc ? rc : hfgit_layer_linear(b, "output.dense", h, h, true, 0);
-	rc = rc ? rc : hfgit_layer_norm(b, "output.LayerNorm", h);
+		rc = rc ? rc : hfgit_layer__embedding(b, "self.distance_embedding",
+		                                      2 * d->max_positions - 1, h / d->num_heads);
+	rc = rc ? rc : hfgit_layer__linear(b, "output.dense", h, h, true, 0);
+	rc = rc ? rc : hfgit_layer__norm(b, "output.LayerNorm", h);
 	hfgit_binder_pop(b);
 	return rc;
 }
@@ -70,9 +70,9 @@ static int layer(hfgit_binder *b, const hfgit_arch_dims *d, bool relative, bool 
 	rc = attention(b, "attention", d, relative);
 	if (cross)
 		rc = rc ? rc : attention(b, "crossattention", d, relative);
-	rc = rc ? rc : hfgit_layer_linear(b, "intermediate.dense", inter, h, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "output.dense", h, inter, true, 0);
-	rc = rc ? rc : hfgit_layer_norm(b, "output.LayerNorm", h);
+	rc = rc ? rc : hfgit_layer__linear(b, "intermediate.dense", inter, h, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "output.dense", h, inter, true, 0);
+	rc = rc ? rc : hfgit_layer__norm(b, "output.LayerNorm", h);
 	return rc;
 }
 
@@ -90,10 +90,10 @@ static int bert_model(hfgit_binder *b, const hfgit_config *cfg, const hfgit_arch
 	relative = strcmp(position_type, "absolute") != 0;
 	if ((rc = hfgit_binder_push(b, "embeddings")) < 0)
 		return rc;
-	rc = hfgit_layer_embedding(b, "word_embeddings", d->vocab_size, h);
-	rc = rc ? rc : hfgit_layer_embedding(b, "position_embeddings", d->max_positions, h);
-	rc = rc ? rc : hfgit_layer_embedding(b, "token_type_embeddings", types, h);
-	rc = rc ? rc : hfgit_layer_norm(b, "LayerNorm", h);
+	rc = hfgit_layer__embedding(b, "word_embeddings", d->vocab_size, h);
+	rc = rc ? rc : hfgit_layer__embedding(b, "position_embeddings", d->max_positions, h);
+	rc = rc ? rc : hfgit_layer__embedding(b, "token_type_embeddings", types, h);
+	rc = rc ? rc : hfgit_layer__norm(b, "LayerNorm", h);
 	rc = rc ? rc : hfgit_binder_buffer(b, "position_ids");
 	rc = rc ? rc : hfgit_binder_buffer(b, "token_type_ids");
 	hfgit_binder_pop(b);
@@ -105,7 +105,7 @@ static int bert_model(hfgit_binder *b, const hfgit_config *cfg, const hfgit_arch
 	}
 	/* Checkpoints of classes built without the pooler (BertForMaskedLM, ...) lack it:
 	 * transformers initializes it anew and warns, and so do we. */
-	return rc ? rc : hfgit_layer_linear(b, "pooler.dense", h, h, true, HFGIT_BIND_OPTIONAL);
+	return rc ? rc : hfgit_layer__linear(b, "pooler.dense", h, h, true, HFGIT_BIND_OPTIONAL);
 }
 
 static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
@@ -113,13 +113,13 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	hfgit_arch_dims d;
 	int rc;
 
-	if ((rc = hfgit_arch_dims_get(&d, cfg)) < 0 || (rc = hfgit_binder_push_base(b)) < 0)
+	if ((rc = hfgit_arch__dims_get(&d, cfg)) < 0 || (rc = hfgit_binder_push_base(b)) < 0)
 		return rc;
 	rc = bert_model(b, cfg, &d);
 	hfgit_binder_pop(b);
 	if (rc == 0 && hfgit_binder_head(b) == HFGIT_AUTO_SEQ_CLS)
-		rc = hfgit_layer_linear(b, "classifier", (long long)hfgit_config_num_labels(cfg),
-		                        d.hidden_size, true, HFGIT_BIND_OPTIONAL);
+		rc = hfgit_layer__linear(b, "classifier", (long long)hfgit_config_num_labels(cfg),
+		                         d.hidden_size, true, HFGIT_BIND_OPTIONAL);
 	return rc;
 }
 
@@ -128,7 +128,7 @@ static const char *const other_classes[] = {
 	"BertForMultipleChoice", "BertForTokenClassification", "BertForQuestionAnswering", NULL,
 };
 
-const hfgit_architecture hfgit_arch_bert = {
+const hfgit_architecture hfgit_arch__bert = {
 	.version = HFGIT_ARCHITECTURE_VERSION,
 	.model_type = "bert",
 	.base_prefix = "bert",

@@ -1,8 +1,8 @@
-#include "architectures.h"
+#include "model/architectures.h"
 
-#include "common/error.h"
+#include "core/error.h"
 
-int hfgit_arch_dims_get(hfgit_arch_dims *out, const hfgit_config *cfg)
+int hfgit_arch__dims_get(hfgit_arch_dims *out, const hfgit_config *cfg)
 {
 	int rc;
 
@@ -17,12 +17,12 @@ int hfgit_arch_dims_get(hfgit_arch_dims *out, const hfgit_config *cfg)
 		out->vocab_size = 0;
 	if (hfgit_config_get_int(&out->max_positions, cfg, "max_position_embeddings") < 0)
 		out->max_positions = 0;
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return 0;
 }
 
-int hfgit_arch_check_heads(hfgit_config *cfg, const char *heads_key, long long heads,
-                           const char *hidden_key, long long hidden)
+int hfgit_arch__check_heads(hfgit_config *cfg, const char *heads_key, long long heads,
+                            const char *hidden_key, long long hidden)
 {
 	if (hidden % heads)
 		return hfgit_config_invalid(cfg, heads_key, "is %lld, which does not divide %s %lld: "

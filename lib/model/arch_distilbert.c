@@ -7,8 +7,8 @@
  * still a saved parameter. The Hub's distilbert-base-uncased is a DistilBertForMaskedLM
  * (vocab_transform, vocab_layer_norm, vocab_projector: unexpected for the base model).
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {
@@ -26,7 +26,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 	    (rc = hfgit_config_read_string(&s, cfg, "hidden_act", "activation", "gelu", 0)) < 0 ||
 	    (rc = hfgit_config_read_bool(&sinusoidal, cfg, "sinusoidal_pos_embds", NULL, 0, 0)) < 0)
 		return rc;
-	return hfgit_arch_check_heads(cfg, "n_heads", heads, "dim", dim);
+	return hfgit_arch__check_heads(cfg, "n_heads", heads, "dim", dim);
 }
 
 static int block(hfgit_binder *b, const hfgit_arch_dims *d)
@@ -34,14 +34,14 @@ static int block(hfgit_binder *b, const hfgit_arch_dims *d)
 	long long dim = d->hidden_size, hidden = d->intermediate_size;
 	int rc;
 
-	rc = hfgit_layer_linear(b, "attention.q_lin", dim, dim, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.k_lin", dim, dim, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.v_lin", dim, dim, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.out_lin", dim, dim, true, 0);
-	rc = rc ? rc : hfgit_layer_norm(b, "sa_layer_norm", dim);
-	rc = rc ? rc : hfgit_layer_linear(b, "ffn.lin1", hidden, dim, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "ffn.lin2", dim, hidden, true, 0);
-	rc = rc ? rc : hfgit_layer_norm(b, "output_layer_norm", dim);
+	rc = hfgit_layer__linear(b, "attention.q_lin", dim, dim, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.k_lin", dim, dim, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.v_lin", dim, dim, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.out_lin", dim, dim, true, 0);
+	rc = rc ? rc : hfgit_layer__norm(b, "sa_layer_norm", dim);
+	rc = rc ? rc : hfgit_layer__linear(b, "ffn.lin1", hidden, dim, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "ffn.lin2", dim, hidden, true, 0);
+	rc = rc ? rc : hfgit_layer__norm(b, "output_layer_norm", dim);
 	return rc;
 }
 
@@ -52,10 +52,10 @@ static int distilbert_model(hfgit_binder *b, const hfgit_arch_dims *d)
 
 	if ((rc = hfgit_binder_push(b, "embeddings")) < 0)
 		return rc;
-	rc = hfgit_layer_embedding(b, "word_embeddings", d->vocab_size, d->hidden_size);
-	rc = rc ? rc : hfgit_layer_embedding(b, "position_embeddings", d->max_positions,
-	                                     d->hidden_size);
-	rc = rc ? rc : hfgit_layer_norm(b, "LayerNorm", d->hidden_size);
+	rc = hfgit_layer__embedding(b, "word_embeddings", d->vocab_size, d->hidden_size);
+	rc = rc ? rc : hfgit_layer__embedding(b, "position_embeddings", d->max_positions,
+	                                      d->hidden_size);
+	rc = rc ? rc : hfgit_layer__norm(b, "LayerNorm", d->hidden_size);
 	rc = rc ? rc : hfgit_binder_buffer(b, "position_ids");
 	hfgit_binder_pop(b);
 	for (i = 0; rc == 0 && i < d->num_layers; i++) {
@@ -72,16 +72,16 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	hfgit_arch_dims d;
 	int rc;
 
-	if ((rc = hfgit_arch_dims_get(&d, cfg)) < 0 || (rc = hfgit_binder_push_base(b)) < 0)
+	if ((rc = hfgit_arch__dims_get(&d, cfg)) < 0 || (rc = hfgit_binder_push_base(b)) < 0)
 		return rc;
 	rc = distilbert_model(b, &d);
 	hfgit_binder_pop(b);
 	if (rc == 0 && hfgit_binder_head(b) == HFGIT_AUTO_SEQ_CLS) {
-		rc = hfgit_layer_linear(b, "pre_classifier", d.hidden_size, d.hidden_size, true,
-		                        HFGIT_BIND_OPTIONAL);
-		rc = rc ? rc : hfgit_layer_linear(b, "classifier",
-		                                  (long long)hfgit_config_num_labels(cfg), d.hidden_size,
-		                                  true, HFGIT_BIND_OPTIONAL);
+		rc = hfgit_layer__linear(b, "pre_classifier", d.hidden_size, d.hidden_size, true,
+		                         HFGIT_BIND_OPTIONAL);
+		rc = rc ? rc : hfgit_layer__linear(b, "classifier",
+		                                   (long long)hfgit_config_num_labels(cfg), d.hidden_size,
+		                                   true, HFGIT_BIND_OPTIONAL);
 	}
 	return rc;
 }
@@ -91,7 +91,7 @@ static const char *const other_classes[] = {
 	"DistilBertForQuestionAnswering", NULL,
 };
 
-const hfgit_architecture hfgit_arch_distilbert = {
+const hfgit_architecture hfgit_arch__distilbert = {
 	.version = HFGIT_ARCHITECTURE_VERSION,
 	.model_type = "distilbert",
 	.base_prefix = "distilbert",

@@ -7,8 +7,8 @@
  * torch.save of GPT2LMHeadModel keeps both names of the shared storage; every block has the
  * causal mask attn.bias (and, before transformers 4.33, attn.masked_bias) as buffers.
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {
@@ -34,7 +34,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 	    (rc = hfgit_config_read_bool(&tie, cfg, "tie_word_embeddings", NULL, 1, 0)) < 0 ||
 	    (rc = hfgit_config_read_bool(&cross, cfg, "add_cross_attention", NULL, 0, 0)) < 0)
 		return rc;
-	return hfgit_arch_check_heads(cfg, "n_head", heads, "n_embd", embd);
+	return hfgit_arch__check_heads(cfg, "n_head", heads, "n_embd", embd);
 }
 
 static int attention(hfgit_binder *b, const char *name, long long embd, bool cross)
@@ -45,12 +45,12 @@ static int attention(hfgit_binder *b, const char *name, long long embd, bool cro
 		return rc;
 	if (cross) {
 		/* Cross-attention projects the query alone, keys and values from the encoder. */
-		rc = hfgit_layer_conv1d(b, "c_attn", embd, 2 * embd);
-		rc = rc ? rc : hfgit_layer_conv1d(b, "q_attn", embd, embd);
+		rc = hfgit_layer__conv1d(b, "c_attn", embd, 2 * embd);
+		rc = rc ? rc : hfgit_layer__conv1d(b, "q_attn", embd, embd);
 	} else {
-		rc = hfgit_layer_conv1d(b, "c_attn", embd, 3 * embd);
+		rc = hfgit_layer__conv1d(b, "c_attn", embd, 3 * embd);
 	}
-	rc = rc ? rc : hfgit_layer_conv1d(b, "c_proj", embd, embd);
+	rc = rc ? rc : hfgit_layer__conv1d(b, "c_proj", embd, embd);
 	rc = rc ? rc : hfgit_binder_buffer(b, "bias");
 	rc = rc ? rc : hfgit_binder_buffer(b, "masked_bias");
 	hfgit_binder_pop(b);
@@ -62,15 +62,15 @@ static int block(hfgit_binder *b, const hfgit_arch_dims *d, bool cross)
 	long long embd = d->hidden_size, inner = d->intermediate_size;
 	int rc;
 
-	rc = hfgit_layer_norm(b, "ln_1", embd);
+	rc = hfgit_layer__norm(b, "ln_1", embd);
 	rc = rc ? rc : attention(b, "attn", embd, false);
-	rc = rc ? rc : hfgit_layer_norm(b, "ln_2", embd);
+	rc = rc ? rc : hfgit_layer__norm(b, "ln_2", embd);
 	if (cross) {
 		rc = rc ? rc : attention(b, "crossattention", embd, true);
-		rc = rc ? rc : hfgit_layer_norm(b, "ln_cross_attn", embd);
+		rc = rc ? rc : hfgit_layer__norm(b, "ln_cross_attn", embd);
 	}
-	rc = rc ? rc : hfgit_layer_conv1d(b, "mlp.c_fc", embd, inner);
-	rc = rc ? rc : hfgit_layer_conv1d(b, "mlp.c_proj", inner, embd);
+	rc = rc ? rc : hfgit_layer__conv1d(b, "mlp.c_fc", embd, inner);
+	rc = rc ? rc : hfgit_layer__conv1d(b, "mlp.c_proj", inner, embd);
 	return rc;
 }
 
@@ -79,15 +79,15 @@ static int gpt2_model(hfgit_binder *b, const hfgit_arch_dims *d, bool cross)
 	long long i;
 	int rc;
 
-	rc = hfgit_layer_embedding(b, "wte", d->vocab_size, d->hidden_size);
-	rc = rc ? rc : hfgit_layer_embedding(b, "wpe", d->max_positions, d->hidden_size);
+	rc = hfgit_layer__embedding(b, "wte", d->vocab_size, d->hidden_size);
+	rc = rc ? rc : hfgit_layer__embedding(b, "wpe", d->max_positions, d->hidden_size);
 	for (i = 0; rc == 0 && i < d->num_layers; i++) {
 		if ((rc = hfgit_binder_push(b, "h.%lld", i)) < 0)
 			return rc;
 		rc = block(b, d, cross);
 		hfgit_binder_pop(b);
 	}
-	return rc ? rc : hfgit_layer_norm(b, "ln_f", d->hidden_size);
+	return rc ? rc : hfgit_layer__norm(b, "ln_f", d->hidden_size);
 }
 
 static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
@@ -95,7 +95,7 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	hfgit_arch_dims d;
 	int tie, cross, rc;
 
-	if ((rc = hfgit_arch_dims_get(&d, cfg)) < 0 ||
+	if ((rc = hfgit_arch__dims_get(&d, cfg)) < 0 ||
 	    (rc = hfgit_config_get_bool(&tie, cfg, "tie_word_embeddings")) < 0 ||
 	    (rc = hfgit_config_get_bool(&cross, cfg, "add_cross_attention")) < 0 ||
 	    (rc = hfgit_binder_push_base(b)) < 0)
@@ -108,11 +108,11 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	case HFGIT_AUTO_CAUSAL_LM:
 		if (tie)
 			return hfgit_binder_tie(b, "lm_head.weight", "transformer.wte.weight");
-		return hfgit_layer_linear(b, "lm_head", d.vocab_size, d.hidden_size, false,
-		                          HFGIT_BIND_OPTIONAL);
+		return hfgit_layer__linear(b, "lm_head", d.vocab_size, d.hidden_size, false,
+		                           HFGIT_BIND_OPTIONAL);
 	case HFGIT_AUTO_SEQ_CLS:
-		return hfgit_layer_linear(b, "score", (long long)hfgit_config_num_labels(cfg),
-		                          d.hidden_size, false, HFGIT_BIND_OPTIONAL);
+		return hfgit_layer__linear(b, "score", (long long)hfgit_config_num_labels(cfg),
+		                           d.hidden_size, false, HFGIT_BIND_OPTIONAL);
 	default:
 		return 0;
 	}
@@ -122,7 +122,7 @@ static const char *const other_classes[] = {
 	"GPT2DoubleHeadsModel", "GPT2ForTokenClassification", "GPT2ForQuestionAnswering", NULL,
 };
 
-const hfgit_architecture hfgit_arch_gpt2 = {
+const hfgit_architecture hfgit_arch__gpt2 = {
 	.version = HFGIT_ARCHITECTURE_VERSION,
 	.model_type = "gpt2",
 	.base_prefix = "transformer",

@@ -10,8 +10,8 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 #include "model/config.h"
 #include "model/rope.h"
 
@@ -64,7 +64,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 	 * class's default; null, none (recorded as 0). */
 	if (f->window) {
 		json_object *w = NULL;
-		bool none = json_object_object_get_ex(hfgit_config_json(cfg), "sliding_window", &w) &&
+		bool none = json_object_object_get_ex(hfgit_config__json(cfg), "sliding_window", &w) &&
 		            json_object_is_type(w, json_type_null);
 
 		if ((rc = hfgit_config_read_int(&v, cfg, "sliding_window", NULL, none ? 0 : f->window,
@@ -80,7 +80,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 		                            "group of attention heads", heads, kv);
 	/* rope_scaling's type and factors are checked now: a config hfgit cannot run fails at
 	 * load, naming the field. */
-	if ((rc = hfgit_rope_read(&rope, cfg, (size_t)head_dim)) < 0)
+	if ((rc = hfgit_rope__read(&rope, cfg, (size_t)head_dim)) < 0)
 		return rc;
 	return hfgit_rope__record(&rope, cfg);
 }
@@ -90,21 +90,21 @@ static int layer(hfgit_binder *b, long long hidden, long long inter, long long h
 {
 	int rc, qkv = attn_bias || qkv_bias;
 
-	rc = hfgit_layer_norm_weight(b, "input_layernorm", hidden);
+	rc = hfgit_layer__norm_weight(b, "input_layernorm", hidden);
 	rc = rc ? rc : hfgit_binder_push(b, "self_attn");
 	if (rc)
 		return rc;
-	rc = hfgit_layer_linear(b, "q_proj", heads * d, hidden, qkv, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "k_proj", kv * d, hidden, qkv, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "v_proj", kv * d, hidden, qkv, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "o_proj", hidden, heads * d, attn_bias, 0);
+	rc = hfgit_layer__linear(b, "q_proj", heads * d, hidden, qkv, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "k_proj", kv * d, hidden, qkv, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "v_proj", kv * d, hidden, qkv, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "o_proj", hidden, heads * d, attn_bias, 0);
 	/* Checkpoints written before transformers 4.31 keep the rotary inv_freq buffer. */
 	rc = rc ? rc : hfgit_binder_buffer(b, "rotary_emb.inv_freq");
 	hfgit_binder_pop(b);
-	rc = rc ? rc : hfgit_layer_norm_weight(b, "post_attention_layernorm", hidden);
-	rc = rc ? rc : hfgit_layer_linear(b, "mlp.gate_proj", inter, hidden, mlp_bias, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "mlp.up_proj", inter, hidden, mlp_bias, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "mlp.down_proj", hidden, inter, mlp_bias, 0);
+	rc = rc ? rc : hfgit_layer__norm_weight(b, "post_attention_layernorm", hidden);
+	rc = rc ? rc : hfgit_layer__linear(b, "mlp.gate_proj", inter, hidden, mlp_bias, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "mlp.up_proj", inter, hidden, mlp_bias, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "mlp.down_proj", hidden, inter, mlp_bias, 0);
 	return rc;
 }
 
@@ -115,7 +115,7 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	int tie, attn_bias, mlp_bias, rc;
 	hfgit_arch_dims dims;
 
-	if ((rc = hfgit_arch_dims_get(&dims, cfg)) < 0 ||
+	if ((rc = hfgit_arch__dims_get(&dims, cfg)) < 0 ||
 	    (rc = hfgit_config_get_int(&kv, cfg, "num_key_value_heads")) < 0 ||
 	    (rc = hfgit_config_get_int(&d, cfg, "head_dim")) < 0 ||
 	    (rc = hfgit_config_get_bool(&tie, cfg, "tie_word_embeddings")) < 0 ||
@@ -128,7 +128,7 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 		attn_bias = mlp_bias = 0;
 	if ((rc = hfgit_binder_push_base(b)) < 0)
 		return rc;
-	rc = hfgit_layer_embedding(b, "embed_tokens", dims.vocab_size, dims.hidden_size);
+	rc = hfgit_layer__embedding(b, "embed_tokens", dims.vocab_size, dims.hidden_size);
 	for (i = 0; rc == 0 && i < dims.num_layers; i++) {
 		if ((rc = hfgit_binder_push(b, "layers.%lld", i)) < 0)
 			break;
@@ -136,14 +136,14 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 		           attn_bias, f->qkv_bias, mlp_bias);
 		hfgit_binder_pop(b);
 	}
-	rc = rc ? rc : hfgit_layer_norm_weight(b, "norm", dims.hidden_size);
+	rc = rc ? rc : hfgit_layer__norm_weight(b, "norm", dims.hidden_size);
 	rc = rc ? rc : hfgit_binder_buffer(b, "rotary_emb.inv_freq");
 	hfgit_binder_pop(b);
 	if (rc || hfgit_binder_head(b) != HFGIT_AUTO_CAUSAL_LM)
 		return rc;
 	if (tie)
 		return hfgit_binder_tie(b, "lm_head.weight", "model.embed_tokens.weight");
-	return hfgit_layer_linear(b, "lm_head", dims.vocab_size, dims.hidden_size, false, 0);
+	return hfgit_layer__linear(b, "lm_head", dims.vocab_size, dims.hidden_size, false, 0);
 }
 
 #define OTHER(p) p "ForSequenceClassification", p "ForTokenClassification", \
@@ -164,6 +164,6 @@ static const char *const qwen2_other[] = { OTHER("Qwen2"), NULL };
 		.payload = (void *)&fam,                                                      \
 	}
 
-const hfgit_architecture hfgit_arch_llama = FAMILY("llama", "Llama", llama_other, llama);
-const hfgit_architecture hfgit_arch_mistral = FAMILY("mistral", "Mistral", mistral_other, mistral);
-const hfgit_architecture hfgit_arch_qwen2 = FAMILY("qwen2", "Qwen2", qwen2_other, qwen2);
+const hfgit_architecture hfgit_arch__llama = FAMILY("llama", "Llama", llama_other, llama);
+const hfgit_architecture hfgit_arch__mistral = FAMILY("mistral", "Mistral", mistral_other, mistral);
+const hfgit_architecture hfgit_arch__qwen2 = FAMILY("qwen2", "Qwen2", qwen2_other, qwen2);

@@ -7,8 +7,8 @@
  * ViTForImageClassification: "vit." prefix, a classifier, and no pooler, which transformers
  * then initializes anew with a warning (so do we).
  */
-#include "architectures.h"
-#include "layers.h"
+#include "model/architectures.h"
+#include "model/layers.h"
 
 static int read_config(hfgit_config *cfg, void *payload)
 {
@@ -32,7 +32,7 @@ static int read_config(hfgit_config *cfg, void *payload)
 	if (patch > image)
 		return hfgit_config_invalid(cfg, "patch_size", "is %lld, larger than image_size %lld: "
 		                            "the image has no whole patch", patch, image);
-	return hfgit_arch_check_heads(cfg, "num_attention_heads", heads, "hidden_size", hidden);
+	return hfgit_arch__check_heads(cfg, "num_attention_heads", heads, "hidden_size", hidden);
 }
 
 static int layer(hfgit_binder *b, const hfgit_arch_dims *d, bool qkv_bias)
@@ -40,14 +40,14 @@ static int layer(hfgit_binder *b, const hfgit_arch_dims *d, bool qkv_bias)
 	long long h = d->hidden_size, inter = d->intermediate_size;
 	int rc;
 
-	rc = hfgit_layer_linear(b, "attention.attention.query", h, h, qkv_bias, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.attention.key", h, h, qkv_bias, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.attention.value", h, h, qkv_bias, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "attention.output.dense", h, h, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "intermediate.dense", inter, h, true, 0);
-	rc = rc ? rc : hfgit_layer_linear(b, "output.dense", h, inter, true, 0);
-	rc = rc ? rc : hfgit_layer_norm(b, "layernorm_before", h);
-	rc = rc ? rc : hfgit_layer_norm(b, "layernorm_after", h);
+	rc = hfgit_layer__linear(b, "attention.attention.query", h, h, qkv_bias, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.attention.key", h, h, qkv_bias, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.attention.value", h, h, qkv_bias, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "attention.output.dense", h, h, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "intermediate.dense", inter, h, true, 0);
+	rc = rc ? rc : hfgit_layer__linear(b, "output.dense", h, inter, true, 0);
+	rc = rc ? rc : hfgit_layer__norm(b, "layernorm_before", h);
+	rc = rc ? rc : hfgit_layer__norm(b, "layernorm_after", h);
 	return rc;
 }
 
@@ -81,7 +81,7 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 	long long i;
 	int qkv_bias, rc;
 
-	if ((rc = hfgit_arch_dims_get(&d, cfg)) < 0 ||
+	if ((rc = hfgit_arch__dims_get(&d, cfg)) < 0 ||
 	    (rc = hfgit_config_get_bool(&qkv_bias, cfg, "qkv_bias")) < 0 ||
 	    (rc = hfgit_binder_push_base(b)) < 0)
 		return rc;
@@ -92,16 +92,16 @@ static int build(hfgit_binder *b, const hfgit_config *cfg, void *payload)
 		rc = layer(b, &d, qkv_bias);
 		hfgit_binder_pop(b);
 	}
-	rc = rc ? rc : hfgit_layer_norm(b, "layernorm", d.hidden_size);
+	rc = rc ? rc : hfgit_layer__norm(b, "layernorm", d.hidden_size);
 	/* ViTForImageClassification builds ViTModel(add_pooling_layer=False): no pooler, a
 	 * classifier on the layer-normed class token. */
 	if (rc == 0 && hfgit_binder_head(b) != HFGIT_AUTO_IMAGE_CLS)
-		rc = hfgit_layer_linear(b, "pooler.dense", d.hidden_size, d.hidden_size, true,
-		                        HFGIT_BIND_OPTIONAL);
+		rc = hfgit_layer__linear(b, "pooler.dense", d.hidden_size, d.hidden_size, true,
+		                         HFGIT_BIND_OPTIONAL);
 	hfgit_binder_pop(b);
 	if (rc == 0 && hfgit_binder_head(b) == HFGIT_AUTO_IMAGE_CLS)
-		rc = hfgit_layer_linear(b, "classifier", (long long)hfgit_config_num_labels(cfg),
-		                        d.hidden_size, true, HFGIT_BIND_OPTIONAL);
+		rc = hfgit_layer__linear(b, "classifier", (long long)hfgit_config_num_labels(cfg),
+		                         d.hidden_size, true, HFGIT_BIND_OPTIONAL);
 	return rc;
 }
 
@@ -109,7 +109,7 @@ static const char *const other_classes[] = {
 	"ViTForMaskedImageModeling", NULL,
 };
 
-const hfgit_architecture hfgit_arch_vit = {
+const hfgit_architecture hfgit_arch__vit = {
 	.version = HFGIT_ARCHITECTURE_VERSION,
 	.model_type = "vit",
 	.base_prefix = "vit",

@@ -8,13 +8,13 @@
 
 #include "hfgit.h"
 
-extern const hfgit_architecture hfgit_arch_bert;
-extern const hfgit_architecture hfgit_arch_distilbert;
-extern const hfgit_architecture hfgit_arch_gpt2;
-extern const hfgit_architecture hfgit_arch_vit;
-extern const hfgit_architecture hfgit_arch_llama;
-extern const hfgit_architecture hfgit_arch_mistral;
-extern const hfgit_architecture hfgit_arch_qwen2;
+extern const hfgit_architecture hfgit_arch__bert;
+extern const hfgit_architecture hfgit_arch__distilbert;
+extern const hfgit_architecture hfgit_arch__gpt2;
+extern const hfgit_architecture hfgit_arch__vit;
+extern const hfgit_architecture hfgit_arch__llama;
+extern const hfgit_architecture hfgit_arch__mistral;
+extern const hfgit_architecture hfgit_arch__qwen2;
 
 /* The hyperparameters most architectures share, read back by their build functions. */
 typedef struct {
@@ -23,10 +23,10 @@ typedef struct {
 } hfgit_arch_dims;
 
 /* Read back what read_config recorded (it cannot fail after a successful read_config). */
-int hfgit_arch_dims_get(hfgit_arch_dims *out, const hfgit_config *cfg);
+int hfgit_arch__dims_get(hfgit_arch_dims *out, const hfgit_config *cfg);
 
 /* The check every multi-head attention needs: the hidden size splits evenly over the heads. */
-int hfgit_arch_check_heads(hfgit_config *cfg, const char *heads_key, long long heads,
-                           const char *hidden_key, long long hidden);
+int hfgit_arch__check_heads(hfgit_config *cfg, const char *heads_key, long long heads,
+                            const char *hidden_key, long long hidden);
 
 #endif

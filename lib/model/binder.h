@@ -12,6 +12,6 @@
 
 /* `head` is the class kind being built (never HFGIT_AUTO_CONFIG). Fails only on misuse or
  * out of memory; what does not fit goes to the report. */
-int hfgit_bind(hfgit_model *m, const hfgit_architecture *arch, hfgit_auto_class head);
+int hfgit_binder__bind(hfgit_model *m, const hfgit_architecture *arch, hfgit_auto_class head);
 
 #endif

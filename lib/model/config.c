@@ -1,4 +1,4 @@
-#include "config.h"
+#include "model/config.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,9 +11,9 @@
 
 #include <json-c/json.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 /* transformers' PretrainedConfig gives a config without id2label two labels. */
 #define DEFAULT_NUM_LABELS 2
@@ -84,7 +84,7 @@ int hfgit_config_invalid(const hfgit_config *cfg, const char *key, const char *f
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof(problem), fmt, ap);
 	va_end(ap);
-	return hfgit_error_set(HFGIT_EINVALID, "%s: field '%s' %s", cfg->path, key, problem);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: field '%s' %s", cfg->path, key, problem);
 }
 
 static int wrong_type(const hfgit_config *cfg, const char *key, const char *wanted, json_object *v)
@@ -122,10 +122,10 @@ static int parse_json(hfgit_config *cfg, const char *text, size_t len)
 	size_t end, line, column;
 
 	if (len > HFGIT_CONFIG_MAX_BYTES)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %zu bytes, more than the %u a config.json "
-		                       "may have", cfg->path, len, HFGIT_CONFIG_MAX_BYTES);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %zu bytes, more than the %u a config.json "
+		                        "may have", cfg->path, len, HFGIT_CONFIG_MAX_BYTES);
 	if (!(tok = json_tokener_new()))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	/* Strict, as Python's json module that wrote it (which, like json-c, takes NaN). */
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS |
 	                       JSON_TOKENER_VALIDATE_UTF8);
@@ -136,25 +136,25 @@ static int parse_json(hfgit_config *cfg, const char *text, size_t len)
 	if (error == json_tokener_continue || (!cfg->root && error == json_tokener_success)) {
 		json_object_put(cfg->root);
 		cfg->root = NULL;
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not valid JSON: the text ends before its "
-		                       "object is complete; the file is truncated: download it again",
-		                       cfg->path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not valid JSON: the text ends before its "
+		                        "object is complete; the file is truncated: download it again",
+		                        cfg->path);
 	}
 	if (error != json_tokener_success) {
 		position_of(text, end < len ? end : len, &line, &column);
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not valid JSON: %s at line %zu, column %zu",
-		                       cfg->path, json_tokener_error_desc(error), line, column);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not valid JSON: %s at line %zu, column %zu",
+		                        cfg->path, json_tokener_error_desc(error), line, column);
 	}
 	for (; end < len; end++) {
 		if (!strchr(" \t\r\n", text[end])) {
 			position_of(text, end, &line, &column);
-			return hfgit_error_set(HFGIT_EINVALID, "%s: not valid JSON: text after the object "
-			                       "at line %zu, column %zu", cfg->path, line, column);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: not valid JSON: text after the object "
+			                        "at line %zu, column %zu", cfg->path, line, column);
 		}
 	}
 	if (!json_object_is_type(cfg->root, json_type_object))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a JSON object; config.json holds an "
-		                       "object such as {\"model_type\": \"bert\", ...}", cfg->path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a JSON object; config.json holds an "
+		                        "object such as {\"model_type\": \"bert\", ...}", cfg->path);
 	return 0;
 }
 
@@ -192,7 +192,7 @@ static int read_architectures(hfgit_config *cfg)
 		return wrong_type(cfg, "architectures", "a list of class names", v);
 	n = json_object_array_length(v);
 	if (n && !(cfg->architectures = calloc(n, sizeof(*cfg->architectures))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		json_object *item = json_object_array_get_idx(v, i);
 		char key[40];
@@ -228,10 +228,10 @@ static int default_labels(hfgit_config *cfg, size_t n)
 	size_t i;
 
 	if (!(cfg->labels = calloc(n, sizeof(*cfg->labels))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	cfg->num_labels = n;
 	for (i = 0; i < n; i++)
-		if (!(cfg->labels[i] = hfgit_aprintf("LABEL_%zu", i)))
+		if (!(cfg->labels[i] = hfgit__aprintf("LABEL_%zu", i)))
 			return HFGIT_ERROR;
 	return 0;
 }
@@ -247,7 +247,7 @@ static int read_id2label(hfgit_config *cfg, json_object *v)
 		return hfgit_config_invalid(cfg, "id2label", "has %zu labels, more than %d", n,
 		                            MAX_LABELS);
 	if (!(cfg->labels = calloc(n, sizeof(*cfg->labels))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	cfg->num_labels = n;
 	json_object_object_foreach(v, key, value) {
 		if (!parse_label_id(key, &id) || id >= n)
@@ -259,7 +259,7 @@ static int read_id2label(hfgit_config *cfg, json_object *v)
 		/* json-c keeps the last of duplicate keys, and keys are canonical: each id once. */
 		if (cfg->labels[id])
 			return hfgit_config_invalid(cfg, "id2label", "names the label id %zu twice", id);
-		if (!(cfg->labels[id] = hfgit_strdup(json_object_get_string(value))))
+		if (!(cfg->labels[id] = hfgit__strdup(json_object_get_string(value))))
 			return HFGIT_ERROR;
 	}
 	return 0;
@@ -311,7 +311,7 @@ static int auto_map_value(const hfgit_config *cfg, const char *key, json_object 
 	char what[80];
 
 	if (json_object_is_type(v, json_type_string))
-		return (*out = hfgit_strdup(json_object_get_string(v))) ? 0 : HFGIT_ERROR;
+		return (*out = hfgit__strdup(json_object_get_string(v))) ? 0 : HFGIT_ERROR;
 	if (!json_object_is_type(v, json_type_array))
 		return hfgit_config_invalid(cfg, "auto_map", "maps \"%.40s\" to %s; values are "
 		                            "\"module.Class\" strings", key,
@@ -323,19 +323,19 @@ static int auto_map_value(const hfgit_config *cfg, const char *key, json_object 
 		if (!item || json_object_is_type(item, json_type_null))
 			continue;
 		if (!json_object_is_type(item, json_type_string)) {
-			hfgit_strbuf_dispose(&buf);
+			hfgit_strbuf__dispose(&buf);
 			return hfgit_config_invalid(cfg, "auto_map", "lists %s for \"%.40s\"; values are "
 			                            "\"module.Class\" strings", describe(what, sizeof(what),
 			                            item), key);
 		}
-		if ((buf.len && hfgit_strbuf_puts(&buf, ", ") < 0) ||
-		    hfgit_strbuf_puts(&buf, json_object_get_string(item)) < 0) {
-			hfgit_strbuf_dispose(&buf);
+		if ((buf.len && hfgit_strbuf__puts(&buf, ", ") < 0) ||
+		    hfgit_strbuf__puts(&buf, json_object_get_string(item)) < 0) {
+			hfgit_strbuf__dispose(&buf);
 			return HFGIT_ERROR;
 		}
 	}
-	*out = hfgit_strbuf_detach(&buf);
-	return *out ? 0 : hfgit_error_oom();
+	*out = hfgit_strbuf__detach(&buf);
+	return *out ? 0 : hfgit_error__oom();
 }
 
 static int read_auto_map(hfgit_config *cfg)
@@ -352,7 +352,7 @@ static int read_auto_map(hfgit_config *cfg)
 		return 0;
 	if (!(cfg->auto_map_keys = calloc(n, sizeof(*cfg->auto_map_keys))) ||
 	    !(cfg->auto_map_values = calloc(n, sizeof(*cfg->auto_map_values))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	json_object_object_foreach(v, key, value) {
 		if ((rc = auto_map_value(cfg, key, value, &cfg->auto_map_values[cfg->nauto_map])) < 0)
 			return rc;
@@ -361,29 +361,29 @@ static int read_auto_map(hfgit_config *cfg)
 	return 0;
 }
 
-int hfgit_config_parse(hfgit_config **out, const char *text, size_t len, const char *path)
+int hfgit_config__parse(hfgit_config **out, const char *text, size_t len, const char *path)
 {
 	hfgit_config *cfg;
 	int rc;
 
 	*out = NULL;
-	if (!(cfg = calloc(1, sizeof(*cfg))) || !(cfg->path = hfgit_strdup(path ? path : "config.json"))) {
+	if (!(cfg = calloc(1, sizeof(*cfg))) || !(cfg->path = hfgit__strdup(path ? path : "config.json"))) {
 		free(cfg);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	if ((rc = parse_json(cfg, text, len)) < 0 ||
 	    (rc = read_optional_string(cfg, "model_type", &cfg->model_type)) < 0 ||
 	    (rc = read_architectures(cfg)) < 0 ||
 	    (rc = read_optional_string(cfg, "torch_dtype", &cfg->torch_dtype)) < 0 ||
 	    (rc = read_labels(cfg)) < 0 || (rc = read_auto_map(cfg)) < 0) {
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 		return rc;
 	}
 	*out = cfg;
 	return 0;
 }
 
-int hfgit_config_load(hfgit_config **out, const char *path)
+int hfgit_config__load(hfgit_config **out, const char *path)
 {
 	struct stat st;
 	size_t len;
@@ -392,21 +392,21 @@ int hfgit_config_load(hfgit_config **out, const char *path)
 
 	*out = NULL;
 	if (stat(path, &st) < 0)
-		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                             "cannot read '%s'", path);
+		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                              "cannot read '%s'", path);
 	if (!S_ISREG(st.st_mode))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a regular file", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a regular file", path);
 	if ((unsigned long long)st.st_size > HFGIT_CONFIG_MAX_BYTES)
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %lld bytes, more than the %u a config.json "
-		                       "may have", path, (long long)st.st_size, HFGIT_CONFIG_MAX_BYTES);
-	if ((rc = hfgit_fs_read_file(&text, &len, path)) < 0)
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %lld bytes, more than the %u a config.json "
+		                        "may have", path, (long long)st.st_size, HFGIT_CONFIG_MAX_BYTES);
+	if ((rc = hfgit_fs__read_file(&text, &len, path)) < 0)
 		return rc;
-	rc = hfgit_config_parse(out, text, len, path);
+	rc = hfgit_config__parse(out, text, len, path);
 	free(text);
 	return rc;
 }
 
-void hfgit_config_free(hfgit_config *cfg)
+void hfgit_config__free(hfgit_config *cfg)
 {
 	size_t i;
 
@@ -432,9 +432,9 @@ void hfgit_config_free(hfgit_config *cfg)
 	free(cfg);
 }
 
-int hfgit_config_set_reader(hfgit_config *cfg, const char *who)
+int hfgit_config__set_reader(hfgit_config *cfg, const char *who)
 {
-	char *copy = hfgit_strdup(who);
+	char *copy = hfgit__strdup(who);
 
 	if (!copy)
 		return HFGIT_ERROR;
@@ -499,7 +499,7 @@ int hfgit_config_label_id(long long *out, const hfgit_config *cfg, const char *l
 			}
 		}
 	}
-	return hfgit_error_set(HFGIT_ENOTFOUND, "%s: no label '%s'", cfg->path, label);
+	return hfgit_error__set(HFGIT_ENOTFOUND, "%s: no label '%s'", cfg->path, label);
 }
 
 size_t hfgit_config_auto_map_count(const hfgit_config *cfg)
@@ -527,7 +527,7 @@ const hfgit_hparam *hfgit_config_hparam_at(const hfgit_config *cfg, size_t i)
 	return i < cfg->nhparams ? &cfg->hparams[i] : NULL;
 }
 
-struct json_object *hfgit_config_json(const hfgit_config *cfg)
+struct json_object *hfgit_config__json(const hfgit_config *cfg)
 {
 	return cfg ? cfg->root : NULL;
 }
@@ -601,11 +601,11 @@ static int get_value(value *out, const hfgit_config *cfg, const char *name, hfgi
 			out->s = h->s;
 			return 0;
 		}
-		return hfgit_error_set(HFGIT_EINVALID, "%s: hyperparameter '%s' is not %s", cfg->path,
-		                       name, type_names[type]);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: hyperparameter '%s' is not %s", cfg->path,
+		                        name, type_names[type]);
 	}
 	if (!(v = field(cfg, name)))
-		return hfgit_error_set(HFGIT_ENOTFOUND, "%s: no field '%s'", cfg->path, name);
+		return hfgit_error__set(HFGIT_ENOTFOUND, "%s: no field '%s'", cfg->path, name);
 	if (!from_json(out, type, v))
 		return wrong_type(cfg, name, type_names[type], v);
 	return 0;
@@ -657,8 +657,8 @@ static int record(hfgit_config *cfg, const char *name, const char *key, const va
 	hfgit_hparam h = { NULL, NULL, v->type, v->i, v->f, NULL };
 	hfgit_hparam *slot = (hfgit_hparam *)find_hparam(cfg, name);
 
-	if (!(h.name = hfgit_strdup(name)) || (key && !(h.key = hfgit_strdup(key))) ||
-	    (v->s && !(h.s = hfgit_strdup(v->s)))) {
+	if (!(h.name = hfgit__strdup(name)) || (key && !(h.key = hfgit__strdup(key))) ||
+	    (v->s && !(h.s = hfgit__strdup(v->s)))) {
 		free((char *)h.name);
 		free((char *)h.key);
 		return HFGIT_ERROR;
@@ -672,7 +672,7 @@ static int record(hfgit_config *cfg, const char *name, const char *key, const va
 				free((char *)h.name);
 				free((char *)h.key);
 				free((char *)h.s);
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			}
 			cfg->hparams = grown;
 			cfg->hparams_cap = cap;
@@ -701,7 +701,7 @@ static int read_value(value *out, hfgit_config *cfg, const char *name, const cha
 	json_object *v;
 
 	if (!name || !*name)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_config_read_*: no name given");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_config_read_*: no name given");
 	if (!key)
 		key = name;
 	if (!(v = field(cfg, key))) {

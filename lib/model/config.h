@@ -17,17 +17,17 @@
 #define HFGIT_CONFIG_MAX_BYTES (64u << 20)
 
 /* Parse `len` bytes of config.json; `path` names it in messages. */
-int hfgit_config_parse(hfgit_config **out, const char *text, size_t len, const char *path);
+int hfgit_config__parse(hfgit_config **out, const char *text, size_t len, const char *path);
 /* Read and parse the file at `path`. */
-int hfgit_config_load(hfgit_config **out, const char *path);
-void hfgit_config_free(hfgit_config *cfg);
+int hfgit_config__load(hfgit_config **out, const char *path);
+void hfgit_config__free(hfgit_config *cfg);
 
 /* Who reads the hyperparameters, for "field 'n_embd' is missing; gpt2 needs it" (copied). */
-int hfgit_config_set_reader(hfgit_config *cfg, const char *who);
+int hfgit_config__set_reader(hfgit_config *cfg, const char *who);
 
 /* The parsed config.json (json-c, borrowed), for the nested fields an architecture reads
  * itself (rope_scaling). */
-struct json_object *hfgit_config_json(const hfgit_config *cfg);
+struct json_object *hfgit_config__json(const hfgit_config *cfg);
 /* Record a value an architecture read itself (a nested field) or derived as hyperparameter
  * `name` (`key`: the field it came from; NULL: derived), as hfgit_config_read_* record theirs. */
 int hfgit_config__record(hfgit_config *cfg, const char *name, const char *key,

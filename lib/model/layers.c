@@ -1,7 +1,7 @@
-#include "layers.h"
+#include "model/layers.h"
 
-int hfgit_layer_linear(hfgit_binder *b, const char *name, long long out, long long in, bool bias,
-                       unsigned int flags)
+int hfgit_layer__linear(hfgit_binder *b, const char *name, long long out, long long in, bool bias,
+                        unsigned int flags)
 {
 	int rc;
 
@@ -14,7 +14,7 @@ int hfgit_layer_linear(hfgit_binder *b, const char *name, long long out, long lo
 	return rc;
 }
 
-int hfgit_layer_norm(hfgit_binder *b, const char *name, long long dim)
+int hfgit_layer__norm(hfgit_binder *b, const char *name, long long dim)
 {
 	int rc;
 
@@ -27,7 +27,7 @@ int hfgit_layer_norm(hfgit_binder *b, const char *name, long long dim)
 	return rc;
 }
 
-int hfgit_layer_norm_weight(hfgit_binder *b, const char *name, long long dim)
+int hfgit_layer__norm_weight(hfgit_binder *b, const char *name, long long dim)
 {
 	int rc;
 
@@ -38,7 +38,7 @@ int hfgit_layer_norm_weight(hfgit_binder *b, const char *name, long long dim)
 	return rc;
 }
 
-int hfgit_layer_embedding(hfgit_binder *b, const char *name, long long count, long long dim)
+int hfgit_layer__embedding(hfgit_binder *b, const char *name, long long count, long long dim)
 {
 	int rc;
 
@@ -49,7 +49,7 @@ int hfgit_layer_embedding(hfgit_binder *b, const char *name, long long count, lo
 	return rc;
 }
 
-int hfgit_layer_conv1d(hfgit_binder *b, const char *name, long long in, long long out)
+int hfgit_layer__conv1d(hfgit_binder *b, const char *name, long long in, long long out)
 {
 	int rc;
 

@@ -1,20 +1,19 @@
-#include "model.h"
+#include "model/model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "model/config.h"
-#include "forward/forward.h"
 
-int hfgit_model_new(hfgit_model **out)
+int hfgit_model__new(hfgit_model **out)
 {
 	*out = calloc(1, sizeof(**out));
 	if (!*out)
-		return hfgit_error_oom();
-	if (hfgit_weights_new(&(*out)->weights) < 0) {
+		return hfgit_error__oom();
+	if (hfgit_weights__new(&(*out)->weights) < 0) {
 		free(*out);
 		*out = NULL;
 		return HFGIT_ERROR;
@@ -50,10 +49,11 @@ void hfgit_model_free(hfgit_model *m)
 	free(m->reason);
 	free(m->dir);
 	free(m->commit);
-	hfgit_config_free(m->cfg);
-	hfgit_runner_free(m->runner);
+	hfgit_config__free(m->cfg);
+	if (m->runner && m->runner_free)
+		m->runner_free(m->runner);
 	pthread_mutex_destroy(&m->runner_lock);
-	hfgit_weights_free(m->weights);
+	hfgit_weights__free(m->weights);
 	free(m);
 }
 
@@ -84,7 +84,7 @@ static int rebuild_index(hfgit_model *m, size_t nslots)
 	size_t *slots = calloc(nslots, sizeof(*slots)), i;
 
 	if (!slots)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	free(m->slots);
 	m->slots = slots;
 	m->nslots = nslots;
@@ -99,12 +99,12 @@ static char *dup_or_null(const char *s, bool *failed)
 
 	if (!s)
 		return NULL;
-	if (!(copy = hfgit_strdup(s)))
+	if (!(copy = hfgit__strdup(s)))
 		*failed = true;
 	return copy;
 }
 
-int hfgit_model_add_param(hfgit_model *m, const hfgit_param *p)
+int hfgit_model__add_param(hfgit_model *m, const hfgit_param *p)
 {
 	hfgit_param copy = *p;
 	bool failed = false;
@@ -116,14 +116,14 @@ int hfgit_model_add_param(hfgit_model *m, const hfgit_param *p)
 		return rc;
 	slot = find_slot(m, p->name);
 	if (*slot)
-		return hfgit_error_set(HFGIT_EINVALID, "the architecture declares parameter '%s' twice",
-		                       p->name);
+		return hfgit_error__set(HFGIT_EINVALID, "the architecture declares parameter '%s' twice",
+		                        p->name);
 	if (m->nparams == m->params_cap) {
 		size_t cap = m->params_cap ? m->params_cap * 2 : 128;
 		hfgit_param *grown = realloc(m->params, cap * sizeof(*grown));
 
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		m->params = grown;
 		m->params_cap = cap;
 	}
@@ -164,8 +164,8 @@ const hfgit_param *hfgit_model_param_find(const hfgit_model *m, const char *name
 /* ---------------------------------------------------------------------------------------- */
 /* The report                                                                                */
 
-int hfgit_model_add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity severity,
-                          const char *name, const char *fmt, ...)
+int hfgit_model__add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity severity,
+                           const char *name, const char *fmt, ...)
 {
 	hfgit_load_issue issue = { kind, severity, NULL, NULL };
 	hfgit_strbuf msg = HFGIT_STRBUF_INIT;
@@ -174,11 +174,11 @@ int hfgit_model_add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity 
 	int rc;
 
 	va_start(ap, fmt);
-	rc = hfgit_strbuf_vprintf(&msg, fmt, ap);
+	rc = hfgit_strbuf__vprintf(&msg, fmt, ap);
 	va_end(ap);
 	if (rc < 0)
 		return rc;
-	issue.message = hfgit_strbuf_detach(&msg);
+	issue.message = hfgit_strbuf__detach(&msg);
 	issue.name = dup_or_null(name, &failed);
 	if (failed || !issue.message)
 		goto oom;
@@ -196,7 +196,7 @@ int hfgit_model_add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity 
 oom:
 	free((char *)issue.name);
 	free((char *)issue.message);
-	return hfgit_error_oom();
+	return hfgit_error__oom();
 }
 
 size_t hfgit_model_issue_count(const hfgit_model *m)
@@ -248,7 +248,7 @@ static int compare_strings(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int hfgit_model_finish(hfgit_model *m)
+int hfgit_model__finish(hfgit_model *m)
 {
 	const char *seen[16];
 	size_t nseen = 0, i, j;
@@ -266,13 +266,13 @@ int hfgit_model_finish(hfgit_model *m)
 	}
 	qsort(seen, nseen, sizeof(*seen), compare_strings);
 	for (i = 0; i < nseen; i++) {
-		if ((i && hfgit_strbuf_puts(&buf, "+") < 0) || hfgit_strbuf_puts(&buf, seen[i]) < 0) {
-			hfgit_strbuf_dispose(&buf);
+		if ((i && hfgit_strbuf__puts(&buf, "+") < 0) || hfgit_strbuf__puts(&buf, seen[i]) < 0) {
+			hfgit_strbuf__dispose(&buf);
 			return HFGIT_ERROR;
 		}
 	}
 	free(m->dtypes);
-	m->dtypes = buf.len ? hfgit_strbuf_detach(&buf) : hfgit_strdup("none");
+	m->dtypes = buf.len ? hfgit_strbuf__detach(&buf) : hfgit__strdup("none");
 	return m->dtypes ? 0 : HFGIT_ERROR;
 }
 
@@ -290,7 +290,7 @@ int hfgit_model_usage_get(hfgit_model_usage *out, const hfgit_model *m)
 		out->param_bytes += p->nbytes;
 	}
 	out->tensors = m->nparams;
-	hfgit_weights_memory(m->weights, &mapped, &heap);
+	hfgit_weights__memory(m->weights, &mapped, &heap);
 	out->mapped_bytes = mapped;
 	out->heap_bytes = heap;
 	out->dtypes = m->dtypes ? m->dtypes : "none";

@@ -11,8 +11,8 @@
 #include <stddef.h>
 
 #include "hfgit.h"
-#include "common/error.h"
-#include "model/weights.h"
+#include "core/error.h"
+#include "model/weights/weights.h"
 
 struct hfgit_model {
 	char *dir;
@@ -39,21 +39,23 @@ struct hfgit_model {
 
 	char *dtypes;
 
-	/* The forward-pass state (lib/forward), made on first use under runner_lock. */
+	/* The forward-pass state (lib/forward), made on first use under runner_lock, and how to
+	 * free it: the factory knows nothing of forward passes. */
 	struct hfgit_runner *runner;
+	void (*runner_free)(struct hfgit_runner *runner);
 	pthread_mutex_t runner_lock;
 };
 
-int hfgit_model_new(hfgit_model **out);
+int hfgit_model__new(hfgit_model **out);
 
 /* Add a parameter (strings copied); HFGIT_EINVALID when the name is taken. */
-int hfgit_model_add_param(hfgit_model *m, const hfgit_param *p);
+int hfgit_model__add_param(hfgit_model *m, const hfgit_param *p);
 
 /* Add an issue to the report; `name` may be NULL. */
-int hfgit_model_add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity severity,
-                          const char *name, const char *fmt, ...) HFGIT_PRINTF(5, 6);
+int hfgit_model__add_issue(hfgit_model *m, hfgit_issue_kind kind, hfgit_severity severity,
+                           const char *name, const char *fmt, ...) HFGIT_PRINTF(5, 6);
 
 /* Once the table is complete: the dtype summary. */
-int hfgit_model_finish(hfgit_model *m);
+int hfgit_model__finish(hfgit_model *m);
 
 #endif

@@ -1,12 +1,12 @@
-#include "registry.h"
+#include "model/registry.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "model/architectures.h"
 
 typedef struct {
@@ -23,8 +23,8 @@ static entry **entries;
 static size_t nentries, entries_cap;
 
 static const hfgit_architecture *const builtins[] = {
-	&hfgit_arch_bert, &hfgit_arch_distilbert, &hfgit_arch_gpt2, &hfgit_arch_vit,
-	&hfgit_arch_llama, &hfgit_arch_mistral, &hfgit_arch_qwen2,
+	&hfgit_arch__bert, &hfgit_arch__distilbert, &hfgit_arch__gpt2, &hfgit_arch__vit,
+	&hfgit_arch__llama, &hfgit_arch__mistral, &hfgit_arch__qwen2,
 };
 
 static const char *const auto_names[HFGIT_AUTO_COUNT_] = {
@@ -61,7 +61,7 @@ static int append_locked(entry *e)
 		entry **grown = realloc(entries, cap * sizeof(*grown));
 
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		entries = grown;
 		entries_cap = cap;
 	}
@@ -80,7 +80,7 @@ static int ensure_builtins_locked(void)
 		return 0;
 	for (i = 0; i < sizeof(builtins) / sizeof(*builtins); i++) {
 		if (!(e = calloc(1, sizeof(*e))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		e->arch = *builtins[i];
 		e->builtin = true;
 		if (append_locked(e) < 0) {
@@ -140,8 +140,8 @@ static int list_locked(hfgit_strbuf *buf)
 	size_t i;
 
 	for (i = 0; i < nentries; i++)
-		if ((i && hfgit_strbuf_puts(buf, ", ") < 0) ||
-		    hfgit_strbuf_puts(buf, entries[i]->arch.model_type) < 0)
+		if ((i && hfgit_strbuf__puts(buf, ", ") < 0) ||
+		    hfgit_strbuf__puts(buf, entries[i]->arch.model_type) < 0)
 			return HFGIT_ERROR;
 	return 0;
 }
@@ -157,10 +157,10 @@ char *hfgit_architecture_list(void)
 		rc = list_locked(&buf);
 	pthread_mutex_unlock(&lock);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&buf);
+		hfgit_strbuf__dispose(&buf);
 		return NULL;
 	}
-	return buf.len ? hfgit_strbuf_detach(&buf) : hfgit_strdup("");
+	return buf.len ? hfgit_strbuf__detach(&buf) : hfgit__strdup("");
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -186,7 +186,7 @@ static int copy_string(entry *e, size_t slot, const char *s, const char **field)
 		*field = NULL;
 		return 0;
 	}
-	if (!(e->strings[slot] = hfgit_strdup(s)))
+	if (!(e->strings[slot] = hfgit__strdup(s)))
 		return HFGIT_ERROR;
 	*field = e->strings[slot];
 	return 0;
@@ -199,7 +199,7 @@ static int copy_architecture(entry **out, const hfgit_architecture *arch)
 	int k;
 
 	if (!e)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	e->arch = *arch;
 	if (copy_string(e, 0, arch->model_type, &e->arch.model_type) < 0 ||
 	    copy_string(e, 1, arch->base_prefix, &e->arch.base_prefix) < 0)
@@ -213,28 +213,28 @@ static int copy_architecture(entry **out, const hfgit_architecture *arch)
 	if (!(e->others = calloc(n + 1, sizeof(*e->others))))
 		goto fail;
 	for (i = 0; i < n; i++, e->nothers++)
-		if (!(e->others[i] = hfgit_strdup(arch->other_classes[i])))
+		if (!(e->others[i] = hfgit__strdup(arch->other_classes[i])))
 			goto fail;
 	e->arch.other_classes = (const char *const *)e->others;
 	*out = e;
 	return 0;
 fail:
 	free_entry(e);
-	return hfgit_error_oom();
+	return hfgit_error__oom();
 }
 
 static int check_architecture(const hfgit_architecture *arch)
 {
 	if (!arch || arch->version != HFGIT_ARCHITECTURE_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_architecture_register: version %u is not "
-		                       "supported (this library has %d); start from "
-		                       "HFGIT_ARCHITECTURE_INIT", arch ? arch->version : 0,
-		                       HFGIT_ARCHITECTURE_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_architecture_register: version %u is not "
+		                        "supported (this library has %d); start from "
+		                        "HFGIT_ARCHITECTURE_INIT", arch ? arch->version : 0,
+		                        HFGIT_ARCHITECTURE_VERSION);
 	if (!arch->model_type || !*arch->model_type || !arch->classes[HFGIT_AUTO_BASE] ||
 	    !arch->read_config || !arch->build)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_architecture_register: '%s' needs a "
-		                       "model_type, a base class (classes[HFGIT_AUTO_BASE]), read_config "
-		                       "and build", arch->model_type ? arch->model_type : "(null)");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_architecture_register: '%s' needs a "
+		                        "model_type, a base class (classes[HFGIT_AUTO_BASE]), read_config "
+		                        "and build", arch->model_type ? arch->model_type : "(null)");
 	return 0;
 }
 
@@ -267,11 +267,11 @@ int hfgit_architecture_register(const hfgit_architecture *arch)
 	pthread_mutex_lock(&lock);
 	if ((rc = ensure_builtins_locked()) == 0) {
 		if (find_model_type_locked(arch->model_type))
-			rc = hfgit_error_set(HFGIT_EEXISTS, "model_type '%s' is registered already",
-			                     arch->model_type);
+			rc = hfgit_error__set(HFGIT_EEXISTS, "model_type '%s' is registered already",
+			                      arch->model_type);
 		else if ((taken = taken_class_locked(arch)))
-			rc = hfgit_error_set(HFGIT_EEXISTS, "class '%s' belongs to another registered "
-			                     "architecture", taken);
+			rc = hfgit_error__set(HFGIT_EEXISTS, "class '%s' belongs to another registered "
+			                      "architecture", taken);
 		else
 			rc = append_locked(e);
 	}
@@ -291,11 +291,11 @@ int hfgit_architecture_unregister(const char *model_type)
 	     i++)
 		;
 	if (i == nentries) {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "no architecture '%s' is registered",
-		                     model_type ? model_type : "(null)");
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "no architecture '%s' is registered",
+		                      model_type ? model_type : "(null)");
 	} else if (entries[i]->builtin) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "'%s' is built in and cannot be unregistered",
-		                     model_type);
+		rc = hfgit_error__set(HFGIT_EINVALID, "'%s' is built in and cannot be unregistered",
+		                      model_type);
 	} else {
 		free_entry(entries[i]);
 		memmove(&entries[i], &entries[i + 1], (nentries - i - 1) * sizeof(*entries));
@@ -315,31 +315,31 @@ static int unknown(const hfgit_config *cfg, const char *arch0, const char *model
 	int rc;
 
 	if (model_type)
-		rc = hfgit_strbuf_printf(&msg, "%s: model_type '%.60s'", hfgit_config_path(cfg), model_type);
+		rc = hfgit_strbuf__printf(&msg, "%s: model_type '%.60s'", hfgit_config_path(cfg), model_type);
 	else
-		rc = hfgit_strbuf_printf(&msg, "%s: no model_type", hfgit_config_path(cfg));
+		rc = hfgit_strbuf__printf(&msg, "%s: no model_type", hfgit_config_path(cfg));
 	if (rc == 0 && arch0)
-		rc = hfgit_strbuf_printf(&msg, " (architectures[0] '%.60s')", arch0);
+		rc = hfgit_strbuf__printf(&msg, " (architectures[0] '%.60s')", arch0);
 	if (rc == 0)
-		rc = hfgit_strbuf_puts(&msg, " is not a known architecture; known model types: ");
+		rc = hfgit_strbuf__puts(&msg, " is not a known architecture; known model types: ");
 	if (rc == 0)
 		rc = list_locked(&msg);
 	if (rc == 0 && hfgit_config_auto_map_count(cfg)) {
-		rc = hfgit_strbuf_puts(&msg, ". config.json's auto_map names Python code in the "
-		                       "repository (");
+		rc = hfgit_strbuf__puts(&msg, ". config.json's auto_map names Python code in the "
+		                        "repository (");
 		for (i = 0; rc == 0 && i < hfgit_config_auto_map_count(cfg) && i < 3; i++)
-			rc = hfgit_strbuf_printf(&msg, "%s%.40s: %.60s", i ? ", " : "",
-			                         hfgit_config_auto_map_key(cfg, i),
-			                         hfgit_config_auto_map_value(cfg, i));
+			rc = hfgit_strbuf__printf(&msg, "%s%.40s: %.60s", i ? ", " : "",
+			                          hfgit_config_auto_map_key(cfg, i),
+			                          hfgit_config_auto_map_value(cfg, i));
 		if (rc == 0)
-			rc = hfgit_strbuf_puts(&msg, "), which hfgit never runs");
+			rc = hfgit_strbuf__puts(&msg, "), which hfgit never runs");
 	}
 	if (rc == 0)
-		rc = hfgit_strbuf_puts(&msg, ". Register the architecture with "
-		                       "hfgit_architecture_register()");
+		rc = hfgit_strbuf__puts(&msg, ". Register the architecture with "
+		                        "hfgit_architecture_register()");
 	if (rc == 0)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s", msg.ptr);
-	hfgit_strbuf_dispose(&msg);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s", msg.ptr);
+	hfgit_strbuf__dispose(&msg);
 	return rc;
 }
 
@@ -351,13 +351,13 @@ static int no_such_class(const hfgit_config *cfg, const hfgit_architecture *a,
 
 	for (k = HFGIT_AUTO_BASE; rc == 0 && k < HFGIT_AUTO_COUNT_; k++)
 		if (a->classes[k])
-			rc = hfgit_strbuf_printf(&have, "%s%s (%s)", have.len ? ", " : "", a->classes[k],
-			                         auto_names[k]);
+			rc = hfgit_strbuf__printf(&have, "%s%s (%s)", have.len ? ", " : "", a->classes[k],
+			                          auto_names[k]);
 	if (rc == 0)
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: %s asked for, but model_type '%s' has no such "
-		                     "class in hfgit; it builds %s", hfgit_config_path(cfg),
-		                     auto_transformers_names[asked], a->model_type, have.ptr);
-	hfgit_strbuf_dispose(&have);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: %s asked for, but model_type '%s' has no such "
+		                      "class in hfgit; it builds %s", hfgit_config_path(cfg),
+		                      auto_transformers_names[asked], a->model_type, have.ptr);
+	hfgit_strbuf__dispose(&have);
 	return rc;
 }
 
@@ -368,17 +368,17 @@ static int describe_match(hfgit_strbuf *why, const hfgit_architecture *a, const 
 	int rc;
 
 	if (by_class)
-		rc = hfgit_strbuf_printf(why, "architectures[0] in config.json is \"%s\"", arch0);
+		rc = hfgit_strbuf__printf(why, "architectures[0] in config.json is \"%s\"", arch0);
 	else if (arch0)
-		rc = hfgit_strbuf_printf(why, "architectures[0] in config.json is \"%s\", which no "
-		                         "registered architecture has; model_type \"%s\" names the "
-		                         "architecture", arch0, a->model_type);
+		rc = hfgit_strbuf__printf(why, "architectures[0] in config.json is \"%s\", which no "
+		                          "registered architecture has; model_type \"%s\" names the "
+		                          "architecture", arch0, a->model_type);
 	else
-		rc = hfgit_strbuf_printf(why, "config.json names no architectures; model_type \"%s\" "
-		                         "names the architecture", a->model_type);
+		rc = hfgit_strbuf__printf(why, "config.json names no architectures; model_type \"%s\" "
+		                          "names the architecture", a->model_type);
 	if (rc == 0 && by_class && model_type && strcmp(model_type, a->model_type))
-		rc = hfgit_strbuf_printf(why, " (a %s class, although model_type is \"%s\")",
-		                         a->model_type, model_type);
+		rc = hfgit_strbuf__printf(why, " (a %s class, although model_type is \"%s\")",
+		                          a->model_type, model_type);
 	return rc;
 }
 
@@ -405,40 +405,40 @@ static int choose_locked(hfgit_choice *out, const hfgit_config *cfg, hfgit_auto_
 		out->head = by_class && kind != HFGIT_AUTO_CONFIG ? kind : HFGIT_AUTO_BASE;
 		out->class_name = e->arch.classes[out->head];
 		if (by_class && kind == HFGIT_AUTO_CONFIG)
-			return hfgit_strbuf_printf(why, ", a %s class hfgit does not build: its base model "
-			                           "%s is built instead, and the checkpoint's head weights "
-			                           "are unexpected keys", e->arch.model_type,
-			                           out->class_name);
+			return hfgit_strbuf__printf(why, ", a %s class hfgit does not build: its base model "
+			                            "%s is built instead, and the checkpoint's head weights "
+			                            "are unexpected keys", e->arch.model_type,
+			                            out->class_name);
 		if (!by_class)
-			return hfgit_strbuf_printf(why, "; its base model is %s", out->class_name);
+			return hfgit_strbuf__printf(why, "; its base model is %s", out->class_name);
 		return 0;
 	}
 	if (!e->arch.classes[asked])
 		return no_such_class(cfg, &e->arch, asked);
 	out->head = asked;
 	out->class_name = e->arch.classes[asked];
-	return hfgit_strbuf_printf(why, "; %s was asked for: %s", auto_transformers_names[asked],
-	                           out->class_name);
+	return hfgit_strbuf__printf(why, "; %s was asked for: %s", auto_transformers_names[asked],
+	                            out->class_name);
 }
 
-int hfgit_registry_choose(hfgit_choice *out, const hfgit_config *cfg, hfgit_auto_class asked)
+int hfgit_registry__choose(hfgit_choice *out, const hfgit_config *cfg, hfgit_auto_class asked)
 {
 	hfgit_strbuf why = HFGIT_STRBUF_INIT;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)asked >= HFGIT_AUTO_COUNT_)
-		return hfgit_error_set(HFGIT_EINVALID, "unknown Auto class %d", (int)asked);
+		return hfgit_error__set(HFGIT_EINVALID, "unknown Auto class %d", (int)asked);
 	pthread_mutex_lock(&lock);
 	rc = ensure_builtins_locked();
 	if (rc == 0)
 		rc = choose_locked(out, cfg, asked, &why);
 	pthread_mutex_unlock(&lock);
 	if (rc < 0) {
-		hfgit_strbuf_dispose(&why);
+		hfgit_strbuf__dispose(&why);
 		memset(out, 0, sizeof(*out));
 		return rc;
 	}
-	out->reason = hfgit_strbuf_detach(&why);
-	return out->reason ? 0 : hfgit_error_oom();
+	out->reason = hfgit_strbuf__detach(&why);
+	return out->reason ? 0 : hfgit_error__oom();
 }

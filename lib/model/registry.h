@@ -20,6 +20,6 @@ typedef struct {
  * model_type) and the class for `asked`. An unknown architecture is HFGIT_EINVALID with the
  * known model types listed, and auto_map named when the config has it.
  */
-int hfgit_registry_choose(hfgit_choice *out, const hfgit_config *cfg, hfgit_auto_class asked);
+int hfgit_registry__choose(hfgit_choice *out, const hfgit_config *cfg, hfgit_auto_class asked);
 
 #endif

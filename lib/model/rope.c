@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "model/config.h"
 
 static const char *const type_names[] = {
@@ -15,7 +15,7 @@ static const char *const type_names[] = {
 	[HFGIT_ROPE_LLAMA3] = "llama3",
 };
 
-const char *hfgit_rope_type_name(hfgit_rope_type t)
+const char *hfgit_rope__type_name(hfgit_rope_type t)
 {
 	return type_names[t];
 }
@@ -39,9 +39,9 @@ static int scaling_number(double *out, const hfgit_config *cfg, json_object *sca
 	return 0;
 }
 
-int hfgit_rope_read(hfgit_rope *out, const hfgit_config *cfg, size_t dim)
+int hfgit_rope__read(hfgit_rope *out, const hfgit_config *cfg, size_t dim)
 {
-	json_object *root = hfgit_config_json(cfg), *scaling = NULL, *type = NULL;
+	json_object *root = hfgit_config__json(cfg), *scaling = NULL, *type = NULL;
 	double partial = 1.0, orig;
 	const char *name;
 	int rc;
@@ -59,7 +59,7 @@ int hfgit_rope_read(hfgit_rope *out, const hfgit_config *cfg, size_t dim)
 		return hfgit_config_invalid(cfg, "head_dim", "is %zu; rotary embeddings need an even "
 		                            "head dimension from 2 to %d", dim, HFGIT_ROPE_MAX_DIM);
 	if (hfgit_config_get_float(&partial, cfg, "partial_rotary_factor") < 0)
-		hfgit_error_clear();
+		hfgit_error__clear();
 	if (partial != 1.0)
 		/* Llama's apply_rotary_pos_emb rotates the whole head: a partial factor makes
 		 * transformers fail on the shapes, so there is nothing to reproduce. */
@@ -156,7 +156,7 @@ static void plain(float *inv, size_t dim, float base)
 		inv[i] = 1.0f / powf(base, (float)(2 * i) / (float)dim);
 }
 
-void hfgit_rope_inv_freq(float *inv, const hfgit_rope *r, long long seq_len)
+void hfgit_rope__inv_freq(float *inv, const hfgit_rope *r, long long seq_len)
 {
 	const size_t half = r->dim / 2;
 	size_t i;

@@ -32,13 +32,13 @@ typedef struct {
 
 /* Read and check rope_theta, rope_scaling and partial_rotary_factor of `cfg` for a rotary
  * dimension `dim`; errors name the field. */
-int hfgit_rope_read(hfgit_rope *out, const hfgit_config *cfg, size_t dim);
+int hfgit_rope__read(hfgit_rope *out, const hfgit_config *cfg, size_t dim);
 
 /* The inverse frequencies [dim / 2] (F32, as torch computes them) for a forward whose
  * largest position is seq_len - 1 (only "dynamic" depends on it). */
-void hfgit_rope_inv_freq(float *inv_freq, const hfgit_rope *r, long long seq_len);
+void hfgit_rope__inv_freq(float *inv_freq, const hfgit_rope *r, long long seq_len);
 
-const char *hfgit_rope_type_name(hfgit_rope_type t);
+const char *hfgit_rope__type_name(hfgit_rope_type t);
 
 /* Record the scaling of `r` as `cfg`'s hyperparameters (rope_scaling.rope_type, .factor, and
  * the fields its type uses), for hfgit inspect; nothing for the default type. */

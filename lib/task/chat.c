@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 static int load_template(hfgit_chat_template **t, const hfgit_pipeline *p, const char *name)
@@ -18,9 +18,9 @@ static int load_template(hfgit_chat_template **t, const hfgit_pipeline *p, const
 	/* A named template that is missing gets the template's own message, which lists the
 	 * names there are; no template at all needs saying what to do instead. */
 	if (rc == HFGIT_ENOTFOUND && !name)
-		return hfgit_error_set(rc, "%s; without a chat template, give the conversation as "
-		                       "plain text to continue, or use the model's chat variant "
-		                       "(-Instruct, -Chat)", hfgit_error_last());
+		return hfgit_error__set(rc, "%s; without a chat template, give the conversation as "
+		                        "plain text to continue, or use the model's chat variant "
+		                        "(-Instruct, -Chat)", hfgit_error_last());
 	return rc;
 }
 
@@ -41,18 +41,18 @@ int hfgit_pipeline_chat(hfgit_results **out, hfgit_pipeline *p, const char *mess
 	if (!opts)
 		opts = &defaults;
 	if (chat->version != HFGIT_PIPELINE_CHAT_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_pipeline_chat_options version %u; this "
-		                       "libhfgit knows version %d", chat->version,
-		                       HFGIT_PIPELINE_CHAT_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_pipeline_chat_options version %u; this "
+		                        "libhfgit knows version %d", chat->version,
+		                        HFGIT_PIPELINE_CHAT_OPTIONS_VERSION);
 	if ((rc = hfgit_task__check_run_options(opts)) < 0)
 		return rc;
 	if (!p || !messages_json)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_pipeline_chat: no pipeline or no "
-		                       "messages");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_pipeline_chat: no pipeline or no "
+		                        "messages");
 	if (p->task != HFGIT_TASK_TEXT_GENERATION)
-		return hfgit_error_set(HFGIT_EINVALID, "a chat needs a text-generation model; %s "
-		                       "does %s", hfgit_model_class(p->model),
-		                       hfgit_task_name(p->task));
+		return hfgit_error__set(HFGIT_EINVALID, "a chat needs a text-generation model; %s "
+		                        "does %s", hfgit_model_class(p->model),
+		                        hfgit_task_name(p->task));
 	if ((rc = load_template(&t, p, chat->template_name)) < 0)
 		return rc;
 	co.add_generation_prompt = 1;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 /* The score function config.json implies for HFGIT_SCORES_AUTO. */
@@ -24,7 +24,7 @@ static hfgit_score_function score_function(const hfgit_config *cfg)
 		if (!strcmp(fn, "softmax"))
 			return HFGIT_SCORES_SOFTMAX;
 	}
-	hfgit_error_clear();
+	hfgit_error__clear();
 	return HFGIT_SCORES_NONE;
 }
 
@@ -65,7 +65,7 @@ int hfgit_task__classify(task_item *items, size_t n, const float *logits, size_t
 	if (k > nlabels)
 		k = nlabels;
 	if (!(scores = malloc(nlabels * sizeof(*scores))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		const float *x = logits + i * nlabels;
 		hfgit_label_score *ls;
@@ -79,7 +79,7 @@ int hfgit_task__classify(task_item *items, size_t n, const float *logits, size_t
 			memcpy(scores, x, nlabels * sizeof(*scores));
 		if (!(ls = malloc(nlabels * sizeof(*ls)))) {
 			free(scores);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		for (j = 0; j < nlabels; j++) {
 			const char *label = hfgit_config_label(cfg, j);

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int hfgit_task__features(task_item *items, const task_batch *b, const float *hidden, size_t dim,
@@ -19,14 +19,14 @@ int hfgit_task__features(task_item *items, const task_batch *b, const float *hid
 
 		if (!(it->embeddings = malloc(len * dim * sizeof(float))) ||
 		    !(it->pooled = malloc(dim * sizeof(float))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		memcpy(it->embeddings, h, len * dim * sizeof(float));
 		if (pooling == HFGIT_POOLING_CLS) {
 			memcpy(it->pooled, h, dim * sizeof(float));
 		} else {
 			/* sentence-transformers' mean: sum(h * mask) / max(sum(mask), 1e-9) */
 			if (!(sum = calloc(dim, sizeof(*sum))))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			for (j = 0; j < len; j++) {
 				if (!mask[j])
 					continue;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 typedef struct {
@@ -41,7 +41,7 @@ int hfgit_task__stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t 
 	s->prompt = s->len = n;
 	s->cap = n + expect + 1;
 	if (!(s->ids = malloc(s->cap * sizeof(*s->ids))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (j = 0; j < n; j++)
 		s->ids[j] = prompt[j];
 	if ((rc = hfgit_tokenizer_decode(&text, &s->prompt_text, tok, s->ids, s->len, 1)) < 0)
@@ -71,8 +71,8 @@ int hfgit_task__stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t
 	if (end > s->printed && cb && cb(index, text + skip + s->printed, end - s->printed,
 	                                 payload)) {
 		free(text);
-		return hfgit_error_set(HFGIT_EINTERRUPTED, "text generation stopped by the text "
-		                       "callback");
+		return hfgit_error__set(HFGIT_EINTERRUPTED, "text generation stopped by the text "
+		                        "callback");
 	}
 	if (end > s->printed)
 		s->printed = end;
@@ -94,7 +94,7 @@ int hfgit_task__stream_push(task_stream *s, int64_t token)
 		int *grown = realloc(s->ids, cap * sizeof(*grown));
 
 		if (!grown)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->ids = grown;
 		s->cap = cap;
 	}
@@ -127,7 +127,7 @@ int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *
 	int rc = 0;
 
 	if (!(g.s = calloc(b->n, sizeof(*g.s))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < b->n && rc == 0; i++)
 		rc = hfgit_task__stream_init(&g.s[i], p->tok, items[i].ids, items[i].pub.input_tokens,
 		                             go.max_new_tokens);
@@ -151,7 +151,7 @@ int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *
 		if (!gen)
 			n = 0;
 		if (!(it->generated = malloc((n ? n : 1) * sizeof(*it->generated)))) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			goto out;
 		}
 		if (n)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
@@ -22,7 +22,7 @@ int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *
 	w = hfgit_image_processor_width(pp);
 	plane = h * w;
 	if (!(pixels = malloc(n * 3 * plane * sizeof(*pixels)))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -39,9 +39,9 @@ int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *
 		/* Images are batched at one size: the processor's, unless it does not resize. */
 		if (ih != h || iw != w) {
 			free(one);
-			rc = hfgit_error_set(HFGIT_EINVALID, "%s is %zux%zu after preprocessing, not "
-			                     "the %zux%zu the model takes (preprocessor_config.json turns "
-			                     "do_resize off)", paths[i], iw, ih, w, h);
+			rc = hfgit_error__set(HFGIT_EINVALID, "%s is %zux%zu after preprocessing, not "
+			                      "the %zux%zu the model takes (preprocessor_config.json turns "
+			                      "do_resize off)", paths[i], iw, ih, w, h);
 			goto out;
 		}
 		memcpy(pixels + i * 3 * plane, one, 3 * plane * sizeof(*one));
@@ -55,8 +55,8 @@ int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *
 	if ((rc = hfgit_model_forward(&outs, p->model, &in)) < 0)
 		goto out;
 	if (!(logits = hfgit_outputs_find(outs, "logits")) || logits->ndim != 2) {
-		rc = hfgit_error_set(HFGIT_ERROR, "%s gave no [batch, labels] logits",
-		                     hfgit_model_class(p->model));
+		rc = hfgit_error__set(HFGIT_ERROR, "%s gave no [batch, labels] logits",
+		                      hfgit_model_class(p->model));
 		goto out;
 	}
 	/* ImageClassificationPipeline: top_k 5 by default. */

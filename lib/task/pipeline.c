@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "task/task.h"
 
 static const char *const task_names[HFGIT_TASK_COUNT_] = {
@@ -38,9 +38,9 @@ int hfgit_task_from_name(hfgit_task *out, const char *name)
 			return 0;
 		}
 	}
-	return hfgit_error_set(HFGIT_EINVALID, "unknown task '%s': hfgit runs text-classification, "
-	                       "feature-extraction, text-generation and image-classification",
-	                       name ? name : "");
+	return hfgit_error__set(HFGIT_EINVALID, "unknown task '%s': hfgit runs text-classification, "
+	                        "feature-extraction, text-generation and image-classification",
+	                        name ? name : "");
 }
 
 /* The task of the class built: the head decides, as pipeline(model=...) does. */
@@ -66,22 +66,22 @@ static int check_task(const hfgit_model *m, const hfgit_tokenizer *tok, hfgit_ta
 	hfgit_auto_class want = task_auto[task];
 
 	if (hfgit_model_auto_class(m) != want)
-		return hfgit_error_set(HFGIT_EINVALID, "%s is not a model for %s (that needs %s); "
-		                       "it does %s", hfgit_model_class(m), task_names[task],
-		                       hfgit_auto_class_transformers_name(want),
-		                       task_names[task_of_head(m)]);
+		return hfgit_error__set(HFGIT_EINVALID, "%s is not a model for %s (that needs %s); "
+		                        "it does %s", hfgit_model_class(m), task_names[task],
+		                        hfgit_auto_class_transformers_name(want),
+		                        task_names[task_of_head(m)]);
 	if (task == HFGIT_TASK_IMAGE_CLASSIFICATION) {
 		if (!is_image_model(m))
-			return hfgit_error_set(HFGIT_EINVALID, "%s does not take images",
-			                       hfgit_model_class(m));
+			return hfgit_error__set(HFGIT_EINVALID, "%s does not take images",
+			                        hfgit_model_class(m));
 		return 0;
 	}
 	if (is_image_model(m))
-		return hfgit_error_set(HFGIT_EINVALID, "%s takes images: hfgit runs it for "
-		                       "image-classification only", hfgit_model_class(m));
+		return hfgit_error__set(HFGIT_EINVALID, "%s takes images: hfgit runs it for "
+		                        "image-classification only", hfgit_model_class(m));
 	if (!tok)
-		return hfgit_error_set(HFGIT_EINVALID, "%s needs a tokenizer for %s",
-		                       hfgit_model_class(m), task_names[task]);
+		return hfgit_error__set(HFGIT_EINVALID, "%s needs a tokenizer for %s",
+		                        hfgit_model_class(m), task_names[task]);
 	return 0;
 }
 
@@ -95,8 +95,8 @@ int hfgit_pipeline_new(hfgit_pipeline **out, hfgit_model *model, hfgit_tokenizer
 
 	*out = NULL;
 	if (!model || (unsigned)task >= HFGIT_TASK_COUNT_)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_pipeline_new: no model, or a task out "
-		                       "of range");
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_pipeline_new: no model, or a task out "
+		                        "of range");
 	if (task == HFGIT_TASK_AUTO)
 		task = task_of_head(model);
 	if (is_image_model(model))
@@ -104,7 +104,7 @@ int hfgit_pipeline_new(hfgit_pipeline **out, hfgit_model *model, hfgit_tokenizer
 	if ((rc = check_task(model, tok, task)) < 0)
 		return rc;
 	if (!(p = calloc(1, sizeof(*p))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	p->task = task;
 	p->model = model;
 	p->tok = tok;
@@ -118,7 +118,7 @@ int hfgit_pipeline_new(hfgit_pipeline **out, hfgit_model *model, hfgit_tokenizer
 		p->max_length = (size_t)v;
 	p->pad_id = hfgit_config_get_int(&v, cfg, "pad_token_id") == 0 && v >= 0 ? v : 0;
 	p->token_types = !strcmp(hfgit_model_model_type(model), "bert");
-	hfgit_error_clear();
+	hfgit_error__clear();
 	*out = p;
 	return 0;
 }
@@ -137,27 +137,27 @@ int hfgit_pipeline_from_pretrained(hfgit_pipeline **out, hfgit_ctx *ctx, const c
 	if (!opts)
 		opts = &defaults;
 	if (opts->version != HFGIT_PIPELINE_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_pipeline_options version %u; this "
-		                       "libhfgit knows version %d", opts->version,
-		                       HFGIT_PIPELINE_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_pipeline_options version %u; this "
+		                        "libhfgit knows version %d", opts->version,
+		                        HFGIT_PIPELINE_OPTIONS_VERSION);
 	task = opts->task;
 	if ((unsigned)task >= HFGIT_TASK_COUNT_)
-		return hfgit_error_set(HFGIT_EINVALID, "task %d is out of range", (int)task);
+		return hfgit_error__set(HFGIT_EINVALID, "task %d is out of range", (int)task);
 	mopts.auto_class = task_auto[task];
 	mopts.format = opts->format;
 	mopts.clone = opts->clone;
 	mopts.lock = opts->lock;
 	if ((rc = hfgit_model_from_pretrained(&m, ctx, id_or_dir, &mopts)) < 0) {
 		if (task != HFGIT_TASK_AUTO)
-			return hfgit_error_set(rc, "%s: %s", task_names[task], hfgit_error_last());
+			return hfgit_error__set(rc, "%s: %s", task_names[task], hfgit_error_last());
 		return rc;
 	}
 	/* The tokenizer of the very checkout the model came from: one resolve, one commit. */
 	if (!is_image_model(m) && task != HFGIT_TASK_IMAGE_CLASSIFICATION) {
 		if ((rc = hfgit_tokenizer_from_dir(&tok, hfgit_model_dir(m))) < 0) {
-			rc = hfgit_error_set(rc, "%s has no tokenizer hfgit can read (%s): text tasks "
-			                     "need tokenizer.json, or vocab.txt / vocab.json + merges.txt",
-			                     id_or_dir, hfgit_error_last());
+			rc = hfgit_error__set(rc, "%s has no tokenizer hfgit can read (%s): text tasks "
+			                      "need tokenizer.json, or vocab.txt / vocab.json + merges.txt",
+			                      id_or_dir, hfgit_error_last());
 			goto fail;
 		}
 	}
@@ -232,16 +232,16 @@ int hfgit_task__run_text(hfgit_results *r, hfgit_pipeline *p, const char *const 
 		goto out;
 	if (p->task == HFGIT_TASK_TEXT_CLASSIFICATION) {
 		if (!(out = hfgit_outputs_find(outs, "logits")) || out->ndim != 2) {
-			rc = hfgit_error_set(HFGIT_ERROR, "%s gave no [batch, labels] logits",
-			                     hfgit_model_class(p->model));
+			rc = hfgit_error__set(HFGIT_ERROR, "%s gave no [batch, labels] logits",
+			                      hfgit_model_class(p->model));
 			goto out;
 		}
 		rc = hfgit_task__classify(items, n, out->data, (size_t)out->shape[1],
 		                          hfgit_model_config(p->model), o, 1);
 	} else {
 		if (!(out = hfgit_outputs_find(outs, "last_hidden_state")) || out->ndim != 3) {
-			rc = hfgit_error_set(HFGIT_ERROR, "%s gave no last_hidden_state",
-			                     hfgit_model_class(p->model));
+			rc = hfgit_error__set(HFGIT_ERROR, "%s gave no last_hidden_state",
+			                      hfgit_model_class(p->model));
 			goto out;
 		}
 		rc = hfgit_task__features(items, &b, out->data, (size_t)out->shape[2], o->pooling);
@@ -255,18 +255,18 @@ out:
 int hfgit_task__check_run_options(const hfgit_run_options *opts)
 {
 	if (opts->version != HFGIT_RUN_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_run_options version %u; this libhfgit "
-		                       "knows version %d", opts->version, HFGIT_RUN_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_run_options version %u; this libhfgit "
+		                        "knows version %d", opts->version, HFGIT_RUN_OPTIONS_VERSION);
 	if (opts->generate.version != HFGIT_GENERATE_OPTIONS_VERSION)
-		return hfgit_error_set(HFGIT_EINVALID, "hfgit_run_options.generate version %u; this "
-		                       "libhfgit knows version %d", opts->generate.version,
-		                       HFGIT_GENERATE_OPTIONS_VERSION);
+		return hfgit_error__set(HFGIT_EINVALID, "hfgit_run_options.generate version %u; this "
+		                        "libhfgit knows version %d", opts->generate.version,
+		                        HFGIT_GENERATE_OPTIONS_VERSION);
 	if (opts->pooling != HFGIT_POOLING_CLS && opts->pooling != HFGIT_POOLING_MEAN)
-		return hfgit_error_set(HFGIT_EINVALID, "pooling %d is neither cls nor mean",
-		                       (int)opts->pooling);
+		return hfgit_error__set(HFGIT_EINVALID, "pooling %d is neither cls nor mean",
+		                        (int)opts->pooling);
 	if ((unsigned)opts->function_to_apply > HFGIT_SCORES_NONE)
-		return hfgit_error_set(HFGIT_EINVALID, "function_to_apply %d is out of range",
-		                       (int)opts->function_to_apply);
+		return hfgit_error__set(HFGIT_EINVALID, "function_to_apply %d is out of range",
+		                        (int)opts->function_to_apply);
 	return 0;
 }
 
@@ -285,7 +285,7 @@ int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p, const char *const
 		return rc;
 	for (i = 0; i < n; i++)
 		if (!inputs[i])
-			return hfgit_error_set(HFGIT_EINVALID, "input %zu is NULL", i);
+			return hfgit_error__set(HFGIT_EINVALID, "input %zu is NULL", i);
 	if ((rc = hfgit_task__results_new(&r, n)) < 0)
 		return rc;
 	batch = opts->batch_size ? opts->batch_size : 8;

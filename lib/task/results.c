@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 int hfgit_task__results_new(hfgit_results **out, size_t n)
@@ -12,7 +12,7 @@ int hfgit_task__results_new(hfgit_results **out, size_t n)
 
 	if (!(r = calloc(1, sizeof(*r))) || (n && !(r->items = calloc(n, sizeof(*r->items))))) {
 		free(r);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	r->n = n;
 	*out = r;

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "task/task.h"
 
 void hfgit_task__batch_dispose(task_batch *b)
@@ -28,20 +28,20 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 
 	eo.no_special_tokens = !how->special;
 	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
-		return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
+		return hfgit_error__set(rc, "input %zu: %s", index, hfgit_error_last());
 	got = hfgit_encoding_length(*enc);
 	if (limit && got > limit && how->whole) {
 		hfgit_encoding_free(*enc);
 		*enc = NULL;
-		return hfgit_error_set(HFGIT_EINVALID, "the prompt is %zu tokens; with %zu new ones "
-		                       "it exceeds the model's %zu positions: shorten the conversation "
-		                       "or ask for fewer new tokens", got, reserve, p->max_length);
+		return hfgit_error__set(HFGIT_EINVALID, "the prompt is %zu tokens; with %zu new ones "
+		                        "it exceeds the model's %zu positions: shorten the conversation "
+		                        "or ask for fewer new tokens", got, reserve, p->max_length);
 	}
 	if (limit && got > limit) {
 		hfgit_encoding_free(*enc);
 		eo.max_length = limit;
 		if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
-			return hfgit_error_set(rc, "input %zu: %s", index, hfgit_error_last());
+			return hfgit_error__set(rc, "input %zu: %s", index, hfgit_error_last());
 		it->pub.truncated_from = got;
 		if (reserve)
 			hfgit_task__warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
@@ -52,8 +52,8 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 			                 "to %zu", got, limit, hfgit_encoding_length(*enc));
 	}
 	if (hfgit_encoding_length(*enc) == 0)
-		return hfgit_error_set(HFGIT_EINVALID, "input %zu gives no tokens: the model needs "
-		                       "at least one", index);
+		return hfgit_error__set(HFGIT_EINVALID, "input %zu gives no tokens: the model needs "
+		                        "at least one", index);
 	return 0;
 }
 
@@ -70,12 +70,12 @@ int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const
 	memset(b, 0, sizeof(*b));
 	if (limit && reserve) {
 		if (reserve >= limit)
-			return hfgit_error_set(HFGIT_EINVALID, "%zu new tokens do not fit the model's %zu "
-			                       "positions beside a prompt: ask for fewer", reserve, limit);
+			return hfgit_error__set(HFGIT_EINVALID, "%zu new tokens do not fit the model's %zu "
+			                        "positions beside a prompt: ask for fewer", reserve, limit);
 		limit -= reserve;
 	}
 	if (!(enc = calloc(n, sizeof(*enc))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n && rc == 0; i++) {
 		size_t len = lens ? lens[i] : strlen(texts[i]);
 
@@ -90,7 +90,7 @@ int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const
 	    !(b->mask = calloc(n * b->seq_len, sizeof(*b->mask))) ||
 	    !(b->types = calloc(n * b->seq_len, sizeof(*b->types))) ||
 	    !(b->lens = calloc(n, sizeof(*b->lens)))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -111,7 +111,7 @@ int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const
 		}
 		b->lens[i] = len;
 		if (!(it->ids = malloc(len * sizeof(*it->ids)))) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			goto out;
 		}
 		memcpy(it->ids, ids, len * sizeof(*it->ids));

@@ -1,10 +1,10 @@
-#include "arena.h"
+#include "tensor/arena.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 
 /* Blocks are at least this large, so that a forward pass needs only a handful. */
 #define BLOCK_MIN ((size_t)8 << 20)
@@ -22,7 +22,7 @@ float *hfgit_arena_floats(hfgit_arena *a, size_t n)
 	size_t bytes;
 
 	if (n > (SIZE_MAX - ALIGN) / sizeof(float)) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	bytes = (n * sizeof(float) + ALIGN - 1) & ~(size_t)(ALIGN - 1);
@@ -30,12 +30,12 @@ float *hfgit_arena_floats(hfgit_arena *a, size_t n)
 		size_t cap = bytes > BLOCK_MIN ? bytes : BLOCK_MIN;
 
 		if (!(b = malloc(sizeof(*b)))) {
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		if (!(b->data = aligned_alloc(ALIGN, cap))) {
 			free(b);
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		b->used = 0;

@@ -1,9 +1,9 @@
-#include "gemm.h"
+#include "tensor/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/pool.h"
 
 /*
@@ -24,8 +24,8 @@ int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float al
 	st = dnnl_sgemm(transa, transb, (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha, a,
 	                (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
 	if (st != dnnl_success)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed (status %d)", m,
-		                       n, k, (int)st);
+		return hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed (status %d)", m,
+		                        n, k, (int)st);
 	return 0;
 }
 
@@ -213,7 +213,7 @@ int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float 
 	chunk = (l->out / (3 * hfgit_pool_width()) + 63) / 64 * 64;
 	hfgit_pool_run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
 	if (m.failed)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
-		                       l->in);
+		return hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
+		                        l->in);
 	return 0;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
@@ -275,8 +275,8 @@ static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, s
 	j.tile = j.tile < 16 ? 16 : j.tile > TILE_MAX ? TILE_MAX : (j.tile + 15) / 16 * 16;
 	hfgit_pool_each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
 	if (atomic_load(&j.failed))
-		return hfgit_error_set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
-		                       "linear layer", l->out, l->in);
+		return hfgit_error__set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
+		                        "linear layer", l->out, l->in);
 	return 0;
 }
 

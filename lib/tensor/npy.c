@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "hfgit.h"
-#include "common/error.h"
+#include "core/error.h"
 
 #define NPY_MAX_HEADER 65536
 
@@ -37,19 +37,19 @@ static int parse_header(const char *path, const char *h, size_t *ndim, long long
 	char *end;
 
 	if (!descr || !order || !dims || *dims != '(')
-		return hfgit_error_set(HFGIT_EINVALID, "%s: not a .npy header numpy writes (descr, "
-		                       "fortran_order and shape expected)", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: not a .npy header numpy writes (descr, "
+		                        "fortran_order and shape expected)", path);
 	if (strncmp(descr, "'<f4'", 5)) {
 		const char *close = *descr == '\'' ? strchr(descr + 1, '\'') : NULL;
 		int len = close && close - descr < 16 ? (int)(close - descr) + 1 : 8;
 
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the array's dtype is %.*s; hfgit takes "
-		                       "little-endian float32 ('<f4': numpy.float32)", path, len,
-		                       descr);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the array's dtype is %.*s; hfgit takes "
+		                        "little-endian float32 ('<f4': numpy.float32)", path, len,
+		                        descr);
 	}
 	if (strncmp(order, "False", 5))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: the array is in Fortran order; save a "
-		                       "C-ordered one (numpy.ascontiguousarray)", path);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: the array is in Fortran order; save a "
+		                        "C-ordered one (numpy.ascontiguousarray)", path);
 	*ndim = 0;
 	for (dims++;;) {
 		long long v;
@@ -61,10 +61,10 @@ static int parse_header(const char *path, const char *h, size_t *ndim, long long
 		errno = 0;
 		v = strtoll(dims, &end, 10);
 		if (end == dims || errno || v < 0)
-			return hfgit_error_set(HFGIT_EINVALID, "%s: bad shape in the .npy header", path);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: bad shape in the .npy header", path);
 		if (*ndim == max_dims)
-			return hfgit_error_set(HFGIT_EINVALID, "%s: the array has more than %zu "
-			                       "dimensions", path, max_dims);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: the array has more than %zu "
+			                        "dimensions", path, max_dims);
 		shape[(*ndim)++] = v;
 		dims = end;
 	}
@@ -84,35 +84,35 @@ int hfgit_npy_read_f32(float **data, size_t *ndim, long long *shape, size_t max_
 
 	*data = NULL;
 	if (!(f = fopen(path, "rb")))
-		return hfgit_error_set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
-		                             "cannot open %s", path);
+		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
+		                              "cannot open %s", path);
 	rc = HFGIT_EINVALID;
 	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6)) {
-		hfgit_error_set(rc, "%s: not a .npy file (no \\x93NUMPY magic)", path);
+		hfgit_error__set(rc, "%s: not a .npy file (no \\x93NUMPY magic)", path);
 		goto out;
 	}
 	if (pre[6] == 1) {
 		hlen = pre[8] | (size_t)pre[9] << 8;
 	} else if (pre[6] == 2 || pre[6] == 3) {
 		if (fread(pre + 10, 1, 2, f) != 2) {
-			hfgit_error_set(rc, "%s: truncated .npy header", path);
+			hfgit_error__set(rc, "%s: truncated .npy header", path);
 			goto out;
 		}
 		hlen = pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
 	} else {
-		hfgit_error_set(rc, "%s: .npy version %u is unknown", path, pre[6]);
+		hfgit_error__set(rc, "%s: .npy version %u is unknown", path, pre[6]);
 		goto out;
 	}
 	if (hlen > NPY_MAX_HEADER) {
-		hfgit_error_set(rc, "%s: .npy header of %zu bytes is too large", path, hlen);
+		hfgit_error__set(rc, "%s: .npy header of %zu bytes is too large", path, hlen);
 		goto out;
 	}
 	if (!(header = malloc(hlen + 1))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	if (fread(header, 1, hlen, f) != hlen) {
-		hfgit_error_set(rc, "%s: truncated .npy header", path);
+		hfgit_error__set(rc, "%s: truncated .npy header", path);
 		goto out;
 	}
 	header[hlen] = '\0';
@@ -121,28 +121,28 @@ int hfgit_npy_read_f32(float **data, size_t *ndim, long long *shape, size_t max_
 	rc = HFGIT_EINVALID;
 	for (i = 0; i < *ndim; i++) {
 		if (shape[i] && numel > ((size_t)1 << 40) / (size_t)shape[i]) {
-			hfgit_error_set(rc, "%s: the array is too large", path);
+			hfgit_error__set(rc, "%s: the array is too large", path);
 			goto out;
 		}
 		numel *= (size_t)shape[i];
 	}
 	data_pos = ftell(f);
 	if (fseek(f, 0, SEEK_END) < 0 || (end_pos = ftell(f)) < 0 || fseek(f, data_pos, SEEK_SET)) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read %s", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read %s", path);
 		goto out;
 	}
 	if ((size_t)(end_pos - data_pos) != numel * sizeof(float)) {
-		hfgit_error_set(rc, "%s: %ld bytes of data for a shape of %zu floats (%zu bytes)",
-		                path, end_pos - data_pos, numel, numel * sizeof(float));
+		hfgit_error__set(rc, "%s: %ld bytes of data for a shape of %zu floats (%zu bytes)",
+		                 path, end_pos - data_pos, numel, numel * sizeof(float));
 		goto out;
 	}
 	if (!(out = malloc(numel ? numel * sizeof(float) : 1))) {
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 		goto out;
 	}
 	got = fread(out, sizeof(float), numel, f);
 	if (got != numel) {
-		rc = hfgit_error_set_errno(HFGIT_EIO, "cannot read %s", path);
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot read %s", path);
 		goto out;
 	}
 	/* The file is little-endian; so is every machine hfgit builds on but big-endian ones. */

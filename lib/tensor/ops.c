@@ -1,10 +1,10 @@
-#include "ops.h"
+#include "tensor/ops.h"
 
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tensor/gemm.h"
 #include "tensor/pool.h"
 #include "tensor/threads.h"
@@ -314,7 +314,7 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 		return 0;
 	}
 	hfgit_pool_run(s->batch * s->heads, 1, attention_run, &j);
-	return j.failed ? hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
+	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
 }
 
 void hfgit_f16_to_f32(float *out, const uint16_t *in, size_t n)

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "threads.h"
+#include "tensor/threads.h"
 
 #include <omp.h>
 #include <sched.h>

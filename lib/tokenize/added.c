@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -33,11 +33,11 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		ptrdiff_t m;
 
 		if (!(a->cps = malloc((len + 1) * sizeof(*a->cps)))) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			break;
 		}
 		if ((m = tk_utf8_decode(a->cps, a->content, len, &bad)) < 0) {
-			rc = hfgit_error_set(HFGIT_EINVALID, "added token %d is not valid UTF-8", (int)a->id);
+			rc = hfgit_error__set(HFGIT_EINVALID, "added token %d is not valid UTF-8", (int)a->id);
 			break;
 		}
 		a->ncps = (size_t)m;
@@ -62,7 +62,7 @@ int tk_added_prepare(hfgit_tokenizer *t)
 		if ((rc = tk_normalize(t->normalizer, &w, &off, &n)) < 0)
 			break;
 		if (!(a->norm_cps = malloc((n + 1) * sizeof(*a->norm_cps)))) {
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 			break;
 		}
 		memcpy(a->norm_cps, w.c + off, n * sizeof(*w.c));

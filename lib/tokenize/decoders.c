@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -42,12 +42,12 @@ static int list_push(list *l, const char *p, size_t len)
 		str *q = realloc(l->s, cap * sizeof(*q));
 
 		if (!q)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		l->s = q;
 		l->cap = cap;
 	}
 	if (!(copy = malloc(len + 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(copy, p, len);
 	copy[len] = '\0';
 	l->s[l->n].p = copy;
@@ -60,10 +60,10 @@ static int list_push(list *l, const char *p, size_t len)
 static int list_set(list *l, size_t i, hfgit_strbuf *b)
 {
 	size_t len = b->len;
-	char *p = hfgit_strbuf_detach(b);
+	char *p = hfgit_strbuf__detach(b);
 
 	if (!p && !(p = calloc(1, 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	free(l->s[i].p);
 	l->s[i].p = p;
 	l->s[i].len = len;
@@ -79,14 +79,14 @@ static int replace_all(hfgit_strbuf *b, const char *s, size_t len, const char *f
 	int rc = 0;
 
 	if (!fl)
-		return hfgit_strbuf_put(b, s, len);
+		return hfgit_strbuf__put(b, s, len);
 	while (rc == 0 && (p = memmem(s, (size_t)(end - s), from, fl))) {
-		rc = hfgit_strbuf_put(b, s, (size_t)(p - s));
+		rc = hfgit_strbuf__put(b, s, (size_t)(p - s));
 		if (rc == 0)
-			rc = hfgit_strbuf_puts(b, to);
+			rc = hfgit_strbuf__puts(b, to);
 		s = p + fl;
 	}
-	return rc ? rc : hfgit_strbuf_put(b, s, (size_t)(end - s));
+	return rc ? rc : hfgit_strbuf__put(b, s, (size_t)(end - s));
 }
 
 static int replace_entry(list *l, size_t i, const char *from, const char *to)
@@ -99,7 +99,7 @@ static int replace_entry(list *l, size_t i, const char *from, const char *to)
 	rc = replace_all(&b, l->s[i].p, l->s[i].len, from, to);
 	if (rc == 0)
 		rc = list_set(l, i, &b);
-	hfgit_strbuf_dispose(&b);
+	hfgit_strbuf__dispose(&b);
 	return rc;
 }
 
@@ -148,7 +148,7 @@ static int lossy(hfgit_strbuf *out, const unsigned char *p, size_t n)
 		unsigned lo = 0x80, hi = 0xBF;
 
 		if (c < 0x80) {
-			rc = hfgit_strbuf_put(out, (const char *)p + i++, 1);
+			rc = hfgit_strbuf__put(out, (const char *)p + i++, 1);
 			continue;
 		}
 		if (c >= 0xC2 && c <= 0xDF)
@@ -174,10 +174,10 @@ static int lossy(hfgit_strbuf *out, const unsigned char *p, size_t n)
 				break;
 		}
 		if (need && j == need) {
-			rc = hfgit_strbuf_put(out, (const char *)p + i, need);
+			rc = hfgit_strbuf__put(out, (const char *)p + i, need);
 			i += need;
 		} else {
-			rc = hfgit_strbuf_puts(out, "\xEF\xBF\xBD");
+			rc = hfgit_strbuf__puts(out, "\xEF\xBF\xBD");
 			i += need ? j : 1;
 		}
 	}
@@ -190,7 +190,7 @@ static bool valid_utf8(const char *p, size_t n)
 	bool ok = lossy(&b, (const unsigned char *)p, n) == 0 && b.len == n &&
 	          (!n || !memcmp(b.ptr, p, n));
 
-	hfgit_strbuf_dispose(&b);
+	hfgit_strbuf__dispose(&b);
 	return ok;
 }
 
@@ -217,11 +217,11 @@ static int byte_level(list *l)
 			if (b < 0)
 				all = false;
 			else
-				rc = hfgit_strbuf_put(&bytes, &c, 1);
+				rc = hfgit_strbuf__put(&bytes, &c, 1);
 		}
 		if (rc == 0 && !all) {
 			bytes.len = start;
-			rc = hfgit_strbuf_put(&bytes, t, len);
+			rc = hfgit_strbuf__put(&bytes, t, len);
 		}
 		free(cps);
 	}
@@ -229,8 +229,8 @@ static int byte_level(list *l)
 		rc = lossy(&text, (const unsigned char *)bytes.ptr, bytes.len);
 	if (rc == 0)
 		rc = list_push(&out, text.ptr ? text.ptr : "", text.len);
-	hfgit_strbuf_dispose(&bytes);
-	hfgit_strbuf_dispose(&text);
+	hfgit_strbuf__dispose(&bytes);
+	hfgit_strbuf__dispose(&text);
 	if (rc < 0) {
 		list_free(&out);
 		return rc;
@@ -258,7 +258,7 @@ static int byte_fallback(list *l)
 		    isxdigit((unsigned char)t[3]) && isxdigit((unsigned char)t[4]) &&
 		    sscanf(t + 3, "%2x", &v) == 1) {
 			c = (char)v;
-			rc = hfgit_strbuf_put(&pending, &c, 1);
+			rc = hfgit_strbuf__put(&pending, &c, 1);
 			npending++;
 			continue;
 		}
@@ -271,13 +271,13 @@ static int byte_fallback(list *l)
 				for (k = 0; rc == 0 && k < npending; k++)
 					rc = list_push(&out, "\xEF\xBF\xBD", 3);
 			}
-			hfgit_strbuf_clear(&pending);
+			hfgit_strbuf__clear(&pending);
 			npending = 0;
 		}
 		if (rc == 0 && t)
 			rc = list_push(&out, t, l->s[i].len);
 	}
-	hfgit_strbuf_dispose(&pending);
+	hfgit_strbuf__dispose(&pending);
 	if (rc < 0) {
 		list_free(&out);
 		return rc;
@@ -301,12 +301,12 @@ static int apply(const tk_decoder *d, list *l)
 				hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
 				if (l->s[i].len >= pl && !memcmp(l->s[i].p, d->prefix, pl))
-					rc = hfgit_strbuf_put(&b, l->s[i].p + pl, l->s[i].len - pl);
-				else if ((rc = hfgit_strbuf_puts(&b, " ")) == 0)
-					rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
+					rc = hfgit_strbuf__put(&b, l->s[i].p + pl, l->s[i].len - pl);
+				else if ((rc = hfgit_strbuf__puts(&b, " ")) == 0)
+					rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
 				if (rc == 0)
 					rc = list_set(l, i, &b);
-				hfgit_strbuf_dispose(&b);
+				hfgit_strbuf__dispose(&b);
 			}
 			if (rc == 0 && d->cleanup)
 				rc = cleanup(l, i);
@@ -339,10 +339,10 @@ static int apply(const tk_decoder *d, list *l)
 		list out = { 0 };
 
 		for (i = 0; rc == 0 && i < l->n; i++)
-			rc = hfgit_strbuf_put(&b, l->s[i].p, l->s[i].len);
+			rc = hfgit_strbuf__put(&b, l->s[i].p, l->s[i].len);
 		if (rc == 0)
 			rc = list_push(&out, b.ptr ? b.ptr : "", b.len);
-		hfgit_strbuf_dispose(&b);
+		hfgit_strbuf__dispose(&b);
 		if (rc < 0) {
 			list_free(&out);
 			return rc;
@@ -362,10 +362,10 @@ static int apply(const tk_decoder *d, list *l)
 				a += cl;
 			for (k = 0; k < d->strip_stop && z - a >= cl && !memcmp(l->s[i].p + z - cl, u, cl); k++)
 				z -= cl;
-			rc = hfgit_strbuf_put(&b, l->s[i].p + a, z - a);
+			rc = hfgit_strbuf__put(&b, l->s[i].p + a, z - a);
 			if (rc == 0)
 				rc = list_set(l, i, &b);
-			hfgit_strbuf_dispose(&b);
+			hfgit_strbuf__dispose(&b);
 		}
 		return rc;
 	case TK_D_SEQUENCE:
@@ -391,17 +391,17 @@ int tk_decode(const tk_decoder *d, char **out, size_t *out_len, const char **tok
 	/* Without a decoder the library joins the tokens with spaces. */
 	for (i = 0; rc == 0 && i < l.n; i++) {
 		if (!d && i)
-			rc = hfgit_strbuf_puts(&b, " ");
+			rc = hfgit_strbuf__puts(&b, " ");
 		if (rc == 0)
-			rc = hfgit_strbuf_put(&b, l.s[i].p, l.s[i].len);
+			rc = hfgit_strbuf__put(&b, l.s[i].p, l.s[i].len);
 	}
 	list_free(&l);
 	if (rc == 0) {
 		*out_len = b.len;
-		if (!(*out = hfgit_strbuf_detach(&b)) && !(*out = calloc(1, 1)))
-			rc = hfgit_error_oom();
+		if (!(*out = hfgit_strbuf__detach(&b)) && !(*out = calloc(1, 1)))
+			rc = hfgit_error__oom();
 	}
-	hfgit_strbuf_dispose(&b);
+	hfgit_strbuf__dispose(&b);
 	return rc;
 }
 

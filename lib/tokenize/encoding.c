@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -12,7 +12,7 @@ hfgit_encoding *tk_encoding_new(void)
 	hfgit_encoding *e = calloc(1, sizeof(*e));
 
 	if (!e) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	return e;
@@ -29,7 +29,7 @@ static int reserve(hfgit_encoding *e, size_t need)
 #define GROW(f, k) do {                                          \
 		void *q = realloc(e->f, cap * (k) * sizeof(*e->f));      \
 		if (!q)                                                  \
-			return hfgit_error_oom();                        \
+			return hfgit_error__oom();                        \
 		e->f = q;                                                \
 	} while (0)
 	GROW(ids, 1);
@@ -72,14 +72,14 @@ const char *tk_encoding_own(hfgit_encoding *e, const char *s, size_t len)
 		char **q = realloc(e->owned, cap * sizeof(*q));
 
 		if (!q) {
-			hfgit_error_oom();
+			hfgit_error__oom();
 			return NULL;
 		}
 		e->owned = q;
 		e->cap_owned = cap;
 	}
 	if (!(copy = malloc(len + 1))) {
-		hfgit_error_oom();
+		hfgit_error__oom();
 		return NULL;
 	}
 	memcpy(copy, s, len);
@@ -98,7 +98,7 @@ int tk_encoding_append(hfgit_encoding *e, hfgit_encoding *m)
 		char **q = realloc(e->owned, (e->nowned + m->nowned) * sizeof(*q));
 
 		if (!q)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		memcpy(q + e->nowned, m->owned, m->nowned * sizeof(*q));
 		e->owned = q;
 		e->nowned += m->nowned;
@@ -151,8 +151,8 @@ int tk_truncate(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr
 	if (!tr->enabled)
 		return 0;
 	if (tr->max_length < added)
-		return hfgit_error_set(HFGIT_EINVALID, "truncation max_length %zu leaves no room for "
-		                       "the %zu special tokens", tr->max_length, added);
+		return hfgit_error__set(HFGIT_EINVALID, "truncation max_length %zu leaves no room for "
+		                        "the %zu special tokens", tr->max_length, added);
 	max = tr->max_length - added;
 	if (n1 + n2 <= max)
 		return 0;
@@ -179,10 +179,10 @@ int tk_truncate(hfgit_encoding *e, hfgit_encoding *pair, const tk_truncation *tr
 		size_t remove = n1 + n2 - max;
 
 		if (!target)
-			return hfgit_error_set(HFGIT_EINVALID, "truncation only_second needs a pair");
+			return hfgit_error__set(HFGIT_EINVALID, "truncation only_second needs a pair");
 		if (target->n <= remove)
-			return hfgit_error_set(HFGIT_EINVALID, "the sequence to truncate is too short "
-			                       "for max_length %zu", tr->max_length);
+			return hfgit_error__set(HFGIT_EINVALID, "the sequence to truncate is too short "
+			                        "for max_length %zu", tr->max_length);
 		keep(target, target->n - remove, tr->left);
 		break;
 	}
@@ -407,8 +407,8 @@ static int run(const tk_post *pp, hfgit_encoding **enc, size_t nenc, bool add_sp
 						trim_offsets(enc[k], false);
 				continue;
 			}
-			return hfgit_error_set(HFGIT_EINVALID, "post_processor Sequence: only ByteLevel may "
-			                       "come before the last processor");
+			return hfgit_error__set(HFGIT_EINVALID, "post_processor Sequence: only ByteLevel may "
+			                        "come before the last processor");
 		}
 		if (!pp->nitems)
 			pp = NULL;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "tokenize/tokenize.h"
 
 
@@ -53,10 +53,10 @@ static const char *special(const settings *s, const char *key, const char *dflt)
 
 static json_object *read_json(const char *dir, const char *name)
 {
-	char *path = hfgit_aprintf("%s/%s", dir, name);
+	char *path = hfgit__aprintf("%s/%s", dir, name);
 	json_object *o = NULL;
 
-	if (path && hfgit_fs_exists(path))
+	if (path && hfgit_fs__exists(path))
 		o = json_object_from_file(path);
 	free(path);
 	return o && json_object_is_type(o, json_type_object) ? o : (json_object_put(o), NULL);
@@ -69,7 +69,7 @@ static int add_specials(hfgit_tokenizer *t, const char *const *names, size_t n)
 	size_t i, j;
 
 	if (!(t->added = calloc(n + 1, sizeof(*t->added))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		int32_t id;
 
@@ -81,7 +81,7 @@ static int add_specials(hfgit_tokenizer *t, const char *const *names, size_t n)
 		if (j < t->nadded)
 			continue;
 		if (!(t->added[t->nadded].content = strdup(names[i])))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		t->added[t->nadded].id = id;
 		t->added[t->nadded].special = true;
 		t->nadded++;
@@ -97,28 +97,28 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 	size_t i, k = 0;
 
 	if (!pp)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	t->post = pp;
 	pp->type = TK_PP_TEMPLATE;
 	pp->specials = calloc(2, sizeof(*pp->specials));
 	pp->single = calloc(3, sizeof(*pp->single));
 	pp->pair = calloc(5, sizeof(*pp->pair));
 	if (!pp->specials || !pp->single || !pp->pair)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < (with_last ? 2u : 1u); i++) {
 		tk_special *s = &pp->specials[k];
 		int32_t id = tk_vocab_get(&t->model.vocab, names[i], strlen(names[i]));
 
 		if (id < 0)
-			return hfgit_error_set(HFGIT_EINVALID, "the special token '%s' is not in the "
-			                       "vocabulary", names[i]);
+			return hfgit_error__set(HFGIT_EINVALID, "the special token '%s' is not in the "
+			                        "vocabulary", names[i]);
 		if (k == 1 && !strcmp(names[0], names[1]))
 			break;
 		s->name = strdup(names[i]);
 		s->ids = malloc(sizeof(*s->ids));
 		s->tokens = malloc(sizeof(*s->tokens));
 		if (!s->name || !s->ids || !s->tokens || !(s->tokens[0] = strdup(names[i])))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		s->ids[0] = id;
 		s->n = 1;
 		pp->nspecials = ++k;
@@ -148,7 +148,7 @@ static int template_post(hfgit_tokenizer *t, const char *first, const char *last
 
 static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 {
-	char *path = hfgit_aprintf("%s/vocab.txt", dir), *text = NULL, *line, *end;
+	char *path = hfgit__aprintf("%s/vocab.txt", dir), *text = NULL, *line, *end;
 	const char *specials[5];
 	json_object *sa;
 	size_t len;
@@ -157,7 +157,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 
 	if (!path)
 		return HFGIT_ERROR;
-	rc = hfgit_fs_read_file(&text, &len, path);
+	rc = hfgit_fs__read_file(&text, &len, path);
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -179,13 +179,13 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	specials[3] = special(s, "cls_token", "[CLS]");
 	specials[4] = special(s, "mask_token", "[MASK]");
 	if (!(t->model.unk_token = strdup(specials[0])) || !(t->model.prefix = strdup("##")))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if ((rc = tk_model_init(&t->model)) < 0)
 		return rc;
 	if (!(t->normalizer = calloc(1, sizeof(*t->normalizer))) ||
 	    !(t->pretok = calloc(1, sizeof(*t->pretok))) ||
 	    !(t->decoder = calloc(1, sizeof(*t->decoder))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	t->normalizer->type = TK_N_BERT;
 	t->normalizer->clean_text = true;
 	t->normalizer->handle_chinese_chars = flag(s, "tokenize_chinese_chars", true);
@@ -199,7 +199,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 	t->decoder->type = TK_D_WORDPIECE;
 	t->decoder->cleanup = flag(s, "clean_up_tokenization_spaces", true);
 	if (!(t->decoder->prefix = strdup("##")))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if ((rc = template_post(t, specials[3], specials[1], true)) < 0)
 		return rc;
 	return add_specials(t, specials, 5);
@@ -207,7 +207,7 @@ static int bert(hfgit_tokenizer *t, const char *dir, const settings *s)
 
 static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 {
-	char *path = hfgit_aprintf("%s/vocab.json", dir), *text = NULL, *line, *end;
+	char *path = hfgit__aprintf("%s/vocab.json", dir), *text = NULL, *line, *end;
 	json_object *vocab;
 	const char *specials[4];
 	size_t len;
@@ -221,8 +221,8 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	free(path);
 	if (!vocab || !json_object_is_type(vocab, json_type_object)) {
 		json_object_put(vocab);
-		return hfgit_error_set(HFGIT_EINVALID, "%s/vocab.json is not a JSON object of token: id",
-		                       dir);
+		return hfgit_error__set(HFGIT_EINVALID, "%s/vocab.json is not a JSON object of token: id",
+		                        dir);
 	}
 	t->model.type = TK_M_BPE;
 	{
@@ -235,9 +235,9 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 	json_object_put(vocab);
 	if (rc < 0)
 		return rc;
-	if (!(path = hfgit_aprintf("%s/merges.txt", dir)))
+	if (!(path = hfgit__aprintf("%s/merges.txt", dir)))
 		return HFGIT_ERROR;
-	rc = hfgit_fs_read_file(&text, &len, path);
+	rc = hfgit_fs__read_file(&text, &len, path);
 	free(path);
 	if (rc < 0)
 		return rc;
@@ -269,7 +269,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 		return rc;
 	if (!(t->pretok = calloc(1, sizeof(*t->pretok))) ||
 	    !(t->decoder = calloc(1, sizeof(*t->decoder))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	t->pretok->type = TK_P_BYTE_LEVEL;
 	t->pretok->add_prefix_space = flag(s, "add_prefix_space", false);
 	t->pretok->use_regex = true;
@@ -285,7 +285,7 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 			return rc;
 	} else {
 		if (!(t->post = calloc(1, sizeof(*t->post))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		t->post->type = TK_PP_BYTE_LEVEL;
 		t->post->trim_offsets = false;
 	}
@@ -295,22 +295,22 @@ static int gpt2(hfgit_tokenizer *t, const char *dir, const settings *s)
 int tk_load_legacy(hfgit_tokenizer *t, const char *dir)
 {
 	settings s = { read_json(dir, "tokenizer_config.json"), read_json(dir, "special_tokens_map.json") };
-	char *vt = hfgit_aprintf("%s/vocab.txt", dir), *vj = hfgit_aprintf("%s/vocab.json", dir),
-	     *mg = hfgit_aprintf("%s/merges.txt", dir);
+	char *vt = hfgit__aprintf("%s/vocab.txt", dir), *vj = hfgit__aprintf("%s/vocab.json", dir),
+	     *mg = hfgit__aprintf("%s/merges.txt", dir);
 	int rc;
 
 	if (!vt || !vj || !mg)
 		rc = HFGIT_ERROR;
-	else if (hfgit_fs_exists(vj) && hfgit_fs_exists(mg)) {
+	else if (hfgit_fs__exists(vj) && hfgit_fs__exists(mg)) {
 		rc = gpt2(t, dir, &s);
 		t->source = strdup("vocab.json + merges.txt");
-	} else if (hfgit_fs_exists(vt)) {
+	} else if (hfgit_fs__exists(vt)) {
 		rc = bert(t, dir, &s);
 		t->source = strdup("vocab.txt");
 	} else {
-		rc = hfgit_error_set(HFGIT_ENOTFOUND, "%s has no tokenizer: no tokenizer.json, and none "
-		                     "of the legacy vocab.txt (BERT) or vocab.json + merges.txt (GPT-2)",
-		                     dir);
+		rc = hfgit_error__set(HFGIT_ENOTFOUND, "%s has no tokenizer: no tokenizer.json, and none "
+		                      "of the legacy vocab.txt (BERT) or vocab.json + merges.txt (GPT-2)",
+		                      dir);
 	}
 	free(vt);
 	free(vj);

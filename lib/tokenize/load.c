@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -34,7 +34,7 @@ static const char *get_str(json_object *o, const char *key)
 
 static int bad(const char *what, const char *detail)
 {
-	return hfgit_error_set(HFGIT_EINVALID, "%s: %s", what, detail);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: %s", what, detail);
 }
 
 static const char *type_of(json_object *o)
@@ -48,9 +48,9 @@ static int utf32_dup(const char *s, uint32_t **out, size_t *n)
 	ptrdiff_t k;
 
 	if (!(*out = malloc((len + 1) * sizeof(**out))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if ((k = tk_utf8_decode(*out, s, len, &bad_at)) < 0)
-		return hfgit_error_set(HFGIT_EINVALID, "string is not valid UTF-8");
+		return hfgit_error__set(HFGIT_EINVALID, "string is not valid UTF-8");
 	*n = (size_t)k;
 	return 0;
 }
@@ -98,7 +98,7 @@ static int behavior(tk_behavior *b, const char *s, const char *what)
 			*b = (tk_behavior)i;
 			return 0;
 		}
-	return hfgit_error_set(HFGIT_EINVALID, "%s: unknown behavior '%s'", what, s);
+	return hfgit_error__set(HFGIT_EINVALID, "%s: unknown behavior '%s'", what, s);
 }
 
 static int prepend_scheme(tk_prepend_scheme *p, json_object *o)
@@ -129,7 +129,7 @@ static int normalizer(tk_normalizer **out, json_object *o)
 	if (!type)
 		return bad("normalizer", "no type");
 	if (!(nz = calloc(1, sizeof(*nz))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = nz;
 	if (!strcmp(type, "BertNormalizer")) {
 		nz->type = TK_N_BERT;
@@ -179,16 +179,16 @@ static int normalizer(tk_normalizer **out, json_object *o)
 			return bad("normalizer Sequence", "no normalizers array");
 		n = json_object_array_length(arr);
 		if (!(nz->items = calloc(n + 1, sizeof(*nz->items))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; rc == 0 && i < n; i++) {
 			rc = normalizer(&nz->items[i], json_object_array_get_idx(arr, i));
 			nz->nitems = i + 1;
 		}
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "normalizer '%s' is not "
-		                       "implemented by hfgit (it knows BertNormalizer, Lowercase, "
-		                       "StripAccents, NFC, NFD, NFKC, NFKD, Replace, Prepend, Strip, "
-		                       "Sequence)", type);
+		return hfgit_error__set(HFGIT_EINVALID, "normalizer '%s' is not "
+		                        "implemented by hfgit (it knows BertNormalizer, Lowercase, "
+		                        "StripAccents, NFC, NFD, NFKC, NFKD, Replace, Prepend, Strip, "
+		                        "Sequence)", type);
 	}
 	return rc;
 }
@@ -205,7 +205,7 @@ static int pretok(tk_pretok **out, json_object *o)
 	if (!type)
 		return bad("pre_tokenizer", "no type");
 	if (!(pt = calloc(1, sizeof(*pt))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = pt;
 	if (!strcmp(type, "BertPreTokenizer")) {
 		pt->type = TK_P_BERT;
@@ -250,16 +250,16 @@ static int pretok(tk_pretok **out, json_object *o)
 			return bad("pre_tokenizer Sequence", "no pretokenizers array");
 		n = json_object_array_length(arr);
 		if (!(pt->items = calloc(n + 1, sizeof(*pt->items))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; rc == 0 && i < n; i++) {
 			rc = pretok(&pt->items[i], json_object_array_get_idx(arr, i));
 			pt->nitems = i + 1;
 		}
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "pre_tokenizer '%s' is not "
-		                       "implemented by hfgit (it knows BertPreTokenizer, ByteLevel, "
-		                       "Whitespace, WhitespaceSplit, Punctuation, Digits, Metaspace, "
-		                       "Split, Sequence)", type);
+		return hfgit_error__set(HFGIT_EINVALID, "pre_tokenizer '%s' is not "
+		                        "implemented by hfgit (it knows BertPreTokenizer, ByteLevel, "
+		                        "Whitespace, WhitespaceSplit, Punctuation, Digits, Metaspace, "
+		                        "Split, Sequence)", type);
 	}
 	return rc;
 }
@@ -323,20 +323,20 @@ int tk_bpe_add_merge(tk_model *m, const char *a, size_t al, const char *b, size_
 	size_t nl;
 
 	if (ia < 0 || ib < 0)
-		return hfgit_error_set(HFGIT_EINVALID, "BPE merge %u: '%.*s' is not in the vocabulary",
-		                       rank, (int)(ia < 0 ? al : bl), ia < 0 ? a : b);
+		return hfgit_error__set(HFGIT_EINVALID, "BPE merge %u: '%.*s' is not in the vocabulary",
+		                        rank, (int)(ia < 0 ? al : bl), ia < 0 ? a : b);
 	/* The merged token drops the right part's continuing_subword_prefix. */
 	if (plen > bl)
 		plen = bl;
 	nl = al + bl - plen;
 	if (nl > sizeof(stack) && !(buf = malloc(nl)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(buf, a, al);
 	memcpy(buf + al, b + plen, bl - plen);
 	id = tk_vocab_get(&m->vocab, buf, nl);
 	if (id < 0) {
-		int rc = hfgit_error_set(HFGIT_EINVALID, "BPE merge %u: the merged token '%.*s' is not "
-		                         "in the vocabulary", rank, (int)nl, buf);
+		int rc = hfgit_error__set(HFGIT_EINVALID, "BPE merge %u: the merged token '%.*s' is not "
+		                          "in the vocabulary", rank, (int)nl, buf);
 
 		if (buf != stack)
 			free(buf);
@@ -360,17 +360,17 @@ static int model(tk_model *m, json_object *o)
 		       json_object_is_type(get(o, "vocab"), json_type_array) ? "Unigram" : "?";
 	}
 	if ((s = get_str(o, "unk_token")) && !(m->unk_token = strdup(s)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	m->unk_id = -1;
 	if (!strcmp(type, "WordPiece")) {
 		m->type = TK_M_WORDPIECE;
 		s = get_str(o, "continuing_subword_prefix");
 		if (!(m->prefix = strdup(s ? s : "##")))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		m->max_input_chars_per_word = get(o, "max_input_chars_per_word") ?
 			(size_t)json_object_get_int64(get(o, "max_input_chars_per_word")) : 100;
 		if (!m->unk_token && !(m->unk_token = strdup("[UNK]")))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		if ((rc = vocab_object(m, get(o, "vocab"))) < 0)
 			return rc;
 	} else if (!strcmp(type, "BPE")) {
@@ -381,9 +381,9 @@ static int model(tk_model *m, json_object *o)
 		if (d && json_object_get_double(d) > 0.0)
 			return bad("BPE", "dropout is random; hfgit tokenizes deterministically only");
 		if ((s = get_str(o, "continuing_subword_prefix")) && !(m->prefix = strdup(s)))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		if ((s = get_str(o, "end_of_word_suffix")) && !(m->suffix = strdup(s)))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		m->fuse_unk = get_bool(o, "fuse_unk", false);
 		m->byte_fallback = get_bool(o, "byte_fallback", false);
 		m->ignore_merges = get_bool(o, "ignore_merges", false);
@@ -410,7 +410,7 @@ static int model(tk_model *m, json_object *o)
 			return bad("Unigram", "vocab must be an array of [piece, score]");
 		n = json_object_array_length(v);
 		if (!(m->scores = calloc(n + 1, sizeof(*m->scores))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; i < n; i++) {
 			json_object *e = json_object_array_get_idx(v, i), *p, *sc;
 
@@ -433,11 +433,11 @@ static int model(tk_model *m, json_object *o)
 			m->unk_id = (int32_t)id;
 			free(m->unk_token);
 			if (!(m->unk_token = strdup(m->vocab.strings[id])))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 		}
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "model '%s' is not implemented "
-		                       "by hfgit (it knows WordPiece, BPE, Unigram)", type);
+		return hfgit_error__set(HFGIT_EINVALID, "model '%s' is not implemented "
+		                        "by hfgit (it knows WordPiece, BPE, Unigram)", type);
 	}
 	if ((rc = tk_model_init(m)) < 0)
 		return rc;
@@ -455,10 +455,10 @@ static int token_pair(json_object *o, const char *key, char **tok, int32_t *id, 
 	if (!v || !json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2 ||
 	    !json_object_is_type(t = json_object_array_get_idx(v, 0), json_type_string) ||
 	    !json_object_is_type(i = json_object_array_get_idx(v, 1), json_type_int))
-		return hfgit_error_set(HFGIT_EINVALID, "%s: %s must be [token, id]",
-		                       what, key);
+		return hfgit_error__set(HFGIT_EINVALID, "%s: %s must be [token, id]",
+		                        what, key);
 	if (!(*tok = strdup(json_object_get_string(t))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*id = (int32_t)json_object_get_int64(i);
 	return 0;
 }
@@ -471,7 +471,7 @@ static int template_pieces(tk_post *pp, json_object *arr, tk_piece **out, size_t
 		return bad("TemplateProcessing", "single and pair must be arrays");
 	n = json_object_array_length(arr);
 	if (!(*out = calloc(n + 1, sizeof(**out))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(arr, i), *x;
@@ -487,9 +487,9 @@ static int template_pieces(tk_post *pp, json_object *arr, tk_piece **out, size_t
 				if (!strcmp(pp->specials[k].name, id))
 					break;
 			if (!id || k == pp->nspecials)
-				return hfgit_error_set(HFGIT_EINVALID, "TemplateProcessing: "
-				                       "special token '%s' is not in special_tokens",
-				                       id ? id : "(none)");
+				return hfgit_error__set(HFGIT_EINVALID, "TemplateProcessing: "
+				                        "special token '%s' is not in special_tokens",
+				                        id ? id : "(none)");
 			p->special_index = k;
 		} else if ((x = get(e, "Sequence"))) {
 			const char *id = get_str(x, "id");
@@ -515,7 +515,7 @@ static int post(tk_post **out, json_object *o)
 	if (!type)
 		return bad("post_processor", "no type");
 	if (!(pp = calloc(1, sizeof(*pp))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = pp;
 	if (!strcmp(type, "TemplateProcessing")) {
 		json_object *sp = get(o, "special_tokens");
@@ -525,7 +525,7 @@ static int post(tk_post **out, json_object *o)
 			size_t n = (size_t)json_object_object_length(sp), k = 0;
 
 			if (!(pp->specials = calloc(n + 1, sizeof(*pp->specials))))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			json_object_object_foreach(sp, name, val) {
 				tk_special *s = &pp->specials[k++];
 				json_object *ids = get(val, "ids"), *toks = get(val, "tokens");
@@ -533,7 +533,7 @@ static int post(tk_post **out, json_object *o)
 
 				pp->nspecials = k;
 				if (!(s->name = strdup(name)))
-					return hfgit_error_oom();
+					return hfgit_error__oom();
 				if (!ids || !toks || !json_object_is_type(ids, json_type_array) ||
 				    !json_object_is_type(toks, json_type_array) ||
 				    json_object_array_length(ids) != json_object_array_length(toks))
@@ -542,13 +542,13 @@ static int post(tk_post **out, json_object *o)
 				s->ids = calloc(m + 1, sizeof(*s->ids));
 				s->tokens = calloc(m + 1, sizeof(*s->tokens));
 				if (!s->ids || !s->tokens)
-					return hfgit_error_oom();
+					return hfgit_error__oom();
 				s->n = m;
 				for (j = 0; j < m; j++) {
 					s->ids[j] = (int32_t)json_object_get_int64(json_object_array_get_idx(ids, j));
 					if (!(s->tokens[j] = strdup(json_object_get_string(
 						json_object_array_get_idx(toks, j)))))
-						return hfgit_error_oom();
+						return hfgit_error__oom();
 				}
 			}
 		}
@@ -580,15 +580,15 @@ static int post(tk_post **out, json_object *o)
 			return bad("post_processor Sequence", "no processors array");
 		n = json_object_array_length(arr);
 		if (!(pp->items = calloc(n + 1, sizeof(*pp->items))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; rc == 0 && i < n; i++) {
 			rc = post(&pp->items[i], json_object_array_get_idx(arr, i));
 			pp->nitems = i + 1;
 		}
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "post_processor '%s' is not "
-		                       "implemented by hfgit (it knows TemplateProcessing, "
-		                       "BertProcessing, RobertaProcessing, ByteLevel, Sequence)", type);
+		return hfgit_error__set(HFGIT_EINVALID, "post_processor '%s' is not "
+		                        "implemented by hfgit (it knows TemplateProcessing, "
+		                        "BertProcessing, RobertaProcessing, ByteLevel, Sequence)", type);
 	}
 	return rc;
 }
@@ -605,14 +605,14 @@ static int decoder(tk_decoder **out, json_object *o)
 	if (!type)
 		return bad("decoder", "no type");
 	if (!(d = calloc(1, sizeof(*d))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*out = d;
 	if (!strcmp(type, "WordPiece")) {
 		d->type = TK_D_WORDPIECE;
 		s = get_str(o, "prefix");
 		d->cleanup = get_bool(o, "cleanup", true);
 		if (!(d->prefix = strdup(s ? s : "##")))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 	} else if (!strcmp(type, "ByteLevel")) {
 		d->type = TK_D_BYTE_LEVEL;
 	} else if (!strcmp(type, "Metaspace")) {
@@ -627,7 +627,7 @@ static int decoder(tk_decoder **out, json_object *o)
 		d->type = TK_D_BPE;
 		s = get_str(o, "suffix");
 		if (!(d->suffix = strdup(s ? s : "</w>")))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 	} else if (!strcmp(type, "Replace")) {
 		json_object *p = get(o, "pattern");
 
@@ -636,7 +636,7 @@ static int decoder(tk_decoder **out, json_object *o)
 		if (!p || !get_str(p, "String") || !s)
 			return bad("Replace decoder", "hfgit supports a String pattern and a content");
 		if (!(d->pattern = strdup(get_str(p, "String"))) || !(d->content = strdup(s)))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 	} else if (!strcmp(type, "ByteFallback")) {
 		d->type = TK_D_BYTE_FALLBACK;
 	} else if (!strcmp(type, "Fuse")) {
@@ -657,15 +657,15 @@ static int decoder(tk_decoder **out, json_object *o)
 			return bad("decoder Sequence", "no decoders array");
 		n = json_object_array_length(arr);
 		if (!(d->items = calloc(n + 1, sizeof(*d->items))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		for (i = 0; rc == 0 && i < n; i++) {
 			rc = decoder(&d->items[i], json_object_array_get_idx(arr, i));
 			d->nitems = i + 1;
 		}
 	} else {
-		return hfgit_error_set(HFGIT_EINVALID, "decoder '%s' is not "
-		                       "implemented by hfgit (it knows WordPiece, ByteLevel, Metaspace, "
-		                       "BPEDecoder, Replace, ByteFallback, Fuse, Strip, Sequence)", type);
+		return hfgit_error__set(HFGIT_EINVALID, "decoder '%s' is not "
+		                        "implemented by hfgit (it knows WordPiece, ByteLevel, Metaspace, "
+		                        "BPEDecoder, Replace, ByteFallback, Fuse, Strip, Sequence)", type);
 	}
 	return rc;
 }
@@ -682,7 +682,7 @@ static int added_tokens(hfgit_tokenizer *t, json_object *arr)
 		return bad("added_tokens", "must be an array");
 	n = json_object_array_length(arr);
 	if (!(t->added = calloc(n + 1, sizeof(*t->added))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(arr, i), *id = get(o, "id");
 		const char *content = get_str(o, "content");
@@ -691,7 +691,7 @@ static int added_tokens(hfgit_tokenizer *t, json_object *arr)
 		if (!content || !id || !json_object_is_type(id, json_type_int))
 			return bad("added_tokens", "each needs an id and a content");
 		if (!(a->content = strdup(content)))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		a->id = (int32_t)json_object_get_int64(id);
 		a->single_word = get_bool(o, "single_word", false);
 		a->lstrip = get_bool(o, "lstrip", false);
@@ -743,7 +743,7 @@ static int padding(tk_padding *p, json_object *o)
 	p->pad_type_id = (uint32_t)json_object_get_int64(get(o, "pad_type_id"));
 	s = get_str(o, "pad_token");
 	if (!(p->pad_token = strdup(s ? s : "[PAD]")))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	return 0;
 }
 
@@ -755,23 +755,23 @@ int tk_load_json(hfgit_tokenizer *t, const char *json, size_t len, const char *n
 	int rc = 0;
 
 	if (!tok)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	root = json_tokener_parse_ex(tok, json, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s is not valid JSON (%s at byte %zu)", name,
-		                     json_tokener_error_desc(json_tokener_get_error(tok)),
-		                     json_tokener_get_parse_end(tok));
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s is not valid JSON (%s at byte %zu)", name,
+		                      json_tokener_error_desc(json_tokener_get_error(tok)),
+		                      json_tokener_get_parse_end(tok));
 		json_tokener_free(tok);
 		json_object_put(root);
 		return rc;
 	}
 	json_tokener_free(tok);
 	if (!json_object_is_type(root, json_type_object)) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: the top level must be an object", name);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: the top level must be an object", name);
 		goto out;
 	}
 	if ((v = get_str(root, "version")) && strcmp(v, "1.0")) {
-		rc = hfgit_error_set(HFGIT_EINVALID, "%s: version '%s' is not 1.0", name, v);
+		rc = hfgit_error__set(HFGIT_EINVALID, "%s: version '%s' is not 1.0", name, v);
 		goto out;
 	}
 	if ((rc = model(&t->model, get(root, "model"))) < 0 ||
@@ -789,7 +789,7 @@ out:
 		char *msg = strdup(hfgit_error_last());
 
 		if (msg)
-			hfgit_error_set(rc, "%s: %s", name, msg);
+			hfgit_error__set(rc, "%s: %s", name, msg);
 		free(msg);
 	}
 	return rc;

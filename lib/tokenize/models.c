@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -24,7 +24,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	while (n < need)
 		n *= 2;
 	if (!(q = realloc(*p, n * size)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*p = q;
 	*cap = n;
 	return 0;
@@ -42,10 +42,10 @@ static int piece_utf8(tk_work *w, const tk_split *sp, size_t *len)
 		uint32_t *map;
 
 		if (!u8)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		w->u8 = u8;
 		if (!(map = realloc(w->u8_cp, (cap + 1) * sizeof(*map))))
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		w->u8_cp = map;
 		w->u8_cap = cap;
 	}
@@ -159,8 +159,8 @@ static int wordpiece(tk_model *m, tk_work *w, const tk_split *sp)
 	return 0;
 unk:
 	if (m->unk_id < 0)
-		return hfgit_error_set(HFGIT_EINVALID, "WordPiece: the unk_token '%s' is not in the "
-		                       "vocabulary", m->unk_token ? m->unk_token : "");
+		return hfgit_error__set(HFGIT_EINVALID, "WordPiece: the unk_token '%s' is not in the "
+		                        "vocabulary", m->unk_token ? m->unk_token : "");
 	return emit(w, sp, m->unk_id, m->vocab.strings[m->unk_id], 0, len);
 }
 
@@ -276,7 +276,7 @@ static int bpe_symbols(tk_model *m, const tk_work *w, size_t len, symbol **out, 
 	int rc = 0;
 
 	if (plen + 4 + slen > sizeof(stack) && !(buf = malloc(plen + 4 + slen)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	while (rc == 0 && i < len) {
 		size_t n = 1, k = 0, j;
 		int32_t id;
@@ -518,8 +518,8 @@ static int unigram(tk_model *m, tk_work *w, const tk_split *sp)
 		}
 		if (!single) {
 			if (m->unk_id < 0)
-				return hfgit_error_set(HFGIT_EINVALID, "Unigram: no token covers '%.*s' and "
-				                       "the model has no unk_id", (int)mb, w->u8 + pos);
+				return hfgit_error__set(HFGIT_EINVALID, "Unigram: no token covers '%.*s' and "
+				                        "the model has no unk_id", (int)mb, w->u8 + pos);
 			if (best[pos + mb].from < 0 || here + unk_score > best[pos + mb].score) {
 				best[pos + mb].score = here + unk_score;
 				best[pos + mb].from = (int32_t)pos;
@@ -587,8 +587,8 @@ int tk_model_init(tk_model *m)
 	if (m->unk_token) {
 		m->unk_id = tk_vocab_get(&m->vocab, m->unk_token, strlen(m->unk_token));
 		if (m->unk_id < 0 && m->type == TK_M_WORDPIECE)
-			return hfgit_error_set(HFGIT_EINVALID, "WordPiece: unk_token '%s' is not in the "
-			                       "vocabulary", m->unk_token);
+			return hfgit_error__set(HFGIT_EINVALID, "WordPiece: unk_token '%s' is not in the "
+			                        "vocabulary", m->unk_token);
 	}
 	for (b = 0; b < 256; b++) {
 		char name[8];
@@ -598,9 +598,9 @@ int tk_model_init(tk_model *m)
 	}
 	m->max_piece_bytes = max_token_bytes(&m->vocab);
 	if (m->type == TK_M_WORDPIECE && !m->prefix && !(m->prefix = strdup("##")))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (m->type == TK_M_BPE && !(m->cache = calloc(1, sizeof(*m->cache))))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if (m->type == TK_M_UNIGRAM) {
 		m->min_score = INFINITY;
 		for (i = 0; i < m->vocab.size; i++)

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -67,7 +67,7 @@ static int unicode_form(tk_work *w, size_t *off, size_t *n, tk_norm_form form)
 		if (!t.c || !t.change) {
 			free(t.c);
 			free(t.change);
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		}
 		m = tk_normalize_changes(t.c, t.change, cap, w->c + *off, *n, form);
 		if (m != -1)
@@ -77,7 +77,7 @@ static int unicode_form(tk_work *w, size_t *off, size_t *n, tk_norm_form form)
 		cap *= 4;
 	}
 	if (m < 0)
-		rc = hfgit_error_set(HFGIT_ERROR, "Unicode normalization failed");
+		rc = hfgit_error__set(HFGIT_ERROR, "Unicode normalization failed");
 	else {
 		t.n = t.cap = (size_t)m;
 		rc = tk_apply_changes(w, off, n, &t, 0);

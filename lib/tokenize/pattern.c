@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -36,7 +36,7 @@ int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, co
 			return 0;
 		}
 		if (!(p->literal = utf32_of(literal, &p->literal_len)))
-			return hfgit_error_set(HFGIT_EINVALID, "%s: pattern is not valid UTF-8", what);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: pattern is not valid UTF-8", what);
 		return 0;
 	}
 	{
@@ -46,7 +46,7 @@ int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, co
 		PCRE2_SIZE at;
 
 		if (!src)
-			return hfgit_error_set(HFGIT_EINVALID, "%s: regex is not valid UTF-8", what);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: regex is not valid UTF-8", what);
 		p->re = pcre2_compile_32(src, n, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &at,
 		                         NULL);
 		free(src);
@@ -59,8 +59,8 @@ int tk_pattern_compile(tk_pattern *p, const char *regex, const char *literal, co
 			for (i = 0; i + 1 < sizeof(text) && msg[i]; i++)
 				text[i] = msg[i] < 0x80 ? (char)msg[i] : '?';
 			text[i] = '\0';
-			return hfgit_error_set(HFGIT_EINVALID, "%s: regex /%s/ does not compile at "
-			                       "offset %zu: %s", what, regex, (size_t)at, text);
+			return hfgit_error__set(HFGIT_EINVALID, "%s: regex /%s/ does not compile at "
+			                        "offset %zu: %s", what, regex, (size_t)at, text);
 		}
 		/* JIT where the platform has it; the interpreter gives the same matches. */
 		pcre2_jit_compile_32(p->re, PCRE2_JIT_COMPLETE);
@@ -83,7 +83,7 @@ static int push(size_t **m, size_t *nm, size_t *cap, size_t s, size_t e)
 		size_t *q = realloc(*m, n * sizeof(*q));
 
 		if (!q)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		*m = q;
 		*cap = n;
 	}
@@ -115,7 +115,7 @@ int tk_pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n
 		return 0;
 	}
 	if (!w->md && !(w->md = pcre2_match_data_create_32(4, NULL)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	while (pos <= n) {
 		int rc = pcre2_match_32(p->re, s, n, pos, PCRE2_NO_UTF_CHECK, w->md, NULL);
 		PCRE2_SIZE *ov;
@@ -123,7 +123,7 @@ int tk_pattern_find(const tk_pattern *p, tk_work *w, const uint32_t *s, size_t n
 		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
 		if (rc < 0)
-			return hfgit_error_set(HFGIT_ERROR, "regex match failed (PCRE2 error %d)", rc);
+			return hfgit_error__set(HFGIT_ERROR, "regex match failed (PCRE2 error %d)", rc);
 		ov = pcre2_get_ovector_pointer_32(w->md);
 		if (ov[1] == ov[0]) {
 			/* An empty match splits nothing (as Oniguruma's iteration skips it): step on. */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -23,7 +23,7 @@ static int ev_push(events *e, size_t s, size_t end, bool match)
 		size_t *v = realloc(e->v, cap * sizeof(*v));
 
 		if (!v)
-			return hfgit_error_oom();
+			return hfgit_error__oom();
 		e->v = v;
 		e->cap = cap;
 	}

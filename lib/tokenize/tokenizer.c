@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "common/error.h"
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -41,7 +41,7 @@ void hfgit_tokenizer_free(hfgit_tokenizer *t)
  * (int(1e30)) when there is none. */
 static void read_model_max_length(hfgit_tokenizer *t, const char *dir)
 {
-	char *path = hfgit_aprintf("%s/tokenizer_config.json", dir);
+	char *path = hfgit__aprintf("%s/tokenizer_config.json", dir);
 	json_object *o, *v;
 
 	if (!path)
@@ -70,11 +70,11 @@ int hfgit_tokenizer_from_json(hfgit_tokenizer **out, const char *json, size_t le
 
 	*out = NULL;
 	if (!t)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	if ((rc = tk_load_json(t, json, len, "tokenizer.json")) < 0 || (rc = finish(t)) < 0 ||
 	    !(t->source = strdup("tokenizer.json"))) {
 		tokenizer_free(t);
-		return rc < 0 ? rc : hfgit_error_oom();
+		return rc < 0 ? rc : hfgit_error__oom();
 	}
 	*out = t;
 	return 0;
@@ -82,7 +82,7 @@ int hfgit_tokenizer_from_json(hfgit_tokenizer **out, const char *json, size_t le
 
 int hfgit_tokenizer_from_dir(hfgit_tokenizer **out, const char *dir)
 {
-	char *path = hfgit_aprintf("%s/tokenizer.json", dir), *json = NULL;
+	char *path = hfgit__aprintf("%s/tokenizer.json", dir), *json = NULL;
 	hfgit_tokenizer *t = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -93,25 +93,25 @@ int hfgit_tokenizer_from_dir(hfgit_tokenizer **out, const char *dir)
 		return HFGIT_ERROR;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		free(path);
-		return hfgit_error_set(HFGIT_ENOTFOUND, "%s is not a directory", dir);
+		return hfgit_error__set(HFGIT_ENOTFOUND, "%s is not a directory", dir);
 	}
-	if (hfgit_fs_exists(path)) {
-		if ((rc = hfgit_fs_read_file(&json, &len, path)) == 0) {
+	if (hfgit_fs__exists(path)) {
+		if ((rc = hfgit_fs__read_file(&json, &len, path)) == 0) {
 			if (!(t = calloc(1, sizeof(*t))))
-				rc = hfgit_error_oom();
+				rc = hfgit_error__oom();
 			else if ((rc = tk_load_json(t, json, len, path)) == 0)
 				t->source = strdup("tokenizer.json");
 		}
 		free(json);
 	} else {
 		if (!(t = calloc(1, sizeof(*t))))
-			rc = hfgit_error_oom();
+			rc = hfgit_error__oom();
 		else
 			rc = tk_load_legacy(t, dir);
 	}
 	free(path);
 	if (rc == 0 && t && !t->source)
-		rc = hfgit_error_oom();
+		rc = hfgit_error__oom();
 	if (rc == 0)
 		rc = finish(t);
 	if (rc < 0) {
@@ -179,8 +179,8 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 	if (tk_work_reserve(w, len + 1) < 0)
 		return HFGIT_ERROR;
 	if ((n = tk_utf8_decode(w->c, text, len, &bad)) < 0)
-		return hfgit_error_set(HFGIT_EINVALID, "the %s is not valid UTF-8 (byte %zu: 0x%02x)",
-		                       type_id ? "pair text" : "text", bad, (unsigned char)text[bad]);
+		return hfgit_error__set(HFGIT_EINVALID, "the %s is not valid UTF-8 (byte %zu: 0x%02x)",
+		                        type_id ? "pair text" : "text", bad, (unsigned char)text[bad]);
 	for (i = 0; i < (size_t)n; i++)
 		w->al[i] = (tk_span){ (uint32_t)i, (uint32_t)i + 1 };
 	w->len = (size_t)n;
@@ -231,7 +231,7 @@ static int encode_one(hfgit_tokenizer *t, hfgit_encoding **out, const char *text
 				size_t k2, len8 = 0;
 
 				if (!u8) {
-					rc = hfgit_error_oom();
+					rc = hfgit_error__oom();
 					goto fail;
 				}
 				for (k2 = 0; k2 < sp->n; k2++)
@@ -347,7 +347,7 @@ int hfgit_tokenizer_decode(char **out, size_t *out_len, hfgit_tokenizer *t, cons
 
 	*out = NULL;
 	if (!tokens)
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	for (i = 0; i < n; i++) {
 		const tk_added *a = tk_added_by_id(t, ids[i]);
 		const char *s = a ? a->content : tk_model_id_to_token(&t->model, ids[i]);

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/vocab.h"
 
 uint64_t tk_hash(const void *s, size_t len)
@@ -20,7 +20,7 @@ static int vocab_rehash(tk_vocab *v, size_t nslots)
 	if (!slots || !hashes) {
 		free(slots);
 		free(hashes);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	for (i = 0; v->slots && i <= v->mask; i++) {
 		size_t j;
@@ -64,12 +64,12 @@ int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 	char *copy;
 
 	if (id < 0 || id > INT32_MAX - 1)
-		return hfgit_error_set(HFGIT_EINVALID, "token id %d out of range", (int)id);
+		return hfgit_error__set(HFGIT_EINVALID, "token id %d out of range", (int)id);
 	if (tk_vocab_get(v, s, len) >= 0)
 		return 0;
 	if ((size_t)id < v->size && v->strings[id])
-		return hfgit_error_set(HFGIT_EINVALID, "two tokens have the id %d ('%s' and '%.*s')",
-		                       (int)id, v->strings[id], (int)len, s);
+		return hfgit_error__set(HFGIT_EINVALID, "two tokens have the id %d ('%s' and '%.*s')",
+		                        (int)id, v->strings[id], (int)len, s);
 	if ((v->count + 1) * 2 > (v->slots ? v->mask + 1 : 0)) {
 		size_t n = v->slots ? (v->mask + 1) * 2 : 1024;
 
@@ -86,10 +86,10 @@ int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 			while (cap < n)
 				cap *= 2;
 			if (!(strings = realloc(v->strings, cap * sizeof(*strings))))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			v->strings = strings;
 			if (!(lens = realloc(v->lens, cap * sizeof(*lens))))
-				return hfgit_error_oom();
+				return hfgit_error__oom();
 			v->lens = lens;
 			v->cap = cap;
 		}
@@ -98,7 +98,7 @@ int tk_vocab_add(tk_vocab *v, const char *s, size_t len, int32_t id)
 		v->size = n;
 	}
 	if (!(copy = malloc(len + 1)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	memcpy(copy, s, len);
 	copy[len] = '\0';
 	v->strings[id] = copy;
@@ -134,7 +134,7 @@ static int pairs_rehash(tk_pair_map *m, size_t nslots)
 		free(keys);
 		free(ranks);
 		free(ids);
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	}
 	for (i = 0; m->keys && i <= m->mask; i++) {
 		size_t j;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
+#include "core/error.h"
 #include "tokenize/tokenize.h"
 #include "tokenize/unicode.h"
 
@@ -19,7 +19,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	while (n < need)
 		n *= 2;
 	if (!(q = realloc(*p, n * size)))
-		return hfgit_error_oom();
+		return hfgit_error__oom();
 	*p = q;
 	*cap = n;
 	return 0;

@@ -55,14 +55,14 @@ static void touch(const hfgit_config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const hfgit_architecture *const archs[] = {
-		&hfgit_arch_bert, &hfgit_arch_distilbert, &hfgit_arch_gpt2, &hfgit_arch_vit,
+		&hfgit_arch__bert, &hfgit_arch__distilbert, &hfgit_arch__gpt2, &hfgit_arch__vit,
 	};
 	hfgit_config *cfg = NULL;
 	hfgit_choice choice;
 	size_t a;
 	int k, rc;
 
-	rc = hfgit_config_parse(&cfg, (const char *)data, size, "fuzz/config.json");
+	rc = hfgit_config__parse(&cfg, (const char *)data, size, "fuzz/config.json");
 	if (rc < 0) {
 		refused(rc);
 		if (cfg || !strstr(hfgit_error_last(), "fuzz/config.json"))
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	for (k = 0; k < HFGIT_AUTO_COUNT_; k++) {
-		rc = hfgit_registry_choose(&choice, cfg, (hfgit_auto_class)k);
+		rc = hfgit_registry__choose(&choice, cfg, (hfgit_auto_class)k);
 		if (rc < 0) {
 			refused(rc);
 			continue;
@@ -80,13 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(choice.reason);
 	}
 	for (a = 0; a < sizeof(archs) / sizeof(*archs); a++) {
-		if (hfgit_config_set_reader(cfg, archs[a]->classes[HFGIT_AUTO_BASE]) < 0)
+		if (hfgit_config__set_reader(cfg, archs[a]->classes[HFGIT_AUTO_BASE]) < 0)
 			break;
 		rc = archs[a]->read_config(cfg, NULL);
 		if (rc < 0)
 			refused(rc);
 		touch(cfg);
 	}
-	hfgit_config_free(cfg);
+	hfgit_config__free(cfg);
 	return 0;
 }

@@ -33,32 +33,32 @@ static void check_round_trip(const hfgit_lfs_pointer *p, const uint8_t *input, s
 	hfgit_lfs_pointer again;
 	char buf[HFGIT_LFS_POINTER_MAX], data[HFGIT_LFS_POINTER_MAX];
 	size_t i, size = 0;
-	int n = hfgit_lfs_pointer_format(buf, sizeof(buf), p);
+	int n = hfgit_lfs__pointer_format(buf, sizeof(buf), p);
 
 	require(len < sizeof(data));
 	for (i = 0; i < len; i++)
 		if (!(input[i] == '\r' && i + 1 < len && input[i + 1] == '\n'))
 			data[size++] = (char)input[i];
 	require(n >= 0 && (size_t)n == size && memcmp(buf, data, size) == 0);
-	require(hfgit_lfs_pointer_parse(&again, buf, (size_t)n) == 0);
+	require(hfgit_lfs__pointer_parse(&again, buf, (size_t)n) == 0);
 	require(strcmp(again.oid, p->oid) == 0);
 	require(again.size == p->size);
 	require(strcmp(again.ext, p->ext) == 0);
 	/* A buffer one byte short of the text and its NUL is refused, not overrun. */
-	require(hfgit_lfs_pointer_format(buf, (size_t)n, p) == -1);
+	require(hfgit_lfs__pointer_format(buf, (size_t)n, p) == -1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	hfgit_lfs_pointer p;
 
-	if (hfgit_lfs_pointer_parse(&p, (const char *)data, size) != 0) {
+	if (hfgit_lfs__pointer_parse(&p, (const char *)data, size) != 0) {
 		check_rejection(&p);
 		return 0;
 	}
-	require(hfgit_lfs_pointer_maybe((const char *)data, size));
-	require(hfgit_lfs_pointer_maybe(NULL, size));
-	require(hfgit_lfs_oid_valid(p.oid, strlen(p.oid)));
+	require(hfgit_lfs__pointer_maybe((const char *)data, size));
+	require(hfgit_lfs__pointer_maybe(NULL, size));
+	require(hfgit_lfs__oid_valid(p.oid, strlen(p.oid)));
 	require(p.size <= HFGIT_LFS_SIZE_MAX);
 	check_round_trip(&p, data, size);
 	return 0;

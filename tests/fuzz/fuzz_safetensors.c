@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "hfgit.h"
-#include "model/safetensors.h"
-#include "model/weights.h"
+#include "model/weights/safetensors.h"
+#include "model/weights/weights.h"
 
 /* Stops the build from dropping the reads. */
 static volatile unsigned char sink;
@@ -29,9 +29,9 @@ static void check_tensor(const hfgit_tensor *t, const uint8_t *data, size_t size
 	const uint8_t *p = t->data;
 
 	if (t->ndim > HFGIT_MAX_DIMS || !t->contiguous ||
-	    !hfgit_tensor_contiguous_strides(strides, t->shape, t->ndim, &elements) ||
+	    !hfgit_tensor__contiguous_strides(strides, t->shape, t->ndim, &elements) ||
 	    memcmp(strides, t->strides, t->ndim * sizeof(*strides)) != 0 ||
-	    elements * hfgit_dtype_size(t->dtype) != t->nbytes || (t->nbytes == 0) != (p == NULL))
+	    elements * hfgit_dtype__size(t->dtype) != t->nbytes || (t->nbytes == 0) != (p == NULL))
 		abort();
 	if (!p)
 		return;
@@ -49,24 +49,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t metadata_chars = 0, i;
 	int rc;
 
-	if (hfgit_weights_new(&w) < 0)
+	if (hfgit_weights__new(&w) < 0)
 		return 0;
 	opts.metadata = touch_metadata;
 	opts.payload = &metadata_chars;
-	rc = hfgit_safetensors_parse_ext(w, data, size, "fuzz", &opts);
+	rc = hfgit_safetensors__parse_ext(w, data, size, "fuzz", &opts);
 	if (rc < 0) {
 		/* A refusal explains itself and leaves nothing behind. */
 		if (hfgit_error_last()[0] == '\0' || hfgit_error_last_code() != rc ||
-		    hfgit_weights_count(w) != 0)
+		    hfgit_weights__count(w) != 0)
 			abort();
 	} else {
 		/* In table (data) order the tensors with bytes must follow each other and end the
 		 * input: every byte after the header belongs to exactly one tensor. */
-		for (i = 0; i < hfgit_weights_count(w); i++) {
-			const hfgit_tensor *t = hfgit_weights_at(w, i);
+		for (i = 0; i < hfgit_weights__count(w); i++) {
+			const hfgit_tensor *t = hfgit_weights__at(w, i);
 
 			check_tensor(t, data, size);
-			if (hfgit_weights_find(w, t->name) != t)
+			if (hfgit_weights__find(w, t->name) != t)
 				abort();
 			if (!t->data)
 				continue;
@@ -77,6 +77,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (end && end != data + size)
 			abort();
 	}
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 	return 0;
 }

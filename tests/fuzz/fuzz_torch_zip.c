@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 #include "hfgit.h"
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 #include "tensor_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,18 +22,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
-	if (hfgit_weights_new(&w) < 0)
+	if (hfgit_weights__new(&w) < 0)
 		return 0;
-	rc = hfgit_torch_load_zip_buffer(w, data, size, "fuzz");
+	rc = hfgit_torch__load_zip_buffer(w, data, size, "fuzz");
 	if (rc < 0) {
 		/* A refusal explains itself and leaves nothing behind. */
 		if (hfgit_error_last()[0] == '\0' || hfgit_error_last_code() != rc ||
-		    hfgit_weights_count(w) != 0)
+		    hfgit_weights__count(w) != 0)
 			abort();
 	} else {
-		for (i = 0; i < hfgit_weights_count(w); i++)
-			check_tensor(hfgit_weights_at(w, i), data, size);
+		for (i = 0; i < hfgit_weights__count(w); i++)
+			check_tensor(hfgit_weights__at(w, i), data, size);
 	}
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 	return 0;
 }

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 
 #include "hfgit.h"
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 #include "tensor_check.h"
 
 static void check_result(int rc, const hfgit_weights *w, const uint8_t *inside, size_t inside_len)
@@ -21,12 +21,12 @@ static void check_result(int rc, const hfgit_weights *w, const uint8_t *inside, 
 	if (rc < 0) {
 		/* A refusal explains itself and leaves nothing behind. */
 		if (hfgit_error_last()[0] == '\0' || hfgit_error_last_code() != rc ||
-		    hfgit_weights_count(w) != 0)
+		    hfgit_weights__count(w) != 0)
 			abort();
 		return;
 	}
-	for (i = 0; i < hfgit_weights_count(w); i++)
-		check_tensor(hfgit_weights_at(w, i), inside, inside_len);
+	for (i = 0; i < hfgit_weights__count(w); i++)
+		check_tensor(hfgit_weights__at(w, i), inside, inside_len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,17 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hfgit_weights *w = NULL;
 	int rc;
 
-	if (hfgit_weights_new(&w) < 0)
+	if (hfgit_weights__new(&w) < 0)
 		return 0;
-	rc = hfgit_unpickle_state_dict_buffer(w, data, size, data, size, "fuzz");
+	rc = hfgit_unpickle__state_dict_buffer(w, data, size, data, size, "fuzz");
 	check_result(rc, w, data, size);
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 
-	if (size && data[0] == 0x80 && hfgit_weights_new(&w) == 0) {
+	if (size && data[0] == 0x80 && hfgit_weights__new(&w) == 0) {
 		/* Legacy storages are copies: only ASan watches where they point. */
-		rc = hfgit_torch_load_buffer(w, data, size, "fuzz");
+		rc = hfgit_torch__load_buffer(w, data, size, "fuzz");
 		check_result(rc, w, NULL, 0);
-		hfgit_weights_free(w);
+		hfgit_weights__free(w);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "model/weights.h"
+#include "model/weights/weights.h"
 
 /* Stops the build from dropping the reads. */
 static volatile unsigned char sink;
@@ -23,7 +23,7 @@ static inline void check_tensor(const hfgit_tensor *t, const uint8_t *inside, si
 	const uint8_t *p = t->data;
 
 	if (t->ndim > HFGIT_MAX_DIMS ||
-	    !hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &elements))
+	    !hfgit_tensor__contiguous_strides(row_major, t->shape, t->ndim, &elements))
 		abort();
 	if (elements == 0) {
 		if (p || t->nbytes || !t->contiguous)
@@ -35,7 +35,7 @@ static inline void check_tensor(const hfgit_tensor *t, const uint8_t *inside, si
 			abort();
 		last += (uint64_t)(t->shape[d] - 1) * (uint64_t)t->strides[d];
 	}
-	if (!p || t->nbytes != (last + 1) * hfgit_dtype_size(t->dtype))
+	if (!p || t->nbytes != (last + 1) * hfgit_dtype__size(t->dtype))
 		abort();
 	if (inside && (p < inside || t->nbytes > inside_len ||
 	               (size_t)(p - inside) > inside_len - t->nbytes))

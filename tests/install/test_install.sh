@@ -36,10 +36,11 @@ expect_output() { # WHAT EXPECTED COMMAND...
 }
 
 cmake --install "$BUILD" --prefix "$PREFIX" >"$WORK/install.log"
-version=$(sed -n 's/^#define HFGIT_VERSION "\(.*\)"/\1/p' "$SRC/lib/include/hfgit.h")
+version=$(sed -n 's/^#define HFGIT_VERSION "\(.*\)"/\1/p' "$SRC/lib/include/hfgit/common.h")
 want="$version google-bert/bert-base-uncased v1.0"
 
-for f in bin/hfgit include/hfgit.h share/doc/hfgit/LICENSE share/man/man1/hfgit.1 \
+for f in bin/hfgit include/hfgit.h include/hfgit/common.h include/hfgit/sys/architecture.h \
+         share/doc/hfgit/LICENSE share/man/man1/hfgit.1 \
          share/man/man1/hfgit-clone.1 share/bash-completion/completions/hfgit; do
 	check "installed $f" test -s "$PREFIX/$f"
 done

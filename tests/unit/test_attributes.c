@@ -6,8 +6,8 @@
  * matcher cannot agree on a misreading of the test. A seeded random series mixes the rules.
  */
 #define _GNU_SOURCE
-#include "git/attributes.h"
-#include "cache/tree_files.h"
+#include "checkout/attributes.h"
+#include "checkout/tree_files.h"
 #include "check.h"
 
 #include <git2.h>
@@ -75,7 +75,7 @@ static const char *lookup(hfgit_attrs *attrs, const char *path, const char *name
 {
 	const char *value;
 
-	switch (hfgit_attrs_get(attrs, path, name, &value)) {
+	switch (hfgit_attrs__get(attrs, path, name, &value)) {
 	case HFGIT_ATTR_SET: return "set";
 	case HFGIT_ATTR_UNSET: return "unset";
 	case HFGIT_ATTR_VALUE: return value;
@@ -163,7 +163,7 @@ static void check_case(const attr_file *files, size_t nfiles, const char *const 
 	CHECK(git_repository_open(&repo, repo_dir) == 0);
 	CHECK(git_revparse_single(&head, repo, "HEAD^{tree}") == 0);
 	tree = (git_tree *)head;
-	CHECK(hfgit_attrs_from_tree(&attrs, repo, tree) == 0);
+	CHECK(hfgit_attrs__from_tree(&attrs, repo, tree) == 0);
 	{
 		const char *p = text, *end = text + len;
 		size_t triples = 0;
@@ -192,7 +192,7 @@ static void check_case(const attr_file *files, size_t nfiles, const char *const 
 	{
 		git_object *commit = NULL;
 		CHECK(git_revparse_single(&commit, repo, "HEAD") == 0);
-		CHECK(hfgit_tree_files(repo, git_object_id(commit), on_file, &answers) == 0);
+		CHECK(hfgit_tree_files__foreach(repo, git_object_id(commit), on_file, &answers) == 0);
 		git_object_free(commit);
 	}
 	for (i = 0; i < npaths; i++) {
@@ -205,7 +205,7 @@ static void check_case(const attr_file *files, size_t nfiles, const char *const 
 		for (i = 0; i < nfiles; i++)
 			fprintf(stderr, "  --- %s\n%s", files[i].path, files[i].text);
 	}
-	hfgit_attrs_free(attrs);
+	hfgit_attrs__free(attrs);
 	git_object_free(head);
 	git_repository_free(repo);
 	free(text);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cache/cache.h"
+#include "hub/hf_env.h"
 #include "hub/hf_env.h"
 
 static const char *const vars[] = {
@@ -41,7 +41,7 @@ static const char *hub_cache(void)
 static const char *hf_home(void)
 {
 	char *s;
-	if (hfgit_env_hf_home(&s) < 0)
+	if (hfgit_env__hf_home(&s) < 0)
 		return "(error)";
 	snprintf(buf, sizeof(buf), "%s", s);
 	free(s);
@@ -51,7 +51,7 @@ static const char *hf_home(void)
 static const char *token_path(void)
 {
 	char *s;
-	if (hfgit_env_token_path(&s) < 0)
+	if (hfgit_env__token_path(&s) < 0)
 		return "(error)";
 	snprintf(buf, sizeof(buf), "%s", s);
 	free(s);
@@ -61,7 +61,7 @@ static const char *token_path(void)
 static const char *cache_root(const char *override)
 {
 	char *s;
-	if (hfgit_cache_root(&s, override) < 0)
+	if (hfgit_cache__root(&s, override) < 0)
 		return "(error)";
 	snprintf(buf, sizeof(buf), "%s", s);
 	free(s);
@@ -71,7 +71,7 @@ static const char *cache_root(const char *override)
 static const char *token(const char *given)
 {
 	char *s;
-	if (hfgit_env_token(&s, given) < 0)
+	if (hfgit_env__token(&s, given) < 0)
 		return "(error)";
 	if (!s)
 		return NULL;
@@ -143,16 +143,16 @@ static void test_expansion(void)
 	setenv("HF_HOME", "~root/z", 1);
 	CHECK_STR(hf_home(), "/root/z");
 	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
-	CHECK(hfgit_env_expand_path(&s, "~no-such-user-hfgit/q") == 0);
+	CHECK(hfgit_env__expand_path(&s, "~no-such-user-hfgit/q") == 0);
 	snprintf(buf, sizeof(buf), "%s/~no-such-user-hfgit/q", cwd);
 	CHECK_STR(s, buf);
 	free(s);
 	/* relative paths become absolute */
-	CHECK(hfgit_env_expand_path(&s, "rel") == 0);
+	CHECK(hfgit_env__expand_path(&s, "rel") == 0);
 	snprintf(buf, sizeof(buf), "%s/rel", cwd);
 	CHECK_STR(s, buf);
 	free(s);
-	CHECK(hfgit_env_expand_path(&s, "~") == 0);
+	CHECK(hfgit_env__expand_path(&s, "~") == 0);
 	CHECK_STR(s, "/home/u");
 	free(s);
 }
@@ -211,18 +211,18 @@ static void test_flags(void)
 		CHECK_MSG(hfgit_env_flag("HF_HUB_DISABLE_PROGRESS_BARS") == 0, "'%s' is false", falsy[i]);
 	}
 
-	CHECK(!hfgit_env_offline());
+	CHECK(!hfgit_env__offline());
 	setenv("TRANSFORMERS_OFFLINE", "1", 1);
-	CHECK(hfgit_env_offline());
+	CHECK(hfgit_env__offline());
 	/* `HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE`: a set HF_HUB_OFFLINE decides alone */
 	setenv("HF_HUB_OFFLINE", "0", 1);
-	CHECK(!hfgit_env_offline());
+	CHECK(!hfgit_env__offline());
 	setenv("HF_HUB_OFFLINE", "yes", 1);
 	unsetenv("TRANSFORMERS_OFFLINE");
-	CHECK(hfgit_env_offline());
+	CHECK(hfgit_env__offline());
 	reset();
 	setenv("HFGIT_OFFLINE", "true", 1);
-	CHECK(hfgit_env_offline());
+	CHECK(hfgit_env__offline());
 }
 
 int main(void)

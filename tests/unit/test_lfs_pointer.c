@@ -42,27 +42,27 @@ static void expect_valid_ext(const char *text, const char *hex, uint64_t size, c
 	size_t len = strlen(text);
 	hfgit_lfs_pointer p;
 	char buf[HFGIT_LFS_POINTER_MAX];
-	int error = hfgit_lfs_pointer_parse(&p, text, len), n;
+	int error = hfgit_lfs__pointer_parse(&p, text, len), n;
 
 	CHECK_MSG(error == 0, "rejected: %s", hfgit_error_last());
-	CHECK(hfgit_lfs_pointer_maybe(text, len));
-	CHECK(hfgit_lfs_pointer_maybe(NULL, len));
+	CHECK(hfgit_lfs__pointer_maybe(text, len));
+	CHECK(hfgit_lfs__pointer_maybe(NULL, len));
 	if (error == 0) {
 		CHECK_STR(p.oid, hex);
 		CHECK_MSG(p.size == size, "size is %llu, expected %llu", (unsigned long long)p.size,
 		          (unsigned long long)size);
 		CHECK_STR(p.ext, ext);
-		CHECK(hfgit_lfs_oid_valid(p.oid, strlen(p.oid)));
+		CHECK(hfgit_lfs__oid_valid(p.oid, strlen(p.oid)));
 
-		n = hfgit_lfs_pointer_format(buf, sizeof(buf), &p);
+		n = hfgit_lfs__pointer_format(buf, sizeof(buf), &p);
 		CHECK_MSG(n == (int)len, "format gave %d bytes, expected %zu", n, len);
 		if (n >= 0)
 			CHECK_STR(buf, text);
 		/* Exactly enough room is the text and its NUL; one byte less is too small. */
-		CHECK(hfgit_lfs_pointer_format(buf, len + 1, &p) == (int)len);
-		CHECK(hfgit_lfs_pointer_format(buf, len, &p) == -1);
+		CHECK(hfgit_lfs__pointer_format(buf, len + 1, &p) == (int)len);
+		CHECK(hfgit_lfs__pointer_format(buf, len, &p) == -1);
 	}
-	CHECK(hfgit_lfs_pointer_parse(NULL, text, len) == 0);
+	CHECK(hfgit_lfs__pointer_parse(NULL, text, len) == 0);
 	note_input_on_failure(failures_before, text, len);
 }
 
@@ -74,16 +74,16 @@ static void expect_noncanonical(const char *text, const char *hex, uint64_t size
 	size_t len = strlen(text);
 	hfgit_lfs_pointer p;
 	char buf[HFGIT_LFS_POINTER_MAX], canonical[HFGIT_LFS_POINTER_MAX];
-	int error = hfgit_lfs_pointer_parse(&p, text, len);
+	int error = hfgit_lfs__pointer_parse(&p, text, len);
 
 	CHECK_MSG(error == 0, "rejected: %s", hfgit_error_last());
-	CHECK(hfgit_lfs_pointer_maybe(text, len));
+	CHECK(hfgit_lfs__pointer_maybe(text, len));
 	if (error == 0) {
 		CHECK_STR(p.oid, hex);
 		CHECK(p.size == size);
 		snprintf(canonical, sizeof(canonical), "version https://git-lfs.github.com/spec/v1\n"
 		         "oid sha256:%s\nsize %llu\n", hex, (unsigned long long)size);
-		CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == (int)strlen(canonical));
+		CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == (int)strlen(canonical));
 		CHECK_STR(buf, canonical);
 	}
 	note_input_on_failure(failures_before, text, len);
@@ -107,14 +107,14 @@ static void expect_invalid_len(const char *data, size_t len, const char *reason)
 	int error;
 
 	memset(&p, 0x5a, sizeof(p));
-	error = hfgit_lfs_pointer_parse(&p, data, len);
+	error = hfgit_lfs__pointer_parse(&p, data, len);
 	msg = hfgit_error_last();
 	CHECK_MSG(error == HFGIT_EINVALID, "accepted or wrong code %d", error);
 	CHECK(hfgit_error_last_code() == HFGIT_EINVALID);
 	CHECK_MSG(strncmp(msg, "not a Git LFS pointer: ", 23) == 0, "message '%s'", msg);
 	CHECK_MSG(strstr(msg, reason) != NULL, "message '%s' does not say '%s'", msg, reason);
 	CHECK(memcmp(&p, &zero, sizeof(p)) == 0);
-	CHECK(hfgit_lfs_pointer_parse(NULL, data, len) == HFGIT_EINVALID);
+	CHECK(hfgit_lfs__pointer_parse(NULL, data, len) == HFGIT_EINVALID);
 	note_input_on_failure(failures_before, data ? data : "", data ? len : 0);
 }
 
@@ -317,21 +317,21 @@ static void test_length(void)
 	/* The longest pointer is 1023 bytes: 1024 is git-lfs's cutoff. */
 	n = make_long_pointer(text, sizeof(text), HFGIT_LFS_POINTER_MAX - 1, "1");
 	CHECK(n == HFGIT_LFS_POINTER_MAX - 1);
-	CHECK_MSG(hfgit_lfs_pointer_parse(&p, text, (size_t)n) == 0, "1023 bytes: %s",
+	CHECK_MSG(hfgit_lfs__pointer_parse(&p, text, (size_t)n) == 0, "1023 bytes: %s",
 	          hfgit_error_last());
 	/* The size line is as short as it gets, so the ext text is as long as it can be. */
 	CHECK(strlen(p.ext) == HFGIT_LFS_EXT_TEXT_MAX);
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == n);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == n);
 	CHECK(memcmp(buf, text, (size_t)n) == 0);
-	CHECK(hfgit_lfs_pointer_maybe(text, (size_t)n));
+	CHECK(hfgit_lfs__pointer_maybe(text, (size_t)n));
 
 	/* One more digit of size makes 1024 bytes: not a pointer, and format refuses it too. */
 	p.size = 10;
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 	n = make_long_pointer(text, sizeof(text), HFGIT_LFS_POINTER_MAX, "10");
 	CHECK(n == HFGIT_LFS_POINTER_MAX);
 	expect_invalid_len(text, (size_t)n, "1024 bytes; a pointer is shorter than 1024 bytes");
-	CHECK(!hfgit_lfs_pointer_maybe(text, (size_t)n));
+	CHECK(!hfgit_lfs__pointer_maybe(text, (size_t)n));
 }
 
 static void test_large_input(void)
@@ -345,28 +345,28 @@ static void test_large_input(void)
 	memcpy(big, CANONICAL, used);
 	memset(big + used, 'x', len - used);
 	expect_invalid_len(big, len, "5000 bytes");
-	CHECK(!hfgit_lfs_pointer_maybe(big, len));
+	CHECK(!hfgit_lfs__pointer_maybe(big, len));
 	free(big);
 }
 
 static void test_maybe(void)
 {
-	CHECK(hfgit_lfs_pointer_maybe(CANONICAL, strlen(CANONICAL)));
-	CHECK(hfgit_lfs_pointer_maybe(NULL, 200));
-	CHECK(hfgit_lfs_pointer_maybe(NULL, HFGIT_LFS_POINTER_MIN));
-	CHECK(hfgit_lfs_pointer_maybe(NULL, HFGIT_LFS_POINTER_MAX - 1));
-	CHECK(!hfgit_lfs_pointer_maybe(NULL, HFGIT_LFS_POINTER_MIN - 1));
-	CHECK(!hfgit_lfs_pointer_maybe(NULL, HFGIT_LFS_POINTER_MAX));
-	CHECK(!hfgit_lfs_pointer_maybe(NULL, 0));
-	CHECK(!hfgit_lfs_pointer_maybe("", 0));
-	CHECK(!hfgit_lfs_pointer_maybe("version ", 8));
+	CHECK(hfgit_lfs__pointer_maybe(CANONICAL, strlen(CANONICAL)));
+	CHECK(hfgit_lfs__pointer_maybe(NULL, 200));
+	CHECK(hfgit_lfs__pointer_maybe(NULL, HFGIT_LFS_POINTER_MIN));
+	CHECK(hfgit_lfs__pointer_maybe(NULL, HFGIT_LFS_POINTER_MAX - 1));
+	CHECK(!hfgit_lfs__pointer_maybe(NULL, HFGIT_LFS_POINTER_MIN - 1));
+	CHECK(!hfgit_lfs__pointer_maybe(NULL, HFGIT_LFS_POINTER_MAX));
+	CHECK(!hfgit_lfs__pointer_maybe(NULL, 0));
+	CHECK(!hfgit_lfs__pointer_maybe("", 0));
+	CHECK(!hfgit_lfs__pointer_maybe("version ", 8));
 	/* A size-0 pointer is the shortest there is. */
 	CHECK(strlen(VERSION OID "size 0\n") == HFGIT_LFS_POINTER_MIN);
-	CHECK(hfgit_lfs_pointer_maybe(VERSION OID "size 0\n", HFGIT_LFS_POINTER_MIN));
+	CHECK(hfgit_lfs__pointer_maybe(VERSION OID "size 0\n", HFGIT_LFS_POINTER_MIN));
 	/* Cheap, not exact: a later parse says no. */
-	CHECK(hfgit_lfs_pointer_maybe("version " HEX HEX, 8 + 128));
-	CHECK(!hfgit_lfs_pointer_maybe("\x89PNG\r\n\x1a\n" HEX HEX, 8 + 128));
-	CHECK(!hfgit_lfs_pointer_maybe("Version " HEX HEX, 8 + 128));
+	CHECK(hfgit_lfs__pointer_maybe("version " HEX HEX, 8 + 128));
+	CHECK(!hfgit_lfs__pointer_maybe("\x89PNG\r\n\x1a\n" HEX HEX, 8 + 128));
+	CHECK(!hfgit_lfs__pointer_maybe("Version " HEX HEX, 8 + 128));
 }
 
 static void test_oid_valid(void)
@@ -376,22 +376,22 @@ static void test_oid_valid(void)
 	static const char traversal2[] =
 		"../../../../../../../../../../../../../../../../../../../../a/b/";
 
-	CHECK(hfgit_lfs_oid_valid(HEX, 64));
-	CHECK(hfgit_lfs_oid_valid("0000000000000000000000000000000000000000000000000000000000000000", 64));
-	CHECK(!hfgit_lfs_oid_valid(HEX, 63));
-	CHECK(!hfgit_lfs_oid_valid(HEX "0", 65));
-	CHECK(!hfgit_lfs_oid_valid("", 0));
-	CHECK(!hfgit_lfs_oid_valid(NULL, 64));
-	CHECK(!hfgit_lfs_oid_valid(NULL, 0));
-	CHECK(!hfgit_lfs_oid_valid("4D7A214614AB2935C943F9E0FF69D22EADBB8F32B1258DAAA5E2CA24D17E2393", 64));
-	CHECK(!hfgit_lfs_oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239G", 64));
-	CHECK(!hfgit_lfs_oid_valid("sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca2", 64));
+	CHECK(hfgit_lfs__oid_valid(HEX, 64));
+	CHECK(hfgit_lfs__oid_valid("0000000000000000000000000000000000000000000000000000000000000000", 64));
+	CHECK(!hfgit_lfs__oid_valid(HEX, 63));
+	CHECK(!hfgit_lfs__oid_valid(HEX "0", 65));
+	CHECK(!hfgit_lfs__oid_valid("", 0));
+	CHECK(!hfgit_lfs__oid_valid(NULL, 64));
+	CHECK(!hfgit_lfs__oid_valid(NULL, 0));
+	CHECK(!hfgit_lfs__oid_valid("4D7A214614AB2935C943F9E0FF69D22EADBB8F32B1258DAAA5E2CA24D17E2393", 64));
+	CHECK(!hfgit_lfs__oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239G", 64));
+	CHECK(!hfgit_lfs__oid_valid("sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca2", 64));
 	CHECK(strlen(traversal) == 64 && strlen(traversal2) == 64);
-	CHECK(!hfgit_lfs_oid_valid(traversal, 64));
-	CHECK(!hfgit_lfs_oid_valid(traversal2, 64));
-	CHECK(!hfgit_lfs_oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239\0", 64));
-	CHECK(!hfgit_lfs_oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239/", 64));
-	CHECK(!hfgit_lfs_oid_valid(" d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393", 64));
+	CHECK(!hfgit_lfs__oid_valid(traversal, 64));
+	CHECK(!hfgit_lfs__oid_valid(traversal2, 64));
+	CHECK(!hfgit_lfs__oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239\0", 64));
+	CHECK(!hfgit_lfs__oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239/", 64));
+	CHECK(!hfgit_lfs__oid_valid(" d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393", 64));
 }
 
 static void test_format(void)
@@ -402,39 +402,39 @@ static void test_format(void)
 	/* A pointer filled in by hand, as the clean side of a filter would. */
 	memcpy(p.oid, HEX, sizeof(HEX));
 	p.size = 12345;
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == (int)strlen(CANONICAL));
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == (int)strlen(CANONICAL));
 	CHECK_STR(buf, CANONICAL);
-	CHECK(hfgit_lfs_pointer_format(small, sizeof(small), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(small, sizeof(small), &p) == -1);
 	CHECK(strstr(hfgit_error_last(), "too few") != NULL);
-	CHECK(hfgit_lfs_pointer_format(buf, 0, &p) == -1);
-	CHECK(hfgit_lfs_pointer_format(NULL, sizeof(buf), &p) == -1);
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), NULL) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, 0, &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(NULL, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), NULL) == -1);
 
 	p.size = UINT64_MAX;
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 	p.size = HFGIT_LFS_SIZE_MAX;
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) > 0);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) > 0);
 
 	/* Never writes an oid that is not one: it would become a path in the object store. */
 	memcpy(p.oid, "../../etc/passwd", sizeof("../../etc/passwd"));
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 	memcpy(p.oid, HEX, sizeof(HEX));
 	p.oid[0] = 'A';
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 	memset(p.oid, 'a', sizeof(p.oid)); /* unterminated */
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 
 	/* ext text that the parser would not accept back is refused. */
 	memcpy(p.oid, HEX, sizeof(HEX));
 	memcpy(p.ext, "zzz 1\n", sizeof("zzz 1\n"));
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 	CHECK_STR(hfgit_error_last(), "cannot write a Git LFS pointer: not a Git LFS pointer: "
 	                              "unknown key 'zzz' (a pointer has only version, "
 	                              "ext-<digit>-<name>, oid and size)");
 	memcpy(p.ext, EXT0, sizeof(EXT0));
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) > 0);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) > 0);
 	memset(p.ext, 'a', sizeof(p.ext)); /* unterminated */
-	CHECK(hfgit_lfs_pointer_format(buf, sizeof(buf), &p) == -1);
+	CHECK(hfgit_lfs__pointer_format(buf, sizeof(buf), &p) == -1);
 }
 
 /* Messages quote input bytes escaped and cut, so a binary blob cannot garble a terminal. */
@@ -460,13 +460,13 @@ static void test_first_of_each(void)
 	memset(items, 0, sizeof(items));
 	for (i = 0; i < 6; i++)
 		memset(items[i].pointer.oid, digits[i], HFGIT_LFS_OID_HEXSZ);
-	CHECK(hfgit_lfs_first_of_each(&first, items, 6, sizeof(*items),
-	                              offsetof(struct item, pointer)) == 0);
+	CHECK(hfgit_lfs__first_of_each(&first, items, 6, sizeof(*items),
+	                               offsetof(struct item, pointer)) == 0);
 	for (i = 0; first && i < 6; i++)
 		CHECK_MSG(first[i] == expected[i], "item %zu: first is %zu, expected %zu", i, first[i],
 		          expected[i]);
 	free(first);
-	CHECK(hfgit_lfs_first_of_each(&first, items, 0, sizeof(*items), 0) == 0 && first);
+	CHECK(hfgit_lfs__first_of_each(&first, items, 0, sizeof(*items), 0) == 0 && first);
 	free(first);
 }
 

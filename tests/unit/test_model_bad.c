@@ -14,15 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 static const char *data_dir;
 static char work[] = "/tmp/hfgit-test-model-bad.XXXXXX";
 
 static char *path_in(const char *dir, const char *name)
 {
-	char *p = hfgit_aprintf("%s/%s", dir, name);
+	char *p = hfgit__aprintf("%s/%s", dir, name);
 
 	if (!p)
 		abort();
@@ -48,7 +48,7 @@ static unsigned char *read_all(const char *dir, const char *name, size_t *len)
 {
 	char *p = path_in(dir, name), *text = NULL;
 
-	if (hfgit_fs_read_file(&text, len, p) < 0)
+	if (hfgit_fs__read_file(&text, len, p) < 0)
 		abort();
 	free(p);
 	return (unsigned char *)text;
@@ -83,7 +83,7 @@ static char *bert_config_with(const char *from, const char *to)
 	if (!at)
 		abort();
 	*at = '\0';
-	out = hfgit_aprintf("%s%s%s", text, to, at + strlen(from));
+	out = hfgit__aprintf("%s%s%s", text, to, at + strlen(from));
 	free(text);
 	free(src);
 	return out;
@@ -508,6 +508,6 @@ int main(int argc, char **argv)
 	test_format_choice();
 	test_sharded();
 	rc = check_finish();
-	hfgit_fs_remove_tree(work);
+	hfgit_fs__remove_tree(work);
 	return rc;
 }

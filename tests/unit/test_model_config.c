@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 #include "model/config.h"
 #include "model/registry.h"
 
@@ -21,7 +21,7 @@ static hfgit_config *parse(const char *text)
 {
 	hfgit_config *cfg = NULL;
 
-	CHECK_MSG(hfgit_config_parse(&cfg, text, strlen(text), "dir/config.json") == 0,
+	CHECK_MSG(hfgit_config__parse(&cfg, text, strlen(text), "dir/config.json") == 0,
 	          "parse %s: %s", text, hfgit_error_last());
 	return cfg;
 }
@@ -31,7 +31,7 @@ static hfgit_config *parse(const char *text)
 static void parse_fails(const char *text, int code, const char *needle, const char *needle2)
 {
 	hfgit_config *cfg = NULL;
-	int rc = hfgit_config_parse(&cfg, text, strlen(text), "dir/config.json");
+	int rc = hfgit_config__parse(&cfg, text, strlen(text), "dir/config.json");
 
 	CHECK_MSG(rc == code, "parse %s: %d, expected %d", text, rc, code);
 	CHECK_MSG(cfg == NULL, "parse %s: a config despite the error", text);
@@ -42,7 +42,7 @@ static void parse_fails(const char *text, int code, const char *needle, const ch
 	if (needle2)
 		CHECK_MSG(strstr(hfgit_error_last(), needle2) != NULL, "'%s' not in '%s'", needle2,
 		          hfgit_error_last());
-	hfgit_config_free(cfg);
+	hfgit_config__free(cfg);
 }
 
 static void test_not_json(void)
@@ -97,7 +97,7 @@ static void test_common_fields(void)
 		CHECK(hfgit_config_num_labels(cfg) == 2);
 		CHECK_STR(hfgit_config_label(cfg, 1), "LABEL_1");
 		CHECK(hfgit_config_label(cfg, 2) == NULL);
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 	}
 	cfg = parse("{\"model_type\": \"bert\", \"architectures\": [\"BertModel\", \"X\"],"
 	            " \"torch_dtype\": \"bfloat16\", \"id2label\": {\"1\": \"pos\", \"0\": \"neg\"},"
@@ -114,14 +114,14 @@ static void test_common_fields(void)
 		CHECK(hfgit_config_label_id(&id, cfg, "pos") == 0 && id == 1);
 		CHECK(hfgit_config_label_id(&id, cfg, "neutral") == HFGIT_ENOTFOUND);
 		CHECK_STR(hfgit_config_path(cfg), "dir/config.json");
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 	}
 	cfg = parse("{\"num_labels\": 3}");
 	if (cfg) {
 		CHECK(hfgit_config_num_labels(cfg) == 3);
 		CHECK_STR(hfgit_config_label(cfg, 2), "LABEL_2");
 		CHECK(hfgit_config_label_id(&id, cfg, "LABEL_2") == 0 && id == 2);
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 	}
 	cfg = parse("{\"auto_map\": {\"AutoConfig\": \"configuration_x.XConfig\","
 	            " \"AutoTokenizer\": [\"tok.XTokenizer\", null]}}");
@@ -131,7 +131,7 @@ static void test_common_fields(void)
 		CHECK_STR(hfgit_config_auto_map_value(cfg, 0), "configuration_x.XConfig");
 		CHECK_STR(hfgit_config_auto_map_value(cfg, 1), "tok.XTokenizer");
 		CHECK(hfgit_config_auto_map_key(cfg, 2) == NULL);
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 	}
 }
 
@@ -162,7 +162,7 @@ static void test_typed_reads(void)
 
 	if (!cfg)
 		return;
-	CHECK(hfgit_config_set_reader(cfg, "GPT2Model") == 0);
+	CHECK(hfgit_config__set_reader(cfg, "GPT2Model") == 0);
 	/* A field under its own name, recorded under the common one. */
 	CHECK(hfgit_config_read_int(&i, cfg, "hidden_size", "n_embd", 0, HFGIT_READ_REQUIRED) == 0);
 	CHECK(i == 24);
@@ -215,7 +215,7 @@ static void test_typed_reads(void)
 	CHECK(hfgit_config_get_bool(&b, cfg, "hidden_size") == HFGIT_EINVALID);
 	CHECK(hfgit_config_invalid(cfg, "n_head", "is %d", 5) == HFGIT_EINVALID);
 	CHECK_STR(hfgit_error_last(), "dir/config.json: field 'n_head' is 5");
-	hfgit_config_free(cfg);
+	hfgit_config__free(cfg);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -229,7 +229,7 @@ static void choose(const char *text, hfgit_auto_class asked, const char *want_cl
 
 	if (!cfg)
 		return;
-	CHECK_MSG(hfgit_registry_choose(&c, cfg, asked) == 0, "choose %s: %s", text,
+	CHECK_MSG(hfgit_registry__choose(&c, cfg, asked) == 0, "choose %s: %s", text,
 	          hfgit_error_last());
 	if (c.class_name) {
 		CHECK_STR(c.class_name, want_class);
@@ -238,7 +238,7 @@ static void choose(const char *text, hfgit_auto_class asked, const char *want_cl
 		          reason_part, c.reason);
 	}
 	free(c.reason);
-	hfgit_config_free(cfg);
+	hfgit_config__free(cfg);
 }
 
 static void choose_fails(const char *text, hfgit_auto_class asked, const char *needle,
@@ -249,14 +249,14 @@ static void choose_fails(const char *text, hfgit_auto_class asked, const char *n
 
 	if (!cfg)
 		return;
-	CHECK_MSG(hfgit_registry_choose(&c, cfg, asked) == HFGIT_EINVALID, "choose %s", text);
+	CHECK_MSG(hfgit_registry__choose(&c, cfg, asked) == HFGIT_EINVALID, "choose %s", text);
 	CHECK_MSG(strstr(hfgit_error_last(), needle) != NULL, "'%s' not in '%s'", needle,
 	          hfgit_error_last());
 	if (needle2)
 		CHECK_MSG(strstr(hfgit_error_last(), needle2) != NULL, "'%s' not in '%s'", needle2,
 		          hfgit_error_last());
 	CHECK(c.reason == NULL && c.arch == NULL);
-	hfgit_config_free(cfg);
+	hfgit_config__free(cfg);
 }
 
 static void test_choice(void)
@@ -315,16 +315,16 @@ static void test_real_configs(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
-		char *path = hfgit_aprintf("%s/%s/config.json", data_dir, dirs[i]);
+		char *path = hfgit__aprintf("%s/%s/config.json", data_dir, dirs[i]);
 		hfgit_config *cfg = NULL;
 
-		CHECK_MSG(path && hfgit_config_load(&cfg, path) == 0, "%s: %s", dirs[i],
+		CHECK_MSG(path && hfgit_config__load(&cfg, path) == 0, "%s: %s", dirs[i],
 		          hfgit_error_last());
 		CHECK(cfg && hfgit_config_model_type(cfg) != NULL);
-		hfgit_config_free(cfg);
+		hfgit_config__free(cfg);
 		free(path);
 	}
-	CHECK(hfgit_config_load(&(hfgit_config *){ NULL }, "/nonexistent/config.json") ==
+	CHECK(hfgit_config__load(&(hfgit_config *){ NULL }, "/nonexistent/config.json") ==
 	      HFGIT_ENOTFOUND);
 }
 

@@ -21,7 +21,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 
-#include "common/strbuf.h"
+#include "core/strbuf.h"
 
 static const char *data_dir;
 
@@ -285,7 +285,7 @@ static void run_case(json_object *c)
 	         json_object_get_string(get(c, "auto")), json_object_get_string(get(c, "format")));
 	opts.auto_class = auto_of(json_object_get_string(get(c, "auto")));
 	opts.format = format_of(json_object_get_string(get(c, "format")));
-	if (!(dir = hfgit_aprintf("%s/%s", data_dir, dir_name)))
+	if (!(dir = hfgit__aprintf("%s/%s", data_dir, dir_name)))
 		abort();
 	CHECK_MSG(hfgit_model_from_pretrained(&m, NULL, dir, &opts) == 0, "%s: %s", label,
 	          hfgit_error_last());
@@ -327,7 +327,7 @@ int main(int argc, char **argv)
 	}
 	data_dir = argv[1];
 	register_tiny();
-	if (!(path = hfgit_aprintf("%s/expected.json", data_dir)) ||
+	if (!(path = hfgit__aprintf("%s/expected.json", data_dir)) ||
 	    !(expected = json_object_from_file(path))) {
 		fprintf(stderr, "cannot read %s/expected.json\n", data_dir);
 		return 2;

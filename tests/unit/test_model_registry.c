@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/fs.h"
-#include "common/strbuf.h"
+#include "core/fs.h"
+#include "core/strbuf.h"
 
 static const char *data_dir;
 static int builds;
@@ -75,7 +75,7 @@ static hfgit_architecture tiny_arch(void)
 static hfgit_model *load_custom(hfgit_auto_class auto_class, int want)
 {
 	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
-	char *dir = hfgit_aprintf("%s/custom-code", data_dir);
+	char *dir = hfgit__aprintf("%s/custom-code", data_dir);
 	hfgit_model *m = NULL;
 	int rc;
 
@@ -204,9 +204,9 @@ static void test_checkout_in_cache(void)
 
 	if (!mkdtemp(cache))
 		return;
-	dir = hfgit_aprintf("%s/checkouts/hfgit-test/tiny-gpt2/%s", cache, commit);
-	src = hfgit_aprintf("%s/gpt2", data_dir);
-	cmd = hfgit_aprintf("mkdir -p '%s' && cp '%s'/* '%s'", dir, src, dir);
+	dir = hfgit__aprintf("%s/checkouts/hfgit-test/tiny-gpt2/%s", cache, commit);
+	src = hfgit__aprintf("%s/gpt2", data_dir);
+	cmd = hfgit__aprintf("mkdir -p '%s' && cp '%s'/* '%s'", dir, src, dir);
 	CHECK(cmd && system(cmd) == 0);
 	copts.cache_dir = cache;
 	copts.offline = 1;
@@ -223,7 +223,7 @@ static void test_checkout_in_cache(void)
 	CHECK(hfgit_model_from_pretrained(&m, ctx, "hfgit-test/tiny-gpt2@1123456789abcdef0123456789abcdef01234567",
 	                                  NULL) < 0 && !m);
 	hfgit_ctx_free(ctx);
-	hfgit_fs_remove_tree(cache);
+	hfgit_fs__remove_tree(cache);
 	free(cmd);
 	free(src);
 	free(dir);

@@ -17,15 +17,15 @@
 
 #include <json-c/json.h>
 
-#include "common/strbuf.h"
-#include "model/safetensors.h"
-#include "model/weights.h"
+#include "core/strbuf.h"
+#include "model/weights/safetensors.h"
+#include "model/weights/weights.h"
 
 static const char *data_dir;
 
 static char *data_path(const char *name)
 {
-	char *path = hfgit_aprintf("%s/%s", data_dir, name);
+	char *path = hfgit__aprintf("%s/%s", data_dir, name);
 
 	if (!path)
 		abort();
@@ -117,7 +117,7 @@ static double float_bits(uint32_t bits)
 /* Element i of `t`, read byte by byte: tensor data carries no alignment guarantee. */
 static void check_element(const hfgit_tensor *t, size_t i, json_object *expected)
 {
-	size_t size = hfgit_dtype_size(t->dtype);
+	size_t size = hfgit_dtype__size(t->dtype);
 	const unsigned char *at = (const unsigned char *)t->data + i * size;
 	uint64_t raw = load_le(at, size);
 	double got, want = json_object_get_double(expected);
@@ -150,7 +150,7 @@ static void check_element(const hfgit_tensor *t, size_t i, json_object *expected
 		memcpy(&got, &bits64, sizeof(got));
 		break;
 	default:
-		CHECK_MSG(0, "%s: the test does not know dtype %s", t->name, hfgit_dtype_name(t->dtype));
+		CHECK_MSG(0, "%s: the test does not know dtype %s", t->name, hfgit_dtype__name(t->dtype));
 		return;
 	}
 	CHECK_MSG(got == want, "%s[%zu] is %.17g, expected %.17g", t->name, i, got, want);
@@ -163,7 +163,7 @@ static int append_pair(const char *key, const char *value, void *payload)
 {
 	hfgit_strbuf *seen = payload;
 
-	return hfgit_strbuf_printf(seen, "%s=%s\n", key, value) < 0 ? -1 : 0;
+	return hfgit_strbuf__printf(seen, "%s=%s\n", key, value) < 0 ? -1 : 0;
 }
 
 static void check_tensor(const hfgit_tensor *t, json_object *expected)
@@ -175,7 +175,7 @@ static void check_tensor(const hfgit_tensor *t, json_object *expected)
 	int64_t stride = 1;
 
 	CHECK_STR(t->name, json_object_get_string(json_object_object_get(expected, "name")));
-	CHECK_STR(hfgit_dtype_name(t->dtype),
+	CHECK_STR(hfgit_dtype__name(t->dtype),
 	          json_object_get_string(json_object_object_get(expected, "dtype")));
 	CHECK_MSG(t->ndim == ndim, "%s has %zu dimensions, expected %zu", t->name, t->ndim, ndim);
 	CHECK(t->contiguous);
@@ -209,18 +209,18 @@ static void check_valid_table(const hfgit_weights *w, const char *metadata_seen,
 	size_t i;
 
 	json_object_object_foreach(json_object_object_get(expected, "metadata"), key, value)
-		hfgit_strbuf_printf(&metadata, "%s=%s\n", key, json_object_get_string(value));
-	CHECK_STR(metadata_seen, hfgit_strbuf_cstr(&metadata));
-	hfgit_strbuf_dispose(&metadata);
+		hfgit_strbuf__printf(&metadata, "%s=%s\n", key, json_object_get_string(value));
+	CHECK_STR(metadata_seen, hfgit_strbuf__cstr(&metadata));
+	hfgit_strbuf__dispose(&metadata);
 
-	CHECK_MSG(hfgit_weights_count(w) == json_object_array_length(tensors), "%zu tensors",
-	          hfgit_weights_count(w));
-	for (i = 0; i < hfgit_weights_count(w) && i < json_object_array_length(tensors); i++) {
-		const hfgit_tensor *t = hfgit_weights_at(w, i);
+	CHECK_MSG(hfgit_weights__count(w) == json_object_array_length(tensors), "%zu tensors",
+	          hfgit_weights__count(w));
+	for (i = 0; i < hfgit_weights__count(w) && i < json_object_array_length(tensors); i++) {
+		const hfgit_tensor *t = hfgit_weights__at(w, i);
 
 		check_tensor(t, json_object_array_get_idx(tensors, i));
-		CHECK(hfgit_weights_find(w, t->name) == t);
-		if (t->data && (uintptr_t)t->data % hfgit_dtype_size(t->dtype) != 0)
+		CHECK(hfgit_weights__find(w, t->name) == t);
+		if (t->data && (uintptr_t)t->data % hfgit_dtype__size(t->dtype) != 0)
 			unaligned = true;
 	}
 	/* The format does not align data; the test file makes sure the loader copes. */
@@ -246,26 +246,26 @@ static void test_valid_file(void)
 	opts.metadata = append_pair;
 	opts.payload = &seen;
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	rc = hfgit_safetensors_load_ext(w, path, &opts);
+	CHECK(hfgit_weights__new(&w) == 0);
+	rc = hfgit_safetensors__load_ext(w, path, &opts);
 	CHECK_MSG(rc == 0, "load failed: %s", hfgit_error_last());
-	check_valid_table(w, hfgit_strbuf_cstr(&seen), expected, "mapped");
-	hfgit_weights_free(w);
+	check_valid_table(w, hfgit_strbuf__cstr(&seen), expected, "mapped");
+	hfgit_weights__free(w);
 
 	/* The same bytes from memory, one byte off any alignment malloc gives. */
 	if ((bytes = read_file(path, &len)) && (copy = malloc(len + 1))) {
 		memcpy(copy + 1, bytes, len);
-		hfgit_strbuf_clear(&seen);
-		CHECK(hfgit_weights_new(&w) == 0);
-		rc = hfgit_safetensors_parse_ext(w, copy + 1, len, "copy", &opts);
+		hfgit_strbuf__clear(&seen);
+		CHECK(hfgit_weights__new(&w) == 0);
+		rc = hfgit_safetensors__parse_ext(w, copy + 1, len, "copy", &opts);
 		CHECK_MSG(rc == 0, "parse failed: %s", hfgit_error_last());
-		check_valid_table(w, hfgit_strbuf_cstr(&seen), expected, "from memory");
-		hfgit_weights_free(w);
+		check_valid_table(w, hfgit_strbuf__cstr(&seen), expected, "from memory");
+		hfgit_weights__free(w);
 		free(copy);
 	}
 	free(bytes);
 out:
-	hfgit_strbuf_dispose(&seen);
+	hfgit_strbuf__dispose(&seen);
 	json_object_put(expected);
 	free(path);
 	free(sidecar);
@@ -287,11 +287,11 @@ static void test_damaged_copies(void)
 		if (!(copy = malloc(cut ? cut : 1)))
 			abort();
 		memcpy(copy, bytes, cut);
-		CHECK(hfgit_weights_new(&w) == 0);
-		rc = hfgit_safetensors_parse(w, copy, cut, "prefix");
+		CHECK(hfgit_weights__new(&w) == 0);
+		rc = hfgit_safetensors__parse(w, copy, cut, "prefix");
 		CHECK_MSG(rc == HFGIT_EINVALID, "the first %zu of %zu bytes gave %d", cut, len, rc);
-		CHECK(hfgit_weights_count(w) == 0);
-		hfgit_weights_free(w);
+		CHECK(hfgit_weights__count(w) == 0);
+		hfgit_weights__free(w);
 		free(copy);
 	}
 	for (at = 0; at < len; at++) {
@@ -300,12 +300,12 @@ static void test_damaged_copies(void)
 				abort();
 			memcpy(copy, bytes, len);
 			copy[at] ^= (unsigned char)(1u << bit);
-			CHECK(hfgit_weights_new(&w) == 0);
-			rc = hfgit_safetensors_parse(w, copy, len, "flipped");
+			CHECK(hfgit_weights__new(&w) == 0);
+			rc = hfgit_safetensors__parse(w, copy, len, "flipped");
 			CHECK_MSG(rc == 0 || rc == HFGIT_EINVALID, "flipping bit %d of byte %zu gave %d",
 			          bit, at, rc);
-			CHECK(rc == 0 || (hfgit_weights_count(w) == 0 && *hfgit_error_last() != '\0'));
-			hfgit_weights_free(w);
+			CHECK(rc == 0 || (hfgit_weights__count(w) == 0 && *hfgit_error_last() != '\0'));
+			hfgit_weights__free(w);
 			free(copy);
 		}
 	}
@@ -353,8 +353,8 @@ static void test_bad_files(void)
 		const char *message;
 		int rc;
 
-		CHECK(hfgit_weights_new(&w) == 0);
-		rc = hfgit_safetensors_load(w, path);
+		CHECK(hfgit_weights__new(&w) == 0);
+		rc = hfgit_safetensors__load(w, path);
 		message = hfgit_error_last();
 		CHECK_MSG(rc == HFGIT_EINVALID, "%s gave %d (%s), expected HFGIT_EINVALID",
 		          bad_files[i].file, rc, message);
@@ -363,9 +363,9 @@ static void test_bad_files(void)
 		          message, path);
 		CHECK_MSG(strstr(message, bad_files[i].says) != NULL, "message \"%s\" does not say \"%s\"",
 		          message, bad_files[i].says);
-		CHECK_MSG(hfgit_weights_count(w) == 0, "%s left %zu tensors", bad_files[i].file,
-		          hfgit_weights_count(w));
-		hfgit_weights_free(w);
+		CHECK_MSG(hfgit_weights__count(w) == 0, "%s left %zu tensors", bad_files[i].file,
+		          hfgit_weights__count(w));
+		hfgit_weights__free(w);
 		free(path);
 	}
 }
@@ -397,10 +397,10 @@ static void test_empty_file(void)
 	char *path = data_path("empty.safetensors");
 	hfgit_weights *w = NULL;
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	CHECK_MSG(hfgit_safetensors_load(w, path) == 0, "%s", hfgit_error_last());
-	CHECK(hfgit_weights_count(w) == 0);
-	hfgit_weights_free(w);
+	CHECK(hfgit_weights__new(&w) == 0);
+	CHECK_MSG(hfgit_safetensors__load(w, path) == 0, "%s", hfgit_error_last());
+	CHECK(hfgit_weights__count(w) == 0);
+	hfgit_weights__free(w);
 	free(path);
 }
 
@@ -409,12 +409,12 @@ static void test_unreadable(void)
 	char *missing = data_path("no-such-file.safetensors");
 	hfgit_weights *w = NULL;
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	CHECK(hfgit_safetensors_load(w, missing) == HFGIT_EIO);
+	CHECK(hfgit_weights__new(&w) == 0);
+	CHECK(hfgit_safetensors__load(w, missing) == HFGIT_EIO);
 	CHECK_MSG(strstr(hfgit_error_last(), missing) != NULL, "%s", hfgit_error_last());
-	CHECK(hfgit_safetensors_load(w, data_dir) == HFGIT_EINVALID);
+	CHECK(hfgit_safetensors__load(w, data_dir) == HFGIT_EINVALID);
 	CHECK_MSG(strstr(hfgit_error_last(), "not a regular file") != NULL, "%s", hfgit_error_last());
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 	free(missing);
 }
 
@@ -434,14 +434,14 @@ static hfgit_weights *parse_raw(const char *header, size_t header_len, size_t da
 	if (!zeros)
 		abort();
 	buf = build(header, header_len, zeros, data_len, &len);
-	CHECK(hfgit_weights_new(&w) == 0);
-	*rc = hfgit_safetensors_parse_ext(w, buf, len, "mem", opts);
+	CHECK(hfgit_weights__new(&w) == 0);
+	*rc = hfgit_safetensors__parse_ext(w, buf, len, "mem", opts);
 	free(buf);
 	free(zeros);
 	if (*rc < 0) {
-		CHECK_MSG(hfgit_weights_count(w) == 0, "a failed parse left %zu tensors",
-		          hfgit_weights_count(w));
-		hfgit_weights_free(w);
+		CHECK_MSG(hfgit_weights__count(w) == 0, "a failed parse left %zu tensors",
+		          hfgit_weights__count(w));
+		hfgit_weights__free(w);
 		return NULL;
 	}
 	return w;
@@ -454,9 +454,9 @@ static void expect_ok_raw(const char *header, size_t header_len, size_t data_len
 
 	CHECK_MSG(rc == 0, "header %s was rejected: %s", header, hfgit_error_last());
 	if (w)
-		CHECK_MSG(hfgit_weights_count(w) == count, "header %s gave %zu tensors", header,
-		          hfgit_weights_count(w));
-	hfgit_weights_free(w);
+		CHECK_MSG(hfgit_weights__count(w) == count, "header %s gave %zu tensors", header,
+		          hfgit_weights__count(w));
+	hfgit_weights__free(w);
 }
 
 static void expect_ok(const char *header, size_t data_len, size_t count)
@@ -476,7 +476,7 @@ static void expect_bad_raw(const char *header, size_t header_len, size_t data_le
 	          message);
 	CHECK_MSG(strstr(message, says) != NULL, "header %s: message \"%s\" does not say \"%s\"",
 	          header, message, says);
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 }
 
 static void expect_bad(const char *header, size_t data_len, const char *says)
@@ -597,16 +597,16 @@ static void test_tiling(void)
 	              4, &rc, NULL);
 	CHECK_MSG(rc == 0, "%s", hfgit_error_last());
 	if (w) {
-		CHECK(hfgit_weights_count(w) == 3);
-		CHECK_STR(hfgit_weights_at(w, 0)->name, "y");
-		CHECK_STR(hfgit_weights_at(w, 1)->name, "a");
-		CHECK_STR(hfgit_weights_at(w, 2)->name, "z");
-		t = hfgit_weights_find(w, "z");
+		CHECK(hfgit_weights__count(w) == 3);
+		CHECK_STR(hfgit_weights__at(w, 0)->name, "y");
+		CHECK_STR(hfgit_weights__at(w, 1)->name, "a");
+		CHECK_STR(hfgit_weights__at(w, 2)->name, "z");
+		t = hfgit_weights__find(w, "z");
 		CHECK(t && t->data == NULL && t->nbytes == 0 && t->ndim == 2);
-		t = hfgit_weights_find(w, "a");
+		t = hfgit_weights__find(w, "a");
 		CHECK(t && t->data != NULL && t->nbytes == 4);
 	}
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 
 	expect_bad("{\"a\":" F32_AT(4, 8) "}", 8, "bytes 0 to 4 of the data buffer belong to no tensor");
 	expect_bad("{\"a\":" F32_AT(0, 4) ",\"b\":" F32_AT(0, 4) "}", 4, "overlap");
@@ -623,17 +623,17 @@ static void test_every_dtype(void)
 	hfgit_weights *w;
 
 	for (i = 0; i < HFGIT_DTYPE_COUNT_; i++) {
-		size = hfgit_dtype_size((hfgit_dtype)i);
+		size = hfgit_dtype__size((hfgit_dtype)i);
 		snprintf(header, sizeof(header),
 		         "{\"t\":{\"dtype\":\"%s\",\"shape\":[3],\"data_offsets\":[0,%zu]}}",
-		         hfgit_dtype_name((hfgit_dtype)i), 3 * size);
+		         hfgit_dtype__name((hfgit_dtype)i), 3 * size);
 		w = parse_raw(header, strlen(header), 3 * size, &rc, NULL);
-		CHECK_MSG(rc == 0, "%s: %s", hfgit_dtype_name((hfgit_dtype)i), hfgit_error_last());
+		CHECK_MSG(rc == 0, "%s: %s", hfgit_dtype__name((hfgit_dtype)i), hfgit_error_last());
 		if (w) {
-			CHECK(hfgit_weights_at(w, 0)->dtype == (hfgit_dtype)i);
-			CHECK(hfgit_weights_at(w, 0)->nbytes == 3 * size);
+			CHECK(hfgit_weights__at(w, 0)->dtype == (hfgit_dtype)i);
+			CHECK(hfgit_weights__at(w, 0)->nbytes == 3 * size);
 		}
-		hfgit_weights_free(w);
+		hfgit_weights__free(w);
 	}
 }
 
@@ -674,14 +674,14 @@ static void test_two_files_one_table(void)
 	size_t len;
 
 	buf = build(header, strlen(header), zeros, sizeof(zeros), &len);
-	CHECK(hfgit_weights_new(&w) == 0);
-	CHECK(hfgit_safetensors_parse(w, buf, len, "shard-1") == 0);
-	CHECK(hfgit_safetensors_parse(w, buf, len, "shard-2") == HFGIT_EINVALID);
+	CHECK(hfgit_weights__new(&w) == 0);
+	CHECK(hfgit_safetensors__parse(w, buf, len, "shard-1") == 0);
+	CHECK(hfgit_safetensors__parse(w, buf, len, "shard-2") == HFGIT_EINVALID);
 	CHECK_MSG(strncmp(hfgit_error_last(), "shard-2: ", 9) == 0 &&
 	          strstr(hfgit_error_last(), "'a' appears twice") != NULL, "%s", hfgit_error_last());
-	CHECK(hfgit_safetensors_parse(w, buf, 5, NULL) == HFGIT_EINVALID);
+	CHECK(hfgit_safetensors__parse(w, buf, 5, NULL) == HFGIT_EINVALID);
 	CHECK_MSG(strncmp(hfgit_error_last(), "<memory>: ", 10) == 0, "%s", hfgit_error_last());
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 	free(buf);
 }
 

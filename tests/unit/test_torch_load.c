@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/torch_load.h"
-#include "model/weights.h"
+#include "model/weights/torch_load.h"
+#include "model/weights/weights.h"
 
 static const char *data_dir;
 
@@ -177,7 +177,7 @@ static void check_element(const hfgit_tensor *t, const unsigned char *p, json_ob
 /* Every element, read through the strides, inside the tensor's nbytes. */
 static void check_values(const hfgit_tensor *t, json_object *values, const char *hex)
 {
-	size_t n = element_count(t), esize = hfgit_dtype_size(t->dtype), i;
+	size_t n = element_count(t), esize = hfgit_dtype__size(t->dtype), i;
 	char *got_hex = calloc(n * esize * 2 + 1, 1);
 
 	if (values)
@@ -213,7 +213,7 @@ static void check_layout(const hfgit_tensor *t, json_object *want)
 	int64_t row_major[HFGIT_MAX_DIMS];
 	size_t d, elements;
 
-	CHECK_STR(hfgit_dtype_name(t->dtype),
+	CHECK_STR(hfgit_dtype__name(t->dtype),
 	          json_object_get_string(json_object_object_get(want, "dtype")));
 	CHECK_MSG(t->ndim == json_object_array_length(shape), "%s has %zu dims", t->name, t->ndim);
 	if (t->ndim != json_object_array_length(shape))
@@ -223,7 +223,7 @@ static void check_layout(const hfgit_tensor *t, json_object *want)
 		          (long long)t->shape[d]);
 	CHECK_MSG(t->contiguous == contiguous, "%s: contiguous is %d", t->name, t->contiguous);
 	/* Contiguous tensors get row-major strides; torch may report others for dims of size 1. */
-	CHECK(hfgit_tensor_contiguous_strides(row_major, t->shape, t->ndim, &elements));
+	CHECK(hfgit_tensor__contiguous_strides(row_major, t->shape, t->ndim, &elements));
 	for (d = 0; d < t->ndim; d++) {
 		int64_t expected = contiguous ? row_major[d] : json_int_at(strides, d);
 		CHECK_MSG(t->strides[d] == expected, "%s: strides[%zu] is %lld, expected %lld", t->name,
@@ -236,7 +236,7 @@ static const char *storage_start(const hfgit_tensor *t, json_object *want)
 {
 	int64_t offset = json_object_get_int64(json_object_object_get(want, "storage_offset"));
 
-	return (const char *)t->data - offset * (int64_t)hfgit_dtype_size(t->dtype);
+	return (const char *)t->data - offset * (int64_t)hfgit_dtype__size(t->dtype);
 }
 
 /* Tensors torch saved from one storage must share memory here too. */
@@ -244,7 +244,7 @@ static void check_storage_sharing(const hfgit_weights *w, json_object *tensors,
                                   const hfgit_tensor *t, json_object *want)
 {
 	const char *group = json_object_get_string(json_object_object_get(want, "storage"));
-	const hfgit_tensor *first = hfgit_weights_find(w, group);
+	const hfgit_tensor *first = hfgit_weights__find(w, group);
 
 	if (!t->data || !first || !first->data || first == t)
 		return;
@@ -255,12 +255,12 @@ static void check_storage_sharing(const hfgit_weights *w, json_object *tensors,
 
 static void check_loaded(const hfgit_weights *w, json_object *tensors, const char *file)
 {
-	CHECK_MSG(hfgit_weights_count(w) == (size_t)json_object_object_length(tensors),
-	          "%s: %zu tensors, expected %d", file, hfgit_weights_count(w),
+	CHECK_MSG(hfgit_weights__count(w) == (size_t)json_object_object_length(tensors),
+	          "%s: %zu tensors, expected %d", file, hfgit_weights__count(w),
 	          json_object_object_length(tensors));
 	json_object_object_foreach(tensors, name, want)
 	{
-		const hfgit_tensor *t = hfgit_weights_find(w, name);
+		const hfgit_tensor *t = hfgit_weights__find(w, name);
 		json_object *hex = json_object_object_get(want, "hex");
 		CHECK_MSG(t != NULL, "%s: tensor %s is missing", file, name);
 		if (!t)
@@ -271,7 +271,7 @@ static void check_loaded(const hfgit_weights *w, json_object *tensors, const cha
 	}
 	json_object_object_foreach(tensors, name2, want2)
 	{
-		const hfgit_tensor *t = hfgit_weights_find(w, name2);
+		const hfgit_tensor *t = hfgit_weights__find(w, name2);
 		if (t)
 			check_storage_sharing(w, tensors, t, want2);
 	}
@@ -283,8 +283,8 @@ static void check_points_into(const hfgit_weights *w, const unsigned char *buf, 
 {
 	size_t i;
 
-	for (i = 0; i < hfgit_weights_count(w); i++) {
-		const hfgit_tensor *t = hfgit_weights_at(w, i);
+	for (i = 0; i < hfgit_weights__count(w); i++) {
+		const hfgit_tensor *t = hfgit_weights__at(w, i);
 		const unsigned char *p = t->data;
 		bool in = p && p >= buf && p + t->nbytes <= buf + len;
 		if (p)
@@ -302,28 +302,28 @@ static void test_loadable_file(const char *file, json_object *tensors)
 	size_t len;
 	int rc;
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	rc = hfgit_torch_load(w, path);
+	CHECK(hfgit_weights__new(&w) == 0);
+	rc = hfgit_torch__load(w, path);
 	CHECK_MSG(rc == 0, "%s: %s", file, hfgit_error_last());
 	if (rc == 0)
 		check_loaded(w, tensors, file);
 
 	/* Loading it again into the same table must fail and leave the table as it was. */
-	rc = hfgit_torch_load(w, path);
+	rc = hfgit_torch__load(w, path);
 	CHECK_MSG(rc == HFGIT_EINVALID && strstr(hfgit_error_last(), "already loaded"),
 	          "%s loaded twice: %d %s", file, rc, hfgit_error_last());
-	CHECK(hfgit_weights_count(w) == (size_t)json_object_object_length(tensors));
-	hfgit_weights_free(w);
+	CHECK(hfgit_weights__count(w) == (size_t)json_object_object_length(tensors));
+	hfgit_weights__free(w);
 
 	buf = read_whole(path, &len);
-	CHECK(hfgit_weights_new(&w) == 0);
-	rc = hfgit_torch_load_buffer(w, buf, len, file);
+	CHECK(hfgit_weights__new(&w) == 0);
+	rc = hfgit_torch__load_buffer(w, buf, len, file);
 	CHECK_MSG(rc == 0, "%s from memory: %s", file, hfgit_error_last());
 	if (rc == 0) {
 		check_loaded(w, tensors, file);
 		check_points_into(w, buf, len, buf[0] == 'P');
 	}
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 	free(buf);
 	free(path);
 	note_on_failure(failures_before, file);
@@ -338,8 +338,8 @@ static void test_refused_file(const char *file, json_object *words)
 	size_t i;
 	int rc;
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	rc = hfgit_torch_load(w, path);
+	CHECK(hfgit_weights__new(&w) == 0);
+	rc = hfgit_torch__load(w, path);
 	message = hfgit_error_last();
 	CHECK_MSG(rc == HFGIT_EINVALID, "%s gave %d (%s), expected HFGIT_EINVALID", file, rc, message);
 	CHECK_MSG(strstr(message, path) != NULL, "message \"%s\" does not name the file", message);
@@ -348,9 +348,9 @@ static void test_refused_file(const char *file, json_object *words)
 		CHECK_MSG(strstr(message, word) != NULL, "message \"%s\" does not say \"%s\"", message,
 		          word);
 	}
-	CHECK_MSG(hfgit_weights_count(w) == 0, "%s: a refused file added %zu tensors", file,
-	          hfgit_weights_count(w));
-	hfgit_weights_free(w);
+	CHECK_MSG(hfgit_weights__count(w) == 0, "%s: a refused file added %zu tensors", file,
+	          hfgit_weights__count(w));
+	hfgit_weights__free(w);
 	free(path);
 	note_on_failure(failures_before, file);
 }
@@ -482,10 +482,10 @@ static const float storage_floats[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static int run_pickle(hfgit_weights **w, struct pickle *p)
 {
 	OP(p, ".");
-	if (hfgit_weights_new(w) < 0)
+	if (hfgit_weights__new(w) < 0)
 		return HFGIT_ERROR;
-	return hfgit_unpickle_state_dict_buffer(*w, p->b, p->n, storage_floats, sizeof(storage_floats),
-	                                        "test.pkl");
+	return hfgit_unpickle__state_dict_buffer(*w, p->b, p->n, storage_floats, sizeof(storage_floats),
+	                                         "test.pkl");
 }
 
 static void expect_refused(struct pickle *p, const char *what, const char *word1, const char *word2)
@@ -502,8 +502,8 @@ static void expect_refused(struct pickle *p, const char *what, const char *word1
 	if (word2)
 		CHECK_MSG(strstr(message, word2) != NULL, "%s: message \"%s\" does not say \"%s\"", what,
 		          message, word2);
-	CHECK_MSG(w && hfgit_weights_count(w) == 0, "%s: tensors were added", what);
-	hfgit_weights_free(w);
+	CHECK_MSG(w && hfgit_weights__count(w) == 0, "%s: tensors were added", what);
+	hfgit_weights__free(w);
 }
 
 static void test_refused_globals(void)
@@ -617,11 +617,11 @@ static void test_refused_operations(void)
 	{
 		hfgit_weights *w = NULL;
 		static const unsigned char cut[] = { 0x80, 0x02, '}', '(' };
-		CHECK(hfgit_weights_new(&w) == 0);
-		CHECK(hfgit_unpickle_state_dict_buffer(w, cut, sizeof(cut), NULL, 0, "test.pkl") ==
+		CHECK(hfgit_weights__new(&w) == 0);
+		CHECK(hfgit_unpickle__state_dict_buffer(w, cut, sizeof(cut), NULL, 0, "test.pkl") ==
 		      HFGIT_EINVALID);
 		CHECK(strstr(hfgit_error_last(), "without STOP") != NULL);
-		hfgit_weights_free(w);
+		hfgit_weights__free(w);
 	}
 	free(p.b);
 }
@@ -786,22 +786,22 @@ static void test_accepted_pickles(void)
 	OP(&p, "u");
 	rc = run_pickle(&w, &p);
 	CHECK_MSG(rc == 0, "hand-written state dict: %s", hfgit_error_last());
-	CHECK(hfgit_weights_count(w) == 2);
-	t = hfgit_weights_find(w, "col");
+	CHECK(hfgit_weights__count(w) == 2);
+	t = hfgit_weights__find(w, "col");
 	CHECK(t && !t->contiguous && t->strides[0] == 1 && t->strides[2] == 3);
 	CHECK(t && t->data == (const void *)&storage_floats[1] && t->nbytes == 6 * 4);
-	t = hfgit_weights_find(w, "row");
+	t = hfgit_weights__find(w, "row");
 	CHECK(t && t->contiguous && t->strides[0] == 2 && t->strides[1] == 2 && t->strides[2] == 1);
 	CHECK(t && t->data == (const void *)&storage_floats[2] && t->nbytes == 6 * 4);
-	hfgit_weights_free(w);
+	hfgit_weights__free(w);
 
 	/* An empty state dict is a state dict. */
 	start(&p);
 	OP(&p, "}");
 	rc = run_pickle(&w, &p);
 	CHECK_MSG(rc == 0, "empty state dict: %s", hfgit_error_last());
-	CHECK(hfgit_weights_count(w) == 0);
-	hfgit_weights_free(w);
+	CHECK(hfgit_weights__count(w) == 0);
+	hfgit_weights__free(w);
 	free(p.b);
 }
 
@@ -811,16 +811,16 @@ static void test_not_checkpoints(void)
 	char *path = data_path("no-such-file.pt");
 	static const unsigned char text[] = "hello";
 
-	CHECK(hfgit_weights_new(&w) == 0);
-	CHECK(hfgit_torch_load(w, path) == HFGIT_ENOTFOUND);
-	CHECK(hfgit_torch_load(w, data_dir) == HFGIT_EINVALID); /* a directory */
-	CHECK(hfgit_torch_load_buffer(w, text, sizeof(text), "x") == HFGIT_EINVALID);
+	CHECK(hfgit_weights__new(&w) == 0);
+	CHECK(hfgit_torch__load(w, path) == HFGIT_ENOTFOUND);
+	CHECK(hfgit_torch__load(w, data_dir) == HFGIT_EINVALID); /* a directory */
+	CHECK(hfgit_torch__load_buffer(w, text, sizeof(text), "x") == HFGIT_EINVALID);
 	CHECK(strstr(hfgit_error_last(), "not a PyTorch checkpoint") != NULL);
-	CHECK(hfgit_torch_load_buffer(w, text, 0, "x") == HFGIT_EINVALID);
-	CHECK(hfgit_torch_load_zip_buffer(w, text, sizeof(text), "x") == HFGIT_EINVALID);
+	CHECK(hfgit_torch__load_buffer(w, text, 0, "x") == HFGIT_EINVALID);
+	CHECK(hfgit_torch__load_zip_buffer(w, text, sizeof(text), "x") == HFGIT_EINVALID);
 	CHECK(strstr(hfgit_error_last(), "end of central directory") != NULL);
-	CHECK(hfgit_weights_count(w) == 0);
-	hfgit_weights_free(w);
+	CHECK(hfgit_weights__count(w) == 0);
+	hfgit_weights__free(w);
 	free(path);
 }
 

@@ -1,0 +1,78 @@
+#include "checkout/tree_files.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "checkout/lfs_refs.h"
+#include "core/strbuf.h"
+#include "checkout/attributes.h"
+#include "core/git_error.h"
+
+typedef struct {
+	hfgit_attrs *attrs;
+	git_odb *odb;
+	hfgit_tree_file_cb cb;
+	void *payload;
+	int rc;          /* the callback's non-zero answer, or our own error */
+} walker;
+
+/* git-lfs's rule, with the attributes of the commit itself (a store has no working tree). */
+static bool has_lfs_filter(hfgit_attrs *attrs, const char *path)
+{
+	const char *value;
+	return hfgit_attrs__get(attrs, path, "filter", &value) == HFGIT_ATTR_VALUE &&
+	       !strcmp(value, "lfs");
+}
+
+static int visit(const char *root, const git_tree_entry *entry, void *payload)
+{
+	walker *w = payload;
+	hfgit_lfs_pointer pointer;
+	hfgit_tree_file file;
+	char *path;
+
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+		return 0;
+	if (!(path = hfgit__aprintf("%s%s", root, git_tree_entry_name(entry)))) {
+		w->rc = HFGIT_ERROR;
+		return -1;
+	}
+	file.path = path;
+	file.blob = git_tree_entry_id(entry);
+	file.mode = git_tree_entry_filemode(entry);
+	file.lfs = NULL;
+	if (file.mode != GIT_FILEMODE_LINK && hfgit_lfs__read_pointer(&pointer, w->odb, file.blob) &&
+	    !pointer.ext[0] && has_lfs_filter(w->attrs, path))
+		file.lfs = &pointer;
+	hfgit_error__clear();
+	w->rc = w->cb(&file, w->payload);
+	free(path);
+	return w->rc ? -1 : 0;
+}
+
+int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
+                              void *payload)
+{
+	walker w = { NULL, NULL, cb, payload, 0 };
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc = 0;
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	if (git_repository_odb(&w.odb, repo) < 0 || git_commit_lookup(&c, repo, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0)
+		rc = hfgit_error__set(HFGIT_ERROR, "cannot read the tree of commit %s in '%s': %s "
+		                      "(run `hfgit verify`)", hex, git_repository_path(repo), hfgit_git__message());
+	else if ((rc = hfgit_attrs__from_tree(&w.attrs, repo, tree)) < 0)
+		; /* the message says which file */
+	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
+		rc = w.rc ? w.rc : hfgit_error__set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
+		                                    hex, hfgit_git__message());
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_odb_free(w.odb);
+	hfgit_attrs__free(w.attrs);
+	return rc;
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "task/task.h"
 
 static int load_template(hfgit_chat_template **t, const hfgit_pipeline *p, const char *name)
@@ -36,14 +37,12 @@ int hfgit_pipeline_chat(hfgit_results **out, hfgit_pipeline *p, const char *mess
 	int rc;
 
 	*out = NULL;
+	if ((rc = HFGIT_OPTIONS__CHECK(chat, HFGIT_PIPELINE_CHAT_OPTIONS)) < 0)
+		return rc;
 	if (!chat)
 		chat = &chat_defaults;
 	if (!opts)
 		opts = &defaults;
-	if (chat->version != HFGIT_PIPELINE_CHAT_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_pipeline_chat_options version %u; this "
-		                        "libhfgit knows version %d", chat->version,
-		                        HFGIT_PIPELINE_CHAT_OPTIONS_VERSION);
 	if ((rc = hfgit_task__check_run_options(opts)) < 0)
 		return rc;
 	if (!p || !messages_json)

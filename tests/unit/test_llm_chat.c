@@ -50,27 +50,19 @@ static int on_text(size_t input, const char *text, size_t len, void *payload)
 	return 0;
 }
 
-static bool same_ids(const int32_t *got, size_t n, json_object *want)
+/* ids[0..n) (int64_t when `wide`, else int32_t) equal the JSON list `want`. */
+static bool same_ids(const void *ids, bool wide, size_t n, json_object *want)
 {
 	size_t i;
 
 	if (n != json_object_array_length(want))
 		return false;
-	for (i = 0; i < n; i++)
-		if (got[i] != json_object_get_int(json_object_array_get_idx(want, i)))
-			return false;
-	return true;
-}
+	for (i = 0; i < n; i++) {
+		long long v = wide ? ((const int64_t *)ids)[i] : ((const int32_t *)ids)[i];
 
-static bool same_ids64(const int64_t *got, size_t n, json_object *want)
-{
-	size_t i;
-
-	if (n != json_object_array_length(want))
-		return false;
-	for (i = 0; i < n; i++)
-		if (got[i] != json_object_get_int64(json_object_array_get_idx(want, i)))
+		if (v != json_object_get_int64(json_object_array_get_idx(want, i)))
 			return false;
+	}
 	return true;
 }
 
@@ -97,10 +89,10 @@ static void check_answer(hfgit_pipeline *p, const char *label, const char *messa
 	          r->prompt_len == strlen(r->prompt), "%s: the prompt is\n%s\nnot jinja2's\n%s",
 	          label, r->prompt ? r->prompt : "(none)",
 	          json_object_get_string(ref_get(want, "prompt")));
-	CHECK_MSG(same_ids(r->input_ids, r->input_tokens, ref_get(want, "input_ids")),
+	CHECK_MSG(same_ids(r->input_ids, false, r->input_tokens, ref_get(want, "input_ids")),
 	          "%s: the prompt's %zu ids differ from the reference's %zu", label,
 	          r->input_tokens, json_object_array_length(ref_get(want, "input_ids")));
-	CHECK_MSG(same_ids64(r->generated_ids, r->ngenerated, ref_get(want, "tokens")),
+	CHECK_MSG(same_ids(r->generated_ids, true, r->ngenerated, ref_get(want, "tokens")),
 	          "%s: %zu generated ids differ from torch's %zu", label, r->ngenerated,
 	          json_object_array_length(ref_get(want, "tokens")));
 	CHECK_MSG(r->text_len == strlen(text) && !memcmp(r->text, text, r->text_len),

@@ -6,7 +6,8 @@
 #   install-deps.sh --extra  also what the benchmarks and fuzzing use: clang with libFuzzer,
 #                            and python3-torch (regenerating the tiny models and the reference
 #                            forward outputs, torch.load timings, the PyTorch side of
-#                            tests/bench/forward.sh)
+#                            tests/bench/forward.sh) with python3-jinja2 (the chat prompts of
+#                            tests/data/llm, rendered as transformers renders them)
 #
 # libgit2 >= 1.7 is required for shallow fetch (git_fetch_options.depth); bookworm ships 1.5,
 # so libgit2-dev comes from bookworm-backports (1.8.x there).
@@ -46,7 +47,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 extra=
 [ "${1:-}" = --extra ] && extra=1
-[ -n "$extra" ] && packages="$packages clang libclang-rt-14-dev llvm python3-torch"
+[ -n "$extra" ] && packages="$packages clang libclang-rt-14-dev llvm python3-torch python3-jinja2"
 
 missing=
 for p in $packages; do

@@ -111,6 +111,10 @@ bool cli_parse_jobs(unsigned int *out, const char *value);
 /* --link: auto, reflink, hardlink or copy. */
 bool cli_parse_link(hfgit_link_mode *out, const char *value);
 
+/* The whole of file `path` (NULL or "-": standard input) as a string (free() it); the exit
+ * code, with the error printed naming `what` the text is. */
+int cli_read_text(char **out, const char *path, const char *what);
+
 /* A context for the global options; prints the error and returns non-zero on failure. */
 int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 
@@ -147,6 +151,28 @@ int cmd_forward(int argc, char **argv, const cli_globals *g);
 int cmd_tokenize(int argc, char **argv, const cli_globals *g);
 int cmd_detokenize(int argc, char **argv, const cli_globals *g);
 int cmd_chat_template(int argc, char **argv, const cli_globals *g);
+
+/* hfgit run's callbacks' payload. */
+typedef struct {
+	size_t first; /* the number of the input the library's input 0 is */
+	bool midline; /* streamed text is on a line not ended yet */
+} cli_run_state;
+
+/* hfgit run --chat (run_chat.c): where the conversation comes from, and answering it. */
+typedef struct {
+	bool on;
+	const char *system;        /* --system TEXT */
+	const char *messages_path; /* --messages FILE ("-": standard input) */
+	const char *template_name; /* --template NAME */
+	const char *context;       /* --context JSON */
+} cli_chat_args;
+
+struct json_object;
+/* The conversation of `c` and the MESSAGE arguments (user, assistant, user, ...) answered,
+ * or without either a session on standard input; streamed through ro->on_text, or with
+ * `all` an object per answer added to it. The exit code. */
+int cli_run_chat(hfgit_pipeline *p, const cli_chat_args *c, char **args, size_t nargs,
+                 hfgit_run_options *ro, struct json_object *all);
 
 /* --auto: config, base, seq-cls, causal-lm or image-cls. */
 bool cli_parse_auto(hfgit_auto_class *out, const char *value);

@@ -24,32 +24,6 @@ const char cmd_chat_template_usage[] =
 	"  --json                  print {\"prompt\": ...} as JSON\n"
 	"  -q, --quiet             no clone progress\n";
 
-static int read_stream(char **out, FILE *f)
-{
-	size_t len = 0, cap = 0, n;
-	char *buf = NULL, *p;
-
-	do {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 8192;
-			if (!(p = realloc(buf, cap + 1))) {
-				free(buf);
-				return -1;
-			}
-			buf = p;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-	} while (n > 0);
-	if (ferror(f)) {
-		free(buf);
-		return -1;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 int cmd_chat_template(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_chat_options opts = HFGIT_CHAT_OPTIONS_INIT;
@@ -60,7 +34,6 @@ int cmd_chat_template(int argc, char **argv, const cli_globals *g)
 	hfgit_chat_template *t = NULL;
 	hfgit_ctx *ctx = NULL;
 	char *messages = NULL, *prompt = NULL;
-	FILE *f;
 	int i, rc;
 
 	opts.add_generation_prompt = 1;
@@ -94,20 +67,8 @@ int cmd_chat_template(int argc, char **argv, const cli_globals *g)
 	}
 	if (!spec)
 		return cli_usage_error("chat-template", "which model? give a directory or an ID[@REV]");
-	if (!messages_path || !strcmp(messages_path, "-")) {
-		f = stdin;
-	} else if (!(f = fopen(messages_path, "rb"))) {
-		fprintf(stderr, "hfgit: cannot open the messages file '%s'\n", messages_path);
-		return EXIT_IO;
-	}
-	rc = read_stream(&messages, f);
-	if (f != stdin)
-		fclose(f);
-	if (rc < 0) {
-		fprintf(stderr, "hfgit: cannot read the messages from %s\n",
-		        f == stdin ? "standard input" : messages_path);
-		return EXIT_IO;
-	}
+	if ((rc = cli_read_text(&messages, messages_path, "messages")) != EXIT_OK)
+		return rc;
 	if ((rc = cli_context(&ctx, g)) != 0)
 		goto out;
 	progress = cli_progress_new(quiet || json);

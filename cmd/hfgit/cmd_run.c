@@ -1,4 +1,5 @@
-/* hfgit run ID[@REV]|DIR [INPUT...]: a task on texts or images, as transformers' pipeline. */
+/* hfgit run ID[@REV]|DIR [INPUT...]: a task on texts or images, as transformers' pipeline;
+ * with --chat a conversation (run_chat.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 
 const char cmd_run_usage[] =
 	"usage: hfgit run [--json] [--task TASK] [options] ID[@REV]|DIR [INPUT...]\n"
+	"       hfgit run --chat [--system TEXT] [options] ID[@REV]|DIR [MESSAGE...]\n"
+	"       hfgit run --chat --messages FILE|- [options] ID[@REV]|DIR\n"
 	"\n"
 	"Run the model on each INPUT (else on each line of standard input), batched, and print\n"
 	"the answer as transformers' pipeline() gives it. The task is the one of the head\n"
@@ -47,6 +50,23 @@ const char cmd_run_usage[] =
 	"                         continuation) and \"generated_ids\"; \"truncated_from\" when cut\n"
 	"  -q, --quiet            no clone progress, no timing\n"
 	"\n"
+	"Chat (text-generation with the chat template of tokenizer_config.json or\n"
+	"chat_template.jinja, as pipeline() given a list of messages):\n"
+	"  --chat                 the MESSAGEs are a conversation: user, assistant, user, ... (an\n"
+	"                         odd number, ending with the user's turn), answered once;\n"
+	"                         without MESSAGEs each line of standard input is the user's next\n"
+	"                         turn, answered in turn, the replies kept in the conversation\n"
+	"  --system TEXT          a system message first\n"
+	"  --messages FILE        the conversation as a JSON list ([{\"role\": \"user\", \"content\":\n"
+	"                         \"Hi\"}, ...]; '-': standard input), answered once\n"
+	"  --template NAME        one of several named chat templates (default: \"default\")\n"
+	"  --context JSON         more template variables, a JSON object: '{\"tools\": [...]}'\n"
+	"The prompt is rendered with add_generation_prompt and encoded without adding special\n"
+	"tokens (the template writes them); generation stops at generation_config.json's eos ids\n"
+	"(else config.json's). The reply is streamed, one line per answer; --json prints an\n"
+	"object per answer: \"input_ids\", \"prompt\", \"generated_text\" (the conversation with\n"
+	"the reply as the assistant's message) and \"generated_ids\".\n"
+	"\n"
 	"Without --json: one line per input: classification prints LABEL<TAB>SCORE for each label\n"
 	"asked for, feature-extraction the pooled vector, text-generation the prompt and the\n"
 	"continuation, streamed as it is made. Timing (load, run) goes to standard error.\n";
@@ -60,6 +80,7 @@ typedef struct {
 	unsigned long long seed;
 	int threads;
 	const char *lock_path;  /* --lock FILE */
+	cli_chat_args chat;
 	char **inputs;
 	size_t ninputs;
 } run_args;
@@ -84,6 +105,29 @@ static bool parse_double(double *out, const char *value)
 	errno = 0;
 	*out = strtod(value, &end);
 	return *value && !*end && !errno && isfinite(*out);
+}
+
+/* What --chat and its options allow, before anything is loaded. */
+static int check_chat_args(const run_args *a)
+{
+	const cli_chat_args *c = &a->chat;
+
+	if (!c->on) {
+		if (c->system || c->messages_path || c->template_name || c->context)
+			return cli_usage_error("run", "--system, --messages, --template and --context "
+			                       "go with --chat");
+		return -1;
+	}
+	if (a->task && strcmp(a->task, "text-generation"))
+		return cli_usage_error("run", "--chat goes with text-generation, not %s", a->task);
+	if (c->messages_path && a->ninputs)
+		return cli_usage_error("run", "--messages FILE is the whole conversation: no MESSAGE "
+		                       "arguments with it");
+	if (a->ninputs % 2 == 0 && a->ninputs)
+		return cli_usage_error("run", "--chat: %zu MESSAGEs end with the assistant's turn; "
+		                       "give user, assistant, user, ... ending with the user's",
+		                       a->ninputs);
+	return -1;
 }
 
 static int parse_args(run_args *a, int argc, char **argv)
@@ -148,6 +192,20 @@ static int parse_args(run_args *a, int argc, char **argv)
 			if (!value)
 				return cli_usage_error("run", "--lock needs a lockfile");
 			a->lock_path = value;
+		} else if (!strcmp(argv[i], "--chat")) {
+			a->chat.on = true;
+		} else if (cli_option_value(argc, argv, &i, "--system", &value)) {
+			if (!(a->chat.system = value))
+				return cli_usage_error("run", "--system needs the system message");
+		} else if (cli_option_value(argc, argv, &i, "--messages", &value)) {
+			if (!(a->chat.messages_path = value))
+				return cli_usage_error("run", "--messages needs a JSON file (or '-')");
+		} else if (cli_option_value(argc, argv, &i, "--template", &value)) {
+			if (!(a->chat.template_name = value))
+				return cli_usage_error("run", "--template needs a name");
+		} else if (cli_option_value(argc, argv, &i, "--context", &value)) {
+			if (!(a->chat.context = value))
+				return cli_usage_error("run", "--context needs a JSON object");
 		} else if (cli_option_value(argc, argv, &i, "--threads", &value)) {
 			if (!parse_long(&v, value, 1, 1024))
 				return cli_usage_error("run", "--threads takes a number from 1");
@@ -167,7 +225,7 @@ static int parse_args(run_args *a, int argc, char **argv)
 	a->spec = argv[0];
 	a->inputs = argv + 1;
 	a->ninputs = npos - 1;
-	return -1;
+	return check_chat_args(a);
 }
 
 typedef struct {
@@ -225,20 +283,16 @@ oom:
 	return EXIT_FAILURE_OTHER;
 }
 
-/* The number of the first input of the run in progress, for messages. */
-typedef struct {
-	size_t first;
-} run_state;
-
 static void on_warning(size_t input, const char *message, void *payload)
 {
-	const run_state *st = payload;
+	const cli_run_state *st = payload;
 
 	fprintf(stderr, "hfgit: warning: input %zu: %s\n", st->first + input + 1, message);
 }
 
 static int on_text(size_t input, const char *text, size_t len, void *payload)
 {
+	((cli_run_state *)payload)->midline = true;
 	fwrite(text, 1, len, stdout);
 	fflush(stdout);
 	return cli_interrupted ? 1 : 0;
@@ -402,7 +456,7 @@ static int run_inputs(hfgit_pipeline *p, const run_args *a, hfgit_run_options *r
 			fputs(inputs[i], stdout);
 			fflush(stdout);
 		}
-		((run_state *)ro->payload)->first = i;
+		((cli_run_state *)ro->payload)->first = i;
 		if (hfgit_pipeline_run(&res, p, inputs + i, NULL, k, ro) < 0) {
 			/* The library counts the inputs of its call; say which of ours failed. */
 			if (stream) {
@@ -432,7 +486,7 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 {
 	hfgit_run_options ro = HFGIT_RUN_OPTIONS_INIT;
 	hfgit_task task = HFGIT_TASK_AUTO;
-	run_state state = { 0 };
+	cli_run_state state = { 0 };
 	run_args a = { 0 };
 	line_list lines = { 0 };
 	hfgit_pipeline *p = NULL;
@@ -447,7 +501,8 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 		return rc;
 	if (a.task && hfgit_task_from_name(&task, a.task) < 0)
 		return cli_usage_error("run", "%s", hfgit_error_last());
-	if (a.ninputs) {
+	if (a.ninputs || a.chat.on) {
+		/* A chat reads standard input itself, a turn at a time. */
 		inputs = (const char *const *)a.inputs;
 		n = a.ninputs;
 	} else {
@@ -463,6 +518,11 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 		goto out;
 	t1 = now_ms();
 	task = hfgit_pipeline_task(p);
+	if (a.chat.on && task != HFGIT_TASK_TEXT_GENERATION) {
+		rc = cli_usage_error("run", "--chat goes with text-generation; %s does %s",
+		                     hfgit_model_class(hfgit_pipeline_model(p)), hfgit_task_name(task));
+		goto out;
+	}
 	if (a.pooling && task != HFGIT_TASK_FEATURE_EXTRACTION) {
 		rc = cli_usage_error("run", "--pooling goes with feature-extraction, not %s",
 		                     hfgit_task_name(task));
@@ -505,7 +565,10 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 	ro.payload = &state;
 	if (a.json)
 		all = json_object_new_array();
-	rc = run_inputs(p, &a, &ro, inputs, n, all);
+	if (a.chat.on)
+		rc = cli_run_chat(p, &a.chat, a.inputs, a.ninputs, &ro, all);
+	else
+		rc = run_inputs(p, &a, &ro, inputs, n, all);
 	t2 = now_ms();
 	if (rc != EXIT_OK)
 		goto out;
@@ -513,9 +576,10 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 		puts(json_object_to_json_string_ext(all, JSON_C_TO_STRING_PLAIN |
 		                                    JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (!a.quiet && !a.json)
-		fprintf(stderr, "hfgit: %s, %s: load %.1f ms, run %.1f ms (%zu input%s)\n",
+		fprintf(stderr, "hfgit: %s, %s: load %.1f ms, run %.1f ms (%zu %s%s)\n",
 		        hfgit_model_class(hfgit_pipeline_model(p)), hfgit_task_name(task), t1 - t0,
-		        t2 - t1, n, n == 1 ? "" : "s");
+		        t2 - t1, a.chat.on ? state.first : n, a.chat.on ? "answer" : "input",
+		        (a.chat.on ? state.first : n) == 1 ? "" : "s");
 out:
 	json_object_put(all);
 	hfgit_pipeline_free(p);

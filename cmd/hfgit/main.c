@@ -121,11 +121,16 @@ const cli_command *cli_find_command(const char *name)
 
 void cli_print_main_usage(FILE *to)
 {
-	size_t i;
+	size_t i, width = 0;
 
+	/* One column for the names, as wide as the longest. */
+	for (i = 0; i < cli_command_count; i++)
+		if (strlen(cli_commands[i].name) > width)
+			width = strlen(cli_commands[i].name);
 	fputs(usage_head, to);
 	for (i = 0; i < cli_command_count; i++)
-		fprintf(to, "  %-11s  %s\n", cli_commands[i].name, cli_commands[i].summary);
+		fprintf(to, "  %-*s  %s\n", (int)width, cli_commands[i].name,
+		        cli_commands[i].summary);
 	fputs(usage_tail, to);
 }
 

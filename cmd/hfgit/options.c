@@ -1,4 +1,5 @@
-/* Option values more than one subcommand takes: glob lists, --jobs, --link. */
+/* Option values more than one subcommand takes: glob lists, --jobs, --link, text files. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,4 +48,52 @@ bool cli_parse_link(hfgit_link_mode *out, const char *value)
 		}
 	}
 	return false;
+}
+
+static int read_stream(char **out, FILE *f)
+{
+	size_t len = 0, cap = 0, n;
+	char *buf = NULL, *p;
+
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			if (!(p = realloc(buf, cap + 1))) {
+				free(buf);
+				return -1;
+			}
+			buf = p;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int cli_read_text(char **out, const char *path, const char *what)
+{
+	bool std = !path || !strcmp(path, "-");
+	FILE *f = std ? stdin : fopen(path, "rb");
+	int rc;
+
+	*out = NULL;
+	if (!f) {
+		fprintf(stderr, "hfgit: cannot open the %s file '%s'\n", what, path);
+		return EXIT_IO;
+	}
+	rc = read_stream(out, f);
+	if (!std)
+		fclose(f);
+	if (rc < 0) {
+		fprintf(stderr, "hfgit: cannot read the %s from %s\n", what,
+		        std ? "standard input" : path);
+		return EXIT_IO;
+	}
+	return EXIT_OK;
 }

@@ -85,14 +85,13 @@ struct node {
 	node_list params;
 };
 
-void node_free(node *n);
-void node_list_dispose(node_list *l);
+void hfgit_chat__node_list_dispose(node_list *l);
 
 /* The filters and tests the subset has (builtins.c): others fail at compile time. */
-bool chat_known_filter(const char *name);
-bool chat_known_test(const char *name);
+bool hfgit_chat__known_filter(const char *name);
+bool hfgit_chat__known_test(const char *name);
 
 /* Parse a template; NULL with an error ("chat template line N: ...") on failure. */
-node_list *chat_parse(const char *src, size_t len, int *max_depth_out);
+node_list *hfgit_chat__parse(const char *src, size_t len, int *max_depth_out);
 
 #endif

@@ -21,7 +21,7 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Strings                                                                                   */
 
-unsigned long chat_utf8_next(const char *s, size_t len, size_t *i)
+unsigned long hfgit_chat__utf8_next(const char *s, size_t len, size_t *i)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	unsigned long cp = u[*i];
@@ -44,7 +44,7 @@ unsigned long chat_utf8_next(const char *s, size_t len, size_t *i)
 	return cp;
 }
 
-bool chat_is_space(unsigned long cp)
+static bool is_space(unsigned long cp)
 {
 	return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
 	       cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
@@ -55,7 +55,7 @@ bool chat_is_space(unsigned long cp)
 static size_t space_at(const char *s, size_t len, size_t i)
 {
 	size_t j = i;
-	return chat_is_space(chat_utf8_next(s, len, &j)) ? j - i : 0;
+	return is_space(hfgit_chat__utf8_next(s, len, &j)) ? j - i : 0;
 }
 
 /* Whether the code point at s[i] is one of `chars` (NULL: whitespace); its length. */
@@ -65,7 +65,7 @@ static size_t strip_char_at(const char *s, size_t len, size_t i, const jv *chars
 
 	if (!chars)
 		return space_at(s, len, i);
-	chat_utf8_next(s, len, &j);
+	hfgit_chat__utf8_next(s, len, &j);
 	return memmem(chars->u.str.ptr, chars->u.str.len, s + i, j - i) ? j - i : 0;
 }
 
@@ -91,14 +91,14 @@ static jv *strip(const jv *v, const jv *chars, bool left, bool right)
 			break;
 		e = k;
 	}
-	return jv_string(s + b, e - b);
+	return hfgit_jv__string(s + b, e - b);
 }
 
 enum { CASE_UPPER, CASE_LOWER, CASE_TITLE, CASE_CAPITALIZE };
 
 static jv *change_case(const jv *v, int mode)
 {
-	jv *out = jv_string(v->u.str.ptr, v->u.str.len);
+	jv *out = hfgit_jv__string(v->u.str.ptr, v->u.str.len);
 	bool word = false;
 
 	if (!out)
@@ -137,7 +137,7 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 			if (i >= v->u.str.len)
 				break;
 			size_t start = i;
-			chat_utf8_next(s, v->u.str.len, &i);
+			hfgit_chat__utf8_next(s, v->u.str.len, &i);
 			if (hfgit_strbuf__put(&b, s + start, i - start) < 0)
 				goto fail;
 			if (b.len > CHAT_MAX_OUTPUT)
@@ -145,7 +145,7 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 		}
 		if (hfgit_strbuf__put(&b, s + i, v->u.str.len - i) < 0)
 			goto fail;
-		return jv_string_take(&b);
+		return hfgit_jv__string_take(&b);
 	}
 	while (s < end && (count < 0 || done < count)) {
 		const char *hit = memmem(s, (size_t)(end - s), old->u.str.ptr, old->u.str.len);
@@ -155,7 +155,7 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 		    hfgit_strbuf__put(&b, new_->u.str.ptr, new_->u.str.len) < 0)
 			goto fail;
 		if (b.len > CHAT_MAX_OUTPUT) {
-			render_error(r, "replace: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
+			hfgit_chat__render_error(r, "replace: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 			hfgit_strbuf__dispose(&b);
 			return NULL;
 		}
@@ -164,7 +164,7 @@ static jv *replace(jv_render *r, const jv *v, const jv *old, const jv *new_, lon
 	}
 	if (hfgit_strbuf__put(&b, s, (size_t)(end - s)) < 0)
 		goto fail;
-	return jv_string_take(&b);
+	return hfgit_jv__string_take(&b);
 fail:
 	hfgit_strbuf__dispose(&b);
 	return NULL;
@@ -172,9 +172,9 @@ fail:
 
 static int push_string(jv *list, const char *s, size_t len)
 {
-	jv *item = jv_string(s, len);
-	int rc = item ? jv_list_push(list, item) : -1;
-	jv_unref(item);
+	jv *item = hfgit_jv__string(s, len);
+	int rc = item ? hfgit_jv__list_push(list, item) : -1;
+	hfgit_jv__unref(item);
 	return rc;
 }
 
@@ -182,7 +182,7 @@ static jv *split(const jv *v, const jv *sep, long long maxsplit)
 {
 	const char *s = v->u.str.ptr;
 	size_t len = v->u.str.len, i = 0, n;
-	jv *out = jv_list();
+	jv *out = hfgit_jv__list();
 	long long done = 0;
 
 	if (!out)
@@ -221,14 +221,14 @@ static jv *split(const jv *v, const jv *sep, long long maxsplit)
 			break;
 		}
 		while (i < len && !space_at(s, len, i))
-			chat_utf8_next(s, len, &i);
+			hfgit_chat__utf8_next(s, len, &i);
 		if (push_string(out, s + start, i - start) < 0)
 			goto fail;
 		done++;
 	}
 	return out;
 fail:
-	jv_unref(out);
+	hfgit_jv__unref(out);
 	return NULL;
 }
 
@@ -248,8 +248,9 @@ static int want_string(jv_render *r, const jv_call *c, const jv *v, const char *
 	if (v->type == JV_STRING)
 		return 0;
 	if (v->type == JV_UNDEFINED)
-		return render_error(r, "%s: %s", c->name, v->hint ? v->hint : "undefined value");
-	return render_error(r, "%s: %s must be a string, not %s", c->name, what, jv_type_name(v));
+		return hfgit_chat__render_error(r, "%s: %s", c->name, v->hint ? v->hint : "undefined value");
+	return hfgit_chat__render_error(r, "%s: %s must be a string, not %s", c->name, what,
+	                                hfgit_jv__type_name(v));
 }
 
 static int want_int(jv_render *r, const jv_call *c, const jv *v, const char *what,
@@ -259,7 +260,8 @@ static int want_int(jv_render *r, const jv_call *c, const jv *v, const char *wha
 		*out = v->type == JV_INT ? v->u.i : v->u.b;
 		return 0;
 	}
-	return render_error(r, "%s: %s must be an integer, not %s", c->name, what, jv_type_name(v));
+	return hfgit_chat__render_error(r, "%s: %s must be an integer, not %s", c->name, what,
+	                                hfgit_jv__type_name(v));
 }
 
 static jv *to_string(jv_render *r, const jv *v)
@@ -267,38 +269,38 @@ static jv *to_string(jv_render *r, const jv *v)
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
 	if (v->type == JV_STRING)
-		return jv_ref((jv *)v);
-	if (render_to_string(&b, r, v) < 0) {
+		return hfgit_jv__ref((jv *)v);
+	if (hfgit_chat__render_to_string(&b, r, v) < 0) {
 		hfgit_strbuf__dispose(&b);
 		return NULL;
 	}
-	return jv_string_take(&b);
+	return hfgit_jv__string_take(&b);
 }
 
 static jv *dict_items(const jv *d, int what) /* 0 items, 1 keys, 2 values */
 {
-	jv *out = jv_list(), *k = NULL, *pair = NULL;
+	jv *out = hfgit_jv__list(), *k = NULL, *pair = NULL;
 
 	for (size_t i = 0; out && i < d->u.dict.len; i++) {
-		if (!(k = jv_string(d->u.dict.keys[i], strlen(d->u.dict.keys[i]))))
+		if (!(k = hfgit_jv__string(d->u.dict.keys[i], strlen(d->u.dict.keys[i]))))
 			goto fail;
 		if (what == 0) {
-			if (!(pair = jv_list()) || jv_list_push(pair, k) < 0 ||
-			    jv_list_push(pair, d->u.dict.vals[i]) < 0 || jv_list_push(out, pair) < 0)
+			if (!(pair = hfgit_jv__list()) || hfgit_jv__list_push(pair, k) < 0 ||
+			    hfgit_jv__list_push(pair, d->u.dict.vals[i]) < 0 || hfgit_jv__list_push(out, pair) < 0)
 				goto fail;
-			jv_unref(pair);
+			hfgit_jv__unref(pair);
 			pair = NULL;
-		} else if (jv_list_push(out, what == 1 ? k : d->u.dict.vals[i]) < 0) {
+		} else if (hfgit_jv__list_push(out, what == 1 ? k : d->u.dict.vals[i]) < 0) {
 			goto fail;
 		}
-		jv_unref(k);
+		hfgit_jv__unref(k);
 		k = NULL;
 	}
 	return out;
 fail:
-	jv_unref(k);
-	jv_unref(pair);
-	jv_unref(out);
+	hfgit_jv__unref(k);
+	hfgit_jv__unref(pair);
+	hfgit_jv__unref(out);
 	return NULL;
 }
 
@@ -310,31 +312,33 @@ static jv *sequence(jv_render *r, const jv_call *c, jv *v)
 	size_t i = 0;
 
 	/* Whoever asks for the items walks them: that is work to count. */
-	if (render_charge(r, v->type == JV_LIST ? v->u.list.len : v->type == JV_STRING ? v->u.str.len
-	                     : v->type == JV_DICT ? v->u.dict.len : 0) < 0)
+	if (hfgit_chat__render_charge(r, v->type == JV_LIST     ? v->u.list.len
+	                                 : v->type == JV_STRING ? v->u.str.len
+	                                 : v->type == JV_DICT   ? v->u.dict.len
+	                                                        : 0) < 0)
 		return NULL;
 
 	switch (v->type) {
 	case JV_LIST:
-		return jv_ref(v);
+		return hfgit_jv__ref(v);
 	case JV_UNDEFINED:
-		return jv_list();
+		return hfgit_jv__list();
 	case JV_DICT:
 		return dict_items(v, 1);
 	case JV_STRING:
-		if (!(out = jv_list()))
+		if (!(out = hfgit_jv__list()))
 			return NULL;
 		while (i < v->u.str.len) {
 			size_t start = i;
-			chat_utf8_next(v->u.str.ptr, v->u.str.len, &i);
+			hfgit_chat__utf8_next(v->u.str.ptr, v->u.str.len, &i);
 			if (push_string(out, v->u.str.ptr + start, i - start) < 0) {
-				jv_unref(out);
+				hfgit_jv__unref(out);
 				return NULL;
 			}
 		}
 		return out;
 	default:
-		render_error(r, "%s: a %s value is not iterable", c->name, jv_type_name(v));
+		hfgit_chat__render_error(r, "%s: a %s value is not iterable", c->name, hfgit_jv__type_name(v));
 		return NULL;
 	}
 }
@@ -343,15 +347,15 @@ static jv *sequence(jv_render *r, const jv_call *c, jv *v)
 static jv *attribute(jv_render *r, jv *item, const jv *path)
 {
 	const char *p = path->u.str.ptr;
-	jv *cur = jv_ref(item), *next;
+	jv *cur = hfgit_jv__ref(item), *next;
 	char part[256];
 
 	while (cur) {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
 		if (n >= sizeof(part)) {
-			jv_unref(cur);
-			render_error(r, "attribute name too long");
+			hfgit_jv__unref(cur);
+			hfgit_chat__render_error(r, "attribute name too long");
 			return NULL;
 		}
 		memcpy(part, p, n);
@@ -362,12 +366,12 @@ static jv *attribute(jv_render *r, jv *item, const jv *path)
 		}
 		if (cur->type == JV_LIST && n && strspn(part, "0123456789") == n) {
 			long long idx = atoll(part);
-			next = (size_t)idx < cur->u.list.len ? jv_ref(cur->u.list.items[idx])
-			                                     : jv_undefined("no element %lld", idx);
+			next = (size_t)idx < cur->u.list.len ? hfgit_jv__ref(cur->u.list.items[idx])
+			                                     : hfgit_jv__undefined("no element %lld", idx);
 		} else {
-			next = render_getattr(r, cur, part);
+			next = hfgit_chat__render_getattr(r, cur, part);
 		}
-		jv_unref(cur);
+		hfgit_jv__unref(cur);
 		cur = next;
 		if (!dot)
 			break;
@@ -379,10 +383,10 @@ static jv *attribute(jv_render *r, jv *item, const jv *path)
 /* ---------------------------------------------------------------------------------------- */
 /* Tests                                                                                     */
 
-int builtin_test(bool *out, jv_render *r, jv *v, const jv_call *c)
+int hfgit_chat__builtin_test(bool *out, jv_render *r, jv *v, const jv_call *c)
 {
 	const char *t = c->name;
-	jv *arg = call_arg(c, 0, NULL);
+	jv *arg = hfgit_chat__call_arg(c, 0, NULL);
 	long long n;
 
 	*out = false;
@@ -419,33 +423,33 @@ int builtin_test(bool *out, jv_render *r, jv *v, const jv_call *c)
 	} else if (!strcmp(t, "divisibleby")) {
 		long long d;
 		if (!arg)
-			return render_error(r, "divisibleby needs a number");
+			return hfgit_chat__render_error(r, "divisibleby needs a number");
 		if (want_int(r, c, v, "the value", &n) < 0 || want_int(r, c, arg, "the divisor", &d) < 0)
 			return HFGIT_EINVALID;
 		if (d == 0)
-			return render_error(r, "divisibleby 0");
+			return hfgit_chat__render_error(r, "divisibleby 0");
 		*out = d == -1 || n % d == 0;
 	} else if (!strcmp(t, "eq") || !strcmp(t, "equalto") || !strcmp(t, "==") ||
 	           !strcmp(t, "ne") || !strcmp(t, "!=") || !strcmp(t, "sameas")) {
 		if (!arg)
-			return render_error(r, "the test '%s' needs a value to compare with", t);
-		*out = jv_equal(v, arg) == (t[0] != 'n' && t[0] != '!');
+			return hfgit_chat__render_error(r, "the test '%s' needs a value to compare with", t);
+		*out = hfgit_jv__equal(v, arg) == (t[0] != 'n' && t[0] != '!');
 		if (!strcmp(t, "sameas"))
 			*out = v->type == arg->type && (v == arg || (v->type != JV_LIST &&
-			                                v->type != JV_DICT && jv_equal(v, arg)));
+			                                v->type != JV_DICT && hfgit_jv__equal(v, arg)));
 	} else if (!strcmp(t, "in")) {
 		if (!arg)
-			return render_error(r, "the test 'in' needs a sequence");
+			return hfgit_chat__render_error(r, "the test 'in' needs a sequence");
 		if (arg->type == JV_STRING && v->type == JV_STRING)
 			*out = !v->u.str.len || memmem(arg->u.str.ptr, arg->u.str.len, v->u.str.ptr,
 			                               v->u.str.len);
 		else if (arg->type == JV_LIST)
 			for (size_t i = 0; i < arg->u.list.len && !*out; i++)
-				*out = jv_equal(v, arg->u.list.items[i]);
+				*out = hfgit_jv__equal(v, arg->u.list.items[i]);
 		else if (arg->type == JV_DICT)
-			*out = v->type == JV_STRING && jv_dict_get(arg, v->u.str.ptr);
+			*out = v->type == JV_STRING && hfgit_jv__dict_get(arg, v->u.str.ptr);
 	} else {
-		return render_error(r, "unknown test '%s'", t);
+		return hfgit_chat__render_error(r, "unknown test '%s'", t);
 	}
 	return 0;
 }
@@ -455,14 +459,15 @@ int builtin_test(bool *out, jv_render *r, jv *v, const jv_call *c)
 static int select_items(jv **out, jv_render *r, jv *v, const jv_call *c, bool attr, bool keep)
 {
 	size_t first = attr ? 1 : 0;
-	jv *items, *list, *path = attr ? call_arg(c, 0, NULL) : NULL, *test = call_arg(c, first, NULL);
+	jv *items, *list, *path = attr ? hfgit_chat__call_arg(c, 0, NULL) : NULL;
+	jv *test = hfgit_chat__call_arg(c, first, NULL);
 	jv_call tc = { NULL, 0, NULL, NULL, 0, NULL };
 	int rc = 0;
 
 	if (attr && (!path || path->type != JV_STRING))
-		return render_error(r, "%s needs an attribute name", c->name);
+		return hfgit_chat__render_error(r, "%s needs an attribute name", c->name);
 	if (test && test->type != JV_STRING)
-		return render_error(r, "%s: the test must be named by a string", c->name);
+		return hfgit_chat__render_error(r, "%s: the test must be named by a string", c->name);
 	if (test) {
 		tc.name = test->u.str.ptr;
 		tc.args = c->args + first + 1;
@@ -470,28 +475,29 @@ static int select_items(jv **out, jv_render *r, jv *v, const jv_call *c, bool at
 	}
 	if (!(items = sequence(r, c, v)))
 		return HFGIT_EINVALID;
-	if (!(list = jv_list())) {
-		jv_unref(items);
+	if (!(list = hfgit_jv__list())) {
+		hfgit_jv__unref(items);
 		return HFGIT_ERROR;
 	}
 	for (size_t i = 0; i < items->u.list.len && rc == 0; i++) {
-		jv *item = items->u.list.items[i], *subject = attr ? attribute(r, item, path) : jv_ref(item);
+		jv *item = items->u.list.items[i];
+		jv *subject = attr ? attribute(r, item, path) : hfgit_jv__ref(item);
 		bool yes;
 		if (!subject) {
 			rc = HFGIT_EINVALID;
 			break;
 		}
 		if (test)
-			rc = builtin_test(&yes, r, subject, &tc);
+			rc = hfgit_chat__builtin_test(&yes, r, subject, &tc);
 		else
-			yes = jv_truthy(subject);
-		jv_unref(subject);
+			yes = hfgit_jv__truthy(subject);
+		hfgit_jv__unref(subject);
 		if (rc == 0 && yes == keep)
-			rc = jv_list_push(list, item);
+			rc = hfgit_jv__list_push(list, item);
 	}
-	jv_unref(items);
+	hfgit_jv__unref(items);
 	if (rc < 0) {
-		jv_unref(list);
+		hfgit_jv__unref(list);
 		return rc;
 	}
 	*out = list;
@@ -500,15 +506,16 @@ static int select_items(jv **out, jv_render *r, jv *v, const jv_call *c, bool at
 
 static int map_items(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
-	jv *path = call_arg(c, 99, "attribute"), *dflt = call_arg(c, 99, "default");
-	jv *filter = path ? NULL : call_arg(c, 0, NULL), *items, *list;
+	jv *path = hfgit_chat__call_arg(c, 99, "attribute");
+	jv *dflt = hfgit_chat__call_arg(c, 99, "default");
+	jv *filter = path ? NULL : hfgit_chat__call_arg(c, 0, NULL), *items, *list;
 	jv_call fc = { NULL, 0, NULL, NULL, 0, NULL };
 	int rc = 0;
 
 	if (path && path->type != JV_STRING)
-		return render_error(r, "map: attribute= must be a string");
+		return hfgit_chat__render_error(r, "map: attribute= must be a string");
 	if (!path && (!filter || filter->type != JV_STRING))
-		return render_error(r, "map needs attribute='name' or a filter name");
+		return hfgit_chat__render_error(r, "map needs attribute='name' or a filter name");
 	if (filter) {
 		fc.name = filter->u.str.ptr;
 		fc.args = c->args + 1;
@@ -519,8 +526,8 @@ static int map_items(jv **out, jv_render *r, jv *v, const jv_call *c)
 	}
 	if (!(items = sequence(r, c, v)))
 		return HFGIT_EINVALID;
-	if (!(list = jv_list())) {
-		jv_unref(items);
+	if (!(list = hfgit_jv__list())) {
+		hfgit_jv__unref(items);
 		return HFGIT_ERROR;
 	}
 	for (size_t i = 0; i < items->u.list.len && rc == 0; i++) {
@@ -528,21 +535,21 @@ static int map_items(jv **out, jv_render *r, jv *v, const jv_call *c)
 		if (path) {
 			res = attribute(r, items->u.list.items[i], path);
 			if (res && res->type == JV_UNDEFINED && dflt) {
-				jv_unref(res);
-				res = jv_ref(dflt);
+				hfgit_jv__unref(res);
+				res = hfgit_jv__ref(dflt);
 			}
 		} else {
-			builtin_filter(&res, r, items->u.list.items[i], &fc);
+			hfgit_chat__builtin_filter(&res, r, items->u.list.items[i], &fc);
 		}
 		if (!res)
 			rc = HFGIT_EINVALID;
 		else
-			rc = jv_list_push(list, res);
-		jv_unref(res);
+			rc = hfgit_jv__list_push(list, res);
+		hfgit_jv__unref(res);
 	}
-	jv_unref(items);
+	hfgit_jv__unref(items);
 	if (rc < 0) {
-		jv_unref(list);
+		hfgit_jv__unref(list);
 		return rc;
 	}
 	*out = list;
@@ -555,28 +562,30 @@ static int map_items(jv **out, jv_render *r, jv *v, const jv_call *c)
 static int filter_tojson(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	static const char *const names[] = { "indent", "ensure_ascii", "separators", "sort_keys", NULL };
-	jv *indent = call_arg(c, 0, "indent"), *sort = call_arg(c, 99, "sort_keys");
-	jv *ascii = call_arg(c, 99, "ensure_ascii"), *seps = call_arg(c, 99, "separators");
+	jv *indent = hfgit_chat__call_arg(c, 0, "indent");
+	jv *sort = hfgit_chat__call_arg(c, 99, "sort_keys");
+	jv *ascii = hfgit_chat__call_arg(c, 99, "ensure_ascii");
+	jv *seps = hfgit_chat__call_arg(c, 99, "separators");
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 	long long n = -1;
 
-	if (call_check(r, c, 1, names) < 0)
+	if (hfgit_chat__call_check(r, c, 1, names) < 0)
 		return HFGIT_EINVALID;
 	if (indent && indent->type != JV_NONE && want_int(r, c, indent, "indent", &n) < 0)
 		return HFGIT_EINVALID;
 	if (n > 64)
-		return render_error(r, "tojson: indent %lld is too large", n);
-	if (ascii && jv_truthy(ascii))
-		return render_error(r, "tojson: ensure_ascii=true is not supported");
+		return hfgit_chat__render_error(r, "tojson: indent %lld is too large", n);
+	if (ascii && hfgit_jv__truthy(ascii))
+		return hfgit_chat__render_error(r, "tojson: ensure_ascii=true is not supported");
 	if (seps && seps->type != JV_NONE)
-		return render_error(r, "tojson: separators= is not supported");
+		return hfgit_chat__render_error(r, "tojson: separators= is not supported");
 	if (v->type == JV_UNDEFINED)
-		return render_error(r, "tojson: %s", v->hint ? v->hint : "the value is undefined");
-	if (jv_tojson(&b, v, (int)n, sort && jv_truthy(sort)) < 0) {
+		return hfgit_chat__render_error(r, "tojson: %s", v->hint ? v->hint : "the value is undefined");
+	if (hfgit_jv__tojson(&b, v, (int)n, sort && hfgit_jv__truthy(sort)) < 0) {
 		hfgit_strbuf__dispose(&b);
-		return render_error(r, "%s", hfgit_error_last());
+		return hfgit_chat__render_error(r, "%s", hfgit_error_last());
 	}
-	return (*out = jv_string_take(&b)) ? 0 : HFGIT_ERROR;
+	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
 }
 
 static jv *first_last(const jv *v, bool last)
@@ -585,16 +594,17 @@ static jv *first_last(const jv *v, bool last)
 
 	if (v->type == JV_LIST) {
 		n = v->u.list.len;
-		return n ? jv_ref(v->u.list.items[last ? n - 1 : 0]) : jv_undefined("the list is empty");
+		return n ? hfgit_jv__ref(v->u.list.items[last ? n - 1 : 0])
+		         : hfgit_jv__undefined("the list is empty");
 	}
 	if (v->type == JV_STRING) {
 		size_t len = v->u.str.len, a, b;
 		if (!len)
-			return jv_undefined("the string is empty");
+			return hfgit_jv__undefined("the string is empty");
 		a = last ? prev_start(v->u.str.ptr, len) : 0;
 		b = a;
-		chat_utf8_next(v->u.str.ptr, len, &b);
-		return jv_string(v->u.str.ptr + a, b - a);
+		hfgit_chat__utf8_next(v->u.str.ptr, len, &b);
+		return hfgit_jv__string(v->u.str.ptr + a, b - a);
 	}
 	return NULL;
 }
@@ -606,14 +616,14 @@ static int filter_int(jv **out, jv_render *r, jv *v, jv *dflt)
 
 	switch (v->type) {
 	case JV_INT:
-		*out = jv_ref(v);
+		*out = hfgit_jv__ref(v);
 		return 0;
 	case JV_BOOL:
-		*out = jv_int(v->u.b);
+		*out = hfgit_jv__int(v->u.b);
 		return *out ? 0 : HFGIT_ERROR;
 	case JV_FLOAT:
 		if (isfinite(v->u.f) && fabs(v->u.f) < 9.2e18) {
-			*out = jv_int((long long)v->u.f);
+			*out = hfgit_jv__int((long long)v->u.f);
 			return *out ? 0 : HFGIT_ERROR;
 		}
 		break;
@@ -621,25 +631,25 @@ static int filter_int(jv **out, jv_render *r, jv *v, jv *dflt)
 		errno = 0;
 		long long i = strtoll(v->u.str.ptr, &end, 10);
 		if (end != v->u.str.ptr && !*end && !errno) {
-			*out = jv_int(i);
+			*out = hfgit_jv__int(i);
 			return *out ? 0 : HFGIT_ERROR;
 		}
 		d = strtod(v->u.str.ptr, &end);
 		if (end != v->u.str.ptr && !*end && isfinite(d) && fabs(d) < 9.2e18) {
-			*out = jv_int((long long)d);
+			*out = hfgit_jv__int((long long)d);
 			return *out ? 0 : HFGIT_ERROR;
 		}
 		break;
 	default:
 		break;
 	}
-	*out = dflt ? jv_ref(dflt) : jv_int(0);
+	*out = dflt ? hfgit_jv__ref(dflt) : hfgit_jv__int(0);
 	return *out ? 0 : HFGIT_ERROR;
 }
 
 static int filter_join(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
-	jv *sep = call_arg(c, 0, "d"), *path = call_arg(c, 1, "attribute"), *items;
+	jv *sep = hfgit_chat__call_arg(c, 0, "d"), *path = hfgit_chat__call_arg(c, 1, "attribute"), *items;
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
 	int rc = 0;
 
@@ -651,21 +661,21 @@ static int filter_join(jv **out, jv_render *r, jv *v, const jv_call *c)
 		return HFGIT_EINVALID;
 	for (size_t i = 0; i < items->u.list.len && rc == 0; i++) {
 		jv *item = path ? attribute(r, items->u.list.items[i], path)
-		                : jv_ref(items->u.list.items[i]);
+		                : hfgit_jv__ref(items->u.list.items[i]);
 		if (!item)
 			rc = HFGIT_EINVALID;
 		else if (i && sep)
 			rc = hfgit_strbuf__put(&b, sep->u.str.ptr, sep->u.str.len);
 		if (rc == 0)
-			rc = render_to_string(&b, r, item);
-		jv_unref(item);
+			rc = hfgit_chat__render_to_string(&b, r, item);
+		hfgit_jv__unref(item);
 	}
-	jv_unref(items);
+	hfgit_jv__unref(items);
 	if (rc < 0) {
 		hfgit_strbuf__dispose(&b);
 		return rc;
 	}
-	return (*out = jv_string_take(&b)) ? 0 : HFGIT_ERROR;
+	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
 }
 
 static int item_cmp(const jv *a, const jv *b)
@@ -686,39 +696,40 @@ static int item_cmp(const jv *a, const jv *b)
 static int filter_sort(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	static const char *const names[] = { "reverse", "case_sensitive", "attribute", NULL };
-	jv *rev = call_arg(c, 0, "reverse"), *path = call_arg(c, 2, "attribute"), *items, *list, **keys;
+	jv *rev = hfgit_chat__call_arg(c, 0, "reverse"), *path = hfgit_chat__call_arg(c, 2, "attribute");
+	jv *items, *list, **keys;
 	size_t n, i, j;
 
-	if (call_check(r, c, 3, names) < 0)
+	if (hfgit_chat__call_check(r, c, 3, names) < 0)
 		return HFGIT_EINVALID;
 	if (path && want_string(r, c, path, "attribute=") < 0)
 		return HFGIT_EINVALID;
 	if (!(items = sequence(r, c, v)))
 		return HFGIT_EINVALID;
 	n = items->u.list.len;
-	list = jv_list();
+	list = hfgit_jv__list();
 	keys = calloc(n + 1, sizeof(*keys));
 	for (i = 0; list && keys && i < n; i++) {
-		if (jv_list_push(list, items->u.list.items[i]) < 0)
+		if (hfgit_jv__list_push(list, items->u.list.items[i]) < 0)
 			break;
 		keys[i] = path ? attribute(r, items->u.list.items[i], path)
-		               : jv_ref(items->u.list.items[i]);
+		               : hfgit_jv__ref(items->u.list.items[i]);
 		if (!keys[i])
 			break;
 	}
 	if (!list || !keys || i < n) {
 		for (j = 0; keys && j < n; j++)
-			jv_unref(keys[j]);
+			hfgit_jv__unref(keys[j]);
 		free(keys);
-		jv_unref(list);
-		jv_unref(items);
+		hfgit_jv__unref(list);
+		hfgit_jv__unref(items);
 		return HFGIT_EINVALID;
 	}
 	/* Insertion sort: stable, as Python's sorted, and the lists are short. */
 	for (i = 1; i < n; i++) {
 		for (j = i; j > 0; j--) {
 			int cmp = item_cmp(keys[j - 1], keys[j]);
-			if (rev && jv_truthy(rev) ? cmp >= 0 : cmp <= 0)
+			if (rev && hfgit_jv__truthy(rev) ? cmp >= 0 : cmp <= 0)
 				break;
 			jv *t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t;
 			t = list->u.list.items[j];
@@ -727,28 +738,29 @@ static int filter_sort(jv **out, jv_render *r, jv *v, const jv_call *c)
 		}
 	}
 	for (j = 0; j < n; j++)
-		jv_unref(keys[j]);
+		hfgit_jv__unref(keys[j]);
 	free(keys);
-	jv_unref(items);
+	hfgit_jv__unref(items);
 	*out = list;
 	return 0;
 }
 
 static int filter_replace(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
-	jv *old = call_arg(c, 0, "old"), *new_ = call_arg(c, 1, "new"), *count = call_arg(c, 2, "count");
+	jv *old = hfgit_chat__call_arg(c, 0, "old"), *new_ = hfgit_chat__call_arg(c, 1, "new");
+	jv *count = hfgit_chat__call_arg(c, 2, "count");
 	jv *s;
 	long long n = -1;
 
 	if (!old || !new_)
-		return render_error(r, "%s needs the old and the new text", c->name);
+		return hfgit_chat__render_error(r, "%s needs the old and the new text", c->name);
 	if (want_string(r, c, old, "the old text") < 0 || want_string(r, c, new_, "the new text") < 0 ||
 	    (count && count->type != JV_NONE && want_int(r, c, count, "count", &n) < 0))
 		return HFGIT_EINVALID;
 	if (!(s = to_string(r, v)))
 		return HFGIT_EINVALID;
 	*out = replace(r, s, old, new_, n);
-	jv_unref(s);
+	hfgit_jv__unref(s);
 	return *out ? 0 : HFGIT_EINVALID;
 }
 
@@ -773,12 +785,12 @@ static bool listed(const char *const *names, const char *name)
 	return false;
 }
 
-bool chat_known_filter(const char *name)
+bool hfgit_chat__known_filter(const char *name)
 {
 	return listed(filters, name);
 }
 
-bool chat_known_test(const char *name)
+bool hfgit_chat__known_test(const char *name)
 {
 	return listed(tests, name);
 }
@@ -788,15 +800,15 @@ bool chat_known_test(const char *name)
 static int filter_indent(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	static const char *const names[] = { "width", "first", "blank", NULL };
-	jv *width = call_arg(c, 0, "width"), *first = call_arg(c, 1, "first"),
-	   *blank = call_arg(c, 2, "blank"), *s;
+	jv *width = hfgit_chat__call_arg(c, 0, "width"), *first = hfgit_chat__call_arg(c, 1, "first"),
+	   *blank = hfgit_chat__call_arg(c, 2, "blank"), *s;
 	hfgit_strbuf prefix = HFGIT_STRBUF_INIT, b = HFGIT_STRBUF_INIT;
 	long long n = 4;
 	size_t i = 0, len;
-	bool line_start = first && jv_truthy(first);
+	bool line_start = first && hfgit_jv__truthy(first);
 	int rc = 0;
 
-	if (call_check(r, c, 3, names) < 0)
+	if (hfgit_chat__call_check(r, c, 3, names) < 0)
 		return HFGIT_EINVALID;
 	if (width && width->type == JV_STRING)
 		rc = hfgit_strbuf__put(&prefix, width->u.str.ptr, width->u.str.len);
@@ -804,7 +816,7 @@ static int filter_indent(jv **out, jv_render *r, jv *v, const jv_call *c)
 		return HFGIT_EINVALID;
 	if (!width || width->type != JV_STRING) {
 		if (n < 0 || n > 256)
-			return render_error(r, "indent: width %lld is out of range", n);
+			return hfgit_chat__render_error(r, "indent: width %lld is out of range", n);
 		for (long long k = 0; k < n && rc == 0; k++)
 			rc = hfgit_strbuf__put(&prefix, " ", 1);
 	}
@@ -815,61 +827,64 @@ static int filter_indent(jv **out, jv_render *r, jv *v, const jv_call *c)
 	len = s->u.str.len;
 	for (i = 0; i < len && rc == 0; i++) {
 		char ch = s->u.str.ptr[i];
-		if (line_start && (ch != '\n' || (blank && jv_truthy(blank))))
+		if (line_start && (ch != '\n' || (blank && hfgit_jv__truthy(blank))))
 			rc = hfgit_strbuf__put(&b, prefix.ptr ? prefix.ptr : "", prefix.len);
 		if (rc == 0)
 			rc = hfgit_strbuf__put(&b, &ch, 1);
 		line_start = ch == '\n';
 		if (b.len > CHAT_MAX_OUTPUT)
-			rc = render_error(r, "indent: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
+			rc = hfgit_chat__render_error(r, "indent: the result exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 	}
-	jv_unref(s);
+	hfgit_jv__unref(s);
 	hfgit_strbuf__dispose(&prefix);
 	if (rc < 0) {
 		hfgit_strbuf__dispose(&b);
 		return rc;
 	}
-	return (*out = jv_string_take(&b)) ? 0 : HFGIT_ERROR;
+	return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
 }
 
 /* Jinja compares strings without case for unique and dictsort unless case_sensitive. */
 static bool same_fold(const jv *a, const jv *b, bool case_sensitive)
 {
 	if (case_sensitive || a->type != JV_STRING || b->type != JV_STRING)
-		return jv_equal(a, b);
+		return hfgit_jv__equal(a, b);
 	return a->u.str.len == b->u.str.len && !strncasecmp(a->u.str.ptr, b->u.str.ptr, a->u.str.len);
 }
 
 static int filter_unique(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	static const char *const names[] = { "case_sensitive", "attribute", NULL };
-	jv *cs = call_arg(c, 0, "case_sensitive"), *path = call_arg(c, 1, "attribute"), *items, *list,
-	   *keys;
+	jv *cs = hfgit_chat__call_arg(c, 0, "case_sensitive");
+	jv *path = hfgit_chat__call_arg(c, 1, "attribute"), *items, *list, *keys;
 	int rc = 0;
 
-	if (call_check(r, c, 2, names) < 0 || (path && want_string(r, c, path, "attribute=") < 0))
+	if (hfgit_chat__call_check(r, c, 2, names) < 0 ||
+	    (path && want_string(r, c, path, "attribute=") < 0))
 		return HFGIT_EINVALID;
 	if (!(items = sequence(r, c, v)))
 		return HFGIT_EINVALID;
-	list = jv_list();
-	keys = jv_list();
+	list = hfgit_jv__list();
+	keys = hfgit_jv__list();
 	for (size_t i = 0; list && keys && i < items->u.list.len && rc == 0; i++) {
-		jv *key = path ? attribute(r, items->u.list.items[i], path) : jv_ref(items->u.list.items[i]);
+		jv *key = path ? attribute(r, items->u.list.items[i], path)
+		               : hfgit_jv__ref(items->u.list.items[i]);
 		bool seen = false;
 		if (!key) {
 			rc = HFGIT_EINVALID;
 			break;
 		}
 		for (size_t k = 0; k < keys->u.list.len && !seen; k++)
-			seen = same_fold(keys->u.list.items[k], key, cs && jv_truthy(cs));
-		if (!seen && (jv_list_push(keys, key) < 0 || jv_list_push(list, items->u.list.items[i]) < 0))
+			seen = same_fold(keys->u.list.items[k], key, cs && hfgit_jv__truthy(cs));
+		if (!seen && (hfgit_jv__list_push(keys, key) < 0 ||
+		              hfgit_jv__list_push(list, items->u.list.items[i]) < 0))
 			rc = HFGIT_ERROR;
-		jv_unref(key);
+		hfgit_jv__unref(key);
 	}
-	jv_unref(items);
-	jv_unref(keys);
+	hfgit_jv__unref(items);
+	hfgit_jv__unref(keys);
 	if (!list || rc < 0) {
-		jv_unref(list);
+		hfgit_jv__unref(list);
 		return rc < 0 ? rc : HFGIT_ERROR;
 	}
 	*out = list;
@@ -879,22 +894,24 @@ static int filter_unique(jv **out, jv_render *r, jv *v, const jv_call *c)
 static int filter_dictsort(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	static const char *const names[] = { "case_sensitive", "by", "reverse", NULL };
-	jv *cs = call_arg(c, 0, "case_sensitive"), *by = call_arg(c, 1, "by"),
-	   *rev = call_arg(c, 2, "reverse"), *pairs;
-	bool by_value = false, sensitive = cs && jv_truthy(cs), reverse = rev && jv_truthy(rev);
+	jv *cs = hfgit_chat__call_arg(c, 0, "case_sensitive"), *by = hfgit_chat__call_arg(c, 1, "by"),
+	   *rev = hfgit_chat__call_arg(c, 2, "reverse"), *pairs;
+	bool by_value = false, sensitive = cs && hfgit_jv__truthy(cs);
+	bool reverse = rev && hfgit_jv__truthy(rev);
 	size_t n;
 
-	if (call_check(r, c, 3, names) < 0)
+	if (hfgit_chat__call_check(r, c, 3, names) < 0)
 		return HFGIT_EINVALID;
 	if (by) {
 		if (want_string(r, c, by, "by=") < 0)
 			return HFGIT_EINVALID;
 		if (strcmp(by->u.str.ptr, "key") && strcmp(by->u.str.ptr, "value"))
-			return render_error(r, "dictsort: by= must be 'key' or 'value'");
+			return hfgit_chat__render_error(r, "dictsort: by= must be 'key' or 'value'");
 		by_value = by->u.str.ptr[0] == 'v';
 	}
 	if (v->type != JV_DICT && v->type != JV_NAMESPACE)
-		return render_error(r, "dictsort: a %s value is not a mapping", jv_type_name(v));
+		return hfgit_chat__render_error(r, "dictsort: a %s value is not a mapping",
+		                                hfgit_jv__type_name(v));
 	if (!(pairs = dict_items(v, 0)))
 		return HFGIT_ERROR;
 	n = pairs->u.list.len;
@@ -921,31 +938,135 @@ static int filter_dictsort(jv **out, jv_render *r, jv *v, const jv_call *c)
 	return 0;
 }
 
-int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
+static int filter_default(jv **out, jv *v, const jv_call *c)
+{
+	jv *dflt = hfgit_chat__call_arg(c, 0, "default_value");
+	jv *boolean = hfgit_chat__call_arg(c, 1, "boolean");
+	bool use = v->type == JV_UNDEFINED ||
+	           (boolean && hfgit_jv__truthy(boolean) && !hfgit_jv__truthy(v));
+
+	*out = use ? (dflt ? hfgit_jv__ref(dflt) : hfgit_jv__string("", 0)) : hfgit_jv__ref(v);
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+static int filter_length(jv **out, jv_render *r, jv *v, const char *f)
+{
+	size_t n;
+
+	switch (v->type) {
+	case JV_STRING: n = hfgit_jv__utf8_length(v->u.str.ptr, v->u.str.len); break;
+	case JV_LIST: n = v->u.list.len; break;
+	case JV_DICT: case JV_NAMESPACE: n = v->u.dict.len; break;
+	case JV_UNDEFINED: n = 0; break;
+	default: return hfgit_chat__render_error(r, "%s: a %s value has no length", f,
+	                                         hfgit_jv__type_name(v));
+	}
+	return (*out = hfgit_jv__int((long long)n)) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_first_last(jv **out, jv_render *r, jv *v, const char *f)
+{
+	if (v->type == JV_UNDEFINED)
+		return (*out = hfgit_jv__undefined("%s of an undefined value", f)) ? 0 : HFGIT_ERROR;
+	if (!(*out = first_last(v, f[0] == 'l')))
+		return hfgit_chat__render_error(r, "%s: a %s value has no items", f, hfgit_jv__type_name(v));
+	return 0;
+}
+
+static int filter_items(jv **out, jv_render *r, jv *v)
+{
+	if (v->type == JV_UNDEFINED)
+		return (*out = hfgit_jv__list()) ? 0 : HFGIT_ERROR;
+	if (v->type != JV_DICT && v->type != JV_NAMESPACE)
+		return hfgit_chat__render_error(r, "items: a %s value is not a mapping", hfgit_jv__type_name(v));
+	return (*out = dict_items(v, 0)) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_reverse(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	jv *items = sequence(r, c, v), *list;
+
+	if (!items)
+		return HFGIT_EINVALID;
+	if (v->type == JV_STRING) {
+		hfgit_strbuf b = HFGIT_STRBUF_INIT;
+		for (size_t i = items->u.list.len; i > 0; i--)
+			if (hfgit_strbuf__put(&b, items->u.list.items[i - 1]->u.str.ptr,
+			                      items->u.list.items[i - 1]->u.str.len) < 0)
+				break;
+		hfgit_jv__unref(items);
+		return (*out = hfgit_jv__string_take(&b)) ? 0 : HFGIT_ERROR;
+	}
+	list = hfgit_jv__list();
+	for (size_t i = items->u.list.len; list && i > 0; i--)
+		if (hfgit_jv__list_push(list, items->u.list.items[i - 1]) < 0) {
+			hfgit_jv__unref(list);
+			list = NULL;
+		}
+	hfgit_jv__unref(items);
+	return (*out = list) ? 0 : HFGIT_ERROR;
+}
+
+static int filter_float(jv **out, jv *v)
+{
+	if (v->type == JV_FLOAT || v->type == JV_INT || v->type == JV_BOOL) {
+		*out = hfgit_jv__float(v->type == JV_FLOAT ? v->u.f
+		                       : v->type == JV_INT ? (double)v->u.i
+		                                           : v->u.b);
+	} else if (v->type == JV_STRING) {
+		char *end;
+		double d = strtod(v->u.str.ptr, &end);
+		*out = end != v->u.str.ptr && !*end ? hfgit_jv__float(d) : hfgit_jv__float(0);
+	} else {
+		*out = hfgit_jv__float(0);
+	}
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+static int filter_abs(jv **out, jv_render *r, jv *v)
+{
+	if (v->type == JV_INT && v->u.i != LLONG_MIN)
+		*out = hfgit_jv__int(v->u.i < 0 ? -v->u.i : v->u.i);
+	else if (v->type == JV_FLOAT)
+		*out = hfgit_jv__float(fabs(v->u.f));
+	else
+		return hfgit_chat__render_error(r, "abs: a %s value is not a number", hfgit_jv__type_name(v));
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+/* trim, upper, lower, title, capitalize: the filters that rewrite a value's text. */
+static int filter_text(jv **out, jv_render *r, jv *v, const jv_call *c)
 {
 	const char *f = c->name;
-	jv *s, *a0 = call_arg(c, 0, NULL);
+	jv *s, *chars = hfgit_chat__call_arg(c, 0, NULL);
+
+	if (!(s = to_string(r, v)))
+		return HFGIT_EINVALID;
+	if (f[0] == 't' && f[1] == 'r') {
+		if (chars && want_string(r, c, chars, "the characters") < 0) {
+			hfgit_jv__unref(s);
+			return HFGIT_EINVALID;
+		}
+		*out = strip(s, chars, true, true);
+	} else {
+		*out = change_case(s, f[0] == 'u' ? CASE_UPPER : f[0] == 'l' ? CASE_LOWER
+		                       : f[0] == 't' ? CASE_TITLE : CASE_CAPITALIZE);
+	}
+	hfgit_jv__unref(s);
+	return *out ? 0 : HFGIT_ERROR;
+}
+
+int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
+{
+	const char *f = c->name;
 
 	*out = NULL;
 	if (!strcmp(f, "tojson"))
 		return filter_tojson(out, r, v, c);
-	if (!strcmp(f, "default") || !strcmp(f, "d")) {
-		jv *dflt = call_arg(c, 0, "default_value"), *boolean = call_arg(c, 1, "boolean");
-		bool use = v->type == JV_UNDEFINED || (boolean && jv_truthy(boolean) && !jv_truthy(v));
-		*out = use ? (dflt ? jv_ref(dflt) : jv_string("", 0)) : jv_ref(v);
-		return *out ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "length") || !strcmp(f, "count")) {
-		size_t n;
-		switch (v->type) {
-		case JV_STRING: n = jv_utf8_length(v->u.str.ptr, v->u.str.len); break;
-		case JV_LIST: n = v->u.list.len; break;
-		case JV_DICT: case JV_NAMESPACE: n = v->u.dict.len; break;
-		case JV_UNDEFINED: n = 0; break;
-		default: return render_error(r, "%s: a %s value has no length", f, jv_type_name(v));
-		}
-		return (*out = jv_int((long long)n)) ? 0 : HFGIT_ERROR;
-	}
+	if (!strcmp(f, "default") || !strcmp(f, "d"))
+		return filter_default(out, v, c);
+	if (!strcmp(f, "length") || !strcmp(f, "count"))
+		return filter_length(out, r, v, f);
 	if (!strcmp(f, "join"))
 		return filter_join(out, r, v, c);
 	if (!strcmp(f, "selectattr") || !strcmp(f, "rejectattr"))
@@ -954,73 +1075,26 @@ int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 		return select_items(out, r, v, c, false, f[0] == 's');
 	if (!strcmp(f, "map"))
 		return map_items(out, r, v, c);
-	if (!strcmp(f, "first") || !strcmp(f, "last")) {
-		if (v->type == JV_UNDEFINED)
-			return (*out = jv_undefined("%s of an undefined value", f)) ? 0 : HFGIT_ERROR;
-		if (!(*out = first_last(v, f[0] == 'l')))
-			return render_error(r, "%s: a %s value has no items", f, jv_type_name(v));
-		return 0;
-	}
+	if (!strcmp(f, "first") || !strcmp(f, "last"))
+		return filter_first_last(out, r, v, f);
 	if (!strcmp(f, "list"))
 		return (*out = sequence(r, c, v)) ? 0 : HFGIT_EINVALID;
-	if (!strcmp(f, "items")) {
-		if (v->type == JV_UNDEFINED)
-			return (*out = jv_list()) ? 0 : HFGIT_ERROR;
-		if (v->type != JV_DICT && v->type != JV_NAMESPACE)
-			return render_error(r, "items: a %s value is not a mapping", jv_type_name(v));
-		return (*out = dict_items(v, 0)) ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "reverse")) {
-		jv *items = sequence(r, c, v), *list;
-		if (!items)
-			return HFGIT_EINVALID;
-		if (v->type == JV_STRING) {
-			hfgit_strbuf b = HFGIT_STRBUF_INIT;
-			for (size_t i = items->u.list.len; i > 0; i--)
-				if (hfgit_strbuf__put(&b, items->u.list.items[i - 1]->u.str.ptr,
-				                      items->u.list.items[i - 1]->u.str.len) < 0)
-					break;
-			jv_unref(items);
-			return (*out = jv_string_take(&b)) ? 0 : HFGIT_ERROR;
-		}
-		list = jv_list();
-		for (size_t i = items->u.list.len; list && i > 0; i--)
-			if (jv_list_push(list, items->u.list.items[i - 1]) < 0) {
-				jv_unref(list);
-				list = NULL;
-			}
-		jv_unref(items);
-		return (*out = list) ? 0 : HFGIT_ERROR;
-	}
+	if (!strcmp(f, "items"))
+		return filter_items(out, r, v);
+	if (!strcmp(f, "reverse"))
+		return filter_reverse(out, r, v, c);
 	if (!strcmp(f, "sort"))
 		return filter_sort(out, r, v, c);
 	if (!strcmp(f, "string"))
 		return (*out = to_string(r, v)) ? 0 : HFGIT_EINVALID;
 	if (!strcmp(f, "safe"))
-		return (*out = jv_ref(v)) ? 0 : HFGIT_ERROR;
+		return (*out = hfgit_jv__ref(v)) ? 0 : HFGIT_ERROR;
 	if (!strcmp(f, "int"))
-		return filter_int(out, r, v, call_arg(c, 0, "default"));
-	if (!strcmp(f, "float")) {
-		if (v->type == JV_FLOAT || v->type == JV_INT || v->type == JV_BOOL)
-			*out = jv_float(v->type == JV_FLOAT ? v->u.f : v->type == JV_INT ? (double)v->u.i : v->u.b);
-		else if (v->type == JV_STRING) {
-			char *end;
-			double d = strtod(v->u.str.ptr, &end);
-			*out = end != v->u.str.ptr && !*end ? jv_float(d) : jv_float(0);
-		} else {
-			*out = jv_float(0);
-		}
-		return *out ? 0 : HFGIT_ERROR;
-	}
-	if (!strcmp(f, "abs")) {
-		if (v->type == JV_INT && v->u.i != LLONG_MIN)
-			*out = jv_int(v->u.i < 0 ? -v->u.i : v->u.i);
-		else if (v->type == JV_FLOAT)
-			*out = jv_float(fabs(v->u.f));
-		else
-			return render_error(r, "abs: a %s value is not a number", jv_type_name(v));
-		return *out ? 0 : HFGIT_ERROR;
-	}
+		return filter_int(out, r, v, hfgit_chat__call_arg(c, 0, "default"));
+	if (!strcmp(f, "float"))
+		return filter_float(out, v);
+	if (!strcmp(f, "abs"))
+		return filter_abs(out, r, v);
 	if (!strcmp(f, "replace"))
 		return filter_replace(out, r, v, c);
 	if (!strcmp(f, "indent"))
@@ -1030,32 +1104,40 @@ int builtin_filter(jv **out, jv_render *r, jv *v, const jv_call *c)
 	if (!strcmp(f, "dictsort"))
 		return filter_dictsort(out, r, v, c);
 	if (!strcmp(f, "trim") || !strcmp(f, "upper") || !strcmp(f, "lower") ||
-	    !strcmp(f, "title") || !strcmp(f, "capitalize")) {
-		if (!(s = to_string(r, v)))
-			return HFGIT_EINVALID;
-		if (f[0] == 't' && f[1] == 'r') {
-			if (a0 && want_string(r, c, a0, "the characters") < 0) {
-				jv_unref(s);
-				return HFGIT_EINVALID;
-			}
-			*out = strip(s, a0, true, true);
-		} else {
-			*out = change_case(s, f[0] == 'u' ? CASE_UPPER : f[0] == 'l' ? CASE_LOWER
-			                       : f[0] == 't' ? CASE_TITLE : CASE_CAPITALIZE);
-		}
-		jv_unref(s);
-		return *out ? 0 : HFGIT_ERROR;
-	}
-	return render_error(r, "unknown filter '%s'", f);
+	    !strcmp(f, "title") || !strcmp(f, "capitalize"))
+		return filter_text(out, r, v, c);
+	return hfgit_chat__render_error(r, "unknown filter '%s'", f);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Methods                                                                                   */
 
+/* str.startswith / str.endswith, with one string or a list of them. */
+static int method_affix(jv **out, jv_render *r, jv *self, const jv_call *c)
+{
+	jv *a0 = hfgit_chat__call_arg(c, 0, NULL);
+	bool yes = false, start = c->name[0] == 's';
+
+	if (!a0)
+		return hfgit_chat__render_error(r, "%s needs a string", c->name);
+	if (a0->type == JV_LIST) {
+		for (size_t i = 0; i < a0->u.list.len && !yes; i++) {
+			if (want_string(r, c, a0->u.list.items[i], "each prefix") < 0)
+				return HFGIT_EINVALID;
+			yes = affix(self, a0->u.list.items[i], start);
+		}
+	} else {
+		if (want_string(r, c, a0, "the argument") < 0)
+			return HFGIT_EINVALID;
+		yes = affix(self, a0, start);
+	}
+	return (*out = hfgit_jv__bool(yes)) ? 0 : HFGIT_ERROR;
+}
+
 static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 {
 	const char *m = c->name;
-	jv *a0 = call_arg(c, 0, NULL), *a1 = call_arg(c, 1, NULL);
+	jv *a0 = hfgit_chat__call_arg(c, 0, NULL), *a1 = hfgit_chat__call_arg(c, 1, NULL);
 	long long n = -1;
 
 	if (!strcmp(m, "strip") || !strcmp(m, "lstrip") || !strcmp(m, "rstrip")) {
@@ -1063,39 +1145,25 @@ static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 			return HFGIT_EINVALID;
 		*out = strip(self, a0 && a0->type != JV_NONE ? a0 : NULL, m[0] != 'r', m[0] != 'l');
 	} else if (!strcmp(m, "split")) {
-		jv *sep = call_arg(c, 0, "sep"), *max = call_arg(c, 1, "maxsplit");
+		jv *sep = hfgit_chat__call_arg(c, 0, "sep"), *max = hfgit_chat__call_arg(c, 1, "maxsplit");
 		if (sep && sep->type == JV_NONE)
 			sep = NULL;
 		if ((sep && want_string(r, c, sep, "the separator") < 0) ||
 		    (max && want_int(r, c, max, "maxsplit", &n) < 0))
 			return HFGIT_EINVALID;
 		if (sep && !sep->u.str.len)
-			return render_error(r, "split: empty separator");
+			return hfgit_chat__render_error(r, "split: empty separator");
 		*out = split(self, sep, n);
 	} else if (!strcmp(m, "startswith") || !strcmp(m, "endswith")) {
-		bool yes = false;
-		if (!a0)
-			return render_error(r, "%s needs a string", m);
-		if (a0->type == JV_LIST) {
-			for (size_t i = 0; i < a0->u.list.len && !yes; i++) {
-				if (want_string(r, c, a0->u.list.items[i], "each prefix") < 0)
-					return HFGIT_EINVALID;
-				yes = affix(self, a0->u.list.items[i], m[0] == 's');
-			}
-		} else {
-			if (want_string(r, c, a0, "the argument") < 0)
-				return HFGIT_EINVALID;
-			yes = affix(self, a0, m[0] == 's');
-		}
-		*out = jv_bool(yes);
+		return method_affix(out, r, self, c);
 	} else if (!strcmp(m, "upper") || !strcmp(m, "lower") || !strcmp(m, "title") ||
 	           !strcmp(m, "capitalize")) {
 		*out = change_case(self, m[0] == 'u' ? CASE_UPPER : m[0] == 'l' ? CASE_LOWER
 		                         : m[0] == 't' ? CASE_TITLE : CASE_CAPITALIZE);
 	} else if (!strcmp(m, "replace")) {
-		jv *count = call_arg(c, 2, "count");
+		jv *count = hfgit_chat__call_arg(c, 2, "count");
 		if (!a0 || !a1)
-			return render_error(r, "replace needs the old and the new text");
+			return hfgit_chat__render_error(r, "replace needs the old and the new text");
 		if (want_string(r, c, a0, "the old text") < 0 || want_string(r, c, a1, "the new text") < 0 ||
 		    (count && want_int(r, c, count, "count", &n) < 0))
 			return HFGIT_EINVALID;
@@ -1104,26 +1172,26 @@ static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 	} else if (!strcmp(m, "find") || !strcmp(m, "count")) {
 		const char *hit, *p = self->u.str.ptr, *end = p + self->u.str.len;
 		if (!a0 || want_string(r, c, a0, "the text") < 0)
-			return a0 ? HFGIT_EINVALID : render_error(r, "%s needs a string", m);
+			return a0 ? HFGIT_EINVALID : hfgit_chat__render_error(r, "%s needs a string", m);
 		if (m[0] == 'f') {
 			hit = memmem(p, self->u.str.len, a0->u.str.ptr, a0->u.str.len);
-			*out = jv_int(hit ? (long long)jv_utf8_length(p, (size_t)(hit - p)) : -1);
+			*out = hfgit_jv__int(hit ? (long long)hfgit_jv__utf8_length(p, (size_t)(hit - p)) : -1);
 		} else {
 			long long k = 0;
 			if (!a0->u.str.len)
-				k = (long long)jv_utf8_length(p, self->u.str.len) + 1;
+				k = (long long)hfgit_jv__utf8_length(p, self->u.str.len) + 1;
 			else
 				while ((hit = memmem(p, (size_t)(end - p), a0->u.str.ptr, a0->u.str.len))) {
 					k++;
 					p = hit + a0->u.str.len;
 				}
-			*out = jv_int(k);
+			*out = hfgit_jv__int(k);
 		}
 	} else if (!strcmp(m, "join")) {
 		jv_call jc = *c;
 		jv *args[1] = { self };
 		if (!a0)
-			return render_error(r, "join needs a list");
+			return hfgit_chat__render_error(r, "join needs a list");
 		jc.args = args;
 		jc.nargs = 1;
 		jc.nkw = 0;
@@ -1134,7 +1202,7 @@ static int string_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 	return *out ? 0 : HFGIT_ERROR;
 }
 
-int builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c)
+int hfgit_chat__builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 {
 	const char *m = c->name;
 
@@ -1143,23 +1211,23 @@ int builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 		return string_method(out, r, self, c);
 	if (self->type == JV_LOOP && !strcmp(m, "cycle")) {
 		if (!c->nargs)
-			return render_error(r, "loop.cycle() needs at least one value");
-		*out = jv_ref(c->args[self->u.loop.index % c->nargs]);
+			return hfgit_chat__render_error(r, "loop.cycle() needs at least one value");
+		*out = hfgit_jv__ref(c->args[self->u.loop.index % c->nargs]);
 		return 0;
 	}
 	if (self->type == JV_DICT || self->type == JV_NAMESPACE) {
 		if (!strcmp(m, "items") || !strcmp(m, "keys") || !strcmp(m, "values")) {
 			if (c->nargs || c->nkw)
-				return render_error(r, "%s() takes no arguments", m);
+				return hfgit_chat__render_error(r, "%s() takes no arguments", m);
 			*out = dict_items(self, m[0] == 'i' ? 0 : m[0] == 'k' ? 1 : 2);
 			return *out ? 0 : HFGIT_ERROR;
 		}
 		if (!strcmp(m, "get")) {
-			jv *key = call_arg(c, 0, "key"), *dflt = call_arg(c, 1, "default"), *v;
+			jv *key = hfgit_chat__call_arg(c, 0, "key"), *dflt = hfgit_chat__call_arg(c, 1, "default"), *v;
 			if (!key)
-				return render_error(r, "get needs a key");
-			v = key->type == JV_STRING ? jv_dict_get(self, key->u.str.ptr) : NULL;
-			*out = jv_ref(v ? v : dflt ? dflt : jv_none());
+				return hfgit_chat__render_error(r, "get needs a key");
+			v = key->type == JV_STRING ? hfgit_jv__dict_get(self, key->u.str.ptr) : NULL;
+			*out = hfgit_jv__ref(v ? v : dflt ? dflt : hfgit_jv__none());
 			return 0;
 		}
 	}
@@ -1172,9 +1240,9 @@ int builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c)
 static int g_raise_exception(jv **out, jv_render *r, const jv_call *c)
 {
 	hfgit_strbuf b = HFGIT_STRBUF_INIT;
-	jv *msg = call_arg(c, 0, "message");
+	jv *msg = hfgit_chat__call_arg(c, 0, "message");
 
-	if (msg && render_to_string(&b, r, msg) < 0) {
+	if (msg && hfgit_chat__render_to_string(&b, r, msg) < 0) {
 		hfgit_strbuf__dispose(&b);
 		return HFGIT_EINVALID;
 	}
@@ -1186,19 +1254,19 @@ static int g_raise_exception(jv **out, jv_render *r, const jv_call *c)
 
 static int g_strftime_now(jv **out, jv_render *r, const jv_call *c)
 {
-	jv *fmt = call_arg(c, 0, NULL);
+	jv *fmt = hfgit_chat__call_arg(c, 0, NULL);
 	char buf[512];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t n;
 
 	if (!fmt || want_string(r, c, fmt, "the format") < 0)
-		return fmt ? HFGIT_EINVALID : render_error(r, "strftime_now needs a format");
+		return fmt ? HFGIT_EINVALID : hfgit_chat__render_error(r, "strftime_now needs a format");
 	localtime_r(&now, &tm);
 	n = strftime(buf, sizeof(buf), fmt->u.str.ptr, &tm);
 	if (!n && fmt->u.str.len)
-		return render_error(r, "strftime_now: the format gives nothing or too much");
-	return (*out = jv_string(buf, n)) ? 0 : HFGIT_ERROR;
+		return hfgit_chat__render_error(r, "strftime_now: the format gives nothing or too much");
+	return (*out = hfgit_jv__string(buf, n)) ? 0 : HFGIT_ERROR;
 }
 
 static int g_namespace(jv **out, jv_render *r, const jv_call *c)
@@ -1206,20 +1274,20 @@ static int g_namespace(jv **out, jv_render *r, const jv_call *c)
 	jv *ns;
 
 	if (c->nargs > 1 || (c->nargs == 1 && c->args[0]->type != JV_DICT))
-		return render_error(r, "namespace() takes keyword arguments (or one dict)");
-	if (!(ns = jv_dict()))
+		return hfgit_chat__render_error(r, "namespace() takes keyword arguments (or one dict)");
+	if (!(ns = hfgit_jv__dict()))
 		return HFGIT_ERROR;
 	ns->type = JV_NAMESPACE;
 	for (size_t i = 0; c->nargs && i < c->args[0]->u.dict.len; i++)
-		if (jv_dict_set(ns, c->args[0]->u.dict.keys[i], c->args[0]->u.dict.vals[i]) < 0)
+		if (hfgit_jv__dict_set(ns, c->args[0]->u.dict.keys[i], c->args[0]->u.dict.vals[i]) < 0)
 			goto fail;
 	for (size_t i = 0; i < c->nkw; i++)
-		if (jv_dict_set(ns, c->kwnames[i].name, c->kwvals[i]) < 0)
+		if (hfgit_jv__dict_set(ns, c->kwnames[i].name, c->kwvals[i]) < 0)
 			goto fail;
 	*out = ns;
 	return 0;
 fail:
-	jv_unref(ns);
+	hfgit_jv__unref(ns);
 	return HFGIT_ERROR;
 }
 
@@ -1238,26 +1306,26 @@ static int g_range(jv **out, jv_render *r, const jv_call *c)
 	jv *list, *item;
 
 	if (c->nargs < 1 || c->nargs > 3 || c->nkw)
-		return render_error(r, "range takes 1 to 3 integers");
+		return hfgit_chat__render_error(r, "range takes 1 to 3 integers");
 	for (size_t k = 0; k < c->nargs; k++)
 		if (want_int(r, c, c->args[k], "each argument", k == 0 && c->nargs == 1 ? &b
 		                                                : k == 0 ? &a : k == 1 ? &b : &s) < 0)
 			return HFGIT_EINVALID;
 	if (s == 0)
-		return render_error(r, "range() step must not be zero");
+		return hfgit_chat__render_error(r, "range() step must not be zero");
 	if (((double)b - (double)a) / (double)s > 1e6)
-		return render_error(r, "range() of more than a million numbers");
-	if (render_charge(r, (size_t)fmax(0, ((double)b - (double)a) / (double)s)) < 0)
+		return hfgit_chat__render_error(r, "range() of more than a million numbers");
+	if (hfgit_chat__render_charge(r, (size_t)fmax(0, ((double)b - (double)a) / (double)s)) < 0)
 		return HFGIT_EINVALID;
-	if (!(list = jv_list()))
+	if (!(list = hfgit_jv__list()))
 		return HFGIT_ERROR;
 	for (i = a; s > 0 ? i < b : i > b;) {
-		if (!(item = jv_int(i)) || jv_list_push(list, item) < 0) {
-			jv_unref(item);
-			jv_unref(list);
+		if (!(item = hfgit_jv__int(i)) || hfgit_jv__list_push(list, item) < 0) {
+			hfgit_jv__unref(item);
+			hfgit_jv__unref(list);
 			return HFGIT_ERROR;
 		}
-		jv_unref(item);
+		hfgit_jv__unref(item);
 		if (__builtin_add_overflow(i, s, &i))
 			break;
 	}
@@ -1265,7 +1333,7 @@ static int g_range(jv **out, jv_render *r, const jv_call *c)
 	return 0;
 }
 
-int builtin_globals(scope *s)
+int hfgit_chat__builtin_globals(scope *s)
 {
 	static const struct {
 		const char *name;
@@ -1279,9 +1347,9 @@ int builtin_globals(scope *s)
 	};
 
 	for (size_t i = 0; i < sizeof(globals) / sizeof(*globals); i++) {
-		jv *f = jv_func(globals[i].name, globals[i].fn, NULL);
-		int rc = f ? scope_set(s, globals[i].name, f) : HFGIT_ERROR;
-		jv_unref(f);
+		jv *f = hfgit_jv__func(globals[i].name, globals[i].fn, NULL);
+		int rc = f ? hfgit_chat__scope_set(s, globals[i].name, f) : HFGIT_ERROR;
+		hfgit_jv__unref(f);
 		if (rc < 0)
 			return rc;
 	}

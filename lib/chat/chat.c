@@ -21,7 +21,7 @@ struct hfgit_chat_template {
 	json_object *tokens;
 };
 
-int chat_render_body(hfgit_strbuf *out, const node_list *body, scope *globals);
+int hfgit_chat__render_body(hfgit_strbuf *out, const node_list *body, scope *globals);
 
 /* The special-token fields transformers passes to the template. */
 static const char *const token_fields[] = {
@@ -41,7 +41,7 @@ int hfgit_chat_template_compile(hfgit_chat_template **out, const char *source, s
 	}
 	memcpy(t->source, source, len);
 	t->source[len] = '\0';
-	if (!(t->body = chat_parse(t->source, len, NULL))) {
+	if (!(t->body = hfgit_chat__parse(t->source, len, NULL))) {
 		int rc = hfgit_error_last_code();
 		free(t->source);
 		free(t);
@@ -56,7 +56,7 @@ void hfgit_chat_template_free(hfgit_chat_template *t)
 	if (!t)
 		return;
 	if (t->body) {
-		node_list_dispose(t->body);
+		hfgit_chat__node_list_dispose(t->body);
 		free(t->body);
 	}
 	free(t->source);
@@ -80,24 +80,24 @@ int hfgit_chat_template_render(char **out, const hfgit_chat_template *t,
 	if (context && !json_object_is_type((json_object *)context, json_type_object))
 		return hfgit_error__set(HFGIT_EINVALID, "the chat template's context must be a JSON "
 		                        "object ({\"messages\": [...], ...})");
-	if ((rc = builtin_globals(&builtins)) < 0)
+	if ((rc = hfgit_chat__builtin_globals(&builtins)) < 0)
 		goto done;
 	if (context) {
 		json_object_object_foreach((json_object *)context, key, val) {
-			jv *v = jv_from_json(val);
-			rc = v ? scope_set(&globals, key, v) : HFGIT_ERROR;
-			jv_unref(v);
+			jv *v = hfgit_jv__from_json(val);
+			rc = v ? hfgit_chat__scope_set(&globals, key, v) : HFGIT_ERROR;
+			hfgit_jv__unref(v);
 			if (rc < 0)
 				goto done;
 		}
 	}
-	if ((rc = chat_render_body(&buf, t->body, &globals)) == 0 &&
+	if ((rc = hfgit_chat__render_body(&buf, t->body, &globals)) == 0 &&
 	    !(*out = buf.ptr ? hfgit_strbuf__detach(&buf) : strdup("")))
 		rc = hfgit_error__oom();
 done:
 	hfgit_strbuf__dispose(&buf);
-	scope_dispose(&globals);
-	scope_dispose(&builtins);
+	hfgit_chat__scope_dispose(&globals);
+	hfgit_chat__scope_dispose(&builtins);
 	return rc;
 }
 

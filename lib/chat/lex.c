@@ -380,7 +380,7 @@ static int lex_raw(lexer *lx, size_t raw_start, int *lead)
 	return lex_error(lx, raw_start, "'{% raw %}' without '{% endraw %}'");
 }
 
-int chat_lex(token_list *out, const char *src, size_t len)
+int hfgit_chat__lex(token_list *out, const char *src, size_t len)
 {
 	lexer lx = { src, len, 0, 1, 0, out };
 	int lead = LEAD_KEEP;
@@ -445,11 +445,11 @@ int chat_lex(token_list *out, const char *src, size_t len)
 		goto fail;
 	return 0;
 fail:
-	chat_tokens_dispose(out);
+	hfgit_chat__tokens_dispose(out);
 	return hfgit_error_last_code() ? hfgit_error_last_code() : HFGIT_ERROR;
 }
 
-void chat_tokens_dispose(token_list *l)
+void hfgit_chat__tokens_dispose(token_list *l)
 {
 	size_t i;
 

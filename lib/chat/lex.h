@@ -38,7 +38,7 @@ typedef struct {
 } token_list;
 
 /* Tokens of the whole template, ending with T_EOF; -1 with the error set. */
-int chat_lex(token_list *out, const char *src, size_t len);
-void chat_tokens_dispose(token_list *l);
+int hfgit_chat__lex(token_list *out, const char *src, size_t len);
+void hfgit_chat__tokens_dispose(token_list *l);
 
 #endif

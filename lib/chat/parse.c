@@ -24,6 +24,7 @@ typedef struct {
 	int loops; /* for loops around the statement being parsed (0 again inside a macro) */
 } parser;
 
+static void node_free(node *n);
 static int perr(parser *p, int line, const char *fmt, ...) HFGIT_PRINTF(3, 4);
 static int perr(parser *p, int line, const char *fmt, ...)
 {
@@ -141,7 +142,7 @@ static int kwarg_push(kwarg_list *l, char *name, node *value)
 	return 0;
 }
 
-void node_list_dispose(node_list *l)
+void hfgit_chat__node_list_dispose(node_list *l)
 {
 	size_t i;
 
@@ -151,27 +152,27 @@ void node_list_dispose(node_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void node_free(node *n)
+static void node_free(node *n)
 {
 	size_t i;
 
 	if (!n)
 		return;
 	free(n->str);
-	jv_release_immortal(n->value);
+	hfgit_jv__release_immortal(n->value);
 	node_free(n->a);
 	node_free(n->b);
 	node_free(n->c);
-	node_list_dispose(&n->items);
+	hfgit_chat__node_list_dispose(&n->items);
 	for (i = 0; i < n->kwargs.len; i++) {
 		free(n->kwargs.v[i].name);
 		node_free(n->kwargs.v[i].value);
 	}
 	free(n->kwargs.v);
-	node_list_dispose(&n->targets);
-	node_list_dispose(&n->body);
-	node_list_dispose(&n->orelse);
-	node_list_dispose(&n->params);
+	hfgit_chat__node_list_dispose(&n->targets);
+	hfgit_chat__node_list_dispose(&n->body);
+	hfgit_chat__node_list_dispose(&n->orelse);
+	hfgit_chat__node_list_dispose(&n->params);
 	free(n);
 }
 
@@ -227,114 +228,149 @@ static int parse_args(parser *p, node *n)
 	return expect_op(p, ')', "')' after the arguments");
 }
 
-static node *parse_primary(parser *p)
+static node *parse_string(parser *p)
 {
-	token *t = peek(p);
-	node *n = NULL, *item;
-	char buf[64];
+	hfgit_strbuf s = HFGIT_STRBUF_INIT;
+	int line = peek(p)->line;
+	node *n;
 
-	if (t->kind == T_STRING) {
-		hfgit_strbuf s = HFGIT_STRBUF_INIT;
-		int line = t->line;
-		/* Adjacent literals concatenate, as in Python. */
-		while (peek(p)->kind == T_STRING) {
-			t = next(p);
-			if (hfgit_strbuf__put(&s, t->text, t->len) < 0) {
-				hfgit_strbuf__dispose(&s);
-				return NULL;
-			}
-		}
-		if (!(n = new_node(N_LITERAL, line)) || !(n->value = jv_make_immortal(jv_string_take(&s)))) {
+	/* Adjacent literals concatenate, as in Python. */
+	while (peek(p)->kind == T_STRING) {
+		token *t = next(p);
+		if (hfgit_strbuf__put(&s, t->text, t->len) < 0) {
 			hfgit_strbuf__dispose(&s);
+			return NULL;
+		}
+	}
+	if (!(n = new_node(N_LITERAL, line)) ||
+	    !(n->value = hfgit_jv__make_immortal(hfgit_jv__string_take(&s)))) {
+		hfgit_strbuf__dispose(&s);
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static node *parse_number(parser *p)
+{
+	token *t = next(p);
+	node *n;
+
+	if (!(n = new_node(N_LITERAL, t->line)) ||
+	    !(n->value = hfgit_jv__make_immortal(t->kind == T_INT ? hfgit_jv__int(t->i)
+	                                                          : hfgit_jv__float(t->f)))) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* A name, or one of the constants Jinja spells both ways (true/True, none/None). */
+static node *parse_name(parser *p)
+{
+	static const char *const consts[] = { "true", "True", "false", "False", "none", "None" };
+	token *t = next(p);
+	node *n;
+	size_t k;
+
+	for (k = 0; k < 6; k++) {
+		if (!strcmp(t->text, consts[k])) {
+			if ((n = new_node(N_LITERAL, t->line)))
+				n->value = k < 2 ? hfgit_jv__bool(true) : k < 4 ? hfgit_jv__bool(false)
+				                                                : hfgit_jv__none();
+			return n;
+		}
+	}
+	if ((n = new_node(N_NAME, t->line)))
+		n->str = take_text(t);
+	return n;
+}
+
+/* After '(': a parenthesised expression, or a tuple when a comma follows the first item. */
+static node *parse_paren(parser *p)
+{
+	token *t = next(p);
+	node *n, *item;
+
+	if (is_op(peek(p), ')')) {
+		next(p);
+		return new_node(N_TUPLE, t->line);
+	}
+	if (!(item = parse_expr(p)))
+		return NULL;
+	if (is_op(peek(p), ',')) {
+		if (!(n = new_node(N_TUPLE, t->line)) || list_push(&n->items, item) < 0) {
+			node_free(item);
 			node_free(n);
 			return NULL;
 		}
-		return n;
-	}
-	if (t->kind == T_INT || t->kind == T_FLOAT) {
-		next(p);
-		if (!(n = new_node(N_LITERAL, t->line)) ||
-		    !(n->value = jv_make_immortal(t->kind == T_INT ? jv_int(t->i) : jv_float(t->f)))) {
-			node_free(n);
-			return NULL;
-		}
-		return n;
-	}
-	if (t->kind == T_NAME) {
-		static const char *const consts[] = { "true", "True", "false", "False", "none", "None" };
-		size_t k;
-		next(p);
-		for (k = 0; k < 6; k++) {
-			if (!strcmp(t->text, consts[k])) {
-				if ((n = new_node(N_LITERAL, t->line)))
-					n->value = k < 2 ? jv_bool(true) : k < 4 ? jv_bool(false) : jv_none();
-				return n;
-			}
-		}
-		if ((n = new_node(N_NAME, t->line)))
-			n->str = take_text(t);
-		return n;
-	}
-	if (is_op(t, '(')) {
-		next(p);
-		if (is_op(peek(p), ')')) {
+		while (is_op(peek(p), ',')) {
 			next(p);
-			return new_node(N_TUPLE, t->line);
-		}
-		if (!(item = parse_expr(p)))
-			return NULL;
-		if (is_op(peek(p), ',')) {
-			if (!(n = new_node(N_TUPLE, t->line)) || list_push(&n->items, item) < 0) {
+			if (is_op(peek(p), ')'))
+				break;
+			if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0) {
 				node_free(item);
 				node_free(n);
 				return NULL;
 			}
-			while (is_op(peek(p), ',')) {
-				next(p);
-				if (is_op(peek(p), ')'))
-					break;
-				if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0) {
-					node_free(item);
-					node_free(n);
-					return NULL;
-				}
-			}
-			item = n;
 		}
-		if (expect_op(p, ')', "')'") < 0) {
-			node_free(item);
-			return NULL;
-		}
-		return item;
+		item = n;
 	}
-	if (is_op(t, '[') || is_op(t, '{')) {
-		bool dict = is_op(t, '{');
-		int close = dict ? '}' : ']';
-		next(p);
-		if (!(n = new_node(dict ? N_DICT : N_LIST, t->line)))
-			return NULL;
-		while (!is_op(peek(p), close)) {
-			if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0)
-				goto fail;
-			if (dict) {
-				if (expect_op(p, ':', "':' after a dict key") < 0)
-					goto fail_quiet;
-				if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0)
-					goto fail;
-			}
-			if (!is_op(peek(p), ','))
-				break;
-			next(p);
-		}
-		if (expect_op(p, close, dict ? "'}' closing the dict" : "']' closing the list") < 0)
-			goto fail_quiet;
-		return n;
-	fail:
+	if (expect_op(p, ')', "')'") < 0) {
 		node_free(item);
-	fail_quiet:
-		node_free(n);
 		return NULL;
 	}
+	return item;
+}
+
+/* After '[' or '{': a list, or a dict whose items alternate keys and values. */
+static node *parse_collection(parser *p)
+{
+	token *t = next(p);
+	bool dict = is_op(t, '{');
+	int close = dict ? '}' : ']';
+	node *n, *item = NULL;
+
+	if (!(n = new_node(dict ? N_DICT : N_LIST, t->line)))
+		return NULL;
+	while (!is_op(peek(p), close)) {
+		if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0)
+			goto fail;
+		if (dict) {
+			if (expect_op(p, ':', "':' after a dict key") < 0)
+				goto fail_quiet;
+			if (!(item = parse_expr(p)) || list_push(&n->items, item) < 0)
+				goto fail;
+		}
+		if (!is_op(peek(p), ','))
+			break;
+		next(p);
+	}
+	if (expect_op(p, close, dict ? "'}' closing the dict" : "']' closing the list") < 0)
+		goto fail_quiet;
+	return n;
+fail:
+	node_free(item);
+fail_quiet:
+	node_free(n);
+	return NULL;
+}
+
+static node *parse_primary(parser *p)
+{
+	token *t = peek(p);
+	char buf[64];
+
+	if (t->kind == T_STRING)
+		return parse_string(p);
+	if (t->kind == T_INT || t->kind == T_FLOAT)
+		return parse_number(p);
+	if (t->kind == T_NAME)
+		return parse_name(p);
+	if (is_op(t, '('))
+		return parse_paren(p);
+	if (is_op(t, '[') || is_op(t, '{'))
+		return parse_collection(p);
 	perr(p, t->line, "expected an expression, found %s", describe(t, buf, sizeof(buf)));
 	return NULL;
 }
@@ -396,113 +432,160 @@ fail:
 	return NULL;
 }
 
+/*
+ * The postfix parts below take the node they apply to and return the new node above it; on
+ * failure they free both and return NULL.
+ */
+
+/* After '.': an attribute, or an item when a number follows (`messages.0`). */
+static node *postfix_dot(parser *p, node *n)
+{
+	token *t;
+	node *m;
+	char buf[64];
+
+	next(p);
+	t = peek(p);
+	if (t->kind != T_NAME && t->kind != T_INT) {
+		perr(p, t->line, "expected an attribute name after '.', found %s",
+		     describe(t, buf, sizeof(buf)));
+		goto fail;
+	}
+	next(p);
+	if (t->kind == T_INT) {
+		node *idx;
+		if (!(m = new_node(N_ITEM, t->line)) || !(idx = new_node(N_LITERAL, t->line))) {
+			node_free(m);
+			goto fail;
+		}
+		m->b = idx;
+		if (!(idx->value = hfgit_jv__make_immortal(hfgit_jv__int(t->i)))) {
+			node_free(m);
+			goto fail;
+		}
+	} else {
+		if (!(m = new_node(N_ATTR, t->line)))
+			goto fail;
+		m->str = take_text(t);
+	}
+	m->a = n;
+	return m;
+fail:
+	node_free(n);
+	return NULL;
+}
+
+/* After '|': a filter by name, with its arguments when a call follows directly. */
+static node *postfix_filter(parser *p, node *n)
+{
+	token *t;
+	node *m;
+	char buf[64];
+
+	next(p);
+	t = peek(p);
+	if (t->kind != T_NAME) {
+		perr(p, t->line, "expected a filter name after '|', found %s",
+		     describe(t, buf, sizeof(buf)));
+		node_free(n);
+		return NULL;
+	}
+	next(p);
+	if (!(m = new_node(N_FILTER, t->line))) {
+		node_free(n);
+		return NULL;
+	}
+	m->str = take_text(t);
+	m->a = n;
+	if (!hfgit_chat__known_filter(m->str)) {
+		perr(p, t->line, "unknown filter '%s'", m->str);
+		goto fail;
+	}
+	/* Dotted filter names do not exist in the subset; a call follows directly. */
+	if (is_op(peek(p), '(') && parse_args(p, m) < 0)
+		goto fail;
+	return m;
+fail:
+	node_free(m);
+	return NULL;
+}
+
+/* After 'is': [not] a test by name, with arguments in parentheses or one bare argument. */
+static node *postfix_test(parser *p, node *n)
+{
+	token *t = next(p);
+	node *m;
+	char buf[64];
+
+	if (!(m = new_node(N_TEST, t->line))) {
+		node_free(n);
+		return NULL;
+	}
+	m->a = n;
+	if (is_name(peek(p), "not")) {
+		next(p);
+		m->negate = 1;
+	}
+	t = peek(p);
+	if (t->kind != T_NAME) {
+		perr(p, t->line, "expected a test name after 'is', found %s",
+		     describe(t, buf, sizeof(buf)));
+		goto fail;
+	}
+	next(p);
+	/* `is none`, `is true`: the names of literals are tests here. */
+	m->str = take_text(t);
+	if (!hfgit_chat__known_test(m->str)) {
+		perr(p, t->line, "unknown test '%s'", m->str);
+		goto fail;
+	}
+	if (is_op(peek(p), '(')) {
+		if (parse_args(p, m) < 0)
+			goto fail;
+	} else if (starts_test_arg(peek(p))) {
+		node *arg = parse_unary(p, false);
+		if (!arg || list_push(&m->items, arg) < 0) {
+			node_free(arg);
+			goto fail;
+		}
+	}
+	return m;
+fail:
+	node_free(m);
+	return NULL;
+}
+
+/* Subscripts, calls, and (where the grammar allows them) filters and tests after a primary. */
 static node *parse_postfix(parser *p, node *n, bool with_filters)
 {
 	for (;;) {
 		token *t = peek(p);
 		node *m;
-		char buf[64];
 
 		if (is_op(t, '.')) {
-			next(p);
-			t = peek(p);
-			if (t->kind != T_NAME && t->kind != T_INT) {
-				perr(p, t->line, "expected an attribute name after '.', found %s",
-				     describe(t, buf, sizeof(buf)));
-				goto fail;
-			}
-			next(p);
-			if (t->kind == T_INT) {
-				node *idx;
-				if (!(m = new_node(N_ITEM, t->line)) || !(idx = new_node(N_LITERAL, t->line))) {
-					node_free(m);
-					goto fail;
-				}
-				m->b = idx;
-				if (!(idx->value = jv_make_immortal(jv_int(t->i)))) {
-					node_free(m);
-					goto fail;
-				}
-			} else {
-				if (!(m = new_node(N_ATTR, t->line)))
-					goto fail;
-				m->str = take_text(t);
+			n = postfix_dot(p, n);
+		} else if (is_op(t, '[') || is_op(t, '(')) {
+			m = is_op(t, '[') ? parse_subscript(p, t->line) : new_node(N_CALL, t->line);
+			if (!m) {
+				node_free(n);
+				return NULL;
 			}
 			m->a = n;
 			n = m;
-		} else if (is_op(t, '[')) {
-			if (!(m = parse_subscript(p, t->line)))
-				goto fail;
-			m->a = n;
-			n = m;
-		} else if (is_op(t, '(')) {
-			if (!(m = new_node(N_CALL, t->line)))
-				goto fail;
-			m->a = n;
-			n = m;
-			if (parse_args(p, m) < 0)
-				goto fail;
+			if (m->kind == N_CALL && parse_args(p, m) < 0) {
+				node_free(n);
+				return NULL;
+			}
 		} else if (with_filters && is_op(t, '|')) {
-			next(p);
-			t = peek(p);
-			if (t->kind != T_NAME) {
-				perr(p, t->line, "expected a filter name after '|', found %s",
-				     describe(t, buf, sizeof(buf)));
-				goto fail;
-			}
-			next(p);
-			if (!(m = new_node(N_FILTER, t->line)))
-				goto fail;
-			m->str = take_text(t);
-			m->a = n;
-			n = m;
-			if (!chat_known_filter(m->str)) {
-				perr(p, t->line, "unknown filter '%s'", m->str);
-				goto fail;
-			}
-			/* Dotted filter names do not exist in the subset; a call follows directly. */
-			if (is_op(peek(p), '(') && parse_args(p, m) < 0)
-				goto fail;
+			n = postfix_filter(p, n);
 		} else if (with_filters && is_name(t, "is")) {
-			next(p);
-			if (!(m = new_node(N_TEST, t->line)))
-				goto fail;
-			m->a = n;
-			n = m;
-			if (is_name(peek(p), "not")) {
-				next(p);
-				m->negate = 1;
-			}
-			t = peek(p);
-			if (t->kind != T_NAME) {
-				perr(p, t->line, "expected a test name after 'is', found %s",
-				     describe(t, buf, sizeof(buf)));
-				goto fail;
-			}
-			next(p);
-			/* `is none`, `is true`: the names of literals are tests here. */
-			m->str = take_text(t);
-			if (!chat_known_test(m->str)) {
-				perr(p, t->line, "unknown test '%s'", m->str);
-				goto fail;
-			}
-			if (is_op(peek(p), '(')) {
-				if (parse_args(p, m) < 0)
-					goto fail;
-			} else if (starts_test_arg(peek(p))) {
-				node *arg = parse_unary(p, false);
-				if (!arg || list_push(&m->items, arg) < 0) {
-					node_free(arg);
-					goto fail;
-				}
-			}
+			n = postfix_test(p, n);
 		} else {
 			return n;
 		}
+		if (!n)
+			return NULL;
 	}
-fail:
-	node_free(n);
-	return NULL;
 }
 
 static node *parse_unary(parser *p, bool with_filters)
@@ -990,6 +1073,46 @@ static node *parse_statement(parser *p, int line)
 	return NULL;
 }
 
+/* The tag that closes a block: the last of `ends` ("endfor" after "else"). */
+static const char *closing_tag(const char *const *ends)
+{
+	size_t last = 0;
+
+	while (ends[last + 1])
+		last++;
+	return ends[last];
+}
+
+/* {{ expr }} */
+static node *parse_output(parser *p, int line)
+{
+	node *n;
+	char buf[64];
+
+	next(p);
+	if (!(n = new_node(N_OUTPUT, line)) || !(n->a = parse_expr(p)))
+		goto fail;
+	if (peek(p)->kind != T_VAR_END) {
+		perr(p, peek(p)->line, "expected '}}', found %s", describe(peek(p), buf, sizeof(buf)));
+		goto fail;
+	}
+	next(p);
+	return n;
+fail:
+	node_free(n);
+	return NULL;
+}
+
+/* An end, elif or else tag that does not close the block being parsed (or no block at all). */
+static int misplaced_tag(parser *p, const token *name, const char *const *ends, const char *opener,
+                         int open_line)
+{
+	if (ends)
+		return perr(p, name->line, "'{%% %s %%}' where '{%% %s %%}' (line %d) expects "
+		            "'{%% %s %%}'", name->text, opener, open_line, closing_tag(ends));
+	return perr(p, name->line, "'{%% %s %%}' without an opening statement", name->text);
+}
+
 static int parse_body_at(parser *p, node_list *body, const char *const *ends, const char *opener,
                          int open_line, const char **found)
 {
@@ -1003,11 +1126,8 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 			p->depth--;
 			if (!ends)
 				return 0;
-			size_t last = 0;
-			while (ends[last + 1])
-				last++;
 			return perr(p, open_line, "'{%% %s %%}' is never closed: missing '{%% %s %%}'",
-			            opener, ends[last]);
+			            opener, closing_tag(ends));
 		}
 		if (t->kind == T_TEXT) {
 			next(p);
@@ -1016,16 +1136,8 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 			n->str_len = t->len;
 			n->str = take_text(t);
 		} else if (t->kind == T_VAR_BEGIN) {
-			next(p);
-			if (!(n = new_node(N_OUTPUT, t->line)) || !(n->a = parse_expr(p)))
+			if (!(n = parse_output(p, t->line)))
 				goto fail;
-			if (peek(p)->kind != T_VAR_END) {
-				char buf[64];
-				perr(p, peek(p)->line, "expected '}}', found %s", describe(peek(p), buf,
-				                                                           sizeof(buf)));
-				goto fail;
-			}
-			next(p);
 		} else if (t->kind == T_BLOCK_BEGIN) {
 			token *name = peek2(p);
 			size_t k;
@@ -1049,15 +1161,7 @@ static int parse_body_at(parser *p, node_list *body, const char *const *ends, co
 					}
 				if (!strncmp(name->text, "end", 3) || !strcmp(name->text, "elif") ||
 				    !strcmp(name->text, "else")) {
-					size_t last = 0;
-					while (ends && ends[last + 1])
-						last++;
-					if (ends)
-						perr(p, name->line, "'{%% %s %%}' where '{%% %s %%}' (line %d) expects "
-						     "'{%% %s %%}'", name->text, opener, open_line, ends[last]);
-					else
-						perr(p, name->line, "'{%% %s %%}' without an opening statement",
-						     name->text);
+					misplaced_tag(p, name, ends, opener, open_line);
 					goto fail;
 				}
 			}
@@ -1093,26 +1197,26 @@ static int parse_body(parser *p, node_list *body, const char *const *ends, const
 	return rc;
 }
 
-node_list *chat_parse(const char *src, size_t len, int *max_depth_out)
+node_list *hfgit_chat__parse(const char *src, size_t len, int *max_depth_out)
 {
 	parser p;
 	node_list *body;
 	const char *found = NULL;
 
 	memset(&p, 0, sizeof(p));
-	if (chat_lex(&p.toks, src, len) < 0)
+	if (hfgit_chat__lex(&p.toks, src, len) < 0)
 		return NULL;
 	if (!(body = calloc(1, sizeof(*body)))) {
 		hfgit_error__oom();
-		chat_tokens_dispose(&p.toks);
+		hfgit_chat__tokens_dispose(&p.toks);
 		return NULL;
 	}
 	if (parse_body_at(&p, body, NULL, NULL, 0, &found) < 0) {
-		node_list_dispose(body);
+		hfgit_chat__node_list_dispose(body);
 		free(body);
 		body = NULL;
 	}
-	chat_tokens_dispose(&p.toks);
+	hfgit_chat__tokens_dispose(&p.toks);
 	if (max_depth_out)
 		*max_depth_out = p.max_depth;
 	return body;

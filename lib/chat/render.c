@@ -17,7 +17,7 @@
 
 enum { FLOW_NEXT = 0, FLOW_BREAK = 1, FLOW_CONTINUE = 2 };
 
-int render_error(jv_render *r, const char *fmt, ...)
+int hfgit_chat__render_error(jv_render *r, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -31,14 +31,14 @@ int render_error(jv_render *r, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------- */
 /* Scopes                                                                                    */
 
-int scope_set(scope *s, const char *name, jv *v)
+int hfgit_chat__scope_set(scope *s, const char *name, jv *v)
 {
 	size_t i;
 
 	for (i = 0; i < s->len; i++) {
 		if (!strcmp(s->names[i], name)) {
-			jv_ref(v);
-			jv_unref(s->vals[i]);
+			hfgit_jv__ref(v);
+			hfgit_jv__unref(s->vals[i]);
 			s->vals[i] = v;
 			return 0;
 		}
@@ -57,22 +57,24 @@ int scope_set(scope *s, const char *name, jv *v)
 	}
 	if (!(s->names[s->len] = strdup(name)))
 		return hfgit_error__oom();
-	s->vals[s->len++] = jv_ref(v);
+	s->vals[s->len++] = hfgit_jv__ref(v);
 	return 0;
 }
 
-void scope_dispose(scope *s)
+void hfgit_chat__scope_dispose(scope *s)
 {
 	size_t i;
 
 	for (i = 0; i < s->len; i++) {
 		free(s->names[i]);
-		jv_unref(s->vals[i]);
+		hfgit_jv__unref(s->vals[i]);
 	}
 	free(s->names);
 	free(s->vals);
 	memset(s, 0, sizeof(*s));
 }
+
+static int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c);
 
 static jv *scope_get(const scope *s, const char *name)
 {
@@ -108,20 +110,20 @@ static const char *python_type(const jv *v)
 /* An Undefined used where a value is needed: Jinja's UndefinedError. */
 static int undefined_error(jv_render *r, const jv *v)
 {
-	return render_error(r, "%s", v->hint ? v->hint : "a variable is undefined");
+	return hfgit_chat__render_error(r, "%s", v->hint ? v->hint : "a variable is undefined");
 }
 
-int render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v)
+int hfgit_chat__render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v)
 {
 	size_t before = out->len;
 
-	if (jv_print(out, v) < 0)
-		return render_error(r, "%s", hfgit_error_last());
+	if (hfgit_jv__print(out, v) < 0)
+		return hfgit_chat__render_error(r, "%s", hfgit_error_last());
 	/* Copying text is work too: a step per 256 bytes keeps loops over huge strings bounded. */
-	if (render_charge(r, (out->len - before) / 256) < 0)
+	if (hfgit_chat__render_charge(r, (out->len - before) / 256) < 0)
 		return HFGIT_EINVALID;
 	if (out->len > CHAT_MAX_OUTPUT)
-		return render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
+		return hfgit_chat__render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 	return 0;
 }
 
@@ -132,32 +134,33 @@ static jv *loop_attr(const jv *loop, const char *name)
 	size_t i = loop->u.loop.index, n = items->u.list.len;
 
 	if (!strcmp(name, "index"))
-		return jv_int((long long)i + 1);
+		return hfgit_jv__int((long long)i + 1);
 	if (!strcmp(name, "index0"))
-		return jv_int((long long)i);
+		return hfgit_jv__int((long long)i);
 	if (!strcmp(name, "revindex"))
-		return jv_int((long long)(n - i));
+		return hfgit_jv__int((long long)(n - i));
 	if (!strcmp(name, "revindex0"))
-		return jv_int((long long)(n - i - 1));
+		return hfgit_jv__int((long long)(n - i - 1));
 	if (!strcmp(name, "first"))
-		return jv_bool(i == 0);
+		return hfgit_jv__bool(i == 0);
 	if (!strcmp(name, "last"))
-		return jv_bool(i + 1 == n);
+		return hfgit_jv__bool(i + 1 == n);
 	if (!strcmp(name, "length"))
-		return jv_int((long long)n);
+		return hfgit_jv__int((long long)n);
 	if (!strcmp(name, "previtem"))
-		return i ? jv_ref(items->u.list.items[i - 1]) : jv_undefined("there is no previous item");
+		return i ? hfgit_jv__ref(items->u.list.items[i - 1])
+		         : hfgit_jv__undefined("there is no previous item");
 	if (!strcmp(name, "nextitem"))
-		return i + 1 < n ? jv_ref(items->u.list.items[i + 1])
-		                 : jv_undefined("there is no next item");
+		return i + 1 < n ? hfgit_jv__ref(items->u.list.items[i + 1])
+		                 : hfgit_jv__undefined("there is no next item");
 	if (!strcmp(name, "depth"))
-		return jv_int(1);
+		return hfgit_jv__int(1);
 	if (!strcmp(name, "depth0"))
-		return jv_int(0);
-	return jv_undefined("'LoopContext object' has no attribute '%s'", name);
+		return hfgit_jv__int(0);
+	return hfgit_jv__undefined("'LoopContext object' has no attribute '%s'", name);
 }
 
-jv *render_getattr(jv_render *r, jv *obj, const char *name)
+jv *hfgit_chat__render_getattr(jv_render *r, jv *obj, const char *name)
 {
 	jv *v;
 
@@ -169,13 +172,13 @@ jv *render_getattr(jv_render *r, jv *obj, const char *name)
 		return NULL;
 	case JV_DICT:
 	case JV_NAMESPACE:
-		if ((v = jv_dict_get(obj, name)))
-			return jv_ref(v);
+		if ((v = hfgit_jv__dict_get(obj, name)))
+			return hfgit_jv__ref(v);
 		break;
 	default:
 		break;
 	}
-	return jv_undefined("'%s object' has no attribute '%s'", python_type(obj), name);
+	return hfgit_jv__undefined("'%s object' has no attribute '%s'", python_type(obj), name);
 }
 
 static bool as_index(const jv *v, long long *out)
@@ -202,9 +205,9 @@ static jv *getitem(jv_render *r, jv *obj, jv *key)
 	case JV_DICT:
 	case JV_NAMESPACE:
 		if (key->type == JV_STRING) {
-			if ((v = jv_dict_get(obj, key->u.str.ptr)))
-				return jv_ref(v);
-			return jv_undefined("'dict object' has no attribute '%s'", key->u.str.ptr);
+			if ((v = hfgit_jv__dict_get(obj, key->u.str.ptr)))
+				return hfgit_jv__ref(v);
+			return hfgit_jv__undefined("'dict object' has no attribute '%s'", key->u.str.ptr);
 		}
 		break;
 	case JV_LIST:
@@ -212,25 +215,25 @@ static jv *getitem(jv_render *r, jv *obj, jv *key)
 		if (!as_index(key, &i))
 			break;
 		len = obj->type == JV_LIST ? obj->u.list.len
-		                           : jv_utf8_length(obj->u.str.ptr, obj->u.str.len);
+		                           : hfgit_jv__utf8_length(obj->u.str.ptr, obj->u.str.len);
 		if (i < 0)
 			i += (long long)len;
 		if (i < 0 || (size_t)i >= len)
-			return jv_undefined("'%s object' has no element %lld", python_type(obj),
-			                    as_index(key, &i) ? i : 0);
+			return hfgit_jv__undefined("'%s object' has no element %lld", python_type(obj),
+			                           as_index(key, &i) ? i : 0);
 		if (obj->type == JV_LIST)
-			return jv_ref(obj->u.list.items[i]);
+			return hfgit_jv__ref(obj->u.list.items[i]);
 		{
-			size_t a = jv_utf8_offset(obj->u.str.ptr, obj->u.str.len, (size_t)i);
-			size_t b = jv_utf8_offset(obj->u.str.ptr, obj->u.str.len, (size_t)i + 1);
-			return jv_string(obj->u.str.ptr + a, b - a);
+			size_t a = hfgit_jv__utf8_offset(obj->u.str.ptr, obj->u.str.len, (size_t)i);
+			size_t b = hfgit_jv__utf8_offset(obj->u.str.ptr, obj->u.str.len, (size_t)i + 1);
+			return hfgit_jv__string(obj->u.str.ptr + a, b - a);
 		}
 	default:
 		break;
 	}
 	if (key->type == JV_STRING)
-		return jv_undefined("'%s object' has no attribute '%s'", python_type(obj), key->u.str.ptr);
-	return jv_undefined("'%s object' has no element of that key", python_type(obj));
+		return hfgit_jv__undefined("'%s object' has no attribute '%s'", python_type(obj), key->u.str.ptr);
+	return hfgit_jv__undefined("'%s object' has no element of that key", python_type(obj));
 }
 
 /* Python's slice.indices for a sequence of `len`. */
@@ -242,9 +245,9 @@ static int slice_bounds(jv_render *r, jv *const parts[3], size_t len, long long 
 	*step = 1;
 	if (parts[2] && parts[2]->type != JV_NONE) {
 		if (!as_index(parts[2], step))
-			return render_error(r, "slice step must be an integer");
+			return hfgit_chat__render_error(r, "slice step must be an integer");
 		if (*step == 0)
-			return render_error(r, "slice step cannot be zero");
+			return hfgit_chat__render_error(r, "slice step cannot be zero");
 	}
 	*start = *step > 0 ? 0 : n - 1;
 	*stop = *step > 0 ? n : -1;
@@ -253,7 +256,7 @@ static int slice_bounds(jv_render *r, jv *const parts[3], size_t len, long long 
 		if (!parts[k] || parts[k]->type == JV_NONE)
 			continue;
 		if (!as_index(parts[k], &v))
-			return render_error(r, "slice indices must be integers");
+			return hfgit_chat__render_error(r, "slice indices must be integers");
 		if (v < 0) {
 			v += n;
 			if (v < 0)
@@ -277,18 +280,18 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 	}
 	if (obj->type == JV_LIST) {
 		if (slice_bounds(r, parts, obj->u.list.len, &start, &stop, &step) < 0 ||
-		    !(out = jv_list()))
+		    !(out = hfgit_jv__list()))
 			return NULL;
 		for (i = start; step > 0 ? i < stop : i > stop; i += step)
-			if (jv_list_push(out, obj->u.list.items[i]) < 0) {
-				jv_unref(out);
+			if (hfgit_jv__list_push(out, obj->u.list.items[i]) < 0) {
+				hfgit_jv__unref(out);
 				return NULL;
 			}
 		return out;
 	}
 	if (obj->type == JV_STRING) {
 		const char *s = obj->u.str.ptr;
-		size_t len = obj->u.str.len, n = jv_utf8_length(s, len), *offs;
+		size_t len = obj->u.str.len, n = hfgit_jv__utf8_length(s, len), *offs;
 		hfgit_strbuf b = HFGIT_STRBUF_INIT;
 
 		if (slice_bounds(r, parts, n, &start, &stop, &step) < 0)
@@ -309,9 +312,9 @@ static jv *slice(jv_render *r, jv *obj, jv *const parts[3])
 				return NULL;
 			}
 		free(offs);
-		return jv_string_take(&b);
+		return hfgit_jv__string_take(&b);
 	}
-	render_error(r, "a %s object cannot be sliced", python_type(obj));
+	hfgit_chat__render_error(r, "a %s object cannot be sliced", python_type(obj));
 	return NULL;
 }
 
@@ -354,11 +357,11 @@ static jv *concat(jv_render *r, jv *a, jv *b)
 {
 	hfgit_strbuf s = HFGIT_STRBUF_INIT;
 
-	if (render_to_string(&s, r, a) < 0 || render_to_string(&s, r, b) < 0) {
+	if (hfgit_chat__render_to_string(&s, r, a) < 0 || hfgit_chat__render_to_string(&s, r, b) < 0) {
 		hfgit_strbuf__dispose(&s);
 		return NULL;
 	}
-	return jv_string_take(&s);
+	return hfgit_jv__string_take(&s);
 }
 
 static jv *repeat(jv_render *r, jv *seq, long long n)
@@ -371,31 +374,31 @@ static jv *repeat(jv_render *r, jv *seq, long long n)
 	if (seq->type == JV_STRING) {
 		hfgit_strbuf s = HFGIT_STRBUF_INIT;
 		if (seq->u.str.len && (unsigned long long)n > CHAT_MAX_OUTPUT / seq->u.str.len) {
-			render_error(r, "a string repeated %lld times exceeds %u MiB", n,
-			             CHAT_MAX_OUTPUT >> 20);
+			hfgit_chat__render_error(r, "a string repeated %lld times exceeds %u MiB", n,
+			                         CHAT_MAX_OUTPUT >> 20);
 			return NULL;
 		}
-		if (render_charge(r, seq->u.str.len * (size_t)n / 256) < 0)
+		if (hfgit_chat__render_charge(r, seq->u.str.len * (size_t)n / 256) < 0)
 			return NULL;
 		for (k = 0; k < n && seq->u.str.len; k++)
 			if (hfgit_strbuf__put(&s, seq->u.str.ptr, seq->u.str.len) < 0) {
 				hfgit_strbuf__dispose(&s);
 				return NULL;
 			}
-		return jv_string_take(&s);
+		return hfgit_jv__string_take(&s);
 	}
 	if (seq->u.list.len && (unsigned long long)n > CHAT_MAX_OUTPUT / 8 / seq->u.list.len) {
-		render_error(r, "a list repeated %lld times is too long", n);
+		hfgit_chat__render_error(r, "a list repeated %lld times is too long", n);
 		return NULL;
 	}
-	if (render_charge(r, seq->u.list.len * (size_t)n) < 0)
+	if (hfgit_chat__render_charge(r, seq->u.list.len * (size_t)n) < 0)
 		return NULL;
-	if (!(out = jv_list()))
+	if (!(out = hfgit_jv__list()))
 		return NULL;
 	for (k = 0; k < n; k++)
 		for (size_t i = 0; i < seq->u.list.len; i++)
-			if (jv_list_push(out, seq->u.list.items[i]) < 0) {
-				jv_unref(out);
+			if (hfgit_jv__list_push(out, seq->u.list.items[i]) < 0) {
+				hfgit_jv__unref(out);
 				return NULL;
 			}
 	return out;
@@ -427,8 +430,8 @@ static int compare(jv_render *r, int op, jv *a, jv *b, bool *out)
 			return undefined_error(r, a);
 		if (b->type == JV_UNDEFINED)
 			return undefined_error(r, b);
-		return render_error(r, "'%s' not supported between %s and %s", op_name(op),
-		                    python_type(a), python_type(b));
+		return hfgit_chat__render_error(r, "'%s' not supported between %s and %s", op_name(op),
+		                                python_type(a), python_type(b));
 	}
 	*out = op == '<' ? c < 0 : op == '>' ? c > 0 : op == OP_LE ? c <= 0 : c >= 0;
 	return 0;
@@ -442,31 +445,102 @@ static int contains(jv_render *r, jv *needle, jv *hay, bool *out)
 	switch (hay->type) {
 	case JV_STRING:
 		if (needle->type != JV_STRING)
-			return render_error(r, "'in <string>' requires a string on the left, not %s",
-			                    python_type(needle));
+			return hfgit_chat__render_error(r, "'in <string>' requires a string on the left, not %s",
+			                                python_type(needle));
 		*out = needle->u.str.len == 0 ||
 		       (needle->u.str.len <= hay->u.str.len &&
 		        memmem(hay->u.str.ptr, hay->u.str.len, needle->u.str.ptr, needle->u.str.len));
 		return 0;
 	case JV_LIST:
 		for (i = 0; i < hay->u.list.len && !*out; i++)
-			*out = jv_equal(needle, hay->u.list.items[i]);
+			*out = hfgit_jv__equal(needle, hay->u.list.items[i]);
 		return 0;
 	case JV_DICT:
 	case JV_NAMESPACE:
-		*out = needle->type == JV_STRING && jv_dict_get(hay, needle->u.str.ptr);
+		*out = needle->type == JV_STRING && hfgit_jv__dict_get(hay, needle->u.str.ptr);
 		return 0;
 	case JV_UNDEFINED:
 		return 0;
 	default:
-		return render_error(r, "argument of type '%s' is not iterable", python_type(hay));
+		return hfgit_chat__render_error(r, "argument of type '%s' is not iterable", python_type(hay));
+	}
+}
+
+static jv *int_overflow(jv_render *r, int op)
+{
+	hfgit_chat__render_error(r, "integer overflow in %s", op_name(op));
+	return NULL;
+}
+
+/* Python's integer arithmetic, where C's would overflow or round differently. */
+static jv *int_arith(jv_render *r, int op, long long x, long long y)
+{
+	long long res;
+
+	switch (op) {
+	case '+':
+		return __builtin_add_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case '-':
+		return __builtin_sub_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case '*':
+		return __builtin_mul_overflow(x, y, &res) ? int_overflow(r, op) : hfgit_jv__int(res);
+	case OP_FLOORDIV:
+	case '%':
+		if (y == 0) {
+			hfgit_chat__render_error(r, "integer division or modulo by zero");
+			return NULL;
+		}
+		if (x == LLONG_MIN && y == -1)
+			return int_overflow(r, op);
+		res = op == '%' ? x % y : x / y;
+		/* Python rounds toward negative infinity. */
+		if (op == '%' && res && ((res < 0) != (y < 0)))
+			res += y;
+		else if (op == OP_FLOORDIV && (x % y) && ((x < 0) != (y < 0)))
+			res--;
+		return hfgit_jv__int(res);
+	default: /* OP_POW */
+		if (y < 0)
+			return hfgit_jv__float(pow((double)x, (double)y));
+		res = 1;
+		for (long long k = 0; k < y; k++) {
+			if (__builtin_mul_overflow(res, x, &res))
+				return int_overflow(r, op);
+			if (res == 0 || res == 1)
+				break;
+		}
+		if (res == 1 && x == -1 && (y & 1))
+			res = -1;
+		return hfgit_jv__int(res);
+	}
+}
+
+static jv *float_arith(jv_render *r, int op, double p, double q)
+{
+	switch (op) {
+	case '+': return hfgit_jv__float(p + q);
+	case '-': return hfgit_jv__float(p - q);
+	case '*': return hfgit_jv__float(p * q);
+	case '/':
+		if (q == 0) {
+			hfgit_chat__render_error(r, "division by zero");
+			return NULL;
+		}
+		return hfgit_jv__float(p / q);
+	case OP_FLOORDIV:
+	case '%':
+		if (q == 0) {
+			hfgit_chat__render_error(r, "float division or modulo by zero");
+			return NULL;
+		}
+		return hfgit_jv__float(op == '%' ? p - floor(p / q) * q : floor(p / q));
+	default:
+		return hfgit_jv__float(pow(p, q));
 	}
 }
 
 static jv *arith(jv_render *r, int op, jv *a, jv *b)
 {
-	long long x, y, res;
-
 	if (op == '~')
 		return concat(r, a, b);
 	if (a->type == JV_UNDEFINED || b->type == JV_UNDEFINED) {
@@ -478,8 +552,8 @@ static jv *arith(jv_render *r, int op, jv *a, jv *b)
 	if (op == '+' && a->type == JV_LIST && b->type == JV_LIST) {
 		jv *out = repeat(r, a, 1);
 		for (size_t i = 0; out && i < b->u.list.len; i++)
-			if (jv_list_push(out, b->u.list.items[i]) < 0) {
-				jv_unref(out);
+			if (hfgit_jv__list_push(out, b->u.list.items[i]) < 0) {
+				hfgit_jv__unref(out);
 				return NULL;
 			}
 		return out;
@@ -492,89 +566,16 @@ static jv *arith(jv_render *r, int op, jv *a, jv *b)
 		return repeat(r, b, inum(a));
 	if (!numeric(a) || !numeric(b)) {
 		if (op == '%' && a->type == JV_STRING)
-			render_error(r, "printf-style formatting ('...' %% value) is not supported; use ~ "
-			             "or the format of the values directly");
+			hfgit_chat__render_error(r, "printf-style formatting ('...' %% value) is not "
+			                         "supported; use ~ or the format of the values directly");
 		else
-			render_error(r, "unsupported operand types for %s: '%s' and '%s'", op_name(op),
-			             python_type(a), python_type(b));
+			hfgit_chat__render_error(r, "unsupported operand types for %s: '%s' and '%s'",
+			                         op_name(op), python_type(a), python_type(b));
 		return NULL;
 	}
-	if (a->type != JV_FLOAT && b->type != JV_FLOAT && op != '/') {
-		x = inum(a);
-		y = inum(b);
-		switch (op) {
-		case '+':
-			if (__builtin_add_overflow(x, y, &res))
-				goto overflow;
-			return jv_int(res);
-		case '-':
-			if (__builtin_sub_overflow(x, y, &res))
-				goto overflow;
-			return jv_int(res);
-		case '*':
-			if (__builtin_mul_overflow(x, y, &res))
-				goto overflow;
-			return jv_int(res);
-		case OP_FLOORDIV:
-		case '%':
-			if (y == 0) {
-				render_error(r, "integer division or modulo by zero");
-				return NULL;
-			}
-			if (x == LLONG_MIN && y == -1)
-				goto overflow;
-			res = op == '%' ? x % y : x / y;
-			/* Python rounds toward negative infinity. */
-			if (op == '%' && res && ((res < 0) != (y < 0)))
-				res += y;
-			else if (op == OP_FLOORDIV && (x % y) && ((x < 0) != (y < 0)))
-				res--;
-			return jv_int(res);
-		case OP_POW:
-			if (y >= 0) {
-				res = 1;
-				for (long long k = 0; k < y; k++) {
-					if (__builtin_mul_overflow(res, x, &res))
-						goto overflow;
-					if (res == 0 || res == 1)
-						break;
-				}
-				if (res == 1 && x == -1 && (y & 1))
-					res = -1;
-				return jv_int(res);
-			}
-			return jv_float(pow((double)x, (double)y));
-		}
-	}
-	{
-		double p = num(a), q = num(b), v;
-		switch (op) {
-		case '+': v = p + q; break;
-		case '-': v = p - q; break;
-		case '*': v = p * q; break;
-		case '/':
-			if (q == 0) {
-				render_error(r, "division by zero");
-				return NULL;
-			}
-			v = p / q;
-			break;
-		case OP_FLOORDIV:
-		case '%':
-			if (q == 0) {
-				render_error(r, "float division or modulo by zero");
-				return NULL;
-			}
-			v = op == '%' ? p - floor(p / q) * q : floor(p / q);
-			break;
-		default:
-			v = pow(p, q);
-		}
-		return jv_float(v);
-	}
-overflow:
-	render_error(r, "integer overflow in %s", op_name(op));
-	return NULL;
+	if (a->type != JV_FLOAT && b->type != JV_FLOAT && op != '/')
+		return int_arith(r, op, inum(a), inum(b));
+	return float_arith(r, op, num(a), num(b));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -591,9 +592,9 @@ typedef struct {
 static void args_dispose(evaluated_args *e)
 {
 	for (size_t i = 0; i < e->nargs; i++)
-		jv_unref(e->args[i]);
+		hfgit_jv__unref(e->args[i]);
 	for (size_t i = 0; i < e->nkw; i++)
-		jv_unref(e->kwvals[i]);
+		hfgit_jv__unref(e->kwvals[i]);
 	free(e->args);
 	free(e->kwvals);
 }
@@ -608,7 +609,7 @@ static int eval_args(jv_render *r, scope *s, const node *n, evaluated_args *e, j
 	    !(e->kwvals = calloc(n->kwargs.len + 1, sizeof(jv *))))
 		return hfgit_error__oom();
 	if (first)
-		e->args[e->nargs++] = jv_ref(first);
+		e->args[e->nargs++] = hfgit_jv__ref(first);
 	for (size_t i = 0; i < n->items.len; i++) {
 		if (!(e->args[e->nargs] = eval(r, s, n->items.v[i])))
 			return HFGIT_EINVALID;
@@ -628,7 +629,7 @@ static int eval_args(jv_render *r, scope *s, const node *n, evaluated_args *e, j
 	return 0;
 }
 
-jv *call_arg(const jv_call *c, size_t pos, const char *name)
+jv *hfgit_chat__call_arg(const jv_call *c, size_t pos, const char *name)
 {
 	if (pos < c->nargs)
 		return c->args[pos];
@@ -638,19 +639,19 @@ jv *call_arg(const jv_call *c, size_t pos, const char *name)
 	return NULL;
 }
 
-int call_check(jv_render *r, const jv_call *c, size_t npos, const char *const *names)
+int hfgit_chat__call_check(jv_render *r, const jv_call *c, size_t npos, const char *const *names)
 {
 	if (c->nargs > npos)
-		return render_error(r, "%s takes at most %zu positional argument%s (%zu given)",
-		                    c->name, npos, npos == 1 ? "" : "s", c->nargs);
+		return hfgit_chat__render_error(r, "%s takes at most %zu positional argument%s (%zu given)",
+		                                c->name, npos, npos == 1 ? "" : "s", c->nargs);
 	for (size_t i = 0; i < c->nkw; i++) {
 		size_t k;
 		for (k = 0; names && names[k]; k++)
 			if (!strcmp(names[k], c->kwnames[i].name))
 				break;
 		if (!names || !names[k])
-			return render_error(r, "%s got an unexpected keyword argument '%s'", c->name,
-			                    c->kwnames[i].name);
+			return hfgit_chat__render_error(r, "%s got an unexpected keyword argument '%s'", c->name,
+			                                c->kwnames[i].name);
 	}
 	return 0;
 }
@@ -660,11 +661,11 @@ static jv *call_value(jv_render *r, jv *callee, const jv_call *c, const char *wh
 	jv *out = NULL;
 
 	if (callee->type == JV_UNDEFINED) {
-		render_error(r, "'%s' is undefined (it cannot be called)", what);
+		hfgit_chat__render_error(r, "'%s' is undefined (it cannot be called)", what);
 		return NULL;
 	}
 	if (callee->type != JV_FUNC) {
-		render_error(r, "'%s' is a %s, not a function", what, python_type(callee));
+		hfgit_chat__render_error(r, "'%s' is a %s, not a function", what, python_type(callee));
 		return NULL;
 	}
 	if (callee->u.func.macro) {
@@ -696,12 +697,12 @@ static jv *eval_call(jv_render *r, scope *s, const node *n)
 			goto out;
 		}
 		c.name = callee->str;
-		if ((rc = builtin_method(&out, r, obj, &c)) <= 0)
+		if ((rc = hfgit_chat__builtin_method(&out, r, obj, &c)) <= 0)
 			goto out;
-		if (!(fn = render_getattr(r, obj, callee->str)))
+		if (!(fn = hfgit_chat__render_getattr(r, obj, callee->str)))
 			goto out;
 		if (fn->type != JV_FUNC) {
-			render_error(r, "unknown method '%s' of a %s value", callee->str, python_type(obj));
+			hfgit_chat__render_error(r, "unknown method '%s' of a %s value", callee->str, python_type(obj));
 			goto out;
 		}
 		out = call_value(r, fn, &c, callee->str);
@@ -713,8 +714,8 @@ static jv *eval_call(jv_render *r, scope *s, const node *n)
 	c.name = callee->kind == N_NAME ? callee->str : "the value";
 	out = call_value(r, fn, &c, c.name);
 out:
-	jv_unref(obj);
-	jv_unref(fn);
+	hfgit_jv__unref(obj);
+	hfgit_jv__unref(fn);
 	args_dispose(&e);
 	return out;
 }
@@ -729,10 +730,10 @@ static jv *eval_filter(jv_render *r, scope *s, const node *n)
 		return NULL;
 	if (eval_args(r, s, n, &e, &c, NULL) == 0) {
 		r->line = n->line;
-		builtin_filter(&out, r, value, &c);
+		hfgit_chat__builtin_filter(&out, r, value, &c);
 	}
 	args_dispose(&e);
-	jv_unref(value);
+	hfgit_jv__unref(value);
 	return out;
 }
 
@@ -748,11 +749,11 @@ static jv *eval_test(jv_render *r, scope *s, const node *n)
 		return NULL;
 	if (eval_args(r, s, n, &e, &c, NULL) == 0) {
 		r->line = n->line;
-		rc = builtin_test(&ok, r, value, &c);
+		rc = hfgit_chat__builtin_test(&ok, r, value, &c);
 	}
 	args_dispose(&e);
-	jv_unref(value);
-	return rc < 0 ? NULL : jv_bool(ok != n->negate);
+	hfgit_jv__unref(value);
+	return rc < 0 ? NULL : hfgit_jv__bool(ok != n->negate);
 }
 
 static jv *eval_binary(jv_render *r, scope *s, const node *n)
@@ -763,69 +764,126 @@ static jv *eval_binary(jv_render *r, scope *s, const node *n)
 	if (!(a = eval(r, s, n->a)))
 		return NULL;
 	if (!(b = eval(r, s, n->b))) {
-		jv_unref(a);
+		hfgit_jv__unref(a);
 		return NULL;
 	}
 	r->line = n->line;
 	switch (n->op) {
 	case OP_EQ:
 	case OP_NE:
-		out = jv_bool(jv_equal(a, b) == (n->op == OP_EQ));
+		out = hfgit_jv__bool(hfgit_jv__equal(a, b) == (n->op == OP_EQ));
 		break;
 	case '<':
 	case '>':
 	case OP_LE:
 	case OP_GE:
 		if (compare(r, n->op, a, b, &res) == 0)
-			out = jv_bool(res);
+			out = hfgit_jv__bool(res);
 		break;
 	case OP_IN:
 	case OP_NOTIN:
 		if (contains(r, a, b, &res) == 0)
-			out = jv_bool(res == (n->op == OP_IN));
+			out = hfgit_jv__bool(res == (n->op == OP_IN));
 		break;
 	default:
 		out = arith(r, n->op, a, b);
 	}
-	jv_unref(a);
-	jv_unref(b);
+	hfgit_jv__unref(a);
+	hfgit_jv__unref(b);
 	return out;
 }
 
 static jv *eval_collection(jv_render *r, scope *s, const node *n)
 {
-	jv *out = n->kind == N_DICT ? jv_dict() : jv_list(), *k, *v;
+	jv *out = n->kind == N_DICT ? hfgit_jv__dict() : hfgit_jv__list(), *k, *v;
 
 	for (size_t i = 0; out && i < n->items.len; i += n->kind == N_DICT ? 2 : 1) {
 		if (!(k = eval(r, s, n->items.v[i]))) {
-			jv_unref(out);
+			hfgit_jv__unref(out);
 			return NULL;
 		}
 		if (n->kind != N_DICT) {
-			if (jv_list_push(out, k) < 0) {
-				jv_unref(k);
-				jv_unref(out);
+			if (hfgit_jv__list_push(out, k) < 0) {
+				hfgit_jv__unref(k);
+				hfgit_jv__unref(out);
 				return NULL;
 			}
-			jv_unref(k);
+			hfgit_jv__unref(k);
 			continue;
 		}
 		if (k->type != JV_STRING) {
 			r->line = n->line;
-			render_error(r, "dict keys must be strings here, not %s", python_type(k));
-			jv_unref(k);
-			jv_unref(out);
+			hfgit_chat__render_error(r, "dict keys must be strings here, not %s", python_type(k));
+			hfgit_jv__unref(k);
+			hfgit_jv__unref(out);
 			return NULL;
 		}
-		if (!(v = eval(r, s, n->items.v[i + 1])) || jv_dict_set(out, k->u.str.ptr, v) < 0) {
-			jv_unref(v);
-			jv_unref(k);
-			jv_unref(out);
+		if (!(v = eval(r, s, n->items.v[i + 1])) || hfgit_jv__dict_set(out, k->u.str.ptr, v) < 0) {
+			hfgit_jv__unref(v);
+			hfgit_jv__unref(k);
+			hfgit_jv__unref(out);
 			return NULL;
 		}
-		jv_unref(v);
-		jv_unref(k);
+		hfgit_jv__unref(v);
+		hfgit_jv__unref(k);
 	}
+	return out;
+}
+
+/* a[b] and a[start:stop:step] */
+static jv *eval_subscript(jv_render *r, scope *s, const node *n)
+{
+	jv *a, *b, *out = NULL;
+	jv *parts[3] = { NULL, NULL, NULL };
+	int k;
+
+	if (!(a = eval(r, s, n->a)))
+		return NULL;
+	if (n->kind == N_ITEM) {
+		if (!(b = eval(r, s, n->b))) {
+			hfgit_jv__unref(a);
+			return NULL;
+		}
+		r->line = n->line;
+		out = getitem(r, a, b);
+		hfgit_jv__unref(a);
+		hfgit_jv__unref(b);
+		return out;
+	}
+	for (k = 0; k < 3; k++)
+		if (n->items.v[k] && !(parts[k] = eval(r, s, n->items.v[k])))
+			break;
+	r->line = n->line;
+	if (k == 3)
+		out = slice(r, a, parts);
+	for (k = 0; k < 3; k++)
+		hfgit_jv__unref(parts[k]);
+	hfgit_jv__unref(a);
+	return out;
+}
+
+static jv *eval_unary(jv_render *r, scope *s, const node *n)
+{
+	jv *a, *out = NULL;
+
+	if (!(a = eval(r, s, n->a)))
+		return NULL;
+	r->line = n->line;
+	if (n->op == '!')
+		out = hfgit_jv__bool(!hfgit_jv__truthy(a));
+	else if (a->type == JV_UNDEFINED)
+		undefined_error(r, a);
+	else if (!numeric(a))
+		hfgit_chat__render_error(r, "bad operand type for unary %c: '%s'", n->op, python_type(a));
+	else if (n->op == '+')
+		out = a->type == JV_BOOL ? hfgit_jv__int(a->u.b) : hfgit_jv__ref(a);
+	else if (a->type == JV_FLOAT)
+		out = hfgit_jv__float(-a->u.f);
+	else if (inum(a) == LLONG_MIN)
+		hfgit_chat__render_error(r, "integer overflow in unary -");
+	else
+		out = hfgit_jv__int(-inum(a));
+	hfgit_jv__unref(a);
 	return out;
 }
 
@@ -836,11 +894,11 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 	r->line = n->line;
 	switch (n->kind) {
 	case N_LITERAL:
-		return jv_ref(n->value);
+		return hfgit_jv__ref(n->value);
 	case N_NAME:
 		if ((a = scope_get(s, n->str)))
-			return jv_ref(a);
-		return jv_undefined("'%s' is undefined", n->str);
+			return hfgit_jv__ref(a);
+		return hfgit_jv__undefined("'%s' is undefined", n->str);
 	case N_LIST:
 	case N_TUPLE:
 	case N_DICT:
@@ -849,37 +907,12 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 		if (!(a = eval(r, s, n->a)))
 			return NULL;
 		r->line = n->line;
-		out = render_getattr(r, a, n->str);
-		jv_unref(a);
+		out = hfgit_chat__render_getattr(r, a, n->str);
+		hfgit_jv__unref(a);
 		return out;
 	case N_ITEM:
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		if (!(b = eval(r, s, n->b))) {
-			jv_unref(a);
-			return NULL;
-		}
-		r->line = n->line;
-		out = getitem(r, a, b);
-		jv_unref(a);
-		jv_unref(b);
-		return out;
-	case N_SLICE: {
-		jv *parts[3] = { NULL, NULL, NULL };
-		int k;
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		for (k = 0; k < 3; k++)
-			if (n->items.v[k] && !(parts[k] = eval(r, s, n->items.v[k])))
-				break;
-		r->line = n->line;
-		if (k == 3)
-			out = slice(r, a, parts);
-		for (k = 0; k < 3; k++)
-			jv_unref(parts[k]);
-		jv_unref(a);
-		return out;
-	}
+	case N_SLICE:
+		return eval_subscript(r, s, n);
 	case N_CALL:
 		return eval_call(r, s, n);
 	case N_FILTER:
@@ -887,47 +920,29 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 	case N_TEST:
 		return eval_test(r, s, n);
 	case N_UNARY:
-		if (!(a = eval(r, s, n->a)))
-			return NULL;
-		r->line = n->line;
-		if (n->op == '!')
-			out = jv_bool(!jv_truthy(a));
-		else if (a->type == JV_UNDEFINED)
-			undefined_error(r, a);
-		else if (!numeric(a))
-			render_error(r, "bad operand type for unary %c: '%s'", n->op, python_type(a));
-		else if (n->op == '+')
-			out = a->type == JV_BOOL ? jv_int(a->u.b) : jv_ref(a);
-		else if (a->type == JV_FLOAT)
-			out = jv_float(-a->u.f);
-		else if (inum(a) == LLONG_MIN)
-			render_error(r, "integer overflow in unary -");
-		else
-			out = jv_int(-inum(a));
-		jv_unref(a);
-		return out;
+		return eval_unary(r, s, n);
 	case N_BINARY:
 		return eval_binary(r, s, n);
 	case N_AND:
 	case N_OR:
 		if (!(a = eval(r, s, n->a)))
 			return NULL;
-		if (jv_truthy(a) == (n->kind == N_OR))
+		if (hfgit_jv__truthy(a) == (n->kind == N_OR))
 			return a;
-		jv_unref(a);
+		hfgit_jv__unref(a);
 		return eval(r, s, n->b);
 	case N_COND:
 		if (!(a = eval(r, s, n->b)))
 			return NULL;
-		b = jv_truthy(a) ? (jv *)n->a : NULL;
-		jv_unref(a);
+		b = hfgit_jv__truthy(a) ? (jv *)n->a : NULL;
+		hfgit_jv__unref(a);
 		if (b)
 			return eval(r, s, n->a);
 		if (n->c)
 			return eval(r, s, n->c);
-		return jv_undefined("the conditional expression on line %d had no else", n->line);
+		return hfgit_jv__undefined("the conditional expression on line %d had no else", n->line);
 	default:
-		render_error(r, "a statement where an expression was expected");
+		hfgit_chat__render_error(r, "a statement where an expression was expected");
 		return NULL;
 	}
 }
@@ -937,18 +952,18 @@ static jv *eval(jv_render *r, scope *s, const node *n)
 
 static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf *out);
 
-int render_charge(jv_render *r, size_t n)
+int hfgit_chat__render_charge(jv_render *r, size_t n)
 {
 	r->steps += n;
 	if (r->steps > CHAT_MAX_STEPS)
-		return render_error(r, "the template runs more than %llu steps; is a loop unbounded?",
-		                    CHAT_MAX_STEPS);
+		return hfgit_chat__render_error(r, "the template runs more than %llu steps; is a loop unbounded?",
+		                                CHAT_MAX_STEPS);
 	return 0;
 }
 
 static int step(jv_render *r)
 {
-	return render_charge(r, 1);
+	return hfgit_chat__render_charge(r, 1);
 }
 
 /* The values a for loop walks: a list's items, a dict's keys, a string's characters. */
@@ -958,44 +973,44 @@ static jv *iterable(jv_render *r, jv *v)
 	size_t i = 0;
 
 	if (v->type == JV_STRING || v->type == JV_DICT || v->type == JV_NAMESPACE)
-		if (render_charge(r, v->type == JV_STRING ? v->u.str.len : v->u.dict.len) < 0)
+		if (hfgit_chat__render_charge(r, v->type == JV_STRING ? v->u.str.len : v->u.dict.len) < 0)
 			return NULL;
 	switch (v->type) {
 	case JV_LIST:
-		return jv_ref(v);
+		return hfgit_jv__ref(v);
 	case JV_UNDEFINED:
-		return jv_list();
+		return hfgit_jv__list();
 	case JV_DICT:
 	case JV_NAMESPACE:
-		if (!(out = jv_list()))
+		if (!(out = hfgit_jv__list()))
 			return NULL;
 		for (i = 0; i < v->u.dict.len; i++) {
-			if (!(item = jv_string(v->u.dict.keys[i], strlen(v->u.dict.keys[i]))) ||
-			    jv_list_push(out, item) < 0) {
-				jv_unref(item);
-				jv_unref(out);
+			if (!(item = hfgit_jv__string(v->u.dict.keys[i], strlen(v->u.dict.keys[i]))) ||
+			    hfgit_jv__list_push(out, item) < 0) {
+				hfgit_jv__unref(item);
+				hfgit_jv__unref(out);
 				return NULL;
 			}
-			jv_unref(item);
+			hfgit_jv__unref(item);
 		}
 		return out;
 	case JV_STRING:
-		if (!(out = jv_list()))
+		if (!(out = hfgit_jv__list()))
 			return NULL;
 		while (i < v->u.str.len) {
 			size_t start = i;
-			chat_utf8_next(v->u.str.ptr, v->u.str.len, &i);
-			if (!(item = jv_string(v->u.str.ptr + start, i - start)) ||
-			    jv_list_push(out, item) < 0) {
-				jv_unref(item);
-				jv_unref(out);
+			hfgit_chat__utf8_next(v->u.str.ptr, v->u.str.len, &i);
+			if (!(item = hfgit_jv__string(v->u.str.ptr + start, i - start)) ||
+			    hfgit_jv__list_push(out, item) < 0) {
+				hfgit_jv__unref(item);
+				hfgit_jv__unref(out);
 				return NULL;
 			}
-			jv_unref(item);
+			hfgit_jv__unref(item);
 		}
 		return out;
 	default:
-		render_error(r, "'%s' object is not iterable", python_type(v));
+		hfgit_chat__render_error(r, "'%s' object is not iterable", python_type(v));
 		return NULL;
 	}
 }
@@ -1003,12 +1018,12 @@ static jv *iterable(jv_render *r, jv *v)
 static int assign(jv_render *r, scope *s, const node_list *targets, jv *v)
 {
 	if (targets->len == 1)
-		return scope_set(s, targets->v[0]->str, v);
+		return hfgit_chat__scope_set(s, targets->v[0]->str, v);
 	if (v->type != JV_LIST || v->u.list.len != targets->len)
-		return render_error(r, "cannot unpack a %s into %zu variables", python_type(v),
-		                    targets->len);
+		return hfgit_chat__render_error(r, "cannot unpack a %s into %zu variables", python_type(v),
+		                                targets->len);
 	for (size_t i = 0; i < targets->len; i++)
-		if (scope_set(s, targets->v[i]->str, v->u.list.items[i]) < 0)
+		if (hfgit_chat__scope_set(s, targets->v[i]->str, v->u.list.items[i]) < 0)
 			return HFGIT_ERROR;
 	return 0;
 }
@@ -1020,10 +1035,10 @@ static int set_loop(scope *s, jv **loop, size_t i, jv *items)
 		(*loop)->u.loop.index = i;
 		return 0;
 	}
-	jv_unref(*loop);
-	if (!(*loop = jv_loop(items, i)))
+	hfgit_jv__unref(*loop);
+	if (!(*loop = hfgit_jv__loop(items, i)))
 		return HFGIT_ERROR;
-	return scope_set(s, "loop", *loop);
+	return hfgit_chat__scope_set(s, "loop", *loop);
 }
 
 static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
@@ -1037,12 +1052,12 @@ static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 		return HFGIT_EINVALID;
 	r->line = n->line;
 	items = iterable(r, src);
-	jv_unref(src);
+	hfgit_jv__unref(src);
 	if (!items)
 		return HFGIT_EINVALID;
 	/* A loop filter (for x in xs if cond) selects before loop.index and friends count. */
 	if (n->b) {
-		if (!(kept = jv_list()))
+		if (!(kept = hfgit_jv__list()))
 			goto out;
 		for (i = 0; i < items->u.list.len; i++) {
 			jv *cond;
@@ -1050,12 +1065,12 @@ static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 			if (step(r) < 0 || assign(r, &inner, &n->targets, items->u.list.items[i]) < 0 ||
 			    !(cond = eval(r, &inner, n->b)))
 				goto out;
-			yes = jv_truthy(cond);
-			jv_unref(cond);
-			if (yes && jv_list_push(kept, items->u.list.items[i]) < 0)
+			yes = hfgit_jv__truthy(cond);
+			hfgit_jv__unref(cond);
+			if (yes && hfgit_jv__list_push(kept, items->u.list.items[i]) < 0)
 				goto out;
 		}
-		jv_unref(items);
+		hfgit_jv__unref(items);
 		items = kept;
 		kept = NULL;
 	}
@@ -1076,10 +1091,10 @@ static int exec_for(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	if (rc == 0 && items->u.list.len == 0 && n->orelse.len)
 		rc = exec_body(r, s, &n->orelse, out);
 out:
-	jv_unref(loop);
-	jv_unref(items);
-	jv_unref(kept);
-	scope_dispose(&inner);
+	hfgit_jv__unref(loop);
+	hfgit_jv__unref(items);
+	hfgit_jv__unref(kept);
+	hfgit_chat__scope_dispose(&inner);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1096,7 +1111,7 @@ static int exec_set(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 			hfgit_strbuf__dispose(&text);
 			return rc;
 		}
-		v = jv_string_take(&text);
+		v = hfgit_jv__string_take(&text);
 	}
 	if (!v)
 		return HFGIT_EINVALID;
@@ -1104,14 +1119,14 @@ static int exec_set(jv_render *r, scope *s, const node *n, hfgit_strbuf *out)
 	if (n->str) {
 		ns = scope_get(s, n->targets.v[0]->str);
 		if (!ns || ns->type != JV_NAMESPACE)
-			rc = render_error(r, "cannot assign attribute '%s' of '%s': it is not a namespace() "
-			                  "object", n->str, n->targets.v[0]->str);
+			rc = hfgit_chat__render_error(r, "cannot assign attribute '%s' of '%s': it is not a namespace() "
+			                              "object", n->str, n->targets.v[0]->str);
 		else
-			rc = jv_dict_set(ns, n->str, v);
+			rc = hfgit_jv__dict_set(ns, n->str, v);
 	} else {
 		rc = assign(r, s, &n->targets, v);
 	}
-	jv_unref(v);
+	hfgit_jv__unref(v);
 	return rc;
 }
 
@@ -1128,21 +1143,21 @@ static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf
 			if ((rc = step(r)) == 0)
 				rc = hfgit_strbuf__put(out, n->str, n->str_len);
 			if (rc == 0 && out->len > CHAT_MAX_OUTPUT)
-				rc = render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
+				rc = hfgit_chat__render_error(r, "the rendered text exceeds %u MiB", CHAT_MAX_OUTPUT >> 20);
 			break;
 		case N_OUTPUT:
 			if ((rc = step(r)) < 0)
 				break;
 			if (!(v = eval(r, s, n->a)))
 				return HFGIT_EINVALID;
-			rc = render_to_string(out, r, v);
-			jv_unref(v);
+			rc = hfgit_chat__render_to_string(out, r, v);
+			hfgit_jv__unref(v);
 			break;
 		case N_IF:
 			if (!(v = eval(r, s, n->a)))
 				return HFGIT_EINVALID;
-			rc = exec_body(r, s, jv_truthy(v) ? &n->body : &n->orelse, out);
-			jv_unref(v);
+			rc = exec_body(r, s, hfgit_jv__truthy(v) ? &n->body : &n->orelse, out);
+			hfgit_jv__unref(v);
 			if (rc != 0)
 				return rc;
 			break;
@@ -1153,17 +1168,17 @@ static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf
 			rc = exec_set(r, s, n, out);
 			break;
 		case N_MACRO:
-			if (!(v = jv_func(n->str, NULL, n)))
+			if (!(v = hfgit_jv__func(n->str, NULL, n)))
 				return HFGIT_ERROR;
-			rc = scope_set(s, n->str, v);
-			jv_unref(v);
+			rc = hfgit_chat__scope_set(s, n->str, v);
+			hfgit_jv__unref(v);
 			break;
 		case N_BREAK:
 			return FLOW_BREAK;
 		case N_CONTINUE:
 			return FLOW_CONTINUE;
 		default:
-			rc = render_error(r, "an expression where a statement was expected");
+			rc = hfgit_chat__render_error(r, "an expression where a statement was expected");
 		}
 		if (rc < 0)
 			return rc;
@@ -1171,7 +1186,7 @@ static int exec_body(jv_render *r, scope *s, const node_list *body, hfgit_strbuf
 	return 0;
 }
 
-int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c)
+static int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c)
 {
 	scope inner = { r->top };
 	hfgit_strbuf text = HFGIT_STRBUF_INIT;
@@ -1180,58 +1195,58 @@ int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c)
 
 	*out = NULL;
 	if (c->nargs > macro->params.len)
-		return render_error(r, "macro '%s' takes %zu arguments (%zu given)", macro->str,
-		                    macro->params.len, c->nargs);
+		return hfgit_chat__render_error(r, "macro '%s' takes %zu arguments (%zu given)", macro->str,
+		                                macro->params.len, c->nargs);
 	if (r->call_depth >= CHAT_MAX_CALL_DEPTH)
-		return render_error(r, "macro calls nest deeper than %d", CHAT_MAX_CALL_DEPTH);
+		return hfgit_chat__render_error(r, "macro calls nest deeper than %d", CHAT_MAX_CALL_DEPTH);
 	for (i = 0; i < c->nkw; i++) {
 		size_t k;
 		for (k = 0; k < macro->params.len; k++)
 			if (!strcmp(macro->params.v[k]->str, c->kwnames[i].name))
 				break;
 		if (k == macro->params.len)
-			return render_error(r, "macro '%s' has no parameter '%s'", macro->str,
-			                    c->kwnames[i].name);
+			return hfgit_chat__render_error(r, "macro '%s' has no parameter '%s'", macro->str,
+			                                c->kwnames[i].name);
 	}
 	r->call_depth++;
 	for (i = 0; i < macro->params.len && rc == 0; i++) {
 		const node *param = macro->params.v[i];
-		jv *v = call_arg(c, i, param->str), *dflt = NULL;
+		jv *v = hfgit_chat__call_arg(c, i, param->str), *dflt = NULL;
 		if (!v) {
 			if (param->a) {
 				if (!(dflt = eval(r, &inner, param->a))) {
 					rc = HFGIT_EINVALID;
 					break;
 				}
-			} else if (!(dflt = jv_undefined("parameter '%s' of macro '%s' was not given",
+			} else if (!(dflt = hfgit_jv__undefined("parameter '%s' of macro '%s' was not given",
 			                                  param->str, macro->str))) {
 				rc = HFGIT_ERROR;
 				break;
 			}
 			v = dflt;
 		}
-		rc = scope_set(&inner, param->str, v);
-		jv_unref(dflt);
+		rc = hfgit_chat__scope_set(&inner, param->str, v);
+		hfgit_jv__unref(dflt);
 	}
 	if (rc == 0)
 		rc = exec_body(r, &inner, &macro->body, &text);
 	r->call_depth--;
-	scope_dispose(&inner);
+	hfgit_chat__scope_dispose(&inner);
 	r->line = line;
 	if (rc < 0) {
 		hfgit_strbuf__dispose(&text);
 		return rc;
 	}
-	return (*out = jv_string_take(&text)) ? 0 : HFGIT_ERROR;
+	return (*out = hfgit_jv__string_take(&text)) ? 0 : HFGIT_ERROR;
 }
 
-int chat_render_body(hfgit_strbuf *out, const node_list *body, scope *globals);
-int chat_render_body(hfgit_strbuf *out, const node_list *body, scope *globals)
+int hfgit_chat__render_body(hfgit_strbuf *out, const node_list *body, scope *globals);
+int hfgit_chat__render_body(hfgit_strbuf *out, const node_list *body, scope *globals)
 {
 	scope top = { globals };
 	jv_render r = { &top, 1, 0, 0 };
 	int rc = exec_body(&r, &top, body, out);
 
-	scope_dispose(&top);
+	hfgit_chat__scope_dispose(&top);
 	return rc < 0 ? rc : 0;
 }

@@ -36,34 +36,31 @@ typedef struct jv_call {
 
 /* Count `n` steps of work (items a filter walks, numbers range makes) against
  * CHAT_MAX_STEPS; an error past it. */
-int render_charge(jv_render *r, size_t n);
+int hfgit_chat__render_charge(jv_render *r, size_t n);
 
 /* "chat template line N: ..." with HFGIT_EINVALID; returns it. */
-int render_error(jv_render *r, const char *fmt, ...) HFGIT_PRINTF(2, 3);
+int hfgit_chat__render_error(jv_render *r, const char *fmt, ...) HFGIT_PRINTF(2, 3);
 
 /* Argument `pos` by position, or by `name`; NULL when not given. Borrowed. */
-jv *call_arg(const jv_call *c, size_t pos, const char *name);
+jv *hfgit_chat__call_arg(const jv_call *c, size_t pos, const char *name);
 /* Refuses arguments beyond `npos` positional ones and the `names` (NULL-terminated). */
-int call_check(jv_render *r, const jv_call *c, size_t npos, const char *const *names);
+int hfgit_chat__call_check(jv_render *r, const jv_call *c, size_t npos, const char *const *names);
 
 /* builtins.c */
-int builtin_filter(jv **out, jv_render *r, jv *value, const jv_call *c);
-int builtin_test(bool *out, jv_render *r, jv *value, const jv_call *c);
+int hfgit_chat__builtin_filter(jv **out, jv_render *r, jv *value, const jv_call *c);
+int hfgit_chat__builtin_test(bool *out, jv_render *r, jv *value, const jv_call *c);
 /* A method of a string, dict or list: 1 when there is none of that name. */
-int builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c);
+int hfgit_chat__builtin_method(jv **out, jv_render *r, jv *self, const jv_call *c);
 /* raise_exception, strftime_now, namespace, range, dict. */
-int builtin_globals(scope *s);
-int scope_set(scope *s, const char *name, jv *v);
-void scope_dispose(scope *s);
+int hfgit_chat__builtin_globals(scope *s);
+int hfgit_chat__scope_set(scope *s, const char *name, jv *v);
+void hfgit_chat__scope_dispose(scope *s);
 
 /* render.c, for the built-ins: map/select and friends call filters and tests by name. */
-jv *render_getattr(jv_render *r, jv *obj, const char *name);
-int render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v);
-int render_macro(jv **out, jv_render *r, const node *macro, const jv_call *c);
+jv *hfgit_chat__render_getattr(jv_render *r, jv *obj, const char *name);
+int hfgit_chat__render_to_string(hfgit_strbuf *out, jv_render *r, const jv *v);
 
-/* Python's str.isspace for one code point. */
-bool chat_is_space(unsigned long cp);
 /* Decode one code point of UTF-8 at s[*i] (a bad byte reads as itself), advancing *i. */
-unsigned long chat_utf8_next(const char *s, size_t len, size_t *i);
+unsigned long hfgit_chat__utf8_next(const char *s, size_t len, size_t *i);
 
 #endif

@@ -9,19 +9,19 @@
 
 #include "core/error.h"
 
-jv jv_none_value = { -1, JV_NONE };
-jv jv_true_value = { -1, JV_BOOL, { .b = 1 } };
-jv jv_false_value = { -1, JV_BOOL, { .b = 0 } };
-jv jv_undefined_value = { -1, JV_UNDEFINED };
+static jv none_value = { -1, JV_NONE };
+static jv true_value = { -1, JV_BOOL, { .b = 1 } };
+static jv false_value = { -1, JV_BOOL, { .b = 0 } };
+static jv undefined_value = { -1, JV_UNDEFINED };
 
-jv *jv_ref(jv *v)
+jv *hfgit_jv__ref(jv *v)
 {
 	if (v && v->refs >= 0)
 		v->refs++;
 	return v;
 }
 
-void jv_unref(jv *v)
+void hfgit_jv__unref(jv *v)
 {
 	size_t i;
 
@@ -33,20 +33,20 @@ void jv_unref(jv *v)
 		break;
 	case JV_LIST:
 		for (i = 0; i < v->u.list.len; i++)
-			jv_unref(v->u.list.items[i]);
+			hfgit_jv__unref(v->u.list.items[i]);
 		free(v->u.list.items);
 		break;
 	case JV_DICT:
 	case JV_NAMESPACE:
 		for (i = 0; i < v->u.dict.len; i++) {
 			free(v->u.dict.keys[i]);
-			jv_unref(v->u.dict.vals[i]);
+			hfgit_jv__unref(v->u.dict.vals[i]);
 		}
 		free(v->u.dict.keys);
 		free(v->u.dict.vals);
 		break;
 	case JV_LOOP:
-		jv_unref(v->u.loop.items);
+		hfgit_jv__unref(v->u.loop.items);
 		break;
 	default:
 		break;
@@ -57,23 +57,23 @@ void jv_unref(jv *v)
 
 static bool is_singleton(const jv *v)
 {
-	return v == &jv_none_value || v == &jv_true_value || v == &jv_false_value ||
-	       v == &jv_undefined_value;
+	return v == &none_value || v == &true_value || v == &false_value ||
+	       v == &undefined_value;
 }
 
-jv *jv_make_immortal(jv *v)
+jv *hfgit_jv__make_immortal(jv *v)
 {
 	if (v && !is_singleton(v))
 		v->refs = -1;
 	return v;
 }
 
-void jv_release_immortal(jv *v)
+void hfgit_jv__release_immortal(jv *v)
 {
 	if (!v || is_singleton(v))
 		return;
 	v->refs = 1;
-	jv_unref(v);
+	hfgit_jv__unref(v);
 }
 
 static jv *alloc(jv_type type)
@@ -89,14 +89,14 @@ static jv *alloc(jv_type type)
 	return v;
 }
 
-jv *jv_undefined(const char *hint_fmt, ...)
+jv *hfgit_jv__undefined(const char *hint_fmt, ...)
 {
 	hfgit_strbuf buf = HFGIT_STRBUF_INIT;
 	va_list ap;
 	jv *v;
 
 	if (!hint_fmt)
-		return &jv_undefined_value;
+		return &undefined_value;
 	va_start(ap, hint_fmt);
 	if (hfgit_strbuf__vprintf(&buf, hint_fmt, ap) < 0) {
 		va_end(ap);
@@ -111,17 +111,17 @@ jv *jv_undefined(const char *hint_fmt, ...)
 	return v;
 }
 
-jv *jv_none(void)
+jv *hfgit_jv__none(void)
 {
-	return &jv_none_value;
+	return &none_value;
 }
 
-jv *jv_bool(bool b)
+jv *hfgit_jv__bool(bool b)
 {
-	return b ? &jv_true_value : &jv_false_value;
+	return b ? &true_value : &false_value;
 }
 
-jv *jv_int(long long i)
+jv *hfgit_jv__int(long long i)
 {
 	jv *v = alloc(JV_INT);
 
@@ -130,7 +130,7 @@ jv *jv_int(long long i)
 	return v;
 }
 
-jv *jv_float(double f)
+jv *hfgit_jv__float(double f)
 {
 	jv *v = alloc(JV_FLOAT);
 
@@ -139,7 +139,7 @@ jv *jv_float(double f)
 	return v;
 }
 
-jv *jv_string(const char *s, size_t len)
+jv *hfgit_jv__string(const char *s, size_t len)
 {
 	jv *v = alloc(JV_STRING);
 
@@ -157,7 +157,7 @@ jv *jv_string(const char *s, size_t len)
 	return v;
 }
 
-jv *jv_string_take(hfgit_strbuf *buf)
+jv *hfgit_jv__string_take(hfgit_strbuf *buf)
 {
 	jv *v = alloc(JV_STRING);
 	size_t len = buf->len;
@@ -176,17 +176,17 @@ jv *jv_string_take(hfgit_strbuf *buf)
 	return v;
 }
 
-jv *jv_list(void)
+jv *hfgit_jv__list(void)
 {
 	return alloc(JV_LIST);
 }
 
-jv *jv_dict(void)
+jv *hfgit_jv__dict(void)
 {
 	return alloc(JV_DICT);
 }
 
-jv *jv_func(const char *name, jv_builtin fn, const void *macro)
+jv *hfgit_jv__func(const char *name, jv_builtin fn, const void *macro)
 {
 	jv *v = alloc(JV_FUNC);
 
@@ -198,12 +198,12 @@ jv *jv_func(const char *name, jv_builtin fn, const void *macro)
 	return v;
 }
 
-jv *jv_loop(jv *items, size_t index)
+jv *hfgit_jv__loop(jv *items, size_t index)
 {
 	jv *v = alloc(JV_LOOP);
 
 	if (v) {
-		v->u.loop.items = jv_ref(items);
+		v->u.loop.items = hfgit_jv__ref(items);
 		v->u.loop.index = index;
 	}
 	return v;
@@ -224,23 +224,23 @@ static int grow(void **items, size_t *cap, size_t len, size_t size)
 	return 0;
 }
 
-int jv_list_push(jv *list, jv *item)
+int hfgit_jv__list_push(jv *list, jv *item)
 {
 	if (grow((void **)&list->u.list.items, &list->u.list.cap, list->u.list.len, sizeof(jv *)) < 0)
 		return -1;
-	list->u.list.items[list->u.list.len++] = jv_ref(item);
+	list->u.list.items[list->u.list.len++] = hfgit_jv__ref(item);
 	return 0;
 }
 
-int jv_dict_set(jv *dict, const char *key, jv *val)
+int hfgit_jv__dict_set(jv *dict, const char *key, jv *val)
 {
 	size_t i, cap;
 	char *k;
 
 	for (i = 0; i < dict->u.dict.len; i++) {
 		if (!strcmp(dict->u.dict.keys[i], key)) {
-			jv_ref(val);
-			jv_unref(dict->u.dict.vals[i]);
+			hfgit_jv__ref(val);
+			hfgit_jv__unref(dict->u.dict.vals[i]);
 			dict->u.dict.vals[i] = val;
 			return 0;
 		}
@@ -254,11 +254,11 @@ int jv_dict_set(jv *dict, const char *key, jv *val)
 		return -1;
 	}
 	dict->u.dict.keys[dict->u.dict.len] = k;
-	dict->u.dict.vals[dict->u.dict.len++] = jv_ref(val);
+	dict->u.dict.vals[dict->u.dict.len++] = hfgit_jv__ref(val);
 	return 0;
 }
 
-jv *jv_dict_get(const jv *dict, const char *key)
+jv *hfgit_jv__dict_get(const jv *dict, const char *key)
 {
 	size_t i;
 
@@ -268,53 +268,53 @@ jv *jv_dict_get(const jv *dict, const char *key)
 	return NULL;
 }
 
-jv *jv_from_json(json_object *o)
+jv *hfgit_jv__from_json(json_object *o)
 {
 	jv *v = NULL, *item;
 	size_t i, n;
 
 	switch (json_object_get_type(o)) {
 	case json_type_null:
-		return jv_none();
+		return hfgit_jv__none();
 	case json_type_boolean:
-		return jv_bool(json_object_get_boolean(o));
+		return hfgit_jv__bool(json_object_get_boolean(o));
 	case json_type_int:
-		return jv_int((long long)json_object_get_int64(o));
+		return hfgit_jv__int((long long)json_object_get_int64(o));
 	case json_type_double:
-		return jv_float(json_object_get_double(o));
+		return hfgit_jv__float(json_object_get_double(o));
 	case json_type_string:
-		return jv_string(json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		return hfgit_jv__string(json_object_get_string(o), (size_t)json_object_get_string_len(o));
 	case json_type_array:
-		if (!(v = jv_list()))
+		if (!(v = hfgit_jv__list()))
 			return NULL;
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++) {
-			if (!(item = jv_from_json(json_object_array_get_idx(o, i))) ||
-			    jv_list_push(v, item) < 0) {
-				jv_unref(item);
-				jv_unref(v);
+			if (!(item = hfgit_jv__from_json(json_object_array_get_idx(o, i))) ||
+			    hfgit_jv__list_push(v, item) < 0) {
+				hfgit_jv__unref(item);
+				hfgit_jv__unref(v);
 				return NULL;
 			}
-			jv_unref(item);
+			hfgit_jv__unref(item);
 		}
 		return v;
 	case json_type_object:
-		if (!(v = jv_dict()))
+		if (!(v = hfgit_jv__dict()))
 			return NULL;
 		json_object_object_foreach(o, key, val) {
-			if (!(item = jv_from_json(val)) || jv_dict_set(v, key, item) < 0) {
-				jv_unref(item);
-				jv_unref(v);
+			if (!(item = hfgit_jv__from_json(val)) || hfgit_jv__dict_set(v, key, item) < 0) {
+				hfgit_jv__unref(item);
+				hfgit_jv__unref(v);
 				return NULL;
 			}
-			jv_unref(item);
+			hfgit_jv__unref(item);
 		}
 		return v;
 	}
-	return jv_none();
+	return hfgit_jv__none();
 }
 
-bool jv_truthy(const jv *v)
+bool hfgit_jv__truthy(const jv *v)
 {
 	switch (v->type) {
 	case JV_UNDEFINED:
@@ -347,7 +347,7 @@ static double as_double(const jv *v)
 	return v->type == JV_FLOAT ? v->u.f : v->type == JV_INT ? (double)v->u.i : v->u.b;
 }
 
-bool jv_equal(const jv *a, const jv *b)
+bool hfgit_jv__equal(const jv *a, const jv *b)
 {
 	size_t i;
 
@@ -368,15 +368,15 @@ bool jv_equal(const jv *a, const jv *b)
 		if (a->u.list.len != b->u.list.len)
 			return false;
 		for (i = 0; i < a->u.list.len; i++)
-			if (!jv_equal(a->u.list.items[i], b->u.list.items[i]))
+			if (!hfgit_jv__equal(a->u.list.items[i], b->u.list.items[i]))
 				return false;
 		return true;
 	case JV_DICT:
 		if (a->u.dict.len != b->u.dict.len)
 			return false;
 		for (i = 0; i < a->u.dict.len; i++) {
-			jv *other = jv_dict_get(b, a->u.dict.keys[i]);
-			if (!other || !jv_equal(a->u.dict.vals[i], other))
+			jv *other = hfgit_jv__dict_get(b, a->u.dict.keys[i]);
+			if (!other || !hfgit_jv__equal(a->u.dict.vals[i], other))
 				return false;
 		}
 		return true;
@@ -385,14 +385,14 @@ bool jv_equal(const jv *a, const jv *b)
 	}
 }
 
-const char *jv_type_name(const jv *v)
+const char *hfgit_jv__type_name(const jv *v)
 {
 	static const char *const names[] = { "undefined", "none", "bool", "int", "float", "string",
 	                                     "list", "dict", "namespace", "function", "loop" };
 	return names[v->type];
 }
 
-void jv_format_float(char *buf, size_t size, double f)
+static void format_float(char *buf, size_t size, double f)
 {
 	char digits[40];
 	int prec, exp;
@@ -492,7 +492,7 @@ static int tojson_at(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys,
 	case JV_INT:
 		return hfgit_strbuf__printf(out, "%lld", v->u.i);
 	case JV_FLOAT:
-		jv_format_float(num, sizeof(num), v->u.f);
+		format_float(num, sizeof(num), v->u.f);
 		return hfgit_strbuf__puts(out, num);
 	case JV_STRING:
 		return put_json_string(out, v->u.str.ptr, v->u.str.len);
@@ -542,16 +542,16 @@ static int tojson_at(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys,
 	}
 	default:
 		return hfgit_error__set(HFGIT_EINVALID, "tojson: %s %s is not JSON serializable",
-		                        v->type == JV_UNDEFINED ? "an" : "a", jv_type_name(v));
+		                        v->type == JV_UNDEFINED ? "an" : "a", hfgit_jv__type_name(v));
 	}
 }
 
-int jv_tojson(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys)
+int hfgit_jv__tojson(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys)
 {
 	return tojson_at(out, v, indent, sort_keys, 0);
 }
 
-int jv_print(hfgit_strbuf *out, const jv *v)
+int hfgit_jv__print(hfgit_strbuf *out, const jv *v)
 {
 	char num[64];
 
@@ -564,7 +564,7 @@ int jv_print(hfgit_strbuf *out, const jv *v)
 	case JV_INT:
 		return hfgit_strbuf__printf(out, "%lld", v->u.i);
 	case JV_FLOAT:
-		jv_format_float(num, sizeof(num), v->u.f);
+		format_float(num, sizeof(num), v->u.f);
 		return hfgit_strbuf__puts(out, num);
 	case JV_STRING:
 		return hfgit_strbuf__put(out, v->u.str.ptr, v->u.str.len);
@@ -573,11 +573,11 @@ int jv_print(hfgit_strbuf *out, const jv *v)
 	case JV_LOOP:
 		return hfgit_strbuf__puts(out, "<LoopContext>");
 	default:
-		return jv_tojson(out, v, -1, false);
+		return hfgit_jv__tojson(out, v, -1, false);
 	}
 }
 
-size_t jv_utf8_length(const char *s, size_t len)
+size_t hfgit_jv__utf8_length(const char *s, size_t len)
 {
 	size_t i, n = 0;
 
@@ -587,7 +587,7 @@ size_t jv_utf8_length(const char *s, size_t len)
 	return n;
 }
 
-size_t jv_utf8_offset(const char *s, size_t len, size_t index)
+size_t hfgit_jv__utf8_offset(const char *s, size_t len, size_t index)
 {
 	size_t i, n = 0;
 

@@ -65,51 +65,47 @@ struct jv {
 	char *hint; /* JV_UNDEFINED: why ("'dict object' has no attribute 'x'"), owned */
 };
 
-extern jv jv_none_value, jv_true_value, jv_false_value, jv_undefined_value;
-
-jv *jv_ref(jv *v);
-void jv_unref(jv *v);
+jv *hfgit_jv__ref(jv *v);
+void hfgit_jv__unref(jv *v);
 /* A template's literals are shared by every render, which may run on several threads: they
  * are made immortal (no reference counting) and released with the template. */
-jv *jv_make_immortal(jv *v);
-void jv_release_immortal(jv *v);
+jv *hfgit_jv__make_immortal(jv *v);
+void hfgit_jv__release_immortal(jv *v);
 
 /* Constructors; NULL only when out of memory (the error is set). */
-jv *jv_undefined(const char *hint_fmt, ...) HFGIT_PRINTF(1, 2);
-jv *jv_none(void);
-jv *jv_bool(bool b);
-jv *jv_int(long long i);
-jv *jv_float(double f);
-jv *jv_string(const char *s, size_t len);
-jv *jv_string_take(hfgit_strbuf *buf); /* the buffer is emptied */
-jv *jv_list(void);
-jv *jv_dict(void);
-jv *jv_func(const char *name, jv_builtin fn, const void *macro);
-jv *jv_loop(jv *items, size_t index);
+jv *hfgit_jv__undefined(const char *hint_fmt, ...) HFGIT_PRINTF(1, 2);
+jv *hfgit_jv__none(void);
+jv *hfgit_jv__bool(bool b);
+jv *hfgit_jv__int(long long i);
+jv *hfgit_jv__float(double f);
+jv *hfgit_jv__string(const char *s, size_t len);
+jv *hfgit_jv__string_take(hfgit_strbuf *buf); /* the buffer is emptied */
+jv *hfgit_jv__list(void);
+jv *hfgit_jv__dict(void);
+jv *hfgit_jv__func(const char *name, jv_builtin fn, const void *macro);
+jv *hfgit_jv__loop(jv *items, size_t index);
 
 /* Append / set take a reference of their own; -1 when out of memory. */
-int jv_list_push(jv *list, jv *item);
-int jv_dict_set(jv *dict, const char *key, jv *val);
+int hfgit_jv__list_push(jv *list, jv *item);
+int hfgit_jv__dict_set(jv *dict, const char *key, jv *val);
 /* The value under `key` (borrowed), or NULL. */
-jv *jv_dict_get(const jv *dict, const char *key);
+jv *hfgit_jv__dict_get(const jv *dict, const char *key);
 
-jv *jv_from_json(json_object *o);
+jv *hfgit_jv__from_json(json_object *o);
 
-bool jv_truthy(const jv *v);
-bool jv_equal(const jv *a, const jv *b);
-const char *jv_type_name(const jv *v);
+bool hfgit_jv__truthy(const jv *v);
+bool hfgit_jv__equal(const jv *a, const jv *b);
+const char *hfgit_jv__type_name(const jv *v);
 
 /* What {{ v }} prints, as @huggingface/jinja prints it (lists and dicts as JSON). */
-int jv_print(hfgit_strbuf *out, const jv *v);
+int hfgit_jv__print(hfgit_strbuf *out, const jv *v);
 /* Python's json.dumps(v, ensure_ascii=False, indent=indent) (indent < 0: none), which is what
  * transformers' tojson filter calls. -1 with the error set for a value JSON cannot hold. */
-int jv_tojson(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys);
-/* Python's repr() of a float. */
-void jv_format_float(char *buf, size_t size, double f);
+int hfgit_jv__tojson(hfgit_strbuf *out, const jv *v, int indent, bool sort_keys);
 
 /* Code points of UTF-8 text: the bytes that are not continuation bytes (and the first). */
-size_t jv_utf8_length(const char *s, size_t len);
+size_t hfgit_jv__utf8_length(const char *s, size_t len);
 /* Byte offset of code point `index` (0 <= index <= length). */
-size_t jv_utf8_offset(const char *s, size_t len, size_t index);
+size_t hfgit_jv__utf8_offset(const char *s, size_t len, size_t index);
 
 #endif

@@ -16,7 +16,7 @@
 #include "core/error.h"
 #include "image/image.h"
 
-hfgit_image *img_new(size_t width, size_t height)
+hfgit_image *hfgit_img__new(size_t width, size_t height)
 {
 	hfgit_image *img = calloc(1, sizeof(*img));
 
@@ -70,7 +70,8 @@ static void png_warn(png_structp png, png_const_charp msg)
 	(void)msg;
 }
 
-int img_decode_png(hfgit_image **out, const unsigned char *data, size_t len, const char *name)
+int hfgit_img__decode_png(hfgit_image **out, const unsigned char *data, size_t len,
+                          const char *name)
 {
 	png_src src = { data, len, 0, "" };
 	png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_fail, png_warn);
@@ -119,7 +120,7 @@ int img_decode_png(hfgit_image **out, const unsigned char *data, size_t len, con
 	png_read_update_info(png, info);
 	if (png_get_rowbytes(png, info) != (size_t)w * 3)
 		png_error(png, "unexpected pixel layout after conversion to RGB");
-	if (!(img = img_new(w, h)) || !(rows = malloc(h * sizeof(*rows))))
+	if (!(img = hfgit_img__new(w, h)) || !(rows = malloc(h * sizeof(*rows))))
 		png_error(png, "out of memory");
 	for (y = 0; y < h; y++)
 		rows[y] = img->rgb + (size_t)y * w * 3;
@@ -153,7 +154,8 @@ static void jpeg_quiet(j_common_ptr cinfo, int level)
 	(void)level;
 }
 
-int img_decode_jpeg(hfgit_image **out, const unsigned char *data, size_t len, const char *name)
+int hfgit_img__decode_jpeg(hfgit_image **out, const unsigned char *data, size_t len,
+                           const char *name)
 {
 	struct jpeg_decompress_struct cinfo;
 	jpeg_err err;
@@ -189,7 +191,7 @@ int img_decode_jpeg(hfgit_image **out, const unsigned char *data, size_t len, co
 		snprintf(err.message, sizeof(err.message), "no RGB output for this color space");
 		longjmp(err.jump, 1);
 	}
-	if (!(img = img_new(cinfo.output_width, cinfo.output_height))) {
+	if (!(img = hfgit_img__new(cinfo.output_width, cinfo.output_height))) {
 		snprintf(err.message, sizeof(err.message), "out of memory");
 		longjmp(err.jump, 1);
 	}

@@ -20,11 +20,13 @@ typedef enum {
 
 /* Image.resize(size, resample) of an RGB image, pixel for pixel as Pillow computes it (its
  * two-pass fixed-point convolution, antialiased when shrinking). NEAREST is refused. */
-int img_resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t height,
-               img_filter filter);
+int hfgit_img__resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t height,
+                      img_filter filter);
 
-int img_decode_png(hfgit_image **out, const unsigned char *data, size_t len, const char *name);
-int img_decode_jpeg(hfgit_image **out, const unsigned char *data, size_t len, const char *name);
-hfgit_image *img_new(size_t width, size_t height);
+int hfgit_img__decode_png(hfgit_image **out, const unsigned char *data, size_t len,
+                          const char *name);
+int hfgit_img__decode_jpeg(hfgit_image **out, const unsigned char *data, size_t len,
+                           const char *name);
+hfgit_image *hfgit_img__new(size_t width, size_t height);
 
 #endif

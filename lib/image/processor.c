@@ -161,7 +161,7 @@ int hfgit_image_preprocess(float **out, size_t *height, size_t *width,
 
 	*out = NULL;
 	if (p->do_resize) {
-		if ((rc = img_resize(&resized, img, p->width, p->height, p->resample)) < 0)
+		if ((rc = hfgit_img__resize(&resized, img, p->width, p->height, p->resample)) < 0)
 			return rc;
 		src = resized;
 	}
@@ -198,9 +198,9 @@ int hfgit_image_from_memory(hfgit_image **out, const void *data, size_t len, con
 	if (!name)
 		name = "image";
 	if (len >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8))
-		return img_decode_png(out, d, len, name);
+		return hfgit_img__decode_png(out, d, len, name);
 	if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
-		return img_decode_jpeg(out, d, len, name);
+		return hfgit_img__decode_jpeg(out, d, len, name);
 	return hfgit_error__set(HFGIT_EINVALID, "%s is neither PNG nor JPEG (hfgit reads those two)",
 	                        name);
 }
@@ -226,5 +226,5 @@ const unsigned char *hfgit_image_pixels(const hfgit_image *img) { return img->rg
 int hfgit_image_resize(hfgit_image **out, const hfgit_image *img, size_t width, size_t height,
                        int resample)
 {
-	return img_resize(out, img, width, height, (img_filter)resample);
+	return hfgit_img__resize(out, img, width, height, (img_filter)resample);
 }

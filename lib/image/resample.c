@@ -184,8 +184,8 @@ static void vertical(hfgit_image *out, const hfgit_image *in, const coeffs *c, i
 	}
 }
 
-int img_resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t height,
-               img_filter which)
+int hfgit_img__resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t height,
+                      img_filter which)
 {
 	static const filter filters[] = {
 		[IMG_LANCZOS] = { lanczos_f, 3.0 }, [IMG_BILINEAR] = { bilinear_f, 1.0 },
@@ -206,7 +206,7 @@ int img_resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t he
 		return hfgit_error__set(HFGIT_EINVALID, "cannot resize %zux%zu to %zux%zu", in->width,
 		                        in->height, width, height);
 	if (width == in->width && height == in->height) {
-		if (!(res = img_new(width, height)))
+		if (!(res = hfgit_img__new(width, height)))
 			return HFGIT_ERROR;
 		memcpy(res->rgb, in->rgb, width * height * 3);
 		*out = res;
@@ -219,7 +219,7 @@ int img_resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t he
 	if (width != in->width) {
 		if ((rc = precompute(&ch, (int)in->width, (int)width, &filters[which])) < 0)
 			goto done;
-		if (!(tmp = img_new(width, (size_t)(last - first)))) {
+		if (!(tmp = hfgit_img__new(width, (size_t)(last - first)))) {
 			rc = HFGIT_ERROR;
 			goto done;
 		}
@@ -227,7 +227,7 @@ int img_resize(hfgit_image **out, const hfgit_image *in, size_t width, size_t he
 		src = tmp;
 	}
 	if (height != in->height) {
-		if (!(res = img_new(width, height))) {
+		if (!(res = hfgit_img__new(width, height))) {
 			rc = HFGIT_ERROR;
 			goto done;
 		}

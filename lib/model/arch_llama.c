@@ -80,7 +80,9 @@ static int read_config(hfgit_config *cfg, void *payload)
 		                            "group of attention heads", heads, kv);
 	/* rope_scaling's type and factors are checked now: a config hfgit cannot run fails at
 	 * load, naming the field. */
-	return hfgit_rope__read(&rope, cfg, (size_t)head_dim);
+	if ((rc = hfgit_rope__read(&rope, cfg, (size_t)head_dim)) < 0)
+		return rc;
+	return hfgit_rope__record(&rope, cfg);
 }
 
 static int layer(hfgit_binder *b, long long hidden, long long inter, long long heads,

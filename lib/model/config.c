@@ -687,6 +687,14 @@ static int record(hfgit_config *cfg, const char *name, const char *key, const va
 	return 0;
 }
 
+int hfgit_config__record(hfgit_config *cfg, const char *name, const char *key,
+                         hfgit_value_type type, long long i, double f, const char *s)
+{
+	value v = { type, i, f, s };
+
+	return record(cfg, name, key, &v);
+}
+
 static int read_value(value *out, hfgit_config *cfg, const char *name, const char *key,
                       const value *fallback, unsigned int flags)
 {

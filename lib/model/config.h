@@ -28,5 +28,9 @@ int hfgit_config__set_reader(hfgit_config *cfg, const char *who);
 /* The parsed config.json (json-c, borrowed), for the nested fields an architecture reads
  * itself (rope_scaling). */
 struct json_object *hfgit_config__json(const hfgit_config *cfg);
+/* Record a value an architecture read itself (a nested field) or derived as hyperparameter
+ * `name` (`key`: the field it came from; NULL: derived), as hfgit_config_read_* record theirs. */
+int hfgit_config__record(hfgit_config *cfg, const char *name, const char *key,
+                         hfgit_value_type type, long long i, double f, const char *s);
 
 #endif

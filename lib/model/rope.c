@@ -113,6 +113,40 @@ int hfgit_rope__read(hfgit_rope *out, const hfgit_config *cfg, size_t dim)
 	return 0;
 }
 
+/* One value of rope_scaling (`key` NULL: the field of the same name) as a hyperparameter. */
+static int record(hfgit_config *cfg, const char *name, const char *key, hfgit_value_type type,
+                  long long i, double f, const char *s)
+{
+	return hfgit_config__record(cfg, name, key ? key : name, type, i, f, s);
+}
+
+int hfgit_rope__record(const hfgit_rope *r, hfgit_config *cfg)
+{
+	int rc;
+
+	if (r->type == HFGIT_ROPE_DEFAULT)
+		return 0;
+	if ((rc = record(cfg, "rope_scaling.rope_type", NULL, HFGIT_VALUE_STRING, 0, 0,
+	                 type_names[r->type])) < 0 ||
+	    (rc = record(cfg, "rope_scaling.factor", NULL, HFGIT_VALUE_FLOAT, 0, r->factor,
+	                 NULL)) < 0)
+		return rc;
+	if (r->type == HFGIT_ROPE_DYNAMIC)
+		/* Dynamic NTK grows the base past the length the model was trained for, which
+		 * transformers takes from max_position_embeddings. */
+		return record(cfg, "rope_scaling.original_max_position_embeddings",
+		              "max_position_embeddings", HFGIT_VALUE_INT, r->max_positions, 0, NULL);
+	if (r->type != HFGIT_ROPE_LLAMA3)
+		return 0;
+	if ((rc = record(cfg, "rope_scaling.low_freq_factor", NULL, HFGIT_VALUE_FLOAT, 0,
+	                 r->low_freq_factor, NULL)) < 0 ||
+	    (rc = record(cfg, "rope_scaling.high_freq_factor", NULL, HFGIT_VALUE_FLOAT, 0,
+	                 r->high_freq_factor, NULL)) < 0)
+		return rc;
+	return record(cfg, "rope_scaling.original_max_position_embeddings", NULL, HFGIT_VALUE_INT,
+	              r->original_max_positions, 0, NULL);
+}
+
 /* 1 / base^(2i / dim) in F32, as `1.0 / (base ** (arange(0, dim, 2).float() / dim))`. */
 static void plain(float *inv, size_t dim, float base)
 {

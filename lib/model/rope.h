@@ -40,4 +40,8 @@ void hfgit_rope__inv_freq(float *inv_freq, const hfgit_rope *r, long long seq_le
 
 const char *hfgit_rope__type_name(hfgit_rope_type t);
 
+/* Record the scaling of `r` as `cfg`'s hyperparameters (rope_scaling.rope_type, .factor, and
+ * the fields its type uses), for hfgit inspect; nothing for the default type. */
+int hfgit_rope__record(const hfgit_rope *r, hfgit_config *cfg);
+
 #endif

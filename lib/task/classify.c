@@ -6,7 +6,8 @@
 #include "core/error.h"
 #include "task/task.h"
 
-hfgit_score_function task_score_function(const hfgit_config *cfg)
+/* The score function config.json implies for HFGIT_SCORES_AUTO. */
+static hfgit_score_function score_function(const hfgit_config *cfg)
 {
 	const char *problem = NULL, *fn = NULL;
 	size_t labels = hfgit_config_num_labels(cfg);
@@ -52,15 +53,15 @@ static int by_score(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int task_classify(task_item *items, size_t n, const float *logits, size_t nlabels,
-                  const hfgit_config *cfg, const hfgit_run_options *o, size_t default_top_k)
+int hfgit_task__classify(task_item *items, size_t n, const float *logits, size_t nlabels,
+                         const hfgit_config *cfg, const hfgit_run_options *o, size_t default_top_k)
 {
 	hfgit_score_function fn = o->function_to_apply;
 	size_t i, j, k = o->top_k ? o->top_k : default_top_k;
 	float *scores;
 
 	if (fn == HFGIT_SCORES_AUTO)
-		fn = task_score_function(cfg);
+		fn = score_function(cfg);
 	if (k > nlabels)
 		k = nlabels;
 	if (!(scores = malloc(nlabels * sizeof(*scores))))

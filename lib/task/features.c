@@ -5,8 +5,8 @@
 #include "core/error.h"
 #include "task/task.h"
 
-int task_features(task_item *items, const task_batch *b, const float *hidden, size_t dim,
-                  hfgit_pooling pooling)
+int hfgit_task__features(task_item *items, const task_batch *b, const float *hidden, size_t dim,
+                         hfgit_pooling pooling)
 {
 	size_t i, j, d;
 

@@ -29,8 +29,8 @@ static size_t complete_prefix(const char *text, size_t len)
 	return len;
 }
 
-int task_stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t *prompt, size_t n,
-                     size_t expect)
+int hfgit_task__stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t *prompt, size_t n,
+                            size_t expect)
 {
 	char *text;
 	size_t j;
@@ -50,14 +50,14 @@ int task_stream_init(task_stream *s, hfgit_tokenizer *tok, const int32_t *prompt
 	return 0;
 }
 
-void task_stream_dispose(task_stream *s)
+void hfgit_task__stream_dispose(task_stream *s)
 {
 	free(s->ids);
 	s->ids = NULL;
 }
 
-int task_stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t index, void *payload,
-                     char **out, size_t *out_len)
+int hfgit_task__stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t index,
+                            void *payload, char **out, size_t *out_len)
 {
 	size_t len, cont, end, skip;
 	char *text;
@@ -87,7 +87,7 @@ int task_stream_emit(task_stream *s, bool final, hfgit_text_cb cb, size_t index,
 	return 0;
 }
 
-int task_stream_push(task_stream *s, int64_t token)
+int hfgit_task__stream_push(task_stream *s, int64_t token)
 {
 	if (s->len == s->cap) {
 		size_t cap = s->cap * 2;
@@ -107,17 +107,17 @@ static int on_token(size_t seq, int64_t token, void *payload)
 	gen_state *g = payload;
 	task_stream *s = &g->s[seq];
 
-	if ((g->rc = task_stream_push(s, token)) < 0)
+	if ((g->rc = hfgit_task__stream_push(s, token)) < 0)
 		return 1;
 	if (g->o->on_text &&
-	    (g->rc = task_stream_emit(s, false, g->o->on_text, g->first + seq, g->o->payload,
-	                              NULL, NULL)) < 0)
+	    (g->rc = hfgit_task__stream_emit(s, false, g->o->on_text, g->first + seq, g->o->payload,
+	                                     NULL, NULL)) < 0)
 		return 1;
 	return 0;
 }
 
-int task_generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size_t first,
-                  const hfgit_run_options *o)
+int hfgit_task__generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size_t first,
+                         const hfgit_run_options *o)
 {
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
 	hfgit_generate_options go = o->generate;
@@ -129,8 +129,8 @@ int task_generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size
 	if (!(g.s = calloc(b->n, sizeof(*g.s))))
 		return hfgit_error__oom();
 	for (i = 0; i < b->n && rc == 0; i++)
-		rc = task_stream_init(&g.s[i], p->tok, items[i].ids, items[i].pub.input_tokens,
-		                      go.max_new_tokens);
+		rc = hfgit_task__stream_init(&g.s[i], p->tok, items[i].ids, items[i].pub.input_tokens,
+		                             go.max_new_tokens);
 	if (rc < 0)
 		goto out;
 	in.batch = b->n;
@@ -158,14 +158,14 @@ int task_generate(task_item *items, hfgit_pipeline *p, const task_batch *b, size
 			memcpy(it->generated, t, n * sizeof(*t));
 		it->pub.generated_ids = it->generated;
 		it->pub.ngenerated = n;
-		if ((rc = task_stream_emit(&g.s[i], true, o->on_text, first + i, o->payload, &it->text,
-		                           &it->pub.text_len)) < 0)
+		if ((rc = hfgit_task__stream_emit(&g.s[i], true, o->on_text, first + i, o->payload, &it->text,
+		                                  &it->pub.text_len)) < 0)
 			goto out;
 		it->pub.text = it->text;
 	}
 out:
 	for (i = 0; i < b->n; i++)
-		task_stream_dispose(&g.s[i]);
+		hfgit_task__stream_dispose(&g.s[i]);
 	free(g.s);
 	hfgit_generation_free(gen);
 	return rc;

@@ -5,8 +5,8 @@
 #include "core/error.h"
 #include "task/task.h"
 
-int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
-                        size_t n, const hfgit_run_options *o)
+int hfgit_task__image_classify(task_item *items, hfgit_pipeline *p, const char *const *paths,
+                               size_t n, const hfgit_run_options *o)
 {
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
 	hfgit_image_processor *pp = NULL;
@@ -60,8 +60,8 @@ int task_image_classify(task_item *items, hfgit_pipeline *p, const char *const *
 		goto out;
 	}
 	/* ImageClassificationPipeline: top_k 5 by default. */
-	rc = task_classify(items, n, logits->data, (size_t)logits->shape[1],
-	                   hfgit_model_config(p->model), o, 5);
+	rc = hfgit_task__classify(items, n, logits->data, (size_t)logits->shape[1],
+	                          hfgit_model_config(p->model), o, 5);
 out:
 	hfgit_outputs_free(outs);
 	hfgit_image_processor_free(pp);

@@ -202,8 +202,9 @@ size_t hfgit_pipeline_max_length(const hfgit_pipeline *p)
 	return p->max_length;
 }
 
-static int run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inputs,
-                    const size_t *lens, size_t first, size_t n, const hfgit_run_options *o)
+int hfgit_task__run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inputs,
+                         const size_t *lens, size_t first, size_t n, bool special,
+                         const hfgit_run_options *o)
 {
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
 	const hfgit_output *out;
@@ -212,15 +213,14 @@ static int run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inpu
 	task_item *items = r->items + first;
 	bool gen = p->task == HFGIT_TASK_TEXT_GENERATION;
 	/* hfgit_model_generate wants a position for every new token (the last one too). */
-	size_t reserve = gen ? o->generate.max_new_tokens : 0;
+	task_encode how = { first, gen ? o->generate.max_new_tokens : 0, gen, special, !special };
 	int rc;
 
-	if ((rc = task_batch_encode(&b, p, inputs + first, lens ? lens + first : NULL, n, first,
-	                            reserve,
-	                            gen, o, items)) < 0)
+	if ((rc = hfgit_task__batch_encode(&b, p, inputs + first, lens ? lens + first : NULL, n,
+	                                   &how, o, items)) < 0)
 		return rc;
 	if (gen) {
-		rc = task_generate(items, p, &b, first, o);
+		rc = hfgit_task__generate(items, p, &b, first, o);
 		goto out;
 	}
 	in.batch = b.n;
@@ -236,33 +236,24 @@ static int run_text(hfgit_results *r, hfgit_pipeline *p, const char *const *inpu
 			                      hfgit_model_class(p->model));
 			goto out;
 		}
-		rc = task_classify(items, n, out->data, (size_t)out->shape[1],
-		                   hfgit_model_config(p->model), o, 1);
+		rc = hfgit_task__classify(items, n, out->data, (size_t)out->shape[1],
+		                          hfgit_model_config(p->model), o, 1);
 	} else {
 		if (!(out = hfgit_outputs_find(outs, "last_hidden_state")) || out->ndim != 3) {
 			rc = hfgit_error__set(HFGIT_ERROR, "%s gave no last_hidden_state",
 			                      hfgit_model_class(p->model));
 			goto out;
 		}
-		rc = task_features(items, &b, out->data, (size_t)out->shape[2], o->pooling);
+		rc = hfgit_task__features(items, &b, out->data, (size_t)out->shape[2], o->pooling);
 	}
 out:
 	hfgit_outputs_free(outs);
-	task_batch_dispose(&b);
+	hfgit_task__batch_dispose(&b);
 	return rc;
 }
 
-int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p, const char *const *inputs,
-                       const size_t *lens, size_t n, const hfgit_run_options *opts)
+int hfgit_task__check_run_options(const hfgit_run_options *opts)
 {
-	hfgit_run_options defaults = HFGIT_RUN_OPTIONS_INIT;
-	hfgit_results *r;
-	size_t i, batch;
-	int rc = 0;
-
-	*out = NULL;
-	if (!opts)
-		opts = &defaults;
 	if (opts->version != HFGIT_RUN_OPTIONS_VERSION)
 		return hfgit_error__set(HFGIT_EINVALID, "hfgit_run_options version %u; this libhfgit "
 		                        "knows version %d", opts->version, HFGIT_RUN_OPTIONS_VERSION);
@@ -276,19 +267,35 @@ int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p, const char *const
 	if ((unsigned)opts->function_to_apply > HFGIT_SCORES_NONE)
 		return hfgit_error__set(HFGIT_EINVALID, "function_to_apply %d is out of range",
 		                        (int)opts->function_to_apply);
+	return 0;
+}
+
+int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p, const char *const *inputs,
+                       const size_t *lens, size_t n, const hfgit_run_options *opts)
+{
+	hfgit_run_options defaults = HFGIT_RUN_OPTIONS_INIT;
+	hfgit_results *r;
+	size_t i, batch;
+	int rc = 0;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if ((rc = hfgit_task__check_run_options(opts)) < 0)
+		return rc;
 	for (i = 0; i < n; i++)
 		if (!inputs[i])
 			return hfgit_error__set(HFGIT_EINVALID, "input %zu is NULL", i);
-	if ((rc = task_results_new(&r, n)) < 0)
+	if ((rc = hfgit_task__results_new(&r, n)) < 0)
 		return rc;
 	batch = opts->batch_size ? opts->batch_size : 8;
 	for (i = 0; i < n && rc == 0; i += batch) {
 		size_t k = n - i < batch ? n - i : batch;
 
 		if (p->task == HFGIT_TASK_IMAGE_CLASSIFICATION)
-			rc = task_image_classify(r->items + i, p, inputs + i, k, opts);
+			rc = hfgit_task__image_classify(r->items + i, p, inputs + i, k, opts);
 		else
-			rc = run_text(r, p, inputs, lens, i, k, opts);
+			rc = hfgit_task__run_text(r, p, inputs, lens, i, k, true, opts);
 	}
 	if (rc < 0) {
 		hfgit_results_free(r);

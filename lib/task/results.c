@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "task/task.h"
 
-int task_results_new(hfgit_results **out, size_t n)
+int hfgit_task__results_new(hfgit_results **out, size_t n)
 {
 	hfgit_results *r;
 
@@ -44,12 +44,13 @@ void hfgit_results_free(hfgit_results *r)
 		free(it->pooled);
 		free(it->text);
 		free(it->generated);
+		free(it->prompt);
 	}
 	free(r->items);
 	free(r);
 }
 
-void task_warn(const hfgit_run_options *o, size_t input, const char *fmt, ...)
+void hfgit_task__warn(const hfgit_run_options *o, size_t input, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;

@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "task/task.h"
 
-void task_batch_dispose(task_batch *b)
+void hfgit_task__batch_dispose(task_batch *b)
 {
 	free(b->ids);
 	free(b->mask);
@@ -19,16 +19,24 @@ void task_batch_dispose(task_batch *b)
  * first, as transformers' truncation=True) and say so: a silent cut would change the answer.
  */
 static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text, size_t len,
-                      size_t index, size_t limit, size_t reserve, const hfgit_run_options *o,
-                      task_item *it)
+                      size_t index, size_t limit, const task_encode *how,
+                      const hfgit_run_options *o, task_item *it)
 {
 	hfgit_encode_options eo = HFGIT_ENCODE_OPTIONS_INIT;
-	size_t got;
+	size_t got, reserve = how->reserve;
 	int rc;
 
-	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, NULL)) < 0)
+	eo.no_special_tokens = !how->special;
+	if ((rc = hfgit_tokenizer_encode(enc, p->tok, text, len, NULL, 0, &eo)) < 0)
 		return hfgit_error__set(rc, "input %zu: %s", index, hfgit_error_last());
 	got = hfgit_encoding_length(*enc);
+	if (limit && got > limit && how->whole) {
+		hfgit_encoding_free(*enc);
+		*enc = NULL;
+		return hfgit_error__set(HFGIT_EINVALID, "the prompt is %zu tokens; with %zu new ones "
+		                        "it exceeds the model's %zu positions: shorten the conversation "
+		                        "or ask for fewer new tokens", got, reserve, p->max_length);
+	}
 	if (limit && got > limit) {
 		hfgit_encoding_free(*enc);
 		eo.max_length = limit;
@@ -36,12 +44,12 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 			return hfgit_error__set(rc, "input %zu: %s", index, hfgit_error_last());
 		it->pub.truncated_from = got;
 		if (reserve)
-			task_warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
-			          "ones within the model's %zu positions: truncated to %zu", got, limit,
-			          reserve, p->max_length, hfgit_encoding_length(*enc));
+			hfgit_task__warn(o, index, "%zu tokens, more than the %zu that leave room for %zu new "
+			                 "ones within the model's %zu positions: truncated to %zu", got, limit,
+			                 reserve, p->max_length, hfgit_encoding_length(*enc));
 		else
-			task_warn(o, index, "%zu tokens, more than the %zu the model takes: truncated "
-			          "to %zu", got, limit, hfgit_encoding_length(*enc));
+			hfgit_task__warn(o, index, "%zu tokens, more than the %zu the model takes: truncated "
+			                 "to %zu", got, limit, hfgit_encoding_length(*enc));
 	}
 	if (hfgit_encoding_length(*enc) == 0)
 		return hfgit_error__set(HFGIT_EINVALID, "input %zu gives no tokens: the model needs "
@@ -49,12 +57,13 @@ static int encode_one(hfgit_encoding **enc, hfgit_pipeline *p, const char *text,
 	return 0;
 }
 
-int task_batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
-                      const size_t *lens, size_t n, size_t first, size_t reserve, bool left,
-                      const hfgit_run_options *o, task_item *items)
+int hfgit_task__batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts,
+                             const size_t *lens, size_t n, const task_encode *how,
+                             const hfgit_run_options *o, task_item *items)
 {
 	hfgit_encoding **enc;
-	size_t i, j, limit = p->max_length;
+	size_t i, j, limit = p->max_length, reserve = how->reserve;
+	bool left = how->left;
 	bool any_type = false;
 	int rc = 0;
 
@@ -70,8 +79,7 @@ int task_batch_encode(task_batch *b, hfgit_pipeline *p, const char *const *texts
 	for (i = 0; i < n && rc == 0; i++) {
 		size_t len = lens ? lens[i] : strlen(texts[i]);
 
-		rc = encode_one(&enc[i], p, texts[i], len, first + i, limit, reserve, o,
-		                &items[i]);
+		rc = encode_one(&enc[i], p, texts[i], len, how->first + i, limit, how, o, &items[i]);
 		if (rc == 0 && hfgit_encoding_length(enc[i]) > b->seq_len)
 			b->seq_len = hfgit_encoding_length(enc[i]);
 	}
@@ -120,6 +128,6 @@ out:
 		hfgit_encoding_free(enc[i]);
 	free(enc);
 	if (rc < 0)
-		task_batch_dispose(b);
+		hfgit_task__batch_dispose(b);
 	return rc;
 }

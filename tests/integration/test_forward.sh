@@ -209,6 +209,6 @@ refused "head without weights" "the checkpoint has no classifier" "$WORK/noclass
 run_hfgit forward --help
 check_contains "help" "$OUT" "--pixel-values FILE"
 run_hfgit --help
-check_contains "listed in hfgit --help" "$OUT" "  forward      run the model on the CPU"
+check_contains "listed in hfgit --help" "$OUT" "  forward        run the model on the CPU"
 
 finish

@@ -245,6 +245,6 @@ check_eq "help: exit code" "$RC" 0
 check_contains "help" "$OUT" "--max-new-tokens N"
 check_contains "help" "$OUT" "--pooling cls|mean"
 run_hfgit --help
-check_contains "listed in hfgit --help" "$OUT" "  run          the answer of the model's task"
+check_contains "listed in hfgit --help" "$OUT" "  run            the answer of the model's task"
 
 finish

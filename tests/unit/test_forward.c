@@ -17,18 +17,7 @@
 
 #include "check.h"
 #include "hfgit.h"
-
-#define TOLERANCE 1e-4
-
-static const char *data_dir;
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
+#include "reference.h"
 
 static hfgit_auto_class auto_of(const char *name)
 {
@@ -52,34 +41,7 @@ static hfgit_weights_format format_of(const char *name)
 
 static hfgit_model *load(const char *dir_name, const char *auto_name, const char *format)
 {
-	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
-	hfgit_model *m = NULL;
-	char dir[512];
-
-	snprintf(dir, sizeof(dir), "%s/%s", data_dir, dir_name);
-	opts.auto_class = auto_of(auto_name);
-	opts.format = format_of(format);
-	CHECK_MSG(hfgit_model_from_pretrained(&m, NULL, dir, &opts) == 0, "%s (%s, %s): %s",
-	          dir_name, auto_name, format, hfgit_error_last());
-	return m;
-}
-
-/* A [rows][cols] integer matrix of JSON into a flat array. */
-static int64_t *matrix(json_object *rows, size_t *nrows, size_t *ncols)
-{
-	size_t r, c, R = json_object_array_length(rows),
-		     C = json_object_array_length(json_object_array_get_idx(rows, 0));
-	int64_t *v = malloc(R * C * sizeof(*v));
-
-	if (!v)
-		abort();
-	for (r = 0; r < R; r++)
-		for (c = 0; c < C; c++)
-			v[r * C + c] = json_object_get_int64(
-				json_object_array_get_idx(json_object_array_get_idx(rows, r), c));
-	*nrows = R;
-	*ncols = C;
-	return v;
+	return ref_model(dir_name, auto_of(auto_name), format_of(format));
 }
 
 typedef struct {
@@ -95,18 +57,18 @@ static void inputs_from(inputs *x, json_object *j)
 
 	memset(x, 0, sizeof(*x));
 	x->in.version = HFGIT_FORWARD_INPUTS_VERSION;
-	if ((v = get(j, "input_ids"))) {
-		x->in.input_ids = x->ids = matrix(v, &x->in.batch, &x->in.seq_len);
-		x->in.attention_mask = x->mask = matrix(get(j, "attention_mask"), &r, &c);
+	if ((v = ref_get(j, "input_ids"))) {
+		x->in.input_ids = x->ids = ref_matrix(v, &x->in.batch, &x->in.seq_len);
+		x->in.attention_mask = x->mask = ref_matrix(ref_get(j, "attention_mask"), &r, &c);
 	}
-	if ((v = get(j, "token_type_ids")))
-		x->in.token_type_ids = x->types = matrix(v, &r, &c);
-	if ((v = get(j, "pixel_values"))) {
+	if ((v = ref_get(j, "token_type_ids")))
+		x->in.token_type_ids = x->types = ref_matrix(v, &r, &c);
+	if ((v = ref_get(j, "pixel_values"))) {
 		long long shape[4];
 		size_t ndim = 0;
 		char path[512];
 
-		snprintf(path, sizeof(path), "%s/%s", data_dir, json_object_get_string(v));
+		snprintf(path, sizeof(path), "%s/%s", ref_data_dir, json_object_get_string(v));
 		CHECK_MSG(hfgit_npy_read_f32(&x->pixels, &ndim, shape, 4, path) == 0 && ndim == 4,
 		          "%s: %s", path, hfgit_error_last());
 		if (ndim == 4) {
@@ -125,39 +87,6 @@ static void inputs_free(inputs *x)
 	free(x->mask);
 	free(x->types);
 	free(x->pixels);
-}
-
-/* Compare one output with the reference; the largest difference goes in the message. */
-static void compare(const char *label, const char *name, const hfgit_output *got,
-                    json_object *want)
-{
-	json_object *shape = get(want, "shape"), *data = get(want, "data");
-	size_t d, i, worst = 0;
-	double max = 0.0;
-
-	CHECK_MSG(got != NULL, "%s: no output %s", label, name);
-	if (!got)
-		return;
-	CHECK_MSG(got->ndim == json_object_array_length(shape), "%s: %s has %zu dims", label, name,
-	          got->ndim);
-	for (d = 0; d < got->ndim && d < json_object_array_length(shape); d++)
-		CHECK_MSG(got->shape[d] == json_object_get_int64(json_object_array_get_idx(shape, d)),
-		          "%s: %s dim %zu is %lld", label, name, d, got->shape[d]);
-	CHECK_MSG(got->numel == json_object_array_length(data), "%s: %s has %zu values, want %zu",
-	          label, name, got->numel, json_object_array_length(data));
-	if (got->numel != json_object_array_length(data))
-		return;
-	for (i = 0; i < got->numel; i++) {
-		double diff = fabs((double)got->data[i] -
-		                   json_object_get_double(json_object_array_get_idx(data, i)));
-
-		if (!(diff <= max)) {
-			max = diff;
-			worst = i;
-		}
-	}
-	CHECK_MSG(max <= TOLERANCE, "%s: %s differs from torch by %g at element %zu (got %.9g)",
-	          label, name, max, worst, (double)got->data[worst]);
 }
 
 /* Outputs at the real positions of sequence b of a padded batch equal those of the sequence
@@ -208,62 +137,28 @@ static void check_padding(hfgit_model *m, const char *label, const inputs *x,
 	}
 }
 
-static void check_generate(hfgit_model *m, const char *label, const inputs *x, json_object *g)
-{
-	json_object *want = get(g, "tokens");
-	size_t b, j, len;
-	int no_cache;
-
-	for (no_cache = 0; no_cache <= 1; no_cache++) {
-		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
-		hfgit_generation *gen = NULL;
-
-		opts.max_new_tokens = (size_t)json_object_get_int64(get(g, "max_new_tokens"));
-		opts.no_cache = no_cache;
-		CHECK_MSG(hfgit_model_generate(&gen, m, &x->in, &opts) == 0, "%s: %s", label,
-		          hfgit_error_last());
-		if (!gen)
-			continue;
-		CHECK(hfgit_generation_count(gen) == json_object_array_length(want));
-		for (b = 0; b < hfgit_generation_count(gen); b++) {
-			json_object *w = json_object_array_get_idx(want, b);
-			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
-
-			CHECK_MSG(len == json_object_array_length(w), "%s (%s): sequence %zu has %zu new "
-			          "tokens, torch %zu", label, no_cache ? "no cache" : "cache", b, len,
-			          json_object_array_length(w));
-			for (j = 0; j < len && j < json_object_array_length(w); j++)
-				CHECK_MSG(t[j] == json_object_get_int64(json_object_array_get_idx(w, j)),
-				          "%s (%s): token %zu of sequence %zu is %lld, torch's %lld", label,
-				          no_cache ? "no cache" : "cache", j, b, (long long)t[j],
-				          (long long)json_object_get_int64(json_object_array_get_idx(w, j)));
-		}
-		hfgit_generation_free(gen);
-	}
-}
-
 static void run_case(json_object *c)
 {
-	json_object *formats = get(c, "formats"), *outputs = get(c, "outputs"),
-		    *hidden = get(c, "hidden_states"), *gen = get(c, "generate");
+	json_object *formats = ref_get(c, "formats"), *outputs = ref_get(c, "outputs"),
+		    *hidden = ref_get(c, "hidden_states"), *gen = ref_get(c, "generate");
 	size_t f;
 
 	for (f = 0; f < json_object_array_length(formats); f++) {
 		const char *format = json_object_get_string(json_object_array_get_idx(formats, f));
-		hfgit_model *m = load(json_object_get_string(get(c, "dir")),
-		                      json_object_get_string(get(c, "auto")), format);
+		hfgit_model *m = load(json_object_get_string(ref_get(c, "dir")),
+		                      json_object_get_string(ref_get(c, "auto")), format);
 		hfgit_outputs *out = NULL;
 		char label[160];
 		inputs x;
 		size_t i;
 
-		snprintf(label, sizeof(label), "%s [%s]", json_object_get_string(get(c, "name")), format);
+		snprintf(label, sizeof(label), "%s [%s]", json_object_get_string(ref_get(c, "name")), format);
 		if (!m)
 			continue;
-		CHECK_STR(hfgit_model_class(m), json_object_get_string(get(c, "class")));
-		inputs_from(&x, get(c, "inputs"));
+		CHECK_STR(hfgit_model_class(m), json_object_get_string(ref_get(c, "class")));
+		inputs_from(&x, ref_get(c, "inputs"));
 		if (gen) {
-			check_generate(m, label, &x, gen);
+			ref_check_generate(m, label, &x.in, gen);
 			inputs_free(&x);
 			hfgit_model_free(m);
 			continue;
@@ -271,12 +166,12 @@ static void run_case(json_object *c)
 		x.in.output_hidden_states = hidden != NULL;
 		CHECK_MSG(hfgit_model_forward(&out, m, &x.in) == 0, "%s: %s", label, hfgit_error_last());
 		json_object_object_foreach(outputs, name, want)
-			compare(label, name, hfgit_outputs_find(out, name), want);
+			ref_compare(label, name, hfgit_outputs_find(out, name), want);
 		for (i = 0; hidden && i < json_object_array_length(hidden); i++) {
 			char hs[48];
 
 			snprintf(hs, sizeof(hs), "hidden_states.%zu", i);
-			compare(label, hs, hfgit_outputs_find(out, hs),
+			ref_compare(label, hs, hfgit_outputs_find(out, hs),
 			        json_object_array_get_idx(hidden, i));
 		}
 		/* Exactly the outputs of the class (plus the hidden states asked for). */
@@ -573,20 +468,12 @@ static void concurrent(void)
 int main(int argc, char **argv)
 {
 	json_object *ref, *cases;
-	char path[512];
 	size_t i;
+	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_forward <tests/data>\n");
-		return 2;
-	}
-	data_dir = argv[1];
-	snprintf(path, sizeof(path), "%s/forward/reference.json", data_dir);
-	if (!(ref = json_object_from_file(path))) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return 1;
-	}
-	cases = get(ref, "cases");
+	if ((rc = ref_open(&ref, argc, argv, "test_forward", "forward/reference.json")) != 0)
+		return rc;
+	cases = ref_get(ref, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++)
 		run_case(json_object_array_get_idx(cases, i));
 	CHECK_MSG(json_object_array_length(cases) >= 38, "only %zu reference cases",

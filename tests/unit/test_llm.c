@@ -21,77 +21,14 @@
 
 #include "check.h"
 #include "hfgit.h"
+#include "reference.h"
 #include "forward/forward.h"
 #include "model/model.h"
 #include "tensor/hlinear.h"
 
-#define TOLERANCE 1e-4
-
-static const char *data_dir;
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
-
 static hfgit_model *load(const char *dir_name, hfgit_auto_class auto_class)
 {
-	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
-	hfgit_model *m = NULL;
-	char dir[512];
-
-	snprintf(dir, sizeof(dir), "%s/%s", data_dir, dir_name);
-	opts.auto_class = auto_class;
-	CHECK_MSG(hfgit_model_from_pretrained(&m, NULL, dir, &opts) == 0, "%s: %s", dir_name,
-	          hfgit_error_last());
-	return m;
-}
-
-static int64_t *matrix(json_object *rows, size_t *nrows, size_t *ncols)
-{
-	size_t r, c, R = json_object_array_length(rows),
-		     C = json_object_array_length(json_object_array_get_idx(rows, 0));
-	int64_t *v = malloc(R * C * sizeof(*v));
-
-	if (!v)
-		abort();
-	for (r = 0; r < R; r++)
-		for (c = 0; c < C; c++)
-			v[r * C + c] = json_object_get_int64(
-				json_object_array_get_idx(json_object_array_get_idx(rows, r), c));
-	*nrows = R;
-	*ncols = C;
-	return v;
-}
-
-static void compare(const char *label, const char *name, const hfgit_output *got,
-                    json_object *want)
-{
-	json_object *data = get(want, "data");
-	size_t i, worst = 0;
-	double max = 0.0;
-
-	CHECK_MSG(got != NULL, "%s: no output %s", label, name);
-	if (!got)
-		return;
-	CHECK_MSG(got->numel == json_object_array_length(data), "%s: %s has %zu values, want %zu",
-	          label, name, got->numel, json_object_array_length(data));
-	if (got->numel != json_object_array_length(data))
-		return;
-	for (i = 0; i < got->numel; i++) {
-		double diff = fabs((double)got->data[i] -
-		                   json_object_get_double(json_object_array_get_idx(data, i)));
-
-		if (!(diff <= max)) {
-			max = diff;
-			worst = i;
-		}
-	}
-	CHECK_MSG(max <= TOLERANCE, "%s: %s differs from torch by %g at element %zu (got %.9g)",
-	          label, name, max, worst, (double)got->data[worst]);
+	return ref_model(dir_name, auto_class, HFGIT_WEIGHTS_ANY);
 }
 
 /* Each sequence of a right-padded batch, alone, gives what it gives in the batch. */
@@ -123,40 +60,9 @@ static void check_padding(hfgit_model *m, const char *label, const hfgit_forward
 			for (i = 0; i < n * w; i++)
 				max = fmax(max, fabs(a->data[i] - p->data[b * S * w + i]));
 		}
-		CHECK_MSG(a && p && max <= TOLERANCE, "%s: sequence %zu alone differs from the batch by %g",
+		CHECK_MSG(a && p && max <= REF_TOLERANCE, "%s: sequence %zu alone differs from the batch by %g",
 		          label, b, max);
 		hfgit_outputs_free(alone);
-	}
-}
-
-static void check_generate(hfgit_model *m, const char *label, const hfgit_forward_inputs *in,
-                           json_object *g)
-{
-	json_object *want = get(g, "tokens");
-	size_t b, j, len;
-	int no_cache;
-
-	for (no_cache = 0; no_cache <= 1; no_cache++) {
-		hfgit_generate_options opts = HFGIT_GENERATE_OPTIONS_INIT;
-		hfgit_generation *gen = NULL;
-
-		opts.max_new_tokens = (size_t)json_object_get_int64(get(g, "max_new_tokens"));
-		opts.repetition_penalty = (float)json_object_get_double(get(g, "repetition_penalty"));
-		opts.no_cache = no_cache;
-		CHECK_MSG(hfgit_model_generate(&gen, m, in, &opts) == 0, "%s: %s", label,
-		          hfgit_error_last());
-		for (b = 0; gen && b < hfgit_generation_count(gen); b++) {
-			json_object *w = json_object_array_get_idx(want, b);
-			const int64_t *t = hfgit_generation_tokens(gen, b, &len);
-			bool same = len == json_object_array_length(w);
-
-			for (j = 0; same && j < len; j++)
-				same = t[j] == json_object_get_int64(json_object_array_get_idx(w, j));
-			CHECK_MSG(same, "%s (%s): sequence %zu differs from torch's tokens (%s)", label,
-			          no_cache ? "no cache" : "cache", b, json_object_to_json_string(w));
-		}
-		CHECK(gen && hfgit_generation_count(gen) == json_object_array_length(want));
-		hfgit_generation_free(gen);
 	}
 }
 
@@ -179,11 +85,11 @@ static void check_no_copy(hfgit_model *m, const char *label)
 
 static void run_case(json_object *c)
 {
-	const char *name = json_object_get_string(get(c, "name")),
-		   *autos = json_object_get_string(get(c, "auto"));
-	json_object *outputs = get(c, "outputs"), *hidden = get(c, "hidden_states"),
-		    *gen = get(c, "generate"), *in_json = get(c, "inputs");
-	hfgit_model *m = load(json_object_get_string(get(c, "dir")),
+	const char *name = json_object_get_string(ref_get(c, "name")),
+		   *autos = json_object_get_string(ref_get(c, "auto"));
+	json_object *outputs = ref_get(c, "outputs"), *hidden = ref_get(c, "hidden_states"),
+		    *gen = ref_get(c, "generate"), *in_json = ref_get(c, "inputs");
+	hfgit_model *m = load(json_object_get_string(ref_get(c, "dir")),
 	                      !strcmp(autos, "base") ? HFGIT_AUTO_BASE : HFGIT_AUTO_CONFIG);
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
 	hfgit_outputs *out = NULL;
@@ -192,25 +98,25 @@ static void run_case(json_object *c)
 
 	if (!m)
 		return;
-	CHECK_STR(hfgit_model_class(m), json_object_get_string(get(c, "class")));
-	in.input_ids = ids = matrix(get(in_json, "input_ids"), &in.batch, &in.seq_len);
-	in.attention_mask = mask = matrix(get(in_json, "attention_mask"), &r, &cols);
+	CHECK_STR(hfgit_model_class(m), json_object_get_string(ref_get(c, "class")));
+	in.input_ids = ids = ref_matrix(ref_get(in_json, "input_ids"), &in.batch, &in.seq_len);
+	in.attention_mask = mask = ref_matrix(ref_get(in_json, "attention_mask"), &r, &cols);
 	if (gen) {
-		check_generate(m, name, &in, gen);
+		ref_check_generate(m, name, &in, gen);
 	} else {
 		in.output_hidden_states = hidden != NULL;
 		CHECK_MSG(hfgit_model_forward(&out, m, &in) == 0, "%s: %s", name, hfgit_error_last());
 		json_object_object_foreach(outputs, oname, want)
-			compare(name, oname, hfgit_outputs_find(out, oname), want);
+			ref_compare(name, oname, hfgit_outputs_find(out, oname), want);
 		for (i = 0; hidden && i < json_object_array_length(hidden); i++) {
 			char hs[48];
 
 			snprintf(hs, sizeof(hs), "hidden_states.%zu", i);
-			compare(name, hs, hfgit_outputs_find(out, hs), json_object_array_get_idx(hidden, i));
+			ref_compare(name, hs, hfgit_outputs_find(out, hs), json_object_array_get_idx(hidden, i));
 		}
 		/* With dynamic rope scaling the frequencies depend on the longest sequence of the
 		 * batch, in transformers too: there a sequence alone is another computation. */
-		if (out && in.batch > 1 && !json_object_get_boolean(get(c, "length_dependent")))
+		if (out && in.batch > 1 && !json_object_get_boolean(ref_get(c, "length_dependent")))
 			check_padding(m, name, &in, out);
 		if (strstr(name, "bf16") || strstr(name, "f16"))
 			check_no_copy(m, name);
@@ -230,7 +136,7 @@ static void refused(const char *dir, const char *needle)
 	char path[512];
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/llm/bad/%s", data_dir, dir);
+	snprintf(path, sizeof(path), "%s/llm/bad/%s", ref_data_dir, dir);
 	rc = hfgit_model_from_pretrained(&m, NULL, path, &opts);
 	CHECK_MSG(rc == HFGIT_EINVALID, "%s: loaded (%d)", dir, rc);
 	CHECK_MSG(strstr(hfgit_error_last(), needle) != NULL, "%s: message \"%s\" lacks \"%s\"",
@@ -301,30 +207,22 @@ int main(int argc, char **argv)
 	const char *forced = getenv("HFGIT_KERNELS");
 	json_object *ref, *cases;
 	size_t i, stopped = 0;
-	char path[512];
+	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_llm <tests/data>\n");
-		return 2;
-	}
-	data_dir = argv[1];
-	snprintf(path, sizeof(path), "%s/llm/reference.json", data_dir);
-	if (!(ref = json_object_from_file(path))) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return 1;
-	}
+	if ((rc = ref_open(&ref, argc, argv, "test_llm", "llm/reference.json")) != 0)
+		return rc;
 	printf("kernels: %s\n", hfgit_hlinear_kernel());
 	if (forced && !strcmp(forced, "portable"))
 		CHECK_STR(hfgit_hlinear_kernel(), "portable");
-	cases = get(ref, "cases");
+	cases = ref_get(ref, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
-		json_object *c = json_object_array_get_idx(cases, i), *g = get(c, "generate");
+		json_object *c = json_object_array_get_idx(cases, i), *g = ref_get(c, "generate");
 
 		run_case(c);
 		/* Some sequence must stop at an eos id before max_new_tokens, or the eos lists
 		 * are not tested. */
-		if (g && json_object_array_length(json_object_array_get_idx(get(g, "tokens"), 0)) <
-		                 (size_t)json_object_get_int64(get(g, "max_new_tokens")))
+		if (g && json_object_array_length(json_object_array_get_idx(ref_get(g, "tokens"), 0)) <
+		                 (size_t)json_object_get_int64(ref_get(g, "max_new_tokens")))
 			stopped++;
 	}
 	CHECK_MSG(json_object_array_length(cases) >= 32, "only %zu cases",

@@ -1,6 +1,7 @@
 #!/bin/sh
 # hfgit inspect and hfgit forward on the Llama, Mistral and Qwen2 test models: inspect shows
-# the hyperparameters, the dtype and the memory (mapped, nothing copied); forward --generate
+# the hyperparameters (GQA heads, head_dim, tie, sliding window, rope scaling with each type's
+# fields), the dtype and the memory (mapped, nothing copied); forward --generate
 # gives torch's logits and tokens (tests/data/llm/reference.json); a malformed config is a
 # clear error with exit status 2.
 #
@@ -18,9 +19,23 @@ out=$("$HFGIT" inspect "$DATA/llm/models/llama-bf16-sharded" 2>&1) || bad "inspe
 for want in "LlamaForCausalLM (model_type llama)" "num_key_value_heads=1" "head_dim=16" \
 	"rope_theta=500000" "tie_word_embeddings=true" "BF16, 44,352 bytes" \
 	"47,744 bytes mapped from the weight files, 0 bytes in memory of our own" \
-	"model-00001-of-00002.safetensors"; do
+	"model-00001-of-00002.safetensors" "torch_dtype bfloat16" "rope_scaling.rope_type=llama3" \
+	"rope_scaling.factor=8" "rope_scaling.low_freq_factor=1" "rope_scaling.high_freq_factor=4" \
+	"rope_scaling.original_max_position_embeddings=16"; do
 	case $out in *"$want"*) ok ;; *) bad "inspect lacks '$want': $out" ;; esac
 done
+# Mistral: linear scaling, the sliding window, a KV head per head, F16
+out=$("$HFGIT" inspect "$DATA/llm/models/mistral-f16" 2>&1) || bad "inspect failed: $out"
+for want in "MistralForCausalLM (model_type mistral)" "num_attention_heads=4" \
+	"num_key_value_heads=4" "head_dim=8" "sliding_window=16" "rope_scaling.rope_type=linear" \
+	"rope_scaling.factor=2" "tie_word_embeddings=false" "torch_dtype float16" \
+	"F16, 43,328 bytes" "45,424 bytes mapped from the weight files, 0 bytes in memory of our own"; do
+	case $out in *"$want"*) ok ;; *) bad "mistral inspect lacks '$want': $out" ;; esac
+done
+case $out in *original_max_position_embeddings*) bad "linear scaling shows a length: $out" ;; *) ok ;; esac
+# Qwen2 F32, default rope: no rope_scaling fields
+out=$("$HFGIT" inspect "$DATA/llm/models/qwen2-f32" 2>&1) || bad "inspect failed: $out"
+case $out in *rope_scaling*) bad "default rope shows rope_scaling: $out" ;; *) ok ;; esac
 out=$("$HFGIT" inspect --json "$DATA/llm/models/qwen2-bf16") || bad "inspect --json failed"
 printf '%s' "$out" | python3 -c '
 import json, sys
@@ -28,6 +43,11 @@ j = json.load(sys.stdin)
 h = j["hyperparameters"]
 assert j["class"] == "Qwen2ForCausalLM" and j["dtypes"] == "BF16", j
 assert h["num_key_value_heads"] == 2 and h["max_position_embeddings"] == 8, h
+assert h["head_dim"] == 8 and h["tie_word_embeddings"] is True, h
+assert h["use_sliding_window"] is False and h["sliding_window"] == 4096, h
+assert h["rope_scaling.rope_type"] == "dynamic" and h["rope_scaling.factor"] == 2, h
+assert h["rope_scaling.original_max_position_embeddings"] == 8, h
+assert j["torch_dtype"] == "bfloat16" and j["memory"]["mapped"] == 38016, j
 assert j["memory"]["heap"] == 0 and j["report"]["errors"] == 0, j
 ' && ok || bad "inspect --json of qwen2-bf16: $out"
 

@@ -15,31 +15,12 @@
 
 #include "check.h"
 #include "hfgit.h"
+#include "reference.h"
 #include "task/task.h"
-
-#define TOLERANCE 1e-4
-
-static const char *data_dir;
-
-static json_object *get(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	json_object_object_get_ex(o, key, &v);
-	return v;
-}
 
 static hfgit_model *load_model(const char *name, hfgit_auto_class auto_class)
 {
-	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
-	hfgit_model *m = NULL;
-	char dir[512];
-
-	snprintf(dir, sizeof(dir), "%s/%s", data_dir, name);
-	opts.auto_class = auto_class;
-	CHECK_MSG(hfgit_model_from_pretrained(&m, NULL, dir, &opts) == 0, "%s: %s", dir,
-	          hfgit_error_last());
-	return m;
+	return ref_model(name, auto_class, HFGIT_WEIGHTS_ANY);
 }
 
 static hfgit_tokenizer *load_tokenizer(const char *name)
@@ -47,7 +28,7 @@ static hfgit_tokenizer *load_tokenizer(const char *name)
 	hfgit_tokenizer *tok = NULL;
 	char dir[512];
 
-	snprintf(dir, sizeof(dir), "%s/task/%s", data_dir, name);
+	snprintf(dir, sizeof(dir), "%s/task/%s", ref_data_dir, name);
 	CHECK_MSG(hfgit_tokenizer_from_dir(&tok, dir) == 0, "%s: %s", dir, hfgit_error_last());
 	return tok;
 }
@@ -111,14 +92,14 @@ static void compare_floats(const char *what, const float *got, json_object *want
 		if (d > diff)
 			diff = d;
 	}
-	CHECK_MSG(diff <= TOLERANCE, "%s differs from torch by %g", what, diff);
+	CHECK_MSG(diff <= REF_TOLERANCE, "%s differs from torch by %g", what, diff);
 }
 
 static void compare_result(const char *name, size_t i, const hfgit_result *r, json_object *want,
                            hfgit_task task, const char *text, size_t streamed_len,
                            const char *streamed)
 {
-	json_object *ids = get(want, "input_ids"), *v;
+	json_object *ids = ref_get(want, "input_ids"), *v;
 	size_t j;
 
 	CHECK_MSG(r->input_tokens == json_object_array_length(ids), "%s[%zu]: %zu tokens, "
@@ -126,37 +107,37 @@ static void compare_result(const char *name, size_t i, const hfgit_result *r, js
 	for (j = 0; j < r->input_tokens && j < json_object_array_length(ids); j++)
 		CHECK_MSG(r->input_ids[j] == json_object_get_int(json_object_array_get_idx(ids, j)),
 		          "%s[%zu]: token %zu is %d", name, i, j, r->input_ids[j]);
-	if ((v = get(want, "truncated_from")))
+	if ((v = ref_get(want, "truncated_from")))
 		CHECK_MSG(r->truncated_from == (size_t)json_object_get_int(v), "%s[%zu]: truncated "
 		          "from %zu, reference %d", name, i, r->truncated_from, json_object_get_int(v));
 	if (task == HFGIT_TASK_TEXT_CLASSIFICATION) {
-		json_object *labels = get(want, "labels");
+		json_object *labels = ref_get(want, "labels");
 
 		CHECK_MSG(r->nlabels == json_object_array_length(labels), "%s[%zu]: %zu labels",
 		          name, i, r->nlabels);
 		for (j = 0; j < r->nlabels && j < json_object_array_length(labels); j++) {
 			json_object *l = json_object_array_get_idx(labels, j);
 
-			CHECK_STR(r->labels[j].label, json_object_get_string(get(l, "label")));
-			CHECK(r->labels[j].id == json_object_get_int(get(l, "id")));
-			CHECK_MSG(fabs(r->labels[j].score - json_object_get_double(get(l, "score"))) <=
-			          TOLERANCE, "%s[%zu]: score %g, torch %g", name, i,
-			          (double)r->labels[j].score, json_object_get_double(get(l, "score")));
+			CHECK_STR(r->labels[j].label, json_object_get_string(ref_get(l, "label")));
+			CHECK(r->labels[j].id == json_object_get_int(ref_get(l, "id")));
+			CHECK_MSG(fabs(r->labels[j].score - json_object_get_double(ref_get(l, "score"))) <=
+			          REF_TOLERANCE, "%s[%zu]: score %g, torch %g", name, i,
+			          (double)r->labels[j].score, json_object_get_double(ref_get(l, "score")));
 		}
 	} else if (task == HFGIT_TASK_FEATURE_EXTRACTION) {
-		json_object *emb = get(want, "embeddings");
+		json_object *emb = ref_get(want, "embeddings");
 		char what[128];
 
 		snprintf(what, sizeof(what), "%s[%zu] pooled", name, i);
-		compare_floats(what, r->pooled, get(want, "pooled"), r->dim);
+		compare_floats(what, r->pooled, ref_get(want, "pooled"), r->dim);
 		for (j = 0; j < r->input_tokens && j < json_object_array_length(emb); j++) {
 			snprintf(what, sizeof(what), "%s[%zu] token %zu", name, i, j);
 			compare_floats(what, r->embeddings + j * r->dim,
 			               json_object_array_get_idx(emb, j), r->dim);
 		}
 	} else {
-		json_object *gen = get(want, "generated_ids");
-		const char *full = json_object_get_string(get(want, "generated_text"));
+		json_object *gen = ref_get(want, "generated_ids");
+		const char *full = json_object_get_string(ref_get(want, "generated_text"));
 		size_t plen = strlen(text);
 
 		CHECK_MSG(r->ngenerated == json_object_array_length(gen), "%s[%zu]: %zu new tokens, "
@@ -177,9 +158,9 @@ static void compare_result(const char *name, size_t i, const hfgit_result *r, js
 
 static void run_case(json_object *c)
 {
-	const char *name = json_object_get_string(get(c, "name"));
-	const char *task_name = json_object_get_string(get(c, "task"));
-	json_object *texts = get(c, "texts"), *results = get(c, "results"), *v;
+	const char *name = json_object_get_string(ref_get(c, "name"));
+	const char *task_name = json_object_get_string(ref_get(c, "task"));
+	json_object *texts = ref_get(c, "texts"), *results = ref_get(c, "results"), *v;
 	const char *inputs[8];
 	size_t n = json_object_array_length(texts), i, k;
 	size_t sizes[3] = { 1, 4, n }; /* one at a time, a remainder, all at once */
@@ -192,8 +173,8 @@ static void run_case(json_object *c)
 	CHECK(hfgit_task_from_name(&task, task_name) == 0);
 	auto_class = task == HFGIT_TASK_TEXT_CLASSIFICATION ? HFGIT_AUTO_SEQ_CLS
 	           : task == HFGIT_TASK_FEATURE_EXTRACTION ? HFGIT_AUTO_BASE : HFGIT_AUTO_CAUSAL_LM;
-	m = load_model(json_object_get_string(get(c, "model")), auto_class);
-	tok = load_tokenizer(json_object_get_string(get(c, "tokenizer")));
+	m = load_model(json_object_get_string(ref_get(c, "model")), auto_class);
+	tok = load_tokenizer(json_object_get_string(ref_get(c, "tokenizer")));
 	if (!m || !tok)
 		goto out;
 	CHECK_MSG(hfgit_pipeline_new(&p, m, tok, task) == 0, "%s: %s", name, hfgit_error_last());
@@ -214,13 +195,13 @@ static void run_case(json_object *c)
 		o.on_text = collect;
 		o.on_warning = count_warning;
 		o.payload = &got;
-		if ((v = get(c, "function")))
+		if ((v = ref_get(c, "function")))
 			o.function_to_apply = !strcmp(json_object_get_string(v), "sigmoid")
 			                      ? HFGIT_SCORES_SIGMOID : HFGIT_SCORES_AUTO;
-		if ((v = get(c, "pooling")))
+		if ((v = ref_get(c, "pooling")))
 			o.pooling = !strcmp(json_object_get_string(v), "mean") ? HFGIT_POOLING_MEAN
 			                                                     : HFGIT_POOLING_CLS;
-		if ((v = get(c, "max_new_tokens")))
+		if ((v = ref_get(c, "max_new_tokens")))
 			o.generate.max_new_tokens = (size_t)json_object_get_int(v);
 		if (hfgit_pipeline_run(&res, p, inputs, NULL, n, &o) < 0) {
 			CHECK_MSG(0, "%s (batch %zu): %s", name, bs, hfgit_error_last());
@@ -299,24 +280,24 @@ static void stream_whole_characters(void)
 
 	if (!tok)
 		return;
-	CHECK(task_stream_init(&s, tok, prompt, 3, 4) == 0);
+	CHECK(hfgit_task__stream_init(&s, tok, prompt, 3, 4) == 0);
 	for (i = 0; i < sizeof(tokens) / sizeof(*tokens); i++) {
 		size_t before = got.len[0];
 
-		CHECK(task_stream_push(&s, tokens[i]) == 0);
-		CHECK(task_stream_emit(&s, false, collect, 0, &got, NULL, NULL) == 0);
+		CHECK(hfgit_task__stream_push(&s, tokens[i]) == 0);
+		CHECK(hfgit_task__stream_emit(&s, false, collect, 0, &got, NULL, NULL) == 0);
 		CHECK_MSG(got.len[0] - before == strlen(expect[i]) &&
 		          !memcmp(got.text[0] + before, expect[i], strlen(expect[i])),
 		          "after token %zu: streamed '%.*s'", i, (int)(got.len[0] - before),
 		          got.text[0] + before);
 	}
-	CHECK(task_stream_emit(&s, true, collect, 0, &got, &text, &len) == 0);
+	CHECK(hfgit_task__stream_emit(&s, true, collect, 0, &got, &text, &len) == 0);
 	CHECK_MSG(len == 11 && text && !memcmp(text, " \xc3\xa9 \xf0\x9f\x98\x80\xef\xbf\xbd", 11),
 	          "final text '%.*s'", (int)len, text ? text : "");
 	CHECK(got.len[0] == len && text && !memcmp(got.text[0], text, len));
 	CHECK(got.broken == 0);
 	free(text);
-	task_stream_dispose(&s);
+	hfgit_task__stream_dispose(&s);
 	hfgit_tokenizer_free(tok);
 }
 
@@ -349,7 +330,7 @@ static void bad_inputs(void)
 	CHECK(hfgit_pipeline_new(&p, cls, bert, HFGIT_TASK_IMAGE_CLASSIFICATION) == HFGIT_EINVALID);
 	CHECK(!p);
 	/* From a directory: a task the architecture has no class for names the ones it has. */
-	snprintf(dir, sizeof(dir), "%s/models/distilbert-sst2", data_dir);
+	snprintf(dir, sizeof(dir), "%s/models/distilbert-sst2", ref_data_dir);
 	po.task = HFGIT_TASK_TEXT_GENERATION;
 	CHECK(hfgit_pipeline_from_pretrained(&p, NULL, dir, &po) == HFGIT_EINVALID);
 	CHECK_MSG(strstr(hfgit_error_last(), "text-generation") &&
@@ -432,23 +413,15 @@ out:
 int main(int argc, char **argv)
 {
 	json_object *ref, *cases;
-	char path[512];
 	size_t i;
+	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_task <tests/data>\n");
-		return 2;
-	}
-	data_dir = argv[1];
-	snprintf(path, sizeof(path), "%s/task/reference.json", data_dir);
-	if (!(ref = json_object_from_file(path))) {
-		fprintf(stderr, "cannot read %s\n", path);
-		return 1;
-	}
-	cases = get(ref, "cases");
+	if ((rc = ref_open(&ref, argc, argv, "test_task", "task/reference.json")) != 0)
+		return rc;
+	cases = ref_get(ref, "cases");
 	/* Images need the model's preprocessor_config.json beside it: integration.run. */
 	for (i = 0; i < json_object_array_length(cases); i++)
-		if (get(json_object_array_get_idx(cases, i), "texts"))
+		if (ref_get(json_object_array_get_idx(cases, i), "texts"))
 			run_case(json_object_array_get_idx(cases, i));
 	CHECK_MSG(json_object_array_length(cases) >= 10, "only %zu reference cases",
 	          json_object_array_length(cases));

@@ -163,6 +163,9 @@ typedef struct {
 	size_t text_len;
 	const int64_t *generated_ids;
 	size_t ngenerated;
+	/* hfgit_pipeline_chat: the conversation as the chat template rendered it (NULL else) */
+	const char *prompt;
+	size_t prompt_len;
 } hfgit_result;
 
 /*
@@ -174,6 +177,39 @@ typedef struct {
 HFGIT_EXTERN int hfgit_pipeline_run(hfgit_results **out, hfgit_pipeline *p,
                                     const char *const *inputs, const size_t *lens, size_t n,
                                     const hfgit_run_options *opts);
+
+/* Chat: a conversation continued by a text-generation pipeline, as transformers' pipeline
+ * does when given a list of messages. */
+typedef struct {
+	unsigned int version;
+	/* A named chat template (tokenizer_config.json's list, additional_chat_templates/NAME.jinja);
+	 * NULL: the default. */
+	const char *template_name;
+	/* More template variables as a JSON object ({"tools": [...], "documents": [...]}); NULL:
+	 * none. */
+	const char *extra_context_json;
+} hfgit_pipeline_chat_options;
+
+#define HFGIT_PIPELINE_CHAT_OPTIONS_VERSION 1
+#define HFGIT_PIPELINE_CHAT_OPTIONS_INIT { HFGIT_PIPELINE_CHAT_OPTIONS_VERSION }
+
+/*
+ * Answer the conversation `messages_json` (a JSON list of {"role", "content", ...}): render
+ * it with the chat template of the model's checkout and add_generation_prompt, encode the
+ * prompt as it is (the template wrote the special tokens: add_special_tokens=False), and
+ * generate as hfgit_pipeline_run does, streaming through opts->on_text, until an eos id
+ * (generation_config.json's, else config.json's) or max_new_tokens. One result: the
+ * assistant's reply as `text`, the rendered `prompt`, the ids. HFGIT_EINVALID for a pipeline
+ * that is not text-generation, and for a prompt that leaves no room for max_new_tokens within
+ * hfgit_pipeline_max_length (it is never truncated: its end is where the reply starts);
+ * HFGIT_ENOTFOUND when the checkout has no chat template.
+ * `chat` and `opts` may be NULL.
+ */
+HFGIT_EXTERN int hfgit_pipeline_chat(hfgit_results **out, hfgit_pipeline *p,
+                                     const char *messages_json,
+                                     const hfgit_pipeline_chat_options *chat,
+                                     const hfgit_run_options *opts);
+
 HFGIT_EXTERN size_t hfgit_results_count(const hfgit_results *r);
 HFGIT_EXTERN const hfgit_result *hfgit_results_at(const hfgit_results *r, size_t i);
 HFGIT_EXTERN void hfgit_results_free(hfgit_results *r);

@@ -19,6 +19,16 @@ weights hfgit reads: only the order of the sums differs.
 Generation is generate(do_sample=False, use_cache=False) (the whole sequence again at every
 step), with position ids from the mask as prepare_inputs_for_generation derives them, stopping
 on any eos id, and with RepetitionPenaltyLogitsProcessor where a case asks for it.
+
+llama-f32 and qwen2-f32 also get the tokenizer and chat template of their families (Llama 3
+Instruct's, Qwen2 Instruct's) fitted to 64 ids: byte-level BPE tokenizer.json of single ASCII
+bytes and no merges, the special tokens at fixed ids, Llama 3's TemplateProcessing BOS. chat.json
+holds conversations answered as transformers' pipeline answers a list of messages: the prompt
+rendered by jinja2 as apply_chat_template renders it (ImmutableSandboxedEnvironment,
+trim_blocks, lstrip_blocks, add_generation_prompt=True, the special tokens of
+tokenizer_config.json), encoded without adding special tokens (the added tokens split out, then
+one token per byte), greedy generation as above, the reply decoded with special tokens skipped;
+a multi-turn case feeds each reply back as the assistant's message.
 """
 import collections
 import importlib.util
@@ -27,6 +37,9 @@ import math
 import os
 import sys
 
+import jinja2
+import jinja2.ext
+import jinja2.sandbox
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -317,6 +330,160 @@ def model_cases(cases, label, repo, family, cls, base_cls, gen_eos=None, penalty
                                             "repetition_penalty": p, "min_logit_gap": gap}))
 
 
+# ------------------------------------------------------------------------------------------
+# Chat: tokenizers with chat templates, and conversations answered
+
+
+CHAT_BYTES = b" abcdefghijklmnopqrstuvwxyz0123456789.,!?'\n:HIWY"
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = "
+    "'<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] "
+    "| trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}"
+    "{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>"
+    "assistant<|end_header_id|>\\n\\n' }}{% endif %}")
+QWEN2_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + "
+    "'\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
+    "{% endif %}")
+CHAT_FAMILIES = {
+    "llama": {"specials": {1: "<|begin_of_text|>", 2: "<|end_of_text|>",
+                           3: "<|start_header_id|>", 4: "<|end_header_id|>", 60: "<|eot_id|>"},
+              "bos": "<|begin_of_text|>", "template": LLAMA3_TEMPLATE,
+              "config": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}},
+    "qwen2": {"specials": {2: "<|endoftext|>", 62: "<|im_start|>", 63: "<|im_end|>"},
+              "bos": None, "template": QWEN2_TEMPLATE,
+              "config": {"bos_token": None, "eos_token": "<|im_end|>",
+                         "pad_token": "<|endoftext|>"}},
+}
+
+
+class ChatTokenizer:
+    def __init__(self, family):
+        f = CHAT_FAMILIES[family]
+        self.specials = f["specials"]
+        free = [i for i in range(64) if i not in self.specials]
+        # Every id a token: the ids left after CHAT_BYTES get more printable ASCII.
+        more = bytes(b for b in range(0x21, 0x7f) if b not in CHAT_BYTES)
+        chars = (CHAT_BYTES + more)[:len(free)]
+        self.byte_id = {b: free[k] for k, b in enumerate(chars)}
+        self.id_byte = {i: b for b, i in self.byte_id.items()}
+        self.family = f
+
+    def write(self, repo):
+        d = os.path.join(DATA, repo)
+        byte = tiny_task_bytes()
+        byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                      "use_regex": True}
+        post = byte_level
+        bos = self.family["bos"]
+        if bos:
+            bos_id = [i for i, s in self.specials.items() if s == bos][0]
+            post = {"type": "Sequence", "processors": [byte_level, {
+                "type": "TemplateProcessing",
+                "single": [{"SpecialToken": {"id": bos, "type_id": 0}},
+                           {"Sequence": {"id": "A", "type_id": 0}}],
+                "pair": [{"SpecialToken": {"id": bos, "type_id": 0}},
+                         {"Sequence": {"id": "A", "type_id": 0}},
+                         {"SpecialToken": {"id": bos, "type_id": 1}},
+                         {"Sequence": {"id": "B", "type_id": 1}}],
+                "special_tokens": {bos: {"id": bos, "ids": [bos_id], "tokens": [bos]}}}]}
+        tok = {
+            "version": "1.0", "truncation": None, "padding": None,
+            "added_tokens": [{"id": i, "content": s, "single_word": False, "lstrip": False,
+                              "rstrip": False, "normalized": False, "special": True}
+                             for i, s in sorted(self.specials.items())],
+            "normalizer": None, "pre_tokenizer": byte_level, "post_processor": post,
+            "decoder": byte_level,
+            "model": {"type": "BPE", "dropout": None, "unk_token": None,
+                      "continuing_subword_prefix": "", "end_of_word_suffix": "",
+                      "fuse_unk": False, "byte_fallback": False,
+                      "vocab": {byte[b]: i for b, i in sorted(self.byte_id.items(),
+                                                              key=lambda x: x[1])},
+                      "merges": []},
+        }
+        with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+            f.write(json.dumps(tok, ensure_ascii=False) + "\n")
+        config = dict(self.family["config"], model_max_length=256,
+                      tokenizer_class="PreTrainedTokenizerFast",
+                      chat_template=self.family["template"],
+                      added_tokens_decoder={str(i): {"content": s, "lstrip": False,
+                                                     "normalized": False, "rstrip": False,
+                                                     "single_word": False, "special": True}
+                                            for i, s in sorted(self.specials.items())})
+        with open(os.path.join(d, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+            f.write(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+
+    def render(self, messages):
+        """PreTrainedTokenizerBase.apply_chat_template(tokenize=False, add_generation_prompt=True)."""
+        env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+            trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+        ctx = dict((k, v) for k, v in self.family["config"].items())
+        return env.from_string(self.family["template"]).render(
+            messages=messages, add_generation_prompt=True, tools=None, documents=None, **ctx)
+
+    def encode(self, text):
+        """add_special_tokens=False: the added tokens split out, then a token per byte."""
+        ids, rest = [], text
+        while rest:
+            hits = [(rest.find(s), s, i) for i, s in self.specials.items() if s in rest]
+            at, s, i = min(hits) if hits else (len(rest), None, None)
+            ids += [self.byte_id[b] for b in rest[:at].encode()]
+            if s is None:
+                break
+            ids.append(i)
+            rest = rest[at + len(s):]
+        return ids
+
+    def decode(self, ids):
+        return bytes(self.id_byte[i] for i in ids if i not in self.specials).decode()
+
+
+def tiny_task_bytes():
+    """GPT-2's byte -> printable character table (tokenizers' ByteLevel)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\u00a1"), ord("\u00ac") + 1)) + \
+        list(range(ord("\u00ae"), ord("\u00ff") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+def chat_answer(tk, sd, c, family, messages, steps, eos):
+    prompt = tk.render(messages)
+    ids = tk.encode(prompt)
+    tokens, gap = greedy(sd, c, family, torch.tensor([ids]), torch.ones((1, len(ids)),
+                         dtype=torch.long), steps, eos)
+    assert gap > 1e-3, "near tie in the chat generation of %s (gap %g)" % (family, gap)
+    return {"prompt": prompt, "input_ids": ids, "tokens": tokens[0],
+            "text": tk.decode(tokens[0]), "min_logit_gap": gap}
+
+
+def chat_cases(chats, label, repo, family, c, eos, conversations, turns=None, steps=12):
+    tk = ChatTokenizer(family)
+    tk.write(repo)
+    sd = fwd.read_weights(repo)
+    for name, messages in conversations:
+        case = {"name": "%s %s" % (label, name), "dir": repo, "messages": messages,
+                "max_new_tokens": steps, "eos": eos}
+        case.update(chat_answer(tk, sd, c, family, messages, steps, eos))
+        chats.append(case)
+    if turns:  # one conversation, a user line at a time, each reply fed back
+        history, answers = [], []
+        for line in turns:
+            history.append({"role": "user", "content": line})
+            a = chat_answer(tk, sd, c, family, list(history), steps, eos)
+            answers.append(dict(a, user=line))
+            history.append({"role": "assistant", "content": a["text"]})
+        chats.append({"name": "%s turns" % label, "dir": repo, "max_new_tokens": steps,
+                      "eos": eos, "turns": answers})
+
+
 def rounded(sd, dtype):
     return collections.OrderedDict((n, t.to(dtype)) for n, t in sd.items())
 
@@ -325,7 +492,9 @@ def main():
     cases = []
     # Llama, F32, untied, 2 of 4 heads per KV head, default rope; generation_config.json
     # with a list of eos ids (the second is one the model generates).
-    c = base_config("llama", "LlamaForCausalLM", "float32")
+    # 256 positions: a chat prompt is a token per byte here.
+    chats = []
+    c = base_config("llama", "LlamaForCausalLM", "float32", max_position_embeddings=256)
     sd = fill(param_names(c, "llama"), 301, torch.float32)
     repo = write_model("llama-f32", c, sd)
     first, _ = greedy(fwd.read_weights(repo), c, "llama", torch.tensor([[5, 17, 33, 8]]),
@@ -337,6 +506,12 @@ def main():
                                                 "repetition_penalty": 1.3})
     model_cases(cases, "llama-f32", repo, "llama", "LlamaForCausalLM", "LlamaModel",
                 gen_eos=eos, penalty=1.3)
+    chat_cases(chats, "llama-f32", repo, "llama", c, eos, [
+        ("system and turns", [{"role": "system", "content": "be brief."},
+                              {"role": "user", "content": "hello"},
+                              {"role": "assistant", "content": "Hi, how can I help?"},
+                              {"role": "user", "content": "  tell me a joke.\n"}])],
+        turns=["hi", "what is 2+2?"])
     # A prompt longer than hfgit's prefill chunk (128 tokens), two sequences of a padded
     # batch: the chunks against the cache must be the whole computation.
     ids, mask = inputs(c["vocab_size"], [300, 170], 300, 777)
@@ -373,10 +548,23 @@ def main():
     repo = write_model("qwen2-bf16", c, fill(param_names(c, "qwen2"), 304, torch.bfloat16))
     model_cases(cases, "qwen2-bf16", repo, "qwen2", "Qwen2ForCausalLM", "Qwen2Model", steps=4)
 
-    # Qwen2 in F32 with default rope: the biases at the F32 bound.
-    c = base_config("qwen2", "Qwen2ForCausalLM", "float32", num_key_value_heads=4)
-    repo = write_model("qwen2-f32", c, fill(param_names(c, "qwen2"), 305, torch.float32))
-    model_cases(cases, "qwen2-f32", repo, "qwen2", "Qwen2ForCausalLM", "Qwen2Model")
+    # Qwen2 in F32 with default rope: the biases at the F32 bound. Qwen2 Instruct's
+    # generation_config.json ends at <|im_end|> or <|endoftext|>; a third eos id, one the model
+    # generates in its first chat answer, makes a chat stop before max_new_tokens.
+    c = base_config("qwen2", "Qwen2ForCausalLM", "float32", num_key_value_heads=4,
+                    max_position_embeddings=256)
+    sd = fill(param_names(c, "qwen2"), 305, torch.float32)
+    repo = write_model("qwen2-f32", c, sd)
+    qwen_chat = [("default system prompt", [{"role": "user", "content": "hi! what is a llama?"}])]
+    tk = ChatTokenizer("qwen2")
+    first = chat_answer(tk, sd, c, "qwen2", qwen_chat[0][1], 12, [63, 2])["tokens"]
+    eos = [63, 2, next(t for k, t in enumerate(first) if k >= 4 and t not in first[:k])]
+    write_model("qwen2-f32", c, sd, generation={"bos_token_id": 2, "eos_token_id": eos})
+    model_cases(cases, "qwen2-f32", repo, "qwen2", "Qwen2ForCausalLM", "Qwen2Model",
+                gen_eos=eos)
+    chat_cases(chats, "qwen2-f32", repo, "qwen2", c, eos, qwen_chat + [
+        ("system", [{"role": "system", "content": "you are terse."},
+                    {"role": "user", "content": "Why?"}])])
 
     # Malformed configs: no weights needed, hfgit must refuse them at load.
     bad = os.path.join(HERE, "bad")
@@ -395,8 +583,12 @@ def main():
     with open(os.path.join(HERE, "reference.json"), "w") as f:
         json.dump({"torch": torch.__version__, "cases": cases}, f, separators=(",", ":"))
         f.write("\n")
-    print("llm/make.py: %d cases, reference.json %d bytes"
-          % (len(cases), os.path.getsize(os.path.join(HERE, "reference.json"))))
+    with open(os.path.join(HERE, "chat.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "jinja2": jinja2.__version__, "chats": chats},
+                  f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    print("llm/make.py: %d cases, reference.json %d bytes; %d chats"
+          % (len(cases), os.path.getsize(os.path.join(HERE, "reference.json")), len(chats)))
 
 
 if __name__ == "__main__":

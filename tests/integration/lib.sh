@@ -63,9 +63,6 @@ start_hub() {
 	net_hub_started "$name"
 }
 
-# The number of logged requests so far, to look only at what a command did afterwards.
-log_mark() { wc -l <"$1" | tr -d ' '; }
-
 # log_settle LOG: wait until LOG stops growing. The hub writes a request's record after the
 # response has gone out, so a client can finish before its last record is there.
 log_settle() {
@@ -78,6 +75,13 @@ while time.time() < end:
         break
     size = now
     time.sleep(0.05)' "$1"
+}
+
+# The number of logged requests so far, to look only at what a command did afterwards. The
+# log settles first: else the record of the request before may land after the mark.
+log_mark() {
+	log_settle "$1"
+	wc -l <"$1" | tr -d ' '
 }
 
 # log_since LOG MARK: the requests after MARK, as "METHOD PATH STATUS" lines.

@@ -38,8 +38,11 @@ const char cmd_run_usage[] =
 	"  --temperature T        text-generation: sample, logits divided by T (> 0)\n"
 	"  --top-p P              text-generation: sample from the smallest set of tokens with\n"
 	"                         probability P (0 < P <= 1)\n"
-	"  --seed N               text-generation: sample with hfgit's generator seeded with N;\n"
-	"                         without --temperature, --top-k, --top-p or --seed: greedy\n"
+	"  --seed N               text-generation: sample with hfgit's generator seeded with N\n"
+	"  --greedy               text-generation: always the most likely token. Without this\n"
+	"                         and the four above, generation_config.json decides (do_sample,\n"
+	"                         temperature, top_k, top_p, repetition_penalty, max_new_tokens),\n"
+	"                         as in transformers; a model without one is greedy\n"
 	"  --batch-size N         inputs per forward pass (default 8); text-generation without\n"
 	"                         --json runs one input at a time, to stream it\n"
 	"  --threads N            compute threads (default: the CPUs this process may use)\n"
@@ -73,7 +76,8 @@ const char cmd_run_usage[] =
 
 typedef struct {
 	const char *spec, *task, *pooling, *fn;
-	bool json, quiet, sample;
+	bool json, quiet, sample, greedy;
+	bool temperature_given, top_p_given, seed_given;
 	long top_k;           /* -1: all; 0: default */
 	long max_new, batch;
 	double temperature, top_p;
@@ -175,11 +179,11 @@ static int parse_args(run_args *a, int argc, char **argv)
 		} else if (cli_option_value(argc, argv, &i, "--temperature", &value)) {
 			if (!parse_double(&a->temperature, value) || !(a->temperature > 0))
 				return cli_usage_error("run", "--temperature takes a number above 0");
-			a->sample = true;
+			a->sample = a->temperature_given = true;
 		} else if (cli_option_value(argc, argv, &i, "--top-p", &value)) {
 			if (!parse_double(&a->top_p, value) || !(a->top_p > 0) || a->top_p > 1)
 				return cli_usage_error("run", "--top-p takes a number above 0, at most 1");
-			a->sample = true;
+			a->sample = a->top_p_given = true;
 		} else if (cli_option_value(argc, argv, &i, "--seed", &value)) {
 			char *end;
 
@@ -187,7 +191,9 @@ static int parse_args(run_args *a, int argc, char **argv)
 			a->seed = value ? strtoull(value, &end, 10) : 0;
 			if (!value || !*value || *end || errno || *value == '-')
 				return cli_usage_error("run", "--seed takes a non-negative integer");
-			a->sample = true;
+			a->sample = a->seed_given = true;
+		} else if (!strcmp(argv[i], "--greedy")) {
+			a->greedy = true;
 		} else if (cli_option_value(argc, argv, &i, "--lock", &value)) {
 			if (!value)
 				return cli_usage_error("run", "--lock needs a lockfile");
@@ -547,15 +553,27 @@ int cmd_run(int argc, char **argv, const cli_globals *g)
 		                     : !strcmp(a.fn, "sigmoid") ? HFGIT_SCORES_SIGMOID
 		                                                : HFGIT_SCORES_NONE;
 	if (task == HFGIT_TASK_TEXT_GENERATION) {
+		/* As transformers' pipeline: generation_config.json's defaults, then the flags. */
+		if (hfgit_generate_options_from_model(&ro.generate, hfgit_pipeline_model(p)) < 0) {
+			rc = cli_fail();
+			goto out;
+		}
 		if (a.max_new)
 			ro.generate.max_new_tokens = (size_t)(a.max_new - 1);
-		if (a.top_k)
+		if (a.top_k > 0) {
 			a.sample = true;
-		ro.generate.do_sample = a.sample;
-		ro.generate.temperature = (float)a.temperature;
-		ro.generate.top_p = (float)a.top_p;
-		ro.generate.top_k = a.top_k > 0 ? (size_t)a.top_k : 0;
-		ro.generate.seed = a.seed;
+			ro.generate.top_k = (size_t)a.top_k;
+		}
+		if (a.sample)
+			ro.generate.do_sample = 1;
+		if (a.greedy)
+			ro.generate.do_sample = 0;
+		if (a.temperature_given)
+			ro.generate.temperature = (float)a.temperature;
+		if (a.top_p_given)
+			ro.generate.top_p = (float)a.top_p;
+		if (a.seed_given)
+			ro.generate.seed = a.seed;
 		if (!a.json)
 			ro.on_text = on_text;
 	} else {

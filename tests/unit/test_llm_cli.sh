@@ -75,5 +75,25 @@ out=$("$HFGIT" forward "$DATA/llm/bad/rope-type" --input-ids 1,2 2>&1)
 [ $? -eq 2 ] && ok || bad "bad/rope-type: status not 2"
 case $out in *'rope_type "yarn"'*) ok ;; *) bad "bad/rope-type: $out" ;; esac
 
+# hfgit run takes generation_config.json's defaults, as transformers' pipeline does: a copy of
+# qwen2-f32 whose generation_config.json says do_sample (eos only at 63, so it runs on).
+work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-llm-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp -r "$DATA/llm/models/qwen2-f32" "$work/sampling"
+printf '{"do_sample": true, "temperature": 3.0, "top_k": 20, "eos_token_id": 63}\n' \
+	>"$work/sampling/generation_config.json"
+ids() { "$HFGIT" run --json -q --max-new-tokens 10 "$@" "hello" 2>&1 |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["generated_ids"])' 2>&1; }
+from_config=$(ids "$work/sampling")
+from_flags=$(ids --temperature 3.0 --top-k 20 --seed 0 "$work/sampling")
+greedy=$(ids --greedy "$work/sampling")
+printf '{"eos_token_id": 63}\n' >"$work/sampling/generation_config.json"
+no_sampling=$(ids "$work/sampling")
+[ "$from_config" = "$from_flags" ] && ok ||
+	bad "generation_config's sampling ($from_config) is not the flags' ($from_flags)"
+[ "$greedy" = "$no_sampling" ] && ok || bad "--greedy ($greedy) is not greedy ($no_sampling)"
+[ "$from_config" != "$greedy" ] && ok || bad "do_sample in generation_config was ignored: $from_config"
+case $greedy in "["*) ok ;; *) bad "run failed: $greedy" ;; esac
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

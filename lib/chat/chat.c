@@ -11,6 +11,7 @@
 #include "chat/ast.h"
 #include "chat/render.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 
@@ -330,11 +331,7 @@ out:
 
 static int check_options(const hfgit_chat_options *opts)
 {
-	if (opts->version != HFGIT_CHAT_OPTIONS_VERSION)
-		return hfgit_error__set(HFGIT_EINVALID, "hfgit_chat_options version %u is not supported "
-		                        "(this library has %d); start from HFGIT_CHAT_OPTIONS_INIT",
-		                        opts->version, HFGIT_CHAT_OPTIONS_VERSION);
-	return 0;
+	return HFGIT_OPTIONS__CHECK(opts, HFGIT_CHAT_OPTIONS) < 0 ? HFGIT_EINVALID : 0;
 }
 
 int hfgit_chat_apply(char **out, const hfgit_chat_template *t, const char *messages_json,

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "core/options.h"
 #include "core/fs.h"
 #include "core/strbuf.h"
 #include "tokenize/tokenize.h"
@@ -280,6 +281,8 @@ static int encode(hfgit_tokenizer *t, hfgit_encoding **out, const char *text, si
 	int rc;
 
 	*out = NULL;
+	if (HFGIT_OPTIONS__CHECK(opts, HFGIT_ENCODE_OPTIONS) < 0)
+		return HFGIT_EINVALID;
 	if ((rc = encode_one(t, &a, text, len, 0)) < 0)
 		return rc;
 	if (pair && (rc = encode_one(t, &b, pair, pair_len, 1)) < 0) {

@@ -95,6 +95,20 @@ int main(void)
 			hfgit_lock_free(lock);
 		}
 	}
+	{
+		static const char json[] = "{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0, "
+		                           "\"[UNK]\": 1}, \"unk_token\": \"[UNK]\"}}";
+		hfgit_encode_options eo = HFGIT_ENCODE_OPTIONS_INIT;
+		hfgit_tokenizer *tok = NULL;
+		eo.version = BAD;
+		if (hfgit_tokenizer_from_json(&tok, json, sizeof(json) - 1) == 0) {
+			expect_refused(hfgit_tokenizer_encode((hfgit_encoding **)&out, tok, "a", 1, NULL, 0, &eo),
+			               "hfgit_tokenizer_encode", "HFGIT_ENCODE_OPTIONS_INIT");
+			hfgit_tokenizer_free(tok);
+		} else {
+			CHECK_MSG(0, "tokenizer: %s", hfgit_error_last());
+		}
+	}
 	CHECK_MSG(out == NULL, "a refused call returned something");
 
 	hfgit_model_id_free(id);

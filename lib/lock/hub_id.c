@@ -50,10 +50,48 @@ static char *id_of_url(const char *endpoint, const char *url)
 	return id;
 }
 
+/* One GET of the advertisement at `url`: 0 with `*status` (and libcurl's redirect URL, which
+ * `easy` owns, in `*location`), or an error that says what the hub answered. */
+static int ask(long *status, char **location, CURL *easy, const hfgit_http_config *http,
+               struct curl_slist *headers, const char *url, hfgit_ctx *ctx, const char *id)
+{
+	char curl_error[CURL_ERROR_SIZE];
+	CURLcode res;
+
+	*status = 0;
+	*location = NULL;
+	curl_easy_reset(easy);
+	curl_easy_setopt(easy, CURLOPT_URL, url);
+	/* The context's proxy, trust store and timeouts, as for every other request. */
+	hfgit_http__setup(easy, http, url, HFGIT_HTTP_METADATA);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	/* Servers tell git clients apart by this prefix. */
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, "git/2.0 (hfgit/" HFGIT_VERSION ")");
+	/* Each hop is read here: where the repository moved is the answer. */
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
+	curl_error[0] = '\0';
+	if ((res = curl_easy_perform(easy)) != CURLE_OK)
+		return hfgit_error__set(HFGIT_ENETWORK, "cannot reach the hub at %s: %s (is the hub "
+		                        "reachable? check HF_ENDPOINT and the network)", ctx->endpoint,
+		                        curl_error[0] ? curl_error : curl_easy_strerror(res));
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, status);
+	if (*status == 404)
+		return hfgit_error__set(HFGIT_ENOTFOUND, "repository '%s' not found at %s", id,
+		                        ctx->endpoint);
+	if (*status == 401 || *status == 403)
+		return hfgit_error__set(HFGIT_EAUTH, "%s at %s: access %s (HTTP %ld): set HF_TOKEN",
+		                        id, ctx->endpoint, *status == 401 ? "needs a token" : "denied",
+		                        *status);
+	if (*status != 200)
+		curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, location);
+	return 0;
+}
+
 int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 {
 	struct curl_slist *headers = NULL;
-	char curl_error[CURL_ERROR_SIZE];
 	char *url = hfgit__aprintf("%s/%s" SUFFIX "?service=git-upload-pack", ctx->endpoint, id);
 	CURL *easy = curl_easy_init();
 	const hfgit_http_config *http = NULL;
@@ -74,45 +112,14 @@ int hfgit_lock__hub_id(char **out, hfgit_ctx *ctx, const char *id)
 	if (ctx->authorization)
 		headers = curl_slist_append(headers, ctx->authorization);
 	for (hops = 0;; hops++) {
-		char *location = NULL, *next;
-		long status = 0;
-		CURLcode res;
+		char *location, *next;
+		long status;
 
-		curl_easy_reset(easy);
-		curl_easy_setopt(easy, CURLOPT_URL, url);
-		/* The context's proxy, trust store and timeouts, as for every other request. */
-		hfgit_http__setup(easy, http, url, HFGIT_HTTP_METADATA);
-		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-		/* Servers tell git clients apart by this prefix. */
-		curl_easy_setopt(easy, CURLOPT_USERAGENT, "git/2.0 (hfgit/" HFGIT_VERSION ")");
-		/* Each hop is read here: where the repository moved is the answer. */
-		curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
-		curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, curl_error);
-		curl_error[0] = '\0';
-		res = curl_easy_perform(easy);
-		if (res != CURLE_OK) {
-			rc = hfgit_error__set(HFGIT_ENETWORK, "cannot reach the hub at %s: %s (is the hub "
-			                      "reachable? check HF_ENDPOINT and the network)", ctx->endpoint,
-			                      curl_error[0] ? curl_error : curl_easy_strerror(res));
+		if ((rc = ask(&status, &location, easy, http, headers, url, ctx, id)) < 0)
 			goto out;
-		}
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status == 200)
 			break;
-		if (status == 404) {
-			rc = hfgit_error__set(HFGIT_ENOTFOUND, "repository '%s' not found at %s", id,
-			                      ctx->endpoint);
-			goto out;
-		}
-		if (status == 401 || status == 403) {
-			rc = hfgit_error__set(HFGIT_EAUTH, "%s at %s: access %s (HTTP %ld): set HF_TOKEN",
-			                      id, ctx->endpoint, status == 401 ? "needs a token" : "denied",
-			                      status);
-			goto out;
-		}
-		if (status < 300 || status > 308 || hops == MAX_REDIRECTS ||
-		    curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &location) != CURLE_OK || !location) {
+		if (status < 300 || status > 308 || hops == MAX_REDIRECTS || !location) {
 			rc = hfgit_error__set(HFGIT_ENETWORK, "%s at %s: unexpected answer HTTP %ld to the "
 			                      "ref advertisement", id, ctx->endpoint, status);
 			goto out;

@@ -12,7 +12,16 @@ DATA=$(cd "$2" && pwd)
 MODULES=$3
 REF=$DATA/llm/chat.json
 REF_RENDER=$TESTS_DIR/chat/render_ref.mjs
-LLAMA=$DATA/llm/models/llama-f32
+# llama-f32's generation_config.json asks for sampling (with a repetition penalty), which hfgit
+# run follows as transformers' pipeline does; chat.json's replies are greedy, so the chats run
+# on a copy whose generation_config.json keeps only the ids.
+LLAMA=$WORK/llama-f32
+cp -r "$DATA/llm/models/llama-f32" "$LLAMA"
+python3 - "$LLAMA/generation_config.json" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+json.dump({k: c[k] for k in ("bos_token_id", "eos_token_id") if k in c}, open(sys.argv[1], "w"))
+P
 QWEN=$DATA/llm/models/qwen2-f32
 
 # against CASE: the --json answers in $WORK/out are those of chat.json's CASE (one answer, or

@@ -11,8 +11,8 @@
 #include "tensor/threads.h"
 
 static const hfgit_runner_arch *const runners[] = {
-	&hfgit_run_bert, &hfgit_run_distilbert, &hfgit_run_gpt2, &hfgit_run_vit,
-	&hfgit_run_llama, &hfgit_run_mistral, &hfgit_run_qwen2,
+	&hfgit_run__bert, &hfgit_run__distilbert, &hfgit_run__gpt2, &hfgit_run__vit,
+	&hfgit_run__llama, &hfgit_run__mistral, &hfgit_run__qwen2,
 };
 
 #define MAX_OUTPUTS 40
@@ -25,7 +25,7 @@ struct hfgit_outputs {
 /* ---------------------------------------------------------------------------------------- */
 /* The runner                                                                                */
 
-void hfgit_runner_free(hfgit_runner *r)
+void hfgit_runner__free(hfgit_runner *r)
 {
 	size_t i;
 
@@ -73,14 +73,14 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 		snprintf(r->prefix, sizeof(r->prefix), "%s.", choice.arch->base_prefix);
 	free(choice.reason);
 	if ((rc = arch->prepare(r)) < 0) {
-		hfgit_runner_free(r);
+		hfgit_runner__free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
 }
 
-int hfgit_runner_get(hfgit_runner **out, hfgit_model *m)
+int hfgit_runner__get(hfgit_runner **out, hfgit_model *m)
 {
 	int rc = 0;
 
@@ -99,7 +99,7 @@ static const hfgit_param *find_param(hfgit_runner *r, bool base, const char *nam
 	return hfgit_model_param_find(r->model, full);
 }
 
-bool hfgit_runner_has(hfgit_runner *r, bool base, const char *name)
+bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name)
 {
 	char full[256];
 	const hfgit_param *p = find_param(r, base, name, full, sizeof(full));
@@ -121,7 +121,7 @@ static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
 	return 0;
 }
 
-int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
+int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
                         const char *fmt, ...)
 {
 	char name[192], full[256];
@@ -150,9 +150,9 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	if (!(copy = malloc((numel ? numel : 1) * sizeof(float))))
 		return hfgit_error_oom();
 	if (!strcmp(p->dtype, "F16")) {
-		hfgit_f16_to_f32(copy, p->data, numel);
+		hfgit_f16__to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "BF16")) {
-		hfgit_bf16_to_f32(copy, p->data, numel);
+		hfgit_bf16__to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "F64")) {
 		for (i = 0; i < numel; i++)
 			copy[i] = (float)((const double *)p->data)[i];
@@ -167,7 +167,7 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	return 0;
 }
 
-int hfgit_runner_linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
+int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
                         bool bias, bool in_out, const char *name)
 {
 	int rc;
@@ -176,28 +176,28 @@ int hfgit_runner_linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in
 	out->out = outn;
 	out->in_out = in_out;
 	out->bias = NULL;
-	if ((rc = hfgit_runner_tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0)
+	if ((rc = hfgit_runner__tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0)
 		return rc;
-	if (bias && (rc = hfgit_runner_tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
+	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;
 	return 0;
 }
 
-int hfgit_runner_norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name)
+int hfgit_runner__norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name)
 {
 	int rc;
 
-	if ((rc = hfgit_runner_tensor(&out->gamma, r, base, dim, "%s.weight", name)) < 0)
+	if ((rc = hfgit_runner__tensor(&out->gamma, r, base, dim, "%s.weight", name)) < 0)
 		return rc;
-	return hfgit_runner_tensor(&out->beta, r, base, dim, "%s.bias", name);
+	return hfgit_runner__tensor(&out->beta, r, base, dim, "%s.bias", name);
 }
 
-int hfgit_runner_int(long long *out, hfgit_runner *r, const char *name)
+int hfgit_runner__int(long long *out, hfgit_runner *r, const char *name)
 {
 	return hfgit_config_get_int(out, r->cfg, name);
 }
 
-int hfgit_runner_activation(hfgit_activation *out, hfgit_runner *r, const char *name,
+int hfgit_runner__activation(hfgit_activation *out, hfgit_runner *r, const char *name,
                             const char *key)
 {
 	const char *s;
@@ -205,13 +205,13 @@ int hfgit_runner_activation(hfgit_activation *out, hfgit_runner *r, const char *
 
 	if ((rc = hfgit_config_get_string(&s, r->cfg, name)) < 0)
 		return rc;
-	if (!hfgit_activation_parse(out, s))
+	if (!hfgit_activation__parse(out, s))
 		return hfgit_config_invalid(r->cfg, key, "is \"%.40s\", an activation hfgit does not "
-		                            "implement (it knows %s)", s, hfgit_activation_names());
+		                            "implement (it knows %s)", s, hfgit_activation__names());
 	return 0;
 }
 
-int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what)
+int hfgit_runner__refuse_flag(hfgit_runner *r, const char *key, const char *what)
 {
 	int v = 0;
 
@@ -226,7 +226,7 @@ int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what)
 /* ---------------------------------------------------------------------------------------- */
 /* Inputs and outputs                                                                        */
 
-int hfgit_check_text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
+int hfgit_check__text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
                      long long types)
 {
 	size_t i, n;
@@ -259,7 +259,7 @@ int hfgit_check_text(const hfgit_forward_inputs *in, long long vocab, long long 
 	return 0;
 }
 
-float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
+float *hfgit_outputs__add(hfgit_outputs *o, const char *name, size_t ndim,
                          const long long *shape)
 {
 	hfgit_output *item;
@@ -287,7 +287,7 @@ float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
 	return data;
 }
 
-int hfgit_outputs_hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
+int hfgit_outputs__hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
                          const float *h, size_t batch, size_t seq, size_t hidden)
 {
 	char name[40];
@@ -296,7 +296,7 @@ int hfgit_outputs_hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_
 	if (!in->output_hidden_states)
 		return 0;
 	snprintf(name, sizeof(name), "hidden_states.%zu", i);
-	if (!(data = hfgit_outputs_add(o, name, 3,
+	if (!(data = hfgit_outputs__add(o, name, 3,
 	                               (const long long[]){ (long long)batch, (long long)seq,
 	                                                    (long long)hidden })))
 		return HFGIT_ERROR;
@@ -358,14 +358,14 @@ int hfgit_model_forward(hfgit_outputs **out, hfgit_model *model,
 	if (!in->batch)
 		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence "
 		                       "or image");
-	if ((rc = hfgit_runner_get(&r, model)) < 0)
+	if ((rc = hfgit_runner__get(&r, model)) < 0)
 		return rc;
 	if (!(o = calloc(1, sizeof(*o))))
 		return hfgit_error_oom();
-	omp_threads = hfgit_threads_enter();
+	omp_threads = hfgit_threads__enter();
 	rc = r->arch->forward(r, in, o, &ws);
-	hfgit_threads_leave(omp_threads);
-	hfgit_arena_release(&ws);
+	hfgit_threads__leave(omp_threads);
+	hfgit_arena__release(&ws);
 	if (rc < 0) {
 		hfgit_outputs_free(o);
 		return rc;

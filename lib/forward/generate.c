@@ -184,10 +184,10 @@ typedef struct {
 } decoder;
 
 static const decoder gpt2_decoder = {
-	hfgit_kv_cache_init, hfgit_gpt2_step, hfgit_gpt2_logits, hfgit_gpt2_dims,
+	hfgit_kv__cache_init, hfgit_gpt2__step, hfgit_gpt2__logits, hfgit_gpt2__dims,
 };
 static const decoder llama_decoder = {
-	hfgit_llama_cache_init, hfgit_llama_step, hfgit_llama_logits, hfgit_llama_dims,
+	hfgit_llama__cache_init, hfgit_llama__step, hfgit_llama__logits, hfgit_llama__dims,
 };
 
 /* RepetitionPenaltyLogitsProcessor: every token of the sequence so far (padding ids too,
@@ -230,10 +230,10 @@ static int step(run *g, hfgit_kv_cache *cache, size_t from)
 	size_t b;
 	int rc = HFGIT_ERROR;
 
-	ids = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	pos = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	mask = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	h = hfgit_arena_floats(&ws, B * t * H);
+	ids = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	pos = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	mask = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	h = hfgit_arena__floats(&ws, B * t * H);
 	if (ids && pos && mask && h) {
 		for (b = 0; b < B; b++) {
 			memcpy(ids + b * t, g->ids + b * g->total + from, t * sizeof(*ids));
@@ -244,7 +244,7 @@ static int step(run *g, hfgit_kv_cache *cache, size_t from)
 		if (rc == 0)
 			rc = g->dec->logits(g->r, g->logits, h + (t - 1) * H, t * H, B);
 	}
-	hfgit_arena_release(&ws);
+	hfgit_arena__release(&ws);
 	return rc;
 }
 
@@ -265,7 +265,7 @@ static int generate(hfgit_generation *out, run *g)
 	int rc = 0;
 
 	if (o->eos_token_id == HFGIT_EOS_FROM_CONFIG &&
-	    (rc = hfgit_generation_eos(eos, &neos, g->r->model)) < 0)
+	    (rc = hfgit_generation__eos(eos, &neos, g->r->model)) < 0)
 		return rc;
 	if (!(finished = calloc(B, sizeof(*finished))) ||
 	    !(tmp = malloc(g->total * sizeof(*tmp))) ||
@@ -283,7 +283,7 @@ static int generate(hfgit_generation *out, run *g)
 
 			rc = g->dec->cache_init(&cache, g->r, B, g->len, &once);
 			rc = rc ? rc : step(g, &cache, 0);
-			hfgit_arena_release(&once);
+			hfgit_arena__release(&once);
 		} else {
 			rc = step(g, &cache, n ? g->len - 1 : 0);
 		}
@@ -323,7 +323,7 @@ static int generate(hfgit_generation *out, run *g)
 		g->len++;
 	}
 out:
-	hfgit_arena_release(&cache_ws);
+	hfgit_arena__release(&cache_ws);
 	free(finished);
 	free(tmp);
 	free(cand);
@@ -353,12 +353,12 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		                       HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
 		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
-	if ((rc = hfgit_runner_get(&g.r, model)) < 0)
+	if ((rc = hfgit_runner__get(&g.r, model)) < 0)
 		return rc;
-	if (g.r->arch == &hfgit_run_gpt2)
+	if (g.r->arch == &hfgit_run__gpt2)
 		g.dec = &gpt2_decoder;
-	else if (g.r->arch == &hfgit_run_llama || g.r->arch == &hfgit_run_mistral ||
-	         g.r->arch == &hfgit_run_qwen2)
+	else if (g.r->arch == &hfgit_run__llama || g.r->arch == &hfgit_run__mistral ||
+	         g.r->arch == &hfgit_run__qwen2)
 		g.dec = &llama_decoder;
 	if (!g.dec || g.r->head != HFGIT_AUTO_CAUSAL_LM)
 		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
@@ -369,7 +369,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
 	/* The Llama family's limit is a sliding window, checked below with its own name. */
-	if ((rc = hfgit_check_text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
+	if ((rc = hfgit_check__text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
 	    (rc = check_left_padded(in)) < 0)
 		return rc;
 	if (positions && g.dec != &gpt2_decoder &&
@@ -415,9 +415,9 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 			g.pos[b * g.total + j] = m ? seen - 1 : 1;
 		}
 	}
-	omp_threads = hfgit_threads_enter();
+	omp_threads = hfgit_threads__enter();
 	rc = generate(res, &g);
-	hfgit_threads_leave(omp_threads);
+	hfgit_threads__leave(omp_threads);
 out:
 	free(g.ids);
 	free(g.pos);

@@ -15,7 +15,7 @@ typedef struct {
 	int64_t *mask;                     /* [batch][cap]: 0 for padding */
 } hfgit_kv_cache;
 
-int hfgit_kv_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+int hfgit_kv__cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
                         hfgit_arena *a);
 
 /*
@@ -23,15 +23,15 @@ int hfgit_kv_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t
  * ln_f output [batch * t, hidden]. With `in` and `out`, hidden states are output as
  * transformers' output_hidden_states does.
  */
-int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+int hfgit_gpt2__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                     const int64_t *positions, const int64_t *mask, size_t t, float *hidden,
                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out);
 
 /* The LM head (the word embeddings when tied) for `rows` rows of `hidden` (row stride ld). */
-int hfgit_gpt2_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
+int hfgit_gpt2__logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
                       size_t rows);
 
 /* vocab_size, max positions, hidden size. */
-void hfgit_gpt2_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
+void hfgit_gpt2__dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
 
 #endif

@@ -63,12 +63,12 @@ static int weight(hfgit_hlinear *out, hfgit_runner *r, bool base, size_t in, siz
 	} else {
 		const float *w;
 
-		if ((rc = hfgit_runner_tensor(&w, r, base, in * outn, "%s.weight", name)) < 0)
+		if ((rc = hfgit_runner__tensor(&w, r, base, in * outn, "%s.weight", name)) < 0)
 			return rc;
 		out->weight = w;
 		out->dtype = HFGIT_WEIGHT_F32;
 	}
-	if (bias && (rc = hfgit_runner_tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
+	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;
 	return 0;
 }
@@ -97,13 +97,13 @@ static int prepare(hfgit_runner *r)
 		return hfgit_error_set(HFGIT_EINVALID, "%s has no forward pass in hfgit yet; run it "
 		                       "as the base model (--auto base) or the causal LM",
 		                       r->model->class_name);
-	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->inter, r, "intermediate_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->layers, r, "num_hidden_layers")) < 0 ||
-	    (rc = hfgit_runner_int(&g->heads, r, "num_attention_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&g->kv_heads, r, "num_key_value_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&g->head_dim, r, "head_dim")) < 0 ||
+	if ((rc = hfgit_runner__int(&g->vocab, r, "vocab_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->hidden, r, "hidden_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->inter, r, "intermediate_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->layers, r, "num_hidden_layers")) < 0 ||
+	    (rc = hfgit_runner__int(&g->heads, r, "num_attention_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&g->kv_heads, r, "num_key_value_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&g->head_dim, r, "head_dim")) < 0 ||
 	    (rc = hfgit_config_get_float(&eps, r->cfg, "rms_norm_eps")) < 0 ||
 	    (rc = hfgit_config_get_string(&act, r->cfg, "hidden_act")) < 0 ||
 	    (rc = hfgit_rope_read(&g->rope, r->cfg, (size_t)g->head_dim)) < 0)
@@ -123,13 +123,13 @@ static int prepare(hfgit_runner *r)
 		qkv_bias = 1;
 		flag(&sliding, r, "use_sliding_window");
 	}
-	if (sliding && hfgit_runner_int(&g->window, r, "sliding_window") < 0) {
+	if (sliding && hfgit_runner__int(&g->window, r, "sliding_window") < 0) {
 		hfgit_error_clear();
 		g->window = 0;
 	}
 	if ((rc = weight(&g->embed, r, true, (size_t)g->hidden, (size_t)g->vocab, false,
 	                 "embed_tokens")) < 0 ||
-	    (rc = hfgit_runner_tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
+	    (rc = hfgit_runner__tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
 		return rc;
 	if (!(g->layer = calloc((size_t)g->layers, sizeof(*g->layer))))
 		return hfgit_error_oom();
@@ -142,9 +142,9 @@ static int prepare(hfgit_runner *r)
 #define W(field, in, out, bias, what)                                                        \
 	(snprintf(name, sizeof(name), "layers.%lld.%s", i, what),                             \
 	 weight(&l->field, r, true, in, out, bias, name))
-		if ((rc = hfgit_runner_tensor(&l->in_norm, r, true, H,
+		if ((rc = hfgit_runner__tensor(&l->in_norm, r, true, H,
 		                              "layers.%lld.input_layernorm.weight", i)) < 0 ||
-		    (rc = hfgit_runner_tensor(&l->post_norm, r, true, H,
+		    (rc = hfgit_runner__tensor(&l->post_norm, r, true, H,
 		                              "layers.%lld.post_attention_layernorm.weight", i)) < 0 ||
 		    (rc = W(q, H, Q, qkv_bias, "self_attn.q_proj")) < 0 ||
 		    (rc = W(k, H, KV, qkv_bias, "self_attn.k_proj")) < 0 ||
@@ -166,7 +166,7 @@ static int prepare(hfgit_runner *r)
 	return 0;
 }
 
-void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+void hfgit_llama__dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
 {
 	const llama *g = r->state;
 
@@ -177,7 +177,7 @@ void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, l
 	*hidden = g->hidden;
 }
 
-int hfgit_llama_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+int hfgit_llama__cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
                            hfgit_arena *a)
 {
 	const llama *g = r->state;
@@ -189,18 +189,18 @@ int hfgit_llama_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, siz
 	c->hidden = (size_t)(g->kv_heads * g->head_dim);
 	c->len = 0;
 	n = c->layers * batch * cap * c->hidden;
-	c->k = hfgit_arena_floats(a, n);
-	c->v = hfgit_arena_floats(a, n);
-	c->mask = (int64_t *)(void *)hfgit_arena_floats(a, 2 * batch * cap);
+	c->k = hfgit_arena__floats(a, n);
+	c->v = hfgit_arena__floats(a, n);
+	c->mask = (int64_t *)(void *)hfgit_arena__floats(a, 2 * batch * cap);
 	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
 }
 
-int hfgit_llama_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
+int hfgit_llama__logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
                        size_t rows)
 {
 	const llama *g = r->state;
 
-	return hfgit_hlinear_apply(&g->head, logits, g->head.out, hidden, ld, rows);
+	return hfgit_hlinear__apply(&g->head, logits, g->head.out, hidden, ld, rows);
 }
 
 /* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight. */
@@ -282,7 +282,7 @@ static void head_task(void *arg, size_t task)
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
 	one.key_mask = as->key_mask + b * as->kv_len;
-	need = hfgit_attention_scratch(&one);
+	need = hfgit_attention__scratch(&one);
 	if (scores_cap < need) {
 		float *grown = realloc(scores, need * sizeof(float));
 
@@ -293,7 +293,7 @@ static void head_task(void *arg, size_t task)
 		scores = grown;
 		scores_cap = need;
 	}
-	if (hfgit_attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
+	if (hfgit__attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
 	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,
 	                    j->v + b * as->kv_batch + kvh * d, &one, scores) < 0)
 		atomic_store(&j->failed, 1);
@@ -304,7 +304,7 @@ static int attention(float *ctx, const float *q, const float *k, const float *v,
 {
 	heads_job j = { as, ctx, q, k, v, 0 };
 
-	hfgit_pool_each(as->batch * as->heads, head_task, &j);
+	hfgit_pool__each(as->batch * as->heads, head_task, &j);
 	return atomic_load(&j.failed) ? hfgit_error_set(HFGIT_ERROR, "attention failed (out of "
 	                                                "memory?)") : 0;
 }
@@ -337,17 +337,17 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		                       "(sliding_window %lld) of the model, which hfgit does not "
 		                       "implement: give at most %lld tokens", kv, g->window,
 		                       g->window);
-	x = hfgit_arena_floats(a, rows * H);
-	q = hfgit_arena_floats(a, rows * Q);
-	k = hfgit_arena_floats(a, rows * KV);
-	v = hfgit_arena_floats(a, rows * KV);
-	ctx = hfgit_arena_floats(a, rows * Q);
-	tmp = hfgit_arena_floats(a, rows * H);
-	gate = hfgit_arena_floats(a, rows * I);
-	up = hfgit_arena_floats(a, rows * I);
-	cos = hfgit_arena_floats(a, rows * half);
-	sin = hfgit_arena_floats(a, rows * half);
-	keys = (int64_t *)(void *)hfgit_arena_floats(a, 2 * B * kv);
+	x = hfgit_arena__floats(a, rows * H);
+	q = hfgit_arena__floats(a, rows * Q);
+	k = hfgit_arena__floats(a, rows * KV);
+	v = hfgit_arena__floats(a, rows * KV);
+	ctx = hfgit_arena__floats(a, rows * Q);
+	tmp = hfgit_arena__floats(a, rows * H);
+	gate = hfgit_arena__floats(a, rows * I);
+	up = hfgit_arena__floats(a, rows * I);
+	cos = hfgit_arena__floats(a, rows * half);
+	sin = hfgit_arena__floats(a, rows * half);
+	keys = (int64_t *)(void *)hfgit_arena__floats(a, 2 * B * kv);
 	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !keys)
 		return HFGIT_ERROR;
 	for (b = 0; b < B; b++)
@@ -366,16 +366,16 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			cos[row * half + i] = cosf(angle);
 			sin[row * half + i] = sinf(angle);
 		}
-		hfgit_hlinear_rows(h + row * H, &g->embed, (size_t)ids[row], 1);
+		hfgit_hlinear__rows(h + row * H, &g->embed, (size_t)ids[row], 1);
 	}
 	for (l = 0; l < g->layers; l++) {
 		const layer *ly = &g->layer[l];
 		float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
 
-		if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)l, h, B, t, H)) < 0)
+		if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)l, h, B, t, H)) < 0)
 			return rc;
 		rms_norm(x, h, rows, H, ly->in_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
+		if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
 		                                   3, (float *const[]){ q, k, v },
 		                                   (const size_t[]){ Q, KV, KV }, x, H, rows)) < 0)
 			return rc;
@@ -390,21 +390,21 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			}
 		}
 		if ((rc = attention(ctx, q, ck, cv, &as)) < 0 ||
-		    (rc = hfgit_hlinear_apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
+		    (rc = hfgit_hlinear__apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
 			return rc;
-		hfgit_add(h, tmp, rows * H);
+		hfgit__add(h, tmp, rows * H);
 		rms_norm(x, h, rows, H, ly->post_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
+		if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
 		                                   (float *const[]){ gate, up },
 		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
 			return rc;
 		swiglu(gate, up, rows * I);
-		if ((rc = hfgit_hlinear_apply(&ly->down, tmp, H, gate, I, rows)) < 0)
+		if ((rc = hfgit_hlinear__apply(&ly->down, tmp, H, gate, I, rows)) < 0)
 			return rc;
-		hfgit_add(h, tmp, rows * H);
+		hfgit__add(h, tmp, rows * H);
 	}
 	rms_norm(h, h, rows, H, g->norm, g->eps);
-	if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
+	if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
 		return rc;
 	c->len += t;
 	return 0;
@@ -418,7 +418,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
  */
 #define PREFILL_CHUNK 128
 
-int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+int hfgit_llama__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                      const int64_t *positions, const int64_t *mask, size_t t, float *h,
                      hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
 {
@@ -444,10 +444,10 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
 		const size_t tc = t - j0 < PREFILL_CHUNK ? t - j0 : PREFILL_CHUNK;
 		hfgit_arena ws = HFGIT_ARENA_INIT;
-		int64_t *ci = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
-			*cp = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
-			*cm = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc);
-		float *ch = hfgit_arena_floats(&ws, B * tc * H);
+		int64_t *ci = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc),
+			*cp = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc),
+			*cm = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc);
+		float *ch = hfgit_arena__floats(&ws, B * tc * H);
 
 		rc = ci && cp && cm && ch ? 0 : HFGIT_ERROR;
 		for (b = 0; rc == 0 && b < B; b++) {
@@ -461,7 +461,7 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			rc = step_tokens(r, c, ci, cp, cm, tc, ch, &ws, NULL, NULL, longest);
 		for (b = 0; rc == 0 && b < B; b++)
 			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
-		hfgit_arena_release(&ws);
+		hfgit_arena__release(&ws);
 	}
 	omp_set_num_threads(saved);
 	return rc;
@@ -481,26 +481,26 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "%s takes no token_type_ids",
 		                       r->model->class_name);
-	if ((rc = hfgit_check_text(in, g->vocab, 0, 0)) < 0)
+	if ((rc = hfgit_check__text(in, g->vocab, 0, 0)) < 0)
 		return rc;
-	if ((rc = hfgit_llama_cache_init(&cache, r, B, S, a)) < 0 ||
-	    !(h = hfgit_arena_floats(a, rows * H)) ||
-	    !(positions = (int64_t *)(void *)hfgit_arena_floats(a, 2 * rows)))
+	if ((rc = hfgit_llama__cache_init(&cache, r, B, S, a)) < 0 ||
+	    !(h = hfgit_arena__floats(a, rows * H)) ||
+	    !(positions = (int64_t *)(void *)hfgit_arena__floats(a, 2 * rows)))
 		return HFGIT_ERROR;
 	/* LlamaModel's default position_ids: 0..S-1 (cache_position), padded or not. */
 	for (row = 0; row < rows; row++)
 		positions[row] = (int64_t)(row % S);
-	if ((rc = hfgit_llama_step(r, &cache, in->input_ids, positions, in->attention_mask, S, h,
+	if ((rc = hfgit_llama__step(r, &cache, in->input_ids, positions, in->attention_mask, S, h,
 	                           a, in, out)) < 0)
 		return rc;
 	if (g->lm) {
-		if (!(o = hfgit_outputs_add(out, "logits", 3,
+		if (!(o = hfgit_outputs__add(out, "logits", 3,
 		                            (const long long[]){ (long long)B, (long long)S,
 		                                                 (long long)g->vocab })))
 			return HFGIT_ERROR;
-		return hfgit_llama_logits(r, o, h, H, rows);
+		return hfgit_llama__logits(r, o, h, H, rows);
 	}
-	if (!(o = hfgit_outputs_add(out, "last_hidden_state", 3,
+	if (!(o = hfgit_outputs__add(out, "last_hidden_state", 3,
 	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
 		return HFGIT_ERROR;
 	memcpy(o, h, rows * H * sizeof(float));
@@ -508,6 +508,6 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 }
 
 /* One runner for the three model types: the differences are read in prepare. */
-const hfgit_runner_arch hfgit_run_llama = { "llama", prepare, forward, free_state };
-const hfgit_runner_arch hfgit_run_mistral = { "mistral", prepare, forward, free_state };
-const hfgit_runner_arch hfgit_run_qwen2 = { "qwen2", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__llama = { "llama", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__mistral = { "mistral", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__qwen2 = { "qwen2", prepare, forward, free_state };

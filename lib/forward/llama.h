@@ -8,19 +8,19 @@
 
 #include "forward/gpt2.h"
 
-int hfgit_llama_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+int hfgit_llama__cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
                            hfgit_arena *a);
 
-/* As hfgit_gpt2_step: ids, positions and mask [batch, t]; `hidden` gets the final norm's
+/* As hfgit_gpt2__step: ids, positions and mask [batch, t]; `hidden` gets the final norm's
  * output [batch * t, hidden_size]. */
-int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+int hfgit_llama__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                      const int64_t *positions, const int64_t *mask, size_t t, float *hidden,
                      hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out);
 
-int hfgit_llama_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
+int hfgit_llama__logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
                        size_t rows);
 
 /* vocab_size, the longest sequence the runner takes (0: no limit), hidden_size. */
-void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
+void hfgit_llama__dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
 
 #endif

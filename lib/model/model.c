@@ -51,7 +51,7 @@ void hfgit_model_free(hfgit_model *m)
 	free(m->dir);
 	free(m->commit);
 	hfgit_config_free(m->cfg);
-	hfgit_runner_free(m->runner);
+	hfgit_runner__free(m->runner);
 	pthread_mutex_destroy(&m->runner_lock);
 	hfgit_weights_free(m->weights);
 	free(m);

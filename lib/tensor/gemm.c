@@ -13,7 +13,7 @@
  */
 #define LOOP_MAX_ROWS 1
 
-int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+int hfgit__sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                 size_t ldc)
 {
@@ -131,16 +131,16 @@ static void in_out_bands(void *arg, size_t worker, size_t begin, size_t end)
 static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
 {
 	one_row r = { l, y, NULL, x };
-	size_t o, k, width = hfgit_pool_width();
+	size_t o, k, width = hfgit_pool__width();
 
 	if (!l->in_out) {
-		hfgit_pool_run(l->out, 64, out_in_chunk, &r);
+		hfgit_pool__run(l->out, 64, out_in_chunk, &r);
 	} else if (width * l->out * sizeof(float) <= MAX_PARTIALS) {
 		float partials[width * l->out];
 
 		memset(partials, 0, sizeof(partials));
 		r.partials = partials;
-		hfgit_pool_run(l->in, 32, in_out_chunk, &r);
+		hfgit_pool__run(l->in, 32, in_out_chunk, &r);
 		for (o = 0; o < l->out; o++) {
 			float s = 0.0f;
 
@@ -149,14 +149,14 @@ static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
 			y[o] = s;
 		}
 	} else {
-		hfgit_pool_run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
+		hfgit_pool__run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
 	}
 	if (l->bias)
 		for (o = 0; o < l->out; o++)
 			y[o] += l->bias[o];
 }
 
-const char *hfgit_linear_kernel(size_t rows)
+const char *hfgit_linear__kernel(size_t rows)
 {
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
@@ -188,16 +188,16 @@ static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
 			memset(y, 0, n * sizeof(float));
 	}
 	if (l->in_out)
-		rc = hfgit_sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
+		rc = hfgit__sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
 		                 l->out, 1.0f, m->y + begin, m->ldy);
 	else
-		rc = hfgit_sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
+		rc = hfgit__sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
 		                 l->weight + begin * l->in, l->in, 1.0f, m->y + begin, m->ldy);
 	if (rc < 0)
 		m->failed = 1;
 }
 
-int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows)
 {
 	many_rows m = { l, y, x, ldy, ldx, rows, 0 };
@@ -210,8 +210,8 @@ int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float 
 	}
 	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
 	 * of 64 columns, which oneDNN's kernels like. */
-	chunk = (l->out / (3 * hfgit_pool_width()) + 63) / 64 * 64;
-	hfgit_pool_run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
+	chunk = (l->out / (3 * hfgit_pool__width()) + 63) / 64 * 64;
+	hfgit_pool__run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
 	if (m.failed)
 		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
 		                       l->in);

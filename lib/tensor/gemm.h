@@ -20,17 +20,17 @@ typedef struct {
 } hfgit_linear;
 
 /* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, for m < rows. */
-int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows);
 
 /* C = alpha op(A) op(B) + beta C, BLAS conventions in row-major order (trans 'N' or 'T'), on
  * the calling thread's OpenMP thread count (1 in a forward pass and on hfgit's workers). */
-int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+int hfgit__sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                 size_t ldc);
 
-/* Which kernel hfgit_linear_apply uses for `rows` rows: "onednn" or "loop" (for messages and
+/* Which kernel hfgit_linear__apply uses for `rows` rows: "onednn" or "loop" (for messages and
  * the benchmark). */
-const char *hfgit_linear_kernel(size_t rows);
+const char *hfgit_linear__kernel(size_t rows);
 
 #endif

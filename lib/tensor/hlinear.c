@@ -33,12 +33,12 @@ static void widen(float *out, const void *w, hfgit_weight_dtype t, size_t n)
 {
 	switch (t) {
 	case HFGIT_WEIGHT_F32: memcpy(out, w, n * sizeof(float)); break;
-	case HFGIT_WEIGHT_BF16: hfgit_bf16_to_f32(out, w, n); break;
-	case HFGIT_WEIGHT_F16: hfgit_f16_to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_BF16: hfgit_bf16__to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_F16: hfgit_f16__to_f32(out, w, n); break;
 	}
 }
 
-void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
+void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
 {
 	widen(out, (const char *)l->weight + row * l->in * elem_size(l->dtype), l->dtype,
 	      n * l->in);
@@ -156,7 +156,7 @@ static bool use_avx512(void)
 	return cached;
 }
 
-const char *hfgit_hlinear_kernel(void)
+const char *hfgit_hlinear__kernel(void)
 {
 	return use_avx512() ? "avx512" : "portable";
 }
@@ -218,7 +218,7 @@ static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
 
 	for (i = 0; i < nl; i++)
 		s.first[i + 1] = s.first[i] + (ls[i]->out + CHUNK - 1) / CHUNK;
-	hfgit_pool_each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
+	hfgit_pool__each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -254,9 +254,9 @@ static void tiled_chunk(void *arg, size_t t)
 		tile_buf = grown;
 		tile_cap = n * l->in;
 	}
-	hfgit_hlinear_rows(tile_buf, l, o, n);
+	hfgit_hlinear__rows(tile_buf, l, o, n);
 	/* On a pool worker the GEMM runs on this thread alone (pool.c). */
-	if (hfgit_sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
+	if (hfgit__sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
 	                0.0f, j->y + o, j->ldy) < 0) {
 		atomic_store(&j->failed, 1);
 		return;
@@ -269,18 +269,18 @@ static void tiled_chunk(void *arg, size_t t)
 static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                  size_t rows)
 {
-	const size_t threads = (size_t)hfgit_threads();
+	const size_t threads = (size_t)hfgit__threads();
 	tiled_job j = { l, y, x, ldy, ldx, rows, (l->out + 2 * threads - 1) / (2 * threads), 0 };
 
 	j.tile = j.tile < 16 ? 16 : j.tile > TILE_MAX ? TILE_MAX : (j.tile + 15) / 16 * 16;
-	hfgit_pool_each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
+	hfgit_pool__each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
 	if (atomic_load(&j.failed))
 		return hfgit_error_set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
 		                       "linear layer", l->out, l->in);
 	return 0;
 }
 
-int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                         size_t rows)
 {
 	if (l->dtype == HFGIT_WEIGHT_F32) {
@@ -289,8 +289,8 @@ int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const floa
 		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
 		int saved = omp_get_max_threads(), rc;
 
-		omp_set_num_threads(hfgit_threads());
-		rc = hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+		omp_set_num_threads(hfgit__threads());
+		rc = hfgit_linear__apply(&f, y, ldy, x, ldx, rows);
 		omp_set_num_threads(saved);
 		return rc;
 	}
@@ -303,7 +303,7 @@ int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const floa
 	return tiled(l, y, ldy, x, ldx, rows);
 }
 
-int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
 	size_t i;
@@ -317,7 +317,7 @@ int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *co
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		if ((rc = hfgit_hlinear_apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+		if ((rc = hfgit_hlinear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
 			return rc;
 	return 0;
 }

@@ -31,19 +31,19 @@ typedef struct {
 } hfgit_hlinear;
 
 /* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, m < rows. */
-int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                         size_t rows);
 
 /* Several layers on the same x (q, k and v; gate and up): y_i = x W_i^T + b_i into ys[i]
  * (row stride ldys[i]). A decode step runs them in one pass of the threads, one
  * synchronisation instead of one per layer. */
-int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows);
 
 /* Rows [row, row + n) of the weight, widened to F32 (an embedding lookup). */
-void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
+void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
 
 /* The kernel in use for few rows: "avx512" or "portable". */
-const char *hfgit_hlinear_kernel(void);
+const char *hfgit_hlinear__kernel(void);
 
 #endif

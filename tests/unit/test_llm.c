@@ -313,9 +313,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot read %s\n", path);
 		return 1;
 	}
-	printf("kernels: %s\n", hfgit_hlinear_kernel());
+	printf("kernels: %s\n", hfgit_hlinear__kernel());
 	if (forced && !strcmp(forced, "portable"))
-		CHECK_STR(hfgit_hlinear_kernel(), "portable");
+		CHECK_STR(hfgit_hlinear__kernel(), "portable");
 	cases = get(ref, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *g = get(c, "generate");

@@ -330,14 +330,69 @@ out:
 	return rc;
 }
 
+/* The decoder of the model behind `g->r`, and the prompt checked against its limits. */
+static int pick_decoder(run *g, hfgit_model *model, const hfgit_forward_inputs *in,
+                        const hfgit_generate_options *opts)
+{
+	long long positions;
+	int rc;
+
+	if (g->r->arch == &hfgit_run__gpt2)
+		g->dec = &gpt2_decoder;
+	else if (g->r->arch == &hfgit_run__llama || g->r->arch == &hfgit_run__mistral ||
+	         g->r->arch == &hfgit_run__qwen2)
+		g->dec = &llama_decoder;
+	if (!g->dec || g->r->head != HFGIT_AUTO_CAUSAL_LM)
+		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
+		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
+		                       "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
+		                       hfgit_model_class(model));
+	g->dec->dims(g->r, &g->vocab, &positions, &g->hidden);
+	if (in->token_type_ids)
+		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
+	/* The Llama family's limit is a sliding window, checked below with its own name. */
+	if ((rc = hfgit_check__text(in, g->vocab, g->dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
+	    (rc = check_left_padded(in)) < 0)
+		return rc;
+	if (positions && g->dec != &gpt2_decoder &&
+	    in->seq_len + opts->max_new_tokens > (size_t)positions)
+		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                       "model's sliding window (sliding_window %lld), which hfgit "
+		                       "does not implement", in->seq_len, opts->max_new_tokens,
+		                       positions);
+	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
+		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                       "model's %lld positions (n_positions)", in->seq_len,
+		                       opts->max_new_tokens, positions);
+	return 0;
+}
+
+/* The prompts into g's sequences, with their position ids. */
+static void copy_prompts(run *g, const hfgit_forward_inputs *in)
+{
+	size_t b, j;
+
+	for (b = 0; b < g->B; b++) {
+		int64_t seen = 0;
+
+		for (j = 0; j < g->S; j++) {
+			int64_t m = in->attention_mask ? in->attention_mask[b * g->S + j] : 1;
+
+			g->ids[b * g->total + j] = in->input_ids[b * g->S + j];
+			g->mask[b * g->total + j] = m;
+			seen += m;
+			/* cumsum(mask) - 1, and 1 where masked, as prepare_inputs_for_generation */
+			g->pos[b * g->total + j] = m ? seen - 1 : 1;
+		}
+	}
+}
+
 int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
                          const hfgit_forward_inputs *in, const hfgit_generate_options *opts)
 {
 	hfgit_generate_options defaults = HFGIT_GENERATE_OPTIONS_INIT;
 	hfgit_generation *res;
-	long long positions;
 	run g = { 0 };
-	size_t b, j;
 	int rc, omp_threads;
 
 	if (!out || !model || !in)
@@ -353,35 +408,9 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		                       HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
 		return hfgit_error_set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
-	if ((rc = hfgit_runner__get(&g.r, model)) < 0)
+	if ((rc = hfgit_runner__get(&g.r, model)) < 0 ||
+	    (rc = pick_decoder(&g, model, in, opts)) < 0)
 		return rc;
-	if (g.r->arch == &hfgit_run__gpt2)
-		g.dec = &gpt2_decoder;
-	else if (g.r->arch == &hfgit_run__llama || g.r->arch == &hfgit_run__mistral ||
-	         g.r->arch == &hfgit_run__qwen2)
-		g.dec = &llama_decoder;
-	if (!g.dec || g.r->head != HFGIT_AUTO_CAUSAL_LM)
-		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
-		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
-		                       "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
-		                       hfgit_model_class(model));
-	g.dec->dims(g.r, &g.vocab, &positions, &g.hidden);
-	if (in->token_type_ids)
-		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
-	/* The Llama family's limit is a sliding window, checked below with its own name. */
-	if ((rc = hfgit_check__text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
-	    (rc = check_left_padded(in)) < 0)
-		return rc;
-	if (positions && g.dec != &gpt2_decoder &&
-	    in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                       "model's sliding window (sliding_window %lld), which hfgit "
-		                       "does not implement", in->seq_len, opts->max_new_tokens,
-		                       positions);
-	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                       "model's %lld positions (n_positions)", in->seq_len,
-		                       opts->max_new_tokens, positions);
 	g.in = in;
 	g.o = opts;
 	g.B = in->batch;
@@ -402,19 +431,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		rc = hfgit_error_oom();
 		goto out;
 	}
-	for (b = 0; b < g.B; b++) {
-		int64_t seen = 0;
-
-		for (j = 0; j < g.S; j++) {
-			int64_t m = in->attention_mask ? in->attention_mask[b * g.S + j] : 1;
-
-			g.ids[b * g.total + j] = in->input_ids[b * g.S + j];
-			g.mask[b * g.total + j] = m;
-			seen += m;
-			/* cumsum(mask) - 1, and 1 where masked, as prepare_inputs_for_generation */
-			g.pos[b * g.total + j] = m ? seen - 1 : 1;
-		}
-	}
+	copy_prompts(&g, in);
 	omp_threads = hfgit_threads__enter();
 	rc = generate(res, &g);
 	hfgit_threads__leave(omp_threads);

@@ -249,16 +249,6 @@ static void rotate(float *x, size_t ld, size_t rows, size_t heads, size_t dim, c
 	}
 }
 
-/* down(silu(gate) * up), the products in place in `gate`. */
-static void swiglu(float *gate, const float *up, size_t n)
-{
-	long i;
-
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-	for (i = 0; i < (long)n; i++)
-		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
-}
-
 /* Attention head by head on the pool (tensor/pool.h): one task per sequence and head. */
 typedef struct {
 	const hfgit_attention_shape *as;
@@ -398,7 +388,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		                                   (float *const[]){ gate, up },
 		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
 			return rc;
-		swiglu(gate, up, rows * I);
+		hfgit__swiglu(gate, up, rows * I);
 		if ((rc = hfgit_hlinear__apply(&ly->down, tmp, H, gate, I, rows)) < 0)
 			return rc;
 		hfgit__add(h, tmp, rows * H);

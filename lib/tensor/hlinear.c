@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "tensor/bf16gemm.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
@@ -142,6 +143,39 @@ AVX512 static inline __m512 load_f16(const uint16_t *p, __mmask16 m)
 DOT4(dot_avx512_bf16, load_bf16)
 DOT4(dot_avx512_f16, load_f16)
 
+/* BF16 weights against a BF16-rounded x row (vdpbf16ps: pairs of products summed in F32), four
+ * weight rows at a time. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void dot_bf16_pairs(float *y, const uint16_t *w, size_t n, const uint16_t *x, size_t k)
+{
+	const __mmask32 tail = (__mmask32)((1ull << (k % 32)) - 1);
+	size_t r = 0, i, end = k - k % 32, q;
+
+	for (; r < n; r += 4) {
+		const size_t m = n - r < 4 ? n - r : 4;
+		__m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+				_mm512_setzero_ps() };
+		__m512bh xv;
+
+		for (i = 0; i < end; i += 32) {
+			xv = (__m512bh)_mm512_loadu_si512(x + i);
+			for (q = 0; q < m; q++)
+				a[q] = _mm512_dpbf16_ps(
+					a[q], (__m512bh)_mm512_loadu_si512(w + (r + q) * k + i), xv);
+		}
+		if (tail) {
+			xv = (__m512bh)_mm512_maskz_loadu_epi16(tail, x + i);
+			for (q = 0; q < m; q++)
+				a[q] = _mm512_dpbf16_ps(
+					a[q],
+					(__m512bh)_mm512_maskz_loadu_epi16(tail, w + (r + q) * k + i),
+					xv);
+		}
+		for (q = 0; q < m; q++)
+			y[r + q] = _mm512_reduce_add_ps(a[q]);
+	}
+}
+
 static bool use_avx512(void)
 {
 	static int cached = -1;
@@ -156,9 +190,36 @@ static bool use_avx512(void)
 	return cached;
 }
 
+/* BF16 weights with BF16-rounded activations (bf16gemm.h) where the CPU has the
+ * instructions; F32 products of the widened weights otherwise. */
+static bool bf16_products(const hfgit_hlinear *l)
+{
+	return l->dtype == HFGIT_WEIGHT_BF16 && use_avx512() && hfgit_bf16gemm__available();
+}
+
 const char *hfgit_hlinear__kernel(void)
 {
-	return use_avx512() ? "avx512" : "portable";
+	return !use_avx512() ? "portable" : hfgit_bf16gemm__available() ? "avx512-bf16" : "avx512";
+}
+
+/* The calling thread's buffer for x rounded to BF16, kept for the next calls. */
+static uint16_t *rounded_x(const float *x, size_t ldx, size_t rows, size_t in)
+{
+	static _Thread_local uint16_t *buf;
+	static _Thread_local size_t cap;
+	size_t r;
+
+	if (cap < rows * in) {
+		uint16_t *grown = realloc(buf, rows * in * sizeof(*buf));
+
+		if (!grown)
+			return NULL;
+		buf = grown;
+		cap = rows * in;
+	}
+	for (r = 0; r < rows; r++)
+		hfgit_bf16gemm__round(buf + r * in, x + r * ldx, in);
+	return buf;
 }
 
 static dot_fn dot_of(const hfgit_hlinear *l)
@@ -180,6 +241,7 @@ typedef struct {
 	const size_t *ldys;
 	const float *x;
 	size_t ldx, rows;
+	const uint16_t *xb; /* x rounded to BF16, rows of `in`, for bf16_products */
 	size_t first[MAX_MANY + 1];
 } stream_job;
 
@@ -203,22 +265,28 @@ static void stream_chunk(void *arg, size_t group)
 		for (r = 0; r < s->rows; r++) {
 			float *yr = s->ys[k] + r * s->ldys[k] + o;
 
-			dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
+			if (s->xb && l->dtype == HFGIT_WEIGHT_BF16)
+				dot_bf16_pairs(yr, w, n, s->xb + r * l->in, l->in);
+			else
+				dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
 			for (j = 0; l->bias && j < n; j++)
 				yr[j] += l->bias[o + j];
 		}
 	}
 }
 
-static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
-                   const size_t *ldys, const float *x, size_t ldx, size_t rows)
+static int stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                  const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, { 0 } };
+	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, NULL, { 0 } };
 	size_t i;
 
+	if (bf16_products(ls[0]) && !(s.xb = rounded_x(x, ldx, rows, ls[0]->in)))
+		return hfgit_error_oom();
 	for (i = 0; i < nl; i++)
 		s.first[i + 1] = s.first[i] + (ls[i]->out + CHUNK - 1) / CHUNK;
 	hfgit_pool__each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -280,8 +348,71 @@ static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, s
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Many rows, BF16: oneDNN's BF16 matmul on blocks of output columns                         */
+
+/* Columns per block: enough blocks for the workers to balance when a core is busy elsewhere,
+ * in multiples of 64 (the kernels' tile width). */
+#define BLOCK_MIN 64
+#define BLOCK_MAX 1024
+
+typedef struct {
+	const hfgit_hlinear *const *ls;
+	float *const *ys;
+	const size_t *ldys;
+	const uint16_t *xb;
+	size_t rows, block;
+	size_t first[MAX_MANY + 1]; /* the first block of each layer */
+	atomic_int failed;
+} blocks_job;
+
+static void block_task(void *arg, size_t t)
+{
+	blocks_job *j = arg;
+	size_t k = 0, o, n;
+	const hfgit_hlinear *l;
+
+	while (t >= j->first[k + 1])
+		k++;
+	l = j->ls[k];
+	o = (t - j->first[k]) * j->block;
+	n = l->out - o < j->block ? l->out - o : j->block;
+	if (hfgit_bf16gemm__run(j->ys[k] + o, j->ldys[k], j->xb, l->in, j->rows,
+	                        (const uint16_t *)l->weight + o * l->in, n, l->in,
+	                        l->bias ? l->bias + o : NULL) < 0)
+		atomic_store(&j->failed, 1);
+}
+
+static int bf16_blocks(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                       const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	blocks_job j = { ls, ys, ldys, NULL, rows, 0, { 0 }, 0 };
+	size_t i, cols = 0;
+
+	for (i = 0; i < nl; i++)
+		cols += ls[i]->out;
+	j.block = (cols / (4 * hfgit_pool__width()) + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN;
+	j.block = j.block < BLOCK_MIN ? BLOCK_MIN : j.block > BLOCK_MAX ? BLOCK_MAX : j.block;
+	for (i = 0; i < nl; i++)
+		j.first[i + 1] = j.first[i] + (ls[i]->out + j.block - 1) / j.block;
+	if (!(j.xb = rounded_x(x, ldx, rows, ls[0]->in)))
+		return hfgit_error_oom();
+	hfgit_pool__each(j.first[nl], block_task, &j);
+	if (atomic_load(&j.failed))
+		return hfgit_error_set(HFGIT_ERROR, "a BF16 product of %zu rows failed (out of "
+		                       "memory?)", rows);
+	return 0;
+}
+
 int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                         size_t rows)
+{
+	return hfgit_hlinear__apply_many(&l, 1, &y, &ldy, x, ldx, rows);
+}
+
+/* One layer of any dtype, for apply_many's layers that cannot go together. */
+static int apply_one(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                     size_t rows)
 {
 	if (l->dtype == HFGIT_WEIGHT_F32) {
 		/* F32 weights go to the runtime's own products (OpenMP and oneDNN), with the
@@ -296,28 +427,32 @@ int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const flo
 	}
 	if (!rows || !l->out)
 		return 0;
-	if (rows <= STREAM_MAX_ROWS) {
-		stream(&l, 1, &y, &ldy, x, ldx, rows);
-		return 0;
-	}
+	if (rows <= STREAM_MAX_ROWS)
+		return stream(&l, 1, &y, &ldy, x, ldx, rows);
+	if (bf16_products(l))
+		return bf16_blocks(&l, 1, &y, &ldy, x, ldx, rows);
 	return tiled(l, y, ldy, x, ldx, rows);
 }
 
 int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	size_t i;
+	size_t i, bf16 = 0;
 	int rc;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (ls[i]->dtype == HFGIT_WEIGHT_F32 || ls[i]->in != ls[0]->in)
 			break;
-	if (rows <= STREAM_MAX_ROWS && i == n && n <= MAX_MANY) {
-		stream(ls, n, ys, ldys, x, ldx, rows);
-		return 0;
+		bf16 += bf16_products(ls[i]);
+	}
+	if (i == n && n <= MAX_MANY && rows) {
+		if (rows <= STREAM_MAX_ROWS)
+			return stream(ls, n, ys, ldys, x, ldx, rows);
+		if (bf16 == n)
+			return bf16_blocks(ls, n, ys, ldys, x, ldx, rows);
 	}
 	for (i = 0; i < n; i++)
-		if ((rc = hfgit_hlinear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+		if ((rc = apply_one(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
 			return rc;
 	return 0;
 }

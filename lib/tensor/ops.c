@@ -120,6 +120,36 @@ void hfgit__tanh(float *x, size_t n)
 	hfgit__activate(x, n, HFGIT_ACT_TANH);
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void swiglu_chunk(float *gate, const float *up, size_t n)
+{
+	size_t i;
+
+#pragma omp simd
+	for (i = 0; i < n; i++)
+		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+typedef struct {
+	float *gate;
+	const float *up;
+} swiglu_job;
+
+static void swiglu_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	swiglu_job *j = arg;
+
+	(void)worker;
+	swiglu_chunk(j->gate + begin, j->up + begin, end - begin);
+}
+
+void hfgit__swiglu(float *gate, const float *up, size_t n)
+{
+	swiglu_job j = { gate, up };
+
+	hfgit_pool__run(n, CHUNK, swiglu_run, &j);
+}
+
 void hfgit__add(float *x, const float *y, size_t n)
 {
 	size_t i;

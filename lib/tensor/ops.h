@@ -34,6 +34,9 @@ void hfgit__activate(float *x, size_t n, hfgit_activation act);
 void hfgit_norm__rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
                       const float *gamma, const float *beta, float eps);
 
+/* gate = silu(gate) * up, n elements: the SwiGLU MLP's product before its down projection. */
+void hfgit__swiglu(float *gate, const float *up, size_t n);
+
 /* x += y, n elements. */
 void hfgit__add(float *x, const float *y, size_t n);
 

@@ -1,0 +1,244 @@
+#include "tensor/bf16gemm.h"
+
+#include <immintrin.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+
+static struct {
+	pthread_once_t once;
+	bool available;
+	dnnl_engine_t engine;
+} cpu = { .once = PTHREAD_ONCE_INIT };
+
+static void probe(void)
+{
+	const char *env = getenv("HFGIT_KERNELS");
+	dnnl_cpu_isa_t isa;
+
+	__builtin_cpu_init();
+	if ((env && !strcmp(env, "portable")) || !__builtin_cpu_supports("avx512bf16"))
+		return;
+	/* oneDNN would emulate BF16 on a plain AVX-512 CPU, slower than widening to F32. */
+	isa = dnnl_get_effective_cpu_isa();
+	if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
+		return;
+	cpu.available = dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) == dnnl_success;
+}
+
+bool hfgit_bf16gemm__available(void)
+{
+	pthread_once(&cpu.once, probe);
+	return cpu.available;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void round_bf16(uint16_t *out, const float *x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		_mm256_storeu_si256((__m256i *)(out + i),
+		                    (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
+	if (i < n) {
+		const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+
+		_mm256_mask_storeu_epi16(out + i, m,
+		                         (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + i)));
+	}
+}
+
+void hfgit_bf16gemm__round(uint16_t *out, const float *x, size_t n)
+{
+	size_t i;
+
+	if (hfgit_bf16gemm__available()) {
+		round_bf16(out, x, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t bits;
+
+		memcpy(&bits, &x[i], sizeof(bits));
+		if ((bits & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it one, quiet */
+			out[i] = (uint16_t)((bits >> 16) | 0x40);
+		else
+			out[i] = (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+	}
+}
+
+/*
+ * The primitives made so far, one per shape: making one costs far more than running a
+ * prefill-sized product (oneDNN generates its kernels then). The shapes of a model are few
+ * (its projections times the row counts of a prompt's chunks); past MAX_SHAPES a primitive is
+ * made for the call and dropped after it.
+ */
+#define MAX_SHAPES 128
+
+typedef struct {
+	size_t rows, n, k, ldx, ldy;
+	bool bias;
+	dnnl_primitive_t prim;
+	size_t scratch;
+} shape;
+
+static struct {
+	pthread_mutex_t lock;
+	shape s[MAX_SHAPES];
+	size_t n;
+} shapes = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int make(shape *s)
+{
+	dnnl_memory_desc_t src, wei, bia, dst;
+	dnnl_matmul_desc_t md;
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	dnnl_status_t st;
+	const dnnl_dims_t sd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->k },
+			  ss = { (dnnl_dim_t)s->ldx, 1 }, wd = { (dnnl_dim_t)s->k, (dnnl_dim_t)s->n },
+			  ws = { 1, (dnnl_dim_t)s->k }, dd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->n },
+			  ds = { (dnnl_dim_t)s->ldy, 1 }, bd = { 1, (dnnl_dim_t)s->n };
+
+	/* Weights [k, n] with strides (1, k): the checkpoint's [n, k] rows, unmoved. */
+	if ((st = dnnl_memory_desc_init_by_strides(&src, 2, sd, dnnl_bf16, ss)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&wei, 2, wd, dnnl_bf16, ws)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&dst, 2, dd, dnnl_f32, ds)) ||
+	    (st = dnnl_memory_desc_init_by_tag(&bia, 2, bd, dnnl_f32, dnnl_ab)) ||
+	    (st = dnnl_matmul_desc_init(&md, &src, &wei, s->bias ? &bia : NULL, &dst)) ||
+	    (st = dnnl_primitive_attr_create(&attr)) ||
+	    (st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) ||
+	    (st = dnnl_primitive_desc_create(&pd, &md, attr, cpu.engine, NULL)) ||
+	    (st = dnnl_primitive_create(&s->prim, pd)))
+		s->prim = NULL;
+	else
+		s->scratch = dnnl_memory_desc_get_size(
+			dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_primitive_attr_destroy(attr);
+	if (st)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN has no BF16 matmul for %zux%zux%zu "
+		                       "(status %d)", s->rows, s->n, s->k, (int)st);
+	return 0;
+}
+
+/* The cached primitive of `key`'s shape into key->prim, made if new; *owned when the caller
+ * must destroy it (the cache is full). */
+static int find(shape *key, bool *owned)
+{
+	size_t i;
+	int rc = 0;
+
+	*owned = false;
+	pthread_mutex_lock(&shapes.lock);
+	for (i = 0; i < shapes.n; i++) {
+		const shape *s = &shapes.s[i];
+
+		if (s->rows == key->rows && s->n == key->n && s->k == key->k && s->ldx == key->ldx &&
+		    s->ldy == key->ldy && s->bias == key->bias) {
+			*key = *s;
+			goto out;
+		}
+	}
+	if ((rc = make(key)) < 0)
+		goto out;
+	if (shapes.n < MAX_SHAPES)
+		shapes.s[shapes.n++] = *key;
+	else
+		*owned = true;
+out:
+	pthread_mutex_unlock(&shapes.lock);
+	return rc;
+}
+
+/* Per thread: a stream (one must not be shared between threads) and the scratchpad. */
+static _Thread_local dnnl_stream_t stream;
+static _Thread_local void *scratch_buf;
+static _Thread_local size_t scratch_cap;
+
+static int execute(const shape *s, float *y, const uint16_t *x, const uint16_t *w,
+                   const float *bias)
+{
+	const struct {
+		int arg;
+		dnnl_query_t what;
+		int index;
+		void *data;
+	} io[5] = {
+		{ DNNL_ARG_SRC, dnnl_query_src_md, 0, (void *)x },
+		{ DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0, (void *)w },
+		{ DNNL_ARG_DST, dnnl_query_dst_md, 0, y },
+		{ DNNL_ARG_BIAS, dnnl_query_weights_md, 1, (void *)bias },
+		{ DNNL_ARG_SCRATCHPAD, dnnl_query_scratchpad_md, 0, scratch_buf },
+	};
+	dnnl_exec_arg_t args[5];
+	const_dnnl_primitive_desc_t pd;
+	dnnl_status_t st;
+	int i, n = 0;
+
+	st = dnnl_primitive_get_primitive_desc(s->prim, &pd);
+	for (i = 0; i < 5 && !st; i++) {
+		if ((io[i].arg == DNNL_ARG_BIAS && !bias) ||
+		    (io[i].arg == DNNL_ARG_SCRATCHPAD && !s->scratch))
+			continue;
+		args[n].arg = io[i].arg;
+		st = dnnl_memory_create(&args[n].memory,
+		                        dnnl_primitive_desc_query_md(pd, io[i].what, io[i].index),
+		                        cpu.engine, io[i].data);
+		if (!st)
+			n++;
+	}
+	if (!st)
+		st = dnnl_primitive_execute(s->prim, stream, n, args);
+	if (!st)
+		st = dnnl_stream_wait(stream);
+	for (i = 0; i < n; i++)
+		dnnl_memory_destroy(args[i].memory);
+	if (st)
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN BF16 matmul %zux%zux%zu failed (status "
+		                       "%d)", s->rows, s->n, s->k, (int)st);
+	return 0;
+}
+
+int hfgit_bf16gemm__run(float *y, size_t ldy, const uint16_t *x, size_t ldx, size_t rows,
+                        const uint16_t *w, size_t n, size_t k, const float *bias)
+{
+	shape s = { rows, n, k, ldx, ldy, bias != NULL, NULL, 0 };
+	int saved, rc;
+	bool owned;
+
+	if (!rows || !n)
+		return 0;
+	if (!hfgit_bf16gemm__available())
+		return hfgit_error_set(HFGIT_ERROR, "no BF16 matmul on this CPU");
+	if (!stream && dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
+		return hfgit_error_set(HFGIT_ERROR, "cannot create a oneDNN stream");
+	/* One thread: the primitive is made for, and runs on, this thread alone. */
+	saved = omp_get_max_threads();
+	if (saved != 1)
+		omp_set_num_threads(1);
+	if ((rc = find(&s, &owned)) < 0)
+		goto out;
+	if (scratch_cap < s.scratch) {
+		void *grown = realloc(scratch_buf, s.scratch);
+
+		if (!grown) {
+			rc = hfgit_error_oom();
+			goto done;
+		}
+		scratch_buf = grown;
+		scratch_cap = s.scratch;
+	}
+	rc = execute(&s, y, x, w, bias);
+done:
+	if (owned)
+		dnnl_primitive_destroy(s.prim);
+out:
+	if (saved != 1)
+		omp_set_num_threads(saved);
+	return rc;
+}

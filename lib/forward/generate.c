@@ -12,8 +12,7 @@
 
 #include "common/error.h"
 #include "forward/generation_config.h"
-#include "forward/gpt2.h"
-#include "forward/llama.h"
+#include "forward/decoder.h"
 #include "tensor/threads.h"
 
 struct hfgit_generation {
@@ -172,24 +171,6 @@ static int check_left_padded(const hfgit_forward_inputs *in)
 	return 0;
 }
 
-/* The decoder step of each architecture that generates. */
-typedef struct {
-	int (*cache_init)(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-	                  hfgit_arena *a);
-	int (*step)(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-	            const int64_t *positions, const int64_t *mask, size_t t, float *hidden,
-	            hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out);
-	int (*logits)(hfgit_runner *r, float *logits, const float *hidden, size_t ld, size_t rows);
-	void (*dims)(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
-} decoder;
-
-static const decoder gpt2_decoder = {
-	hfgit_kv__cache_init, hfgit_gpt2__step, hfgit_gpt2__logits, hfgit_gpt2__dims,
-};
-static const decoder llama_decoder = {
-	hfgit_llama__cache_init, hfgit_llama__step, hfgit_llama__logits, hfgit_llama__dims,
-};
-
 /* RepetitionPenaltyLogitsProcessor: every token of the sequence so far (padding ids too,
  * as torch gathers over input_ids) gets its logit divided by the penalty when positive,
  * multiplied when negative. Like torch's gather then scatter, all new values are computed
@@ -208,7 +189,7 @@ static void penalize(float *logits, const int64_t *ids, size_t n, float penalty,
 }
 
 typedef struct {
-	const decoder *dec;
+	const hfgit_decoder *dec;
 	hfgit_runner *r;
 	const hfgit_forward_inputs *in;
 	const hfgit_generate_options *o;
@@ -338,10 +319,10 @@ static int pick_decoder(run *g, hfgit_model *model, const hfgit_forward_inputs *
 	int rc;
 
 	if (g->r->arch == &hfgit_run__gpt2)
-		g->dec = &gpt2_decoder;
+		g->dec = &hfgit_gpt2__decoder;
 	else if (g->r->arch == &hfgit_run__llama || g->r->arch == &hfgit_run__mistral ||
 	         g->r->arch == &hfgit_run__qwen2)
-		g->dec = &llama_decoder;
+		g->dec = &hfgit_llama__decoder;
 	if (!g->dec || g->r->head != HFGIT_AUTO_CAUSAL_LM)
 		return hfgit_error_set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
 		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
@@ -351,10 +332,11 @@ static int pick_decoder(run *g, hfgit_model *model, const hfgit_forward_inputs *
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "generation takes no token_type_ids");
 	/* The Llama family's limit is a sliding window, checked below with its own name. */
-	if ((rc = hfgit_check__text(in, g->vocab, g->dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
+	if ((rc = hfgit_check__text(in, g->vocab, g->dec == &hfgit_gpt2__decoder ? positions : 0,
+	                            0)) < 0 ||
 	    (rc = check_left_padded(in)) < 0)
 		return rc;
-	if (positions && g->dec != &gpt2_decoder &&
+	if (positions && g->dec != &hfgit_gpt2__decoder &&
 	    in->seq_len + opts->max_new_tokens > (size_t)positions)
 		return hfgit_error_set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
 		                       "model's sliding window (sliding_window %lld), which hfgit "

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward/gpt2.h"
+#include "forward/decoder.h"
 
 typedef struct {
 	hfgit_norm ln1, ln2;
@@ -111,7 +111,7 @@ static int prepare(hfgit_runner *r)
 	return 0;
 }
 
-void hfgit_gpt2__dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+static void dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
 {
 	const gpt2 *g = r->state;
 
@@ -120,34 +120,24 @@ void hfgit_gpt2__dims(hfgit_runner *r, long long *vocab, long long *positions, l
 	*hidden = g->hidden;
 }
 
-int hfgit_kv__cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-                        hfgit_arena *a)
-{
-	const gpt2 *g = r->state;
-	size_t n = (size_t)g->layers * batch * cap * (size_t)g->hidden;
-
-	c->layers = (size_t)g->layers;
-	c->batch = batch;
-	c->cap = cap;
-	c->hidden = (size_t)g->hidden;
-	c->len = 0;
-	c->k = hfgit_arena__floats(a, n);
-	c->v = hfgit_arena__floats(a, n);
-	c->mask = (int64_t *)(void *)hfgit_arena__floats(a, 2 * batch * cap);
-	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
-}
-
-int hfgit_gpt2__logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
-                      size_t rows)
+static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+                      hfgit_arena *a)
 {
 	const gpt2 *g = r->state;
 
-	return hfgit_linear__apply(&g->head, logits, g->head.out, hidden, ld, rows);
+	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap, (size_t)g->hidden, a);
 }
 
-int hfgit_gpt2__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-                    const int64_t *positions, const int64_t *mask, size_t t, float *h,
-                    hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)
+{
+	const gpt2 *g = r->state;
+
+	return hfgit_linear__apply(&g->head, out, g->head.out, hidden, ld, rows);
+}
+
+static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
 {
 	const gpt2 *g = r->state;
 	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inner,
@@ -158,7 +148,6 @@ int hfgit_gpt2__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		.causal = true,
 	};
 	float *x, *qkv, *ctx, *tmp, *up, *scratch;
-	int64_t *keys;
 	size_t row, b, j, i;
 	long long l;
 	int rc;
@@ -171,15 +160,9 @@ int hfgit_gpt2__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	tmp = hfgit_arena__floats(a, rows * H);
 	up = hfgit_arena__floats(a, rows * I);
 	scratch = hfgit_arena__floats(a, hfgit_attention__scratch(&as));
-	keys = (int64_t *)(void *)hfgit_arena__floats(a, 2 * B * kv);
-	if (!x || !qkv || !ctx || !tmp || !up || !scratch || !keys)
+	as.key_mask = hfgit_decoder__keys(c, mask, t, a);
+	if (!x || !qkv || !ctx || !tmp || !up || !scratch || !as.key_mask)
 		return HFGIT_ERROR;
-	for (b = 0; b < B; b++)
-		for (j = 0; j < t; j++)
-			c->mask[b * c->cap + c->len + j] = mask ? mask[b * t + j] : 1;
-	for (b = 0; b < B; b++)
-		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
-	as.key_mask = keys;
 	for (row = 0; row < rows; row++) {
 		const float *w = g->wte + (size_t)ids[row] * H, *p = g->wpe + (size_t)positions[row] * H;
 
@@ -227,16 +210,12 @@ int hfgit_gpt2__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	return 0;
 }
 
+const hfgit_decoder hfgit_gpt2__decoder = { cache_init, step, logits, dims };
+
 static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,
                    hfgit_arena *a)
 {
 	const gpt2 *g = r->state;
-	const size_t B = in->batch, S = in->seq_len, H = (size_t)g->hidden, rows = B * S;
-	const int64_t *ids = in->input_ids;
-	hfgit_kv_cache cache;
-	int64_t *positions;
-	float *h, *o;
-	size_t row;
 	int rc;
 
 	/* GPT-2 would add wte[token_type_ids]: rarely used, not implemented. */
@@ -245,28 +224,7 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		                       "by hfgit's forward pass");
 	if ((rc = hfgit_check__text(in, g->vocab, g->positions, 0)) < 0)
 		return rc;
-	if ((rc = hfgit_kv__cache_init(&cache, r, B, S, a)) < 0 ||
-	    !(h = hfgit_arena__floats(a, rows * H)) ||
-	    !(positions = (int64_t *)(void *)hfgit_arena__floats(a, 2 * rows)))
-		return HFGIT_ERROR;
-	/* GPT2Model's default position_ids: 0..S-1 for every sequence, padded or not. */
-	for (row = 0; row < rows; row++)
-		positions[row] = (int64_t)(row % S);
-	if ((rc = hfgit_gpt2__step(r, &cache, ids, positions, in->attention_mask, S, h, a, in,
-	                          out)) < 0)
-		return rc;
-	if (g->lm) {
-		if (!(o = hfgit_outputs__add(out, "logits", 3,
-		                            (const long long[]){ (long long)B, (long long)S,
-		                                                 (long long)g->vocab })))
-			return HFGIT_ERROR;
-		return hfgit_gpt2__logits(r, o, h, H, rows);
-	}
-	if (!(o = hfgit_outputs__add(out, "last_hidden_state", 3,
-	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
-		return HFGIT_ERROR;
-	memcpy(o, h, rows * H * sizeof(float));
-	return 0;
+	return hfgit_decoder__forward(&hfgit_gpt2__decoder, r, in, out, a, g->lm);
 }
 
 const hfgit_runner_arch hfgit_run__gpt2 = {

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward/llama.h"
+#include "forward/decoder.h"
 #include "model/model.h"
 #include "model/rope.h"
 #include "tensor/hlinear.h"
@@ -166,7 +166,7 @@ static int prepare(hfgit_runner *r)
 	return 0;
 }
 
-void hfgit_llama__dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+static void dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
 {
 	const llama *g = r->state;
 
@@ -177,30 +177,21 @@ void hfgit_llama__dims(hfgit_runner *r, long long *vocab, long long *positions, 
 	*hidden = g->hidden;
 }
 
-int hfgit_llama__cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-                           hfgit_arena *a)
+/* The cache's rows hold num_key_value_heads * head_dim. */
+static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+                      hfgit_arena *a)
 {
 	const llama *g = r->state;
-	size_t n;
 
-	c->layers = (size_t)g->layers;
-	c->batch = batch;
-	c->cap = cap;
-	c->hidden = (size_t)(g->kv_heads * g->head_dim);
-	c->len = 0;
-	n = c->layers * batch * cap * c->hidden;
-	c->k = hfgit_arena__floats(a, n);
-	c->v = hfgit_arena__floats(a, n);
-	c->mask = (int64_t *)(void *)hfgit_arena__floats(a, 2 * batch * cap);
-	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
+	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap,
+	                                  (size_t)(g->kv_heads * g->head_dim), a);
 }
 
-int hfgit_llama__logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
-                       size_t rows)
+static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)
 {
 	const llama *g = r->state;
 
-	return hfgit_hlinear__apply(&g->head, logits, g->head.out, hidden, ld, rows);
+	return hfgit_hlinear__apply(&g->head, out, g->head.out, hidden, ld, rows);
 }
 
 /* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight. */
@@ -299,6 +290,94 @@ static int attention(float *ctx, const float *q, const float *k, const float *v,
 	                                                "memory?)") : 0;
 }
 
+/* A step's activations, [rows][width] each; cos and sin [rows][head_dim / 2]. */
+typedef struct {
+	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin;
+} acts;
+
+static int acts_alloc(acts *s, const llama *g, size_t rows, hfgit_arena *a)
+{
+	const size_t H = (size_t)g->hidden, I = (size_t)g->inter, d = (size_t)g->head_dim,
+		     Q = (size_t)g->heads * d, KV = (size_t)g->kv_heads * d;
+
+	s->x = hfgit_arena__floats(a, rows * H);
+	s->q = hfgit_arena__floats(a, rows * Q);
+	s->k = hfgit_arena__floats(a, rows * KV);
+	s->v = hfgit_arena__floats(a, rows * KV);
+	s->ctx = hfgit_arena__floats(a, rows * Q);
+	s->tmp = hfgit_arena__floats(a, rows * H);
+	s->gate = hfgit_arena__floats(a, rows * I);
+	s->up = hfgit_arena__floats(a, rows * I);
+	s->cos = hfgit_arena__floats(a, rows * (d / 2));
+	s->sin = hfgit_arena__floats(a, rows * (d / 2));
+	return s->x && s->q && s->k && s->v && s->ctx && s->tmp && s->gate && s->up && s->cos &&
+	       s->sin ? 0 : HFGIT_ERROR;
+}
+
+/* The token embeddings into h, and the rotary angles of each row: inv_freq * position in
+ * F32, as torch's matmul of the two; `longest` is the rotary sequence length (dynamic
+ * scaling). */
+static void embed(const llama *g, acts *s, float *h, const int64_t *ids,
+                  const int64_t *positions, size_t rows, int64_t longest)
+{
+	const size_t H = (size_t)g->hidden, half = (size_t)g->head_dim / 2;
+	float inv[HFGIT_ROPE_MAX_DIM / 2];
+	size_t row, i;
+
+	hfgit_rope_inv_freq(inv, &g->rope, longest);
+	for (row = 0; row < rows; row++) {
+		for (i = 0; i < half; i++) {
+			float angle = inv[i] * (float)positions[row];
+
+			s->cos[row * half + i] = cosf(angle);
+			s->sin[row * half + i] = sinf(angle);
+		}
+		hfgit_hlinear__rows(h + row * H, &g->embed, (size_t)ids[row], 1);
+	}
+}
+
+/* Decoder layer l on h [rows = batch * t][hidden], its keys and values into the cache. */
+static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, float *h,
+                      size_t t, const hfgit_attention_shape *as)
+{
+	const layer *ly = &g->layer[l];
+	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
+		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
+	float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
+	size_t b, j;
+	int rc;
+
+	rms_norm(s->x, h, rows, H, ly->in_norm, g->eps);
+	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v }, 3,
+	                                    (float *const[]){ s->q, s->k, s->v },
+	                                    (const size_t[]){ Q, KV, KV }, s->x, H, rows)) < 0)
+		return rc;
+	rotate(s->q, Q, rows, (size_t)g->heads, d, s->cos, s->sin);
+	rotate(s->k, KV, rows, (size_t)g->kv_heads, d, s->cos, s->sin);
+	for (b = 0; b < B; b++) {
+		for (j = 0; j < t; j++) {
+			size_t at = (b * c->cap + c->len + j) * KV;
+
+			memcpy(ck + at, s->k + (b * t + j) * KV, KV * sizeof(float));
+			memcpy(cv + at, s->v + (b * t + j) * KV, KV * sizeof(float));
+		}
+	}
+	if ((rc = attention(s->ctx, s->q, ck, cv, as)) < 0 ||
+	    (rc = hfgit_hlinear__apply(&ly->o, s->tmp, H, s->ctx, Q, rows)) < 0)
+		return rc;
+	hfgit__add(h, s->tmp, rows * H);
+	rms_norm(s->x, h, rows, H, ly->post_norm, g->eps);
+	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
+	                                    (float *const[]){ s->gate, s->up },
+	                                    (const size_t[]){ I, I }, s->x, H, rows)) < 0)
+		return rc;
+	hfgit__swiglu(s->gate, s->up, rows * I);
+	if ((rc = hfgit_hlinear__apply(&ly->down, s->tmp, H, s->gate, I, rows)) < 0)
+		return rc;
+	hfgit__add(h, s->tmp, rows * H);
+	return 0;
+}
+
 /* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
 static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                        const int64_t *positions, const int64_t *mask, size_t t, float *h,
@@ -306,17 +385,14 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                        int64_t longest)
 {
 	const llama *g = r->state;
-	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
-		     kv = c->len + t, d = (size_t)g->head_dim, Q = (size_t)g->heads * d,
-		     KV = c->hidden, half = d / 2;
+	const size_t B = c->batch, H = (size_t)g->hidden, rows = B * t, kv = c->len + t,
+		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
 	hfgit_attention_shape as = {
 		.batch = B, .q_len = t, .kv_len = kv, .heads = (size_t)g->heads, .head_dim = d,
 		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = t * Q, .kv_batch = c->cap * KV,
 		.causal = true, .kv_heads = (size_t)g->kv_heads, .scale = 1.0f / sqrtf((float)d),
 	};
-	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
-	int64_t *keys;
-	size_t row, b, j, i;
+	acts s;
 	long long l;
 	int rc;
 
@@ -327,71 +403,14 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		                       "(sliding_window %lld) of the model, which hfgit does not "
 		                       "implement: give at most %lld tokens", kv, g->window,
 		                       g->window);
-	x = hfgit_arena__floats(a, rows * H);
-	q = hfgit_arena__floats(a, rows * Q);
-	k = hfgit_arena__floats(a, rows * KV);
-	v = hfgit_arena__floats(a, rows * KV);
-	ctx = hfgit_arena__floats(a, rows * Q);
-	tmp = hfgit_arena__floats(a, rows * H);
-	gate = hfgit_arena__floats(a, rows * I);
-	up = hfgit_arena__floats(a, rows * I);
-	cos = hfgit_arena__floats(a, rows * half);
-	sin = hfgit_arena__floats(a, rows * half);
-	keys = (int64_t *)(void *)hfgit_arena__floats(a, 2 * B * kv);
-	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !keys)
+	if (acts_alloc(&s, g, rows, a) < 0 || !(as.key_mask = hfgit_decoder__keys(c, mask, t, a)))
 		return HFGIT_ERROR;
-	for (b = 0; b < B; b++)
-		for (j = 0; j < t; j++)
-			c->mask[b * c->cap + c->len + j] = mask ? mask[b * t + j] : 1;
-	for (b = 0; b < B; b++)
-		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
-	as.key_mask = keys;
-	/* The rotary angles of each row: inv_freq * position in F32, as torch's matmul of the
-	 * two. */
-	hfgit_rope_inv_freq(inv, &g->rope, longest);
-	for (row = 0; row < rows; row++) {
-		for (i = 0; i < half; i++) {
-			float angle = inv[i] * (float)positions[row];
-
-			cos[row * half + i] = cosf(angle);
-			sin[row * half + i] = sinf(angle);
-		}
-		hfgit_hlinear__rows(h + row * H, &g->embed, (size_t)ids[row], 1);
-	}
+	embed(g, &s, h, ids, positions, rows, longest);
 	for (l = 0; l < g->layers; l++) {
-		const layer *ly = &g->layer[l];
-		float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
-
 		if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)l, h, B, t, H)) < 0)
 			return rc;
-		rms_norm(x, h, rows, H, ly->in_norm, g->eps);
-		if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
-		                                   3, (float *const[]){ q, k, v },
-		                                   (const size_t[]){ Q, KV, KV }, x, H, rows)) < 0)
+		if ((rc = layer_step(g, l, c, &s, h, t, &as)) < 0)
 			return rc;
-		rotate(q, Q, rows, (size_t)g->heads, d, cos, sin);
-		rotate(k, KV, rows, (size_t)g->kv_heads, d, cos, sin);
-		for (b = 0; b < B; b++) {
-			for (j = 0; j < t; j++) {
-				size_t at = (b * c->cap + c->len + j) * KV;
-
-				memcpy(ck + at, k + (b * t + j) * KV, KV * sizeof(float));
-				memcpy(cv + at, v + (b * t + j) * KV, KV * sizeof(float));
-			}
-		}
-		if ((rc = attention(ctx, q, ck, cv, &as)) < 0 ||
-		    (rc = hfgit_hlinear__apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
-			return rc;
-		hfgit__add(h, tmp, rows * H);
-		rms_norm(x, h, rows, H, ly->post_norm, g->eps);
-		if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
-		                                   (float *const[]){ gate, up },
-		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
-			return rc;
-		hfgit__swiglu(gate, up, rows * I);
-		if ((rc = hfgit_hlinear__apply(&ly->down, tmp, H, gate, I, rows)) < 0)
-			return rc;
-		hfgit__add(h, tmp, rows * H);
 	}
 	rms_norm(h, h, rows, H, g->norm, g->eps);
 	if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
@@ -408,9 +427,9 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
  */
 #define PREFILL_CHUNK 128
 
-int hfgit_llama__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-                     const int64_t *positions, const int64_t *mask, size_t t, float *h,
-                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
 {
 	const size_t B = c->batch, H = (size_t)((const llama *)r->state)->hidden;
 	int64_t longest = 0;
@@ -457,44 +476,21 @@ int hfgit_llama__step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	return rc;
 }
 
+const hfgit_decoder hfgit_llama__decoder = { cache_init, step, logits, dims };
+
 static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,
                    hfgit_arena *a)
 {
 	const llama *g = r->state;
-	const size_t B = in->batch, S = in->seq_len, H = (size_t)g->hidden, rows = B * S;
-	hfgit_kv_cache cache;
-	int64_t *positions;
-	float *h, *o;
-	size_t row;
 	int rc;
 
 	if (in->token_type_ids)
 		return hfgit_error_set(HFGIT_EINVALID, "%s takes no token_type_ids",
 		                       r->model->class_name);
+	/* A sliding window is checked by the step, with its own name. */
 	if ((rc = hfgit_check__text(in, g->vocab, 0, 0)) < 0)
 		return rc;
-	if ((rc = hfgit_llama__cache_init(&cache, r, B, S, a)) < 0 ||
-	    !(h = hfgit_arena__floats(a, rows * H)) ||
-	    !(positions = (int64_t *)(void *)hfgit_arena__floats(a, 2 * rows)))
-		return HFGIT_ERROR;
-	/* LlamaModel's default position_ids: 0..S-1 (cache_position), padded or not. */
-	for (row = 0; row < rows; row++)
-		positions[row] = (int64_t)(row % S);
-	if ((rc = hfgit_llama__step(r, &cache, in->input_ids, positions, in->attention_mask, S, h,
-	                           a, in, out)) < 0)
-		return rc;
-	if (g->lm) {
-		if (!(o = hfgit_outputs__add(out, "logits", 3,
-		                            (const long long[]){ (long long)B, (long long)S,
-		                                                 (long long)g->vocab })))
-			return HFGIT_ERROR;
-		return hfgit_llama__logits(r, o, h, H, rows);
-	}
-	if (!(o = hfgit_outputs__add(out, "last_hidden_state", 3,
-	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
-		return HFGIT_ERROR;
-	memcpy(o, h, rows * H * sizeof(float));
-	return 0;
+	return hfgit_decoder__forward(&hfgit_llama__decoder, r, in, out, a, g->lm);
 }
 
 /* One runner for the three model types: the differences are read in prepare. */

@@ -155,10 +155,26 @@ out:
 	return rc;
 }
 
-/* Per thread: a stream (one must not be shared between threads) and the scratchpad. */
+/* Per thread: a stream (one must not be shared between threads), the scratchpad, and room
+for a dense output (below). */
 static _Thread_local dnnl_stream_t stream;
 static _Thread_local void *scratch_buf;
 static _Thread_local size_t scratch_cap;
+static _Thread_local float *dense_buf;
+static _Thread_local size_t dense_cap;
+
+static void *grow(void **buf, size_t *cap, size_t need)
+{
+	void *grown;
+
+	if (*cap >= need)
+		return *buf;
+	if (!(grown = realloc(*buf, need)))
+		return NULL;
+	*buf = grown;
+	*cap = need;
+	return grown;
+}
 
 static int execute(const shape *s, float *y, const uint16_t *x, const uint16_t *w,
                    const float *bias)
@@ -207,8 +223,15 @@ static int execute(const shape *s, float *y, const uint16_t *x, const uint16_t *
 int hfgit_bf16gemm__run(float *y, size_t ldy, const uint16_t *x, size_t ldx, size_t rows,
                         const uint16_t *w, size_t n, size_t k, const float *bias)
 {
-	shape s = { rows, n, k, ldx, ldy, bias != NULL, NULL, 0 };
+	/* oneDNN 2.6 runs AMX and its best AVX-512 BF16 kernels (brgemm) only for an output
+	 * whose rows are dense, and falls back to a slower GEMM for a block of columns of a
+	 * wider one: such a block goes through a dense buffer (a copy of rows * n floats, small
+	 * beside the product). */
+	const bool dense = ldy == n;
+	shape s = { rows, n, k, ldx, n, bias != NULL, NULL, 0 };
+	float *out = y;
 	int saved, rc;
+	size_t r;
 	bool owned;
 
 	if (!rows || !n)
@@ -217,26 +240,22 @@ int hfgit_bf16gemm__run(float *y, size_t ldy, const uint16_t *x, size_t ldx, siz
 		return hfgit_error_set(HFGIT_ERROR, "no BF16 matmul on this CPU");
 	if (!stream && dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
 		return hfgit_error_set(HFGIT_ERROR, "cannot create a oneDNN stream");
+	if (!dense && !(out = grow((void **)&dense_buf, &dense_cap, rows * n * sizeof(float))))
+		return hfgit_error_oom();
 	/* One thread: the primitive is made for, and runs on, this thread alone. */
 	saved = omp_get_max_threads();
 	if (saved != 1)
 		omp_set_num_threads(1);
 	if ((rc = find(&s, &owned)) < 0)
 		goto out;
-	if (scratch_cap < s.scratch) {
-		void *grown = realloc(scratch_buf, s.scratch);
-
-		if (!grown) {
-			rc = hfgit_error_oom();
-			goto done;
-		}
-		scratch_buf = grown;
-		scratch_cap = s.scratch;
-	}
-	rc = execute(&s, y, x, w, bias);
-done:
+	if (!grow(&scratch_buf, &scratch_cap, s.scratch))
+		rc = hfgit_error_oom();
+	else
+		rc = execute(&s, out, x, w, bias);
 	if (owned)
 		dnnl_primitive_destroy(s.prim);
+	for (r = 0; rc == 0 && !dense && r < rows; r++)
+		memcpy(y + r * ldy, out + r * n, n * sizeof(float));
 out:
 	if (saved != 1)
 		omp_set_num_threads(saved);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "tensor/matmul.h"
 #include "tensor/pool.h"
 
 /*
@@ -161,8 +162,8 @@ const char *hfgit_linear__kernel(size_t rows)
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
 
-/* Many rows: column blocks of the output handed to the workers, each a oneDNN product on
- * its thread (the block's bias first, the product accumulated onto it: one pass). */
+/* Many rows: blocks of output columns handed to the workers, each a oneDNN matmul on its
+ * thread, the bias added in the same pass. */
 typedef struct {
 	const hfgit_linear *l;
 	float *y;
@@ -175,25 +176,14 @@ static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
 {
 	many_rows *m = arg;
 	const hfgit_linear *l = m->l;
-	size_t r, n = end - begin;
-	int rc;
+	const hfgit_matmul_block b = {
+		.w = l->in_out ? l->weight + begin : l->weight + begin * l->in,
+		.in_out = l->in_out, .n = end - begin, .k = l->in, .ldw = l->in_out ? l->out : l->in,
+		.bias = l->bias ? l->bias + begin : NULL,
+	};
 
 	(void)worker;
-	for (r = 0; r < m->rows; r++) {
-		float *y = m->y + r * m->ldy + begin;
-
-		if (l->bias)
-			memcpy(y, l->bias + begin, n * sizeof(float));
-		else
-			memset(y, 0, n * sizeof(float));
-	}
-	if (l->in_out)
-		rc = hfgit__sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
-		                 l->out, 1.0f, m->y + begin, m->ldy);
-	else
-		rc = hfgit__sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
-		                 l->weight + begin * l->in, l->in, 1.0f, m->y + begin, m->ldy);
-	if (rc < 0)
+	if (hfgit_matmul__run(m->y + begin, m->ldy, m->x, m->ldx, m->rows, &b) < 0)
 		m->failed = 1;
 }
 
@@ -213,7 +203,7 @@ int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float
 	chunk = (l->out / (3 * hfgit_pool__width()) + 63) / 64 * 64;
 	hfgit_pool__run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
 	if (m.failed)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN matmul %zux%zux%zu failed", rows, l->out,
 		                       l->in);
 	return 0;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/error.h"
-#include "tensor/bf16gemm.h"
+#include "tensor/matmul.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
@@ -190,16 +190,16 @@ static bool use_avx512(void)
 	return cached;
 }
 
-/* BF16 weights with BF16-rounded activations (bf16gemm.h) where the CPU has the
+/* BF16 weights with BF16-rounded activations (matmul.h) where the CPU has the
  * instructions; F32 products of the widened weights otherwise. */
 static bool bf16_products(const hfgit_hlinear *l)
 {
-	return l->dtype == HFGIT_WEIGHT_BF16 && use_avx512() && hfgit_bf16gemm__available();
+	return l->dtype == HFGIT_WEIGHT_BF16 && use_avx512() && hfgit_matmul__bf16();
 }
 
 const char *hfgit_hlinear__kernel(void)
 {
-	return !use_avx512() ? "portable" : hfgit_bf16gemm__available() ? "avx512-bf16" : "avx512";
+	return !use_avx512() ? "portable" : hfgit_matmul__bf16() ? "avx512-bf16" : "avx512";
 }
 
 /* The calling thread's buffer for x rounded to BF16, kept for the next calls. */
@@ -218,7 +218,7 @@ static uint16_t *rounded_x(const float *x, size_t ldx, size_t rows, size_t in)
 		cap = rows * in;
 	}
 	for (r = 0; r < rows; r++)
-		hfgit_bf16gemm__round(buf + r * in, x + r * ldx, in);
+		hfgit_matmul__round_bf16(buf + r * in, x + r * ldx, in);
 	return buf;
 }
 
@@ -369,17 +369,20 @@ typedef struct {
 static void block_task(void *arg, size_t t)
 {
 	blocks_job *j = arg;
-	size_t k = 0, o, n;
+	size_t k = 0, o;
 	const hfgit_hlinear *l;
+	hfgit_matmul_block b;
 
 	while (t >= j->first[k + 1])
 		k++;
 	l = j->ls[k];
 	o = (t - j->first[k]) * j->block;
-	n = l->out - o < j->block ? l->out - o : j->block;
-	if (hfgit_bf16gemm__run(j->ys[k] + o, j->ldys[k], j->xb, l->in, j->rows,
-	                        (const uint16_t *)l->weight + o * l->in, n, l->in,
-	                        l->bias ? l->bias + o : NULL) < 0)
+	b = (hfgit_matmul_block){
+		.w = (const uint16_t *)l->weight + o * l->in, .bf16 = true,
+		.n = l->out - o < j->block ? l->out - o : j->block, .k = l->in, .ldw = l->in,
+		.bias = l->bias ? l->bias + o : NULL,
+	};
+	if (hfgit_matmul__run(j->ys[k] + o, j->ldys[k], j->xb, l->in, j->rows, &b) < 0)
 		atomic_store(&j->failed, 1);
 }
 

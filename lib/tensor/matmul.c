@@ -1,4 +1,4 @@
-#include "tensor/bf16gemm.h"
+#include "tensor/matmul.h"
 
 #include <immintrin.h>
 #include <oneapi/dnnl/dnnl.h>
@@ -11,7 +11,7 @@
 
 static struct {
 	pthread_once_t once;
-	bool available;
+	bool bf16;
 	dnnl_engine_t engine;
 } cpu = { .once = PTHREAD_ONCE_INIT };
 
@@ -20,20 +20,22 @@ static void probe(void)
 	const char *env = getenv("HFGIT_KERNELS");
 	dnnl_cpu_isa_t isa;
 
+	if (dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) != dnnl_success) {
+		cpu.engine = NULL;
+		return;
+	}
 	__builtin_cpu_init();
 	if ((env && !strcmp(env, "portable")) || !__builtin_cpu_supports("avx512bf16"))
 		return;
 	/* oneDNN would emulate BF16 on a plain AVX-512 CPU, slower than widening to F32. */
 	isa = dnnl_get_effective_cpu_isa();
-	if ((isa & dnnl_cpu_isa_avx512_core_bf16) != dnnl_cpu_isa_avx512_core_bf16)
-		return;
-	cpu.available = dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) == dnnl_success;
+	cpu.bf16 = (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
 }
 
-bool hfgit_bf16gemm__available(void)
+bool hfgit_matmul__bf16(void)
 {
 	pthread_once(&cpu.once, probe);
-	return cpu.available;
+	return cpu.bf16;
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
@@ -52,11 +54,11 @@ static void round_bf16(uint16_t *out, const float *x, size_t n)
 	}
 }
 
-void hfgit_bf16gemm__round(uint16_t *out, const float *x, size_t n)
+void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n)
 {
 	size_t i;
 
-	if (hfgit_bf16gemm__available()) {
+	if (hfgit_matmul__bf16()) {
 		round_bf16(out, x, n);
 		return;
 	}
@@ -80,8 +82,8 @@ void hfgit_bf16gemm__round(uint16_t *out, const float *x, size_t n)
 #define MAX_SHAPES 128
 
 typedef struct {
-	size_t rows, n, k, ldx, ldy;
-	bool bias;
+	size_t rows, n, k, ldx, ldw;
+	bool bf16, in_out, bias;
 	dnnl_primitive_t prim;
 	size_t scratch;
 } shape;
@@ -99,14 +101,18 @@ static int make(shape *s)
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;
 	dnnl_status_t st;
+	const dnnl_data_type_t in = s->bf16 ? dnnl_bf16 : dnnl_f32;
 	const dnnl_dims_t sd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->k },
 			  ss = { (dnnl_dim_t)s->ldx, 1 }, wd = { (dnnl_dim_t)s->k, (dnnl_dim_t)s->n },
-			  ws = { 1, (dnnl_dim_t)s->k }, dd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->n },
-			  ds = { (dnnl_dim_t)s->ldy, 1 }, bd = { 1, (dnnl_dim_t)s->n };
+			  ws_rows = { 1, (dnnl_dim_t)s->ldw }, ws_in_out = { (dnnl_dim_t)s->ldw, 1 },
+			  dd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->n }, ds = { (dnnl_dim_t)s->n, 1 },
+			  bd = { 1, (dnnl_dim_t)s->n };
 
-	/* Weights [k, n] with strides (1, k): the checkpoint's [n, k] rows, unmoved. */
-	if ((st = dnnl_memory_desc_init_by_strides(&src, 2, sd, dnnl_bf16, ss)) ||
-	    (st = dnnl_memory_desc_init_by_strides(&wei, 2, wd, dnnl_bf16, ws)) ||
+	/* Weights [k, n]: strides (1, ldw) for the checkpoint's [n, k] rows, (ldw, 1) for
+	 * Conv1D's [k, n]; either unmoved. */
+	if ((st = dnnl_memory_desc_init_by_strides(&src, 2, sd, in, ss)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&wei, 2, wd, in,
+	                                           s->in_out ? ws_in_out : ws_rows)) ||
 	    (st = dnnl_memory_desc_init_by_strides(&dst, 2, dd, dnnl_f32, ds)) ||
 	    (st = dnnl_memory_desc_init_by_tag(&bia, 2, bd, dnnl_f32, dnnl_ab)) ||
 	    (st = dnnl_matmul_desc_init(&md, &src, &wei, s->bias ? &bia : NULL, &dst)) ||
@@ -121,8 +127,9 @@ static int make(shape *s)
 	dnnl_primitive_desc_destroy(pd);
 	dnnl_primitive_attr_destroy(attr);
 	if (st)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN has no BF16 matmul for %zux%zux%zu "
-		                       "(status %d)", s->rows, s->n, s->k, (int)st);
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN has no %s matmul for %zux%zux%zu "
+		                       "(status %d)", s->bf16 ? "BF16" : "F32", s->rows, s->n, s->k,
+		                       (int)st);
 	return 0;
 }
 
@@ -139,7 +146,8 @@ static int find(shape *key, bool *owned)
 		const shape *s = &shapes.s[i];
 
 		if (s->rows == key->rows && s->n == key->n && s->k == key->k && s->ldx == key->ldx &&
-		    s->ldy == key->ldy && s->bias == key->bias) {
+		    s->ldw == key->ldw && s->bf16 == key->bf16 && s->in_out == key->in_out &&
+		    s->bias == key->bias) {
 			*key = *s;
 			goto out;
 		}
@@ -163,21 +171,21 @@ static _Thread_local size_t scratch_cap;
 static _Thread_local float *dense_buf;
 static _Thread_local size_t dense_cap;
 
-static void *grow(void **buf, size_t *cap, size_t need)
+/* *buf with room for `need` bytes (false when out of memory). */
+static bool grow(void **buf, size_t *cap, size_t need)
 {
 	void *grown;
 
 	if (*cap >= need)
-		return *buf;
+		return true;
 	if (!(grown = realloc(*buf, need)))
-		return NULL;
+		return false;
 	*buf = grown;
 	*cap = need;
-	return grown;
+	return true;
 }
 
-static int execute(const shape *s, float *y, const uint16_t *x, const uint16_t *w,
-                   const float *bias)
+static int execute(const shape *s, float *y, const void *x, const void *w, const float *bias)
 {
 	const struct {
 		int arg;
@@ -215,33 +223,38 @@ static int execute(const shape *s, float *y, const uint16_t *x, const uint16_t *
 	for (i = 0; i < n; i++)
 		dnnl_memory_destroy(args[i].memory);
 	if (st)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN BF16 matmul %zux%zux%zu failed (status "
-		                       "%d)", s->rows, s->n, s->k, (int)st);
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN %s matmul %zux%zux%zu failed (status "
+		                       "%d)", s->bf16 ? "BF16" : "F32", s->rows, s->n, s->k, (int)st);
 	return 0;
 }
 
-int hfgit_bf16gemm__run(float *y, size_t ldy, const uint16_t *x, size_t ldx, size_t rows,
-                        const uint16_t *w, size_t n, size_t k, const float *bias)
+int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t rows,
+                      const hfgit_matmul_block *b)
 {
-	/* oneDNN 2.6 runs AMX and its best AVX-512 BF16 kernels (brgemm) only for an output
-	 * whose rows are dense, and falls back to a slower GEMM for a block of columns of a
-	 * wider one: such a block goes through a dense buffer (a copy of rows * n floats, small
-	 * beside the product). */
-	const bool dense = ldy == n;
-	shape s = { rows, n, k, ldx, n, bias != NULL, NULL, 0 };
+	/* oneDNN 2.6 runs its best kernels (brgemm, AMX) only for an output whose rows are
+	 * dense, and falls back to a slower GEMM for a block of columns of a wider one: such a
+	 * block goes through a dense buffer (a copy of rows * n floats, small beside the
+	 * product). */
+	const bool dense = ldy == b->n;
+	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, NULL, 0 };
 	float *out = y;
 	int saved, rc;
 	size_t r;
 	bool owned;
 
-	if (!rows || !n)
+	if (!rows || !b->n)
 		return 0;
-	if (!hfgit_bf16gemm__available())
-		return hfgit_error_set(HFGIT_ERROR, "no BF16 matmul on this CPU");
+	pthread_once(&cpu.once, probe);
+	if (!cpu.engine || (b->bf16 && !cpu.bf16))
+		return hfgit_error_set(HFGIT_ERROR, "no oneDNN %s matmul on this CPU",
+		                       b->bf16 ? "BF16" : "F32");
 	if (!stream && dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
 		return hfgit_error_set(HFGIT_ERROR, "cannot create a oneDNN stream");
-	if (!dense && !(out = grow((void **)&dense_buf, &dense_cap, rows * n * sizeof(float))))
-		return hfgit_error_oom();
+	if (!dense) {
+		if (!grow((void **)&dense_buf, &dense_cap, rows * b->n * sizeof(float)))
+			return hfgit_error_oom();
+		out = dense_buf;
+	}
 	/* One thread: the primitive is made for, and runs on, this thread alone. */
 	saved = omp_get_max_threads();
 	if (saved != 1)
@@ -251,11 +264,11 @@ int hfgit_bf16gemm__run(float *y, size_t ldy, const uint16_t *x, size_t ldx, siz
 	if (!grow(&scratch_buf, &scratch_cap, s.scratch))
 		rc = hfgit_error_oom();
 	else
-		rc = execute(&s, out, x, w, bias);
+		rc = execute(&s, out, x, b->w, b->bias);
 	if (owned)
 		dnnl_primitive_destroy(s.prim);
 	for (r = 0; rc == 0 && !dense && r < rows; r++)
-		memcpy(y + r * ldy, out + r * n, n * sizeof(float));
+		memcpy(y + r * ldy, out + r * b->n, b->n * sizeof(float));
 out:
 	if (saved != 1)
 		omp_set_num_threads(saved);

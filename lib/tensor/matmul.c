@@ -25,7 +25,8 @@ static void probe(void)
 		return;
 	}
 	__builtin_cpu_init();
-	if ((env && !strcmp(env, "portable")) || !__builtin_cpu_supports("avx512bf16"))
+	if ((env && (!strcmp(env, "portable") || !strcmp(env, "avx512"))) ||
+	    !__builtin_cpu_supports("avx512bf16"))
 		return;
 	/* oneDNN would emulate BF16 on a plain AVX-512 CPU, slower than widening to F32. */
 	isa = dnnl_get_effective_cpu_isa();

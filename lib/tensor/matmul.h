@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* Whether this CPU has AVX-512 BF16 and oneDNN runs BF16 products on it (the answer is
- * cached); false with HFGIT_KERNELS=portable. */
+ * cached); false with HFGIT_KERNELS=portable or avx512 (hlinear.h). */
 bool hfgit_matmul__bf16(void);
 
 /* out[i] = x[i] rounded to the nearest BF16 (ties to even; NaN stays NaN). */

@@ -22,7 +22,7 @@
  * through attention; that case carries its own bound, measured by make.py on the rounded
  * arithmetic itself (see there).
  *
- * usage: test_llm <tests/data>   (HFGIT_KERNELS=portable: the portable kernels)
+ * usage: test_llm <tests/data>   (HFGIT_KERNELS=portable or avx512: those kernels)
  */
 #include <json-c/json.h>
 #include <math.h>
@@ -329,6 +329,9 @@ int main(int argc, char **argv)
 	printf("kernels: %s\n", hfgit_hlinear__kernel());
 	if (forced && !strcmp(forced, "portable"))
 		CHECK_STR(hfgit_hlinear__kernel(), "portable");
+	/* "portable" where the CPU has no AVX-512. */
+	if (forced && !strcmp(forced, "avx512"))
+		CHECK(strcmp(hfgit_hlinear__kernel(), "avx512-bf16") != 0);
 	cases = get(ref, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *g = get(c, "generate");

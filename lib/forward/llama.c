@@ -16,6 +16,7 @@
 #include "model/rope.h"
 #include "tensor/hlinear.h"
 #include "tensor/pool.h"
+#include "tensor/scratch.h"
 
 typedef struct {
 	const float *in_norm, *post_norm;
@@ -248,9 +249,6 @@ typedef struct {
 	atomic_int failed;
 } heads_job;
 
-static _Thread_local float *scores;
-static _Thread_local size_t scores_cap;
-
 static void head_task(void *arg, size_t task)
 {
 	heads_job *j = arg;
@@ -258,21 +256,16 @@ static void head_task(void *arg, size_t task)
 	const size_t b = task / as->heads, h = task % as->heads,
 		     kvh = h / (as->heads / as->kv_heads), d = as->head_dim;
 	hfgit_attention_shape one = *as;
+	float *scores;
 	size_t need;
 
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
 	one.key_mask = as->key_mask + b * as->kv_len;
 	need = hfgit_attention__scratch(&one);
-	if (scores_cap < need) {
-		float *grown = realloc(scores, need * sizeof(float));
-
-		if (!grown) {
-			atomic_store(&j->failed, 1);
-			return;
-		}
-		scores = grown;
-		scores_cap = need;
+	if (!(scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, need * sizeof(float)))) {
+		atomic_store(&j->failed, 1);
+		return;
 	}
 	if (hfgit__attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
 	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,

@@ -12,6 +12,7 @@
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
+#include "tensor/scratch.h"
 #include "tensor/threads.h"
 
 /* Up to this many rows the weights are streamed once and widened in registers; above, tiles
@@ -202,21 +203,14 @@ const char *hfgit_hlinear__kernel(void)
 	return !use_avx512() ? "portable" : hfgit_matmul__bf16() ? "avx512-bf16" : "avx512";
 }
 
-/* The calling thread's buffer for x rounded to BF16, kept for the next calls. */
+/* x rounded to BF16 in the calling thread's buffer (scratch.h). */
 static uint16_t *rounded_x(const float *x, size_t ldx, size_t rows, size_t in)
 {
-	static _Thread_local uint16_t *buf;
-	static _Thread_local size_t cap;
+	uint16_t *buf = hfgit_scratch__get(HFGIT_SCRATCH_BF16_X, rows * in * sizeof(*buf));
 	size_t r;
 
-	if (cap < rows * in) {
-		uint16_t *grown = realloc(buf, rows * in * sizeof(*buf));
-
-		if (!grown)
-			return NULL;
-		buf = grown;
-		cap = rows * in;
-	}
+	if (!buf)
+		return NULL;
 	for (r = 0; r < rows; r++)
 		hfgit_matmul__round_bf16(buf + r * in, x + r * ldx, in);
 	return buf;
@@ -300,27 +294,19 @@ typedef struct {
 	atomic_int failed;
 } tiled_job;
 
-/* Each worker widens into its own buffer, kept for the next calls (a prefill makes hundreds
- * of them); grown as needed. */
-static _Thread_local float *tile_buf;
-static _Thread_local size_t tile_cap;
 
 static void tiled_chunk(void *arg, size_t t)
 {
 	tiled_job *j = arg;
 	const hfgit_hlinear *l = j->l;
 	const size_t o = t * j->tile, n = l->out - o < j->tile ? l->out - o : j->tile;
+	/* Each worker widens into its own buffer, kept for the next calls (scratch.h). */
+	float *tile_buf = hfgit_scratch__get(HFGIT_SCRATCH_TILE, n * l->in * sizeof(float));
 	size_t r, c;
 
-	if (tile_cap < n * l->in) {
-		float *grown = realloc(tile_buf, n * l->in * sizeof(float));
-
-		if (!grown) {
-			atomic_store(&j->failed, 1);
-			return;
-		}
-		tile_buf = grown;
-		tile_cap = n * l->in;
+	if (!tile_buf) {
+		atomic_store(&j->failed, 1);
+		return;
 	}
 	hfgit_hlinear__rows(tile_buf, l, o, n);
 	/* On a pool worker the GEMM runs on this thread alone (pool.c). */

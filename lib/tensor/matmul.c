@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "tensor/scratch.h"
 
 static struct {
 	pthread_once_t once;
@@ -164,29 +165,42 @@ out:
 	return rc;
 }
 
-/* Per thread: a stream (one must not be shared between threads), the scratchpad, and room
-for a dense output (below). */
-static _Thread_local dnnl_stream_t stream;
-static _Thread_local void *scratch_buf;
-static _Thread_local size_t scratch_cap;
-static _Thread_local float *dense_buf;
-static _Thread_local size_t dense_cap;
+/* Per thread: a stream (one must not be shared between threads), destroyed when the thread
+ * exits. */
+static pthread_key_t stream_key;
+static pthread_once_t stream_once = PTHREAD_ONCE_INIT;
+static int stream_key_rc = -1;
 
-/* *buf with room for `need` bytes (false when out of memory). */
-static bool grow(void **buf, size_t *cap, size_t need)
+static void stream_destroy(void *stream)
 {
-	void *grown;
-
-	if (*cap >= need)
-		return true;
-	if (!(grown = realloc(*buf, need)))
-		return false;
-	*buf = grown;
-	*cap = need;
-	return true;
+	dnnl_stream_destroy(stream);
 }
 
-static int execute(const shape *s, float *y, const void *x, const void *w, const float *bias)
+static void stream_key_make(void)
+{
+	stream_key_rc = pthread_key_create(&stream_key, stream_destroy);
+}
+
+static dnnl_stream_t thread_stream(void)
+{
+	dnnl_stream_t stream;
+
+	pthread_once(&stream_once, stream_key_make);
+	if (stream_key_rc)
+		return NULL;
+	if ((stream = pthread_getspecific(stream_key)))
+		return stream;
+	if (dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
+		return NULL;
+	if (pthread_setspecific(stream_key, stream)) {
+		dnnl_stream_destroy(stream);
+		return NULL;
+	}
+	return stream;
+}
+
+static int execute(const shape *s, dnnl_stream_t stream, float *y, const void *x,
+                   const void *w, const float *bias, void *scratch)
 {
 	const struct {
 		int arg;
@@ -198,7 +212,7 @@ static int execute(const shape *s, float *y, const void *x, const void *w, const
 		{ DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0, (void *)w },
 		{ DNNL_ARG_DST, dnnl_query_dst_md, 0, y },
 		{ DNNL_ARG_BIAS, dnnl_query_weights_md, 1, (void *)bias },
-		{ DNNL_ARG_SCRATCHPAD, dnnl_query_scratchpad_md, 0, scratch_buf },
+		{ DNNL_ARG_SCRATCHPAD, dnnl_query_scratchpad_md, 0, scratch },
 	};
 	dnnl_exec_arg_t args[5];
 	const_dnnl_primitive_desc_t pd;
@@ -238,7 +252,9 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	 * product). */
 	const bool dense = ldy == b->n;
 	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, NULL, 0 };
+	dnnl_stream_t stream;
 	float *out = y;
+	void *scratch;
 	int saved, rc;
 	size_t r;
 	bool owned;
@@ -249,23 +265,21 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	if (!cpu.engine || (b->bf16 && !cpu.bf16))
 		return hfgit_error_set(HFGIT_ERROR, "no oneDNN %s matmul on this CPU",
 		                       b->bf16 ? "BF16" : "F32");
-	if (!stream && dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
+	if (!(stream = thread_stream()))
 		return hfgit_error_set(HFGIT_ERROR, "cannot create a oneDNN stream");
-	if (!dense) {
-		if (!grow((void **)&dense_buf, &dense_cap, rows * b->n * sizeof(float)))
-			return hfgit_error_oom();
-		out = dense_buf;
-	}
+	if (!dense && !(out = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_DENSE,
+	                                         rows * b->n * sizeof(float))))
+		return hfgit_error_oom();
 	/* One thread: the primitive is made for, and runs on, this thread alone. */
 	saved = omp_get_max_threads();
 	if (saved != 1)
 		omp_set_num_threads(1);
 	if ((rc = find(&s, &owned)) < 0)
 		goto out;
-	if (!grow(&scratch_buf, &scratch_cap, s.scratch))
+	if (!(scratch = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_PAD, s.scratch)))
 		rc = hfgit_error_oom();
 	else
-		rc = execute(&s, out, x, b->w, b->bias);
+		rc = execute(&s, stream, out, x, b->w, b->bias, scratch);
 	if (owned)
 		dnnl_primitive_destroy(s.prim);
 	for (r = 0; rc == 0 && !dense && r < rows; r++)

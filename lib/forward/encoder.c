@@ -61,9 +61,9 @@ int hfgit_encoder__layer_run(float *h, const hfgit_encoder_layer *l, const hfgit
 		hfgit_norm__rows(h, ws->tmp, h, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
 		x = h;
 	}
-	if ((rc = hfgit_linear__apply(&l->up, ws->up, s->intermediate, x, H, rows)) < 0)
+	if ((rc = hfgit_linear__apply_act(&l->up, ws->up, s->intermediate, x, H, rows,
+	                                  s->act)) < 0)
 		return rc;
-	hfgit__activate(ws->up, rows * s->intermediate, s->act);
 	if ((rc = hfgit_linear__apply(&l->down, ws->tmp, H, ws->up, s->intermediate, rows)) < 0)
 		return rc;
 	if (s->pre_norm)

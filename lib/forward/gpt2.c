@@ -196,9 +196,8 @@ static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			return rc;
 		hfgit__add(h, tmp, rows * H);
 		hfgit_norm__rows(x, h, NULL, rows, H, bl->ln2.gamma, bl->ln2.beta, g->eps);
-		if ((rc = hfgit_linear__apply(&bl->fc, up, I, x, H, rows)) < 0)
+		if ((rc = hfgit_linear__apply_act(&bl->fc, up, I, x, H, rows, g->act)) < 0)
 			return rc;
-		hfgit__activate(up, rows * I, g->act);
 		if ((rc = hfgit_linear__apply(&bl->out, tmp, H, up, I, rows)) < 0)
 			return rc;
 		hfgit__add(h, tmp, rows * H);

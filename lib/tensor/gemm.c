@@ -169,6 +169,7 @@ typedef struct {
 	float *y;
 	const float *x;
 	size_t ldy, ldx, rows;
+	hfgit_matmul_post post;
 	int failed;
 } many_rows;
 
@@ -179,7 +180,7 @@ static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
 	const hfgit_matmul_block b = {
 		.w = l->in_out ? l->weight + begin : l->weight + begin * l->in,
 		.in_out = l->in_out, .n = end - begin, .k = l->in, .ldw = l->in_out ? l->out : l->in,
-		.bias = l->bias ? l->bias + begin : NULL,
+		.bias = l->bias ? l->bias + begin : NULL, .post = m->post,
 	};
 
 	(void)worker;
@@ -187,17 +188,12 @@ static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
 		m->failed = 1;
 }
 
-int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
-                       size_t rows)
+static int apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                 size_t rows, hfgit_matmul_post post)
 {
-	many_rows m = { l, y, x, ldy, ldx, rows, 0 };
-	size_t r, chunk;
+	many_rows m = { l, y, x, ldy, ldx, rows, post, 0 };
+	size_t chunk;
 
-	if (rows <= LOOP_MAX_ROWS) {
-		for (r = 0; r < rows; r++)
-			one_row_apply(l, y + r * ldy, x + r * ldx);
-		return 0;
-	}
 	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
 	 * of 64 columns, which oneDNN's kernels like. */
 	chunk = (l->out / (3 * hfgit_pool__width()) + 63) / 64 * 64;
@@ -205,5 +201,40 @@ int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float
 	if (m.failed)
 		return hfgit_error_set(HFGIT_ERROR, "oneDNN matmul %zux%zux%zu failed", rows, l->out,
 		                       l->in);
+	return 0;
+}
+
+int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                        size_t rows)
+{
+	size_t r;
+
+	if (rows <= LOOP_MAX_ROWS) {
+		for (r = 0; r < rows; r++)
+			one_row_apply(l, y + r * ldy, x + r * ldx);
+		return 0;
+	}
+	return apply(l, y, ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+}
+
+int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,
+                            size_t ldx, size_t rows, hfgit_activation act)
+{
+	hfgit_matmul_post post = act == HFGIT_ACT_GELU       ? HFGIT_MATMUL_GELU
+	                         : act == HFGIT_ACT_GELU_NEW ? HFGIT_MATMUL_GELU_TANH
+	                         : act == HFGIT_ACT_RELU     ? HFGIT_MATMUL_RELU
+	                                                     : HFGIT_MATMUL_PLAIN;
+	size_t r;
+	int rc;
+
+	if (rows > LOOP_MAX_ROWS && post != HFGIT_MATMUL_PLAIN)
+		return apply(l, y, ldy, x, ldx, rows, post);
+	if ((rc = hfgit_linear__apply(l, y, ldy, x, ldx, rows)) < 0)
+		return rc;
+	if (ldy == l->out)
+		hfgit__activate(y, rows * l->out, act);
+	else
+		for (r = 0; r < rows; r++)
+			hfgit__activate(y + r * ldy, l->out, act);
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tensor/ops.h"
+
 /* The weights of a linear layer, F32: y = x W^T + b with W [out, in] (nn.Linear), or
  * y = x W + b with W [in, out] (transformers' Conv1D) when `in_out`. `bias` may be NULL. */
 typedef struct {
@@ -23,6 +25,11 @@ typedef struct {
 /* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, for m < rows. */
 int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows);
+
+/* As hfgit_linear__apply, then y = act(y): in the same pass where oneDNN has the activation
+ * (gelu, gelu_new, relu), after it otherwise. */
+int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,
+                            size_t ldx, size_t rows, hfgit_activation act);
 
 /* C = alpha op(A) op(B) + beta C, BLAS conventions in row-major order (trans 'N' or 'T'), on
  * the calling thread's OpenMP thread count (1 in a forward pass and on hfgit's workers). */

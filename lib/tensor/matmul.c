@@ -86,6 +86,7 @@ void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n)
 typedef struct {
 	size_t rows, n, k, ldx, ldw;
 	bool bf16, in_out, bias;
+	hfgit_matmul_post post;
 	dnnl_primitive_t prim;
 	size_t scratch;
 } shape;
@@ -100,8 +101,14 @@ static int make(shape *s)
 {
 	dnnl_memory_desc_t src, wei, bia, dst;
 	dnnl_matmul_desc_t md;
+	static const dnnl_alg_kind_t algs[] = {
+		[HFGIT_MATMUL_GELU] = dnnl_eltwise_gelu_erf,
+		[HFGIT_MATMUL_GELU_TANH] = dnnl_eltwise_gelu_tanh,
+		[HFGIT_MATMUL_RELU] = dnnl_eltwise_relu,
+	};
 	dnnl_primitive_attr_t attr = NULL;
 	dnnl_primitive_desc_t pd = NULL;
+	dnnl_post_ops_t post = NULL;
 	dnnl_status_t st;
 	const dnnl_data_type_t in = s->bf16 ? dnnl_bf16 : dnnl_f32;
 	const dnnl_dims_t sd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->k },
@@ -120,6 +127,10 @@ static int make(shape *s)
 	    (st = dnnl_matmul_desc_init(&md, &src, &wei, s->bias ? &bia : NULL, &dst)) ||
 	    (st = dnnl_primitive_attr_create(&attr)) ||
 	    (st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) ||
+	    (s->post && ((st = dnnl_post_ops_create(&post)) ||
+	                 (st = dnnl_post_ops_append_eltwise(post, 1.0f, algs[s->post], 0.0f,
+	                                                    0.0f)) ||
+	                 (st = dnnl_primitive_attr_set_post_ops(attr, post)))) ||
 	    (st = dnnl_primitive_desc_create(&pd, &md, attr, cpu.engine, NULL)) ||
 	    (st = dnnl_primitive_create(&s->prim, pd)))
 		s->prim = NULL;
@@ -127,6 +138,7 @@ static int make(shape *s)
 		s->scratch = dnnl_memory_desc_get_size(
 			dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
 	dnnl_primitive_desc_destroy(pd);
+	dnnl_post_ops_destroy(post);
 	dnnl_primitive_attr_destroy(attr);
 	if (st)
 		return hfgit_error_set(HFGIT_ERROR, "oneDNN has no %s matmul for %zux%zux%zu "
@@ -149,7 +161,7 @@ static int find(shape *key, bool *owned)
 
 		if (s->rows == key->rows && s->n == key->n && s->k == key->k && s->ldx == key->ldx &&
 		    s->ldw == key->ldw && s->bf16 == key->bf16 && s->in_out == key->in_out &&
-		    s->bias == key->bias) {
+		    s->bias == key->bias && s->post == key->post) {
 			*key = *s;
 			goto out;
 		}
@@ -251,7 +263,8 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	 * block goes through a dense buffer (a copy of rows * n floats, small beside the
 	 * product). */
 	const bool dense = ldy == b->n;
-	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, NULL, 0 };
+	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, b->post,
+		    NULL, 0 };
 	dnnl_stream_t stream;
 	float *out = y;
 	void *scratch;

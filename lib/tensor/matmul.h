@@ -25,14 +25,24 @@ bool hfgit_matmul__bf16(void);
 /* out[i] = x[i] rounded to the nearest BF16 (ties to even; NaN stays NaN). */
 void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n);
 
+/* What a product may apply to its output in the same pass, after the bias (oneDNN's
+ * eltwise post-ops, torch's formulas). */
+typedef enum {
+	HFGIT_MATMUL_PLAIN,
+	HFGIT_MATMUL_GELU,      /* exact, with erf */
+	HFGIT_MATMUL_GELU_TANH, /* the tanh approximation (gelu_new) */
+	HFGIT_MATMUL_RELU,
+} hfgit_matmul_post;
+
 /* A block of n output columns of a layer: y = x W^T (nn.Linear, W n rows of stride ldw) or
  * y = x W (in_out: Conv1D, W k rows of stride ldw, the block's first column at w), + bias
- * (F32, n values, or NULL). bf16: W and x are BF16, else F32. */
+ * (F32, n values, or NULL), then `post`. bf16: W and x are BF16, else F32. */
 typedef struct {
 	const void *w;
 	bool bf16, in_out;
 	size_t n, k, ldw;
 	const float *bias;
+	hfgit_matmul_post post;
 } hfgit_matmul_block;
 
 /* y[r, 0..n) (row stride ldy) = x[r, 0..k) (row stride ldx) through `b`, r < rows. */

@@ -44,9 +44,9 @@ int hfgit_encoder__layer_run(float *h, const hfgit_encoder_layer *l, const hfgit
 		hfgit_norm__rows(ws->tmp, h, NULL, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
 		x = ws->tmp;
 	}
-	if ((rc = hfgit_linear__apply(&l->q, ws->q, H, x, H, rows)) < 0 ||
-	    (rc = hfgit_linear__apply(&l->k, ws->k, H, x, H, rows)) < 0 ||
-	    (rc = hfgit_linear__apply(&l->v, ws->v, H, x, H, rows)) < 0)
+	if ((rc = hfgit_linear__apply_many((const hfgit_linear *[]){ &l->q, &l->k, &l->v }, 3,
+	                                   (float *const[]){ ws->q, ws->k, ws->v },
+	                                   (const size_t[]){ H, H, H }, x, H, rows)) < 0)
 		return rc;
 	if (s->prescale_q)
 		scale(ws->q, rows * H, root);

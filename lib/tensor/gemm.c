@@ -162,45 +162,73 @@ const char *hfgit_linear__kernel(size_t rows)
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
 
-/* Many rows: blocks of output columns handed to the workers, each a oneDNN matmul on its
- * thread, the bias added in the same pass. */
+/* Many rows: blocks of output columns of one or more layers on the same x handed to the
+ * workers as one run, each a oneDNN matmul on its thread, the bias added in the same pass. */
+#define MAX_MANY 4
+
 typedef struct {
-	const hfgit_linear *l;
-	float *y;
+	const hfgit_linear *const *ls;
+	float *const *ys;
+	const size_t *ldys;
 	const float *x;
-	size_t ldy, ldx, rows;
+	size_t ldx, rows, chunk;
+	size_t first[MAX_MANY + 1]; /* the first block of each layer */
 	hfgit_matmul_post post;
 	int failed;
 } many_rows;
 
-static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
+static void block_task(void *arg, size_t t)
 {
 	many_rows *m = arg;
-	const hfgit_linear *l = m->l;
-	const hfgit_matmul_block b = {
+	size_t i = 0, begin;
+	const hfgit_linear *l;
+	hfgit_matmul_block b;
+
+	while (t >= m->first[i + 1])
+		i++;
+	l = m->ls[i];
+	begin = (t - m->first[i]) * m->chunk;
+	b = (hfgit_matmul_block){
 		.w = l->in_out ? l->weight + begin : l->weight + begin * l->in,
-		.in_out = l->in_out, .n = end - begin, .k = l->in, .ldw = l->in_out ? l->out : l->in,
+		.in_out = l->in_out, .n = l->out - begin < m->chunk ? l->out - begin : m->chunk,
+		.k = l->in, .ldw = l->in_out ? l->out : l->in,
 		.bias = l->bias ? l->bias + begin : NULL, .post = m->post,
 	};
-
-	(void)worker;
-	if (hfgit_matmul__run(m->y + begin, m->ldy, m->x, m->ldx, m->rows, &b) < 0)
+	if (hfgit_matmul__run(m->ys[i] + begin, m->ldys[i], m->x, m->ldx, m->rows, &b) < 0)
 		m->failed = 1;
 }
 
-static int apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
-                 size_t rows, hfgit_matmul_post post)
+static int apply(const hfgit_linear *const *ls, size_t n, float *const *ys, const size_t *ldys,
+                 const float *x, size_t ldx, size_t rows, hfgit_matmul_post post)
 {
-	many_rows m = { l, y, x, ldy, ldx, rows, post, 0 };
-	size_t chunk;
+	many_rows m = { ls, ys, ldys, x, ldx, rows, 0, { 0 }, post, 0 };
+	size_t i, cols = 0;
 
 	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
 	 * of 64 columns, which oneDNN's kernels like. */
-	chunk = (l->out / (3 * hfgit_pool__width()) + 63) / 64 * 64;
-	hfgit_pool__run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
+	for (i = 0; i < n; i++)
+		cols += ls[i]->out;
+	m.chunk = (cols / (3 * hfgit_pool__width()) + 63) / 64 * 64;
+	m.chunk = m.chunk < 64 ? 64 : m.chunk;
+	for (i = 0; i < n; i++)
+		m.first[i + 1] = m.first[i] + (ls[i]->out + m.chunk - 1) / m.chunk;
+	hfgit_pool__each(m.first[n], block_task, &m);
 	if (m.failed)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN matmul %zux%zux%zu failed", rows, l->out,
-		                       l->in);
+		return hfgit_error_set(HFGIT_ERROR, "oneDNN matmul of %zu rows failed", rows);
+	return 0;
+}
+
+int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	size_t i;
+	int rc;
+
+	if (rows > LOOP_MAX_ROWS && n <= MAX_MANY)
+		return apply(ls, n, ys, ldys, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+	for (i = 0; i < n; i++)
+		if ((rc = hfgit_linear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+			return rc;
 	return 0;
 }
 
@@ -214,7 +242,7 @@ int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float
 			one_row_apply(l, y + r * ldy, x + r * ldx);
 		return 0;
 	}
-	return apply(l, y, ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+	return apply(&l, 1, &y, &ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN);
 }
 
 int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,
@@ -228,7 +256,7 @@ int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const f
 	int rc;
 
 	if (rows > LOOP_MAX_ROWS && post != HFGIT_MATMUL_PLAIN)
-		return apply(l, y, ldy, x, ldx, rows, post);
+		return apply(&l, 1, &y, &ldy, x, ldx, rows, post);
 	if ((rc = hfgit_linear__apply(l, y, ldy, x, ldx, rows)) < 0)
 		return rc;
 	if (ldy == l->out)

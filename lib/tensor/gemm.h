@@ -26,6 +26,11 @@ typedef struct {
 int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
                        size_t rows);
 
+/* Several layers on the same x (query, key and value): ys[i] (row stride ldys[i]) through
+ * ls[i], as one run of the workers (one synchronisation instead of one per layer). */
+int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows);
+
 /* As hfgit_linear__apply, then y = act(y): in the same pass where oneDNN has the activation
  * (gelu, gelu_new, relu), after it otherwise. */
 int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,

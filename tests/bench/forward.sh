@@ -102,8 +102,9 @@ echo
 echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coretype ${coretype:-none}"
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
-echo "hfgit: oneDNN sgemm on one thread per block of columns, own vector loops for one row, all"
-echo "       on its own workers (sleeping, not spinning, between kernels), $threads threads"
+echo "hfgit: oneDNN's matmul on one thread per block of columns (bias and activation in the same"
+echo "       pass), own vector loops for one row, all on its own workers (sleeping, not spinning,"
+echo "       between kernels), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"

@@ -162,60 +162,18 @@ const char *hfgit_linear__kernel(size_t rows)
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
 
-/* Many rows: blocks of output columns of one or more layers on the same x handed to the
- * workers as one run, each a oneDNN matmul on its thread, the bias added in the same pass. */
-#define MAX_MANY 4
-
-typedef struct {
-	const hfgit_linear *const *ls;
-	float *const *ys;
-	const size_t *ldys;
-	const float *x;
-	size_t ldx, rows, chunk;
-	size_t first[MAX_MANY + 1]; /* the first block of each layer */
-	hfgit_matmul_post post;
-	int failed;
-} many_rows;
-
-static void block_task(void *arg, size_t t)
-{
-	many_rows *m = arg;
-	size_t i = 0, begin;
-	const hfgit_linear *l;
-	hfgit_matmul_block b;
-
-	while (t >= m->first[i + 1])
-		i++;
-	l = m->ls[i];
-	begin = (t - m->first[i]) * m->chunk;
-	b = (hfgit_matmul_block){
-		.w = l->in_out ? l->weight + begin : l->weight + begin * l->in,
-		.in_out = l->in_out, .n = l->out - begin < m->chunk ? l->out - begin : m->chunk,
-		.k = l->in, .ldw = l->in_out ? l->out : l->in,
-		.bias = l->bias ? l->bias + begin : NULL, .post = m->post,
-	};
-	if (hfgit_matmul__run(m->ys[i] + begin, m->ldys[i], m->x, m->ldx, m->rows, &b) < 0)
-		m->failed = 1;
-}
-
+/* Many rows: blocks of output columns of one or more layers on the same x, each a oneDNN
+ * matmul on a worker, the bias (and an activation) in the same pass (matmul.h). */
 static int apply(const hfgit_linear *const *ls, size_t n, float *const *ys, const size_t *ldys,
                  const float *x, size_t ldx, size_t rows, hfgit_matmul_post post)
 {
-	many_rows m = { ls, ys, ldys, x, ldx, rows, 0, { 0 }, post, 0 };
-	size_t i, cols = 0;
+	hfgit_matmul_layer m[HFGIT_MATMUL_MAX_LAYERS];
+	size_t i;
 
-	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
-	 * of 64 columns, which oneDNN's kernels like. */
 	for (i = 0; i < n; i++)
-		cols += ls[i]->out;
-	m.chunk = (cols / (3 * hfgit_pool__width()) + 63) / 64 * 64;
-	m.chunk = m.chunk < 64 ? 64 : m.chunk;
-	for (i = 0; i < n; i++)
-		m.first[i + 1] = m.first[i] + (ls[i]->out + m.chunk - 1) / m.chunk;
-	hfgit_pool__each(m.first[n], block_task, &m);
-	if (m.failed)
-		return hfgit_error_set(HFGIT_ERROR, "oneDNN matmul of %zu rows failed", rows);
-	return 0;
+		m[i] = (hfgit_matmul_layer){ ls[i]->weight, ls[i]->in_out, ls[i]->out, ls[i]->in,
+			                     ls[i]->bias, ys[i], ldys[i] };
+	return hfgit_matmul__layers(m, n, x, ldx, rows, false, post);
 }
 
 int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
@@ -224,7 +182,7 @@ int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *con
 	size_t i;
 	int rc;
 
-	if (rows > LOOP_MAX_ROWS && n <= MAX_MANY)
+	if (rows > LOOP_MAX_ROWS && n <= HFGIT_MATMUL_MAX_LAYERS)
 		return apply(ls, n, ys, ldys, x, ldx, rows, HFGIT_MATMUL_PLAIN);
 	for (i = 0; i < n; i++)
 		if ((rc = hfgit_linear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)

@@ -337,60 +337,19 @@ static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, s
 /* ---------------------------------------------------------------------------------------- */
 /* Many rows, BF16: oneDNN's BF16 matmul on blocks of output columns                         */
 
-/* Columns per block: enough blocks for the workers to balance when a core is busy elsewhere,
- * in multiples of 64 (the kernels' tile width). */
-#define BLOCK_MIN 64
-#define BLOCK_MAX 1024
-
-typedef struct {
-	const hfgit_hlinear *const *ls;
-	float *const *ys;
-	const size_t *ldys;
-	const uint16_t *xb;
-	size_t rows, block;
-	size_t first[MAX_MANY + 1]; /* the first block of each layer */
-	atomic_int failed;
-} blocks_job;
-
-static void block_task(void *arg, size_t t)
-{
-	blocks_job *j = arg;
-	size_t k = 0, o;
-	const hfgit_hlinear *l;
-	hfgit_matmul_block b;
-
-	while (t >= j->first[k + 1])
-		k++;
-	l = j->ls[k];
-	o = (t - j->first[k]) * j->block;
-	b = (hfgit_matmul_block){
-		.w = (const uint16_t *)l->weight + o * l->in, .bf16 = true,
-		.n = l->out - o < j->block ? l->out - o : j->block, .k = l->in, .ldw = l->in,
-		.bias = l->bias ? l->bias + o : NULL,
-	};
-	if (hfgit_matmul__run(j->ys[k] + o, j->ldys[k], j->xb, l->in, j->rows, &b) < 0)
-		atomic_store(&j->failed, 1);
-}
-
 static int bf16_blocks(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
                        const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	blocks_job j = { ls, ys, ldys, NULL, rows, 0, { 0 }, 0 };
-	size_t i, cols = 0;
+	hfgit_matmul_layer m[HFGIT_MATMUL_MAX_LAYERS];
+	const uint16_t *xb;
+	size_t i;
 
 	for (i = 0; i < nl; i++)
-		cols += ls[i]->out;
-	j.block = (cols / (4 * hfgit_pool__width()) + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN;
-	j.block = j.block < BLOCK_MIN ? BLOCK_MIN : j.block > BLOCK_MAX ? BLOCK_MAX : j.block;
-	for (i = 0; i < nl; i++)
-		j.first[i + 1] = j.first[i] + (ls[i]->out + j.block - 1) / j.block;
-	if (!(j.xb = rounded_x(x, ldx, rows, ls[0]->in)))
+		m[i] = (hfgit_matmul_layer){ ls[i]->weight, false, ls[i]->out, ls[i]->in,
+			                     ls[i]->bias, ys[i], ldys[i] };
+	if (!(xb = rounded_x(x, ldx, rows, ls[0]->in)))
 		return hfgit_error_oom();
-	hfgit_pool__each(j.first[nl], block_task, &j);
-	if (atomic_load(&j.failed))
-		return hfgit_error_set(HFGIT_ERROR, "a BF16 product of %zu rows failed (out of "
-		                       "memory?)", rows);
-	return 0;
+	return hfgit_matmul__layers(m, nl, xb, ls[0]->in, rows, true, HFGIT_MATMUL_PLAIN);
 }
 
 int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,

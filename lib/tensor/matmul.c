@@ -4,10 +4,12 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "tensor/pool.h"
 #include "tensor/scratch.h"
 
 static struct {
@@ -301,4 +303,64 @@ out:
 	if (saved != 1)
 		omp_set_num_threads(saved);
 	return rc;
+}
+
+/* Columns per block: about three blocks per worker, for balance when a core is busy
+ * elsewhere, in multiples of 64 (the kernels' tile width), at most BLOCK_MAX (the dense
+ * buffer of a block stays small). */
+#define BLOCK_MIN 64
+#define BLOCK_MAX 1024
+
+typedef struct {
+	const hfgit_matmul_layer *ls;
+	const void *x;
+	size_t ldx, rows, block;
+	size_t first[HFGIT_MATMUL_MAX_LAYERS + 1]; /* the first block of each layer */
+	bool bf16;
+	hfgit_matmul_post post;
+	atomic_int failed;
+} layers_job;
+
+static void block_task(void *arg, size_t t)
+{
+	layers_job *j = arg;
+	const size_t elem = j->bf16 ? 2 : 4;
+	const hfgit_matmul_layer *l;
+	hfgit_matmul_block b;
+	size_t i = 0, o;
+
+	while (t >= j->first[i + 1])
+		i++;
+	l = &j->ls[i];
+	o = (t - j->first[i]) * j->block;
+	b = (hfgit_matmul_block){
+		.w = (const char *)l->w + (l->in_out ? o : o * l->k) * elem, .bf16 = j->bf16,
+		.in_out = l->in_out, .n = l->out - o < j->block ? l->out - o : j->block, .k = l->k,
+		.ldw = l->in_out ? l->out : l->k, .bias = l->bias ? l->bias + o : NULL,
+		.post = j->post,
+	};
+	if (hfgit_matmul__run(l->y + o, l->ldy, j->x, j->ldx, j->rows, &b) < 0)
+		atomic_store(&j->failed, 1);
+}
+
+int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
+                         size_t rows, bool bf16, hfgit_matmul_post post)
+{
+	layers_job j = { ls, x, ldx, rows, 0, { 0 }, bf16, post, 0 };
+	size_t i, cols = 0;
+
+	if (n > HFGIT_MATMUL_MAX_LAYERS)
+		return hfgit_error_set(HFGIT_EINVALID, "%zu layers in one run: at most %d", n,
+		                       HFGIT_MATMUL_MAX_LAYERS);
+	for (i = 0; i < n; i++)
+		cols += ls[i].out;
+	j.block = (cols / (3 * hfgit_pool__width()) + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN;
+	j.block = j.block < BLOCK_MIN ? BLOCK_MIN : j.block > BLOCK_MAX ? BLOCK_MAX : j.block;
+	for (i = 0; i < n; i++)
+		j.first[i + 1] = j.first[i] + (ls[i].out + j.block - 1) / j.block;
+	hfgit_pool__each(j.first[n], block_task, &j);
+	if (atomic_load(&j.failed))
+		return hfgit_error_set(HFGIT_ERROR, "a %s product of %zu rows failed (out of "
+		                       "memory?)", bf16 ? "BF16" : "F32", rows);
+	return 0;
 }

@@ -49,4 +49,22 @@ typedef struct {
 int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t rows,
                       const hfgit_matmul_block *b);
 
+/* A whole layer for hfgit_matmul__layers: its `out` columns of y (row stride ldy) through
+ * W (as in hfgit_matmul_block, k inputs; bias F32 or NULL). */
+typedef struct {
+	const void *w;
+	bool in_out;
+	size_t out, k;
+	const float *bias;
+	float *y;
+	size_t ldy;
+} hfgit_matmul_layer;
+
+#define HFGIT_MATMUL_MAX_LAYERS 8
+
+/* Up to HFGIT_MATMUL_MAX_LAYERS layers on the same x (BF16 when bf16) as one run of hfgit's
+ * workers (tensor/pool.h) over blocks of their columns, each then `post`. */
+int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
+                         size_t rows, bool bf16, hfgit_matmul_post post);
+
 #endif

@@ -44,32 +44,32 @@ static int prepare(hfgit_runner *r)
 	if (!(b = calloc(1, sizeof(*b))))
 		return hfgit_error__oom();
 	r->state = b;
-	if ((rc = hfgit_runner_int(&b->vocab, r, "vocab_size")) < 0 ||
-	    (rc = hfgit_runner_int(&b->hidden, r, "hidden_size")) < 0 ||
-	    (rc = hfgit_runner_int(&b->layers, r, "num_hidden_layers")) < 0 ||
-	    (rc = hfgit_runner_int(&b->heads, r, "num_attention_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&b->intermediate, r, "intermediate_size")) < 0 ||
-	    (rc = hfgit_runner_int(&b->positions, r, "max_position_embeddings")) < 0 ||
-	    (rc = hfgit_runner_int(&b->types, r, "type_vocab_size")) < 0 ||
+	if ((rc = hfgit_runner__int(&b->vocab, r, "vocab_size")) < 0 ||
+	    (rc = hfgit_runner__int(&b->hidden, r, "hidden_size")) < 0 ||
+	    (rc = hfgit_runner__int(&b->layers, r, "num_hidden_layers")) < 0 ||
+	    (rc = hfgit_runner__int(&b->heads, r, "num_attention_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&b->intermediate, r, "intermediate_size")) < 0 ||
+	    (rc = hfgit_runner__int(&b->positions, r, "max_position_embeddings")) < 0 ||
+	    (rc = hfgit_runner__int(&b->types, r, "type_vocab_size")) < 0 ||
 	    (rc = hfgit_config_get_float(&eps, r->cfg, "layer_norm_eps")) < 0 ||
 	    (rc = hfgit_config_get_string(&position_type, r->cfg, "position_embedding_type")) < 0 ||
-	    (rc = hfgit_runner_activation(&b->act, r, "hidden_act", "hidden_act")) < 0)
+	    (rc = hfgit_runner__activation(&b->act, r, "hidden_act", "hidden_act")) < 0)
 		return rc;
 	b->eps = (float)eps;
 	if (strcmp(position_type, "absolute"))
 		return hfgit_config_invalid(r->cfg, "position_embedding_type", "is \"%s\": relative "
 		                            "position embeddings are not implemented by hfgit's forward "
 		                            "pass, only \"absolute\"", position_type);
-	if ((rc = hfgit_runner_refuse_flag(r, "is_decoder", "BERT as a decoder (causal mask)")) < 0 ||
-	    (rc = hfgit_runner_refuse_flag(r, "add_cross_attention", "cross-attention")) < 0)
+	if ((rc = hfgit_runner__refuse_flag(r, "is_decoder", "BERT as a decoder (causal mask)")) < 0 ||
+	    (rc = hfgit_runner__refuse_flag(r, "add_cross_attention", "cross-attention")) < 0)
 		return rc;
-	if ((rc = hfgit_runner_tensor(&b->word, r, true, (size_t)(b->vocab * b->hidden),
+	if ((rc = hfgit_runner__tensor(&b->word, r, true, (size_t)(b->vocab * b->hidden),
 	                              "embeddings.word_embeddings.weight")) < 0 ||
-	    (rc = hfgit_runner_tensor(&b->position, r, true, (size_t)(b->positions * b->hidden),
+	    (rc = hfgit_runner__tensor(&b->position, r, true, (size_t)(b->positions * b->hidden),
 	                              "embeddings.position_embeddings.weight")) < 0 ||
-	    (rc = hfgit_runner_tensor(&b->token_type, r, true, (size_t)(b->types * b->hidden),
+	    (rc = hfgit_runner__tensor(&b->token_type, r, true, (size_t)(b->types * b->hidden),
 	                              "embeddings.token_type_embeddings.weight")) < 0 ||
-	    (rc = hfgit_runner_norm(&b->norm, r, true, (size_t)b->hidden, "embeddings.LayerNorm")) < 0)
+	    (rc = hfgit_runner__norm(&b->norm, r, true, (size_t)b->hidden, "embeddings.LayerNorm")) < 0)
 		return rc;
 	if (!(b->layer = calloc((size_t)b->layers, sizeof(*b->layer))))
 		return hfgit_error__oom();
@@ -77,14 +77,14 @@ static int prepare(hfgit_runner *r)
 		char prefix[48];
 
 		snprintf(prefix, sizeof(prefix), "encoder.layer.%lld.", i);
-		if ((rc = hfgit_encoder_layer_get(&b->layer[i], r, prefix, &names, (size_t)b->hidden,
+		if ((rc = hfgit_encoder__layer_get(&b->layer[i], r, prefix, &names, (size_t)b->hidden,
 		                                  (size_t)b->intermediate, true)) < 0)
 			return rc;
 	}
 	/* A checkpoint without a pooler (from BertForMaskedLM, ...) gets none: transformers would
 	 * initialize one at random, which means nothing. */
-	b->pooler = hfgit_runner_has(r, true, "pooler.dense.weight");
-	if (b->pooler && (rc = hfgit_runner_linear(&b->pool, r, true, (size_t)b->hidden,
+	b->pooler = hfgit_runner__has(r, true, "pooler.dense.weight");
+	if (b->pooler && (rc = hfgit_runner__linear(&b->pool, r, true, (size_t)b->hidden,
 	                                           (size_t)b->hidden, true, false,
 	                                           "pooler.dense")) < 0)
 		return rc;
@@ -93,14 +93,14 @@ static int prepare(hfgit_runner *r)
 
 		if (!b->pooler)
 			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no pooler, which "
-			                        "BertForSequenceClassification classifies from",
-			                        hfgit_model_dir(r->model));
-		if (!hfgit_runner_has(r, false, "classifier.weight"))
+			                       "BertForSequenceClassification classifies from",
+			                       hfgit_model_dir(r->model));
+		if (!hfgit_runner__has(r, false, "classifier.weight"))
 			return hfgit_error__set(HFGIT_EINVALID, "%s: the checkpoint has no classifier "
-			                        "(it is not a BertForSequenceClassification); run it as "
-			                        "the base model (--auto base)", hfgit_model_dir(r->model));
+			                       "(it is not a BertForSequenceClassification); run it as "
+			                       "the base model (--auto base)", hfgit_model_dir(r->model));
 		b->classifier = true;
-		if ((rc = hfgit_runner_linear(&b->cls, r, false, (size_t)b->hidden, labels, true,
+		if ((rc = hfgit_runner__linear(&b->cls, r, false, (size_t)b->hidden, labels, true,
 		                              false, "classifier")) < 0)
 			return rc;
 	}
@@ -123,9 +123,9 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 	long long l;
 	int rc;
 
-	if ((rc = hfgit_check_text(in, b->vocab, b->positions, b->types)) < 0)
+	if ((rc = hfgit_check__text(in, b->vocab, b->positions, b->types)) < 0)
 		return rc;
-	if (!(h = hfgit_arena_floats(a, rows * H)) || hfgit_encoder_ws_alloc(&ws, &shape, a) < 0)
+	if (!(h = hfgit_arena__floats(a, rows * H)) || hfgit_encoder__ws_alloc(&ws, &shape, a) < 0)
 		return HFGIT_ERROR;
 	for (row = 0; row < rows; row++) {
 		const float *w = b->word + (size_t)in->input_ids[row] * H,
@@ -137,32 +137,32 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		for (i = 0; i < H; i++)
 			h[row * H + i] = (w[i] + t[i]) + p[i];
 	}
-	hfgit_norm_rows(h, h, NULL, rows, H, b->norm.gamma, b->norm.beta, b->eps);
-	if ((rc = hfgit_outputs_hidden(out, in, 0, h, B, S, H)) < 0)
+	hfgit_norm__rows(h, h, NULL, rows, H, b->norm.gamma, b->norm.beta, b->eps);
+	if ((rc = hfgit_outputs__hidden(out, in, 0, h, B, S, H)) < 0)
 		return rc;
 	for (l = 0; l < b->layers; l++) {
-		if ((rc = hfgit_encoder_layer_run(h, &b->layer[l], &shape, &ws)) < 0 ||
-		    (rc = hfgit_outputs_hidden(out, in, (size_t)l + 1, h, B, S, H)) < 0)
+		if ((rc = hfgit_encoder__layer_run(h, &b->layer[l], &shape, &ws)) < 0 ||
+		    (rc = hfgit_outputs__hidden(out, in, (size_t)l + 1, h, B, S, H)) < 0)
 			return rc;
 	}
 	if (b->pooler) {
-		if (!(pooled = hfgit_arena_floats(a, B * H)) ||
-		    (rc = hfgit_linear_apply(&b->pool, pooled, H, h, S * H, B)) < 0)
+		if (!(pooled = hfgit_arena__floats(a, B * H)) ||
+		    (rc = hfgit_linear__apply(&b->pool, pooled, H, h, S * H, B)) < 0)
 			return HFGIT_ERROR;
-		hfgit_tanh(pooled, B * H);
+		hfgit__tanh(pooled, B * H);
 	}
 	if (b->classifier) {
-		if (!(o = hfgit_outputs_add(out, "logits", 2,
+		if (!(o = hfgit_outputs__add(out, "logits", 2,
 		                            (const long long[]){ (long long)B, (long long)b->cls.out })))
 			return HFGIT_ERROR;
-		return hfgit_linear_apply(&b->cls, o, b->cls.out, pooled, H, B);
+		return hfgit_linear__apply(&b->cls, o, b->cls.out, pooled, H, B);
 	}
-	if (!(o = hfgit_outputs_add(out, "last_hidden_state", 3,
+	if (!(o = hfgit_outputs__add(out, "last_hidden_state", 3,
 	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
 		return HFGIT_ERROR;
 	memcpy(o, h, rows * H * sizeof(float));
 	if (pooled) {
-		if (!(o = hfgit_outputs_add(out, "pooler_output", 2,
+		if (!(o = hfgit_outputs__add(out, "pooler_output", 2,
 		                            (const long long[]){ (long long)B, (long long)H })))
 			return HFGIT_ERROR;
 		memcpy(o, pooled, B * H * sizeof(float));
@@ -170,7 +170,7 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 	return 0;
 }
 
-const hfgit_runner_arch hfgit_run_bert = {
+const hfgit_runner_arch hfgit_run__bert = {
 	.model_type = "bert",
 	.prepare = prepare,
 	.forward = forward,

@@ -3,18 +3,18 @@
 #include <math.h>
 #include <stdio.h>
 
-int hfgit_encoder_ws_alloc(hfgit_encoder_ws *ws, const hfgit_encoder_shape *s, hfgit_arena *a)
+int hfgit_encoder__ws_alloc(hfgit_encoder_ws *ws, const hfgit_encoder_shape *s, hfgit_arena *a)
 {
 	size_t rows = s->batch * s->seq;
 	hfgit_attention_shape as = { .batch = s->batch, .q_len = s->seq, .kv_len = s->seq };
 
-	ws->q = hfgit_arena_floats(a, rows * s->hidden);
-	ws->k = hfgit_arena_floats(a, rows * s->hidden);
-	ws->v = hfgit_arena_floats(a, rows * s->hidden);
-	ws->ctx = hfgit_arena_floats(a, rows * s->hidden);
-	ws->tmp = hfgit_arena_floats(a, rows * s->hidden);
-	ws->up = hfgit_arena_floats(a, rows * s->intermediate);
-	ws->scratch = hfgit_arena_floats(a, hfgit_attention_scratch(&as));
+	ws->q = hfgit_arena__floats(a, rows * s->hidden);
+	ws->k = hfgit_arena__floats(a, rows * s->hidden);
+	ws->v = hfgit_arena__floats(a, rows * s->hidden);
+	ws->ctx = hfgit_arena__floats(a, rows * s->hidden);
+	ws->tmp = hfgit_arena__floats(a, rows * s->hidden);
+	ws->up = hfgit_arena__floats(a, rows * s->intermediate);
+	ws->scratch = hfgit_arena__floats(a, hfgit_attention__scratch(&as));
 	return ws->q && ws->k && ws->v && ws->ctx && ws->tmp && ws->up && ws->scratch ? 0
 	                                                                             : HFGIT_ERROR;
 }
@@ -27,7 +27,7 @@ static void scale(float *x, size_t n, float by)
 		x[i] = x[i] / by;
 }
 
-int hfgit_encoder_layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_encoder_shape *s,
+int hfgit_encoder__layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_encoder_shape *s,
                             hfgit_encoder_ws *ws)
 {
 	const size_t rows = s->batch * s->seq, H = s->hidden, d = H / s->heads;
@@ -41,39 +41,39 @@ int hfgit_encoder_layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_
 	int rc;
 
 	if (s->pre_norm) {
-		hfgit_norm_rows(ws->tmp, h, NULL, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
+		hfgit_norm__rows(ws->tmp, h, NULL, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
 		x = ws->tmp;
 	}
-	if ((rc = hfgit_linear_apply(&l->q, ws->q, H, x, H, rows)) < 0 ||
-	    (rc = hfgit_linear_apply(&l->k, ws->k, H, x, H, rows)) < 0 ||
-	    (rc = hfgit_linear_apply(&l->v, ws->v, H, x, H, rows)) < 0)
+	if ((rc = hfgit_linear__apply_many((const hfgit_linear *[]){ &l->q, &l->k, &l->v }, 3,
+	                                   (float *const[]){ ws->q, ws->k, ws->v },
+	                                   (const size_t[]){ H, H, H }, x, H, rows)) < 0)
 		return rc;
 	if (s->prescale_q)
 		scale(ws->q, rows * H, root);
-	if ((rc = hfgit_attention(ws->ctx, ws->q, ws->k, ws->v, &as, ws->scratch)) < 0 ||
-	    (rc = hfgit_linear_apply(&l->o, ws->tmp, H, ws->ctx, H, rows)) < 0)
+	if ((rc = hfgit__attention(ws->ctx, ws->q, ws->k, ws->v, &as, ws->scratch)) < 0 ||
+	    (rc = hfgit_linear__apply(&l->o, ws->tmp, H, ws->ctx, H, rows)) < 0)
 		return rc;
 	if (s->pre_norm) {
-		hfgit_add(h, ws->tmp, rows * H);
-		hfgit_norm_rows(ws->tmp, h, NULL, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
+		hfgit__add(h, ws->tmp, rows * H);
+		hfgit_norm__rows(ws->tmp, h, NULL, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
 		x = ws->tmp;
 	} else {
-		hfgit_norm_rows(h, ws->tmp, h, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
+		hfgit_norm__rows(h, ws->tmp, h, rows, H, l->norm1.gamma, l->norm1.beta, s->eps);
 		x = h;
 	}
-	if ((rc = hfgit_linear_apply(&l->up, ws->up, s->intermediate, x, H, rows)) < 0)
+	if ((rc = hfgit_linear__apply_act(&l->up, ws->up, s->intermediate, x, H, rows,
+	                                  s->act)) < 0)
 		return rc;
-	hfgit_activate(ws->up, rows * s->intermediate, s->act);
-	if ((rc = hfgit_linear_apply(&l->down, ws->tmp, H, ws->up, s->intermediate, rows)) < 0)
+	if ((rc = hfgit_linear__apply(&l->down, ws->tmp, H, ws->up, s->intermediate, rows)) < 0)
 		return rc;
 	if (s->pre_norm)
-		hfgit_add(h, ws->tmp, rows * H);
+		hfgit__add(h, ws->tmp, rows * H);
 	else
-		hfgit_norm_rows(h, ws->tmp, h, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
+		hfgit_norm__rows(h, ws->tmp, h, rows, H, l->norm2.gamma, l->norm2.beta, s->eps);
 	return 0;
 }
 
-int hfgit_encoder_layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char *prefix,
+int hfgit_encoder__layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char *prefix,
                             const hfgit_encoder_names *n, size_t hidden, size_t intermediate,
                             bool qkv_bias)
 {
@@ -82,10 +82,10 @@ int hfgit_encoder_layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char 
 
 #define LIN(field, in, out, bias)                                                            \
 	(snprintf(name, sizeof(name), "%s%s", prefix, n->field),                              \
-	 hfgit_runner_linear(&l->field, r, true, in, out, bias, false, name))
+	 hfgit_runner__linear(&l->field, r, true, in, out, bias, false, name))
 #define NORM(field)                                                                          \
 	(snprintf(name, sizeof(name), "%s%s", prefix, n->field),                              \
-	 hfgit_runner_norm(&l->field, r, true, hidden, name))
+	 hfgit_runner__norm(&l->field, r, true, hidden, name))
 	if ((rc = LIN(q, hidden, hidden, qkv_bias)) < 0 || (rc = LIN(k, hidden, hidden, qkv_bias)) < 0 ||
 	    (rc = LIN(v, hidden, hidden, qkv_bias)) < 0 || (rc = LIN(o, hidden, hidden, true)) < 0 ||
 	    (rc = LIN(up, hidden, intermediate, true)) < 0 ||

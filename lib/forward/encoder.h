@@ -26,10 +26,10 @@ typedef struct {
 	float *q, *k, *v, *ctx, *tmp, *up, *scratch;
 } hfgit_encoder_ws;
 
-int hfgit_encoder_ws_alloc(hfgit_encoder_ws *ws, const hfgit_encoder_shape *s, hfgit_arena *a);
+int hfgit_encoder__ws_alloc(hfgit_encoder_ws *ws, const hfgit_encoder_shape *s, hfgit_arena *a);
 
 /* h [batch * seq, hidden] in place. */
-int hfgit_encoder_layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_encoder_shape *s,
+int hfgit_encoder__layer_run(float *h, const hfgit_encoder_layer *l, const hfgit_encoder_shape *s,
                             hfgit_encoder_ws *ws);
 
 /* Resolve the six linears (square attention ones with bias `qkv_bias`) and two norms, from
@@ -38,7 +38,7 @@ typedef struct {
 	const char *q, *k, *v, *o, *up, *down, *norm1, *norm2;
 } hfgit_encoder_names;
 
-int hfgit_encoder_layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char *prefix,
+int hfgit_encoder__layer_get(hfgit_encoder_layer *l, hfgit_runner *r, const char *prefix,
                             const hfgit_encoder_names *names, size_t hidden, size_t intermediate,
                             bool qkv_bias);
 

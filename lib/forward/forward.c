@@ -11,8 +11,8 @@
 #include "tensor/threads.h"
 
 static const hfgit_runner_arch *const runners[] = {
-	&hfgit_run_bert, &hfgit_run_distilbert, &hfgit_run_gpt2, &hfgit_run_vit,
-	&hfgit_run_llama, &hfgit_run_mistral, &hfgit_run_qwen2,
+	&hfgit_run__bert, &hfgit_run__distilbert, &hfgit_run__gpt2, &hfgit_run__vit,
+	&hfgit_run__llama, &hfgit_run__mistral, &hfgit_run__qwen2,
 };
 
 #define MAX_OUTPUTS 40
@@ -25,7 +25,7 @@ struct hfgit_outputs {
 /* ---------------------------------------------------------------------------------------- */
 /* The runner                                                                                */
 
-void hfgit_runner_free(hfgit_runner *r)
+void hfgit_runner__free(hfgit_runner *r)
 {
 	size_t i;
 
@@ -52,12 +52,12 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 			arch = runners[i];
 	if (!arch)
 		return hfgit_error__set(HFGIT_EINVALID, "%s (model_type '%s') has no forward pass in "
-		                        "hfgit; it runs bert, distilbert, gpt2, vit, llama, mistral and qwen2 models",
-		                        m->class_name, m->model_type);
+		                       "hfgit; it runs bert, distilbert, gpt2, vit, llama, mistral and qwen2 models",
+		                       m->class_name, m->model_type);
 	if (hfgit_model_issue_total(m, HFGIT_SEVERITY_ERROR))
 		return hfgit_error__set(HFGIT_EINVALID, "%s: the load report has errors (see hfgit "
-		                        "inspect); a model with missing or mismatched weights cannot "
-		                        "run", m->dir);
+		                       "inspect); a model with missing or mismatched weights cannot "
+		                       "run", m->dir);
 	/* The base prefix of head classes ("bert."), as the binder named the parameters. */
 	if ((rc = hfgit_registry__choose(&choice, m->cfg, m->auto_class)) < 0)
 		return rc;
@@ -73,20 +73,20 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 		snprintf(r->prefix, sizeof(r->prefix), "%s.", choice.arch->base_prefix);
 	free(choice.reason);
 	if ((rc = arch->prepare(r)) < 0) {
-		hfgit_runner_free(r);
+		hfgit_runner__free(r);
 		return rc;
 	}
 	*out = r;
 	return 0;
 }
 
-int hfgit_runner_get(hfgit_runner **out, hfgit_model *m)
+int hfgit_runner__get(hfgit_runner **out, hfgit_model *m)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&m->runner_lock);
 	if (!m->runner && (rc = runner_new(&m->runner, m)) == 0)
-		m->runner_free = hfgit_runner_free;
+		m->runner_free = hfgit_runner__free;
 	*out = m->runner;
 	pthread_mutex_unlock(&m->runner_lock);
 	return rc;
@@ -99,7 +99,7 @@ static const hfgit_param *find_param(hfgit_runner *r, bool base, const char *nam
 	return hfgit_model_param_find(r->model, full);
 }
 
-bool hfgit_runner_has(hfgit_runner *r, bool base, const char *name)
+bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name)
 {
 	char full[256];
 	const hfgit_param *p = find_param(r, base, name, full, sizeof(full));
@@ -121,7 +121,7 @@ static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
 	return 0;
 }
 
-int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
+int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
                         const char *fmt, ...)
 {
 	char name[192], full[256];
@@ -137,10 +137,10 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	p = find_param(r, base, name, full, sizeof(full));
 	if (!p || (p->flags & HFGIT_PARAM_BROKEN) || (!p->data && p->numel))
 		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' is not loaded; %s cannot "
-		                        "run without it", r->model->dir, full, r->model->class_name);
+		                       "run without it", r->model->dir, full, r->model->class_name);
 	if (p->numel != numel)
 		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' has %zu elements, the "
-		                        "forward pass needs %zu", r->model->dir, full, p->numel, numel);
+		                       "forward pass needs %zu", r->model->dir, full, p->numel, numel);
 	if (!strcmp(p->dtype, "F32")) {
 		*out = p->data;
 		return 0;
@@ -150,16 +150,16 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	if (!(copy = malloc((numel ? numel : 1) * sizeof(float))))
 		return hfgit_error__oom();
 	if (!strcmp(p->dtype, "F16")) {
-		hfgit_f16_to_f32(copy, p->data, numel);
+		hfgit_f16__to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "BF16")) {
-		hfgit_bf16_to_f32(copy, p->data, numel);
+		hfgit_bf16__to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "F64")) {
 		for (i = 0; i < numel; i++)
 			copy[i] = (float)((const double *)p->data)[i];
 	} else {
 		free(copy);
 		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' is %s; the forward pass "
-		                        "takes F32, F16, BF16 or F64", r->model->dir, full, p->dtype);
+		                       "takes F32, F16, BF16 or F64", r->model->dir, full, p->dtype);
 	}
 	if ((rc = keep_copy(r, copy, numel * sizeof(float))) < 0)
 		return rc;
@@ -167,7 +167,7 @@ int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t nu
 	return 0;
 }
 
-int hfgit_runner_linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
+int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
                         bool bias, bool in_out, const char *name)
 {
 	int rc;
@@ -176,28 +176,28 @@ int hfgit_runner_linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in
 	out->out = outn;
 	out->in_out = in_out;
 	out->bias = NULL;
-	if ((rc = hfgit_runner_tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0)
+	if ((rc = hfgit_runner__tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0)
 		return rc;
-	if (bias && (rc = hfgit_runner_tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
+	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;
 	return 0;
 }
 
-int hfgit_runner_norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name)
+int hfgit_runner__norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name)
 {
 	int rc;
 
-	if ((rc = hfgit_runner_tensor(&out->gamma, r, base, dim, "%s.weight", name)) < 0)
+	if ((rc = hfgit_runner__tensor(&out->gamma, r, base, dim, "%s.weight", name)) < 0)
 		return rc;
-	return hfgit_runner_tensor(&out->beta, r, base, dim, "%s.bias", name);
+	return hfgit_runner__tensor(&out->beta, r, base, dim, "%s.bias", name);
 }
 
-int hfgit_runner_int(long long *out, hfgit_runner *r, const char *name)
+int hfgit_runner__int(long long *out, hfgit_runner *r, const char *name)
 {
 	return hfgit_config_get_int(out, r->cfg, name);
 }
 
-int hfgit_runner_activation(hfgit_activation *out, hfgit_runner *r, const char *name,
+int hfgit_runner__activation(hfgit_activation *out, hfgit_runner *r, const char *name,
                             const char *key)
 {
 	const char *s;
@@ -205,13 +205,13 @@ int hfgit_runner_activation(hfgit_activation *out, hfgit_runner *r, const char *
 
 	if ((rc = hfgit_config_get_string(&s, r->cfg, name)) < 0)
 		return rc;
-	if (!hfgit_activation_parse(out, s))
+	if (!hfgit_activation__parse(out, s))
 		return hfgit_config_invalid(r->cfg, key, "is \"%.40s\", an activation hfgit does not "
-		                            "implement (it knows %s)", s, hfgit_activation_names());
+		                            "implement (it knows %s)", s, hfgit_activation__names());
 	return 0;
 }
 
-int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what)
+int hfgit_runner__refuse_flag(hfgit_runner *r, const char *key, const char *what)
 {
 	int v = 0;
 
@@ -226,40 +226,40 @@ int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what)
 /* ---------------------------------------------------------------------------------------- */
 /* Inputs and outputs                                                                        */
 
-int hfgit_check_text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
+int hfgit_check__text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
                      long long types)
 {
 	size_t i, n;
 
 	if (!in->input_ids || !in->seq_len)
 		return hfgit_error__set(HFGIT_EINVALID, "the model takes input_ids: give at least one "
-		                        "token per sequence");
+		                       "token per sequence");
 	if (in->pixel_values)
 		return hfgit_error__set(HFGIT_EINVALID, "the model takes input_ids, not pixel_values");
 	if (max_positions > 0 && in->seq_len > (size_t)max_positions)
 		return hfgit_error__set(HFGIT_EINVALID, "sequences of %zu tokens are longer than "
-		                        "max_position_embeddings (%lld) of the model: truncate them",
-		                        in->seq_len, max_positions);
+		                       "max_position_embeddings (%lld) of the model: truncate them",
+		                       in->seq_len, max_positions);
 	n = in->batch * in->seq_len;
 	for (i = 0; i < n; i++) {
 		if (in->input_ids[i] < 0 || in->input_ids[i] >= vocab)
 			return hfgit_error__set(HFGIT_EINVALID, "input_ids[%zu][%zu] is %lld, outside the "
-			                        "vocabulary (vocab_size %lld)", i / in->seq_len,
-			                        i % in->seq_len, (long long)in->input_ids[i], vocab);
+			                       "vocabulary (vocab_size %lld)", i / in->seq_len,
+			                       i % in->seq_len, (long long)in->input_ids[i], vocab);
 		if (in->attention_mask && in->attention_mask[i] != 0 && in->attention_mask[i] != 1)
 			return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu][%zu] is %lld; a mask "
-			                        "holds 0 (padding) and 1 (token)", i / in->seq_len,
-			                        i % in->seq_len, (long long)in->attention_mask[i]);
+			                       "holds 0 (padding) and 1 (token)", i / in->seq_len,
+			                       i % in->seq_len, (long long)in->attention_mask[i]);
 		if (in->token_type_ids && (in->token_type_ids[i] < 0 || in->token_type_ids[i] >= types))
 			return hfgit_error__set(HFGIT_EINVALID, "token_type_ids[%zu][%zu] is %lld; the "
-			                        "model has %lld token type%s", i / in->seq_len,
-			                        i % in->seq_len, (long long)in->token_type_ids[i], types,
-			                        types == 1 ? "" : "s");
+			                       "model has %lld token type%s", i / in->seq_len,
+			                       i % in->seq_len, (long long)in->token_type_ids[i], types,
+			                       types == 1 ? "" : "s");
 	}
 	return 0;
 }
 
-float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
+float *hfgit_outputs__add(hfgit_outputs *o, const char *name, size_t ndim,
                          const long long *shape)
 {
 	hfgit_output *item;
@@ -287,7 +287,7 @@ float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
 	return data;
 }
 
-int hfgit_outputs_hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
+int hfgit_outputs__hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
                          const float *h, size_t batch, size_t seq, size_t hidden)
 {
 	char name[40];
@@ -296,7 +296,7 @@ int hfgit_outputs_hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_
 	if (!in->output_hidden_states)
 		return 0;
 	snprintf(name, sizeof(name), "hidden_states.%zu", i);
-	if (!(data = hfgit_outputs_add(o, name, 3,
+	if (!(data = hfgit_outputs__add(o, name, 3,
 	                               (const long long[]){ (long long)batch, (long long)seq,
 	                                                    (long long)hidden })))
 		return HFGIT_ERROR;
@@ -353,19 +353,19 @@ int hfgit_model_forward(hfgit_outputs **out, hfgit_model *model,
 	*out = NULL;
 	if (in->version != HFGIT_FORWARD_INPUTS_VERSION)
 		return hfgit_error__set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
-		                        "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
-		                        HFGIT_FORWARD_INPUTS_VERSION);
+		                       "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
+		                       HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
 		return hfgit_error__set(HFGIT_EINVALID, "an empty batch: give at least one sequence "
-		                        "or image");
-	if ((rc = hfgit_runner_get(&r, model)) < 0)
+		                       "or image");
+	if ((rc = hfgit_runner__get(&r, model)) < 0)
 		return rc;
 	if (!(o = calloc(1, sizeof(*o))))
 		return hfgit_error__oom();
-	omp_threads = hfgit_threads_enter();
+	omp_threads = hfgit_threads__enter();
 	rc = r->arch->forward(r, in, o, &ws);
-	hfgit_threads_leave(omp_threads);
-	hfgit_arena_release(&ws);
+	hfgit_threads__leave(omp_threads);
+	hfgit_arena__release(&ws);
 	if (rc < 0) {
 		hfgit_outputs_free(o);
 		return rc;

@@ -28,13 +28,13 @@ typedef struct {
 	void (*free_state)(void *state);
 } hfgit_runner_arch;
 
-extern const hfgit_runner_arch hfgit_run_bert;
-extern const hfgit_runner_arch hfgit_run_distilbert;
-extern const hfgit_runner_arch hfgit_run_gpt2;
-extern const hfgit_runner_arch hfgit_run_vit;
-extern const hfgit_runner_arch hfgit_run_llama;
-extern const hfgit_runner_arch hfgit_run_mistral;
-extern const hfgit_runner_arch hfgit_run_qwen2;
+extern const hfgit_runner_arch hfgit_run__bert;
+extern const hfgit_runner_arch hfgit_run__distilbert;
+extern const hfgit_runner_arch hfgit_run__gpt2;
+extern const hfgit_runner_arch hfgit_run__vit;
+extern const hfgit_runner_arch hfgit_run__llama;
+extern const hfgit_runner_arch hfgit_run__mistral;
+extern const hfgit_runner_arch hfgit_run__qwen2;
 
 struct hfgit_runner {
 	const hfgit_runner_arch *arch;
@@ -49,41 +49,41 @@ struct hfgit_runner {
 };
 
 /* The runner of a model, prepared on first use (thread-safe). */
-int hfgit_runner_get(hfgit_runner **out, hfgit_model *model);
-void hfgit_runner_free(hfgit_runner *r);
+int hfgit_runner__get(hfgit_runner **out, hfgit_model *model);
+void hfgit_runner__free(hfgit_runner *r);
 
 /* Parameter `name` as F32 with `numel` elements (converted once if stored otherwise); with
  * `base`, the name is inside the base model (r->prefix). HFGIT_EINVALID when the parameter
  * is missing or was not loaded (a broken load report). */
-int hfgit_runner_tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
+int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Whether the parameter exists and was read from the checkpoint (not new, not broken). */
-bool hfgit_runner_has(hfgit_runner *r, bool base, const char *name);
+bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name);
 /* An nn.Linear (or, with in_out, a Conv1D) of the base model or the head. */
-int hfgit_runner_linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
+int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
                         bool bias, bool in_out, const char *name);
 typedef struct {
 	const float *gamma, *beta;
 } hfgit_norm;
-int hfgit_runner_norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name);
+int hfgit_runner__norm(hfgit_norm *out, hfgit_runner *r, bool base, size_t dim, const char *name);
 
 /* Config reads for prepare (the architecture's read_config recorded them). */
-int hfgit_runner_int(long long *out, hfgit_runner *r, const char *name);
-int hfgit_runner_activation(hfgit_activation *out, hfgit_runner *r, const char *name,
+int hfgit_runner__int(long long *out, hfgit_runner *r, const char *name);
+int hfgit_runner__activation(hfgit_activation *out, hfgit_runner *r, const char *name,
                             const char *key);
 /* Refuse a config whose boolean `key` is true: hfgit does not implement it. */
-int hfgit_runner_refuse_flag(hfgit_runner *r, const char *key, const char *what);
+int hfgit_runner__refuse_flag(hfgit_runner *r, const char *key, const char *what);
 
 /* Checks of text inputs: shapes present, ids in [0, vocab), seq_len <= max_positions (0: no
  * limit), mask values 0/1, token types in [0, types) (0: none allowed). */
-int hfgit_check_text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
+int hfgit_check__text(const hfgit_forward_inputs *in, long long vocab, long long max_positions,
                      long long types);
 
 /* Add an output (shape copied, data owned by the outputs, uninitialised). NULL on OOM. */
-float *hfgit_outputs_add(hfgit_outputs *o, const char *name, size_t ndim,
+float *hfgit_outputs__add(hfgit_outputs *o, const char *name, size_t ndim,
                          const long long *shape);
 /* hidden_states.<i> [batch, seq, hidden], copied from `h`, when the inputs ask for them. */
-int hfgit_outputs_hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
+int hfgit_outputs__hidden(hfgit_outputs *o, const hfgit_forward_inputs *in, size_t i,
                          const float *h, size_t batch, size_t seq, size_t hidden);
 
 #endif

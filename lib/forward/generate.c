@@ -12,8 +12,7 @@
 
 #include "core/error.h"
 #include "forward/generation_config.h"
-#include "forward/gpt2.h"
-#include "forward/llama.h"
+#include "forward/decoder.h"
 #include "tensor/threads.h"
 
 struct hfgit_generation {
@@ -137,14 +136,14 @@ static int check_options(const hfgit_generate_options *o)
 {
 	if (o->version != HFGIT_GENERATE_OPTIONS_VERSION)
 		return hfgit_error__set(HFGIT_EINVALID, "hfgit_generate_options version %u is not %d: "
-		                        "initialize with HFGIT_GENERATE_OPTIONS_INIT", o->version,
-		                        HFGIT_GENERATE_OPTIONS_VERSION);
+		                       "initialize with HFGIT_GENERATE_OPTIONS_INIT", o->version,
+		                       HFGIT_GENERATE_OPTIONS_VERSION);
 	if (o->do_sample && !(o->temperature > 0.0f))
 		return hfgit_error__set(HFGIT_EINVALID, "temperature must be positive (it is %g)",
-		                        (double)o->temperature);
+		                       (double)o->temperature);
 	if (o->do_sample && !(o->top_p > 0.0f && o->top_p <= 1.0f))
 		return hfgit_error__set(HFGIT_EINVALID, "top_p must be in (0, 1] (it is %g)",
-		                        (double)o->top_p);
+		                       (double)o->top_p);
 	return 0;
 }
 
@@ -162,33 +161,15 @@ static int check_left_padded(const hfgit_forward_inputs *in)
 				seen = true;
 			else if (seen)
 				return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu] has padding "
-				                        "after tokens: generation needs the padding on the "
-				                        "left", b);
+				                       "after tokens: generation needs the padding on the "
+				                       "left", b);
 		}
 		if (!seen)
 			return hfgit_error__set(HFGIT_EINVALID, "attention_mask[%zu] is all padding: "
-			                        "nothing to continue", b);
+			                       "nothing to continue", b);
 	}
 	return 0;
 }
-
-/* The decoder step of each architecture that generates. */
-typedef struct {
-	int (*cache_init)(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-	                  hfgit_arena *a);
-	int (*step)(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-	            const int64_t *positions, const int64_t *mask, size_t t, float *hidden,
-	            hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out);
-	int (*logits)(hfgit_runner *r, float *logits, const float *hidden, size_t ld, size_t rows);
-	void (*dims)(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden);
-} decoder;
-
-static const decoder gpt2_decoder = {
-	hfgit_kv_cache_init, hfgit_gpt2_step, hfgit_gpt2_logits, hfgit_gpt2_dims,
-};
-static const decoder llama_decoder = {
-	hfgit_llama_cache_init, hfgit_llama_step, hfgit_llama_logits, hfgit_llama_dims,
-};
 
 /* RepetitionPenaltyLogitsProcessor: every token of the sequence so far (padding ids too,
  * as torch gathers over input_ids) gets its logit divided by the penalty when positive,
@@ -208,7 +189,7 @@ static void penalize(float *logits, const int64_t *ids, size_t n, float penalty,
 }
 
 typedef struct {
-	const decoder *dec;
+	const hfgit_decoder *dec;
 	hfgit_runner *r;
 	const hfgit_forward_inputs *in;
 	const hfgit_generate_options *o;
@@ -230,10 +211,10 @@ static int step(run *g, hfgit_kv_cache *cache, size_t from)
 	size_t b;
 	int rc = HFGIT_ERROR;
 
-	ids = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	pos = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	mask = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * t);
-	h = hfgit_arena_floats(&ws, B * t * H);
+	ids = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	pos = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	mask = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
+	h = hfgit_arena__floats(&ws, B * t * H);
 	if (ids && pos && mask && h) {
 		for (b = 0; b < B; b++) {
 			memcpy(ids + b * t, g->ids + b * g->total + from, t * sizeof(*ids));
@@ -244,7 +225,7 @@ static int step(run *g, hfgit_kv_cache *cache, size_t from)
 		if (rc == 0)
 			rc = g->dec->logits(g->r, g->logits, h + (t - 1) * H, t * H, B);
 	}
-	hfgit_arena_release(&ws);
+	hfgit_arena__release(&ws);
 	return rc;
 }
 
@@ -265,7 +246,7 @@ static int generate(hfgit_generation *out, run *g)
 	int rc = 0;
 
 	if (o->eos_token_id == HFGIT_EOS_FROM_CONFIG &&
-	    (rc = hfgit_generation_eos(eos, &neos, g->r->model)) < 0)
+	    (rc = hfgit_generation__eos(eos, &neos, g->r->model)) < 0)
 		return rc;
 	if (!(finished = calloc(B, sizeof(*finished))) ||
 	    !(tmp = malloc(g->total * sizeof(*tmp))) ||
@@ -283,7 +264,7 @@ static int generate(hfgit_generation *out, run *g)
 
 			rc = g->dec->cache_init(&cache, g->r, B, g->len, &once);
 			rc = rc ? rc : step(g, &cache, 0);
-			hfgit_arena_release(&once);
+			hfgit_arena__release(&once);
 		} else {
 			rc = step(g, &cache, n ? g->len - 1 : 0);
 		}
@@ -316,18 +297,76 @@ static int generate(hfgit_generation *out, run *g)
 			}
 			if (o->on_token && o->on_token(b, token, o->payload)) {
 				rc = hfgit_error__set(HFGIT_EINTERRUPTED, "generation stopped by the "
-				                      "token callback");
+				                     "token callback");
 				goto out;
 			}
 		}
 		g->len++;
 	}
 out:
-	hfgit_arena_release(&cache_ws);
+	hfgit_arena__release(&cache_ws);
 	free(finished);
 	free(tmp);
 	free(cand);
 	return rc;
+}
+
+/* The decoder of the model behind `g->r`, and the prompt checked against its limits. */
+static int pick_decoder(run *g, hfgit_model *model, const hfgit_forward_inputs *in,
+                        const hfgit_generate_options *opts)
+{
+	long long positions;
+	int rc;
+
+	if (g->r->arch == &hfgit_run__gpt2)
+		g->dec = &hfgit_gpt2__decoder;
+	else if (g->r->arch == &hfgit_run__llama || g->r->arch == &hfgit_run__mistral ||
+	         g->r->arch == &hfgit_run__qwen2)
+		g->dec = &hfgit_llama__decoder;
+	if (!g->dec || g->r->head != HFGIT_AUTO_CAUSAL_LM)
+		return hfgit_error__set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
+		                       "language model (GPT2LMHeadModel, LlamaForCausalLM, "
+		                       "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
+		                       hfgit_model_class(model));
+	g->dec->dims(g->r, &g->vocab, &positions, &g->hidden);
+	if (in->token_type_ids)
+		return hfgit_error__set(HFGIT_EINVALID, "generation takes no token_type_ids");
+	/* The Llama family's limit is a sliding window, checked below with its own name. */
+	if ((rc = hfgit_check__text(in, g->vocab, g->dec == &hfgit_gpt2__decoder ? positions : 0,
+	                            0)) < 0 ||
+	    (rc = check_left_padded(in)) < 0)
+		return rc;
+	if (positions && g->dec != &hfgit_gpt2__decoder &&
+	    in->seq_len + opts->max_new_tokens > (size_t)positions)
+		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                       "model's sliding window (sliding_window %lld), which hfgit "
+		                       "does not implement", in->seq_len, opts->max_new_tokens,
+		                       positions);
+	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
+		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
+		                       "model's %lld positions (n_positions)", in->seq_len,
+		                       opts->max_new_tokens, positions);
+	return 0;
+}
+
+/* The prompts into g's sequences, with their position ids. */
+static void copy_prompts(run *g, const hfgit_forward_inputs *in)
+{
+	size_t b, j;
+
+	for (b = 0; b < g->B; b++) {
+		int64_t seen = 0;
+
+		for (j = 0; j < g->S; j++) {
+			int64_t m = in->attention_mask ? in->attention_mask[b * g->S + j] : 1;
+
+			g->ids[b * g->total + j] = in->input_ids[b * g->S + j];
+			g->mask[b * g->total + j] = m;
+			seen += m;
+			/* cumsum(mask) - 1, and 1 where masked, as prepare_inputs_for_generation */
+			g->pos[b * g->total + j] = m ? seen - 1 : 1;
+		}
+	}
 }
 
 int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
@@ -335,9 +374,7 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 {
 	hfgit_generate_options defaults = HFGIT_GENERATE_OPTIONS_INIT;
 	hfgit_generation *res;
-	long long positions;
 	run g = { 0 };
-	size_t b, j;
 	int rc, omp_threads;
 
 	if (!out || !model || !in)
@@ -349,39 +386,13 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		return rc;
 	if (in->version != HFGIT_FORWARD_INPUTS_VERSION)
 		return hfgit_error__set(HFGIT_EINVALID, "hfgit_forward_inputs version %u is not %d: "
-		                        "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
-		                        HFGIT_FORWARD_INPUTS_VERSION);
+		                       "initialize with HFGIT_FORWARD_INPUTS_INIT", in->version,
+		                       HFGIT_FORWARD_INPUTS_VERSION);
 	if (!in->batch)
 		return hfgit_error__set(HFGIT_EINVALID, "an empty batch: give at least one sequence");
-	if ((rc = hfgit_runner_get(&g.r, model)) < 0)
+	if ((rc = hfgit_runner__get(&g.r, model)) < 0 ||
+	    (rc = pick_decoder(&g, model, in, opts)) < 0)
 		return rc;
-	if (g.r->arch == &hfgit_run_gpt2)
-		g.dec = &gpt2_decoder;
-	else if (g.r->arch == &hfgit_run_llama || g.r->arch == &hfgit_run_mistral ||
-	         g.r->arch == &hfgit_run_qwen2)
-		g.dec = &llama_decoder;
-	if (!g.dec || g.r->head != HFGIT_AUTO_CAUSAL_LM)
-		return hfgit_error__set(HFGIT_EINVALID, "%s cannot generate: generation needs a causal "
-		                        "language model (GPT2LMHeadModel, LlamaForCausalLM, "
-		                        "MistralForCausalLM, Qwen2ForCausalLM; --auto causal-lm)",
-		                        hfgit_model_class(model));
-	g.dec->dims(g.r, &g.vocab, &positions, &g.hidden);
-	if (in->token_type_ids)
-		return hfgit_error__set(HFGIT_EINVALID, "generation takes no token_type_ids");
-	/* The Llama family's limit is a sliding window, checked below with its own name. */
-	if ((rc = hfgit_check_text(in, g.vocab, g.dec == &gpt2_decoder ? positions : 0, 0)) < 0 ||
-	    (rc = check_left_padded(in)) < 0)
-		return rc;
-	if (positions && g.dec != &gpt2_decoder &&
-	    in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                        "model's sliding window (sliding_window %lld), which hfgit "
-		                        "does not implement", in->seq_len, opts->max_new_tokens,
-		                        positions);
-	if (positions && in->seq_len + opts->max_new_tokens > (size_t)positions)
-		return hfgit_error__set(HFGIT_EINVALID, "%zu prompt tokens + %zu new ones exceed the "
-		                        "model's %lld positions (n_positions)", in->seq_len,
-		                        opts->max_new_tokens, positions);
 	g.in = in;
 	g.o = opts;
 	g.B = in->batch;
@@ -402,22 +413,10 @@ int hfgit_model_generate(hfgit_generation **out, hfgit_model *model,
 		rc = hfgit_error__oom();
 		goto out;
 	}
-	for (b = 0; b < g.B; b++) {
-		int64_t seen = 0;
-
-		for (j = 0; j < g.S; j++) {
-			int64_t m = in->attention_mask ? in->attention_mask[b * g.S + j] : 1;
-
-			g.ids[b * g.total + j] = in->input_ids[b * g.S + j];
-			g.mask[b * g.total + j] = m;
-			seen += m;
-			/* cumsum(mask) - 1, and 1 where masked, as prepare_inputs_for_generation */
-			g.pos[b * g.total + j] = m ? seen - 1 : 1;
-		}
-	}
-	omp_threads = hfgit_threads_enter();
+	copy_prompts(&g, in);
+	omp_threads = hfgit_threads__enter();
 	rc = generate(res, &g);
-	hfgit_threads_leave(omp_threads);
+	hfgit_threads__leave(omp_threads);
 out:
 	free(g.ids);
 	free(g.pos);

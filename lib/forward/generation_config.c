@@ -64,7 +64,7 @@ bad:
 	                        "integers", path);
 }
 
-int hfgit_generation_eos(long long *ids, size_t *n, const hfgit_model *m)
+int hfgit_generation__eos(long long *ids, size_t *n, const hfgit_model *m)
 {
 	json_object *gen, *v;
 	char path[4096];

@@ -14,6 +14,6 @@
 #define HFGIT_MAX_EOS 16
 
 /* The eos ids of `m` into ids[0 .. *n); *n = 0 when it has none. Errors name the file. */
-int hfgit_generation_eos(long long *ids, size_t *n, const hfgit_model *m);
+int hfgit_generation__eos(long long *ids, size_t *n, const hfgit_model *m);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward/gpt2.h"
+#include "forward/decoder.h"
 
 typedef struct {
 	hfgit_norm ln1, ln2;
@@ -61,25 +61,25 @@ static int prepare(hfgit_runner *r)
 	r->state = g;
 	if (r->head == HFGIT_AUTO_SEQ_CLS)
 		return hfgit_error__set(HFGIT_EINVALID, "GPT2ForSequenceClassification has no forward "
-		                        "pass in hfgit yet; run it as GPT2Model (--auto base)");
-	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->layers, r, "num_hidden_layers")) < 0 ||
-	    (rc = hfgit_runner_int(&g->heads, r, "num_attention_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&g->inner, r, "intermediate_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->positions, r, "max_position_embeddings")) < 0 ||
+		                       "pass in hfgit yet; run it as GPT2Model (--auto base)");
+	if ((rc = hfgit_runner__int(&g->vocab, r, "vocab_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->hidden, r, "hidden_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->layers, r, "num_hidden_layers")) < 0 ||
+	    (rc = hfgit_runner__int(&g->heads, r, "num_attention_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&g->inner, r, "intermediate_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->positions, r, "max_position_embeddings")) < 0 ||
 	    (rc = hfgit_config_get_float(&eps, r->cfg, "layer_norm_eps")) < 0 ||
-	    (rc = hfgit_runner_activation(&g->act, r, "hidden_act", "activation_function")) < 0 ||
+	    (rc = hfgit_runner__activation(&g->act, r, "hidden_act", "activation_function")) < 0 ||
 	    (rc = read_bool(&g->scale, r, "scale_attn_weights", 1)) < 0 ||
 	    (rc = read_bool(&g->inverse_layer, r, "scale_attn_by_inverse_layer_idx", 0)) < 0 ||
-	    (rc = hfgit_runner_refuse_flag(r, "add_cross_attention", "cross-attention")) < 0)
+	    (rc = hfgit_runner__refuse_flag(r, "add_cross_attention", "cross-attention")) < 0)
 		return rc;
 	g->eps = (float)eps;
-	if ((rc = hfgit_runner_tensor(&g->wte, r, true, (size_t)(g->vocab * g->hidden),
+	if ((rc = hfgit_runner__tensor(&g->wte, r, true, (size_t)(g->vocab * g->hidden),
 	                              "wte.weight")) < 0 ||
-	    (rc = hfgit_runner_tensor(&g->wpe, r, true, (size_t)(g->positions * g->hidden),
+	    (rc = hfgit_runner__tensor(&g->wpe, r, true, (size_t)(g->positions * g->hidden),
 	                              "wpe.weight")) < 0 ||
-	    (rc = hfgit_runner_norm(&g->ln_f, r, true, (size_t)g->hidden, "ln_f")) < 0)
+	    (rc = hfgit_runner__norm(&g->ln_f, r, true, (size_t)g->hidden, "ln_f")) < 0)
 		return rc;
 	if (!(g->block = calloc((size_t)g->layers, sizeof(*g->block))))
 		return hfgit_error__oom();
@@ -90,10 +90,10 @@ static int prepare(hfgit_runner *r)
 
 #define CONV(field, in, out, what)                                                           \
 	(snprintf(name, sizeof(name), "h.%lld.%s", i, what),                                  \
-	 hfgit_runner_linear(&bl->field, r, true, in, out, true, true, name))
+	 hfgit_runner__linear(&bl->field, r, true, in, out, true, true, name))
 #define NORM(field, what)                                                                    \
 	(snprintf(name, sizeof(name), "h.%lld.%s", i, what),                                  \
-	 hfgit_runner_norm(&bl->field, r, true, H, name))
+	 hfgit_runner__norm(&bl->field, r, true, H, name))
 		if ((rc = NORM(ln1, "ln_1")) < 0 || (rc = CONV(attn, H, 3 * H, "attn.c_attn")) < 0 ||
 		    (rc = CONV(proj, H, H, "attn.c_proj")) < 0 || (rc = NORM(ln2, "ln_2")) < 0 ||
 		    (rc = CONV(fc, H, I, "mlp.c_fc")) < 0 || (rc = CONV(out, I, H, "mlp.c_proj")) < 0)
@@ -104,14 +104,14 @@ static int prepare(hfgit_runner *r)
 	if (r->head == HFGIT_AUTO_CAUSAL_LM) {
 		g->lm = true;
 		/* Tied, lm_head.weight is wte's data (the binder made it so). */
-		if ((rc = hfgit_runner_linear(&g->head, r, false, (size_t)g->hidden,
+		if ((rc = hfgit_runner__linear(&g->head, r, false, (size_t)g->hidden,
 		                              (size_t)g->vocab, false, false, "lm_head")) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-void hfgit_gpt2_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+static void dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
 {
 	const gpt2 *g = r->state;
 
@@ -120,34 +120,24 @@ void hfgit_gpt2_dims(hfgit_runner *r, long long *vocab, long long *positions, lo
 	*hidden = g->hidden;
 }
 
-int hfgit_kv_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-                        hfgit_arena *a)
-{
-	const gpt2 *g = r->state;
-	size_t n = (size_t)g->layers * batch * cap * (size_t)g->hidden;
-
-	c->layers = (size_t)g->layers;
-	c->batch = batch;
-	c->cap = cap;
-	c->hidden = (size_t)g->hidden;
-	c->len = 0;
-	c->k = hfgit_arena_floats(a, n);
-	c->v = hfgit_arena_floats(a, n);
-	c->mask = (int64_t *)(void *)hfgit_arena_floats(a, 2 * batch * cap);
-	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
-}
-
-int hfgit_gpt2_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
-                      size_t rows)
+static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+                      hfgit_arena *a)
 {
 	const gpt2 *g = r->state;
 
-	return hfgit_linear_apply(&g->head, logits, g->head.out, hidden, ld, rows);
+	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap, (size_t)g->hidden, a);
 }
 
-int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-                    const int64_t *positions, const int64_t *mask, size_t t, float *h,
-                    hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)
+{
+	const gpt2 *g = r->state;
+
+	return hfgit_linear__apply(&g->head, out, g->head.out, hidden, ld, rows);
+}
+
+static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
 {
 	const gpt2 *g = r->state;
 	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inner,
@@ -158,28 +148,21 @@ int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		.causal = true,
 	};
 	float *x, *qkv, *ctx, *tmp, *up, *scratch;
-	int64_t *keys;
 	size_t row, b, j, i;
 	long long l;
 	int rc;
 
 	if (kv > c->cap)
 		return hfgit_error__set(HFGIT_ERROR, "KV cache full");
-	x = hfgit_arena_floats(a, rows * H);
-	qkv = hfgit_arena_floats(a, rows * 3 * H);
-	ctx = hfgit_arena_floats(a, rows * H);
-	tmp = hfgit_arena_floats(a, rows * H);
-	up = hfgit_arena_floats(a, rows * I);
-	scratch = hfgit_arena_floats(a, hfgit_attention_scratch(&as));
-	keys = (int64_t *)(void *)hfgit_arena_floats(a, 2 * B * kv);
-	if (!x || !qkv || !ctx || !tmp || !up || !scratch || !keys)
+	x = hfgit_arena__floats(a, rows * H);
+	qkv = hfgit_arena__floats(a, rows * 3 * H);
+	ctx = hfgit_arena__floats(a, rows * H);
+	tmp = hfgit_arena__floats(a, rows * H);
+	up = hfgit_arena__floats(a, rows * I);
+	scratch = hfgit_arena__floats(a, hfgit_attention__scratch(&as));
+	as.key_mask = hfgit_decoder__keys(c, mask, t, a);
+	if (!x || !qkv || !ctx || !tmp || !up || !scratch || !as.key_mask)
 		return HFGIT_ERROR;
-	for (b = 0; b < B; b++)
-		for (j = 0; j < t; j++)
-			c->mask[b * c->cap + c->len + j] = mask ? mask[b * t + j] : 1;
-	for (b = 0; b < B; b++)
-		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
-	as.key_mask = keys;
 	for (row = 0; row < rows; row++) {
 		const float *w = g->wte + (size_t)ids[row] * H, *p = g->wpe + (size_t)positions[row] * H;
 
@@ -191,13 +174,13 @@ int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		float *ck = c->k + (size_t)l * B * c->cap * H, *cv = c->v + (size_t)l * B * c->cap * H;
 		float scale = g->scale ? 1.0f / sqrtf((float)d) : 1.0f;
 
-		if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)l, h, B, t, H)) < 0)
+		if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)l, h, B, t, H)) < 0)
 			return rc;
 		if (g->inverse_layer)
 			scale /= (float)(l + 1);
 		as.scale = scale;
-		hfgit_norm_rows(x, h, NULL, rows, H, bl->ln1.gamma, bl->ln1.beta, g->eps);
-		if ((rc = hfgit_linear_apply(&bl->attn, qkv, 3 * H, x, H, rows)) < 0)
+		hfgit_norm__rows(x, h, NULL, rows, H, bl->ln1.gamma, bl->ln1.beta, g->eps);
+		if ((rc = hfgit_linear__apply(&bl->attn, qkv, 3 * H, x, H, rows)) < 0)
 			return rc;
 		for (b = 0; b < B; b++) {
 			for (j = 0; j < t; j++) {
@@ -208,68 +191,42 @@ int hfgit_gpt2_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 				memcpy(cv + at, src + 2 * H, H * sizeof(float));
 			}
 		}
-		if ((rc = hfgit_attention(ctx, qkv, ck, cv, &as, scratch)) < 0 ||
-		    (rc = hfgit_linear_apply(&bl->proj, tmp, H, ctx, H, rows)) < 0)
+		if ((rc = hfgit__attention(ctx, qkv, ck, cv, &as, scratch)) < 0 ||
+		    (rc = hfgit_linear__apply(&bl->proj, tmp, H, ctx, H, rows)) < 0)
 			return rc;
-		hfgit_add(h, tmp, rows * H);
-		hfgit_norm_rows(x, h, NULL, rows, H, bl->ln2.gamma, bl->ln2.beta, g->eps);
-		if ((rc = hfgit_linear_apply(&bl->fc, up, I, x, H, rows)) < 0)
+		hfgit__add(h, tmp, rows * H);
+		hfgit_norm__rows(x, h, NULL, rows, H, bl->ln2.gamma, bl->ln2.beta, g->eps);
+		if ((rc = hfgit_linear__apply_act(&bl->fc, up, I, x, H, rows, g->act)) < 0)
 			return rc;
-		hfgit_activate(up, rows * I, g->act);
-		if ((rc = hfgit_linear_apply(&bl->out, tmp, H, up, I, rows)) < 0)
+		if ((rc = hfgit_linear__apply(&bl->out, tmp, H, up, I, rows)) < 0)
 			return rc;
-		hfgit_add(h, tmp, rows * H);
+		hfgit__add(h, tmp, rows * H);
 	}
-	hfgit_norm_rows(h, h, NULL, rows, H, g->ln_f.gamma, g->ln_f.beta, g->eps);
-	if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
+	hfgit_norm__rows(h, h, NULL, rows, H, g->ln_f.gamma, g->ln_f.beta, g->eps);
+	if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
 		return rc;
 	c->len += t;
 	return 0;
 }
 
+const hfgit_decoder hfgit_gpt2__decoder = { cache_init, step, logits, dims };
+
 static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,
                    hfgit_arena *a)
 {
 	const gpt2 *g = r->state;
-	const size_t B = in->batch, S = in->seq_len, H = (size_t)g->hidden, rows = B * S;
-	const int64_t *ids = in->input_ids;
-	hfgit_kv_cache cache;
-	int64_t *positions;
-	float *h, *o;
-	size_t row;
 	int rc;
 
 	/* GPT-2 would add wte[token_type_ids]: rarely used, not implemented. */
 	if (in->token_type_ids)
 		return hfgit_error__set(HFGIT_EINVALID, "token_type_ids for GPT-2 are not implemented "
-		                        "by hfgit's forward pass");
-	if ((rc = hfgit_check_text(in, g->vocab, g->positions, 0)) < 0)
+		                       "by hfgit's forward pass");
+	if ((rc = hfgit_check__text(in, g->vocab, g->positions, 0)) < 0)
 		return rc;
-	if ((rc = hfgit_kv_cache_init(&cache, r, B, S, a)) < 0 ||
-	    !(h = hfgit_arena_floats(a, rows * H)) ||
-	    !(positions = (int64_t *)(void *)hfgit_arena_floats(a, 2 * rows)))
-		return HFGIT_ERROR;
-	/* GPT2Model's default position_ids: 0..S-1 for every sequence, padded or not. */
-	for (row = 0; row < rows; row++)
-		positions[row] = (int64_t)(row % S);
-	if ((rc = hfgit_gpt2_step(r, &cache, ids, positions, in->attention_mask, S, h, a, in,
-	                          out)) < 0)
-		return rc;
-	if (g->lm) {
-		if (!(o = hfgit_outputs_add(out, "logits", 3,
-		                            (const long long[]){ (long long)B, (long long)S,
-		                                                 (long long)g->vocab })))
-			return HFGIT_ERROR;
-		return hfgit_gpt2_logits(r, o, h, H, rows);
-	}
-	if (!(o = hfgit_outputs_add(out, "last_hidden_state", 3,
-	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
-		return HFGIT_ERROR;
-	memcpy(o, h, rows * H * sizeof(float));
-	return 0;
+	return hfgit_decoder__forward(&hfgit_gpt2__decoder, r, in, out, a, g->lm);
 }
 
-const hfgit_runner_arch hfgit_run_gpt2 = {
+const hfgit_runner_arch hfgit_run__gpt2 = {
 	.model_type = "gpt2",
 	.prepare = prepare,
 	.forward = forward,

@@ -11,11 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forward/llama.h"
+#include "forward/decoder.h"
 #include "model/model.h"
 #include "model/rope.h"
 #include "tensor/hlinear.h"
 #include "tensor/pool.h"
+#include "tensor/scratch.h"
 
 typedef struct {
 	const float *in_norm, *post_norm;
@@ -63,12 +64,12 @@ static int weight(hfgit_hlinear *out, hfgit_runner *r, bool base, size_t in, siz
 	} else {
 		const float *w;
 
-		if ((rc = hfgit_runner_tensor(&w, r, base, in * outn, "%s.weight", name)) < 0)
+		if ((rc = hfgit_runner__tensor(&w, r, base, in * outn, "%s.weight", name)) < 0)
 			return rc;
 		out->weight = w;
 		out->dtype = HFGIT_WEIGHT_F32;
 	}
-	if (bias && (rc = hfgit_runner_tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
+	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;
 	return 0;
 }
@@ -95,15 +96,15 @@ static int prepare(hfgit_runner *r)
 	r->state = g;
 	if (r->head != HFGIT_AUTO_CAUSAL_LM && r->head != HFGIT_AUTO_BASE)
 		return hfgit_error__set(HFGIT_EINVALID, "%s has no forward pass in hfgit yet; run it "
-		                        "as the base model (--auto base) or the causal LM",
-		                        r->model->class_name);
-	if ((rc = hfgit_runner_int(&g->vocab, r, "vocab_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->hidden, r, "hidden_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->inter, r, "intermediate_size")) < 0 ||
-	    (rc = hfgit_runner_int(&g->layers, r, "num_hidden_layers")) < 0 ||
-	    (rc = hfgit_runner_int(&g->heads, r, "num_attention_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&g->kv_heads, r, "num_key_value_heads")) < 0 ||
-	    (rc = hfgit_runner_int(&g->head_dim, r, "head_dim")) < 0 ||
+		                       "as the base model (--auto base) or the causal LM",
+		                       r->model->class_name);
+	if ((rc = hfgit_runner__int(&g->vocab, r, "vocab_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->hidden, r, "hidden_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->inter, r, "intermediate_size")) < 0 ||
+	    (rc = hfgit_runner__int(&g->layers, r, "num_hidden_layers")) < 0 ||
+	    (rc = hfgit_runner__int(&g->heads, r, "num_attention_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&g->kv_heads, r, "num_key_value_heads")) < 0 ||
+	    (rc = hfgit_runner__int(&g->head_dim, r, "head_dim")) < 0 ||
 	    (rc = hfgit_config_get_float(&eps, r->cfg, "rms_norm_eps")) < 0 ||
 	    (rc = hfgit_config_get_string(&act, r->cfg, "hidden_act")) < 0 ||
 	    (rc = hfgit_rope__read(&g->rope, r->cfg, (size_t)g->head_dim)) < 0)
@@ -123,13 +124,13 @@ static int prepare(hfgit_runner *r)
 		qkv_bias = 1;
 		flag(&sliding, r, "use_sliding_window");
 	}
-	if (sliding && hfgit_runner_int(&g->window, r, "sliding_window") < 0) {
+	if (sliding && hfgit_runner__int(&g->window, r, "sliding_window") < 0) {
 		hfgit_error__clear();
 		g->window = 0;
 	}
 	if ((rc = weight(&g->embed, r, true, (size_t)g->hidden, (size_t)g->vocab, false,
 	                 "embed_tokens")) < 0 ||
-	    (rc = hfgit_runner_tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
+	    (rc = hfgit_runner__tensor(&g->norm, r, true, (size_t)g->hidden, "norm.weight")) < 0)
 		return rc;
 	if (!(g->layer = calloc((size_t)g->layers, sizeof(*g->layer))))
 		return hfgit_error__oom();
@@ -142,9 +143,9 @@ static int prepare(hfgit_runner *r)
 #define W(field, in, out, bias, what)                                                        \
 	(snprintf(name, sizeof(name), "layers.%lld.%s", i, what),                             \
 	 weight(&l->field, r, true, in, out, bias, name))
-		if ((rc = hfgit_runner_tensor(&l->in_norm, r, true, H,
+		if ((rc = hfgit_runner__tensor(&l->in_norm, r, true, H,
 		                              "layers.%lld.input_layernorm.weight", i)) < 0 ||
-		    (rc = hfgit_runner_tensor(&l->post_norm, r, true, H,
+		    (rc = hfgit_runner__tensor(&l->post_norm, r, true, H,
 		                              "layers.%lld.post_attention_layernorm.weight", i)) < 0 ||
 		    (rc = W(q, H, Q, qkv_bias, "self_attn.q_proj")) < 0 ||
 		    (rc = W(k, H, KV, qkv_bias, "self_attn.k_proj")) < 0 ||
@@ -166,7 +167,7 @@ static int prepare(hfgit_runner *r)
 	return 0;
 }
 
-void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
+static void dims(hfgit_runner *r, long long *vocab, long long *positions, long long *hidden)
 {
 	const llama *g = r->state;
 
@@ -177,30 +178,21 @@ void hfgit_llama_dims(hfgit_runner *r, long long *vocab, long long *positions, l
 	*hidden = g->hidden;
 }
 
-int hfgit_llama_cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
-                           hfgit_arena *a)
+/* The cache's rows hold num_key_value_heads * head_dim. */
+static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t cap,
+                      hfgit_arena *a)
 {
 	const llama *g = r->state;
-	size_t n;
 
-	c->layers = (size_t)g->layers;
-	c->batch = batch;
-	c->cap = cap;
-	c->hidden = (size_t)(g->kv_heads * g->head_dim);
-	c->len = 0;
-	n = c->layers * batch * cap * c->hidden;
-	c->k = hfgit_arena_floats(a, n);
-	c->v = hfgit_arena_floats(a, n);
-	c->mask = (int64_t *)(void *)hfgit_arena_floats(a, 2 * batch * cap);
-	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
+	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap,
+	                                  (size_t)(g->kv_heads * g->head_dim), a);
 }
 
-int hfgit_llama_logits(hfgit_runner *r, float *logits, const float *hidden, size_t ld,
-                       size_t rows)
+static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)
 {
 	const llama *g = r->state;
 
-	return hfgit_hlinear_apply(&g->head, logits, g->head.out, hidden, ld, rows);
+	return hfgit_hlinear__apply(&g->head, out, g->head.out, hidden, ld, rows);
 }
 
 /* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight. */
@@ -249,16 +241,6 @@ static void rotate(float *x, size_t ld, size_t rows, size_t heads, size_t dim, c
 	}
 }
 
-/* down(silu(gate) * up), the products in place in `gate`. */
-static void swiglu(float *gate, const float *up, size_t n)
-{
-	long i;
-
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-	for (i = 0; i < (long)n; i++)
-		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
-}
-
 /* Attention head by head on the pool (tensor/pool.h): one task per sequence and head. */
 typedef struct {
 	const hfgit_attention_shape *as;
@@ -267,9 +249,6 @@ typedef struct {
 	atomic_int failed;
 } heads_job;
 
-static _Thread_local float *scores;
-static _Thread_local size_t scores_cap;
-
 static void head_task(void *arg, size_t task)
 {
 	heads_job *j = arg;
@@ -277,23 +256,18 @@ static void head_task(void *arg, size_t task)
 	const size_t b = task / as->heads, h = task % as->heads,
 		     kvh = h / (as->heads / as->kv_heads), d = as->head_dim;
 	hfgit_attention_shape one = *as;
+	float *scores;
 	size_t need;
 
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
 	one.key_mask = as->key_mask + b * as->kv_len;
-	need = hfgit_attention_scratch(&one);
-	if (scores_cap < need) {
-		float *grown = realloc(scores, need * sizeof(float));
-
-		if (!grown) {
-			atomic_store(&j->failed, 1);
-			return;
-		}
-		scores = grown;
-		scores_cap = need;
+	need = hfgit_attention__scratch(&one);
+	if (!(scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, need * sizeof(float)))) {
+		atomic_store(&j->failed, 1);
+		return;
 	}
-	if (hfgit_attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
+	if (hfgit__attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
 	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,
 	                    j->v + b * as->kv_batch + kvh * d, &one, scores) < 0)
 		atomic_store(&j->failed, 1);
@@ -304,9 +278,97 @@ static int attention(float *ctx, const float *q, const float *k, const float *v,
 {
 	heads_job j = { as, ctx, q, k, v, 0 };
 
-	hfgit_pool_each(as->batch * as->heads, head_task, &j);
+	hfgit_pool__each(as->batch * as->heads, head_task, &j);
 	return atomic_load(&j.failed) ? hfgit_error__set(HFGIT_ERROR, "attention failed (out of "
-	                                                 "memory?)") : 0;
+	                                                "memory?)") : 0;
+}
+
+/* A step's activations, [rows][width] each; cos and sin [rows][head_dim / 2]. */
+typedef struct {
+	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin;
+} acts;
+
+static int acts_alloc(acts *s, const llama *g, size_t rows, hfgit_arena *a)
+{
+	const size_t H = (size_t)g->hidden, I = (size_t)g->inter, d = (size_t)g->head_dim,
+		     Q = (size_t)g->heads * d, KV = (size_t)g->kv_heads * d;
+
+	s->x = hfgit_arena__floats(a, rows * H);
+	s->q = hfgit_arena__floats(a, rows * Q);
+	s->k = hfgit_arena__floats(a, rows * KV);
+	s->v = hfgit_arena__floats(a, rows * KV);
+	s->ctx = hfgit_arena__floats(a, rows * Q);
+	s->tmp = hfgit_arena__floats(a, rows * H);
+	s->gate = hfgit_arena__floats(a, rows * I);
+	s->up = hfgit_arena__floats(a, rows * I);
+	s->cos = hfgit_arena__floats(a, rows * (d / 2));
+	s->sin = hfgit_arena__floats(a, rows * (d / 2));
+	return s->x && s->q && s->k && s->v && s->ctx && s->tmp && s->gate && s->up && s->cos &&
+	       s->sin ? 0 : HFGIT_ERROR;
+}
+
+/* The token embeddings into h, and the rotary angles of each row: inv_freq * position in
+ * F32, as torch's matmul of the two; `longest` is the rotary sequence length (dynamic
+ * scaling). */
+static void embed(const llama *g, acts *s, float *h, const int64_t *ids,
+                  const int64_t *positions, size_t rows, int64_t longest)
+{
+	const size_t H = (size_t)g->hidden, half = (size_t)g->head_dim / 2;
+	float inv[HFGIT_ROPE_MAX_DIM / 2];
+	size_t row, i;
+
+	hfgit_rope__inv_freq(inv, &g->rope, longest);
+	for (row = 0; row < rows; row++) {
+		for (i = 0; i < half; i++) {
+			float angle = inv[i] * (float)positions[row];
+
+			s->cos[row * half + i] = cosf(angle);
+			s->sin[row * half + i] = sinf(angle);
+		}
+		hfgit_hlinear__rows(h + row * H, &g->embed, (size_t)ids[row], 1);
+	}
+}
+
+/* Decoder layer l on h [rows = batch * t][hidden], its keys and values into the cache. */
+static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, float *h,
+                      size_t t, const hfgit_attention_shape *as)
+{
+	const layer *ly = &g->layer[l];
+	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
+		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
+	float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
+	size_t b, j;
+	int rc;
+
+	rms_norm(s->x, h, rows, H, ly->in_norm, g->eps);
+	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v }, 3,
+	                                    (float *const[]){ s->q, s->k, s->v },
+	                                    (const size_t[]){ Q, KV, KV }, s->x, H, rows)) < 0)
+		return rc;
+	rotate(s->q, Q, rows, (size_t)g->heads, d, s->cos, s->sin);
+	rotate(s->k, KV, rows, (size_t)g->kv_heads, d, s->cos, s->sin);
+	for (b = 0; b < B; b++) {
+		for (j = 0; j < t; j++) {
+			size_t at = (b * c->cap + c->len + j) * KV;
+
+			memcpy(ck + at, s->k + (b * t + j) * KV, KV * sizeof(float));
+			memcpy(cv + at, s->v + (b * t + j) * KV, KV * sizeof(float));
+		}
+	}
+	if ((rc = attention(s->ctx, s->q, ck, cv, as)) < 0 ||
+	    (rc = hfgit_hlinear__apply(&ly->o, s->tmp, H, s->ctx, Q, rows)) < 0)
+		return rc;
+	hfgit__add(h, s->tmp, rows * H);
+	rms_norm(s->x, h, rows, H, ly->post_norm, g->eps);
+	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
+	                                    (float *const[]){ s->gate, s->up },
+	                                    (const size_t[]){ I, I }, s->x, H, rows)) < 0)
+		return rc;
+	hfgit__swiglu(s->gate, s->up, rows * I);
+	if ((rc = hfgit_hlinear__apply(&ly->down, s->tmp, H, s->gate, I, rows)) < 0)
+		return rc;
+	hfgit__add(h, s->tmp, rows * H);
+	return 0;
 }
 
 /* The step for t tokens at once; `longest` is the rotary sequence length (dynamic scaling). */
@@ -316,17 +378,14 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                        int64_t longest)
 {
 	const llama *g = r->state;
-	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
-		     kv = c->len + t, d = (size_t)g->head_dim, Q = (size_t)g->heads * d,
-		     KV = c->hidden, half = d / 2;
+	const size_t B = c->batch, H = (size_t)g->hidden, rows = B * t, kv = c->len + t,
+		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
 	hfgit_attention_shape as = {
 		.batch = B, .q_len = t, .kv_len = kv, .heads = (size_t)g->heads, .head_dim = d,
 		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = t * Q, .kv_batch = c->cap * KV,
 		.causal = true, .kv_heads = (size_t)g->kv_heads, .scale = 1.0f / sqrtf((float)d),
 	};
-	float *x, *q, *k, *v, *ctx, *tmp, *gate, *up, *cos, *sin, inv[HFGIT_ROPE_MAX_DIM / 2];
-	int64_t *keys;
-	size_t row, b, j, i;
+	acts s;
 	long long l;
 	int rc;
 
@@ -334,77 +393,20 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 		return hfgit_error__set(HFGIT_ERROR, "KV cache full");
 	if (g->window && kv > (size_t)g->window)
 		return hfgit_error__set(HFGIT_EINVALID, "%zu tokens are more than the sliding window "
-		                        "(sliding_window %lld) of the model, which hfgit does not "
-		                        "implement: give at most %lld tokens", kv, g->window,
-		                        g->window);
-	x = hfgit_arena_floats(a, rows * H);
-	q = hfgit_arena_floats(a, rows * Q);
-	k = hfgit_arena_floats(a, rows * KV);
-	v = hfgit_arena_floats(a, rows * KV);
-	ctx = hfgit_arena_floats(a, rows * Q);
-	tmp = hfgit_arena_floats(a, rows * H);
-	gate = hfgit_arena_floats(a, rows * I);
-	up = hfgit_arena_floats(a, rows * I);
-	cos = hfgit_arena_floats(a, rows * half);
-	sin = hfgit_arena_floats(a, rows * half);
-	keys = (int64_t *)(void *)hfgit_arena_floats(a, 2 * B * kv);
-	if (!x || !q || !k || !v || !ctx || !tmp || !gate || !up || !cos || !sin || !keys)
+		                       "(sliding_window %lld) of the model, which hfgit does not "
+		                       "implement: give at most %lld tokens", kv, g->window,
+		                       g->window);
+	if (acts_alloc(&s, g, rows, a) < 0 || !(as.key_mask = hfgit_decoder__keys(c, mask, t, a)))
 		return HFGIT_ERROR;
-	for (b = 0; b < B; b++)
-		for (j = 0; j < t; j++)
-			c->mask[b * c->cap + c->len + j] = mask ? mask[b * t + j] : 1;
-	for (b = 0; b < B; b++)
-		memcpy(keys + b * kv, c->mask + b * c->cap, kv * sizeof(*keys));
-	as.key_mask = keys;
-	/* The rotary angles of each row: inv_freq * position in F32, as torch's matmul of the
-	 * two. */
-	hfgit_rope__inv_freq(inv, &g->rope, longest);
-	for (row = 0; row < rows; row++) {
-		for (i = 0; i < half; i++) {
-			float angle = inv[i] * (float)positions[row];
-
-			cos[row * half + i] = cosf(angle);
-			sin[row * half + i] = sinf(angle);
-		}
-		hfgit_hlinear_rows(h + row * H, &g->embed, (size_t)ids[row], 1);
-	}
+	embed(g, &s, h, ids, positions, rows, longest);
 	for (l = 0; l < g->layers; l++) {
-		const layer *ly = &g->layer[l];
-		float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
-
-		if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)l, h, B, t, H)) < 0)
+		if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)l, h, B, t, H)) < 0)
 			return rc;
-		rms_norm(x, h, rows, H, ly->in_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->q, &ly->k, &ly->v },
-		                                   3, (float *const[]){ q, k, v },
-		                                   (const size_t[]){ Q, KV, KV }, x, H, rows)) < 0)
+		if ((rc = layer_step(g, l, c, &s, h, t, &as)) < 0)
 			return rc;
-		rotate(q, Q, rows, (size_t)g->heads, d, cos, sin);
-		rotate(k, KV, rows, (size_t)g->kv_heads, d, cos, sin);
-		for (b = 0; b < B; b++) {
-			for (j = 0; j < t; j++) {
-				size_t at = (b * c->cap + c->len + j) * KV;
-
-				memcpy(ck + at, k + (b * t + j) * KV, KV * sizeof(float));
-				memcpy(cv + at, v + (b * t + j) * KV, KV * sizeof(float));
-			}
-		}
-		if ((rc = attention(ctx, q, ck, cv, &as)) < 0 ||
-		    (rc = hfgit_hlinear_apply(&ly->o, tmp, H, ctx, Q, rows)) < 0)
-			return rc;
-		hfgit_add(h, tmp, rows * H);
-		rms_norm(x, h, rows, H, ly->post_norm, g->eps);
-		if ((rc = hfgit_hlinear_apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
-		                                   (float *const[]){ gate, up },
-		                                   (const size_t[]){ I, I }, x, H, rows)) < 0)
-			return rc;
-		swiglu(gate, up, rows * I);
-		if ((rc = hfgit_hlinear_apply(&ly->down, tmp, H, gate, I, rows)) < 0)
-			return rc;
-		hfgit_add(h, tmp, rows * H);
 	}
 	rms_norm(h, h, rows, H, g->norm, g->eps);
-	if (in && (rc = hfgit_outputs_hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
+	if (in && (rc = hfgit_outputs__hidden(out, in, (size_t)g->layers, h, B, t, H)) < 0)
 		return rc;
 	c->len += t;
 	return 0;
@@ -418,9 +420,9 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
  */
 #define PREFILL_CHUNK 128
 
-int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
-                     const int64_t *positions, const int64_t *mask, size_t t, float *h,
-                     hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
+static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
+                const int64_t *positions, const int64_t *mask, size_t t, float *h,
+                hfgit_arena *a, const hfgit_forward_inputs *in, hfgit_outputs *out)
 {
 	const size_t B = c->batch, H = (size_t)((const llama *)r->state)->hidden;
 	int64_t longest = 0;
@@ -444,10 +446,10 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
 		const size_t tc = t - j0 < PREFILL_CHUNK ? t - j0 : PREFILL_CHUNK;
 		hfgit_arena ws = HFGIT_ARENA_INIT;
-		int64_t *ci = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
-			*cp = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc),
-			*cm = (int64_t *)(void *)hfgit_arena_floats(&ws, 2 * B * tc);
-		float *ch = hfgit_arena_floats(&ws, B * tc * H);
+		int64_t *ci = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc),
+			*cp = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc),
+			*cm = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * tc);
+		float *ch = hfgit_arena__floats(&ws, B * tc * H);
 
 		rc = ci && cp && cm && ch ? 0 : HFGIT_ERROR;
 		for (b = 0; rc == 0 && b < B; b++) {
@@ -461,53 +463,30 @@ int hfgit_llama_step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			rc = step_tokens(r, c, ci, cp, cm, tc, ch, &ws, NULL, NULL, longest);
 		for (b = 0; rc == 0 && b < B; b++)
 			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
-		hfgit_arena_release(&ws);
+		hfgit_arena__release(&ws);
 	}
 	omp_set_num_threads(saved);
 	return rc;
 }
 
+const hfgit_decoder hfgit_llama__decoder = { cache_init, step, logits, dims };
+
 static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_outputs *out,
                    hfgit_arena *a)
 {
 	const llama *g = r->state;
-	const size_t B = in->batch, S = in->seq_len, H = (size_t)g->hidden, rows = B * S;
-	hfgit_kv_cache cache;
-	int64_t *positions;
-	float *h, *o;
-	size_t row;
 	int rc;
 
 	if (in->token_type_ids)
 		return hfgit_error__set(HFGIT_EINVALID, "%s takes no token_type_ids",
-		                        r->model->class_name);
-	if ((rc = hfgit_check_text(in, g->vocab, 0, 0)) < 0)
+		                       r->model->class_name);
+	/* A sliding window is checked by the step, with its own name. */
+	if ((rc = hfgit_check__text(in, g->vocab, 0, 0)) < 0)
 		return rc;
-	if ((rc = hfgit_llama_cache_init(&cache, r, B, S, a)) < 0 ||
-	    !(h = hfgit_arena_floats(a, rows * H)) ||
-	    !(positions = (int64_t *)(void *)hfgit_arena_floats(a, 2 * rows)))
-		return HFGIT_ERROR;
-	/* LlamaModel's default position_ids: 0..S-1 (cache_position), padded or not. */
-	for (row = 0; row < rows; row++)
-		positions[row] = (int64_t)(row % S);
-	if ((rc = hfgit_llama_step(r, &cache, in->input_ids, positions, in->attention_mask, S, h,
-	                           a, in, out)) < 0)
-		return rc;
-	if (g->lm) {
-		if (!(o = hfgit_outputs_add(out, "logits", 3,
-		                            (const long long[]){ (long long)B, (long long)S,
-		                                                 (long long)g->vocab })))
-			return HFGIT_ERROR;
-		return hfgit_llama_logits(r, o, h, H, rows);
-	}
-	if (!(o = hfgit_outputs_add(out, "last_hidden_state", 3,
-	                            (const long long[]){ (long long)B, (long long)S, (long long)H })))
-		return HFGIT_ERROR;
-	memcpy(o, h, rows * H * sizeof(float));
-	return 0;
+	return hfgit_decoder__forward(&hfgit_llama__decoder, r, in, out, a, g->lm);
 }
 
 /* One runner for the three model types: the differences are read in prepare. */
-const hfgit_runner_arch hfgit_run_llama = { "llama", prepare, forward, free_state };
-const hfgit_runner_arch hfgit_run_mistral = { "mistral", prepare, forward, free_state };
-const hfgit_runner_arch hfgit_run_qwen2 = { "qwen2", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__llama = { "llama", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__mistral = { "mistral", prepare, forward, free_state };
+const hfgit_runner_arch hfgit_run__qwen2 = { "qwen2", prepare, forward, free_state };

@@ -16,7 +16,7 @@ struct hfgit_arena_block {
 	unsigned char *data;
 };
 
-float *hfgit_arena_floats(hfgit_arena *a, size_t n)
+float *hfgit_arena__floats(hfgit_arena *a, size_t n)
 {
 	hfgit_arena_block *b = a->blocks;
 	size_t bytes;
@@ -48,16 +48,16 @@ float *hfgit_arena_floats(hfgit_arena *a, size_t n)
 	return (float *)(void *)(b->data + b->used - bytes);
 }
 
-float *hfgit_arena_zeros(hfgit_arena *a, size_t n)
+float *hfgit_arena__zeros(hfgit_arena *a, size_t n)
 {
-	float *p = hfgit_arena_floats(a, n);
+	float *p = hfgit_arena__floats(a, n);
 
 	if (p)
 		memset(p, 0, n * sizeof(float));
 	return p;
 }
 
-void hfgit_arena_release(hfgit_arena *a)
+void hfgit_arena__release(hfgit_arena *a)
 {
 	while (a->blocks) {
 		hfgit_arena_block *next = a->blocks->next;

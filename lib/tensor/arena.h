@@ -19,10 +19,10 @@ typedef struct {
 
 /* `n` floats, 64-byte aligned, uninitialised; NULL (error set) when out of memory or when
  * n * sizeof(float) overflows. */
-float *hfgit_arena_floats(hfgit_arena *a, size_t n);
+float *hfgit_arena__floats(hfgit_arena *a, size_t n);
 /* The same, zero-filled. */
-float *hfgit_arena_zeros(hfgit_arena *a, size_t n);
+float *hfgit_arena__zeros(hfgit_arena *a, size_t n);
 
-void hfgit_arena_release(hfgit_arena *a);
+void hfgit_arena__release(hfgit_arena *a);
 
 #endif

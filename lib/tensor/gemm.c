@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/matmul.h"
 #include "tensor/pool.h"
 
 /*
@@ -13,7 +14,7 @@
  */
 #define LOOP_MAX_ROWS 1
 
-int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
+int hfgit__sgemm(char transa, char transb, size_t m, size_t n, size_t k, float alpha,
                 const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                 size_t ldc)
 {
@@ -25,7 +26,7 @@ int hfgit_sgemm(char transa, char transb, size_t m, size_t n, size_t k, float al
 	                (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
 	if (st != dnnl_success)
 		return hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed (status %d)", m,
-		                        n, k, (int)st);
+		                       n, k, (int)st);
 	return 0;
 }
 
@@ -131,16 +132,16 @@ static void in_out_bands(void *arg, size_t worker, size_t begin, size_t end)
 static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
 {
 	one_row r = { l, y, NULL, x };
-	size_t o, k, width = hfgit_pool_width();
+	size_t o, k, width = hfgit_pool__width();
 
 	if (!l->in_out) {
-		hfgit_pool_run(l->out, 64, out_in_chunk, &r);
+		hfgit_pool__run(l->out, 64, out_in_chunk, &r);
 	} else if (width * l->out * sizeof(float) <= MAX_PARTIALS) {
 		float partials[width * l->out];
 
 		memset(partials, 0, sizeof(partials));
 		r.partials = partials;
-		hfgit_pool_run(l->in, 32, in_out_chunk, &r);
+		hfgit_pool__run(l->in, 32, in_out_chunk, &r);
 		for (o = 0; o < l->out; o++) {
 			float s = 0.0f;
 
@@ -149,71 +150,77 @@ static void one_row_apply(const hfgit_linear *l, float *y, const float *x)
 			y[o] = s;
 		}
 	} else {
-		hfgit_pool_run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
+		hfgit_pool__run((l->out + BAND - 1) / BAND, 1, in_out_bands, &r);
 	}
 	if (l->bias)
 		for (o = 0; o < l->out; o++)
 			y[o] += l->bias[o];
 }
 
-const char *hfgit_linear_kernel(size_t rows)
+const char *hfgit_linear__kernel(size_t rows)
 {
 	return rows <= LOOP_MAX_ROWS ? "loop" : "onednn";
 }
 
-/* Many rows: column blocks of the output handed to the workers, each a oneDNN product on
- * its thread (the block's bias first, the product accumulated onto it: one pass). */
-typedef struct {
-	const hfgit_linear *l;
-	float *y;
-	const float *x;
-	size_t ldy, ldx, rows;
-	int failed;
-} many_rows;
-
-static void columns_chunk(void *arg, size_t worker, size_t begin, size_t end)
+/* Many rows: blocks of output columns of one or more layers on the same x, each a oneDNN
+ * matmul on a worker, the bias (and an activation) in the same pass (matmul.h). */
+static int apply(const hfgit_linear *const *ls, size_t n, float *const *ys, const size_t *ldys,
+                 const float *x, size_t ldx, size_t rows, hfgit_matmul_post post)
 {
-	many_rows *m = arg;
-	const hfgit_linear *l = m->l;
-	size_t r, n = end - begin;
-	int rc;
+	hfgit_matmul_layer m[HFGIT_MATMUL_MAX_LAYERS];
+	size_t i;
 
-	(void)worker;
-	for (r = 0; r < m->rows; r++) {
-		float *y = m->y + r * m->ldy + begin;
-
-		if (l->bias)
-			memcpy(y, l->bias + begin, n * sizeof(float));
-		else
-			memset(y, 0, n * sizeof(float));
-	}
-	if (l->in_out)
-		rc = hfgit_sgemm('N', 'N', m->rows, n, l->in, 1.0f, m->x, m->ldx, l->weight + begin,
-		                 l->out, 1.0f, m->y + begin, m->ldy);
-	else
-		rc = hfgit_sgemm('N', 'T', m->rows, n, l->in, 1.0f, m->x, m->ldx,
-		                 l->weight + begin * l->in, l->in, 1.0f, m->y + begin, m->ldy);
-	if (rc < 0)
-		m->failed = 1;
+	for (i = 0; i < n; i++)
+		m[i] = (hfgit_matmul_layer){ ls[i]->weight, ls[i]->in_out, ls[i]->out, ls[i]->in,
+			                     ls[i]->bias, ys[i], ldys[i] };
+	return hfgit_matmul__layers(m, n, x, ldx, rows, false, post);
 }
 
-int hfgit_linear_apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
-                       size_t rows)
+int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
+                             const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	many_rows m = { l, y, x, ldy, ldx, rows, 0 };
-	size_t r, chunk;
+	size_t i;
+	int rc;
+
+	if (rows > LOOP_MAX_ROWS && n <= HFGIT_MATMUL_MAX_LAYERS)
+		return apply(ls, n, ys, ldys, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+	for (i = 0; i < n; i++)
+		if ((rc = hfgit_linear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+			return rc;
+	return 0;
+}
+
+int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                        size_t rows)
+{
+	size_t r;
 
 	if (rows <= LOOP_MAX_ROWS) {
 		for (r = 0; r < rows; r++)
 			one_row_apply(l, y + r * ldy, x + r * ldx);
 		return 0;
 	}
-	/* About three blocks per worker, for balance when a core is busy elsewhere; multiples
-	 * of 64 columns, which oneDNN's kernels like. */
-	chunk = (l->out / (3 * hfgit_pool_width()) + 63) / 64 * 64;
-	hfgit_pool_run(l->out, chunk < 64 ? 64 : chunk, columns_chunk, &m);
-	if (m.failed)
-		return hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm %zux%zux%zu failed", rows, l->out,
-		                        l->in);
+	return apply(&l, 1, &y, &ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+}
+
+int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,
+                            size_t ldx, size_t rows, hfgit_activation act)
+{
+	hfgit_matmul_post post = act == HFGIT_ACT_GELU       ? HFGIT_MATMUL_GELU
+	                         : act == HFGIT_ACT_GELU_NEW ? HFGIT_MATMUL_GELU_TANH
+	                         : act == HFGIT_ACT_RELU     ? HFGIT_MATMUL_RELU
+	                                                     : HFGIT_MATMUL_PLAIN;
+	size_t r;
+	int rc;
+
+	if (rows > LOOP_MAX_ROWS && post != HFGIT_MATMUL_PLAIN)
+		return apply(&l, 1, &y, &ldy, x, ldx, rows, post);
+	if ((rc = hfgit_linear__apply(l, y, ldy, x, ldx, rows)) < 0)
+		return rc;
+	if (ldy == l->out)
+		hfgit__activate(y, rows * l->out, act);
+	else
+		for (r = 0; r < rows; r++)
+			hfgit__activate(y + r * ldy, l->out, act);
 	return 0;
 }

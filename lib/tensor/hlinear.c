@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/matmul.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
+#include "tensor/scratch.h"
 #include "tensor/threads.h"
 
 /* Up to this many rows the weights are streamed once and widened in registers; above, tiles
@@ -33,12 +35,12 @@ static void widen(float *out, const void *w, hfgit_weight_dtype t, size_t n)
 {
 	switch (t) {
 	case HFGIT_WEIGHT_F32: memcpy(out, w, n * sizeof(float)); break;
-	case HFGIT_WEIGHT_BF16: hfgit_bf16_to_f32(out, w, n); break;
-	case HFGIT_WEIGHT_F16: hfgit_f16_to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_BF16: hfgit_bf16__to_f32(out, w, n); break;
+	case HFGIT_WEIGHT_F16: hfgit_f16__to_f32(out, w, n); break;
 	}
 }
 
-void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
+void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n)
 {
 	widen(out, (const char *)l->weight + row * l->in * elem_size(l->dtype), l->dtype,
 	      n * l->in);
@@ -142,6 +144,39 @@ AVX512 static inline __m512 load_f16(const uint16_t *p, __mmask16 m)
 DOT4(dot_avx512_bf16, load_bf16)
 DOT4(dot_avx512_f16, load_f16)
 
+/* BF16 weights against a BF16-rounded x row (vdpbf16ps: pairs of products summed in F32), four
+ * weight rows at a time. */
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void dot_bf16_pairs(float *y, const uint16_t *w, size_t n, const uint16_t *x, size_t k)
+{
+	const __mmask32 tail = (__mmask32)((1ull << (k % 32)) - 1);
+	size_t r = 0, i, end = k - k % 32, q;
+
+	for (; r < n; r += 4) {
+		const size_t m = n - r < 4 ? n - r : 4;
+		__m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+				_mm512_setzero_ps() };
+		__m512bh xv;
+
+		for (i = 0; i < end; i += 32) {
+			xv = (__m512bh)_mm512_loadu_si512(x + i);
+			for (q = 0; q < m; q++)
+				a[q] = _mm512_dpbf16_ps(
+					a[q], (__m512bh)_mm512_loadu_si512(w + (r + q) * k + i), xv);
+		}
+		if (tail) {
+			xv = (__m512bh)_mm512_maskz_loadu_epi16(tail, x + i);
+			for (q = 0; q < m; q++)
+				a[q] = _mm512_dpbf16_ps(
+					a[q],
+					(__m512bh)_mm512_maskz_loadu_epi16(tail, w + (r + q) * k + i),
+					xv);
+		}
+		for (q = 0; q < m; q++)
+			y[r + q] = _mm512_reduce_add_ps(a[q]);
+	}
+}
+
 static bool use_avx512(void)
 {
 	static int cached = -1;
@@ -156,9 +191,29 @@ static bool use_avx512(void)
 	return cached;
 }
 
-const char *hfgit_hlinear_kernel(void)
+/* BF16 weights with BF16-rounded activations (matmul.h) where the CPU has the
+ * instructions; F32 products of the widened weights otherwise. */
+static bool bf16_products(const hfgit_hlinear *l)
 {
-	return use_avx512() ? "avx512" : "portable";
+	return l->dtype == HFGIT_WEIGHT_BF16 && use_avx512() && hfgit_matmul__bf16();
+}
+
+const char *hfgit_hlinear__kernel(void)
+{
+	return !use_avx512() ? "portable" : hfgit_matmul__bf16() ? "avx512-bf16" : "avx512";
+}
+
+/* x rounded to BF16 in the calling thread's buffer (scratch.h). */
+static uint16_t *rounded_x(const float *x, size_t ldx, size_t rows, size_t in)
+{
+	uint16_t *buf = hfgit_scratch__get(HFGIT_SCRATCH_BF16_X, rows * in * sizeof(*buf));
+	size_t r;
+
+	if (!buf)
+		return NULL;
+	for (r = 0; r < rows; r++)
+		hfgit_matmul__round_bf16(buf + r * in, x + r * ldx, in);
+	return buf;
 }
 
 static dot_fn dot_of(const hfgit_hlinear *l)
@@ -180,6 +235,7 @@ typedef struct {
 	const size_t *ldys;
 	const float *x;
 	size_t ldx, rows;
+	const uint16_t *xb; /* x rounded to BF16, rows of `in`, for bf16_products */
 	size_t first[MAX_MANY + 1];
 } stream_job;
 
@@ -203,22 +259,28 @@ static void stream_chunk(void *arg, size_t group)
 		for (r = 0; r < s->rows; r++) {
 			float *yr = s->ys[k] + r * s->ldys[k] + o;
 
-			dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
+			if (s->xb && l->dtype == HFGIT_WEIGHT_BF16)
+				dot_bf16_pairs(yr, w, n, s->xb + r * l->in, l->in);
+			else
+				dot_of(l)(yr, w, n, s->x + r * s->ldx, l->in);
 			for (j = 0; l->bias && j < n; j++)
 				yr[j] += l->bias[o + j];
 		}
 	}
 }
 
-static void stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
-                   const size_t *ldys, const float *x, size_t ldx, size_t rows)
+static int stream(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                  const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, { 0 } };
+	stream_job s = { ls, nl, ys, ldys, x, ldx, rows, NULL, { 0 } };
 	size_t i;
 
+	if (bf16_products(ls[0]) && !(s.xb = rounded_x(x, ldx, rows, ls[0]->in)))
+		return hfgit_error__oom();
 	for (i = 0; i < nl; i++)
 		s.first[i + 1] = s.first[i] + (ls[i]->out + CHUNK - 1) / CHUNK;
-	hfgit_pool_each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
+	hfgit_pool__each((s.first[nl] + GROUP - 1) / GROUP, stream_chunk, &s);
+	return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -232,31 +294,23 @@ typedef struct {
 	atomic_int failed;
 } tiled_job;
 
-/* Each worker widens into its own buffer, kept for the next calls (a prefill makes hundreds
- * of them); grown as needed. */
-static _Thread_local float *tile_buf;
-static _Thread_local size_t tile_cap;
 
 static void tiled_chunk(void *arg, size_t t)
 {
 	tiled_job *j = arg;
 	const hfgit_hlinear *l = j->l;
 	const size_t o = t * j->tile, n = l->out - o < j->tile ? l->out - o : j->tile;
+	/* Each worker widens into its own buffer, kept for the next calls (scratch.h). */
+	float *tile_buf = hfgit_scratch__get(HFGIT_SCRATCH_TILE, n * l->in * sizeof(float));
 	size_t r, c;
 
-	if (tile_cap < n * l->in) {
-		float *grown = realloc(tile_buf, n * l->in * sizeof(float));
-
-		if (!grown) {
-			atomic_store(&j->failed, 1);
-			return;
-		}
-		tile_buf = grown;
-		tile_cap = n * l->in;
+	if (!tile_buf) {
+		atomic_store(&j->failed, 1);
+		return;
 	}
-	hfgit_hlinear_rows(tile_buf, l, o, n);
+	hfgit_hlinear__rows(tile_buf, l, o, n);
 	/* On a pool worker the GEMM runs on this thread alone (pool.c). */
-	if (hfgit_sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
+	if (hfgit__sgemm('N', 'T', j->rows, n, l->in, 1.0f, j->x, j->ldx, tile_buf, l->in,
 	                0.0f, j->y + o, j->ldy) < 0) {
 		atomic_store(&j->failed, 1);
 		return;
@@ -269,19 +323,44 @@ static void tiled_chunk(void *arg, size_t t)
 static int tiled(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                  size_t rows)
 {
-	const size_t threads = (size_t)hfgit_threads();
+	const size_t threads = (size_t)hfgit__threads();
 	tiled_job j = { l, y, x, ldy, ldx, rows, (l->out + 2 * threads - 1) / (2 * threads), 0 };
 
 	j.tile = j.tile < 16 ? 16 : j.tile > TILE_MAX ? TILE_MAX : (j.tile + 15) / 16 * 16;
-	hfgit_pool_each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
+	hfgit_pool__each((l->out + j.tile - 1) / j.tile, tiled_chunk, &j);
 	if (atomic_load(&j.failed))
 		return hfgit_error__set(HFGIT_ERROR, "out of memory or GEMM failure in a %zux%zu "
-		                        "linear layer", l->out, l->in);
+		                       "linear layer", l->out, l->in);
 	return 0;
 }
 
-int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+/* ---------------------------------------------------------------------------------------- */
+/* Many rows, BF16: oneDNN's BF16 matmul on blocks of output columns                         */
+
+static int bf16_blocks(const hfgit_hlinear *const *ls, size_t nl, float *const *ys,
+                       const size_t *ldys, const float *x, size_t ldx, size_t rows)
+{
+	hfgit_matmul_layer m[HFGIT_MATMUL_MAX_LAYERS];
+	const uint16_t *xb;
+	size_t i;
+
+	for (i = 0; i < nl; i++)
+		m[i] = (hfgit_matmul_layer){ ls[i]->weight, false, ls[i]->out, ls[i]->in,
+			                     ls[i]->bias, ys[i], ldys[i] };
+	if (!(xb = rounded_x(x, ldx, rows, ls[0]->in)))
+		return hfgit_error__oom();
+	return hfgit_matmul__layers(m, nl, xb, ls[0]->in, rows, true, HFGIT_MATMUL_PLAIN);
+}
+
+int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                         size_t rows)
+{
+	return hfgit_hlinear__apply_many(&l, 1, &y, &ldy, x, ldx, rows);
+}
+
+/* One layer of any dtype, for apply_many's layers that cannot go together. */
+static int apply_one(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+                     size_t rows)
 {
 	if (l->dtype == HFGIT_WEIGHT_F32) {
 		/* F32 weights go to the runtime's own products (OpenMP and oneDNN), with the
@@ -289,35 +368,39 @@ int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const floa
 		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
 		int saved = omp_get_max_threads(), rc;
 
-		omp_set_num_threads(hfgit_threads());
-		rc = hfgit_linear_apply(&f, y, ldy, x, ldx, rows);
+		omp_set_num_threads(hfgit__threads());
+		rc = hfgit_linear__apply(&f, y, ldy, x, ldx, rows);
 		omp_set_num_threads(saved);
 		return rc;
 	}
 	if (!rows || !l->out)
 		return 0;
-	if (rows <= STREAM_MAX_ROWS) {
-		stream(&l, 1, &y, &ldy, x, ldx, rows);
-		return 0;
-	}
+	if (rows <= STREAM_MAX_ROWS)
+		return stream(&l, 1, &y, &ldy, x, ldx, rows);
+	if (bf16_products(l))
+		return bf16_blocks(&l, 1, &y, &ldy, x, ldx, rows);
 	return tiled(l, y, ldy, x, ldx, rows);
 }
 
-int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows)
 {
-	size_t i;
+	size_t i, bf16 = 0;
 	int rc;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (ls[i]->dtype == HFGIT_WEIGHT_F32 || ls[i]->in != ls[0]->in)
 			break;
-	if (rows <= STREAM_MAX_ROWS && i == n && n <= MAX_MANY) {
-		stream(ls, n, ys, ldys, x, ldx, rows);
-		return 0;
+		bf16 += bf16_products(ls[i]);
+	}
+	if (i == n && n <= MAX_MANY && rows) {
+		if (rows <= STREAM_MAX_ROWS)
+			return stream(ls, n, ys, ldys, x, ldx, rows);
+		if (bf16 == n)
+			return bf16_blocks(ls, n, ys, ldys, x, ldx, rows);
 	}
 	for (i = 0; i < n; i++)
-		if ((rc = hfgit_hlinear_apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
+		if ((rc = apply_one(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
 			return rc;
 	return 0;
 }

@@ -1,14 +1,18 @@
 /*
  * Linear layers whose weights stay in the dtype of the checkpoint (F32, BF16 or F16), read
- * where the safetensors file is mapped: no F32 copy of the model. Products are F32 (each
- * weight is widened exactly, then multiplied with F32 activations), so BF16/F16 weights give
- * what torch gives with the same weights upcast to F32, up to the order of the sums.
+ * where the safetensors file is mapped: no F32 copy of the model.
  *
- * Few rows (a decode step) stream the weights once, widening them in registers: AVX-512F
- * (vcvtph2ps for F16, a 16-bit shift for BF16) when the CPU has it, checked at run time,
- * else portable C. Many rows (a prefill) widen tiles of weight rows into a per-thread
- * buffer and multiply them with the F32 GEMM (oneDNN). HFGIT_KERNELS=portable forces the
- * portable path, for tests and for comparison.
+ * BF16 weights on a CPU with AVX-512 BF16 multiply activations rounded to BF16, summing in
+ * F32 (matmul.h), as torch's bfloat16 matmul does: a decode step (few rows) streams the
+ * weights once through vdpbf16ps, a prefill (many rows) goes through oneDNN's BF16 matmul
+ * (AMX where present). Otherwise products are F32, each weight widened exactly, so that
+ * BF16/F16 weights give what torch gives with the same weights upcast to F32, up to the
+ * order of the sums: few rows widen them in registers (AVX-512F: vcvtph2ps for F16, a
+ * 16-bit shift for BF16) or in portable C, many rows widen tiles of weight rows into a
+ * per-thread buffer for the F32 GEMM (oneDNN).
+ *
+ * HFGIT_KERNELS=portable forces the portable path, HFGIT_KERNELS=avx512 the F32 products of
+ * AVX-512 without BF16: for tests and for comparison.
  */
 #ifndef HFGIT_TENSOR_HLINEAR_H
 #define HFGIT_TENSOR_HLINEAR_H
@@ -31,19 +35,19 @@ typedef struct {
 } hfgit_hlinear;
 
 /* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, m < rows. */
-int hfgit_hlinear_apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
+int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const float *x, size_t ldx,
                         size_t rows);
 
 /* Several layers on the same x (q, k and v; gate and up): y_i = x W_i^T + b_i into ys[i]
  * (row stride ldys[i]). A decode step runs them in one pass of the threads, one
  * synchronisation instead of one per layer. */
-int hfgit_hlinear_apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
+int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows);
 
 /* Rows [row, row + n) of the weight, widened to F32 (an embedding lookup). */
-void hfgit_hlinear_rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
+void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
 
-/* The kernel in use for few rows: "avx512" or "portable". */
-const char *hfgit_hlinear_kernel(void);
+/* The kernels in use: "avx512-bf16" (BF16 products), "avx512" or "portable". */
+const char *hfgit_hlinear__kernel(void);
 
 #endif

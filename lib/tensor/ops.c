@@ -29,7 +29,7 @@ static const struct {
 	{ "swish", HFGIT_ACT_SILU },          { "tanh", HFGIT_ACT_TANH },
 };
 
-bool hfgit_activation_parse(hfgit_activation *out, const char *name)
+bool hfgit_activation__parse(hfgit_activation *out, const char *name)
 {
 	size_t i;
 
@@ -42,7 +42,7 @@ bool hfgit_activation_parse(hfgit_activation *out, const char *name)
 	return false;
 }
 
-const char *hfgit_activation_names(void)
+const char *hfgit_activation__names(void)
 {
 	return "gelu, gelu_python, gelu_new, gelu_pytorch_tanh, gelu_fast, quick_gelu, relu, "
 	       "silu, swish, tanh";
@@ -108,19 +108,49 @@ static void activate_run(void *arg, size_t worker, size_t begin, size_t end)
 	activate_chunk(j->x + begin, end - begin, j->act);
 }
 
-void hfgit_activate(float *x, size_t n, hfgit_activation act)
+void hfgit__activate(float *x, size_t n, hfgit_activation act)
 {
 	activation_job j = { x, act };
 
-	hfgit_pool_run(n, CHUNK, activate_run, &j);
+	hfgit_pool__run(n, CHUNK, activate_run, &j);
 }
 
-void hfgit_tanh(float *x, size_t n)
+void hfgit__tanh(float *x, size_t n)
 {
-	hfgit_activate(x, n, HFGIT_ACT_TANH);
+	hfgit__activate(x, n, HFGIT_ACT_TANH);
 }
 
-void hfgit_add(float *x, const float *y, size_t n)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void swiglu_chunk(float *gate, const float *up, size_t n)
+{
+	size_t i;
+
+#pragma omp simd
+	for (i = 0; i < n; i++)
+		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
+}
+
+typedef struct {
+	float *gate;
+	const float *up;
+} swiglu_job;
+
+static void swiglu_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	swiglu_job *j = arg;
+
+	(void)worker;
+	swiglu_chunk(j->gate + begin, j->up + begin, end - begin);
+}
+
+void hfgit__swiglu(float *gate, const float *up, size_t n)
+{
+	swiglu_job j = { gate, up };
+
+	hfgit_pool__run(n, CHUNK, swiglu_run, &j);
+}
+
+void hfgit__add(float *x, const float *y, size_t n)
 {
 	size_t i;
 
@@ -175,12 +205,12 @@ static void norm_run(void *arg, size_t worker, size_t begin, size_t end)
 		         j->eps);
 }
 
-void hfgit_norm_rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
+void hfgit_norm__rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
                      const float *gamma, const float *beta, float eps)
 {
 	norm_job j = { y, x, residual, gamma, beta, dim, eps };
 
-	hfgit_pool_run(rows, 16, norm_run, &j);
+	hfgit_pool__run(rows, 16, norm_run, &j);
 }
 
 /* Softmax over row[0..n) where keep[j]; dropped entries get weight 0. */
@@ -205,9 +235,9 @@ static void softmax_row(float *row, size_t n)
 		row[j] *= inv;
 }
 
-size_t hfgit_attention_scratch(const hfgit_attention_shape *s)
+size_t hfgit_attention__scratch(const hfgit_attention_shape *s)
 {
-	return hfgit_pool_width() * s->q_len * s->kv_len;
+	return hfgit_pool__width() * s->q_len * s->kv_len;
 }
 
 /* The key/value head query head `h` reads: grouped-query attention shares each among
@@ -280,7 +310,7 @@ static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 			    *vb = j->v + b * s->kv_batch + kvh * d;
 		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
 
-		if (hfgit_sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb,
+		if (hfgit__sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb,
 		                s->ld, 0.0f, scores, sk) < 0) {
 			j->failed = 1;
 			continue;
@@ -298,13 +328,13 @@ static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 			for (jj = n; jj < sk; jj++)
 				row[jj] = 0.0f;
 		}
-		if (hfgit_sgemm('N', 'N', sq, d, sk, 1.0f, scores, sk, vb, s->ld, 0.0f,
+		if (hfgit__sgemm('N', 'N', sq, d, sk, 1.0f, scores, sk, vb, s->ld, 0.0f,
 		                j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld) < 0)
 			j->failed = 1;
 	}
 }
 
-int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
+int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
                     const hfgit_attention_shape *s, float *scratch)
 {
 	attention_job j = { ctx, scratch, q, k, v, s, 0 };
@@ -313,11 +343,11 @@ int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
 		attend_one(ctx, q, k, v, s, scratch);
 		return 0;
 	}
-	hfgit_pool_run(s->batch * s->heads, 1, attention_run, &j);
+	hfgit_pool__run(s->batch * s->heads, 1, attention_run, &j);
 	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
 }
 
-void hfgit_f16_to_f32(float *out, const uint16_t *in, size_t n)
+void hfgit_f16__to_f32(float *out, const uint16_t *in, size_t n)
 {
 	size_t i;
 
@@ -340,7 +370,7 @@ void hfgit_f16_to_f32(float *out, const uint16_t *in, size_t n)
 	}
 }
 
-void hfgit_bf16_to_f32(float *out, const uint16_t *in, size_t n)
+void hfgit_bf16__to_f32(float *out, const uint16_t *in, size_t n)
 {
 	size_t i;
 

@@ -2,7 +2,7 @@
  * The element-wise and row-wise pieces of a transformer, F32, in place where they can be:
  * LayerNorm, the activations transformers names in its configs, softmax, residual adds, and
  * multi-head attention over row-major [tokens, hidden] activations. Parallel over rows
- * (OpenMP, hfgit_threads()).
+ * (OpenMP, hfgit__threads()).
  */
 #ifndef HFGIT_TENSOR_OPS_H
 #define HFGIT_TENSOR_OPS_H
@@ -23,22 +23,25 @@ typedef enum {
 } hfgit_activation;
 
 /* false for a name hfgit does not implement (the caller names the config field). */
-bool hfgit_activation_parse(hfgit_activation *out, const char *name);
-/* The names hfgit_activation_parse knows, for the message. */
-const char *hfgit_activation_names(void);
+bool hfgit_activation__parse(hfgit_activation *out, const char *name);
+/* The names hfgit_activation__parse knows, for the message. */
+const char *hfgit_activation__names(void);
 
-void hfgit_activate(float *x, size_t n, hfgit_activation act);
+void hfgit__activate(float *x, size_t n, hfgit_activation act);
 
 /* x[r] = LayerNorm(x[r] (+ residual[r])) over rows of `dim`; `residual` may be NULL.
  * Biased variance, eps inside the square root, as torch.nn.LayerNorm. y may be x. */
-void hfgit_norm_rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
+void hfgit_norm__rows(float *y, const float *x, const float *residual, size_t rows, size_t dim,
                       const float *gamma, const float *beta, float eps);
 
+/* gate = silu(gate) * up, n elements: the SwiGLU MLP's product before its down projection. */
+void hfgit__swiglu(float *gate, const float *up, size_t n);
+
 /* x += y, n elements. */
-void hfgit_add(float *x, const float *y, size_t n);
+void hfgit__add(float *x, const float *y, size_t n);
 
 /* x = tanh(x), n elements. */
-void hfgit_tanh(float *x, size_t n);
+void hfgit__tanh(float *x, size_t n);
 
 /*
  * Multi-head scaled dot-product attention for a batch. For sequence b, queries are rows
@@ -49,7 +52,7 @@ void hfgit_tanh(float *x, size_t n);
  * ctx_ld, q_len rows per sequence).
  * A query whose keys are all masked gets the mean of its values (as softmax over equal
  * scores gives in torch); such positions are padding, whose outputs mean nothing.
- * `scratch` holds hfgit_attention_scratch() floats.
+ * `scratch` holds hfgit_attention__scratch() floats.
  */
 typedef struct {
 	size_t batch, q_len, kv_len, heads, head_dim, ld, q_ld, ctx_ld;
@@ -62,12 +65,12 @@ typedef struct {
 	size_t kv_heads;
 } hfgit_attention_shape;
 
-size_t hfgit_attention_scratch(const hfgit_attention_shape *s);
-int hfgit_attention(float *ctx, const float *q, const float *k, const float *v,
+size_t hfgit_attention__scratch(const hfgit_attention_shape *s);
+int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
                     const hfgit_attention_shape *s, float *scratch);
 
 /* Half-precision bits to F32, exactly. */
-void hfgit_f16_to_f32(float *out, const uint16_t *in, size_t n);
-void hfgit_bf16_to_f32(float *out, const uint16_t *in, size_t n);
+void hfgit_f16__to_f32(float *out, const uint16_t *in, size_t n);
+void hfgit_bf16__to_f32(float *out, const uint16_t *in, size_t n);
 
 #endif

@@ -36,9 +36,9 @@ static struct {
 	.busy = PTHREAD_MUTEX_INITIALIZER,
 };
 
-size_t hfgit_pool_width(void)
+size_t hfgit_pool__width(void)
 {
-	size_t n = (size_t)hfgit_threads();
+	size_t n = (size_t)hfgit__threads();
 
 	return n < HFGIT_POOL_MAX ? n : HFGIT_POOL_MAX;
 }
@@ -107,9 +107,9 @@ static size_t ensure_workers(size_t width)
 	return pool.started;
 }
 
-void hfgit_pool_run(size_t n, size_t chunk, hfgit_pool_fn fn, void *ctx)
+void hfgit_pool__run(size_t n, size_t chunk, hfgit_pool_fn fn, void *ctx)
 {
-	size_t width = hfgit_pool_width(), begin;
+	size_t width = hfgit_pool__width(), begin;
 	job j = { .fn = fn, .ctx = ctx, .n = n, .chunk = chunk ? chunk : 1 };
 
 	if (width < 2 || n <= j.chunk || pthread_mutex_trylock(&pool.busy)) {
@@ -154,9 +154,9 @@ static void each_run(void *ctx, size_t worker, size_t begin, size_t end)
 		j->fn(j->arg, c);
 }
 
-void hfgit_pool_each(size_t n, hfgit_chunk_fn fn, void *arg)
+void hfgit_pool__each(size_t n, hfgit_chunk_fn fn, void *arg)
 {
 	each_job j = { fn, arg };
 
-	hfgit_pool_run(n, 1, each_run, &j);
+	hfgit_pool__run(n, 1, each_run, &j);
 }

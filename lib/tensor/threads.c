@@ -21,14 +21,14 @@ static int affinity_count(void)
 	return n > 0 ? (int)n : 1;
 }
 
-int hfgit_threads(void)
+int hfgit__threads(void)
 {
 	int n = atomic_load(&requested);
 
 	return n > 0 ? n : affinity_count();
 }
 
-int hfgit_threads_enter(void)
+int hfgit_threads__enter(void)
 {
 	int previous = omp_get_max_threads();
 
@@ -36,7 +36,7 @@ int hfgit_threads_enter(void)
 	return previous;
 }
 
-void hfgit_threads_leave(int previous)
+void hfgit_threads__leave(int previous)
 {
 	omp_set_num_threads(previous);
 }
@@ -44,5 +44,5 @@ void hfgit_threads_leave(int previous)
 int hfgit_compute_threads_set(int threads)
 {
 	atomic_store(&requested, threads > 0 ? threads : 0);
-	return hfgit_threads();
+	return hfgit__threads();
 }

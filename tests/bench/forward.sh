@@ -8,13 +8,9 @@
 #   peak RSS of hfgit running BERT-base      against the size of its weights file
 #
 # PyTorch (Debian's python3-torch, 1.13, torch.set_num_threads = the threads below) runs
-#   - at its best here: with OpenBLAS, OMP_WAIT_POLICY=PASSIVE (else torch's OpenMP threads
-#     spin against OpenBLAS's on the cores), once with OPENBLAS_CORETYPE set for this CPU
-#     (OpenBLAS 0.3.21 misdetects it and runs old kernels) and once auto-detected; the better
-#     of the two for each figure. OpenBLAS is Debian's libopenblas0-pthread, fetched with
-#     apt-get download and unpacked into the build folder, and given to torch through
-#     LD_LIBRARY_PATH: installing it would re-point the system's libblas.so.3 alternative
-#     and change torch for everyone (and the tests);
+#   - at its best here (tests/bench/lib.sh: OpenBLAS, OMP_WAIT_POLICY=PASSIVE), once with
+#     OPENBLAS_CORETYPE set for this CPU and once auto-detected; the better of the two for
+#     each figure;
 #   - as Debian installs it (the libblas.so.3 alternative as it is, normally the reference
 #     BLAS): one run each, BERT batch 8 left out (about 8 x batch 1).
 # hfgit runs as it comes and also with OMP_WAIT_POLICY=PASSIVE ("passive"), the environment
@@ -35,45 +31,23 @@ runs=${2:-5}
 rounds=${3:-3}
 lib=$root/$build/libhfgit.so
 [ -f "$lib" ] || { echo "build libhfgit first (cmake --build $build)" >&2; exit 1; }
-py=/usr/bin/python3
-$py -c 'import torch' 2>/dev/null || sh third_party/install-deps.sh --extra
 threads=$(nproc)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hfgit-forward-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 . tests/bench/lib.sh
+torch_setup
 cc_driver "$work/driver" tests/bench/forward_driver.c
 echo "writing random base-size models ..."
 $py tests/bench/forward_models.py "$work"
-
-openblas=$root/$build/bench-openblas
-if [ ! -f "$openblas/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" ]; then
-	mkdir -p "$openblas"
-	(cd "$openblas" && apt-get download -q libopenblas0-pthread >/dev/null 2>&1 &&
-		dpkg -x libopenblas0-pthread_*.deb .) ||
-		{ echo "cannot fetch libopenblas0-pthread (apt-get download)" >&2; exit 1; }
-fi
-openblas_lib=$openblas/usr/lib/x86_64-linux-gnu/openblas-pthread
-if grep -q avx512f /proc/cpuinfo; then coretype=SkylakeX
-elif grep -q avx2 /proc/cpuinfo; then coretype=Haswell
-else coretype=; fi
-
-# field KEY FILE
-field() { sed -n "s/^$1=//p" "$2"; }
 
 # The sides: hfgit as it comes, hfgit with OpenMP's passive wait (the environment PyTorch
 # gets at its best), PyTorch with OpenBLAS for this CPU and auto-detected.
 side_hfgit() { "$work/driver" "$@"; }
 side_hfgit_passive() { OMP_WAIT_POLICY=PASSIVE "$work/driver" "$@"; }
-side_skx() {
-	LD_LIBRARY_PATH=$openblas_lib OPENBLAS_CORETYPE=$coretype OMP_WAIT_POLICY=PASSIVE \
-		THREADS=$threads $py tests/bench/forward_torch.py "$@"
-}
-side_auto() {
-	LD_LIBRARY_PATH=$openblas_lib OMP_WAIT_POLICY=PASSIVE THREADS=$threads \
-		$py tests/bench/forward_torch.py "$@"
-}
+side_skx() { torch_best "$threads" tests/bench/forward_torch.py "$@"; }
+side_auto() { torch_auto "$threads" tests/bench/forward_torch.py "$@"; }
 side_debian() { THREADS=$threads $py tests/bench/forward_torch.py "$@"; }
 
 # measure ROUND NAME ARGS...: every side on one workload, into $work/<side>.<NAME>.<ROUND>
@@ -87,11 +61,10 @@ measure() {
 
 # best SIDE NAME KEY: the best of the rounds (lowest ms, highest tokens/s)
 best() {
-	for f in "$work/$1.$2".*; do field "$3" "$f"; done |
-		sort -g | if [ "$3" = ms ]; then head -n 1; else tail -n 1; fi
+	best_of "$3" "$([ "$3" = ms ] && echo low || echo high)" "$work/$1.$2".*
 }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average before: $(load_average)"
 echo "running $rounds rounds, each side in turn (median of $runs after a warm-up, $threads threads) ..."
 r=1
 while [ "$r" -le "$rounds" ]; do
@@ -106,7 +79,7 @@ echo "  PyTorch as Debian installs it (one run each) ..."
 side_debian "$work/bert-base" encode 1 128 1 >"$work/debian.bert1.1"
 side_debian "$work/gpt2" decode 16 64 1 >"$work/debian.gpt2.1"
 side_debian "$work/vit-base" image 1 1 >"$work/debian.vit1.1"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load average after: $(load_average)"
 
 # row LABEL NAME KEY: hfgit (as it comes, passive), PyTorch's best set-up, as installed, ratios
 row() {
@@ -129,8 +102,9 @@ echo
 echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coretype ${coretype:-none}"
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
-echo "hfgit: oneDNN sgemm on one thread per block of columns, own vector loops for one row, all"
-echo "       on its own workers (sleeping, not spinning, between kernels), $threads threads"
+echo "hfgit: oneDNN's matmul on one thread per block of columns (bias and activation in the same"
+echo "       pass), own vector loops for one row, all on its own workers (sleeping, not spinning,"
+echo "       between kernels), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"

@@ -9,37 +9,17 @@ forward_driver.c (median of RUNS after one warm-up), and which BLAS library torc
     forward_torch.py DIR image BATCH RUNS
     forward_torch.py DIR decode PROMPT NEW RUNS
 """
-import json
 import math
 import os
 import resource
 import statistics
-import struct
 import sys
 import time
-
-import warnings
 
 import torch
 import torch.nn.functional as F
 
-warnings.filterwarnings("ignore", message="The given buffer is not writable")
-
-
-def load(d):
-    with open(os.path.join(d, "model.safetensors"), "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    data = memoryview(blob)[8 + n:]
-    sd = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        sd[name] = torch.frombuffer(data[a:b], dtype=torch.float32).reshape(info["shape"]).clone()
-    del blob, data
-    return sd, json.load(open(os.path.join(d, "config.json")))
+import torch_peer
 
 
 def gelu_new(x):
@@ -140,17 +120,10 @@ def decode(sd, c, ids, new):
         pos += 1
 
 
-def blas():
-    """The BLAS torch calls (Debian's torch links libblas.so.3, an alternative)."""
-    paths = sorted({os.path.realpath(line.split()[-1]) for line in open("/proc/self/maps")
-                    if "blas" in line.split()[-1]})
-    return ", ".join(paths) or "none mapped"
-
-
 def main():
     d, mode = sys.argv[1], sys.argv[2]
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
-    sd, c = load(d)
+    sd, c = torch_peer.read_model(d, torch.float32)
     gen = torch.Generator().manual_seed(1)
     if mode == "encode":
         ids = torch.randint(1000, 21000, (int(sys.argv[3]), int(sys.argv[4])), generator=gen)
@@ -174,7 +147,7 @@ def main():
     if mode == "decode":
         print("tokens_per_s=%.1f" % (int(sys.argv[4]) / (ms / 1e3)))
     print("peak_rss_kb=%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    print("blas=%s" % blas())
+    print("blas=%s" % torch_peer.blas())
 
 
 if __name__ == "__main__":

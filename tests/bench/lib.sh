@@ -1,5 +1,6 @@
 # Shared by the benchmark scripts (sourced): nginx as the CDN in front of a hub's LFS store,
-# wall-clock timing with the peak RSS, and medians. Expects $work (a scratch directory).
+# wall-clock timing with the peak RSS, medians, and PyTorch at its best as the peer. Expects
+# $work (a scratch directory), $root and $build.
 
 # start_cdn STORE: nginx on a free loopback port serving STORE/objects/ab/cd/<oid>; sets
 # $cdn_port and stops with stop_cdn.
@@ -56,4 +57,54 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cc_driver() {
 	cc -O2 -o "$1" "$2" -I "$root/lib/include" -L "$root/$build" -lhfgit \
 		-Wl,-rpath,"$root/$build" -lm
+}
+
+# field KEY FILE: the value of a KEY=value line.
+field() { sed -n "s/^$1=//p" "$2"; }
+
+load_average() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# PyTorch at its best on this machine (the peer of forward.sh and llm.sh): with OpenBLAS,
+# OMP_WAIT_POLICY=PASSIVE (else torch's OpenMP threads spin against OpenBLAS's on the cores)
+# and OPENBLAS_CORETYPE set for this CPU (OpenBLAS 0.3.21 misdetects it and runs old kernels).
+# OpenBLAS is Debian's libopenblas0-pthread, fetched with apt-get download and unpacked into
+# the build folder, and given to torch through LD_LIBRARY_PATH: installing it would re-point
+# the system's libblas.so.3 alternative and change torch for everyone (and the tests).
+# torch_setup sets $py, $openblas_lib and $coretype (empty where no kernel set fits).
+torch_setup() {
+	py=/usr/bin/python3
+	$py -c 'import torch' 2>/dev/null || sh third_party/install-deps.sh --extra
+	openblas=$root/$build/bench-openblas
+	openblas_lib=$openblas/usr/lib/x86_64-linux-gnu/openblas-pthread
+	if [ ! -f "$openblas_lib/libblas.so.3" ]; then
+		mkdir -p "$openblas"
+		(cd "$openblas" && apt-get download -q libopenblas0-pthread >/dev/null 2>&1 &&
+			dpkg -x libopenblas0-pthread_*.deb .) ||
+			{ echo "cannot fetch libopenblas0-pthread (apt-get download)" >&2; exit 1; }
+	fi
+	if grep -q avx512f /proc/cpuinfo; then coretype=SkylakeX
+	elif grep -q avx2 /proc/cpuinfo; then coretype=Haswell
+	else coretype=; fi
+}
+
+# torch_best THREADS SCRIPT ARGS...: a torch script in that set-up; torch_auto the same with
+# OpenBLAS's own detection of the CPU.
+torch_best() {
+	t=$1
+	shift
+	LD_LIBRARY_PATH=$openblas_lib OPENBLAS_CORETYPE=$coretype OMP_WAIT_POLICY=PASSIVE \
+		THREADS=$t $py "$@"
+}
+torch_auto() {
+	t=$1
+	shift
+	LD_LIBRARY_PATH=$openblas_lib OMP_WAIT_POLICY=PASSIVE THREADS=$t $py "$@"
+}
+
+# best FILES KEY low|high: the best value of KEY over the files (one per round).
+best_of() {
+	k=$1 way=$2
+	shift 2
+	for f in "$@"; do field "$k" "$f"; done |
+		sort -g | if [ "$way" = low ]; then head -n 1; else tail -n 1; fi
 }

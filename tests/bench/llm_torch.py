@@ -9,17 +9,15 @@ which BLAS library torch has mapped.
     llm_torch.py DIR DTYPE PROMPT RUNS
 """
 import importlib.util
-import json
 import os
 import statistics
-import struct
 import sys
 import time
-import warnings
 
 import torch
 
-warnings.filterwarnings("ignore", message="The given buffer is not writable")
+import torch_peer
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location(
     "llm_make", os.path.join(HERE, "..", "data", "llm", "make.py"))
@@ -27,34 +25,11 @@ ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
 
 
-def load(d, dtype):
-    with open(os.path.join(d, "model.safetensors"), "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    data = memoryview(blob)[8 + n:]
-    sd = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        t = torch.frombuffer(data[a:b], dtype=torch.bfloat16).reshape(info["shape"])
-        sd[name] = t.to(dtype) if dtype != torch.bfloat16 else t.clone()
-    del blob, data
-    return sd, json.load(open(os.path.join(d, "config.json")))
-
-
-def blas():
-    with open("/proc/self/maps") as f:
-        libs = {os.path.basename(l.split()[-1]) for l in f if "blas" in l.lower()}
-    return ",".join(sorted(libs)) or "none"
-
-
 def main():
     d, dtype, prompt, runs = sys.argv[1], ref.TORCH_DTYPES[sys.argv[2]], int(sys.argv[3]), \
         int(sys.argv[4])
     torch.set_num_threads(int(os.environ.get("THREADS", "2")))
-    sd, c = load(d, dtype)
+    sd, c = torch_peer.read_model(d, dtype)
     ids = (torch.arange(prompt) * 7919 + 13) % 150000
     ids, mask = ids[None], torch.ones(1, prompt, dtype=torch.long)
     times = []
@@ -67,7 +42,7 @@ def main():
             if r:
                 times.append((time.perf_counter() - t0) * 1e3)
     print("prefill_ms=%.1f" % statistics.median(times))
-    print("blas=%s" % blas())
+    print("blas=%s" % torch_peer.blas())
 
 
 if __name__ == "__main__":

@@ -11,7 +11,18 @@
  * from_pretrained(torch_dtype=float32) does), so that for every dtype only the order of the
  * F32 sums differs: the bound is the F32 one, 1e-4 on values of order 1-10.
  *
- * usage: test_llm <tests/data>   (HFGIT_KERNELS=portable: the portable kernels)
+ * BF16 models have their cases twice. hfgit's AVX-512 BF16 kernels round the activations to
+ * BF16 at the input of every product (as torch's bfloat16 matmul does; the products then
+ * sum in F32 and stay F32): against the F32 reference that moves these tiny random models'
+ * logits by up to ~0.3, so those kernels are checked against a reference that rounds the
+ * same inputs ("gemm": "bf16"), where again only the order of the F32 sums differs and the
+ * bound stays 1e-4. The portable kernels are checked against the F32 one ("gemm": "f32").
+ * Over a long prompt that no longer holds: an activation near the midpoint of two BF16 values
+ * rounds to either depending on the last bits of the sums before it, and such a flip spreads
+ * through attention; that case carries its own bound, measured by make.py on the rounded
+ * arithmetic itself (see there).
+ *
+ * usage: test_llm <tests/data>   (HFGIT_KERNELS=portable or avx512: those kernels)
  */
 #include <json-c/json.h>
 #include <math.h>
@@ -60,7 +71,7 @@ static void check_padding(hfgit_model *m, const char *label, const hfgit_forward
 			for (i = 0; i < n * w; i++)
 				max = fmax(max, fabs(a->data[i] - p->data[b * S * w + i]));
 		}
-		CHECK_MSG(a && p && max <= REF_TOLERANCE, "%s: sequence %zu alone differs from the batch by %g",
+		CHECK_MSG(a && p && max <= ref_tolerance, "%s: sequence %zu alone differs from the batch by %g",
 		          label, b, max);
 		hfgit_outputs_free(alone);
 	}
@@ -98,6 +109,7 @@ static void run_case(json_object *c)
 
 	if (!m)
 		return;
+	ref_tolerance = ref_get(c, "tolerance") ? json_object_get_double(ref_get(c, "tolerance")) : REF_TOLERANCE;
 	CHECK_STR(hfgit_model_class(m), json_object_get_string(ref_get(c, "class")));
 	in.input_ids = ids = ref_matrix(ref_get(in_json, "input_ids"), &in.batch, &in.seq_len);
 	in.attention_mask = mask = ref_matrix(ref_get(in_json, "attention_mask"), &r, &cols);
@@ -206,18 +218,28 @@ int main(int argc, char **argv)
 {
 	const char *forced = getenv("HFGIT_KERNELS");
 	json_object *ref, *cases;
-	size_t i, stopped = 0;
+	size_t i, stopped = 0, skipped = 0;
 	int rc;
 
 	if ((rc = ref_open(&ref, argc, argv, "test_llm", "llm/reference.json")) != 0)
 		return rc;
-	printf("kernels: %s\n", hfgit_hlinear_kernel());
+	printf("kernels: %s\n", hfgit_hlinear__kernel());
 	if (forced && !strcmp(forced, "portable"))
-		CHECK_STR(hfgit_hlinear_kernel(), "portable");
+		CHECK_STR(hfgit_hlinear__kernel(), "portable");
+	/* "portable" where the CPU has no AVX-512. */
+	if (forced && !strcmp(forced, "avx512"))
+		CHECK(strcmp(hfgit_hlinear__kernel(), "avx512-bf16") != 0);
 	cases = ref_get(ref, "cases");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *g = ref_get(c, "generate");
+		const char *gemm = json_object_get_string(ref_get(c, "gemm"));
 
+		/* The BF16 models' cases of the other kernels' arithmetic. */
+		if (gemm && strcmp(gemm, strcmp(hfgit_hlinear__kernel(), "avx512-bf16") ? "f32"
+		                                                                        : "bf16")) {
+			skipped++;
+			continue;
+		}
 		run_case(c);
 		/* Some sequence must stop at an eos id before max_new_tokens, or the eos lists
 		 * are not tested. */
@@ -228,6 +250,10 @@ int main(int argc, char **argv)
 	CHECK_MSG(json_object_array_length(cases) >= 32, "only %zu cases",
 	          json_object_array_length(cases));
 	CHECK_MSG(stopped > 0, "no reference generation stops at an eos id");
+	/* As many cases of BF16 models for either kernel. */
+	CHECK_MSG(skipped > 0 && 2 * skipped < json_object_array_length(cases),
+	          "%zu of %zu cases skipped", skipped, json_object_array_length(cases));
+	printf("%zu cases of the other kernels' arithmetic skipped\n", skipped);
 	bad_configs();
 	generation_config();
 	json_object_put(ref);

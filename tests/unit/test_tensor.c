@@ -38,7 +38,7 @@ static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bia
 	double max = 0.0;
 	size_t r, o, i;
 
-	CHECK(hfgit_linear_apply(&l, y, out, x, in, rows) == 0);
+	CHECK(hfgit_linear__apply(&l, y, out, x, in, rows) == 0);
 	for (r = 0; r < rows; r++) {
 		for (o = 0; o < out; o++) {
 			double s = bias ? b[o] : 0.0;
@@ -49,7 +49,7 @@ static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bia
 		}
 	}
 	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s): off by %g", rows, in, out,
-	          in_out ? "in_out" : "out_in", bias ? "bias" : "no bias", hfgit_linear_kernel(rows),
+	          in_out ? "in_out" : "out_in", bias ? "bias" : "no bias", hfgit_linear__kernel(rows),
 	          max);
 	free(w);
 	free(b);
@@ -95,8 +95,8 @@ static void check_attention(size_t batch, size_t q_len, size_t kv_len, int causa
 
 	for (i = 0; i < batch * kv_len; i++)
 		mask[i] = i % kv_len != 1; /* key 1 of every sequence is padding */
-	scratch = malloc(hfgit_attention_scratch(&s) * sizeof(float) + 1);
-	CHECK(hfgit_attention(ctx, q, k, v, &s, scratch) == 0);
+	scratch = malloc(hfgit_attention__scratch(&s) * sizeof(float) + 1);
+	CHECK(hfgit__attention(ctx, q, k, v, &s, scratch) == 0);
 	for (b = 0; b < batch; b++)
 		for (h = 0; h < heads; h++)
 			for (i = 0; i < q_len; i++) {
@@ -153,7 +153,7 @@ static void norms_and_activations(void)
 	size_t r, i;
 	int act;
 
-	hfgit_norm_rows(y, x, NULL, 3, 50, g, b, 1e-5f);
+	hfgit_norm__rows(y, x, NULL, 3, 50, g, b, 1e-5f);
 	for (r = 0; r < 3; r++) {
 		double mean = 0.0, var = 0.0;
 
@@ -173,7 +173,7 @@ static void norms_and_activations(void)
 		float *t = malloc(10000 * sizeof(float));
 
 		memcpy(t, a, 10000 * sizeof(float));
-		hfgit_activate(t, 10000, (hfgit_activation)act);
+		hfgit__activate(t, 10000, (hfgit_activation)act);
 		max = 0.0;
 		for (i = 0; i < 10000; i++) {
 			double v = a[i], want = 0.0;
@@ -199,11 +199,11 @@ static void norms_and_activations(void)
 	{
 		hfgit_activation out;
 
-		CHECK(hfgit_activation_parse(&out, "gelu_new") && out == HFGIT_ACT_GELU_NEW);
-		CHECK(hfgit_activation_parse(&out, "swish") && out == HFGIT_ACT_SILU);
-		CHECK(!hfgit_activation_parse(&out, "gelu_10"));
-		CHECK(!hfgit_activation_parse(&out, "GELU"));
-		CHECK(!hfgit_activation_parse(&out, NULL));
+		CHECK(hfgit_activation__parse(&out, "gelu_new") && out == HFGIT_ACT_GELU_NEW);
+		CHECK(hfgit_activation__parse(&out, "swish") && out == HFGIT_ACT_SILU);
+		CHECK(!hfgit_activation__parse(&out, "gelu_10"));
+		CHECK(!hfgit_activation__parse(&out, "GELU"));
+		CHECK(!hfgit_activation__parse(&out, NULL));
 	}
 	free(x);
 	free(g);
@@ -221,7 +221,7 @@ static void halves(void)
 
 	for (i = 0; i < 65536; i++)
 		bits[i] = (uint16_t)i;
-	hfgit_f16_to_f32(f, bits, 65536);
+	hfgit_f16__to_f32(f, bits, 65536);
 	for (i = 0; i < 65536; i++) {
 		_Float16 h;
 		float want;
@@ -232,7 +232,7 @@ static void halves(void)
 			wrong++;
 	}
 	CHECK_MSG(wrong == 0, "%zu F16 values converted wrong", wrong);
-	hfgit_bf16_to_f32(f, bits, 65536);
+	hfgit_bf16__to_f32(f, bits, 65536);
 	for (i = 0, wrong = 0; i < 65536; i++) {
 		uint32_t want = (uint32_t)i << 16, got;
 

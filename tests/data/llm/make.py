@@ -204,9 +204,16 @@ def rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
-def llama(sd, c, family, ids, mask, positions):
+def gemm_inputs(x, rounding):
+    """What a linear layer multiplies: x itself, or with rounding="bf16" x rounded to
+    bfloat16 (as torch's bf16 matmul reads it; hfgit's BF16 kernels do the same), the
+    product then in float32."""
+    return x.to(torch.bfloat16).to(x.dtype) if rounding == "bf16" else x
+
+
+def llama(sd, c, family, ids, mask, positions, rounding=None):
     """LlamaModel.forward (eager attention); returns the normed output and the hidden
-    states (output_hidden_states=True)."""
+    states (output_hidden_states=True). `rounding`: see gemm_inputs."""
     B, S = ids.shape
     H, heads = c["hidden_size"], c["num_attention_heads"]
     kvh = c.get("num_key_value_heads", heads)
@@ -214,7 +221,7 @@ def llama(sd, c, family, ids, mask, positions):
     eps = c["rms_norm_eps"]
 
     def lin(x, name):
-        y = x @ sd[name + ".weight"].T
+        y = gemm_inputs(x, rounding) @ sd[name + ".weight"].T
         return y + sd[name + ".bias"] if name + ".bias" in sd else y
 
     h = sd["model.embed_tokens.weight"][ids]
@@ -250,19 +257,19 @@ def llama(sd, c, family, ids, mask, positions):
     return h, hidden
 
 
-def lm_head(sd, c, h):
+def lm_head(sd, c, h, rounding=None):
     w = sd["model.embed_tokens.weight"] if c.get("tie_word_embeddings") else sd["lm_head.weight"]
-    return h @ w.T
+    return gemm_inputs(h, rounding) @ w.T
 
 
-def greedy(sd, c, family, ids, mask, steps, eos, penalty=1.0):
+def greedy(sd, c, family, ids, mask, steps, eos, penalty=1.0, rounding=None):
     out = [[] for _ in range(ids.shape[0])]
     done = [False] * ids.shape[0]
     gap = float("inf")
     for _ in range(steps):
         positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
-        h, _ = llama(sd, c, family, ids, mask, positions)
-        logits = lm_head(sd, c, h[:, -1])
+        h, _ = llama(sd, c, family, ids, mask, positions, rounding)
+        logits = lm_head(sd, c, h[:, -1], rounding)
         if penalty != 1.0:  # RepetitionPenaltyLogitsProcessor
             score = torch.gather(logits, 1, ids)
             score = torch.where(score < 0, score * penalty, score / penalty)
@@ -299,6 +306,21 @@ def inputs(vocab, lengths, S, seed):
 
 def model_cases(cases, label, repo, family, cls, base_cls, gen_eos=None, penalty=None,
                 prompts=True, steps=10):
+    """The cases of one model. A BF16 model gets them twice: with F32 products of the
+    upcast weights ("gemm": "f32", hfgit's portable kernels) and with the activations
+    rounded to bfloat16 at each product ("gemm": "bf16", its AVX-512 BF16 kernels)."""
+    c = fwd.read_config(repo)
+    if c.get("torch_dtype") != "bfloat16":
+        variants = ((None, "", {}),)
+    else:
+        variants = ((None, "", {"gemm": "f32"}), ("bf16", " bf16-gemm", {"gemm": "bf16"}))
+    for rounding, suffix, extra in variants:
+        variant_cases(cases, label + suffix, repo, family, cls, base_cls, gen_eos, penalty,
+                      prompts, steps, rounding, extra)
+
+
+def variant_cases(cases, label, repo, family, cls, base_cls, gen_eos, penalty, prompts, steps,
+                  rounding, extra):
     c = fwd.read_config(repo)
     # Dynamic rope scaling takes the longest position of the batch: a sequence alone differs.
     dependent = (c.get("rope_scaling") or {}).get("type") == "dynamic"
@@ -306,14 +328,14 @@ def model_cases(cases, label, repo, family, cls, base_cls, gen_eos=None, penalty
     for batch, lengths in ((1, [12]), (3, [12, 5, 9])):
         ids, mask = inputs(c["vocab_size"], lengths, 12, 500 + batch)
         positions = torch.arange(12)[None].expand_as(ids)
-        h, hidden = llama(sd, c, family, ids, mask, positions)
+        h, hidden = llama(sd, c, family, ids, mask, positions, rounding)
         keep = hidden if batch == 1 else None
         cases.append(fwd.case("%s b%d" % (label, batch), repo, "config", ["any"], cls,
-                              fwd.inputs_json(ids, mask), {"logits": lm_head(sd, c, h)}, keep,
-                              length_dependent=dependent))
+                              fwd.inputs_json(ids, mask), {"logits": lm_head(sd, c, h, rounding)},
+                              keep, length_dependent=dependent, **extra))
         cases.append(fwd.case("%s base b%d" % (label, batch), repo, "base", ["any"], base_cls,
                               fwd.inputs_json(ids, mask), {"last_hidden_state": h}, keep,
-                              length_dependent=dependent))
+                              length_dependent=dependent, **extra))
     if not prompts:
         return
     eos = gen_eos if gen_eos is not None else [c["eos_token_id"]]
@@ -321,13 +343,14 @@ def model_cases(cases, label, repo, family, cls, base_cls, gen_eos=None, penalty
                       (torch.tensor([[0, 0, 5, 17], [9, 3, 12, 40]]),
                        torch.tensor([[0, 0, 1, 1], [1, 1, 1, 1]]))):
         for p in ([1.0] + ([penalty] if penalty else [])):
-            tokens, gap = greedy(sd, c, family, ids, mask, steps, eos, p)
+            tokens, gap = greedy(sd, c, family, ids, mask, steps, eos, p, rounding)
             assert gap > 1e-3, "near tie in greedy generation of %s (gap %g)" % (label, gap)
             cases.append(fwd.case("%s generate b%d%s" % (label, ids.shape[0],
                                                         " penalty %g" % p if p != 1 else ""),
                                   repo, "config", ["any"], cls, fwd.inputs_json(ids, mask), {},
                                   generate={"max_new_tokens": steps, "tokens": tokens,
-                                            "repetition_penalty": p, "min_logit_gap": gap}))
+                                            "repetition_penalty": p, "min_logit_gap": gap},
+                                  **extra))
 
 
 # ------------------------------------------------------------------------------------------
@@ -530,6 +553,26 @@ def main():
     repo = write_model("llama-bf16-sharded", c,
                        fill(param_names(c, "llama"), 302, torch.bfloat16), shards=2)
     model_cases(cases, "llama-bf16-sharded", repo, "llama", "LlamaForCausalLM", "LlamaModel")
+    # A long prompt in BF16: the prefill's chunks through the BF16 products of many rows.
+    # Rounded to BF16, an activation that lies near the midpoint of two BF16 values goes to
+    # either, depending on the last bits of the F32 sums before it: a flip moves it by one
+    # BF16 step (2^-7 relative), and the change spreads to every later position through
+    # attention. Over 300 tokens some flips are bound to happen, so the bound of the rounded
+    # arithmetic is measured: three times the largest difference between two evaluations of
+    # it that differ only in their sums (F32 here, F64 there).
+    c, sd = fwd.read_config(repo), fwd.read_weights(repo)
+    sd64 = collections.OrderedDict((n, t.double()) for n, t in sd.items())
+    ids, mask = inputs(c["vocab_size"], [300, 170], 300, 778)
+    positions = torch.arange(300)[None].expand_as(ids)
+    for rounding, suffix in ((None, ""), ("bf16", " bf16-gemm")):
+        h, _ = llama(sd, c, "llama", ids, mask, positions, rounding)
+        extra = {"gemm": rounding or "f32"}
+        if rounding:
+            h64, _ = llama(sd64, c, "llama", ids, mask, positions, rounding)
+            extra["tolerance"] = max(1e-4, 3 * (h.double() - h64).abs().max().item())
+        cases.append(fwd.case("llama-bf16-sharded%s base long b2" % suffix, repo, "base",
+                              ["any"], "LlamaModel", fwd.inputs_json(ids, mask),
+                              {"last_hidden_state": h}, **extra))
 
     # Mistral, F16, untied, a KV head per head, linear rope scaling, a sliding window longer
     # than every sequence here (longer ones are refused: see test_llm).

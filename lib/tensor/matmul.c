@@ -1,0 +1,366 @@
+#include "tensor/matmul.h"
+
+#include <immintrin.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "tensor/pool.h"
+#include "tensor/scratch.h"
+
+static struct {
+	pthread_once_t once;
+	bool bf16;
+	dnnl_engine_t engine;
+} cpu = { .once = PTHREAD_ONCE_INIT };
+
+static void probe(void)
+{
+	const char *env = getenv("HFGIT_KERNELS");
+	dnnl_cpu_isa_t isa;
+
+	if (dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) != dnnl_success) {
+		cpu.engine = NULL;
+		return;
+	}
+	__builtin_cpu_init();
+	if ((env && (!strcmp(env, "portable") || !strcmp(env, "avx512"))) ||
+	    !__builtin_cpu_supports("avx512bf16"))
+		return;
+	/* oneDNN would emulate BF16 on a plain AVX-512 CPU, slower than widening to F32. */
+	isa = dnnl_get_effective_cpu_isa();
+	cpu.bf16 = (isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16;
+}
+
+bool hfgit_matmul__bf16(void)
+{
+	pthread_once(&cpu.once, probe);
+	return cpu.bf16;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+static void round_bf16(uint16_t *out, const float *x, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		_mm256_storeu_si256((__m256i *)(out + i),
+		                    (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + i)));
+	if (i < n) {
+		const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+
+		_mm256_mask_storeu_epi16(out + i, m,
+		                         (__m256i)_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, x + i)));
+	}
+}
+
+void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n)
+{
+	size_t i;
+
+	if (hfgit_matmul__bf16()) {
+		round_bf16(out, x, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t bits;
+
+		memcpy(&bits, &x[i], sizeof(bits));
+		if ((bits & 0x7fffffffu) > 0x7f800000u) /* NaN: keep it one, quiet */
+			out[i] = (uint16_t)((bits >> 16) | 0x40);
+		else
+			out[i] = (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+	}
+}
+
+/*
+ * The primitives made so far, one per shape: making one costs far more than running a
+ * prefill-sized product (oneDNN generates its kernels then). The shapes of a model are few
+ * (its projections times the row counts of a prompt's chunks); past MAX_SHAPES a primitive is
+ * made for the call and dropped after it.
+ */
+#define MAX_SHAPES 128
+
+typedef struct {
+	size_t rows, n, k, ldx, ldw;
+	bool bf16, in_out, bias;
+	hfgit_matmul_post post;
+	dnnl_primitive_t prim;
+	size_t scratch;
+} shape;
+
+static struct {
+	pthread_mutex_t lock;
+	shape s[MAX_SHAPES];
+	size_t n;
+} shapes = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int make(shape *s)
+{
+	dnnl_memory_desc_t src, wei, bia, dst;
+	dnnl_matmul_desc_t md;
+	static const dnnl_alg_kind_t algs[] = {
+		[HFGIT_MATMUL_GELU] = dnnl_eltwise_gelu_erf,
+		[HFGIT_MATMUL_GELU_TANH] = dnnl_eltwise_gelu_tanh,
+		[HFGIT_MATMUL_RELU] = dnnl_eltwise_relu,
+	};
+	dnnl_primitive_attr_t attr = NULL;
+	dnnl_primitive_desc_t pd = NULL;
+	dnnl_post_ops_t post = NULL;
+	dnnl_status_t st;
+	const dnnl_data_type_t in = s->bf16 ? dnnl_bf16 : dnnl_f32;
+	const dnnl_dims_t sd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->k },
+			  ss = { (dnnl_dim_t)s->ldx, 1 }, wd = { (dnnl_dim_t)s->k, (dnnl_dim_t)s->n },
+			  ws_rows = { 1, (dnnl_dim_t)s->ldw }, ws_in_out = { (dnnl_dim_t)s->ldw, 1 },
+			  dd = { (dnnl_dim_t)s->rows, (dnnl_dim_t)s->n }, ds = { (dnnl_dim_t)s->n, 1 },
+			  bd = { 1, (dnnl_dim_t)s->n };
+
+	/* Weights [k, n]: strides (1, ldw) for the checkpoint's [n, k] rows, (ldw, 1) for
+	 * Conv1D's [k, n]; either unmoved. */
+	if ((st = dnnl_memory_desc_init_by_strides(&src, 2, sd, in, ss)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&wei, 2, wd, in,
+	                                           s->in_out ? ws_in_out : ws_rows)) ||
+	    (st = dnnl_memory_desc_init_by_strides(&dst, 2, dd, dnnl_f32, ds)) ||
+	    (st = dnnl_memory_desc_init_by_tag(&bia, 2, bd, dnnl_f32, dnnl_ab)) ||
+	    (st = dnnl_matmul_desc_init(&md, &src, &wei, s->bias ? &bia : NULL, &dst)) ||
+	    (st = dnnl_primitive_attr_create(&attr)) ||
+	    (st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user)) ||
+	    (s->post && ((st = dnnl_post_ops_create(&post)) ||
+	                 (st = dnnl_post_ops_append_eltwise(post, 1.0f, algs[s->post], 0.0f,
+	                                                    0.0f)) ||
+	                 (st = dnnl_primitive_attr_set_post_ops(attr, post)))) ||
+	    (st = dnnl_primitive_desc_create(&pd, &md, attr, cpu.engine, NULL)) ||
+	    (st = dnnl_primitive_create(&s->prim, pd)))
+		s->prim = NULL;
+	else
+		s->scratch = dnnl_memory_desc_get_size(
+			dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_post_ops_destroy(post);
+	dnnl_primitive_attr_destroy(attr);
+	if (st)
+		return hfgit_error__set(HFGIT_ERROR, "oneDNN has no %s matmul for %zux%zux%zu "
+		                       "(status %d)", s->bf16 ? "BF16" : "F32", s->rows, s->n, s->k,
+		                       (int)st);
+	return 0;
+}
+
+/* The cached primitive of `key`'s shape into key->prim, made if new; *owned when the caller
+ * must destroy it (the cache is full). */
+static int find(shape *key, bool *owned)
+{
+	size_t i;
+	int rc = 0;
+
+	*owned = false;
+	pthread_mutex_lock(&shapes.lock);
+	for (i = 0; i < shapes.n; i++) {
+		const shape *s = &shapes.s[i];
+
+		if (s->rows == key->rows && s->n == key->n && s->k == key->k && s->ldx == key->ldx &&
+		    s->ldw == key->ldw && s->bf16 == key->bf16 && s->in_out == key->in_out &&
+		    s->bias == key->bias && s->post == key->post) {
+			*key = *s;
+			goto out;
+		}
+	}
+	if ((rc = make(key)) < 0)
+		goto out;
+	if (shapes.n < MAX_SHAPES)
+		shapes.s[shapes.n++] = *key;
+	else
+		*owned = true;
+out:
+	pthread_mutex_unlock(&shapes.lock);
+	return rc;
+}
+
+/* Per thread: a stream (one must not be shared between threads), destroyed when the thread
+ * exits. */
+static pthread_key_t stream_key;
+static pthread_once_t stream_once = PTHREAD_ONCE_INIT;
+static int stream_key_rc = -1;
+
+static void stream_destroy(void *stream)
+{
+	dnnl_stream_destroy(stream);
+}
+
+static void stream_key_make(void)
+{
+	stream_key_rc = pthread_key_create(&stream_key, stream_destroy);
+}
+
+static dnnl_stream_t thread_stream(void)
+{
+	dnnl_stream_t stream;
+
+	pthread_once(&stream_once, stream_key_make);
+	if (stream_key_rc)
+		return NULL;
+	if ((stream = pthread_getspecific(stream_key)))
+		return stream;
+	if (dnnl_stream_create(&stream, cpu.engine, dnnl_stream_default_flags))
+		return NULL;
+	if (pthread_setspecific(stream_key, stream)) {
+		dnnl_stream_destroy(stream);
+		return NULL;
+	}
+	return stream;
+}
+
+static int execute(const shape *s, dnnl_stream_t stream, float *y, const void *x,
+                   const void *w, const float *bias, void *scratch)
+{
+	const struct {
+		int arg;
+		dnnl_query_t what;
+		int index;
+		void *data;
+	} io[5] = {
+		{ DNNL_ARG_SRC, dnnl_query_src_md, 0, (void *)x },
+		{ DNNL_ARG_WEIGHTS, dnnl_query_weights_md, 0, (void *)w },
+		{ DNNL_ARG_DST, dnnl_query_dst_md, 0, y },
+		{ DNNL_ARG_BIAS, dnnl_query_weights_md, 1, (void *)bias },
+		{ DNNL_ARG_SCRATCHPAD, dnnl_query_scratchpad_md, 0, scratch },
+	};
+	dnnl_exec_arg_t args[5];
+	const_dnnl_primitive_desc_t pd;
+	dnnl_status_t st;
+	int i, n = 0;
+
+	st = dnnl_primitive_get_primitive_desc(s->prim, &pd);
+	for (i = 0; i < 5 && !st; i++) {
+		if ((io[i].arg == DNNL_ARG_BIAS && !bias) ||
+		    (io[i].arg == DNNL_ARG_SCRATCHPAD && !s->scratch))
+			continue;
+		args[n].arg = io[i].arg;
+		st = dnnl_memory_create(&args[n].memory,
+		                        dnnl_primitive_desc_query_md(pd, io[i].what, io[i].index),
+		                        cpu.engine, io[i].data);
+		if (!st)
+			n++;
+	}
+	if (!st)
+		st = dnnl_primitive_execute(s->prim, stream, n, args);
+	if (!st)
+		st = dnnl_stream_wait(stream);
+	for (i = 0; i < n; i++)
+		dnnl_memory_destroy(args[i].memory);
+	if (st)
+		return hfgit_error__set(HFGIT_ERROR, "oneDNN %s matmul %zux%zux%zu failed (status "
+		                       "%d)", s->bf16 ? "BF16" : "F32", s->rows, s->n, s->k, (int)st);
+	return 0;
+}
+
+int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t rows,
+                      const hfgit_matmul_block *b)
+{
+	/* oneDNN 2.6 runs its best kernels (brgemm, AMX) only for an output whose rows are
+	 * dense, and falls back to a slower GEMM for a block of columns of a wider one: such a
+	 * block goes through a dense buffer (a copy of rows * n floats, small beside the
+	 * product). */
+	const bool dense = ldy == b->n;
+	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, b->post,
+		    NULL, 0 };
+	dnnl_stream_t stream;
+	float *out = y;
+	void *scratch;
+	int saved, rc;
+	size_t r;
+	bool owned;
+
+	if (!rows || !b->n)
+		return 0;
+	pthread_once(&cpu.once, probe);
+	if (!cpu.engine || (b->bf16 && !cpu.bf16))
+		return hfgit_error__set(HFGIT_ERROR, "no oneDNN %s matmul on this CPU",
+		                       b->bf16 ? "BF16" : "F32");
+	if (!(stream = thread_stream()))
+		return hfgit_error__set(HFGIT_ERROR, "cannot create a oneDNN stream");
+	if (!dense && !(out = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_DENSE,
+	                                         rows * b->n * sizeof(float))))
+		return hfgit_error__oom();
+	/* One thread: the primitive is made for, and runs on, this thread alone. */
+	saved = omp_get_max_threads();
+	if (saved != 1)
+		omp_set_num_threads(1);
+	if ((rc = find(&s, &owned)) < 0)
+		goto out;
+	if (!(scratch = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_PAD, s.scratch)))
+		rc = hfgit_error__oom();
+	else
+		rc = execute(&s, stream, out, x, b->w, b->bias, scratch);
+	if (owned)
+		dnnl_primitive_destroy(s.prim);
+	for (r = 0; rc == 0 && !dense && r < rows; r++)
+		memcpy(y + r * ldy, out + r * b->n, b->n * sizeof(float));
+out:
+	if (saved != 1)
+		omp_set_num_threads(saved);
+	return rc;
+}
+
+/* Columns per block: about three blocks per worker, for balance when a core is busy
+ * elsewhere, in multiples of 64 (the kernels' tile width), at most BLOCK_MAX (the dense
+ * buffer of a block stays small). */
+#define BLOCK_MIN 64
+#define BLOCK_MAX 1024
+
+typedef struct {
+	const hfgit_matmul_layer *ls;
+	const void *x;
+	size_t ldx, rows, block;
+	size_t first[HFGIT_MATMUL_MAX_LAYERS + 1]; /* the first block of each layer */
+	bool bf16;
+	hfgit_matmul_post post;
+	atomic_int failed;
+} layers_job;
+
+static void block_task(void *arg, size_t t)
+{
+	layers_job *j = arg;
+	const size_t elem = j->bf16 ? 2 : 4;
+	const hfgit_matmul_layer *l;
+	hfgit_matmul_block b;
+	size_t i = 0, o;
+
+	while (t >= j->first[i + 1])
+		i++;
+	l = &j->ls[i];
+	o = (t - j->first[i]) * j->block;
+	b = (hfgit_matmul_block){
+		.w = (const char *)l->w + (l->in_out ? o : o * l->k) * elem, .bf16 = j->bf16,
+		.in_out = l->in_out, .n = l->out - o < j->block ? l->out - o : j->block, .k = l->k,
+		.ldw = l->in_out ? l->out : l->k, .bias = l->bias ? l->bias + o : NULL,
+		.post = j->post,
+	};
+	if (hfgit_matmul__run(l->y + o, l->ldy, j->x, j->ldx, j->rows, &b) < 0)
+		atomic_store(&j->failed, 1);
+}
+
+int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
+                         size_t rows, bool bf16, hfgit_matmul_post post)
+{
+	layers_job j = { ls, x, ldx, rows, 0, { 0 }, bf16, post, 0 };
+	size_t i, cols = 0;
+
+	if (n > HFGIT_MATMUL_MAX_LAYERS)
+		return hfgit_error__set(HFGIT_EINVALID, "%zu layers in one run: at most %d", n,
+		                       HFGIT_MATMUL_MAX_LAYERS);
+	for (i = 0; i < n; i++)
+		cols += ls[i].out;
+	j.block = (cols / (3 * hfgit_pool__width()) + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN;
+	j.block = j.block < BLOCK_MIN ? BLOCK_MIN : j.block > BLOCK_MAX ? BLOCK_MAX : j.block;
+	for (i = 0; i < n; i++)
+		j.first[i + 1] = j.first[i] + (ls[i].out + j.block - 1) / j.block;
+	hfgit_pool__each(j.first[n], block_task, &j);
+	if (atomic_load(&j.failed))
+		return hfgit_error__set(HFGIT_ERROR, "a %s product of %zu rows failed (out of "
+		                       "memory?)", bf16 ? "BF16" : "F32", rows);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * Products through oneDNN's matmul primitive, on the calling thread, for the many-row
+ * products of a forward pass (callers spread blocks of output columns over hfgit's pool).
+ * The weights are read in place, as the checkpoint stores them: nn.Linear's [out, in] rows
+ * are the [in, out] matrix in "ba" order, Conv1D's [in, out] are it in "ab" order; no copy of
+ * the model is made. Primitives are made once per shape and kept.
+ *
+ * F32 runs oneDNN's brgemm kernels (a little faster than dnnl_sgemm, and with the bias
+ * added in the same pass). BF16 weights multiply BF16-rounded activations with F32
+ * accumulation and output: what torch's bfloat16 matmul computes (it rounds its output to
+ * BF16 as well; this does not), on AMX tiles where the CPU has them and on AVX-512 BF16 dot
+ * products (vdpbf16ps) otherwise.
+ */
+#ifndef HFGIT_TENSOR_MATMUL_H
+#define HFGIT_TENSOR_MATMUL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Whether this CPU has AVX-512 BF16 and oneDNN runs BF16 products on it (the answer is
+ * cached); false with HFGIT_KERNELS=portable or avx512 (hlinear.h). */
+bool hfgit_matmul__bf16(void);
+
+/* out[i] = x[i] rounded to the nearest BF16 (ties to even; NaN stays NaN). */
+void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n);
+
+/* What a product may apply to its output in the same pass, after the bias (oneDNN's
+ * eltwise post-ops, torch's formulas). */
+typedef enum {
+	HFGIT_MATMUL_PLAIN,
+	HFGIT_MATMUL_GELU,      /* exact, with erf */
+	HFGIT_MATMUL_GELU_TANH, /* the tanh approximation (gelu_new) */
+	HFGIT_MATMUL_RELU,
+} hfgit_matmul_post;
+
+/* A block of n output columns of a layer: y = x W^T (nn.Linear, W n rows of stride ldw) or
+ * y = x W (in_out: Conv1D, W k rows of stride ldw, the block's first column at w), + bias
+ * (F32, n values, or NULL), then `post`. bf16: W and x are BF16, else F32. */
+typedef struct {
+	const void *w;
+	bool bf16, in_out;
+	size_t n, k, ldw;
+	const float *bias;
+	hfgit_matmul_post post;
+} hfgit_matmul_block;
+
+/* y[r, 0..n) (row stride ldy) = x[r, 0..k) (row stride ldx) through `b`, r < rows. */
+int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t rows,
+                      const hfgit_matmul_block *b);
+
+/* A whole layer for hfgit_matmul__layers: its `out` columns of y (row stride ldy) through
+ * W (as in hfgit_matmul_block, k inputs; bias F32 or NULL). */
+typedef struct {
+	const void *w;
+	bool in_out;
+	size_t out, k;
+	const float *bias;
+	float *y;
+	size_t ldy;
+} hfgit_matmul_layer;
+
+#define HFGIT_MATMUL_MAX_LAYERS 8
+
+/* Up to HFGIT_MATMUL_MAX_LAYERS layers on the same x (BF16 when bf16) as one run of hfgit's
+ * workers (tensor/pool.h) over blocks of their columns, each then `post`. */
+int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
+                         size_t rows, bool bf16, hfgit_matmul_post post);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * Per-thread buffers of the kernels, kept from one call to the next (a prefill makes
+ * thousands of calls) and freed when the thread exits: the kernels run on hfgit's workers and
+ * on the caller's thread, which may be one of many an application starts and ends.
+ */
+#ifndef HFGIT_TENSOR_SCRATCH_H
+#define HFGIT_TENSOR_SCRATCH_H
+
+#include <stddef.h>
+
+typedef enum {
+	HFGIT_SCRATCH_MATMUL_PAD,   /* oneDNN's scratchpad (matmul.c) */
+	HFGIT_SCRATCH_MATMUL_DENSE, /* a dense output block (matmul.c) */
+	HFGIT_SCRATCH_BF16_X,       /* activations rounded to BF16 (hlinear.c) */
+	HFGIT_SCRATCH_TILE,         /* widened weight rows (hlinear.c) */
+	HFGIT_SCRATCH_SCORES,       /* attention scores of one head (llama.c) */
+	HFGIT_SCRATCH_SLOTS
+} hfgit_scratch_slot;
+
+/* The calling thread's buffer `slot`, with room for `bytes` (grown, its contents then
+ * lost); NULL when out of memory. */
+void *hfgit_scratch__get(hfgit_scratch_slot slot, size_t bytes);
+
+#endif

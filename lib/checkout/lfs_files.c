@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/layout.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
@@ -297,10 +298,28 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 	return rc;
 }
 
-int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
-                        hfgit_ctx *ctx, const char *remote_url, const char *ref,
-                        const hfgit_clone_options *opts)
+/* The store's manifest for the tree of `commit` (NULL, and no error, when there is no store
+ * or the commit cannot be read: the walk then reports that). */
+static char *manifest_path(git_repository *store, git_repository *repo, const git_oid *commit)
 {
+	git_commit *c = NULL;
+	char tree[GIT_OID_HEXSZ + 1];
+	char *path = NULL;
+
+	if (store && git_commit_lookup(&c, repo, commit) == 0) {
+		git_oid_tostr(tree, sizeof(tree), git_commit_tree_id(c));
+		path = hfgit_layout__lfs_manifest(git_repository_path(store), tree);
+		git_commit_free(c);
+	}
+	hfgit_error__clear();
+	return path;
+}
+
+int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
+                        const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
+                        const char *ref, const hfgit_clone_options *opts)
+{
+	char *manifest = NULL;
 	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
 	int rc;
@@ -319,7 +338,8 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oi
 	if ((rc = hfgit_lfs__objects_open(&plan->store, plan->store_root)) < 0 ||
 	    (rc = configure(repo, plan->store_root, opts->link)) < 0)
 		goto out;
-	if ((rc = hfgit_tree_files__foreach(repo, commit, collect_file, &plan->c)) < 0)
+	manifest = manifest_path(store, repo, commit);
+	if ((rc = hfgit_tree_files__foreach_cached(repo, commit, manifest, collect_file, &plan->c)) < 0)
 		goto out;
 	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
 	stats->lfs_files = plan->c.count;
@@ -328,6 +348,7 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oi
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
+	free(manifest);
 	if (rc < 0)
 		hfgit_lfs__plan_free(plan);
 	else

@@ -205,8 +205,11 @@ void hfgit_manifest__finish(hfgit_manifest *m)
 {
 	int rc;
 
-	if (!m->diverged && m->pos == m->count)
-		return; /* the manifest read described the tree */
+	if (!m->diverged && m->pos == m->count) {
+		/* the manifest read described the tree: no pointer blob was read */
+		hfgit__trace("lfs manifest: all %zu blobs from %s", m->count, m->path);
+		return;
+	}
 	if (!m->diverged)
 		diverge(m); /* the tree ended before the manifest did */
 	if (m->unwritable || m->pending)

@@ -188,7 +188,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 	    (rc = set_up_refs(repo, url, r)) < 0)
 		goto out;
 	hfgit__trace("objects in the new repository");
-	if ((rc = hfgit_lfs__plan_new(&plan, repo, &r->commit_oid, ctx, url,
+	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url,
 	                              r->ref ? r->ref : r->via_ref, opts)) < 0)
 		goto out;
 	if (hfgit_lfs__plan_count(plan) == 0)

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/layout.h"
 #include "core/strbuf.h"
 #include "core/trace.h"
 #include "hub/context.h"
@@ -21,6 +22,7 @@
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
 #include "lfs/select.h"
+#include "checkout/index_file.h"
 #include "checkout/tree_files.h"
 #include "checkout/worktree.h"
 
@@ -139,20 +141,18 @@ static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
 }
 
 /*
- * Put the content of an LFS file in the working tree and record it in the index under the
+ * Put the content of an LFS file in the working tree and make its index entry under the
  * pointer's blob id (what git-lfs's clean filter gives for that content), with the file's stat
- * data. The file's mtime is set a little in the past so that the index written afterwards is
- * newer: entries as new as the index are "racy", and git would re-hash them, which needs
- * git-lfs's filter.
+ * data. A file newer than `past` gets that mtime, a little before the index is written:
+ * entries as new as the index are "racy", and git would re-hash them, which needs git-lfs's
+ * filter. (A warm clone links objects made long ago: nothing to change.)
  */
-static int materialize(git_repository *repo, git_index *index, const lfs_file *f,
-                       const char *object, placing *pl)
+static int materialize(git_repository *repo, git_index_entry *entry, const lfs_file *f,
+                       const char *object, placing *pl, const struct timespec past[2])
 {
 	const char *workdir = git_repository_workdir(repo);
 	char *dst = hfgit__aprintf("%s%s", workdir, f->path);
 	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-	struct timespec past[2];
-	git_index_entry entry;
 	struct stat st;
 	int rc;
 
@@ -163,9 +163,6 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
 	    (rc = hfgit_worktree__place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
 		goto out;
-	clock_gettime(CLOCK_REALTIME, &past[0]);
-	past[0].tv_sec -= 2;
-	past[1] = past[0];
 	if (lstat(dst, &st) == 0 && st.st_mtime > past[1].tv_sec) {
 		utimensat(AT_FDCWD, dst, past, 0);
 		lstat(dst, &st);
@@ -174,22 +171,19 @@ static int materialize(git_repository *repo, git_index *index, const lfs_file *f
 		rc = hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
 		goto out;
 	}
-	memset(&entry, 0, sizeof(entry));
-	entry.path = f->path;
-	entry.mode = f->mode;
-	git_oid_cpy(&entry.id, &f->blob);
-	entry.ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-	entry.ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-	entry.mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-	entry.mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-	entry.dev = (uint32_t)st.st_dev;
-	entry.ino = (uint32_t)st.st_ino;
-	entry.uid = st.st_uid;
-	entry.gid = st.st_gid;
-	entry.file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
-	if (git_index_add(index, &entry) < 0)
-		rc = hfgit_error__set(HFGIT_ERROR, "cannot update the index for '%s': %s", f->path,
-		                      hfgit_git__message());
+	memset(entry, 0, sizeof(*entry));
+	entry->path = f->path;
+	entry->mode = f->mode;
+	git_oid_cpy(&entry->id, &f->blob);
+	entry->ctime.seconds = (int32_t)st.st_ctim.tv_sec;
+	entry->ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
+	entry->mtime.seconds = (int32_t)st.st_mtim.tv_sec;
+	entry->mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
+	entry->dev = (uint32_t)st.st_dev;
+	entry->ino = (uint32_t)st.st_ino;
+	entry->uid = st.st_uid;
+	entry->gid = st.st_gid;
+	entry->file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
 out:
 	free(dst);
 	return rc;
@@ -309,10 +303,28 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 	return rc;
 }
 
-int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
-                        hfgit_ctx *ctx, const char *remote_url, const char *ref,
-                        const hfgit_clone_options *opts)
+/* The store's manifest for the tree of `commit` (NULL, and no error, when there is no store
+ * or the commit cannot be read: the walk then reports that). */
+static char *manifest_path(git_repository *store, git_repository *repo, const git_oid *commit)
 {
+	git_commit *c = NULL;
+	char tree[GIT_OID_HEXSZ + 1];
+	char *path = NULL;
+
+	if (store && git_commit_lookup(&c, repo, commit) == 0) {
+		git_oid_tostr(tree, sizeof(tree), git_commit_tree_id(c));
+		path = hfgit_layout__lfs_manifest(git_repository_path(store), tree);
+		git_commit_free(c);
+	}
+	hfgit_error__clear();
+	return path;
+}
+
+int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
+                        const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
+                        const char *ref, const hfgit_clone_options *opts)
+{
+	char *manifest = NULL;
 	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
 	int rc;
@@ -331,7 +343,8 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oi
 	if ((rc = hfgit_lfs__objects_open(&plan->store, plan->store_root)) < 0 ||
 	    (rc = configure(repo, plan->store_root, opts->link)) < 0)
 		goto out;
-	if ((rc = hfgit_tree_files__foreach(repo, commit, collect_file, &plan->c)) < 0)
+	manifest = manifest_path(store, repo, commit);
+	if ((rc = hfgit_tree_files__foreach_cached(repo, commit, manifest, collect_file, &plan->c)) < 0)
 		goto out;
 	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
 	stats->lfs_files = plan->c.count;
@@ -340,6 +353,7 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oi
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
+	free(manifest);
 	if (rc < 0)
 		hfgit_lfs__plan_free(plan);
 	else
@@ -361,7 +375,9 @@ int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link
                           bool new_tree)
 {
 	placing pl = { mode, true, new_tree, HFGIT_STRBUF_INIT };
+	git_index_entry *entries = NULL;
 	git_index *index = NULL;
+	struct timespec past[2];
 	size_t i;
 	int rc = 0;
 
@@ -369,15 +385,24 @@ int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link
 		return 0;
 	if (git_repository_index(&index, repo) < 0)
 		return hfgit_error__set(HFGIT_ERROR, "cannot open the index: %s", hfgit_git__message());
+	if (!(entries = calloc(plan->c.count, sizeof(*entries)))) {
+		git_index_free(index);
+		return hfgit_error__oom();
+	}
+	clock_gettime(CLOCK_REALTIME, &past[0]);
+	past[0].tv_sec -= 2;
+	past[1] = past[0];
 	for (i = 0; i < plan->c.count && rc == 0; i++) {
 		char *object = hfgit_lfs__object_path(plan->store, plan->c.files[i].pointer.oid);
-		rc = object ? materialize(repo, index, &plan->c.files[i], object, &pl) : HFGIT_EINVALID;
+		rc = object ? materialize(repo, &entries[i], &plan->c.files[i], object, &pl, past)
+		            : HFGIT_EINVALID;
 		free(object);
 	}
-	if (rc == 0 && git_index_write(index) < 0)
-		rc = hfgit_error__set(HFGIT_ERROR, "cannot write the index: %s", hfgit_git__message());
+	if (rc == 0)
+		rc = hfgit_index_file__write(index, entries, plan->c.count);
 	hfgit__trace("lfs: working tree has the content of %zu files", plan->c.count);
 	hfgit_strbuf__dispose(&pl.made);
 	git_index_free(index);
+	free(entries);
 	return rc;
 }

@@ -21,9 +21,10 @@
  */
 typedef struct hfgit_lfs_plan hfgit_lfs_plan;
 
-int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, const git_oid *commit,
-                        hfgit_ctx *ctx, const char *remote_url, const char *ref,
-                        const hfgit_clone_options *opts);
+/* `store` (may be NULL) keeps the manifest of the commit's tree (manifest.h). */
+int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
+                        const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
+                        const char *ref, const hfgit_clone_options *opts);
 /* How many LFS files get content (0: check out everything as usual). */
 size_t hfgit_lfs__plan_count(const hfgit_lfs_plan *plan);
 /* Every path of the commit that is not an LFS file getting content. */

@@ -7,11 +7,13 @@
 #include "checkout/lfs_refs.h"
 #include "core/strbuf.h"
 #include "checkout/attributes.h"
+#include "checkout/manifest.h"
 #include "core/git_error.h"
 
 typedef struct {
 	hfgit_attrs *attrs;
 	git_odb *odb;
+	hfgit_manifest *manifest;  /* NULL: every pointer blob is read */
 	hfgit_tree_file_cb cb;
 	void *payload;
 	int rc;          /* the callback's non-zero answer, or our own error */
@@ -23,6 +25,23 @@ static bool has_lfs_filter(hfgit_attrs *attrs, const char *path)
 	const char *value;
 	return hfgit_attrs__get(attrs, path, "filter", &value) == HFGIT_ATTR_VALUE &&
 	       !strcmp(value, "lfs");
+}
+
+/* Whether the blob is a pointer git-lfs can smudge (no extensions): from the manifest when
+ * it describes this entry, else by reading the blob. */
+static bool is_smudgeable_pointer(walker *w, const hfgit_tree_file *file, hfgit_lfs_pointer *pointer)
+{
+	bool is_pointer;
+
+	if (w->manifest &&
+	    hfgit_manifest__next(w->manifest, file->path, file->blob, file->mode, &is_pointer, pointer))
+		return is_pointer;
+	is_pointer = file->mode != GIT_FILEMODE_LINK &&
+	             hfgit_lfs__read_pointer(pointer, w->odb, file->blob) && !pointer->ext[0];
+	hfgit_error__clear();
+	if (w->manifest)
+		hfgit_manifest__note_pointer(w->manifest, is_pointer ? pointer : NULL);
+	return is_pointer;
 }
 
 static int visit(const char *root, const git_tree_entry *entry, void *payload)
@@ -42,10 +61,8 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 	file.blob = git_tree_entry_id(entry);
 	file.mode = git_tree_entry_filemode(entry);
 	file.lfs = NULL;
-	if (file.mode != GIT_FILEMODE_LINK && hfgit_lfs__read_pointer(&pointer, w->odb, file.blob) &&
-	    !pointer.ext[0] && has_lfs_filter(w->attrs, path))
+	if (is_smudgeable_pointer(w, &file, &pointer) && has_lfs_filter(w->attrs, path))
 		file.lfs = &pointer;
-	hfgit_error__clear();
 	w->rc = w->cb(&file, w->payload);
 	free(path);
 	return w->rc ? -1 : 0;
@@ -54,7 +71,13 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
                               void *payload)
 {
-	walker w = { NULL, NULL, cb, payload, 0 };
+	return hfgit_tree_files__foreach_cached(repo, commit, NULL, cb, payload);
+}
+
+int hfgit_tree_files__foreach_cached(git_repository *repo, const git_oid *commit,
+                                     const char *manifest, hfgit_tree_file_cb cb, void *payload)
+{
+	walker w = { NULL, NULL, NULL, cb, payload, 0 };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -67,12 +90,17 @@ int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit
 		                      "(run `hfgit verify`)", hex, git_repository_path(repo), hfgit_git__message());
 	else if ((rc = hfgit_attrs__from_tree(&w.attrs, repo, tree)) < 0)
 		; /* the message says which file */
+	else if (manifest && (rc = hfgit_manifest__open(&w.manifest, manifest, git_tree_id(tree))) < 0)
+		;
 	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
 		rc = w.rc ? w.rc : hfgit_error__set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
 		                                    hex, hfgit_git__message());
+	else if (w.manifest)
+		hfgit_manifest__finish(w.manifest); /* only after a whole walk: never a partial one */
 	git_tree_free(tree);
 	git_commit_free(c);
 	git_odb_free(w.odb);
 	hfgit_attrs__free(w.attrs);
+	hfgit_manifest__free(w.manifest);
 	return rc;
 }

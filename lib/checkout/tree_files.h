@@ -28,4 +28,9 @@ typedef int (*hfgit_tree_file_cb)(const hfgit_tree_file *file, void *payload);
 int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
                               void *payload);
 
+/* The same answers, with the LFS manifest at `manifest` (manifest.h) instead of reading each
+ * pointer blob where it describes the tree, and written anew where it does not. */
+int hfgit_tree_files__foreach_cached(git_repository *repo, const git_oid *commit,
+                                     const char *manifest, hfgit_tree_file_cb cb, void *payload);
+
 #endif

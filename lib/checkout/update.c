@@ -210,7 +210,7 @@ int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
 		rc = hfgit_git__fail("cannot read the commits", dir);
 		goto out;
 	}
-	if ((rc = hfgit_lfs__plan_new(&plan, repo, &r->commit_oid, ctx, url, r->ref, opts)) < 0 ||
+	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url, r->ref, opts)) < 0 ||
 	    (rc = checkout_paths(&paths, &diff, repo, old_tree, new_tree,
 	                         hfgit_lfs__plan_other_paths(plan))) < 0)
 		goto out;

@@ -51,6 +51,13 @@ char *hfgit_layout__last_used(const char *repo_dir)
 	return hfgit__aprintf("%s%shfgit/last-used", repo_dir, n && repo_dir[n - 1] == '/' ? "" : "/");
 }
 
+char *hfgit_layout__lfs_manifest(const char *repo_dir, const char *tree)
+{
+	size_t n = strlen(repo_dir);
+	return hfgit__aprintf("%s%shfgit/lfs-manifests/%s", repo_dir,
+	                      n && repo_dir[n - 1] == '/' ? "" : "/", tree);
+}
+
 char *hfgit_layout__tmp_dir(const char *cache_dir)
 {
 	return hfgit__aprintf("%s/tmp", cache_dir);

@@ -4,6 +4,7 @@
  *
  *     <cache>/repos/<endpoint key>/<repo>.git       one bare, shallow store per model id
  *     <cache>/repos/<...>.git/hfgit/last-used       its mtime: the last clone, resolve or export
+ *     <cache>/repos/<...>.git/hfgit/lfs-manifests/<tree>   which blobs of a tree are LFS pointers
  *     <cache>/tmp/                                  work in progress, same file system
  *     <cache>/lfs/objects/<ab>/<cd>/<oid>           LFS objects, laid out as git-lfs lays them
  *     <cache>/lfs/incomplete/<oid>.<host>-<pid>.part   partial downloads, resumable
@@ -26,6 +27,7 @@
 char *hfgit_layout__repos_dir(const char *cache_dir);
 char *hfgit_layout__repo_dir(const char *cache_dir, const char *endpoint, const char *repo);
 char *hfgit_layout__last_used(const char *repo_dir);
+char *hfgit_layout__lfs_manifest(const char *repo_dir, const char *tree);
 char *hfgit_layout__tmp_dir(const char *cache_dir);
 char *hfgit_layout__checkouts_log(const char *cache_dir);
 char *hfgit_layout__checkout_dir(const char *cache_dir, const char *repo, const char *commit);

@@ -15,8 +15,10 @@
 #   hfgit           hfgit clone with an empty cache, then into a new directory (warm cache)
 #   cp -al          a hard-link copy of hfgit's cold checkout: what making N files costs at
 #                   least, the floor of any warm clone
-# with the ratios, hfgit's time per file, and at the end how that time per file grows from
-# the smallest to the largest count.
+# with the ratios, hfgit's time per file, the load average before and after each case (the
+# machine may be shared), and at the end how that time per file grows from the smallest to the
+# largest count. The big-file goal (8 x 128 MiB against raw curl and curl + sync, peak RSS) is
+# lfs_clone.sh's bench-big case.
 #
 # The fixtures are made like build-fixtures.sh's bench repositories (tests/fixtures/gen.py
 # writes the objects and canonical pointers by the LFS spec, real git commits them); real
@@ -92,6 +94,7 @@ timed_or_limit() {
 bench_case() {
 	name=$1 files=$2 size=$3
 	make_fixture "$name" "$files" "$size"
+	load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 	dir=$fixtures/$name
 	start_cdn "$dir/hub/lfs"
 	rm -f "$work/port"
@@ -131,6 +134,7 @@ bench_case() {
 	h=$(median <"$work/t.cold"); w=$(median <"$work/t.warm"); l=$(median <"$work/t.links")
 	g=$(grep -v '>' "$work/t.git" | median); gw=$(grep -v '>' "$work/t.git.w" | median)
 	echo "$name: $files LFS files of $size bytes in one folder; median of $runs run(s)"
+	echo "  load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	awk -v c="$c" -v cw="$cw" -v h="$h" -v w="$w" -v l="$l" -v g="${g:-0}" -v gw="${gw:-0}" -v n="$files" -v lim="$limit" 'BEGIN {
 		printf "                           cold          warm\n"
 		printf "  raw parallel curl     %8.3f s    %8.3f s\n", c, cw

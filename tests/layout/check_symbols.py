@@ -25,6 +25,8 @@ def main():
         if len(parts) != 3:
             continue
         sym = parts[2]
+        if sym.startswith(('__odr_asan', '__asan', '__ubsan', '__sanitizer')):
+            continue  # what the sanitizers' instrumentation adds beside each global
         symbols.add(sym)
         if not sym.startswith('hfgit_'):
             problems.append('%s: %s: not in the hfgit_ namespace' % (obj, sym))

@@ -269,7 +269,10 @@ set_faults "$hub_URL" "[]"
 # The hub going away mid-way: a clear error, nothing half-made, what arrived kept.
 fresh_cache down
 start_hub doomed
-set_faults "$doomed_URL" "[{\"kind\":\"slow\",\"oid\":\"$MODEL_OID\",\"bytes_per_sec\":200000}]"
+# Slow enough (the object's ranges take over 10 s together) that a test shell starved of the
+# CPU for a second or two still kills the hub before the last byte: at 200 kB/s a range each
+# on 8 connections, the whole object could arrive between two polls on a loaded machine.
+set_faults "$doomed_URL" "[{\"kind\":\"slow\",\"oid\":\"$MODEL_OID\",\"bytes_per_sec\":30000}]"
 HF_ENDPOINT=$doomed_URL "$HFGIT" clone -q "$MODEL" down >/dev/null 2>"$WORK/down.err" &
 pid=$!
 i=0

@@ -305,21 +305,59 @@ out:
 	return rc;
 }
 
-/* Columns per block: about three blocks per worker, for balance when a core is busy
- * elsewhere, in multiples of 64 (the kernels' tile width), at most BLOCK_MAX (the dense
- * buffer of a block stays small). */
+/* Columns per block: as many blocks as workers (or a multiple of them when a block would pass
+ * BLOCK_MAX, which keeps the dense buffer of a block small), each layer cut into blocks of
+ * equal width in multiples of BLOCK_MIN (the kernels' tile width). Equal shares matter more
+ * than anything else here: a 896-column layer cut into 192-column blocks gave one worker 576
+ * columns and the other 320. */
 #define BLOCK_MIN 64
 #define BLOCK_MAX 1024
 
 typedef struct {
 	const hfgit_matmul_layer *ls;
 	const void *x;
-	size_t ldx, rows, block;
+	size_t ldx, rows;
 	size_t first[HFGIT_MATMUL_MAX_LAYERS + 1]; /* the first block of each layer */
+	size_t block[HFGIT_MATMUL_MAX_LAYERS];     /* the columns of each layer's blocks */
 	bool bf16;
 	hfgit_matmul_post post;
 	atomic_int failed;
 } layers_job;
+
+/* Each layer cut into blocks of about `share` columns, in multiples of BLOCK_MIN; the number
+ * of blocks in all. */
+static size_t cut_layers(layers_job *j, size_t n, size_t share)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const size_t out = j->ls[i].out;
+		size_t blocks = (out + share / 2) / share, b;
+
+		blocks = blocks ? blocks : 1;
+		b = (out + blocks - 1) / blocks;
+		b = b ? (b + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN : BLOCK_MIN;
+		j->block[i] = b > BLOCK_MAX ? BLOCK_MAX : b;
+		j->first[i + 1] = j->first[i] + (out + j->block[i] - 1) / j->block[i];
+	}
+	return j->first[n];
+}
+
+/* The blocks of every layer: the fewest tasks, a multiple of the workers, of about equal
+ * width (3 layers of 768 on 2 workers: 6 blocks of 384, not 3 of 768). */
+static void cut_blocks(layers_job *j, size_t n, size_t width)
+{
+	size_t i, cols = 0, tasks;
+
+	for (i = 0; i < n; i++)
+		cols += j->ls[i].out;
+	width = width ? width : 1;
+	tasks = width * ((cols + width * BLOCK_MAX - 1) / (width * BLOCK_MAX));
+	for (tasks = tasks ? tasks : width; tasks <= 8 * width; tasks += width)
+		if (cut_layers(j, n, (cols + tasks - 1) / tasks) % width == 0)
+			return;
+	cut_layers(j, n, (cols + width - 1) / width);
+}
 
 static void block_task(void *arg, size_t t)
 {
@@ -332,10 +370,11 @@ static void block_task(void *arg, size_t t)
 	while (t >= j->first[i + 1])
 		i++;
 	l = &j->ls[i];
-	o = (t - j->first[i]) * j->block;
+	o = (t - j->first[i]) * j->block[i];
 	b = (hfgit_matmul_block){
 		.w = (const char *)l->w + (l->in_out ? o : o * l->k) * elem, .bf16 = j->bf16,
-		.in_out = l->in_out, .n = l->out - o < j->block ? l->out - o : j->block, .k = l->k,
+		.in_out = l->in_out, .n = l->out - o < j->block[i] ? l->out - o : j->block[i],
+		.k = l->k,
 		.ldw = l->in_out ? l->out : l->k, .bias = l->bias ? l->bias + o : NULL,
 		.post = j->post,
 	};
@@ -346,18 +385,12 @@ static void block_task(void *arg, size_t t)
 int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
                          size_t rows, bool bf16, hfgit_matmul_post post)
 {
-	layers_job j = { ls, x, ldx, rows, 0, { 0 }, bf16, post, 0 };
-	size_t i, cols = 0;
+	layers_job j = { ls, x, ldx, rows, { 0 }, { 0 }, bf16, post, 0 };
 
 	if (n > HFGIT_MATMUL_MAX_LAYERS)
 		return hfgit_error__set(HFGIT_EINVALID, "%zu layers in one run: at most %d", n,
 		                       HFGIT_MATMUL_MAX_LAYERS);
-	for (i = 0; i < n; i++)
-		cols += ls[i].out;
-	j.block = (cols / (3 * hfgit_pool__width()) + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN;
-	j.block = j.block < BLOCK_MIN ? BLOCK_MIN : j.block > BLOCK_MAX ? BLOCK_MAX : j.block;
-	for (i = 0; i < n; i++)
-		j.first[i + 1] = j.first[i] + (ls[i].out + j.block - 1) / j.block;
+	cut_blocks(&j, n, hfgit_pool__width());
 	hfgit_pool__each(j.first[n], block_task, &j);
 	if (atomic_load(&j.failed))
 		return hfgit_error__set(HFGIT_ERROR, "a %s product of %zu rows failed (out of "

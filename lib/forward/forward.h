@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "tensor/arena.h"
 #include "tensor/gemm.h"
+#include "tensor/attention.h"
 #include "tensor/ops.h"
 
 typedef struct hfgit_runner hfgit_runner;

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "hfgit.h"
 #include "tensor/gemm.h"
+#include "tensor/attention.h"
 #include "tensor/ops.h"
 
 static float *randoms(size_t n, unsigned *seed)

@@ -3,7 +3,7 @@
 #include <string.h>
 
 int hfgit_decoder__cache_alloc(hfgit_kv_cache *c, size_t layers, size_t batch, size_t cap,
-                               size_t width, hfgit_arena *a)
+                               size_t width, bool bf16, hfgit_arena *a)
 {
 	const size_t n = layers * batch * cap * width;
 
@@ -12,11 +12,19 @@ int hfgit_decoder__cache_alloc(hfgit_kv_cache *c, size_t layers, size_t batch, s
 	c->cap = cap;
 	c->width = width;
 	c->len = 0;
-	c->k = hfgit_arena__floats(a, n);
-	c->v = hfgit_arena__floats(a, n);
+	c->k = c->v = NULL;
+	c->kb = c->vb = NULL;
+	if (bf16) {
+		/* Two BF16 values per float-sized arena slot. */
+		c->kb = (uint16_t *)(void *)hfgit_arena__floats(a, (n + 1) / 2);
+		c->vb = (uint16_t *)(void *)hfgit_arena__floats(a, (n + 1) / 2);
+	} else {
+		c->k = hfgit_arena__floats(a, n);
+		c->v = hfgit_arena__floats(a, n);
+	}
 	/* int64 masks in float-sized arena slots: two per value. */
 	c->mask = (int64_t *)(void *)hfgit_arena__floats(a, 2 * batch * cap);
-	return c->k && c->v && c->mask ? 0 : HFGIT_ERROR;
+	return (c->k || c->kb) && (c->v || c->vb) && c->mask ? 0 : HFGIT_ERROR;
 }
 
 int64_t *hfgit_decoder__keys(hfgit_kv_cache *c, const int64_t *mask, size_t t, hfgit_arena *a)

@@ -13,6 +13,7 @@ typedef struct {
 	size_t layers, batch, cap, width; /* room for cap tokens per sequence, width floats each */
 	size_t len;                       /* tokens cached so far */
 	float *k, *v;                     /* [layers][batch][cap][width] */
+	uint16_t *kb, *vb;                /* the same in BF16, instead of k and v (cache_alloc) */
 	int64_t *mask;                    /* [batch][cap]: 0 for padding */
 } hfgit_kv_cache;
 
@@ -35,9 +36,11 @@ typedef struct {
 extern const hfgit_decoder hfgit_gpt2__decoder;
 extern const hfgit_decoder hfgit_llama__decoder;
 
-/* Room in `a` for `layers` layers of keys and values of `width` floats per token. */
+/* Room in `a` for `layers` layers of keys and values of `width` values per token: F32 in k
+ * and v, or with `bf16` BF16 in kb and vb (for a model whose products round their inputs to
+ * BF16 anyway: the cache holds what they read, in half the memory). */
 int hfgit_decoder__cache_alloc(hfgit_kv_cache *c, size_t layers, size_t batch, size_t cap,
-                               size_t width, hfgit_arena *a);
+                               size_t width, bool bf16, hfgit_arena *a);
 
 /* Records the mask of a step's t new tokens in the cache (NULL: all ones) and returns the key
  * mask of the step, [batch][len + t], in `a` (NULL when out of memory). */

@@ -125,7 +125,8 @@ static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t c
 {
 	const gpt2 *g = r->state;
 
-	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap, (size_t)g->hidden, a);
+	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap, (size_t)g->hidden,
+	                                  false, a);
 }
 
 static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)

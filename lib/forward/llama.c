@@ -15,6 +15,7 @@
 #include "model/model.h"
 #include "model/rope.h"
 #include "tensor/hlinear.h"
+#include "tensor/matmul.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
 
@@ -32,6 +33,9 @@ typedef struct {
 	const float *norm;
 	bool lm;
 	hfgit_hlinear head;
+	/* The projections multiply in BF16 (hlinear.h): so do attention's products, and the
+	 * KV cache holds BF16. */
+	bool bf16;
 } llama;
 
 static void free_state(void *state)
@@ -157,6 +161,7 @@ static int prepare(hfgit_runner *r)
 			return rc;
 #undef W
 	}
+	g->bf16 = g->layers > 0 && hfgit_hlinear__bf16_products(&g->layer[0].q);
 	if (r->head == HFGIT_AUTO_CAUSAL_LM) {
 		g->lm = true;
 		/* Tied, lm_head.weight is embed_tokens' data (the binder made it so). */
@@ -185,7 +190,7 @@ static int cache_init(hfgit_kv_cache *c, hfgit_runner *r, size_t batch, size_t c
 	const llama *g = r->state;
 
 	return hfgit_decoder__cache_alloc(c, (size_t)g->layers, batch, cap,
-	                                  (size_t)(g->kv_heads * g->head_dim), a);
+	                                  (size_t)(g->kv_heads * g->head_dim), g->bf16, a);
 }
 
 static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, size_t rows)
@@ -241,11 +246,13 @@ static void rotate(float *x, size_t ld, size_t rows, size_t heads, size_t dim, c
 	}
 }
 
-/* Attention head by head on the pool (tensor/pool.h): one task per sequence and head. */
+/* Attention head by head on the pool (tensor/pool.h): one task per sequence and head, over
+ * the cache's F32 keys and values (k, v) or its BF16 ones (kb, vb). */
 typedef struct {
 	const hfgit_attention_shape *as;
 	float *ctx;
 	const float *q, *k, *v;
+	const uint16_t *kb, *vb;
 	atomic_int failed;
 } heads_job;
 
@@ -256,8 +263,9 @@ static void head_task(void *arg, size_t task)
 	const size_t b = task / as->heads, h = task % as->heads,
 		     kvh = h / (as->heads / as->kv_heads), d = as->head_dim;
 	hfgit_attention_shape one = *as;
-	float *scores;
-	size_t need;
+	float *scores, *ctx;
+	const float *q;
+	size_t need, at;
 
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
@@ -267,16 +275,27 @@ static void head_task(void *arg, size_t task)
 		atomic_store(&j->failed, 1);
 		return;
 	}
-	if (hfgit__attention(j->ctx + b * as->q_len * as->ctx_ld + h * d,
-	                    j->q + b * as->q_batch + h * d, j->k + b * as->kv_batch + kvh * d,
-	                    j->v + b * as->kv_batch + kvh * d, &one, scores) < 0)
+	ctx = j->ctx + b * as->q_len * as->ctx_ld + h * d;
+	q = j->q + b * as->q_batch + h * d;
+	at = b * as->kv_batch + kvh * d;
+	if ((j->kb ? hfgit__attention_bf16(ctx, q, j->kb + at, j->vb + at, &one, scores)
+	           : hfgit__attention(ctx, q, j->k + at, j->v + at, &one, scores)) < 0)
 		atomic_store(&j->failed, 1);
 }
 
-static int attention(float *ctx, const float *q, const float *k, const float *v,
+static int attention(float *ctx, const float *q, const hfgit_kv_cache *c, size_t l,
                      const hfgit_attention_shape *as)
 {
-	heads_job j = { as, ctx, q, k, v, 0 };
+	const size_t at = l * c->batch * c->cap * c->width;
+	heads_job j = { as, ctx, q, NULL, NULL, NULL, NULL, 0 };
+
+	if (c->kb) {
+		j.kb = c->kb + at;
+		j.vb = c->vb + at;
+	} else {
+		j.k = c->k + at;
+		j.v = c->v + at;
+	}
 
 	hfgit_pool__each(as->batch * as->heads, head_task, &j);
 	return atomic_load(&j.failed) ? hfgit_error__set(HFGIT_ERROR, "attention failed (out of "
@@ -336,7 +355,7 @@ static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, f
 	const layer *ly = &g->layer[l];
 	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
 		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
-	float *ck = c->k + (size_t)l * B * c->cap * KV, *cv = c->v + (size_t)l * B * c->cap * KV;
+	const size_t cached = (size_t)l * B * c->cap * KV;
 	size_t b, j;
 	int rc;
 
@@ -349,13 +368,19 @@ static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, f
 	rotate(s->k, KV, rows, (size_t)g->kv_heads, d, s->cos, s->sin);
 	for (b = 0; b < B; b++) {
 		for (j = 0; j < t; j++) {
-			size_t at = (b * c->cap + c->len + j) * KV;
+			const size_t at = cached + (b * c->cap + c->len + j) * KV;
+			const float *k = s->k + (b * t + j) * KV, *v = s->v + (b * t + j) * KV;
 
-			memcpy(ck + at, s->k + (b * t + j) * KV, KV * sizeof(float));
-			memcpy(cv + at, s->v + (b * t + j) * KV, KV * sizeof(float));
+			if (c->kb) {
+				hfgit_matmul__round_bf16(c->kb + at, k, KV);
+				hfgit_matmul__round_bf16(c->vb + at, v, KV);
+			} else {
+				memcpy(c->k + at, k, KV * sizeof(float));
+				memcpy(c->v + at, v, KV * sizeof(float));
+			}
 		}
 	}
-	if ((rc = attention(s->ctx, s->q, ck, cv, as)) < 0 ||
+	if ((rc = attention(s->ctx, s->q, c, (size_t)l, as)) < 0 ||
 	    (rc = hfgit_hlinear__apply(&ly->o, s->tmp, H, s->ctx, Q, rows)) < 0)
 		return rc;
 	hfgit__add(h, s->tmp, rows * H);

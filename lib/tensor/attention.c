@@ -6,7 +6,9 @@
 
 #include "core/error.h"
 #include "tensor/gemm.h"
+#include "tensor/matmul.h"
 #include "tensor/pool.h"
+#include "tensor/scratch.h"
 
 /* glibc's vector expf (libmvec), for the simd loop of softmax_row. */
 #pragma omp declare simd notinbranch
@@ -144,4 +146,150 @@ int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
 	}
 	hfgit_pool__run(s->batch * s->heads, 1, attention_run, &j);
 	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* BF16 products                                                                              */
+
+static inline float widen_bf16(uint16_t h)
+{
+	const uint32_t bits = (uint32_t)h << 16;
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+/* x rounded to the nearest BF16 (ties to even, NaN kept) and widened back, exact in F32: as
+ * hfgit_matmul__round_bf16 rounds, inline for one value. */
+static inline float rounded_bf16(float x)
+{
+	uint32_t bits;
+
+	memcpy(&bits, &x, sizeof(bits));
+	if ((bits & 0x7fffffffu) > 0x7f800000u)
+		return x;
+	bits = (bits + 0x7fffu + ((bits >> 16) & 1)) & 0xffff0000u;
+	memcpy(&x, &bits, sizeof(x));
+	return x;
+}
+
+/* One query per sequence, BF16 products: the query and the probabilities rounded as the
+ * products of a prefill round them, the keys and values as stored, sums in F32. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void attend_one_bf16(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
+                            const hfgit_attention_shape *s, float *scores)
+{
+	const size_t d = s->head_dim, sk = s->kv_len;
+	float qr[HFGIT_ATTENTION_MAX_HEAD_DIM];
+	size_t b, h, j, i;
+
+	for (b = 0; b < s->batch; b++) {
+		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+
+		for (h = 0; h < s->heads; h++) {
+			float *out = ctx + b * s->ctx_ld + h * d;
+			const size_t kvh = kv_head(s, h);
+
+			for (i = 0; i < d; i++)
+				qr[i] = rounded_bf16(q[b * s->q_batch + h * d + i]);
+			for (j = 0; j < sk; j++) {
+				const uint16_t *kj = k + b * s->kv_batch + j * s->ld + kvh * d;
+				float dot = 0.0f;
+
+#pragma omp simd reduction(+ : dot)
+				for (i = 0; i < d; i++)
+					dot += qr[i] * widen_bf16(kj[i]);
+				scores[j] = mask && mask[j] == 0 ? -FLT_MAX : dot * s->scale;
+			}
+			softmax_row(scores, sk);
+			for (i = 0; i < d; i++)
+				out[i] = 0.0f;
+			for (j = 0; j < sk; j++) {
+				const uint16_t *vj = v + b * s->kv_batch + j * s->ld + kvh * d;
+				const float p = rounded_bf16(scores[j]);
+
+#pragma omp simd
+				for (i = 0; i < d; i++)
+					out[i] += p * widen_bf16(vj[i]);
+			}
+		}
+	}
+}
+
+typedef struct {
+	float *ctx, *scratch;
+	const float *q;
+	const uint16_t *k, *v;
+	const hfgit_attention_shape *s;
+	int failed;
+} attention_bf16_job;
+
+/* One (sequence, head) pair per task: scores and context through oneDNN's BF16 matmul on
+ * this thread (matmul.h), reading the keys and values where they are stored. */
+static void attention_bf16_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	attention_bf16_job *j = arg;
+	const hfgit_attention_shape *s = j->s;
+	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len;
+	float *scores = j->scratch + worker * sq * sk;
+	/* The query and the probabilities rounded to BF16, in this thread's buffer. */
+	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (sq * d + sq * sk) * 2),
+		 *pr = qr + sq * d;
+	size_t t, i, jj;
+
+	if (!qr) {
+		j->failed = 1;
+		return;
+	}
+	for (t = begin; t < end; t++) {
+		const size_t b = t / s->heads, h = t % s->heads, kvh = kv_head(s, h);
+		const float *qb = j->q + b * s->q_batch + h * d;
+		const hfgit_matmul_block keys = {
+			.w = j->k + b * s->kv_batch + kvh * d, .bf16 = true, .n = sk, .k = d,
+			.ldw = s->ld,
+		};
+		const hfgit_matmul_block values = {
+			.w = j->v + b * s->kv_batch + kvh * d, .bf16 = true, .in_out = true, .n = d,
+			.k = sk, .ldw = s->ld,
+		};
+		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+
+		for (i = 0; i < sq; i++)
+			hfgit_matmul__round_bf16(qr + i * d, qb + i * (s->q_ld ? s->q_ld : s->ld), d);
+		if (hfgit_matmul__run(scores, sk, qr, d, sq, &keys) < 0) {
+			j->failed = 1;
+			continue;
+		}
+		for (i = 0; i < sq; i++) {
+			float *row = scores + i * sk;
+			size_t n = s->causal ? i + sk - sq + 1 : sk;
+
+			for (jj = 0; jj < n; jj++)
+				row[jj] = mask && mask[jj] == 0 ? -FLT_MAX : row[jj] * s->scale;
+			softmax_row(row, n);
+			for (jj = n; jj < sk; jj++)
+				row[jj] = 0.0f;
+			hfgit_matmul__round_bf16(pr + i * sk, row, sk);
+		}
+		if (hfgit_matmul__run(j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld, pr, sk, sq,
+		                      &values) < 0)
+			j->failed = 1;
+	}
+}
+
+int hfgit__attention_bf16(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
+                         const hfgit_attention_shape *s, float *scratch)
+{
+	attention_bf16_job j = { ctx, scratch, q, k, v, s, 0 };
+
+	if (s->head_dim > HFGIT_ATTENTION_MAX_HEAD_DIM)
+		return hfgit_error__set(HFGIT_EINVALID, "head_dim %zu: BF16 attention takes at most "
+		                       "%d", s->head_dim, HFGIT_ATTENTION_MAX_HEAD_DIM);
+	if (s->q_len == 1) {
+		attend_one_bf16(ctx, q, k, v, s, scratch);
+		return 0;
+	}
+	hfgit_pool__run(s->batch * s->heads, 1, attention_bf16_run, &j);
+	return j.failed ? hfgit_error__set(HFGIT_ERROR, "a BF16 product failed in attention") : 0;
 }

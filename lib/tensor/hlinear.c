@@ -198,6 +198,11 @@ static bool bf16_products(const hfgit_hlinear *l)
 	return l->dtype == HFGIT_WEIGHT_BF16 && use_avx512() && hfgit_matmul__bf16();
 }
 
+bool hfgit_hlinear__bf16_products(const hfgit_hlinear *l)
+{
+	return bf16_products(l);
+}
+
 const char *hfgit_hlinear__kernel(void)
 {
 	return !use_avx512() ? "portable" : hfgit_matmul__bf16() ? "avx512-bf16" : "avx512";

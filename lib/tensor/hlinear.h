@@ -17,6 +17,7 @@
 #ifndef HFGIT_TENSOR_HLINEAR_H
 #define HFGIT_TENSOR_HLINEAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,10 @@ int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *c
 
 /* Rows [row, row + n) of the weight, widened to F32 (an embedding lookup). */
 void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
+
+/* Whether `l` multiplies BF16-rounded activations by its BF16 weights (BF16 weights on a CPU
+ * with AVX-512 BF16): the model's other products (attention) then do the same. */
+bool hfgit_hlinear__bf16_products(const hfgit_hlinear *l);
 
 /* The kernels in use: "avx512-bf16" (BF16 products), "avx512" or "portable". */
 const char *hfgit_hlinear__kernel(void);

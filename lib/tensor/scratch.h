@@ -14,6 +14,7 @@ typedef enum {
 	HFGIT_SCRATCH_BF16_X,       /* activations rounded to BF16 (hlinear.c) */
 	HFGIT_SCRATCH_TILE,         /* widened weight rows (hlinear.c) */
 	HFGIT_SCRATCH_SCORES,       /* attention scores of one head (llama.c) */
+	HFGIT_SCRATCH_ATTENTION,    /* a head's query and probabilities in BF16 (attention.c) */
 	HFGIT_SCRATCH_SLOTS
 } hfgit_scratch_slot;
 

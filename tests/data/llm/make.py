@@ -205,7 +205,7 @@ def rotate_half(x):
 
 
 def gemm_inputs(x, rounding):
-    """What a linear layer multiplies: x itself, or with rounding="bf16" x rounded to
+    """What a product multiplies: x itself, or with rounding="bf16" x rounded to
     bfloat16 (as torch's bf16 matmul reads it; hfgit's BF16 kernels do the same), the
     product then in float32."""
     return x.to(torch.bfloat16).to(x.dtype) if rounding == "bf16" else x
@@ -243,11 +243,13 @@ def llama(sd, c, family, ids, mask, positions, rounding=None):
         v = lin(x, p + "self_attn.v_proj").view(B, S, kvh, d).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
-        k = k.repeat_interleave(heads // kvh, dim=1)  # repeat_kv
-        v = v.repeat_interleave(heads // kvh, dim=1)
-        w = torch.matmul(q, k.transpose(2, 3)) * d ** -0.5 + add
+        # Attention's products round their inputs as the linear layers' do: the query, the
+        # keys and values (which hfgit's cache then holds in BF16) and the probabilities.
+        k = gemm_inputs(k, rounding).repeat_interleave(heads // kvh, dim=1)  # repeat_kv
+        v = gemm_inputs(v, rounding).repeat_interleave(heads // kvh, dim=1)
+        w = torch.matmul(gemm_inputs(q, rounding), k.transpose(2, 3)) * d ** -0.5 + add
         w = torch.softmax(w, dim=-1, dtype=torch.float32).to(q.dtype)
-        ctx = torch.matmul(w, v).transpose(1, 2).reshape(B, S, heads * d)
+        ctx = torch.matmul(gemm_inputs(w, rounding), v).transpose(1, 2).reshape(B, S, heads * d)
         h = h + lin(ctx, p + "self_attn.o_proj")
         x = rms(h, sd[p + "post_attention_layernorm.weight"], eps)
         g = lin(x, p + "mlp.gate_proj")

@@ -234,8 +234,9 @@ static void attention_bf16_run(void *arg, size_t worker, size_t begin, size_t en
 	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len;
 	float *scores = j->scratch + worker * sq * sk;
 	/* The query and the probabilities rounded to BF16, in this thread's buffer. */
-	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (sq * d + sq * sk) * 2),
-		 *pr = qr + sq * d;
+	const size_t q_room = (sq * d + 31) / 32 * 32; /* pr on a cache line too */
+	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (q_room + sq * sk) * 2),
+		 *pr = qr + q_room;
 	size_t t, i, jj;
 
 	if (!qr) {

@@ -87,10 +87,15 @@ void hfgit_matmul__round_bf16(uint16_t *out, const float *x, size_t n)
 
 typedef struct {
 	size_t rows, n, k, ldx, ldw;
-	bool bf16, in_out, bias;
+	bool bf16, in_out, bias, packed;
 	hfgit_matmul_post post;
 	dnnl_primitive_t prim;
 	size_t scratch;
+	/* packed: the weights are first reordered into the layout the product reads best,
+	 * wmd, from their place (wplain), in a buffer of packed_size bytes. */
+	dnnl_primitive_t reorder;
+	dnnl_memory_desc_t wplain, wmd;
+	size_t packed_size;
 } shape;
 
 static struct {
@@ -98,6 +103,21 @@ static struct {
 	shape s[MAX_SHAPES];
 	size_t n;
 } shapes = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The reorder of a packed shape's weights into what its product `pd` reads. */
+static dnnl_status_t make_reorder(shape *s, const_dnnl_primitive_desc_t pd)
+{
+	dnnl_primitive_desc_t rpd = NULL;
+	dnnl_status_t st;
+
+	s->wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+	s->packed_size = dnnl_memory_desc_get_size(&s->wmd);
+	if (!(st = dnnl_reorder_primitive_desc_create(&rpd, &s->wplain, cpu.engine, &s->wmd,
+	                                              cpu.engine, NULL)))
+		st = dnnl_primitive_create(&s->reorder, rpd);
+	dnnl_primitive_desc_destroy(rpd);
+	return st;
+}
 
 static int make(shape *s)
 {
@@ -122,8 +142,10 @@ static int make(shape *s)
 	/* Weights [k, n]: strides (1, ldw) for the checkpoint's [n, k] rows, (ldw, 1) for
 	 * Conv1D's [k, n]; either unmoved. */
 	if ((st = dnnl_memory_desc_init_by_strides(&src, 2, sd, in, ss)) ||
-	    (st = dnnl_memory_desc_init_by_strides(&wei, 2, wd, in,
+	    (st = dnnl_memory_desc_init_by_strides(&s->wplain, 2, wd, in,
 	                                           s->in_out ? ws_in_out : ws_rows)) ||
+	    (st = s->packed ? dnnl_memory_desc_init_by_tag(&wei, 2, wd, in, dnnl_format_tag_any)
+	                    : (wei = s->wplain, dnnl_success)) ||
 	    (st = dnnl_memory_desc_init_by_strides(&dst, 2, dd, dnnl_f32, ds)) ||
 	    (st = dnnl_memory_desc_init_by_tag(&bia, 2, bd, dnnl_f32, dnnl_ab)) ||
 	    (st = dnnl_matmul_desc_init(&md, &src, &wei, s->bias ? &bia : NULL, &dst)) ||
@@ -139,6 +161,10 @@ static int make(shape *s)
 	else
 		s->scratch = dnnl_memory_desc_get_size(
 			dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+	if (!st && s->packed && (st = make_reorder(s, pd)) != dnnl_success) {
+		dnnl_primitive_destroy(s->prim);
+		s->prim = NULL;
+	}
 	dnnl_primitive_desc_destroy(pd);
 	dnnl_post_ops_destroy(post);
 	dnnl_primitive_attr_destroy(attr);
@@ -163,7 +189,7 @@ static int find(shape *key, bool *owned)
 
 		if (s->rows == key->rows && s->n == key->n && s->k == key->k && s->ldx == key->ldx &&
 		    s->ldw == key->ldw && s->bf16 == key->bf16 && s->in_out == key->in_out &&
-		    s->bias == key->bias && s->post == key->post) {
+		    s->bias == key->bias && s->post == key->post && s->packed == key->packed) {
 			*key = *s;
 			goto out;
 		}
@@ -257,6 +283,48 @@ static int execute(const shape *s, dnnl_stream_t stream, float *y, const void *x
 	return 0;
 }
 
+/*
+ * From this many rows, BF16 weights are packed once per call into the layout the AMX
+ * kernels read (a oneDNN reorder into a per-thread buffer) instead of being read as the
+ * checkpoint stores them: oneDNN then copies and transposes them into that layout itself
+ * for every 128 rows of x, which on a 512-row prefill cost more than the products. Below,
+ * a call copies them once either way. HFGIT_PACK_ROWS overrides it (tests: the packed
+ * path on the tiny models).
+ */
+#define PACK_MIN_ROWS 256
+
+static size_t pack_rows(void)
+{
+	const char *env = getenv("HFGIT_PACK_ROWS");
+
+	return env && *env ? (size_t)strtoul(env, NULL, 10) : PACK_MIN_ROWS;
+}
+
+/* A packed shape's weights w reordered into this thread's buffer, *packed. */
+static int pack(const shape *s, dnnl_stream_t stream, const void *w, const void **packed)
+{
+	dnnl_memory_t from = NULL, to = NULL;
+	void *buf = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_PACKED, s->packed_size);
+	dnnl_status_t st;
+
+	if (!buf)
+		return hfgit_error__oom();
+	if (!(st = dnnl_memory_create(&from, &s->wplain, cpu.engine, (void *)w)) &&
+	    !(st = dnnl_memory_create(&to, &s->wmd, cpu.engine, buf))) {
+		dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, from }, { DNNL_ARG_TO, to } };
+
+		if (!(st = dnnl_primitive_execute(s->reorder, stream, 2, args)))
+			st = dnnl_stream_wait(stream);
+	}
+	dnnl_memory_destroy(from);
+	dnnl_memory_destroy(to);
+	if (st)
+		return hfgit_error__set(HFGIT_ERROR, "oneDNN could not pack %zux%zu BF16 weights "
+		                       "(status %d)", s->n, s->k, (int)st);
+	*packed = buf;
+	return 0;
+}
+
 int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t rows,
                       const hfgit_matmul_block *b)
 {
@@ -265,10 +333,11 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	 * block goes through a dense buffer (a copy of rows * n floats, small beside the
 	 * product). */
 	const bool dense = ldy == b->n;
-	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL, b->post,
-		    NULL, 0 };
+	shape s = { rows, b->n, b->k, ldx, b->ldw, b->bf16, b->in_out, b->bias != NULL,
+		    b->bf16 && !b->in_out && rows >= pack_rows(), b->post, NULL, 0 };
 	dnnl_stream_t stream;
 	float *out = y;
+	const void *w = b->w;
 	void *scratch;
 	int saved, rc;
 	size_t r;
@@ -291,12 +360,16 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 		omp_set_num_threads(1);
 	if ((rc = find(&s, &owned)) < 0)
 		goto out;
-	if (!(scratch = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_PAD, s.scratch)))
+	if (s.packed && (rc = pack(&s, stream, b->w, &w)) < 0)
+		;
+	else if (!(scratch = hfgit_scratch__get(HFGIT_SCRATCH_MATMUL_PAD, s.scratch)))
 		rc = hfgit_error__oom();
 	else
-		rc = execute(&s, stream, out, x, b->w, b->bias, scratch);
-	if (owned)
+		rc = execute(&s, stream, out, x, w, b->bias, scratch);
+	if (owned) {
 		dnnl_primitive_destroy(s.prim);
+		dnnl_primitive_destroy(s.reorder);
+	}
 	for (r = 0; rc == 0 && !dense && r < rows; r++)
 		memcpy(y + r * ldy, out + r * b->n, b->n * sizeof(float));
 out:

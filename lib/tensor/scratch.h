@@ -11,6 +11,7 @@
 typedef enum {
 	HFGIT_SCRATCH_MATMUL_PAD,   /* oneDNN's scratchpad (matmul.c) */
 	HFGIT_SCRATCH_MATMUL_DENSE, /* a dense output block (matmul.c) */
+	HFGIT_SCRATCH_MATMUL_PACKED, /* a block of weights packed for the product (matmul.c) */
 	HFGIT_SCRATCH_BF16_X,       /* activations rounded to BF16 (hlinear.c) */
 	HFGIT_SCRATCH_TILE,         /* widened weight rows (hlinear.c) */
 	HFGIT_SCRATCH_SCORES,       /* attention scores of one head (llama.c) */
@@ -19,7 +20,7 @@ typedef enum {
 } hfgit_scratch_slot;
 
 /* The calling thread's buffer `slot`, with room for `bytes` (grown, its contents then
- * lost); NULL when out of memory. */
+ * lost), aligned to 64 bytes; NULL when out of memory. */
 void *hfgit_scratch__get(hfgit_scratch_slot slot, size_t bytes);
 
 #endif

@@ -270,7 +270,9 @@ static void head_task(void *arg, size_t task)
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
 	one.key_mask = as->key_mask + b * as->kv_len;
-	need = hfgit_attention__scratch(&one);
+	/* One head alone runs on this thread (a pool task does not start another run): the
+	 * scores of one head, not hfgit_attention__scratch()'s room for every worker. */
+	need = one.q_len * one.kv_len;
 	if (!(scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, need * sizeof(float)))) {
 		atomic_store(&j->failed, 1);
 		return;
@@ -318,12 +320,16 @@ static int acts_alloc(acts *s, const llama *g, size_t rows, hfgit_arena *a)
 	s->v = hfgit_arena__floats(a, rows * KV);
 	s->ctx = hfgit_arena__floats(a, rows * Q);
 	s->tmp = hfgit_arena__floats(a, rows * H);
-	s->gate = hfgit_arena__floats(a, rows * I);
-	s->up = hfgit_arena__floats(a, rows * I);
+	/* The MLP's intermediate activations, unless it keeps its own (hlinear.h). */
+	s->gate = s->up = NULL;
+	if (g->layers > 0 && !hfgit_hlinear__mlp_own_buffers(&g->layer[0].gate, rows) &&
+	    (!(s->gate = hfgit_arena__floats(a, rows * I)) ||
+	     !(s->up = hfgit_arena__floats(a, rows * I))))
+		return HFGIT_ERROR;
 	s->cos = hfgit_arena__floats(a, rows * (d / 2));
 	s->sin = hfgit_arena__floats(a, rows * (d / 2));
-	return s->x && s->q && s->k && s->v && s->ctx && s->tmp && s->gate && s->up && s->cos &&
-	       s->sin ? 0 : HFGIT_ERROR;
+	return s->x && s->q && s->k && s->v && s->ctx && s->tmp && s->cos && s->sin ? 0
+	                                                                       : HFGIT_ERROR;
 }
 
 /* The token embeddings into h, and the rotary angles of each row: inv_freq * position in
@@ -353,7 +359,7 @@ static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, f
                       size_t t, const hfgit_attention_shape *as)
 {
 	const layer *ly = &g->layer[l];
-	const size_t B = c->batch, H = (size_t)g->hidden, I = (size_t)g->inter, rows = B * t,
+	const size_t B = c->batch, H = (size_t)g->hidden, rows = B * t,
 		     d = (size_t)g->head_dim, Q = (size_t)g->heads * d, KV = c->width;
 	const size_t cached = (size_t)l * B * c->cap * KV;
 	size_t b, j;
@@ -385,12 +391,8 @@ static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, f
 		return rc;
 	hfgit__add(h, s->tmp, rows * H);
 	rms_norm(s->x, h, rows, H, ly->post_norm, g->eps);
-	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ &ly->gate, &ly->up }, 2,
-	                                    (float *const[]){ s->gate, s->up },
-	                                    (const size_t[]){ I, I }, s->x, H, rows)) < 0)
-		return rc;
-	hfgit__swiglu(s->gate, s->up, rows * I);
-	if ((rc = hfgit_hlinear__apply(&ly->down, s->tmp, H, s->gate, I, rows)) < 0)
+	if ((rc = hfgit_hlinear__swiglu_mlp(&ly->gate, &ly->up, &ly->down, s->tmp, H, s->x, H,
+	                                    rows, s->gate, s->up)) < 0)
 		return rc;
 	hfgit__add(h, s->tmp, rows * H);
 	return 0;
@@ -443,7 +445,7 @@ static int step_tokens(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
  * are what the workspace holds, not those of the whole prompt. Not when hidden states are
  * output (they are the whole sequence's).
  */
-#define PREFILL_CHUNK 128
+#define PREFILL_CHUNK 512
 
 static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
                 const int64_t *positions, const int64_t *mask, size_t t, float *h,

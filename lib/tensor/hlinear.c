@@ -409,3 +409,74 @@ int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *c
 			return rc;
 	return 0;
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* The SwiGLU MLP                                                                             */
+
+/* Intermediate columns per slab: a gate and an up block of this width are one product each
+ * for the two workers, with dense outputs. */
+#define SLAB 1024
+
+bool hfgit_hlinear__mlp_own_buffers(const hfgit_hlinear *gate, size_t rows)
+{
+	return rows > STREAM_MAX_ROWS && bf16_products(gate);
+}
+
+static int mlp_slabs(const hfgit_hlinear *gate, const hfgit_hlinear *up,
+                     const hfgit_hlinear *down, float *y, size_t ldy, const float *x,
+                     size_t ldx, size_t rows)
+{
+	const size_t H = gate->in, I = gate->out;
+	const uint16_t *xb = rounded_x(x, ldx, rows, H);
+	float *g = hfgit_scratch__get(HFGIT_SCRATCH_MLP, 2 * rows * SLAB * sizeof(float));
+	uint16_t *act = hfgit_scratch__get(HFGIT_SCRATCH_MLP_BF16, rows * I * sizeof(*act));
+	float *u = g + rows * SLAB;
+	size_t s0;
+	int rc = 0;
+
+	if (!xb || !g || !act)
+		return hfgit_error__oom();
+	for (s0 = 0; rc == 0 && s0 < I; s0 += SLAB) {
+		const size_t n = I - s0 < SLAB ? I - s0 : SLAB;
+		const hfgit_matmul_layer gu[2] = {
+			{ (const uint16_t *)gate->weight + s0 * H, false, n, H,
+			  gate->bias ? gate->bias + s0 : NULL, g, n },
+			{ (const uint16_t *)up->weight + s0 * H, false, n, H,
+			  up->bias ? up->bias + s0 : NULL, u, n },
+		};
+
+		if ((rc = hfgit_matmul__layers(gu, 2, xb, H, rows, true, HFGIT_MATMUL_PLAIN)) < 0)
+			break;
+		hfgit__swiglu_bf16(act + s0, I, g, u, rows, n);
+	}
+	if (rc == 0) {
+		const hfgit_matmul_layer d = { down->weight, false, down->out, I, down->bias, y, ldy };
+
+		rc = hfgit_matmul__layers(&d, 1, act, I, rows, true, HFGIT_MATMUL_PLAIN);
+	}
+	return rc;
+}
+
+int hfgit_hlinear__swiglu_mlp(const hfgit_hlinear *gate, const hfgit_hlinear *up,
+                             const hfgit_hlinear *down, float *y, size_t ldy, const float *x,
+                             size_t ldx, size_t rows, float *gate_buf, float *up_buf)
+{
+	const size_t I = gate->out;
+	int rc;
+
+	if (up->out != I || up->in != gate->in || down->in != I)
+		return hfgit_error__set(HFGIT_EINVALID, "MLP of mismatched layers: gate %zux%zu, up "
+		                       "%zux%zu, down %zux%zu", gate->out, gate->in, up->out, up->in,
+		                       down->out, down->in);
+	if (hfgit_hlinear__mlp_own_buffers(gate, rows) && bf16_products(up) &&
+	    bf16_products(down))
+		return mlp_slabs(gate, up, down, y, ldy, x, ldx, rows);
+	if (!gate_buf || !up_buf)
+		return hfgit_error__set(HFGIT_EINVALID, "MLP of %zu rows without its buffers", rows);
+	if ((rc = hfgit_hlinear__apply_many((const hfgit_hlinear *[]){ gate, up }, 2,
+	                                    (float *const[]){ gate_buf, up_buf },
+	                                    (const size_t[]){ I, I }, x, ldx, rows)) < 0)
+		return rc;
+	hfgit__swiglu(gate_buf, up_buf, rows * I);
+	return hfgit_hlinear__apply(down, y, ldy, gate_buf, I, rows);
+}

@@ -45,6 +45,18 @@ int hfgit_hlinear__apply(const hfgit_hlinear *l, float *y, size_t ldy, const flo
 int hfgit_hlinear__apply_many(const hfgit_hlinear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows);
 
+/*
+ * LlamaMLP: y = down(silu(gate(x)) * up(x)) for rows of x (the three layers' dims agreeing).
+ * gate_buf and up_buf are [rows][gate->out] floats of the caller, except when
+ * hfgit_hlinear__mlp_own_buffers(gate, rows): BF16 products of many rows then go through
+ * slabs of the intermediate columns, in per-thread buffers of a few MB whatever the number
+ * of rows, the activations in BF16 (the input of down) the only thing kept whole.
+ */
+bool hfgit_hlinear__mlp_own_buffers(const hfgit_hlinear *gate, size_t rows);
+int hfgit_hlinear__swiglu_mlp(const hfgit_hlinear *gate, const hfgit_hlinear *up,
+                             const hfgit_hlinear *down, float *y, size_t ldy, const float *x,
+                             size_t ldx, size_t rows, float *gate_buf, float *up_buf);
+
 /* Rows [row, row + n) of the weight, widened to F32 (an embedding lookup). */
 void hfgit_hlinear__rows(float *out, const hfgit_hlinear *l, size_t row, size_t n);
 

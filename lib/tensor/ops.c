@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "tensor/gemm.h"
+#include "tensor/matmul.h"
 #include "tensor/pool.h"
 #include "tensor/threads.h"
 
@@ -148,6 +149,34 @@ void hfgit__swiglu(float *gate, const float *up, size_t n)
 	swiglu_job j = { gate, up };
 
 	hfgit_pool__run(n, CHUNK, swiglu_run, &j);
+}
+
+typedef struct {
+	uint16_t *out;
+	size_t ldo, n;
+	float *gate;
+	const float *up;
+} swiglu_rows_job;
+
+static void swiglu_rows_run(void *arg, size_t worker, size_t begin, size_t end)
+{
+	swiglu_rows_job *j = arg;
+	size_t r;
+
+	(void)worker;
+	for (r = begin; r < end; r++) {
+		swiglu_chunk(j->gate + r * j->n, j->up + r * j->n, j->n);
+		/* Rounded while the row is in the cache. */
+		hfgit_matmul__round_bf16(j->out + r * j->ldo, j->gate + r * j->n, j->n);
+	}
+}
+
+void hfgit__swiglu_bf16(uint16_t *out, size_t ldo, float *gate, const float *up, size_t rows,
+                       size_t n)
+{
+	swiglu_rows_job j = { out, ldo, n, gate, up };
+
+	hfgit_pool__run(rows, (CHUNK + n - 1) / (n ? n : 1), swiglu_rows_run, &j);
 }
 
 void hfgit__add(float *x, const float *y, size_t n)

@@ -36,6 +36,10 @@ void hfgit_norm__rows(float *y, const float *x, const float *residual, size_t ro
 
 /* gate = silu(gate) * up, n elements: the SwiGLU MLP's product before its down projection. */
 void hfgit__swiglu(float *gate, const float *up, size_t n);
+/* The same on rows of n values, each result row then rounded to BF16 into out (rows of ldo):
+ * the input of a BF16 product. */
+void hfgit__swiglu_bf16(uint16_t *out, size_t ldo, float *gate, const float *up, size_t rows,
+                       size_t n);
 
 /* x += y, n elements. */
 void hfgit__add(float *x, const float *y, size_t n);

@@ -14,6 +14,8 @@ typedef enum {
 	HFGIT_SCRATCH_MATMUL_PACKED, /* a block of weights packed for the product (matmul.c) */
 	HFGIT_SCRATCH_BF16_X,       /* activations rounded to BF16 (hlinear.c) */
 	HFGIT_SCRATCH_TILE,         /* widened weight rows (hlinear.c) */
+	HFGIT_SCRATCH_MLP,          /* a slab of an MLP's gate and up outputs (hlinear.c) */
+	HFGIT_SCRATCH_MLP_BF16,     /* an MLP's activations in BF16, down's input (hlinear.c) */
 	HFGIT_SCRATCH_SCORES,       /* attention scores of one head (llama.c) */
 	HFGIT_SCRATCH_ATTENTION,    /* a head's query and probabilities in BF16 (attention.c) */
 	HFGIT_SCRATCH_SLOTS

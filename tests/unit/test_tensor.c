@@ -12,9 +12,12 @@
 
 #include "check.h"
 #include "hfgit.h"
-#include "tensor/gemm.h"
 #include "tensor/attention.h"
+#include "tensor/gemm.h"
+#include "tensor/hlinear.h"
+#include "tensor/matmul.h"
 #include "tensor/ops.h"
+#include "tensor/pool.h"
 
 static float *randoms(size_t n, unsigned *seed)
 {
@@ -245,11 +248,205 @@ static void halves(void)
 	free(f);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* BF16 products: exact products of BF16-rounded inputs, so a double-precision loop over the
+ * rounded values is the reference, up to the order of the F32 sums (and, where a result is
+ * rounded again before the next product, one BF16 step of it now and then). */
+
+static double widened(uint16_t h)
+{
+	const uint32_t bits = (uint32_t)h << 16;
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+static double rounded(float x)
+{
+	uint16_t h;
+
+	hfgit_matmul__round_bf16(&h, &x, 1);
+	return widened(h);
+}
+
+/* n random BF16 values. */
+static uint16_t *bf16_randoms(size_t n, unsigned *seed)
+{
+	float *f = randoms(n, seed);
+	uint16_t *h = malloc((n ? n : 1) * sizeof(*h));
+
+	if (!h)
+		abort();
+	hfgit_matmul__round_bf16(h, f, n);
+	free(f);
+	return h;
+}
+
+/* y = x W^T through hfgit_hlinear__apply for rows that take each path: streamed (few), the
+ * matmul on the checkpoint's layout (many), on packed weights (256 and more). */
+static void check_bf16_linear(size_t rows, size_t in, size_t out)
+{
+	unsigned seed = (unsigned)(rows * 3 + in + out);
+	uint16_t *w = bf16_randoms(in * out, &seed);
+	float *x = randoms(rows * in, &seed), *b = randoms(out, &seed),
+	      *y = malloc(rows * out * sizeof(float));
+	hfgit_hlinear l = { w, HFGIT_WEIGHT_BF16, b, in, out };
+	double max = 0.0;
+	size_t r, o, i;
+
+	CHECK(hfgit_hlinear__apply(&l, y, out, x, in, rows) == 0);
+	for (r = 0; r < rows; r++)
+		for (o = 0; o < out; o++) {
+			double sum = b[o];
+
+			for (i = 0; i < in; i++)
+				sum += rounded(x[r * in + i]) * widened(w[o * in + i]);
+			max = fmax(max, fabs(sum - y[r * out + o]));
+		}
+	CHECK_MSG(max < 1e-4, "BF16 linear %zux%zux%zu: off by %g", rows, in, out, max);
+	free(w);
+	free(x);
+	free(b);
+	free(y);
+}
+
+/* LlamaMLP through hfgit_hlinear__swiglu_mlp: with many rows, slabs of the intermediate
+ * columns (three here, the last one short). */
+static void check_bf16_mlp(size_t rows, size_t hidden, size_t inter)
+{
+	unsigned seed = (unsigned)(rows + hidden * 5 + inter);
+	uint16_t *wg = bf16_randoms(inter * hidden, &seed), *wu = bf16_randoms(inter * hidden, &seed),
+		 *wd = bf16_randoms(hidden * inter, &seed);
+	float *x = randoms(rows * hidden, &seed), *y = malloc(rows * hidden * sizeof(float)),
+	      *gb = malloc(rows * inter * sizeof(float)), *ub = malloc(rows * inter * sizeof(float));
+	double *act = malloc(inter * sizeof(double)), max = 0.0, scale = 0.0;
+	hfgit_hlinear gate = { wg, HFGIT_WEIGHT_BF16, NULL, hidden, inter },
+		      up = { wu, HFGIT_WEIGHT_BF16, NULL, hidden, inter },
+		      down = { wd, HFGIT_WEIGHT_BF16, NULL, inter, hidden };
+	size_t r, i, j;
+
+	CHECK(hfgit_hlinear__swiglu_mlp(&gate, &up, &down, y, hidden, x, hidden, rows, gb, ub) ==
+	      0);
+	for (r = 0; r < rows; r++) {
+		for (j = 0; j < inter; j++) {
+			double g = 0.0, u = 0.0;
+
+			for (i = 0; i < hidden; i++) {
+				g += rounded(x[r * hidden + i]) * widened(wg[j * hidden + i]);
+				u += rounded(x[r * hidden + i]) * widened(wu[j * hidden + i]);
+			}
+			act[j] = rounded((float)(g / (1.0 + exp(-g)) * u));
+		}
+		for (i = 0; i < hidden; i++) {
+			double sum = 0.0;
+
+			for (j = 0; j < inter; j++)
+				sum += act[j] * widened(wd[i * inter + j]);
+			max = fmax(max, fabs(sum - y[r * hidden + i]));
+			scale = fmax(scale, fabs(sum));
+		}
+	}
+	/* An activation on the other side of a BF16 rounding step moves a sum by about
+	 * 2^-9 of one of its terms: far below this, far above a misplaced slab. */
+	CHECK_MSG(max < 2e-3 * (scale > 1.0 ? scale : 1.0),
+	          "BF16 MLP of %zu rows, %zu -> %zu: off by %g (outputs up to %g)", rows, hidden,
+	          inter, max, scale);
+	free(wg);
+	free(wu);
+	free(wd);
+	free(x);
+	free(y);
+	free(gb);
+	free(ub);
+	free(act);
+}
+
+/* hfgit__attention_bf16 against a double loop over the rounded query, keys, values and
+ * probabilities; causal, grouped-query, a masked key. */
+static void check_bf16_attention(size_t q_len, size_t kv_len)
+{
+	const size_t heads = 4, kv_heads = 2, d = 32, Q = heads * d, KV = kv_heads * d;
+	unsigned seed = (unsigned)(q_len * 11 + kv_len);
+	float *q = randoms(q_len * Q, &seed), *ctx = malloc(q_len * Q * sizeof(float)),
+	      *scratch = malloc(hfgit_pool__width() * q_len * kv_len * sizeof(float) + 64);
+	uint16_t *k = bf16_randoms(kv_len * KV, &seed), *v = bf16_randoms(kv_len * KV, &seed);
+	int64_t *mask = malloc(kv_len * sizeof(*mask));
+	double *p = malloc(kv_len * sizeof(double)), max = 0.0;
+	const float scale = 1.0f / sqrtf((float)d);
+	hfgit_attention_shape s = {
+		.batch = 1, .q_len = q_len, .kv_len = kv_len, .heads = heads, .head_dim = d,
+		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = q_len * Q, .kv_batch = kv_len * KV,
+		.scale = scale, .causal = true, .key_mask = mask, .kv_heads = kv_heads,
+	};
+	size_t h, i, j, c;
+
+	for (j = 0; j < kv_len; j++)
+		mask[j] = j != 1;
+	for (i = 0; i < q_len * Q; i++) /* scores of a few units: a softmax with some shape */
+		q[i] *= 8.0f;
+	CHECK(hfgit__attention_bf16(ctx, q, k, v, &s, scratch) == 0);
+	for (h = 0; h < heads; h++) {
+		const size_t kvh = h / (heads / kv_heads);
+
+		for (i = 0; i < q_len; i++) {
+			const size_t n = i + kv_len - q_len + 1;
+			double top = -1e300, sum = 0.0;
+
+			for (j = 0; j < n; j++) {
+				double dot = 0.0;
+
+				for (c = 0; c < d; c++)
+					dot += rounded(q[i * Q + h * d + c]) *
+					       widened(k[j * KV + kvh * d + c]);
+				p[j] = mask[j] ? (double)(float)dot * scale : -1e300;
+				top = fmax(top, p[j]);
+			}
+			for (j = 0; j < n; j++)
+				sum += p[j] = mask[j] ? exp(p[j] - top) : 0.0;
+			for (c = 0; c < d; c++) {
+				double out = 0.0;
+
+				for (j = 0; j < n; j++)
+					out += rounded((float)(p[j] / sum)) *
+					       widened(v[j * KV + kvh * d + c]);
+				max = fmax(max, fabs(out - ctx[i * Q + h * d + c]));
+			}
+		}
+	}
+	CHECK_MSG(max < 2e-3, "BF16 attention %zu queries, %zu keys: off by %g", q_len, kv_len,
+	          max);
+	free(q);
+	free(ctx);
+	free(scratch);
+	free(k);
+	free(v);
+	free(mask);
+	free(p);
+}
+
+static void bf16_products(void)
+{
+	if (!hfgit_matmul__bf16()) {
+		printf("no BF16 products on this CPU (or HFGIT_KERNELS): BF16 checks skipped\n");
+		return;
+	}
+	check_bf16_linear(3, 96, 1100);
+	check_bf16_linear(40, 96, 1100);
+	check_bf16_linear(300, 96, 1100);
+	check_bf16_mlp(5, 48, 2500);
+	check_bf16_mlp(40, 48, 2500);
+	check_bf16_mlp(300, 48, 2500);
+	check_bf16_attention(1, 50);
+	check_bf16_attention(70, 90);
+}
+
 int main(void)
 {
 	linears();
 	attentions();
 	norms_and_activations();
 	halves();
+	bf16_products();
 	return check_finish();
 }

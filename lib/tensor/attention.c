@@ -225,57 +225,71 @@ typedef struct {
 	int failed;
 } attention_bf16_job;
 
-/* One (sequence, head) pair per task: scores and context through oneDNN's BF16 matmul on
- * this thread (matmul.h), reading the keys and values where they are stored. */
+/* Queries per block of a causal head: block b attends to the keys up to its last query
+ * only, so the products skip most of the masked half of the scores. */
+#define QUERY_BLOCK 128
+
+/* Queries [q0, q0 + m) of one head (q, k, v at the head's first column; ctx likewise): scores
+ * and context through oneDNN's BF16 matmul on this thread (matmul.h), reading the keys and
+ * values where they are stored. qr, pr: room for m x d and m x kv_len BF16 values. */
+static int attend_block(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
+                        const hfgit_attention_shape *s, const int64_t *mask, size_t q0,
+                        size_t m, float *scores, uint16_t *qr, uint16_t *pr)
+{
+	const size_t d = s->head_dim, sq = s->q_len, q_ld = s->q_ld ? s->q_ld : s->ld,
+		     /* the keys the block's last query sees */
+		     sk = s->causal ? s->kv_len - sq + q0 + m : s->kv_len;
+	const hfgit_matmul_block keys = { .w = k, .bf16 = true, .n = sk, .k = d, .ldw = s->ld },
+				 values = { .w = v, .bf16 = true, .in_out = true, .n = d, .k = sk,
+					    .ldw = s->ld };
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < m; i++)
+		hfgit_matmul__round_bf16(qr + i * d, q + (q0 + i) * q_ld, d);
+	if ((rc = hfgit_matmul__run(scores, sk, qr, d, m, &keys)) < 0)
+		return rc;
+	for (i = 0; i < m; i++) {
+		float *row = scores + i * sk;
+		const size_t n = s->causal ? sk - m + i + 1 : sk;
+
+		for (j = 0; j < n; j++)
+			row[j] = mask && mask[j] == 0 ? -FLT_MAX : row[j] * s->scale;
+		softmax_row(row, n);
+		for (j = n; j < sk; j++)
+			row[j] = 0.0f;
+		hfgit_matmul__round_bf16(pr + i * sk, row, sk);
+	}
+	return hfgit_matmul__run(ctx + q0 * s->ctx_ld, s->ctx_ld, pr, sk, m, &values);
+}
+
+/* One (sequence, head) pair per task, its queries in blocks. */
 static void attention_bf16_run(void *arg, size_t worker, size_t begin, size_t end)
 {
 	attention_bf16_job *j = arg;
 	const hfgit_attention_shape *s = j->s;
-	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len;
+	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len,
+		     block = s->causal && sq > QUERY_BLOCK ? QUERY_BLOCK : sq,
+		     q_room = (block * d + 31) / 32 * 32; /* pr on a cache line too */
 	float *scores = j->scratch + worker * sq * sk;
 	/* The query and the probabilities rounded to BF16, in this thread's buffer. */
-	const size_t q_room = (sq * d + 31) / 32 * 32; /* pr on a cache line too */
-	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (q_room + sq * sk) * 2),
+	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (q_room + block * sk) * 2),
 		 *pr = qr + q_room;
-	size_t t, i, jj;
+	size_t t, q0;
 
 	if (!qr) {
 		j->failed = 1;
 		return;
 	}
 	for (t = begin; t < end; t++) {
-		const size_t b = t / s->heads, h = t % s->heads, kvh = kv_head(s, h);
-		const float *qb = j->q + b * s->q_batch + h * d;
-		const hfgit_matmul_block keys = {
-			.w = j->k + b * s->kv_batch + kvh * d, .bf16 = true, .n = sk, .k = d,
-			.ldw = s->ld,
-		};
-		const hfgit_matmul_block values = {
-			.w = j->v + b * s->kv_batch + kvh * d, .bf16 = true, .in_out = true, .n = d,
-			.k = sk, .ldw = s->ld,
-		};
-		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+		const size_t b = t / s->heads, h = t % s->heads, kv = b * s->kv_batch + kv_head(s, h) * d;
 
-		for (i = 0; i < sq; i++)
-			hfgit_matmul__round_bf16(qr + i * d, qb + i * (s->q_ld ? s->q_ld : s->ld), d);
-		if (hfgit_matmul__run(scores, sk, qr, d, sq, &keys) < 0) {
-			j->failed = 1;
-			continue;
-		}
-		for (i = 0; i < sq; i++) {
-			float *row = scores + i * sk;
-			size_t n = s->causal ? i + sk - sq + 1 : sk;
-
-			for (jj = 0; jj < n; jj++)
-				row[jj] = mask && mask[jj] == 0 ? -FLT_MAX : row[jj] * s->scale;
-			softmax_row(row, n);
-			for (jj = n; jj < sk; jj++)
-				row[jj] = 0.0f;
-			hfgit_matmul__round_bf16(pr + i * sk, row, sk);
-		}
-		if (hfgit_matmul__run(j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld, pr, sk, sq,
-		                      &values) < 0)
-			j->failed = 1;
+		for (q0 = 0; q0 < sq; q0 += block)
+			if (attend_block(j->ctx + b * sq * s->ctx_ld + h * d,
+			                 j->q + b * s->q_batch + h * d, j->k + kv, j->v + kv, s,
+			                 s->key_mask ? s->key_mask + b * sk : NULL, q0,
+			                 sq - q0 < block ? sq - q0 : block, scores, qr, pr) < 0)
+				j->failed = 1;
 	}
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/pack.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
 
@@ -93,9 +94,10 @@ typedef struct {
 	size_t scratch;
 	/* packed: the weights are first reordered into the layout the product reads best,
 	 * wmd, from their place (wplain), in a buffer of packed_size bytes. */
-	dnnl_primitive_t reorder;
+	dnnl_primitive_t reorder; /* NULL when own_pack: tensor/pack.c writes it */
 	dnnl_memory_desc_t wplain, wmd;
 	size_t packed_size;
+	bool own_pack;
 } shape;
 
 static struct {
@@ -112,6 +114,8 @@ static dnnl_status_t make_reorder(shape *s, const_dnnl_primitive_desc_t pd)
 
 	s->wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 	s->packed_size = dnnl_memory_desc_get_size(&s->wmd);
+	if ((s->own_pack = hfgit_pack__fits(&s->wmd, s->n, s->k)))
+		return dnnl_success;
 	if (!(st = dnnl_reorder_primitive_desc_create(&rpd, &s->wplain, cpu.engine, &s->wmd,
 	                                              cpu.engine, NULL)))
 		st = dnnl_primitive_create(&s->reorder, rpd);
@@ -309,6 +313,11 @@ static int pack(const shape *s, dnnl_stream_t stream, const void *w, const void 
 
 	if (!buf)
 		return hfgit_error__oom();
+	if (s->own_pack) {
+		hfgit_pack__bf16(buf, w, s->n, s->k, s->ldw);
+		*packed = buf;
+		return 0;
+	}
 	if (!(st = dnnl_memory_create(&from, &s->wplain, cpu.engine, (void *)w)) &&
 	    !(st = dnnl_memory_create(&to, &s->wmd, cpu.engine, buf))) {
 		dnnl_exec_arg_t args[2] = { { DNNL_ARG_FROM, from }, { DNNL_ARG_TO, to } };

@@ -439,6 +439,7 @@ static void bf16_products(void)
 	check_bf16_mlp(300, 48, 2500);
 	check_bf16_attention(1, 50);
 	check_bf16_attention(70, 90);
+	check_bf16_attention(300, 320); /* query blocks of 128, 128 and 44 */
 }
 
 int main(void)

@@ -200,26 +200,53 @@ static int logits(hfgit_runner *r, float *out, const float *hidden, size_t ld, s
 	return hfgit_hlinear__apply(&g->head, out, g->head.out, hidden, ld, rows);
 }
 
-/* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight. */
-static void rms_norm(float *y, const float *x, size_t rows, size_t dim, const float *w,
-                     float eps)
+/* LlamaRMSNorm: x / sqrt(mean(x^2) + eps) in F32, then times the weight; rows on the pool.
+ * With `residual`, x += residual first (the residual connection before the norm). */
+typedef struct {
+	float *y, *x;
+	const float *residual, *w;
+	size_t dim;
+	float eps;
+} norm_job;
+
+static void norm_rows(void *arg, size_t worker, size_t begin, size_t end)
 {
-	long r;
+	const norm_job *j = arg;
+	const size_t dim = j->dim;
+	size_t r, i;
 
-#pragma omp parallel for schedule(dynamic, 8) if (rows > 1)
-	for (r = 0; r < (long)rows; r++) {
-		const float *xr = x + (size_t)r * dim;
-		float *yr = y + (size_t)r * dim, ss = 0.0f, inv;
-		size_t i;
+	(void)worker;
+	for (r = begin; r < end; r++) {
+		float *xr = j->x + r * dim, *yr = j->y + r * dim, ss = 0.0f, inv;
 
+		if (j->residual) {
+			const float *res = j->residual + r * dim;
+
+#pragma omp simd
+			for (i = 0; i < dim; i++)
+				xr[i] += res[i];
+		}
 #pragma omp simd reduction(+ : ss)
 		for (i = 0; i < dim; i++)
 			ss += xr[i] * xr[i];
-		inv = 1.0f / sqrtf(ss / (float)dim + eps);
+		inv = 1.0f / sqrtf(ss / (float)dim + j->eps);
 #pragma omp simd
 		for (i = 0; i < dim; i++)
-			yr[i] = w[i] * (xr[i] * inv);
+			yr[i] = j->w[i] * (xr[i] * inv);
 	}
+}
+
+static void rms_norm_add(float *y, float *x, const float *residual, size_t rows, size_t dim,
+                         const float *w, float eps)
+{
+	norm_job j = { y, x, residual, w, dim, eps };
+
+	hfgit_pool__run(rows, 16, norm_rows, &j);
+}
+
+static void rms_norm(float *y, float *x, size_t rows, size_t dim, const float *w, float eps)
+{
+	rms_norm_add(y, x, NULL, rows, dim, w, eps);
 }
 
 /* apply_rotary_pos_emb on `heads` heads of each row: x * cos + rotate_half(x) * sin, with
@@ -389,8 +416,7 @@ static int layer_step(const llama *g, long long l, hfgit_kv_cache *c, acts *s, f
 	if ((rc = attention(s->ctx, s->q, c, (size_t)l, as)) < 0 ||
 	    (rc = hfgit_hlinear__apply(&ly->o, s->tmp, H, s->ctx, Q, rows)) < 0)
 		return rc;
-	hfgit__add(h, s->tmp, rows * H);
-	rms_norm(s->x, h, rows, H, ly->post_norm, g->eps);
+	rms_norm_add(s->x, h, s->tmp, rows, H, ly->post_norm, g->eps);
 	if ((rc = hfgit_hlinear__swiglu_mlp(&ly->gate, &ly->up, &ly->down, s->tmp, H, s->x, H,
 	                                    rows, s->gate, s->up)) < 0)
 		return rc;

@@ -179,13 +179,27 @@ void hfgit__swiglu_bf16(uint16_t *out, size_t ldo, float *gate, const float *up,
 	hfgit_pool__run(rows, (CHUNK + n - 1) / (n ? n : 1), swiglu_rows_run, &j);
 }
 
-void hfgit__add(float *x, const float *y, size_t n)
+typedef struct {
+	float *x;
+	const float *y;
+} add_job;
+
+static void add_run(void *arg, size_t worker, size_t begin, size_t end)
 {
+	add_job *j = arg;
 	size_t i;
 
+	(void)worker;
 #pragma omp simd
-	for (i = 0; i < n; i++)
-		x[i] += y[i];
+	for (i = begin; i < end; i++)
+		j->x[i] += j->y[i];
+}
+
+void hfgit__add(float *x, const float *y, size_t n)
+{
+	add_job j = { x, y };
+
+	hfgit_pool__run(n, CHUNK, add_run, &j);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -1,9 +1,11 @@
 /*
  * Products through oneDNN's matmul primitive, on the calling thread, for the many-row
  * products of a forward pass (callers spread blocks of output columns over hfgit's pool).
- * The weights are read in place, as the checkpoint stores them: nn.Linear's [out, in] rows
- * are the [in, out] matrix in "ba" order, Conv1D's [in, out] are it in "ab" order; no copy of
- * the model is made. Primitives are made once per shape and kept.
+ * The weights are read where the checkpoint has them: nn.Linear's [out, in] rows are the
+ * [in, out] matrix in "ba" order, Conv1D's [in, out] are it in "ab" order; no copy of the
+ * model is made. A BF16 product of many rows first packs its block of weights into the AMX
+ * layout in a per-thread buffer (tensor/pack.h), once per call. Primitives are made once per
+ * shape and kept.
  *
  * F32 runs oneDNN's brgemm kernels (a little faster than dnnl_sgemm, and with the bias
  * added in the same pass). BF16 weights multiply BF16-rounded activations with F32

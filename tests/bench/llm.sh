@@ -98,11 +98,11 @@ print("prefill 512: hfgit %.0f ms, torch float32 %.0f ms, bfloat16 %.0f ms: %.2f
       "best (%s)  (goal <= 0.5)" % (hp, float(f32["prefill_ms"]), float(bf16["prefill_ms"]),
                                     hp / best[0], best[1]))
 # The KV cache of the largest run (the 512-token prefill + 1): 24 layers, K and V, 2 heads
-# of 64, F32.
-kv = 24 * 2 * 2 * 64 * 4 * 513
+# of 64; BF16 where the products are BF16 (lib/forward/llama.c), F32 otherwise.
+kv = 24 * 2 * 2 * 64 * (2 if kernels.startswith("BF16") else 4) * 513
 import os
 mapped = os.path.getsize("%s/qwen2/model.safetensors" % work)
 rss = int(h["peak_rss_kb"]) * 1024
-print("peak RSS %.1f MB = file %.1f MB + KV %.1f MB + %.1f MB  (goal < 64 MiB beyond)" % (
-    rss / 1e6, mapped / 1e6, kv / 1e6, (rss - mapped - kv) / 2**20 * 1.048576))
+print("peak RSS %.1f MB = file %.1f MB + KV %.1f MB + %.1f MiB  (goal < 64 MiB beyond)" % (
+    rss / 1e6, mapped / 1e6, kv / 1e6, (rss - mapped - kv) / 2**20))
 PY

@@ -114,7 +114,9 @@ static dnnl_status_t make_reorder(shape *s, const_dnnl_primitive_desc_t pd)
 
 	s->wmd = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
 	s->packed_size = dnnl_memory_desc_get_size(&s->wmd);
-	if ((s->own_pack = hfgit_pack__fits(&s->wmd, s->n, s->k)))
+	/* A BF16 row stride must be even for pack.c's pairs. */
+	if ((s->own_pack = hfgit_pack__fits(&s->wmd, s->n, s->k) &&
+	                   (!s->bf16 || s->ldw % 2 == 0)))
 		return dnnl_success;
 	if (!(st = dnnl_reorder_primitive_desc_create(&rpd, &s->wplain, cpu.engine, &s->wmd,
 	                                              cpu.engine, NULL)))
@@ -315,7 +317,7 @@ static int pack(const shape *s, dnnl_stream_t stream, const void *w, const void 
 	if (!buf)
 		return hfgit_error__oom();
 	if (s->own_pack) {
-		hfgit_pack__bf16(buf, w, s->n, s->k, s->ldw);
+		hfgit_pack__weights(buf, &s->wmd, w, s->n, s->k, s->ldw);
 		*packed = buf;
 		return 0;
 	}

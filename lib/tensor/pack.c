@@ -1,24 +1,34 @@
 #include "tensor/pack.h"
 
 #include <immintrin.h>
+#include <stdint.h>
 
-#define BLOCK_K 32 /* values of k per block: 16 pairs */
-#define BLOCK_N 64
+#define BLOCK_N 64  /* columns per block */
+#define BLOCK_DW 16 /* 32-bit values of k per block: 16 of F32, 16 pairs of BF16 */
+
+/* The values of k in a block's 16 rows. */
+static size_t block_k(const dnnl_memory_desc_t *md)
+{
+	return md->data_type == dnnl_bf16 ? 2 * BLOCK_DW : BLOCK_DW;
+}
 
 bool hfgit_pack__fits(const dnnl_memory_desc_t *md, size_t n, size_t k)
 {
 	const dnnl_blocking_desc_t *b = &md->format_desc.blocking;
+	const bool bf16 = md->data_type == dnnl_bf16;
+	const size_t bk = block_k(md);
 
 	__builtin_cpu_init();
 	return __builtin_cpu_supports("avx512f") && md->ndims == 2 &&
-	       md->data_type == dnnl_bf16 && md->format_kind == dnnl_blocked &&
-	       md->extra.flags == 0 && md->offset0 == 0 && n % BLOCK_N == 0 && k % BLOCK_K == 0 &&
+	       (bf16 || md->data_type == dnnl_f32) && md->format_kind == dnnl_blocked &&
+	       md->extra.flags == 0 && md->offset0 == 0 && n % BLOCK_N == 0 && k % bk == 0 &&
 	       md->dims[0] == (dnnl_dim_t)k && md->dims[1] == (dnnl_dim_t)n &&
 	       md->padded_dims[0] == (dnnl_dim_t)k && md->padded_dims[1] == (dnnl_dim_t)n &&
-	       b->inner_nblks == 3 && b->inner_blks[0] == 16 && b->inner_idxs[0] == 0 &&
-	       b->inner_blks[1] == BLOCK_N && b->inner_idxs[1] == 1 && b->inner_blks[2] == 2 &&
-	       b->inner_idxs[2] == 0 && b->strides[0] == BLOCK_K * BLOCK_N &&
-	       b->strides[1] == (dnnl_dim_t)(k / BLOCK_K * BLOCK_K * BLOCK_N);
+	       b->inner_nblks == (bf16 ? 3 : 2) && b->inner_blks[0] == BLOCK_DW &&
+	       b->inner_idxs[0] == 0 && b->inner_blks[1] == BLOCK_N && b->inner_idxs[1] == 1 &&
+	       (!bf16 || (b->inner_blks[2] == 2 && b->inner_idxs[2] == 0)) &&
+	       b->strides[0] == (dnnl_dim_t)(bk * BLOCK_N) &&
+	       b->strides[1] == (dnnl_dim_t)(k / bk * bk * BLOCK_N);
 }
 
 #define AVX512 __attribute__((target("avx512f")))
@@ -55,31 +65,42 @@ AVX512 static void transpose16(__m512i out[16], const __m512i r[16])
 }
 
 /*
- * A block of 32 k x 64 n: its row p (the pair k = 2p, 2p + 1) holds, for each of the 64
- * columns, that column's pair, which is 32 bits of the weight's row n. So each group of 16
- * columns is a 16 x 16 transpose of 32-bit pairs.
+ * A block's row p holds, for each of its 64 columns, the column's 32-bit value p (a k of F32,
+ * a k pair of BF16), which is 32 bits of the weight's row n: so each group of 16 columns is a
+ * 16 x 16 transpose of 32-bit values. w: n rows of `words` 32-bit values, row stride ld
+ * (in 32-bit values).
  */
-AVX512 void hfgit_pack__bf16(uint16_t *dst, const uint16_t *w, size_t n, size_t k, size_t ldw)
+AVX512 static void pack_words(uint32_t *dst, const void *w, size_t n, size_t words, size_t ld)
 {
-	const size_t kblocks = k / BLOCK_K;
+	const size_t kblocks = words / BLOCK_DW, row_bytes = 4 * ld;
 	size_t nb, kb, g, i;
 	__m512i rows[16], cols[16];
 
 	/* 16 weight rows at a time, each read from start to end: 16 sequential streams, which
-	 * the prefetchers follow (64 rows at a time ran at half the speed). */
+	 * the prefetchers follow. (Byte offsets: BF16 rows need not be 4-byte aligned.) */
 	for (nb = 0; nb < n / BLOCK_N; nb++) {
 		for (g = 0; g < BLOCK_N / 16; g++) {
-			const uint16_t *src = w + (nb * BLOCK_N + g * 16) * ldw;
+			const char *src = (const char *)w + (nb * BLOCK_N + g * 16) * row_bytes;
 
 			for (kb = 0; kb < kblocks; kb++) {
-				uint16_t *block = dst + (nb * kblocks + kb) * BLOCK_K * BLOCK_N + g * 32;
+				uint32_t *block = dst + (nb * kblocks + kb) * BLOCK_DW * BLOCK_N + g * 16;
 
 				for (i = 0; i < 16; i++)
-					rows[i] = _mm512_loadu_si512(src + i * ldw + kb * BLOCK_K);
+					rows[i] = _mm512_loadu_si512(src + i * row_bytes + kb * 64);
 				transpose16(cols, rows);
 				for (i = 0; i < 16; i++)
-					_mm512_storeu_si512(block + i * 2 * BLOCK_N, cols[i]);
+					_mm512_storeu_si512(block + i * BLOCK_N, cols[i]);
 			}
 		}
 	}
+}
+
+void hfgit_pack__weights(void *dst, const dnnl_memory_desc_t *md, const void *w, size_t n,
+                         size_t k, size_t ldw)
+{
+	/* BF16 rows: pairs of values as 32-bit words (k and ldw are even: k is a multiple of
+	 * 32, and a row stride of whole rows). */
+	const size_t per_word = md->data_type == dnnl_bf16 ? 2 : 1;
+
+	pack_words(dst, w, n, k / per_word, ldw / per_word);
 }

@@ -411,6 +411,22 @@ typedef struct {
 
 /* Each layer cut into blocks of about `share` columns, in multiples of BLOCK_MIN; the number
  * of blocks in all. */
+/* The widest block of layer i: BLOCK_MAX, or for weights packed per call (matmul_run) a
+ * packed block of at most PACKED_MAX bytes, half a core's L2 here, so that the product reads
+ * what the packing just wrote from there (down_proj's 448 x 4864 BF16 block was 4.4 MB). */
+#define PACKED_MAX (1u << 20)
+
+static size_t layer_block_max(const layers_job *j, size_t i)
+{
+	const hfgit_matmul_layer *l = &j->ls[i];
+	size_t cap;
+
+	if (l->in_out || j->rows < pack_rows() || !l->k)
+		return BLOCK_MAX;
+	cap = PACKED_MAX / (l->k * (j->bf16 ? 2 : 4)) / BLOCK_MIN * BLOCK_MIN;
+	return cap < BLOCK_MIN ? BLOCK_MIN : cap > BLOCK_MAX ? BLOCK_MAX : cap;
+}
+
 static size_t cut_layers(layers_job *j, size_t n, size_t share)
 {
 	size_t i;
@@ -422,7 +438,7 @@ static size_t cut_layers(layers_job *j, size_t n, size_t share)
 		blocks = blocks ? blocks : 1;
 		b = (out + blocks - 1) / blocks;
 		b = b ? (b + BLOCK_MIN - 1) / BLOCK_MIN * BLOCK_MIN : BLOCK_MIN;
-		j->block[i] = b > BLOCK_MAX ? BLOCK_MAX : b;
+		j->block[i] = b > layer_block_max(j, i) ? layer_block_max(j, i) : b;
 		j->first[i + 1] = j->first[i] + (out + j->block[i] - 1) / j->block[i];
 	}
 	return j->first[n];

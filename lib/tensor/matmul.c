@@ -416,15 +416,19 @@ typedef struct {
  * what the packing just wrote from there (down_proj's 448 x 4864 BF16 block was 4.4 MB). */
 #define PACKED_MAX (1u << 20)
 
-static size_t layer_block_max(const layers_job *j, size_t i)
+size_t hfgit_matmul__widest_block(size_t k, size_t rows, bool bf16, bool in_out)
 {
-	const hfgit_matmul_layer *l = &j->ls[i];
 	size_t cap;
 
-	if (l->in_out || j->rows < pack_rows() || !l->k)
+	if (in_out || rows < pack_rows() || !k)
 		return BLOCK_MAX;
-	cap = PACKED_MAX / (l->k * (j->bf16 ? 2 : 4)) / BLOCK_MIN * BLOCK_MIN;
+	cap = PACKED_MAX / (k * (bf16 ? 2 : 4)) / BLOCK_MIN * BLOCK_MIN;
 	return cap < BLOCK_MIN ? BLOCK_MIN : cap > BLOCK_MAX ? BLOCK_MAX : cap;
+}
+
+static size_t layer_block_max(const layers_job *j, size_t i)
+{
+	return hfgit_matmul__widest_block(j->ls[i].k, j->rows, j->bf16, j->ls[i].in_out);
 }
 
 static size_t cut_layers(layers_job *j, size_t n, size_t share)

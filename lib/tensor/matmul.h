@@ -64,6 +64,10 @@ typedef struct {
 
 #define HFGIT_MATMUL_MAX_LAYERS 8
 
+/* The widest block of columns hfgit_matmul__layers gives one task for a layer of k inputs
+ * and `rows` rows: a layer no wider is one product with a dense output, no copy. */
+size_t hfgit_matmul__widest_block(size_t k, size_t rows, bool bf16, bool in_out);
+
 /* Up to HFGIT_MATMUL_MAX_LAYERS layers on the same x (BF16 when bf16) as one run of hfgit's
  * workers (tensor/pool.h) over blocks of their columns, each then `post`. */
 int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,

@@ -307,7 +307,7 @@ static void head_task(void *arg, size_t task)
 	ctx = j->ctx + b * as->q_len * as->ctx_ld + h * d;
 	q = j->q + b * as->q_batch + h * d;
 	at = b * as->kv_batch + kvh * d;
-	if ((j->kb ? hfgit__attention_bf16(ctx, q, j->kb + at, j->vb + at, &one, scores)
+	if ((j->kb ? hfgit__attention_bf16(ctx, q, j->kb + at, j->vb + at, &one)
 	           : hfgit__attention(ctx, q, j->k + at, j->v + at, &one, scores)) < 0)
 		atomic_store(&j->failed, 1);
 }
@@ -318,7 +318,10 @@ static int attention(float *ctx, const float *q, const hfgit_kv_cache *c, size_t
 	const size_t at = l * c->batch * c->cap * c->width;
 	heads_job j = { as, ctx, q, NULL, NULL, NULL, NULL, 0 };
 
-	if (c->kb) {
+	if (c->kb && as->q_len > 1) {
+		/* Many queries: the heads that share a key/value head go together (attention.h). */
+		return hfgit__attention_bf16(ctx, q, c->kb + at, c->vb + at, as);
+	} else if (c->kb) {
 		j.kb = c->kb + at;
 		j.vb = c->vb + at;
 	} else {

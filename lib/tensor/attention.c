@@ -1,6 +1,7 @@
 #include "tensor/attention.h"
 
 #include <float.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <string.h>
 
@@ -218,93 +219,123 @@ static void attend_one_bf16(float *ctx, const float *q, const uint16_t *k, const
 }
 
 typedef struct {
-	float *ctx, *scratch;
+	float *ctx;
 	const float *q;
 	const uint16_t *k, *v;
 	const hfgit_attention_shape *s;
-	int failed;
+	size_t block, blocks; /* queries per block, blocks per sequence */
+	atomic_int failed;
 } attention_bf16_job;
 
 /* Queries per block of a causal head: block b attends to the keys up to its last query
  * only, so the products skip most of the masked half of the scores. */
 #define QUERY_BLOCK 128
 
-/* Queries [q0, q0 + m) of one head (q, k, v at the head's first column; ctx likewise): scores
- * and context through oneDNN's BF16 matmul on this thread (matmul.h), reading the keys and
- * values where they are stored. qr, pr: room for m x d and m x kv_len BF16 values. */
-static int attend_block(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
-                        const hfgit_attention_shape *s, const int64_t *mask, size_t q0,
-                        size_t m, float *scores, uint16_t *qr, uint16_t *pr)
+/* Bytes rounded up to a cache line, for buffers carved out of one. */
+static size_t line(size_t bytes)
 {
-	const size_t d = s->head_dim, sq = s->q_len, q_ld = s->q_ld ? s->q_ld : s->ld,
-		     /* the keys the block's last query sees */
-		     sk = s->causal ? s->kv_len - sq + q0 + m : s->kv_len;
-	const hfgit_matmul_block keys = { .w = k, .bf16 = true, .n = sk, .k = d, .ldw = s->ld },
-				 values = { .w = v, .bf16 = true, .in_out = true, .n = d, .k = sk,
-					    .ldw = s->ld };
-	size_t i, j;
-	int rc;
-
-	for (i = 0; i < m; i++)
-		hfgit_matmul__round_bf16(qr + i * d, q + (q0 + i) * q_ld, d);
-	if ((rc = hfgit_matmul__run(scores, sk, qr, d, m, &keys)) < 0)
-		return rc;
-	for (i = 0; i < m; i++) {
-		float *row = scores + i * sk;
-		const size_t n = s->causal ? sk - m + i + 1 : sk;
-
-		for (j = 0; j < n; j++)
-			row[j] = mask && mask[j] == 0 ? -FLT_MAX : row[j] * s->scale;
-		softmax_row(row, n);
-		for (j = n; j < sk; j++)
-			row[j] = 0.0f;
-		hfgit_matmul__round_bf16(pr + i * sk, row, sk);
-	}
-	return hfgit_matmul__run(ctx + q0 * s->ctx_ld, s->ctx_ld, pr, sk, m, &values);
+	return (bytes + 63) / 64 * 64;
 }
 
-/* One (sequence, head) pair per task, its queries in blocks. */
-static void attention_bf16_run(void *arg, size_t worker, size_t begin, size_t end)
+/*
+ * Queries [q0, q0 + m) of the `g` query heads that share key/value head kvh, as one product
+ * of g * m rows against the keys and one against the values: a product of 256 rows or more
+ * packs the keys once (matmul.h) where head by head they were copied again for every head and
+ * block. Through oneDNN's BF16 matmul on this thread, reading the keys and values where they
+ * are stored; per-thread buffers for the rounded queries, the scores, the probabilities and
+ * the context.
+ */
+static int attend_group(const attention_bf16_job *j, size_t b, size_t kvh, size_t q0, size_t m)
+{
+	const hfgit_attention_shape *s = j->s;
+	const size_t d = s->head_dim, sq = s->q_len, g = s->kv_heads ? s->heads / s->kv_heads : 1,
+		     rows = g * m, q_ld = s->q_ld ? s->q_ld : s->ld,
+		     /* the keys the block's last query sees */
+		     sk = s->causal ? s->kv_len - sq + q0 + m : s->kv_len,
+		     at = b * s->kv_batch + kvh * d;
+	const hfgit_matmul_block keys = { .w = j->k + at, .bf16 = true, .n = sk, .k = d,
+					  .ldw = s->ld },
+				 values = { .w = j->v + at, .bf16 = true, .in_out = true, .n = d,
+					    .k = sk, .ldw = s->ld };
+	const int64_t *mask = s->key_mask ? s->key_mask + b * s->kv_len : NULL;
+	char *buf = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION,
+	                               line(rows * d * 2) + line(rows * sk * 2) +
+	                               line(rows * d * 4));
+	float *scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, rows * sk * sizeof(float)), *out;
+	uint16_t *qr, *pr;
+	size_t hl, i, jj, r;
+	int rc;
+
+	if (!buf || !scores)
+		return hfgit_error__oom();
+	qr = (uint16_t *)(void *)buf;
+	pr = (uint16_t *)(void *)(buf + line(rows * d * 2));
+	out = (float *)(void *)(buf + line(rows * d * 2) + line(rows * sk * 2));
+	/* Row hl * m + i: query q0 + i of the group's head hl. */
+	for (hl = 0; hl < g; hl++)
+		for (i = 0; i < m; i++)
+			hfgit_matmul__round_bf16(qr + (hl * m + i) * d,
+			                         j->q + b * s->q_batch + (q0 + i) * q_ld +
+			                                 (kvh * g + hl) * d, d);
+	if ((rc = hfgit_matmul__run(scores, sk, qr, d, rows, &keys)) < 0)
+		return rc;
+	for (r = 0; r < rows; r++) {
+		float *row = scores + r * sk;
+		const size_t n = s->causal ? sk - m + r % m + 1 : sk;
+
+		for (jj = 0; jj < n; jj++)
+			row[jj] = mask && mask[jj] == 0 ? -FLT_MAX : row[jj] * s->scale;
+		softmax_row(row, n);
+		for (jj = n; jj < sk; jj++)
+			row[jj] = 0.0f;
+		hfgit_matmul__round_bf16(pr + r * sk, row, sk);
+	}
+	if ((rc = hfgit_matmul__run(out, d, pr, sk, rows, &values)) < 0)
+		return rc;
+	for (hl = 0; hl < g; hl++)
+		for (i = 0; i < m; i++)
+			memcpy(j->ctx + (b * sq + q0 + i) * s->ctx_ld + (kvh * g + hl) * d,
+			       out + (hl * m + i) * d, d * sizeof(float));
+	return 0;
+}
+
+/* One (sequence, key/value head, block of queries) per task, the blocks with the most keys
+ * first (they take longest: the others then fill in). */
+static void attention_bf16_task(void *arg, size_t t)
 {
 	attention_bf16_job *j = arg;
 	const hfgit_attention_shape *s = j->s;
-	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len,
-		     block = s->causal && sq > QUERY_BLOCK ? QUERY_BLOCK : sq,
-		     q_room = (block * d + 31) / 32 * 32; /* pr on a cache line too */
-	float *scores = j->scratch + worker * sq * sk;
-	/* The query and the probabilities rounded to BF16, in this thread's buffer. */
-	uint16_t *qr = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (q_room + block * sk) * 2),
-		 *pr = qr + q_room;
-	size_t t, q0;
+	const size_t kv_heads = s->kv_heads ? s->kv_heads : s->heads,
+		     qb = j->blocks - 1 - t / (s->batch * kv_heads), rest = t % (s->batch * kv_heads),
+		     q0 = qb * j->block;
 
-	if (!qr) {
-		j->failed = 1;
-		return;
-	}
-	for (t = begin; t < end; t++) {
-		const size_t b = t / s->heads, h = t % s->heads, kv = b * s->kv_batch + kv_head(s, h) * d;
-
-		for (q0 = 0; q0 < sq; q0 += block)
-			if (attend_block(j->ctx + b * sq * s->ctx_ld + h * d,
-			                 j->q + b * s->q_batch + h * d, j->k + kv, j->v + kv, s,
-			                 s->key_mask ? s->key_mask + b * sk : NULL, q0,
-			                 sq - q0 < block ? sq - q0 : block, scores, qr, pr) < 0)
-				j->failed = 1;
-	}
+	if (attend_group(j, rest / kv_heads, rest % kv_heads, q0,
+	                 s->q_len - q0 < j->block ? s->q_len - q0 : j->block) < 0)
+		atomic_store(&j->failed, 1);
 }
 
 int hfgit__attention_bf16(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
-                         const hfgit_attention_shape *s, float *scratch)
+                         const hfgit_attention_shape *s)
 {
-	attention_bf16_job j = { ctx, scratch, q, k, v, s, 0 };
+	const size_t block = s->causal && s->q_len > QUERY_BLOCK ? QUERY_BLOCK : s->q_len;
+	attention_bf16_job j = { ctx, q, k, v, s, block, block ? (s->q_len + block - 1) / block : 0,
+				 0 };
+	float *scores;
 
 	if (s->head_dim > HFGIT_ATTENTION_MAX_HEAD_DIM)
 		return hfgit_error__set(HFGIT_EINVALID, "head_dim %zu: BF16 attention takes at most "
 		                       "%d", s->head_dim, HFGIT_ATTENTION_MAX_HEAD_DIM);
+	if (s->kv_heads && s->heads % s->kv_heads)
+		return hfgit_error__set(HFGIT_EINVALID, "%zu attention heads do not share %zu "
+		                       "key/value heads", s->heads, s->kv_heads);
 	if (s->q_len == 1) {
-		attend_one_bf16(ctx, q, k, v, s, scratch);
+		if (!(scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, s->kv_len * sizeof(float))))
+			return hfgit_error__oom();
+		attend_one_bf16(ctx, q, k, v, s, scores);
 		return 0;
 	}
-	hfgit_pool__run(s->batch * s->heads, 1, attention_bf16_run, &j);
-	return j.failed ? hfgit_error__set(HFGIT_ERROR, "a BF16 product failed in attention") : 0;
+	hfgit_pool__each(j.blocks * s->batch * (s->kv_heads ? s->kv_heads : s->heads),
+	                 attention_bf16_task, &j);
+	return atomic_load(&j.failed) ? hfgit_error__set(HFGIT_ERROR, "a BF16 product failed in "
+	                                                "attention (out of memory?)") : 0;
 }

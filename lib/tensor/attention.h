@@ -39,9 +39,11 @@ int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
 /* The same with BF16 products: q rounded to BF16, k and v BF16 (rows of ld elements, as
  * above), the probabilities rounded to BF16 before their product with v, sums in F32: what
  * torch computes with BF16 inputs upcast, up to the order of the sums. Needs the CPU's BF16
- * products (hfgit_matmul__bf16()); head_dim at most HFGIT_ATTENTION_MAX_HEAD_DIM. */
+ * products (hfgit_matmul__bf16()); head_dim at most HFGIT_ATTENTION_MAX_HEAD_DIM. Many
+ * queries run on hfgit's workers, a single one (a decode step) on the calling thread; the
+ * buffers are the threads' own (scratch.h). */
 #define HFGIT_ATTENTION_MAX_HEAD_DIM 512
 int hfgit__attention_bf16(float *ctx, const float *q, const uint16_t *k, const uint16_t *v,
-                         const hfgit_attention_shape *s, float *scratch);
+                         const hfgit_attention_shape *s);
 
 #endif

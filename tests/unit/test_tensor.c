@@ -364,54 +364,60 @@ static void check_bf16_mlp(size_t rows, size_t hidden, size_t inter)
 }
 
 /* hfgit__attention_bf16 against a double loop over the rounded query, keys, values and
- * probabilities; causal, grouped-query, a masked key. */
+ * probabilities; causal, grouped-query, two sequences with a masked key each. */
 static void check_bf16_attention(size_t q_len, size_t kv_len)
 {
-	const size_t heads = 4, kv_heads = 2, d = 32, Q = heads * d, KV = kv_heads * d;
+	const size_t B = 2, heads = 4, kv_heads = 2, d = 32, Q = heads * d, KV = kv_heads * d;
 	unsigned seed = (unsigned)(q_len * 11 + kv_len);
-	float *q = randoms(q_len * Q, &seed), *ctx = malloc(q_len * Q * sizeof(float)),
-	      *scratch = malloc(hfgit_pool__width() * q_len * kv_len * sizeof(float) + 64);
-	uint16_t *k = bf16_randoms(kv_len * KV, &seed), *v = bf16_randoms(kv_len * KV, &seed);
-	int64_t *mask = malloc(kv_len * sizeof(*mask));
+	float *q = randoms(B * q_len * Q, &seed), *ctx = malloc(B * q_len * Q * sizeof(float));
+	uint16_t *k = bf16_randoms(B * kv_len * KV, &seed), *v = bf16_randoms(B * kv_len * KV, &seed);
+	int64_t *mask = malloc(B * kv_len * sizeof(*mask));
 	double *p = malloc(kv_len * sizeof(double)), max = 0.0;
 	const float scale = 1.0f / sqrtf((float)d);
 	hfgit_attention_shape s = {
-		.batch = 1, .q_len = q_len, .kv_len = kv_len, .heads = heads, .head_dim = d,
+		.batch = B, .q_len = q_len, .kv_len = kv_len, .heads = heads, .head_dim = d,
 		.ld = KV, .q_ld = Q, .ctx_ld = Q, .q_batch = q_len * Q, .kv_batch = kv_len * KV,
 		.scale = scale, .causal = true, .key_mask = mask, .kv_heads = kv_heads,
 	};
-	size_t h, i, j, c;
+	size_t b, h, i, j, c;
 
-	for (j = 0; j < kv_len; j++)
-		mask[j] = j != 1;
-	for (i = 0; i < q_len * Q; i++) /* scores of a few units: a softmax with some shape */
+	for (b = 0; b < B; b++)
+		for (j = 0; j < kv_len; j++)
+			mask[b * kv_len + j] = j != 1 + b;
+	for (i = 0; i < B * q_len * Q; i++) /* scores of a few units: a softmax with some shape */
 		q[i] *= 8.0f;
-	CHECK(hfgit__attention_bf16(ctx, q, k, v, &s, scratch) == 0);
-	for (h = 0; h < heads; h++) {
-		const size_t kvh = h / (heads / kv_heads);
+	CHECK(hfgit__attention_bf16(ctx, q, k, v, &s) == 0);
+	for (b = 0; b < B; b++) {
+		const float *qb = q + b * q_len * Q;
+		const uint16_t *kb = k + b * kv_len * KV, *vb = v + b * kv_len * KV;
+		const int64_t *mb = mask + b * kv_len;
 
-		for (i = 0; i < q_len; i++) {
-			const size_t n = i + kv_len - q_len + 1;
-			double top = -1e300, sum = 0.0;
+		for (h = 0; h < heads; h++) {
+			const size_t kvh = h / (heads / kv_heads);
 
-			for (j = 0; j < n; j++) {
-				double dot = 0.0;
+			for (i = 0; i < q_len; i++) {
+				const size_t n = i + kv_len - q_len + 1;
+				double top = -1e300, sum = 0.0;
 
-				for (c = 0; c < d; c++)
-					dot += rounded(q[i * Q + h * d + c]) *
-					       widened(k[j * KV + kvh * d + c]);
-				p[j] = mask[j] ? (double)(float)dot * scale : -1e300;
-				top = fmax(top, p[j]);
-			}
-			for (j = 0; j < n; j++)
-				sum += p[j] = mask[j] ? exp(p[j] - top) : 0.0;
-			for (c = 0; c < d; c++) {
-				double out = 0.0;
+				for (j = 0; j < n; j++) {
+					double dot = 0.0;
 
+					for (c = 0; c < d; c++)
+						dot += rounded(qb[i * Q + h * d + c]) *
+						       widened(kb[j * KV + kvh * d + c]);
+					p[j] = mb[j] ? (double)(float)dot * scale : -1e300;
+					top = fmax(top, p[j]);
+				}
 				for (j = 0; j < n; j++)
-					out += rounded((float)(p[j] / sum)) *
-					       widened(v[j * KV + kvh * d + c]);
-				max = fmax(max, fabs(out - ctx[i * Q + h * d + c]));
+					sum += p[j] = mb[j] ? exp(p[j] - top) : 0.0;
+				for (c = 0; c < d; c++) {
+					double out = 0.0;
+
+					for (j = 0; j < n; j++)
+						out += rounded((float)(p[j] / sum)) *
+						       widened(vb[j * KV + kvh * d + c]);
+					max = fmax(max, fabs(out - ctx[(b * q_len + i) * Q + h * d + c]));
+				}
 			}
 		}
 	}
@@ -419,7 +425,6 @@ static void check_bf16_attention(size_t q_len, size_t kv_len)
 	          max);
 	free(q);
 	free(ctx);
-	free(scratch);
 	free(k);
 	free(v);
 	free(mask);
@@ -440,7 +445,7 @@ static void bf16_products(void)
 	check_bf16_mlp(300, 48, 2500);
 	check_bf16_attention(1, 50);
 	check_bf16_attention(70, 90);
-	check_bf16_attention(300, 320); /* query blocks of 128, 128 and 44 */
+	check_bf16_attention(300, 320); /* query blocks of 128, 128 and 44; 256 rows per group */
 }
 
 int main(void)

@@ -131,24 +131,33 @@ static void swiglu_chunk(float *gate, const float *up, size_t n)
 		gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
 
-typedef struct {
-	float *gate;
-	const float *up;
-} swiglu_job;
+/* x[i] op= y[i] for n elements, in chunks on the pool. */
+typedef void (*binary_fn)(float *x, const float *y, size_t n);
 
-static void swiglu_run(void *arg, size_t worker, size_t begin, size_t end)
+typedef struct {
+	float *x;
+	const float *y;
+	binary_fn fn;
+} binary_job;
+
+static void binary_run(void *arg, size_t worker, size_t begin, size_t end)
 {
-	swiglu_job *j = arg;
+	const binary_job *j = arg;
 
 	(void)worker;
-	swiglu_chunk(j->gate + begin, j->up + begin, end - begin);
+	j->fn(j->x + begin, j->y + begin, end - begin);
+}
+
+static void on_pool(float *x, const float *y, size_t n, binary_fn fn)
+{
+	binary_job j = { x, y, fn };
+
+	hfgit_pool__run(n, CHUNK, binary_run, &j);
 }
 
 void hfgit__swiglu(float *gate, const float *up, size_t n)
 {
-	swiglu_job j = { gate, up };
-
-	hfgit_pool__run(n, CHUNK, swiglu_run, &j);
+	on_pool(gate, up, n, swiglu_chunk);
 }
 
 typedef struct {
@@ -179,27 +188,18 @@ void hfgit__swiglu_bf16(uint16_t *out, size_t ldo, float *gate, const float *up,
 	hfgit_pool__run(rows, (CHUNK + n - 1) / (n ? n : 1), swiglu_rows_run, &j);
 }
 
-typedef struct {
-	float *x;
-	const float *y;
-} add_job;
-
-static void add_run(void *arg, size_t worker, size_t begin, size_t end)
+static void add_chunk(float *x, const float *y, size_t n)
 {
-	add_job *j = arg;
 	size_t i;
 
-	(void)worker;
 #pragma omp simd
-	for (i = begin; i < end; i++)
-		j->x[i] += j->y[i];
+	for (i = 0; i < n; i++)
+		x[i] += y[i];
 }
 
 void hfgit__add(float *x, const float *y, size_t n)
 {
-	add_job j = { x, y };
-
-	hfgit_pool__run(n, CHUNK, add_run, &j);
+	on_pool(x, y, n, add_chunk);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default")))

@@ -153,10 +153,8 @@ int hfgit_index_file__write(git_index *index, git_index_entry *entries, size_t c
 	if (!path)
 		return hfgit_error__set(HFGIT_ERROR, "the index has no file to write");
 	qsort(entries, count, sizeof(*entries), compare_paths);
-	if ((rc = build(&data, index, entries, count)) == 0 && (rc = write_locked(path, &data)) == 0 &&
-	    git_index_read(index, 1) < 0)
-		rc = hfgit_error__set(HFGIT_ERROR, "cannot read the index written: %s",
-		                      hfgit_git__message());
+	if ((rc = build(&data, index, entries, count)) == 0)
+		rc = write_locked(path, &data);
 	hfgit_strbuf__dispose(&data);
 	return rc;
 }

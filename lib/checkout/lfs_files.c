@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <git2/sys/repository.h>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -28,7 +29,8 @@
 
 typedef struct {
 	char *path;              /* relative to the working tree */
-	hfgit_lfs_pointer pointer;
+	char oid[HFGIT_LFS_OID_HEXSZ + 1]; /* the pointer's (it has no extensions) */
+	uint64_t size;
 	git_oid blob;            /* the pointer's blob, which the index records */
 	git_filemode_t mode;
 } lfs_file;
@@ -46,6 +48,7 @@ typedef struct {
 
 struct hfgit_lfs_plan {
 	collector c;
+	struct stat *found;       /* per file: its object's stat data when it was in the store */
 	hfgit_lfs_objects *store;
 	char *store_root;
 	git_strarray other_paths;
@@ -97,7 +100,8 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 	file = &c->files[c->count];
 	if (!(file->path = hfgit__strdup(f->path)))
 		return c->error = HFGIT_ERROR;
-	file->pointer = *f->lfs;
+	memcpy(file->oid, f->lfs->oid, sizeof(file->oid));
+	file->size = f->lfs->size;
 	git_oid_cpy(&file->blob, f->blob);
 	file->mode = f->mode;
 	c->count++;
@@ -112,31 +116,133 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 
 /*
  * How the files of one apply are placed. Files come in tree order, so the files of one
- * directory come together: its parents are made once, not once per file.
+ * directory mostly come together: its parents are made and it is opened once, and each file
+ * is then linked by its name in it, from its short name below the store's objects directory
+ * (a whole absolute path per file cost a path walk per component, twice, on each link).
  */
 typedef struct {
 	hfgit_link_mode mode;
 	bool reflink_works;
 	bool new_tree;           /* nothing is at any of the paths yet */
-	hfgit_strbuf made;       /* the directory made last, relative to the working tree */
+	const hfgit_lfs_objects *store;
+	int objects_fd;          /* the store's objects directory, or -1 (whole paths) */
+	int workdir_fd;
+	int dir_fd;              /* the directory `dir` names, open; workdir_fd for the top */
+	hfgit_strbuf dir;        /* relative to the working tree */
+	struct timespec past[2]; /* see materialize */
 } placing;
 
-static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
+static int placing_open(placing *pl, git_repository *repo, const hfgit_lfs_objects *store,
+                        hfgit_link_mode mode, bool new_tree)
+{
+	const char *workdir = git_repository_workdir(repo);
+
+	memset(pl, 0, sizeof(*pl));
+	pl->mode = mode;
+	pl->reflink_works = true;
+	pl->new_tree = new_tree;
+	pl->store = store;
+	pl->objects_fd = hfgit_lfs__objects_fd(store);
+	if ((pl->workdir_fd = open(workdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return hfgit_error__set_errno(HFGIT_EIO, "cannot open the working tree '%s'", workdir);
+	pl->dir_fd = pl->workdir_fd;
+	/* A file newer than this gets it as its mtime (see materialize). */
+	clock_gettime(CLOCK_REALTIME, &pl->past[0]);
+	pl->past[0].tv_sec -= 2;
+	pl->past[1] = pl->past[0];
+	return 0;
+}
+
+static void placing_close(placing *pl)
+{
+	if (pl->dir_fd >= 0 && pl->dir_fd != pl->workdir_fd)
+		close(pl->dir_fd);
+	if (pl->workdir_fd >= 0)
+		close(pl->workdir_fd);
+	hfgit_strbuf__dispose(&pl->dir);
+}
+
+/* The directory of `path` made (with its parents) and open as pl->dir_fd; `*name` is the
+ * file's name in it. */
+static int enter_dir(placing *pl, const char *path, const char **name)
 {
 	const char *slash = strrchr(path, '/');
 	size_t len = slash ? (size_t)(slash - path) : 0;
-	char *dir;
+	int rc, fd;
+
+	*name = slash ? slash + 1 : path;
+	if (pl->dir.len == len && !memcmp(pl->dir.ptr ? pl->dir.ptr : "", path, len))
+		return 0;
+	if (pl->dir_fd != pl->workdir_fd)
+		close(pl->dir_fd);
+	pl->dir_fd = pl->workdir_fd;
+	hfgit_strbuf__clear(&pl->dir);
+	if (!len)
+		return 0;
+	if ((rc = hfgit_strbuf__put(&pl->dir, path, len)) < 0 ||
+	    (rc = hfgit_fs__mkdir_p_at(pl->workdir_fd, hfgit_strbuf__cstr(&pl->dir))) < 0)
+		goto fail;
+	if ((fd = openat(pl->workdir_fd, hfgit_strbuf__cstr(&pl->dir), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot open the directory '%s'",
+		                            hfgit_strbuf__cstr(&pl->dir));
+		goto fail;
+	}
+	pl->dir_fd = fd;
+	return 0;
+fail:
+	hfgit_strbuf__clear(&pl->dir);
+	return rc;
+}
+
+/* The index entry of `f`, placed, with the stat data `st` of its file. */
+static void fill_entry(git_index_entry *entry, const lfs_file *f, const struct stat *st)
+{
+	memset(entry, 0, sizeof(*entry));
+	entry->path = f->path;
+	entry->mode = f->mode;
+	git_oid_cpy(&entry->id, &f->blob);
+	entry->ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+	entry->ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+	entry->mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+	entry->mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+	entry->dev = (uint32_t)st->st_dev;
+	entry->ino = (uint32_t)st->st_ino;
+	entry->uid = st->st_uid;
+	entry->gid = st->st_gid;
+	entry->file_size = (uint32_t)st->st_size; /* git keeps the size modulo 2^32 */
+}
+
+/* The file's content from the store into pl->dir_fd's `name` (its old file removed first
+ * when the tree is not new), and its stat data into `*st`. `found`: the object's stat data
+ * from before (st_ino 0: unknown), which a hard link shares. */
+static int place_file(placing *pl, const lfs_file *f, const char *name, const struct stat *found,
+                      struct stat *st)
+{
+	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+	char rel[HFGIT_LAYOUT_LFS_OBJECT_REL], *whole = NULL;
+	const char *object = rel;
+	bool linked = false;
 	int rc;
 
-	if (!slash || (pl->made.len == len && !memcmp(pl->made.ptr, path, len)))
-		return 0;
-	if (!(dir = hfgit__aprintf("%s%.*s", workdir, (int)len, path)))
+	if (!hfgit_lfs__oid_valid(f->oid, strlen(f->oid)))
+		return hfgit_error__set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", f->oid);
+	if (pl->objects_fd >= 0)
+		hfgit_layout__lfs_object_rel(rel, f->oid);
+	else if (!(object = whole = hfgit_lfs__object_path(pl->store, f->oid)))
 		return HFGIT_ERROR;
-	if ((rc = hfgit_fs__mkdir_p(dir)) == 0) {
-		hfgit_strbuf__clear(&pl->made);
-		rc = hfgit_strbuf__put(&pl->made, path, len);
-	}
-	free(dir);
+	if (!pl->new_tree)
+		unlinkat(pl->dir_fd, name, 0); /* the file of the revision before */
+	rc = hfgit_worktree__place_at(pl->objects_fd >= 0 ? pl->objects_fd : AT_FDCWD, object,
+	                              pl->dir_fd, name, pl->mode, file_mode, &pl->reflink_works, st,
+	                              &linked);
+	if (rc < 0)
+		rc = hfgit_error__set(rc, "cannot put the content of '%s' in place from the store %s: %s",
+		                      f->path, hfgit_lfs__objects_root(pl->store), hfgit_error_last());
+	else if (linked && found && found->st_ino)
+		*st = *found;
+	else if (linked && fstatat(pl->dir_fd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", f->path);
+	free(whole);
 	return rc;
 }
 
@@ -145,48 +251,29 @@ static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
  * pointer's blob id (what git-lfs's clean filter gives for that content), with the file's stat
  * data. A file newer than `past` gets that mtime, a little before the index is written:
  * entries as new as the index are "racy", and git would re-hash them, which needs git-lfs's
- * filter. (A warm clone links objects made long ago: nothing to change.)
+ * filter. (A warm clone links objects made long ago: nothing to change, and nothing to stat:
+ * a hard link's stat data are the object's, known from the look for it in the store. Only the
+ * ctime differs, which the checkout tells git not to trust: see configure.)
  */
-static int materialize(git_repository *repo, git_index_entry *entry, const lfs_file *f,
-                       const char *object, placing *pl, const struct timespec past[2])
+static int materialize(placing *pl, git_index_entry *entry, const lfs_file *f,
+                       const struct stat *found)
 {
-	const char *workdir = git_repository_workdir(repo);
-	char *dst = hfgit__aprintf("%s%s", workdir, f->path);
-	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+	const char *name;
 	struct stat st;
 	int rc;
 
-	if (!dst)
-		return HFGIT_ERROR;
-	if (!pl->new_tree)
-		unlink(dst); /* the file of the revision before */
-	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
-	    (rc = hfgit_worktree__place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
-		goto out;
-	if (lstat(dst, &st) == 0 && st.st_mtime > past[1].tv_sec) {
-		utimensat(AT_FDCWD, dst, past, 0);
-		lstat(dst, &st);
+	if ((rc = enter_dir(pl, f->path, &name)) < 0 || (rc = place_file(pl, f, name, found, &st)) < 0)
+		return rc;
+	if (st.st_mtime > pl->past[1].tv_sec) {
+		/* best effort: the inode may be another user's object in a shared store */
+		utimensat(pl->dir_fd, name, pl->past, AT_SYMLINK_NOFOLLOW);
+		if (fstatat(pl->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", f->path);
 	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
-		goto out;
-	}
-	memset(entry, 0, sizeof(*entry));
-	entry->path = f->path;
-	entry->mode = f->mode;
-	git_oid_cpy(&entry->id, &f->blob);
-	entry->ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-	entry->ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-	entry->mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-	entry->mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-	entry->dev = (uint32_t)st.st_dev;
-	entry->ino = (uint32_t)st.st_ino;
-	entry->uid = st.st_uid;
-	entry->gid = st.st_gid;
-	entry->file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
-out:
-	free(dst);
-	return rc;
+	if (!S_ISREG(st.st_mode))
+		return hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
+	fill_entry(entry, f, &st);
+	return 0;
 }
 
 static bool git_lfs_installed(void)
@@ -246,6 +333,7 @@ void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 		free(plan->c.others[i]);
 	free(plan->c.files);
 	free(plan->c.others);
+	free(plan->found);
 	hfgit_lfs__objects_free(plan->store);
 	free(plan->store_root);
 	free(plan);
@@ -283,14 +371,19 @@ static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remot
 
 	if ((rc = hfgit_lfs__plan_options(&lopts, ctx, remote_url, ref, opts)) < 0)
 		return rc;
-	if (!(entries = calloc(plan->c.count, sizeof(*entries))))
+	if (!(entries = calloc(plan->c.count, sizeof(*entries))) ||
+	    !(plan->found = calloc(plan->c.count, sizeof(*plan->found)))) {
+		free(entries);
 		return hfgit_error__oom();
+	}
 	for (i = 0; i < plan->c.count; i++) {
 		entries[i].name = plan->c.files[i].path;
-		entries[i].pointer = plan->c.files[i].pointer;
+		memcpy(entries[i].oid, plan->c.files[i].oid, sizeof(entries[i].oid));
+		entries[i].size = plan->c.files[i].size;
 	}
 	memset(&ls, 0, sizeof(ls));
 	lopts.stats = &ls;
+	lopts.found = plan->found;
 	rc = hfgit_lfs__fetch(plan->store, entries, plan->c.count, &lopts);
 	stats->lfs_objects += ls.objects;
 	stats->lfs_objects_fetched += ls.objects_fetched;
@@ -348,8 +441,8 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_reposito
 		goto out;
 	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
 	stats->lfs_files = plan->c.count;
-	if (plan->c.count)
-		rc = fetch_content(plan, ctx, remote_url, ref, opts, stats);
+	if (plan->c.count && (rc = fetch_content(plan, ctx, remote_url, ref, opts, stats)) == 0)
+		hfgit__trace("lfs: every object in the store");
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
@@ -374,12 +467,11 @@ const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan)
 int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
                           bool new_tree)
 {
-	placing pl = { mode, true, new_tree, HFGIT_STRBUF_INIT };
 	git_index_entry *entries = NULL;
 	git_index *index = NULL;
-	struct timespec past[2];
+	placing pl;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (plan->c.count == 0)
 		return 0;
@@ -389,19 +481,15 @@ int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link
 		git_index_free(index);
 		return hfgit_error__oom();
 	}
-	clock_gettime(CLOCK_REALTIME, &past[0]);
-	past[0].tv_sec -= 2;
-	past[1] = past[0];
-	for (i = 0; i < plan->c.count && rc == 0; i++) {
-		char *object = hfgit_lfs__object_path(plan->store, plan->c.files[i].pointer.oid);
-		rc = object ? materialize(repo, &entries[i], &plan->c.files[i], object, &pl, past)
-		            : HFGIT_EINVALID;
-		free(object);
-	}
+	rc = placing_open(&pl, repo, plan->store, mode, new_tree);
+	for (i = 0; i < plan->c.count && rc == 0; i++)
+		rc = materialize(&pl, &entries[i], &plan->c.files[i], plan->found ? &plan->found[i] : NULL);
+	placing_close(&pl);
 	if (rc == 0)
 		rc = hfgit_index_file__write(index, entries, plan->c.count);
+	/* The repository's index object no longer matches the file: whoever asks next reads it. */
+	git_repository_set_index(repo, NULL);
 	hfgit__trace("lfs: working tree has the content of %zu files", plan->c.count);
-	hfgit_strbuf__dispose(&pl.made);
 	git_index_free(index);
 	free(entries);
 	return rc;

@@ -557,8 +557,7 @@ int hfgit_lfs__first_of_each(size_t **out, const void *items, size_t n, size_t s
 		return hfgit_error__oom();
 	}
 	for (i = 0; i < n; i++) {
-		const char *item = (const char *)items + i * stride + offset;
-		order[i].oid = ((const hfgit_lfs_pointer *)(const void *)item)->oid;
+		order[i].oid = (const char *)items + i * stride + offset;
 		order[i].index = i;
 	}
 	if (n)

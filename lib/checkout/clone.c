@@ -189,7 +189,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 		goto out;
 	hfgit__trace("objects in the new repository");
 	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url,
-	                              r->ref ? r->ref : r->via_ref, opts)) < 0)
+	                              r->ref ? r->ref : r->via_ref, opts, true)) < 0)
 		goto out;
 	if (hfgit_lfs__plan_count(plan) == 0)
 		rc = hfgit_worktree__check_out(repo, NULL, NULL, opts);
@@ -197,7 +197,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 		rc = hfgit_worktree__check_out(repo, NULL, hfgit_lfs__plan_other_paths(plan), opts);
 	hfgit__trace("checked out");
 	if (rc == 0)
-		rc = hfgit_lfs__plan_apply(plan, repo, opts->link, true);
+		rc = hfgit_lfs__plan_apply(plan, repo, opts->link);
 out:
 	hfgit_lfs__plan_free(plan);
 	git_repository_free(repo);

@@ -25,6 +25,7 @@
 #include "lfs/select.h"
 #include "checkout/index_file.h"
 #include "checkout/tree_files.h"
+#include "checkout/placement.h"
 #include "checkout/worktree.h"
 
 typedef struct {
@@ -48,10 +49,20 @@ typedef struct {
 
 struct hfgit_lfs_plan {
 	collector c;
-	struct stat *found;       /* per file: its object's stat data when it was in the store */
 	hfgit_lfs_objects *store;
 	char *store_root;
 	git_strarray other_paths;
+	/* A new tree fetches in hfgit_lfs__plan_apply, after placing what the store has; these
+	 * say how. An update fetches everything first, before it touches the working tree. */
+	bool deferred;
+	hfgit_ctx *ctx;
+	const char *remote_url, *ref;
+	const hfgit_clone_options *opts;
+	hfgit_clone_stats *stats, own_stats;
+	/* per file: its object's stat data when the fetch found it in the store (st_ino 0: not
+	 * looked at, or fetched) */
+	struct stat *found;
+	unsigned char *placed;    /* per file, in a deferred apply: its content is in place */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -111,171 +122,6 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 /* ---------------------------------------------------------------------------------------- */
 /* Downloads                                                                                 */
 
-/* ---------------------------------------------------------------------------------------- */
-/* The working tree                                                                          */
-
-/*
- * How the files of one apply are placed. Files come in tree order, so the files of one
- * directory mostly come together: its parents are made and it is opened once, and each file
- * is then linked by its name in it, from its short name below the store's objects directory
- * (a whole absolute path per file cost a path walk per component, twice, on each link).
- */
-typedef struct {
-	hfgit_link_mode mode;
-	bool reflink_works;
-	bool new_tree;           /* nothing is at any of the paths yet */
-	const hfgit_lfs_objects *store;
-	int objects_fd;          /* the store's objects directory, or -1 (whole paths) */
-	int workdir_fd;
-	int dir_fd;              /* the directory `dir` names, open; workdir_fd for the top */
-	hfgit_strbuf dir;        /* relative to the working tree */
-	struct timespec past[2]; /* see materialize */
-} placing;
-
-static int placing_open(placing *pl, git_repository *repo, const hfgit_lfs_objects *store,
-                        hfgit_link_mode mode, bool new_tree)
-{
-	const char *workdir = git_repository_workdir(repo);
-
-	memset(pl, 0, sizeof(*pl));
-	pl->mode = mode;
-	pl->reflink_works = true;
-	pl->new_tree = new_tree;
-	pl->store = store;
-	pl->objects_fd = hfgit_lfs__objects_fd(store);
-	if ((pl->workdir_fd = open(workdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return hfgit_error__set_errno(HFGIT_EIO, "cannot open the working tree '%s'", workdir);
-	pl->dir_fd = pl->workdir_fd;
-	/* A file newer than this gets it as its mtime (see materialize). */
-	clock_gettime(CLOCK_REALTIME, &pl->past[0]);
-	pl->past[0].tv_sec -= 2;
-	pl->past[1] = pl->past[0];
-	return 0;
-}
-
-static void placing_close(placing *pl)
-{
-	if (pl->dir_fd >= 0 && pl->dir_fd != pl->workdir_fd)
-		close(pl->dir_fd);
-	if (pl->workdir_fd >= 0)
-		close(pl->workdir_fd);
-	hfgit_strbuf__dispose(&pl->dir);
-}
-
-/* The directory of `path` made (with its parents) and open as pl->dir_fd; `*name` is the
- * file's name in it. */
-static int enter_dir(placing *pl, const char *path, const char **name)
-{
-	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	int rc, fd;
-
-	*name = slash ? slash + 1 : path;
-	if (pl->dir.len == len && !memcmp(pl->dir.ptr ? pl->dir.ptr : "", path, len))
-		return 0;
-	if (pl->dir_fd != pl->workdir_fd)
-		close(pl->dir_fd);
-	pl->dir_fd = pl->workdir_fd;
-	hfgit_strbuf__clear(&pl->dir);
-	if (!len)
-		return 0;
-	if ((rc = hfgit_strbuf__put(&pl->dir, path, len)) < 0 ||
-	    (rc = hfgit_fs__mkdir_p_at(pl->workdir_fd, hfgit_strbuf__cstr(&pl->dir))) < 0)
-		goto fail;
-	if ((fd = openat(pl->workdir_fd, hfgit_strbuf__cstr(&pl->dir), O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot open the directory '%s'",
-		                            hfgit_strbuf__cstr(&pl->dir));
-		goto fail;
-	}
-	pl->dir_fd = fd;
-	return 0;
-fail:
-	hfgit_strbuf__clear(&pl->dir);
-	return rc;
-}
-
-/* The index entry of `f`, placed, with the stat data `st` of its file. */
-static void fill_entry(git_index_entry *entry, const lfs_file *f, const struct stat *st)
-{
-	memset(entry, 0, sizeof(*entry));
-	entry->path = f->path;
-	entry->mode = f->mode;
-	git_oid_cpy(&entry->id, &f->blob);
-	entry->ctime.seconds = (int32_t)st->st_ctim.tv_sec;
-	entry->ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
-	entry->mtime.seconds = (int32_t)st->st_mtim.tv_sec;
-	entry->mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
-	entry->dev = (uint32_t)st->st_dev;
-	entry->ino = (uint32_t)st->st_ino;
-	entry->uid = st->st_uid;
-	entry->gid = st->st_gid;
-	entry->file_size = (uint32_t)st->st_size; /* git keeps the size modulo 2^32 */
-}
-
-/* The file's content from the store into pl->dir_fd's `name` (its old file removed first
- * when the tree is not new), and its stat data into `*st`. `found`: the object's stat data
- * from before (st_ino 0: unknown), which a hard link shares. */
-static int place_file(placing *pl, const lfs_file *f, const char *name, const struct stat *found,
-                      struct stat *st)
-{
-	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-	char rel[HFGIT_LAYOUT_LFS_OBJECT_REL], *whole = NULL;
-	const char *object = rel;
-	bool linked = false;
-	int rc;
-
-	if (!hfgit_lfs__oid_valid(f->oid, strlen(f->oid)))
-		return hfgit_error__set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", f->oid);
-	if (pl->objects_fd >= 0)
-		hfgit_layout__lfs_object_rel(rel, f->oid);
-	else if (!(object = whole = hfgit_lfs__object_path(pl->store, f->oid)))
-		return HFGIT_ERROR;
-	if (!pl->new_tree)
-		unlinkat(pl->dir_fd, name, 0); /* the file of the revision before */
-	rc = hfgit_worktree__place_at(pl->objects_fd >= 0 ? pl->objects_fd : AT_FDCWD, object,
-	                              pl->dir_fd, name, pl->mode, file_mode, &pl->reflink_works, st,
-	                              &linked);
-	if (rc < 0)
-		rc = hfgit_error__set(rc, "cannot put the content of '%s' in place from the store %s: %s",
-		                      f->path, hfgit_lfs__objects_root(pl->store), hfgit_error_last());
-	else if (linked && found && found->st_ino)
-		*st = *found;
-	else if (linked && fstatat(pl->dir_fd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
-		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", f->path);
-	free(whole);
-	return rc;
-}
-
-/*
- * Put the content of an LFS file in the working tree and make its index entry under the
- * pointer's blob id (what git-lfs's clean filter gives for that content), with the file's stat
- * data. A file newer than `past` gets that mtime, a little before the index is written:
- * entries as new as the index are "racy", and git would re-hash them, which needs git-lfs's
- * filter. (A warm clone links objects made long ago: nothing to change, and nothing to stat:
- * a hard link's stat data are the object's, known from the look for it in the store. Only the
- * ctime differs, which the checkout tells git not to trust: see configure.)
- */
-static int materialize(placing *pl, git_index_entry *entry, const lfs_file *f,
-                       const struct stat *found)
-{
-	const char *name;
-	struct stat st;
-	int rc;
-
-	if ((rc = enter_dir(pl, f->path, &name)) < 0 || (rc = place_file(pl, f, name, found, &st)) < 0)
-		return rc;
-	if (st.st_mtime > pl->past[1].tv_sec) {
-		/* best effort: the inode may be another user's object in a shared store */
-		utimensat(pl->dir_fd, name, pl->past, AT_SYMLINK_NOFOLLOW);
-		if (fstatat(pl->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", f->path);
-	}
-	if (!S_ISREG(st.st_mode))
-		return hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
-	fill_entry(entry, f, &st);
-	return 0;
-}
-
 static bool git_lfs_installed(void)
 {
 	const char *path = getenv("PATH");
@@ -334,6 +180,7 @@ void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 	free(plan->c.files);
 	free(plan->c.others);
 	free(plan->found);
+	free(plan->placed);
 	hfgit_lfs__objects_free(plan->store);
 	free(plan->store_root);
 	free(plan);
@@ -359,40 +206,52 @@ int hfgit_lfs__plan_options(hfgit_lfs_options *out, hfgit_ctx *ctx, const char *
 	return hfgit_ctx__http(&out->http, ctx);
 }
 
-/* The objects of the LFS files into the store (lfs/fetch.h), counted in the clone's stats. */
-static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
-                         const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+/* The objects of the LFS files not placed yet into the store (lfs/fetch.h), counted in the
+ * clone's stats; plan->found gets what the fetch found in the store. */
+static int fetch_content(hfgit_lfs_plan *plan)
 {
+	size_t i, n = 0, count = plan->c.count;
 	hfgit_lfs_options lopts;
 	hfgit_lfs_stats ls;
 	hfgit_lfs_entry *entries;
-	size_t i;
+	struct stat *found;
 	int rc;
 
-	if ((rc = hfgit_lfs__plan_options(&lopts, ctx, remote_url, ref, opts)) < 0)
+	if ((rc = hfgit_lfs__plan_options(&lopts, plan->ctx, plan->remote_url, plan->ref,
+	                                  plan->opts)) < 0)
 		return rc;
-	if (!(entries = calloc(plan->c.count, sizeof(*entries))) ||
-	    !(plan->found = calloc(plan->c.count, sizeof(*plan->found)))) {
+	if (!plan->found && !(plan->found = calloc(count ? count : 1, sizeof(*plan->found))))
+		return hfgit_error__oom();
+	if (!(entries = calloc(count ? count : 1, sizeof(*entries))) ||
+	    !(found = calloc(count ? count : 1, sizeof(*found)))) {
 		free(entries);
 		return hfgit_error__oom();
 	}
-	for (i = 0; i < plan->c.count; i++) {
-		entries[i].name = plan->c.files[i].path;
-		memcpy(entries[i].oid, plan->c.files[i].oid, sizeof(entries[i].oid));
-		entries[i].size = plan->c.files[i].size;
+	for (i = 0; i < count; i++) {
+		if (plan->placed && plan->placed[i])
+			continue;
+		entries[n].name = plan->c.files[i].path;
+		memcpy(entries[n].oid, plan->c.files[i].oid, sizeof(entries[n].oid));
+		entries[n++].size = plan->c.files[i].size;
 	}
 	memset(&ls, 0, sizeof(ls));
 	lopts.stats = &ls;
-	lopts.found = plan->found;
-	rc = hfgit_lfs__fetch(plan->store, entries, plan->c.count, &lopts);
-	stats->lfs_objects += ls.objects;
-	stats->lfs_objects_fetched += ls.objects_fetched;
-	stats->lfs_objects_local += ls.objects_local;
-	stats->lfs_bytes += ls.bytes;
-	stats->lfs_bytes_reused += ls.bytes_reused;
-	stats->lfs_bytes_fetched += ls.bytes_fetched;
-	stats->lfs_bytes_local += ls.bytes_local;
+	lopts.found = found;
+	rc = hfgit_lfs__fetch(plan->store, entries, n, &lopts); /* even for none: it checks references */
+	for (i = 0, n = 0; i < count; i++)
+		if (!plan->placed || !plan->placed[i])
+			plan->found[i] = found[n++];
+	plan->stats->lfs_objects += ls.objects;
+	plan->stats->lfs_objects_fetched += ls.objects_fetched;
+	plan->stats->lfs_objects_local += ls.objects_local;
+	plan->stats->lfs_bytes += ls.bytes;
+	plan->stats->lfs_bytes_reused += ls.bytes_reused;
+	plan->stats->lfs_bytes_fetched += ls.bytes_fetched;
+	plan->stats->lfs_bytes_local += ls.bytes_local;
 	free(entries);
+	free(found);
+	if (rc == 0)
+		hfgit__trace("lfs: every object in the store");
 	return rc;
 }
 
@@ -415,17 +274,21 @@ static char *manifest_path(git_repository *store, git_repository *repo, const gi
 
 int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
                         const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
-                        const char *ref, const hfgit_clone_options *opts)
+                        const char *ref, const hfgit_clone_options *opts, bool new_tree)
 {
 	char *manifest = NULL;
-	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
 	int rc;
 
 	*out = NULL;
-	memset(&local_stats, 0, sizeof(local_stats));
 	if (!(plan = calloc(1, sizeof(*plan))))
 		return hfgit_error__oom();
+	plan->deferred = new_tree;
+	plan->ctx = ctx;
+	plan->remote_url = remote_url;
+	plan->ref = ref;
+	plan->opts = opts;
+	plan->stats = opts->stats ? opts->stats : &plan->own_stats;
 	plan->c.repo = repo;
 	plan->c.commit = commit;
 	plan->c.opts = opts;
@@ -440,9 +303,9 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_reposito
 	if ((rc = hfgit_tree_files__foreach_cached(repo, commit, manifest, collect_file, &plan->c)) < 0)
 		goto out;
 	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
-	stats->lfs_files = plan->c.count;
-	if (plan->c.count && (rc = fetch_content(plan, ctx, remote_url, ref, opts, stats)) == 0)
-		hfgit__trace("lfs: every object in the store");
+	plan->stats->lfs_files = plan->c.count;
+	if (plan->c.count && !plan->deferred && (rc = fetch_content(plan)) < 0)
+		goto out;
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
@@ -464,13 +327,72 @@ const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan)
 	return &plan->other_paths;
 }
 
-int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
-                          bool new_tree)
+/*
+ * A deferred apply first places the files whose objects the store has, each looked for by
+ * placing it (a look in the store beforehand walked each object's path twice, one pass after
+ * the other), and counts them as the fetch would have. After PROBE files of which none was
+ * there (a cold clone) it stops: the fetch's look costs less than a failed placement.
+ */
+#define PROBE 32
+
+static int place_stored(hfgit_lfs_plan *plan, hfgit_placement *pl, git_index_entry *entries)
+{
+	size_t i, placed = 0, *first = NULL;
+	int rc;
+
+	if (!(plan->placed = calloc(plan->c.count, 1)))
+		return hfgit_error__oom();
+	for (i = 0; i < plan->c.count && (i < PROBE || placed); i++) {
+		const lfs_file *f = &plan->c.files[i];
+		rc = hfgit_placement__file(pl, &entries[i], f->path, f->oid, f->size, f->mode, &f->blob,
+		                           NULL);
+		if (rc == HFGIT_ENOTFOUND) {
+			hfgit_error__clear();
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		plan->placed[i] = 1;
+		placed++;
+	}
+	if (!placed)
+		return 0;
+	if ((rc = hfgit_lfs__first_of_each(&first, plan->c.files, plan->c.count, sizeof(lfs_file),
+	                                   offsetof(lfs_file, oid))) < 0)
+		return rc;
+	for (i = 0; i < plan->c.count; i++) {
+		if (!plan->placed[i] || first[i] != i)
+			continue;
+		plan->stats->lfs_objects++;
+		plan->stats->lfs_bytes += plan->c.files[i].size;
+		plan->stats->lfs_bytes_reused += plan->c.files[i].size;
+	}
+	free(first);
+	hfgit__trace("lfs: %zu files from the store", placed);
+	return 0;
+}
+
+/* The files not placed yet, with what the fetch found. */
+static int place_rest(hfgit_lfs_plan *plan, hfgit_placement *pl, git_index_entry *entries)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < plan->c.count && rc == 0; i++) {
+		const lfs_file *f = &plan->c.files[i];
+		if (plan->placed && plan->placed[i])
+			continue;
+		rc = hfgit_placement__file(pl, &entries[i], f->path, f->oid, f->size, f->mode, &f->blob,
+		                           plan->found ? &plan->found[i] : NULL);
+	}
+	return rc;
+}
+
+int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode)
 {
 	git_index_entry *entries = NULL;
+	hfgit_placement *pl = NULL;
 	git_index *index = NULL;
-	placing pl;
-	size_t i;
 	int rc;
 
 	if (plan->c.count == 0)
@@ -481,10 +403,11 @@ int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link
 		git_index_free(index);
 		return hfgit_error__oom();
 	}
-	rc = placing_open(&pl, repo, plan->store, mode, new_tree);
-	for (i = 0; i < plan->c.count && rc == 0; i++)
-		rc = materialize(&pl, &entries[i], &plan->c.files[i], plan->found ? &plan->found[i] : NULL);
-	placing_close(&pl);
+	if ((rc = hfgit_placement__open(&pl, repo, plan->store, mode, plan->deferred)) == 0 &&
+	    (!plan->deferred || ((rc = place_stored(plan, pl, entries)) == 0 &&
+	                         (rc = fetch_content(plan)) == 0)))
+		rc = place_rest(plan, pl, entries);
+	hfgit_placement__close(pl);
 	if (rc == 0)
 		rc = hfgit_index_file__write(index, entries, plan->c.count);
 	/* The repository's index object no longer matches the file: whoever asks next reads it. */

@@ -149,10 +149,12 @@ static bool git_lfs_installed(void)
  */
 static int configure(git_repository *repo, const char *store_root, hfgit_link_mode mode)
 {
+	git_transaction *tx = NULL;
 	git_config *cfg = NULL;
 	int rc = 0;
 
-	if (git_repository_config(&cfg, repo) < 0 ||
+	/* Locked, the settings are written in one go: each alone rewrites the file. */
+	if (git_repository_config(&cfg, repo) < 0 || git_config_lock(&tx, cfg) < 0 ||
 	    git_config_set_string(cfg, "lfs.storage", store_root) < 0 ||
 	    (mode != HFGIT_LINK_COPY && mode != HFGIT_LINK_REFLINK &&
 	     git_config_set_bool(cfg, "core.trustctime", 0) < 0) ||
@@ -160,9 +162,11 @@ static int configure(git_repository *repo, const char *store_root, hfgit_link_mo
 	     (git_config_set_string(cfg, "filter.lfs.clean", "git-lfs clean -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.smudge", "git-lfs smudge -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.process", "git-lfs filter-process") < 0 ||
-	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)))
+	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)) ||
+	    git_transaction_commit(tx) < 0)
 		rc = hfgit_error__set(HFGIT_ERROR, "cannot configure git-lfs in the checkout: %s",
 		                      hfgit_git__message());
+	git_transaction_free(tx);
 	git_config_free(cfg);
 	return rc;
 }

@@ -492,17 +492,14 @@ bool hfgit_lfs__oid_valid(const char *oid, size_t len)
 {
 	size_t i;
 
-	unsigned bad = 0;
-
 	if (!oid || len != HFGIT_LFS_OID_HEXSZ)
 		return false;
-	/* without an early exit, which lets the compiler check many digits at once: this runs a
-	 * few times per file of a checkout */
-	for (i = 0; i < HFGIT_LFS_OID_HEXSZ; i++) {
-		unsigned char c = (unsigned char)oid[i];
-		bad |= (unsigned)((unsigned char)(c - '0') >= 10 && (unsigned char)(c - 'a') >= 6);
+	/* stops at the first other byte: a caller's string may end there, before `len` */
+	for (i = 0; i < len; i++) {
+		if (!is_lower_hex(oid[i]))
+			return false;
 	}
-	return !bad;
+	return true;
 }
 
 int hfgit_lfs__pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p)

@@ -215,8 +215,8 @@ static int fetch_lfs(hfgit_ctx *ctx, const hfgit_model_id *id, const file_list *
 		if (!l->files[i].lfs)
 			continue;
 		entries[n].name = l->files[i].path;
-		memcpy(entries[n].pointer.oid, l->files[i].oid, sizeof(entries[n].pointer.oid));
-		entries[n++].pointer.size = l->files[i].size;
+		memcpy(entries[n].oid, l->files[i].oid, sizeof(entries[n].oid));
+		entries[n++].size = l->files[i].size;
 	}
 	if (s)
 		url = hfgit__strdup(s->url);

@@ -40,13 +40,18 @@
 static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolved *r)
 {
 	char *spec = NULL, *log = hfgit__aprintf("clone: from %s", url);
+	git_transaction *tx = NULL;
 	git_remote *origin = NULL;
 	git_config *cfg = NULL;
 	int rc = 0;
 
 	if (!log)
 		return HFGIT_ERROR;
-	if (r->kind == HFGIT_REV_BRANCH) {
+	/* The configuration locked until the end: its settings written in one go, not each
+	 * with a rewrite of the file. */
+	if (git_repository_config(&cfg, repo) < 0 || git_config_lock(&tx, cfg) < 0)
+		rc = hfgit_git__fail("cannot lock the configuration of", git_repository_path(repo));
+	else if (r->kind == HFGIT_REV_BRANCH) {
 		const char *branch = r->ref + 11;
 		char *tracking = hfgit__aprintf("refs/remotes/origin/%s", branch);
 		char *key_remote = hfgit__aprintf("branch.%s.remote", branch);
@@ -56,7 +61,7 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 			rc = HFGIT_ERROR;
 		else if ((rc = hfgit_fetch__create_ref(repo, tracking, &r->commit_oid, log)) == 0 &&
 		         (rc = hfgit_fetch__create_ref(repo, r->ref, &r->commit_oid, log)) == 0) {
-			if (git_repository_set_head(repo, r->ref) < 0 || git_repository_config(&cfg, repo) < 0 ||
+			if (git_repository_set_head(repo, r->ref) < 0 ||
 			    git_config_set_string(cfg, key_remote, "origin") < 0 ||
 			    git_config_set_string(cfg, key_merge, r->ref) < 0)
 				rc = hfgit_git__fail("cannot set up branch", r->ref);
@@ -77,6 +82,9 @@ static int set_up_refs(git_repository *repo, const char *url, const hfgit_resolv
 	}
 	if (rc == 0 && git_remote_create_with_fetchspec(&origin, repo, "origin", url, spec) < 0)
 		rc = hfgit_git__fail("cannot add remote origin", url);
+	if (rc == 0 && git_transaction_commit(tx) < 0)
+		rc = hfgit_git__fail("cannot write the configuration of", git_repository_path(repo));
+	git_transaction_free(tx);
 	git_remote_free(origin);
 	git_config_free(cfg);
 	free(spec);
@@ -189,7 +197,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 		goto out;
 	hfgit__trace("objects in the new repository");
 	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url,
-	                              r->ref ? r->ref : r->via_ref, opts)) < 0)
+	                              r->ref ? r->ref : r->via_ref, opts, true)) < 0)
 		goto out;
 	if (hfgit_lfs__plan_count(plan) == 0)
 		rc = hfgit_worktree__check_out(repo, NULL, NULL, opts);
@@ -197,7 +205,7 @@ static int build_checkout(const char *staging, hfgit_ctx *ctx, const char *url,
 		rc = hfgit_worktree__check_out(repo, NULL, hfgit_lfs__plan_other_paths(plan), opts);
 	hfgit__trace("checked out");
 	if (rc == 0)
-		rc = hfgit_lfs__plan_apply(plan, repo, opts->link, true);
+		rc = hfgit_lfs__plan_apply(plan, repo, opts->link);
 out:
 	hfgit_lfs__plan_free(plan);
 	git_repository_free(repo);

@@ -342,8 +342,8 @@ int hfgit_download(hfgit_resolved **out, hfgit_ctx *ctx, const hfgit_model_id *i
 		}
 		if (e->pub.lfs) {
 			wanted[nwanted].name = e->pub.path;
-			memcpy(wanted[nwanted].pointer.oid, e->oid, sizeof(wanted[nwanted].pointer.oid));
-			wanted[nwanted++].pointer.size = e->pub.size;
+			memcpy(wanted[nwanted].oid, e->oid, sizeof(wanted[nwanted].oid));
+			wanted[nwanted++].size = e->pub.size;
 		}
 	}
 	if (!(root = hfgit_ctx__lfs_root(ctx)) || (rc = hfgit_lfs__objects_open(&lfs, root)) < 0) {

@@ -24,6 +24,16 @@ static int compare_paths(const void *a, const void *b)
 	return strcmp(((const git_index_entry *)a)->path, ((const git_index_entry *)b)->path);
 }
 
+static bool sorted(const git_index_entry *entries, size_t count)
+{
+	size_t i;
+
+	for (i = 1; i < count; i++)
+		if (strcmp(entries[i - 1].path, entries[i].path) > 0)
+			return false;
+	return true;
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
@@ -152,11 +162,10 @@ int hfgit_index_file__write(git_index *index, git_index_entry *entries, size_t c
 
 	if (!path)
 		return hfgit_error__set(HFGIT_ERROR, "the index has no file to write");
-	qsort(entries, count, sizeof(*entries), compare_paths);
-	if ((rc = build(&data, index, entries, count)) == 0 && (rc = write_locked(path, &data)) == 0 &&
-	    git_index_read(index, 1) < 0)
-		rc = hfgit_error__set(HFGIT_ERROR, "cannot read the index written: %s",
-		                      hfgit_git__message());
+	if (!sorted(entries, count)) /* tree order mostly is path order already */
+		qsort(entries, count, sizeof(*entries), compare_paths);
+	if ((rc = build(&data, index, entries, count)) == 0)
+		rc = write_locked(path, &data);
 	hfgit_strbuf__dispose(&data);
 	return rc;
 }

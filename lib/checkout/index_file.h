@@ -13,8 +13,11 @@
 
 /*
  * Write `index`'s file with `entries` (stage 0, paths unique; sorted here in place) added,
- * each replacing every entry of `index` at its path, then reload `index` from it. The
- * index's extensions (a cache tree) are left out: git makes them again when it needs them.
+ * each replacing every entry of `index` at its path. The index's extensions (a cache tree)
+ * are left out: git makes them again when it needs them. `index` itself is not reloaded
+ * (parsing back what was just written cost a tenth of a warm clone of many files): drop it
+ * from its repository (git_repository_set_index(repo, NULL)) or git_index_read it before
+ * any further use.
  */
 int hfgit_index_file__write(git_index *index, git_index_entry *entries, size_t count);
 

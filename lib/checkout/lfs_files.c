@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <git2/sys/repository.h>
 
 #include "core/error.h"
 #include "core/fs.h"
@@ -24,11 +25,13 @@
 #include "lfs/select.h"
 #include "checkout/index_file.h"
 #include "checkout/tree_files.h"
+#include "checkout/placement.h"
 #include "checkout/worktree.h"
 
 typedef struct {
 	char *path;              /* relative to the working tree */
-	hfgit_lfs_pointer pointer;
+	char oid[HFGIT_LFS_OID_HEXSZ + 1]; /* the pointer's (it has no extensions) */
+	uint64_t size;
 	git_oid blob;            /* the pointer's blob, which the index records */
 	git_filemode_t mode;
 } lfs_file;
@@ -49,6 +52,17 @@ struct hfgit_lfs_plan {
 	hfgit_lfs_objects *store;
 	char *store_root;
 	git_strarray other_paths;
+	/* A new tree fetches in hfgit_lfs__plan_apply, after placing what the store has; these
+	 * say how. An update fetches everything first, before it touches the working tree. */
+	bool deferred;
+	hfgit_ctx *ctx;
+	const char *remote_url, *ref;
+	const hfgit_clone_options *opts;
+	hfgit_clone_stats *stats, own_stats;
+	/* per file: its object's stat data when the fetch found it in the store (st_ino 0: not
+	 * looked at, or fetched) */
+	struct stat *found;
+	unsigned char *placed;    /* per file, in a deferred apply: its content is in place */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -97,7 +111,8 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 	file = &c->files[c->count];
 	if (!(file->path = hfgit__strdup(f->path)))
 		return c->error = HFGIT_ERROR;
-	file->pointer = *f->lfs;
+	memcpy(file->oid, f->lfs->oid, sizeof(file->oid));
+	file->size = f->lfs->size;
 	git_oid_cpy(&file->blob, f->blob);
 	file->mode = f->mode;
 	c->count++;
@@ -106,88 +121,6 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Downloads                                                                                 */
-
-/* ---------------------------------------------------------------------------------------- */
-/* The working tree                                                                          */
-
-/*
- * How the files of one apply are placed. Files come in tree order, so the files of one
- * directory come together: its parents are made once, not once per file.
- */
-typedef struct {
-	hfgit_link_mode mode;
-	bool reflink_works;
-	bool new_tree;           /* nothing is at any of the paths yet */
-	hfgit_strbuf made;       /* the directory made last, relative to the working tree */
-} placing;
-
-static int make_parent_dirs(placing *pl, const char *workdir, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-	char *dir;
-	int rc;
-
-	if (!slash || (pl->made.len == len && !memcmp(pl->made.ptr, path, len)))
-		return 0;
-	if (!(dir = hfgit__aprintf("%s%.*s", workdir, (int)len, path)))
-		return HFGIT_ERROR;
-	if ((rc = hfgit_fs__mkdir_p(dir)) == 0) {
-		hfgit_strbuf__clear(&pl->made);
-		rc = hfgit_strbuf__put(&pl->made, path, len);
-	}
-	free(dir);
-	return rc;
-}
-
-/*
- * Put the content of an LFS file in the working tree and make its index entry under the
- * pointer's blob id (what git-lfs's clean filter gives for that content), with the file's stat
- * data. A file newer than `past` gets that mtime, a little before the index is written:
- * entries as new as the index are "racy", and git would re-hash them, which needs git-lfs's
- * filter. (A warm clone links objects made long ago: nothing to change.)
- */
-static int materialize(git_repository *repo, git_index_entry *entry, const lfs_file *f,
-                       const char *object, placing *pl, const struct timespec past[2])
-{
-	const char *workdir = git_repository_workdir(repo);
-	char *dst = hfgit__aprintf("%s%s", workdir, f->path);
-	mode_t file_mode = f->mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
-	struct stat st;
-	int rc;
-
-	if (!dst)
-		return HFGIT_ERROR;
-	if (!pl->new_tree)
-		unlink(dst); /* the file of the revision before */
-	if ((rc = make_parent_dirs(pl, workdir, f->path)) < 0 ||
-	    (rc = hfgit_worktree__place(object, dst, pl->mode, file_mode, &pl->reflink_works)) < 0)
-		goto out;
-	if (lstat(dst, &st) == 0 && st.st_mtime > past[1].tv_sec) {
-		utimensat(AT_FDCWD, dst, past, 0);
-		lstat(dst, &st);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = hfgit_error__set(HFGIT_EIO, "cannot put the content of '%s' in place", f->path);
-		goto out;
-	}
-	memset(entry, 0, sizeof(*entry));
-	entry->path = f->path;
-	entry->mode = f->mode;
-	git_oid_cpy(&entry->id, &f->blob);
-	entry->ctime.seconds = (int32_t)st.st_ctim.tv_sec;
-	entry->ctime.nanoseconds = (uint32_t)st.st_ctim.tv_nsec;
-	entry->mtime.seconds = (int32_t)st.st_mtim.tv_sec;
-	entry->mtime.nanoseconds = (uint32_t)st.st_mtim.tv_nsec;
-	entry->dev = (uint32_t)st.st_dev;
-	entry->ino = (uint32_t)st.st_ino;
-	entry->uid = st.st_uid;
-	entry->gid = st.st_gid;
-	entry->file_size = (uint32_t)st.st_size; /* git keeps the size modulo 2^32 */
-out:
-	free(dst);
-	return rc;
-}
 
 static bool git_lfs_installed(void)
 {
@@ -216,10 +149,12 @@ static bool git_lfs_installed(void)
  */
 static int configure(git_repository *repo, const char *store_root, hfgit_link_mode mode)
 {
+	git_transaction *tx = NULL;
 	git_config *cfg = NULL;
 	int rc = 0;
 
-	if (git_repository_config(&cfg, repo) < 0 ||
+	/* Locked, the settings are written in one go: each alone rewrites the file. */
+	if (git_repository_config(&cfg, repo) < 0 || git_config_lock(&tx, cfg) < 0 ||
 	    git_config_set_string(cfg, "lfs.storage", store_root) < 0 ||
 	    (mode != HFGIT_LINK_COPY && mode != HFGIT_LINK_REFLINK &&
 	     git_config_set_bool(cfg, "core.trustctime", 0) < 0) ||
@@ -227,9 +162,11 @@ static int configure(git_repository *repo, const char *store_root, hfgit_link_mo
 	     (git_config_set_string(cfg, "filter.lfs.clean", "git-lfs clean -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.smudge", "git-lfs smudge -- %f") < 0 ||
 	      git_config_set_string(cfg, "filter.lfs.process", "git-lfs filter-process") < 0 ||
-	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)))
+	      git_config_set_bool(cfg, "filter.lfs.required", 1) < 0)) ||
+	    git_transaction_commit(tx) < 0)
 		rc = hfgit_error__set(HFGIT_ERROR, "cannot configure git-lfs in the checkout: %s",
 		                      hfgit_git__message());
+	git_transaction_free(tx);
 	git_config_free(cfg);
 	return rc;
 }
@@ -246,6 +183,8 @@ void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 		free(plan->c.others[i]);
 	free(plan->c.files);
 	free(plan->c.others);
+	free(plan->found);
+	free(plan->placed);
 	hfgit_lfs__objects_free(plan->store);
 	free(plan->store_root);
 	free(plan);
@@ -271,35 +210,52 @@ int hfgit_lfs__plan_options(hfgit_lfs_options *out, hfgit_ctx *ctx, const char *
 	return hfgit_ctx__http(&out->http, ctx);
 }
 
-/* The objects of the LFS files into the store (lfs/fetch.h), counted in the clone's stats. */
-static int fetch_content(hfgit_lfs_plan *plan, hfgit_ctx *ctx, const char *remote_url,
-                         const char *ref, const hfgit_clone_options *opts, hfgit_clone_stats *stats)
+/* The objects of the LFS files not placed yet into the store (lfs/fetch.h), counted in the
+ * clone's stats; plan->found gets what the fetch found in the store. */
+static int fetch_content(hfgit_lfs_plan *plan)
 {
+	size_t i, n = 0, count = plan->c.count;
 	hfgit_lfs_options lopts;
 	hfgit_lfs_stats ls;
 	hfgit_lfs_entry *entries;
-	size_t i;
+	struct stat *found;
 	int rc;
 
-	if ((rc = hfgit_lfs__plan_options(&lopts, ctx, remote_url, ref, opts)) < 0)
+	if ((rc = hfgit_lfs__plan_options(&lopts, plan->ctx, plan->remote_url, plan->ref,
+	                                  plan->opts)) < 0)
 		return rc;
-	if (!(entries = calloc(plan->c.count, sizeof(*entries))))
+	if (!plan->found && !(plan->found = calloc(count ? count : 1, sizeof(*plan->found))))
 		return hfgit_error__oom();
-	for (i = 0; i < plan->c.count; i++) {
-		entries[i].name = plan->c.files[i].path;
-		entries[i].pointer = plan->c.files[i].pointer;
+	if (!(entries = calloc(count ? count : 1, sizeof(*entries))) ||
+	    !(found = calloc(count ? count : 1, sizeof(*found)))) {
+		free(entries);
+		return hfgit_error__oom();
+	}
+	for (i = 0; i < count; i++) {
+		if (plan->placed && plan->placed[i])
+			continue;
+		entries[n].name = plan->c.files[i].path;
+		memcpy(entries[n].oid, plan->c.files[i].oid, sizeof(entries[n].oid));
+		entries[n++].size = plan->c.files[i].size;
 	}
 	memset(&ls, 0, sizeof(ls));
 	lopts.stats = &ls;
-	rc = hfgit_lfs__fetch(plan->store, entries, plan->c.count, &lopts);
-	stats->lfs_objects += ls.objects;
-	stats->lfs_objects_fetched += ls.objects_fetched;
-	stats->lfs_objects_local += ls.objects_local;
-	stats->lfs_bytes += ls.bytes;
-	stats->lfs_bytes_reused += ls.bytes_reused;
-	stats->lfs_bytes_fetched += ls.bytes_fetched;
-	stats->lfs_bytes_local += ls.bytes_local;
+	lopts.found = found;
+	rc = hfgit_lfs__fetch(plan->store, entries, n, &lopts); /* even for none: it checks references */
+	for (i = 0, n = 0; i < count; i++)
+		if (!plan->placed || !plan->placed[i])
+			plan->found[i] = found[n++];
+	plan->stats->lfs_objects += ls.objects;
+	plan->stats->lfs_objects_fetched += ls.objects_fetched;
+	plan->stats->lfs_objects_local += ls.objects_local;
+	plan->stats->lfs_bytes += ls.bytes;
+	plan->stats->lfs_bytes_reused += ls.bytes_reused;
+	plan->stats->lfs_bytes_fetched += ls.bytes_fetched;
+	plan->stats->lfs_bytes_local += ls.bytes_local;
 	free(entries);
+	free(found);
+	if (rc == 0)
+		hfgit__trace("lfs: every object in the store");
 	return rc;
 }
 
@@ -322,17 +278,21 @@ static char *manifest_path(git_repository *store, git_repository *repo, const gi
 
 int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
                         const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
-                        const char *ref, const hfgit_clone_options *opts)
+                        const char *ref, const hfgit_clone_options *opts, bool new_tree)
 {
 	char *manifest = NULL;
-	hfgit_clone_stats local_stats, *stats = opts->stats ? opts->stats : &local_stats;
 	hfgit_lfs_plan *plan;
 	int rc;
 
 	*out = NULL;
-	memset(&local_stats, 0, sizeof(local_stats));
 	if (!(plan = calloc(1, sizeof(*plan))))
 		return hfgit_error__oom();
+	plan->deferred = new_tree;
+	plan->ctx = ctx;
+	plan->remote_url = remote_url;
+	plan->ref = ref;
+	plan->opts = opts;
+	plan->stats = opts->stats ? opts->stats : &plan->own_stats;
 	plan->c.repo = repo;
 	plan->c.commit = commit;
 	plan->c.opts = opts;
@@ -347,9 +307,9 @@ int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_reposito
 	if ((rc = hfgit_tree_files__foreach_cached(repo, commit, manifest, collect_file, &plan->c)) < 0)
 		goto out;
 	hfgit__trace("lfs: %zu LFS files get content, %zu other files", plan->c.count, plan->c.nothers);
-	stats->lfs_files = plan->c.count;
-	if (plan->c.count)
-		rc = fetch_content(plan, ctx, remote_url, ref, opts, stats);
+	plan->stats->lfs_files = plan->c.count;
+	if (plan->c.count && !plan->deferred && (rc = fetch_content(plan)) < 0)
+		goto out;
 	plan->other_paths.strings = plan->c.others;
 	plan->other_paths.count = plan->c.nothers;
 out:
@@ -371,15 +331,73 @@ const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan)
 	return &plan->other_paths;
 }
 
-int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
-                          bool new_tree)
+/*
+ * A deferred apply first places the files whose objects the store has, each looked for by
+ * placing it (a look in the store beforehand walked each object's path twice, one pass after
+ * the other), and counts them as the fetch would have. After PROBE files of which none was
+ * there (a cold clone) it stops: the fetch's look costs less than a failed placement.
+ */
+#define PROBE 32
+
+static int place_stored(hfgit_lfs_plan *plan, hfgit_placement *pl, git_index_entry *entries)
 {
-	placing pl = { mode, true, new_tree, HFGIT_STRBUF_INIT };
-	git_index_entry *entries = NULL;
-	git_index *index = NULL;
-	struct timespec past[2];
+	size_t i, placed = 0, *first = NULL;
+	int rc;
+
+	if (!(plan->placed = calloc(plan->c.count, 1)))
+		return hfgit_error__oom();
+	for (i = 0; i < plan->c.count && (i < PROBE || placed); i++) {
+		const lfs_file *f = &plan->c.files[i];
+		rc = hfgit_placement__file(pl, &entries[i], f->path, f->oid, f->size, f->mode, &f->blob,
+		                           NULL);
+		if (rc == HFGIT_ENOTFOUND) {
+			hfgit_error__clear();
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		plan->placed[i] = 1;
+		placed++;
+	}
+	if (!placed)
+		return 0;
+	if ((rc = hfgit_lfs__first_of_each(&first, plan->c.files, plan->c.count, sizeof(lfs_file),
+	                                   offsetof(lfs_file, oid))) < 0)
+		return rc;
+	for (i = 0; i < plan->c.count; i++) {
+		if (!plan->placed[i] || first[i] != i)
+			continue;
+		plan->stats->lfs_objects++;
+		plan->stats->lfs_bytes += plan->c.files[i].size;
+		plan->stats->lfs_bytes_reused += plan->c.files[i].size;
+	}
+	free(first);
+	hfgit__trace("lfs: %zu files from the store", placed);
+	return 0;
+}
+
+/* The files not placed yet, with what the fetch found. */
+static int place_rest(hfgit_lfs_plan *plan, hfgit_placement *pl, git_index_entry *entries)
+{
 	size_t i;
 	int rc = 0;
+
+	for (i = 0; i < plan->c.count && rc == 0; i++) {
+		const lfs_file *f = &plan->c.files[i];
+		if (plan->placed && plan->placed[i])
+			continue;
+		rc = hfgit_placement__file(pl, &entries[i], f->path, f->oid, f->size, f->mode, &f->blob,
+		                           plan->found ? &plan->found[i] : NULL);
+	}
+	return rc;
+}
+
+int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode)
+{
+	git_index_entry *entries = NULL;
+	hfgit_placement *pl = NULL;
+	git_index *index = NULL;
+	int rc;
 
 	if (plan->c.count == 0)
 		return 0;
@@ -389,19 +407,16 @@ int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link
 		git_index_free(index);
 		return hfgit_error__oom();
 	}
-	clock_gettime(CLOCK_REALTIME, &past[0]);
-	past[0].tv_sec -= 2;
-	past[1] = past[0];
-	for (i = 0; i < plan->c.count && rc == 0; i++) {
-		char *object = hfgit_lfs__object_path(plan->store, plan->c.files[i].pointer.oid);
-		rc = object ? materialize(repo, &entries[i], &plan->c.files[i], object, &pl, past)
-		            : HFGIT_EINVALID;
-		free(object);
-	}
+	if ((rc = hfgit_placement__open(&pl, repo, plan->store, mode, plan->deferred)) == 0 &&
+	    (!plan->deferred || ((rc = place_stored(plan, pl, entries)) == 0 &&
+	                         (rc = fetch_content(plan)) == 0)))
+		rc = place_rest(plan, pl, entries);
+	hfgit_placement__close(pl);
 	if (rc == 0)
 		rc = hfgit_index_file__write(index, entries, plan->c.count);
+	/* The repository's index object no longer matches the file: whoever asks next reads it. */
+	git_repository_set_index(repo, NULL);
 	hfgit__trace("lfs: working tree has the content of %zu files", plan->c.count);
-	hfgit_strbuf__dispose(&pl.made);
 	git_index_free(index);
 	free(entries);
 	return rc;

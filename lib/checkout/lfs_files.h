@@ -16,23 +16,28 @@
 /*
  * In two steps around libgit2's checkout, so that no pointer file is written only to be
  * replaced: first the plan finds the LFS files of `commit` that get content (attributes read
- * from the commit) and fetches what the store lacks; libgit2 then checks out the other paths;
- * then the plan puts the LFS content in place and adds it to the index.
+ * from the commit); libgit2 then checks out the other paths; then the plan puts the LFS
+ * content in place, fetching what the store lacks, and adds it to the index.
  */
 typedef struct hfgit_lfs_plan hfgit_lfs_plan;
 
-/* `store` (may be NULL) keeps the manifest of the commit's tree (manifest.h). */
+/*
+ * `store` (may be NULL) keeps the manifest of the commit's tree (manifest.h). `new_tree`: the
+ * working tree is new (a clone), so no old file is in the way, and nothing is half-written
+ * when a download fails (the clone is built aside): the fetch then waits for
+ * hfgit_lfs__plan_apply, which places what the store has first. Otherwise (an update) every
+ * object is fetched here, before the working tree is touched. `ctx`, `remote_url`, `ref` and
+ * `opts` must outlive the plan.
+ */
 int hfgit_lfs__plan_new(hfgit_lfs_plan **out, git_repository *repo, git_repository *store,
                         const git_oid *commit, hfgit_ctx *ctx, const char *remote_url,
-                        const char *ref, const hfgit_clone_options *opts);
+                        const char *ref, const hfgit_clone_options *opts, bool new_tree);
 /* How many LFS files get content (0: check out everything as usual). */
 size_t hfgit_lfs__plan_count(const hfgit_lfs_plan *plan);
 /* Every path of the commit that is not an LFS file getting content. */
 const git_strarray *hfgit_lfs__plan_other_paths(const hfgit_lfs_plan *plan);
-/* After the checkout of the other paths: the LFS content in place, and in the index.
- * `new_tree`: the working tree is new (a clone), so no old file is in the way. */
-int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode,
-                          bool new_tree);
+/* After the checkout of the other paths: the LFS content in place, and in the index. */
+int hfgit_lfs__plan_apply(hfgit_lfs_plan *plan, git_repository *repo, hfgit_link_mode mode);
 void hfgit_lfs__plan_free(hfgit_lfs_plan *plan);
 
 /* What lfs/fetch.h needs to fetch for a checkout (or a download) with clone options `opts`

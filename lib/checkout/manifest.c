@@ -131,8 +131,10 @@ static bool line_matches(const hfgit_manifest *m, size_t i, const char *path,
 	} else {
 		if (sp - p != HFGIT_LFS_OID_HEXSZ || !hfgit_lfs__oid_valid(p, HFGIT_LFS_OID_HEXSZ))
 			return false;
-		memset(pointer, 0, sizeof(*pointer));
+		/* not the whole pointer: its room for extension text is a kilobyte per blob */
 		memcpy(pointer->oid, p, HFGIT_LFS_OID_HEXSZ);
+		pointer->oid[HFGIT_LFS_OID_HEXSZ] = '\0';
+		pointer->ext[0] = '\0';
 		size = strtoull(sp + 1, &num_end, 10);
 		if (num_end == sp + 1 || *num_end != ' ')
 			return false;

@@ -16,6 +16,7 @@ typedef struct {
 	hfgit_manifest *manifest;  /* NULL: every pointer blob is read */
 	hfgit_tree_file_cb cb;
 	void *payload;
+	hfgit_strbuf path;  /* the entry's path, in one buffer for the whole walk */
 	int rc;          /* the callback's non-zero answer, or our own error */
 } walker;
 
@@ -49,22 +50,23 @@ static int visit(const char *root, const git_tree_entry *entry, void *payload)
 	walker *w = payload;
 	hfgit_lfs_pointer pointer;
 	hfgit_tree_file file;
-	char *path;
+	const char *path;
 
 	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
 		return 0;
-	if (!(path = hfgit__aprintf("%s%s", root, git_tree_entry_name(entry)))) {
+	hfgit_strbuf__clear(&w->path);
+	if (hfgit_strbuf__puts(&w->path, root) < 0 ||
+	    hfgit_strbuf__puts(&w->path, git_tree_entry_name(entry)) < 0) {
 		w->rc = HFGIT_ERROR;
 		return -1;
 	}
-	file.path = path;
+	path = file.path = hfgit_strbuf__cstr(&w->path);
 	file.blob = git_tree_entry_id(entry);
 	file.mode = git_tree_entry_filemode(entry);
 	file.lfs = NULL;
 	if (is_smudgeable_pointer(w, &file, &pointer) && has_lfs_filter(w->attrs, path))
 		file.lfs = &pointer;
 	w->rc = w->cb(&file, w->payload);
-	free(path);
 	return w->rc ? -1 : 0;
 }
 
@@ -77,7 +79,7 @@ int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit
 int hfgit_tree_files__foreach_cached(git_repository *repo, const git_oid *commit,
                                      const char *manifest, hfgit_tree_file_cb cb, void *payload)
 {
-	walker w = { NULL, NULL, NULL, cb, payload, 0 };
+	walker w = { NULL, NULL, NULL, cb, payload, HFGIT_STRBUF_INIT, 0 };
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
@@ -102,5 +104,6 @@ int hfgit_tree_files__foreach_cached(git_repository *repo, const git_oid *commit
 	git_odb_free(w.odb);
 	hfgit_attrs__free(w.attrs);
 	hfgit_manifest__free(w.manifest);
+	hfgit_strbuf__dispose(&w.path);
 	return rc;
 }

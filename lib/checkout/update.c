@@ -210,13 +210,14 @@ int hfgit_update(hfgit_resolved **out, hfgit_ctx *ctx, const char *dir,
 		rc = hfgit_git__fail("cannot read the commits", dir);
 		goto out;
 	}
-	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url, r->ref, opts)) < 0 ||
+	if ((rc = hfgit_lfs__plan_new(&plan, repo, store, &r->commit_oid, ctx, url, r->ref, opts,
+	                              false)) < 0 ||
 	    (rc = checkout_paths(&paths, &diff, repo, old_tree, new_tree,
 	                         hfgit_lfs__plan_other_paths(plan))) < 0)
 		goto out;
 	if (paths.count > 0 && (rc = hfgit_worktree__check_out(repo, new_tree, &paths, opts)) < 0)
 		goto out;
-	if ((rc = hfgit_lfs__plan_apply(plan, repo, opts->link, false)) < 0 ||
+	if ((rc = hfgit_lfs__plan_apply(plan, repo, opts->link)) < 0 ||
 	    (rc = move_branch(repo, branch, r, url)) < 0)
 		goto out;
 	hfgit__trace("update: %s moved to %s", dir, r->commit);

@@ -1,6 +1,7 @@
 /* Files into working trees: libgit2's checkout, and LFS content by the link policy. */
 #include "checkout/worktree.h"
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -61,8 +62,9 @@ int hfgit_worktree__check_out(git_repository *repo, git_tree *tree, const git_st
  * attempt per file after that. A hard link shares the store object's read-only 0444 inode: an
  * executable file (mode 100755, checked out 0755 by git) gets its own copy instead.
  */
-int hfgit_worktree__place(const char *object, const char *dst, hfgit_link_mode mode,
-                          unsigned int file_mode, bool *reflink_works)
+int hfgit_worktree__place_at(int object_dir, const char *object, int dst_dir, const char *dst,
+                             hfgit_link_mode mode, unsigned int file_mode, bool *reflink_works,
+                             struct stat *st, bool *linked)
 {
 	bool executable = (file_mode & 0111) != 0;
 	hfgit_fs_place_ways ways = { false, false, false, file_mode, false };
@@ -72,12 +74,21 @@ int hfgit_worktree__place(const char *object, const char *dst, hfgit_link_mode m
 	ways.reflink = mode == HFGIT_LINK_REFLINK || (mode == HFGIT_LINK_AUTO && *reflink_works);
 	ways.link = (mode == HFGIT_LINK_AUTO || mode == HFGIT_LINK_HARDLINK) && !executable;
 	ways.copy = mode != HFGIT_LINK_REFLINK;
-	if ((rc = hfgit_fs__place(&made, object, dst, &ways)) < 0)
+	if ((rc = hfgit_fs__place_at(&made, object_dir, object, dst_dir, dst, &ways, st)) < 0)
 		return rc;
 	if (ways.reflink && mode == HFGIT_LINK_AUTO && strcmp(made, "reflinked"))
 		*reflink_works = false;
 	if (rc > 0)
 		return hfgit_error__set(HFGIT_EIO, "cannot reflink '%s' (the file system may not support "
 		                        "it: use --link auto or copy)", object);
+	if (linked)
+		*linked = !strcmp(made, "hard-linked");
 	return 0;
+}
+
+int hfgit_worktree__place(const char *object, const char *dst, hfgit_link_mode mode,
+                          unsigned int file_mode, bool *reflink_works)
+{
+	return hfgit_worktree__place_at(AT_FDCWD, object, AT_FDCWD, dst, mode, file_mode,
+	                                reflink_works, NULL, NULL);
 }

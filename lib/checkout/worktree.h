@@ -4,6 +4,7 @@
 
 #include <git2.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "hfgit.h"
 
@@ -18,5 +19,15 @@ int hfgit_worktree__check_out(git_repository *repo, git_tree *tree, const git_st
  */
 int hfgit_worktree__place(const char *object, const char *dst, hfgit_link_mode mode,
                           unsigned int file_mode, bool *reflink_works);
+
+/*
+ * The same with `object` and `dst` relative to the directories `object_dir` and `dst_dir`
+ * (hfgit_fs__place_at). `st` (may be NULL) gets the new file's stat data when it is a reflink
+ * or a copy; `*linked` (may be NULL) says whether it is a hard link to `object` instead, whose
+ * stat data it shares.
+ */
+int hfgit_worktree__place_at(int object_dir, const char *object, int dst_dir, const char *dst,
+                             hfgit_link_mode mode, unsigned int file_mode, bool *reflink_works,
+                             struct stat *st, bool *linked);
 
 #endif

@@ -17,11 +17,13 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 
-int hfgit_fs__mkdir_p(const char *path)
+int hfgit_fs__mkdir_p_at(int dir, const char *path)
 {
 	char *copy, *p;
 	int rc = 0;
 
+	if (!*path)
+		return 0;
 	if (!(copy = hfgit__strdup(path)))
 		return HFGIT_ERROR;
 	for (p = copy + 1; ; p++) {
@@ -29,7 +31,7 @@ int hfgit_fs__mkdir_p(const char *path)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(copy, 0777) < 0 && errno != EEXIST) {
+		if (mkdirat(dir, copy, 0777) < 0 && errno != EEXIST) {
 			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create directory '%s'", copy);
 			break;
 		}
@@ -39,6 +41,11 @@ int hfgit_fs__mkdir_p(const char *path)
 	}
 	free(copy);
 	return rc;
+}
+
+int hfgit_fs__mkdir_p(const char *path)
+{
+	return hfgit_fs__mkdir_p_at(AT_FDCWD, path);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -210,24 +217,28 @@ static bool refused_here(int err)
 	       err == EINVAL || err == ENOTTY || err == EBADF;
 }
 
-static int reflink(const char *from, const char *to, unsigned int mode)
+/* A reflink of `from` at `to`; `st` (may be NULL) gets the new file's stat data. */
+static int reflink_at(int from_dir, const char *from, int to_dir, const char *to,
+                      unsigned int mode, struct stat *st)
 {
-	int in = open(from, O_RDONLY | O_CLOEXEC), out, rc, err;
+	int in = openat(from_dir, from, O_RDONLY | O_CLOEXEC), out, rc, err;
 
 	if (in < 0)
 		return -1;
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode)) < 0) {
+	if ((out = openat(to_dir, to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode)) < 0) {
 		err = errno;
 		close(in);
 		errno = err;
 		return -1;
 	}
 	rc = ioctl(out, FICLONE, in);
+	if (rc == 0 && st && fstat(out, st) < 0)
+		rc = -1;
 	err = errno;
 	close(out);
 	close(in);
 	if (rc < 0)
-		unlink(to);
+		unlinkat(to_dir, to, 0);
 	errno = err;
 	return rc;
 }
@@ -238,27 +249,27 @@ static int place_error(int err)
 	return err == ENOENT ? HFGIT_ENOTFOUND : err == EEXIST ? HFGIT_EEXISTS : HFGIT_EIO;
 }
 
-int hfgit_fs__place(const char **made, const char *from, const char *to,
-                    const hfgit_fs_place_ways *ways)
+int hfgit_fs__place_at(const char **made, int from_dir, const char *from, int to_dir,
+                       const char *to, const hfgit_fs_place_ways *ways, struct stat *st)
 {
 	const char *how = NULL;
 
 	if (ways->reflink) {
-		if (reflink(from, to, ways->mode) == 0)
+		if (reflink_at(from_dir, from, to_dir, to, ways->mode, st) == 0)
 			how = "reflinked";
 		else if (!refused_here(errno))
 			return hfgit_error__set_errno(place_error(errno), "cannot reflink '%s' to '%s'",
 			                              from, to);
 	}
 	if (!how && ways->link) {
-		if (link(from, to) == 0)
+		if (linkat(from_dir, from, to_dir, to, 0) == 0)
 			how = "hard-linked";
 		else if (!refused_here(errno))
 			return hfgit_error__set_errno(place_error(errno), "cannot link '%s' to '%s'", from,
 			                              to);
 	}
 	if (!how && ways->copy) {
-		int rc = hfgit_fs__copy(from, to, ways->mode, ways->durable);
+		int rc = hfgit_fs__copy_at(from_dir, from, to_dir, to, ways->mode, ways->durable, st);
 		if (rc < 0)
 			return rc;
 		how = "copied";
@@ -268,40 +279,70 @@ int hfgit_fs__place(const char **made, const char *from, const char *to,
 	return how ? 0 : 1;
 }
 
+int hfgit_fs__place(const char **made, const char *from, const char *to,
+                    const hfgit_fs_place_ways *ways)
+{
+	return hfgit_fs__place_at(made, AT_FDCWD, from, AT_FDCWD, to, ways, NULL);
+}
+
 /*
  * rename(2) that leaves an existing `to` alone (EEXIST): the copy must fail as a link would,
  * not replace a file someone else made. Where the file system has no RENAME_NOREPLACE, a look
  * first is the best there is.
  */
-static int rename_no_replace(const char *tmp, const char *to)
+static int rename_no_replace(int dir, const char *tmp, const char *to)
 {
 	struct stat st;
 
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+	if (renameat2(dir, tmp, dir, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
 		return -1;
-	if (lstat(to, &st) == 0) {
+	if (fstatat(dir, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		errno = EEXIST;
 		return -1;
 	}
-	return rename(tmp, to);
+	return renameat(dir, tmp, dir, to);
 }
 
-int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable)
+/* A new file "<name>.tmp-XXXXXX" in `dir` (mkstemp's way, relative to a directory): its name
+ * into `*tmp` (free() it), its descriptor returned, or -1 with errno set. */
+static int create_temp_at(char **tmp, int dir, const char *name)
 {
-	char *tmp;
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char random[6];
+	size_t len, i;
+	int attempt, fd;
+
+	if (!(*tmp = hfgit__aprintf("%s.tmp-XXXXXX", name))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	len = strlen(*tmp);
+	for (attempt = 0; attempt < 100; attempt++) {
+		if (getentropy(random, sizeof(random)) < 0)
+			break;
+		for (i = 0; i < 6; i++)
+			(*tmp)[len - 6 + i] = letters[random[i] % (sizeof(letters) - 1)];
+		if ((fd = openat(dir, *tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+	}
+	return -1;
+}
+
+int hfgit_fs__copy_at(int from_dir, const char *from, int to_dir, const char *to,
+                      unsigned int mode, bool durable, struct stat *st)
+{
+	char *tmp = NULL;
 	int in, out, rc;
 
-	if ((in = open(from, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((in = openat(from_dir, from, O_RDONLY | O_CLOEXEC)) < 0)
 		return hfgit_error__set_errno(errno == ENOENT ? HFGIT_ENOTFOUND : HFGIT_EIO,
 		                              "cannot open '%s'", from);
-	if (!(tmp = hfgit__aprintf("%s.tmp-XXXXXX", to))) {
-		close(in);
-		return HFGIT_ERROR;
-	}
-	if ((out = mkstemp(tmp)) < 0) {
-		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", tmp);
+	if ((out = create_temp_at(&tmp, to_dir, to)) < 0) {
+		rc = tmp ? hfgit_error__set_errno(HFGIT_EIO, "cannot create '%s'", tmp) : HFGIT_ERROR;
 	} else {
 		rc = copy_fd(in, out, from);
 		if (rc == 0 && fchmod(out, (mode_t)mode) < 0)
@@ -310,15 +351,23 @@ int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool dur
 			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot sync '%s'", tmp);
 		if (close(out) < 0 && rc == 0)
 			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot close '%s'", tmp);
-		if (rc == 0 && rename_no_replace(tmp, to) < 0)
+		if (rc == 0 && rename_no_replace(to_dir, tmp, to) < 0)
 			rc = hfgit_error__set_errno(errno == EEXIST ? HFGIT_EEXISTS : HFGIT_EIO,
 			                            "cannot rename '%s' to '%s'", tmp, to);
 		if (rc < 0)
-			unlink(tmp);
+			unlinkat(to_dir, tmp, 0);
+		/* after the rename, which changes the inode's ctime */
+		else if (st && fstatat(to_dir, to, st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = hfgit_error__set_errno(HFGIT_EIO, "cannot stat '%s'", to);
 	}
 	close(in);
 	free(tmp);
 	return rc;
+}
+
+int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable)
+{
+	return hfgit_fs__copy_at(AT_FDCWD, from, AT_FDCWD, to, mode, durable, NULL);
 }
 
 int hfgit_fs__mkdir_parent(const char *path)

@@ -4,9 +4,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 /* mkdir -p with mode 0777 (less umask); succeeds when the directory exists. */
 int hfgit_fs__mkdir_p(const char *path);
+
+/* mkdir -p of `path` relative to the directory `dir` (AT_FDCWD: the current one). */
+int hfgit_fs__mkdir_p_at(int dir, const char *path);
 
 /* mkdir -p of the directory `path` is in (nothing for a name without a directory). */
 int hfgit_fs__mkdir_parent(const char *path);
@@ -47,10 +51,24 @@ typedef struct {
 int hfgit_fs__place(const char **made, const char *from, const char *to,
                     const hfgit_fs_place_ways *ways);
 
+/*
+ * hfgit_fs__place with `from` and `to` relative to the directories `from_dir` and `to_dir`
+ * (AT_FDCWD: the current one), as in linkat(2): many files placed from one store into one
+ * folder each walk a short name instead of two whole paths. `st` (may be NULL) gets the new
+ * file's stat data when it was reflinked or copied; a hard link shares `from`'s inode, so the
+ * caller may know its stat data already. Messages name `from` and `to` as given.
+ */
+int hfgit_fs__place_at(const char **made, int from_dir, const char *from, int to_dir,
+                       const char *to, const hfgit_fs_place_ways *ways, struct stat *st);
+
 /* Copy `from` to `to` (which must not exist: HFGIT_EEXISTS) through a temporary file renamed
  * into place, with permissions `mode`; `durable`: fsync before the rename (for the cache; a
  * working tree does without, as git's). A missing `from` is HFGIT_ENOTFOUND. */
 int hfgit_fs__copy(const char *from, const char *to, unsigned int mode, bool durable);
+/* The same relative to directories (see hfgit_fs__place_at); `st` (may be NULL) gets the
+ * copy's stat data. */
+int hfgit_fs__copy_at(int from_dir, const char *from, int to_dir, const char *to,
+                      unsigned int mode, bool durable, struct stat *st);
 
 /* The absolute form of `path` (which need not exist); free() it. */
 char *hfgit_fs__absolute(const char *path);

@@ -88,6 +88,16 @@ char *hfgit_layout__lfs_object(const char *lfs_root, const char *oid)
 	return hfgit__aprintf("%s/objects/%.2s/%.2s/%s", lfs_root, oid, oid + 2, oid);
 }
 
+void hfgit_layout__lfs_object_rel(char *out, const char *oid)
+{
+	memcpy(out, oid, 2);
+	out[2] = '/';
+	memcpy(out + 3, oid + 2, 2);
+	out[5] = '/';
+	memcpy(out + 6, oid, 64);
+	out[70] = '\0';
+}
+
 char *hfgit_layout__lfs_incomplete_dir(const char *lfs_root)
 {
 	return hfgit__aprintf("%s/incomplete", lfs_root);

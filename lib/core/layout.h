@@ -35,6 +35,10 @@ char *hfgit_layout__checkout_dir(const char *cache_dir, const char *repo, const 
 char *hfgit_layout__lfs_root(const char *cache_dir);
 char *hfgit_layout__lfs_objects_dir(const char *lfs_root);
 char *hfgit_layout__lfs_object(const char *lfs_root, const char *oid);
+/* The same object's path below <lfs_root>/objects ("ab/cd/<oid>"), into `out`, which holds
+ * HFGIT_LAYOUT_LFS_OBJECT_REL bytes: no allocation, for work done once per file. */
+#define HFGIT_LAYOUT_LFS_OBJECT_REL (2 + 1 + 2 + 1 + 64 + 1)
+void hfgit_layout__lfs_object_rel(char *out, const char *oid);
 char *hfgit_layout__lfs_incomplete_dir(const char *lfs_root);
 char *hfgit_layout__lfs_locks(const char *lfs_root);
 char *hfgit_layout__lfs_damaged_dir(const char *lfs_root);

@@ -26,6 +26,13 @@ int hfgit_git__ready(void)
 			                      git_error_last() ? git_error_last()->message : "unknown error");
 		else
 			git_ready = 1;
+		/*
+		 * libgit2 caches no tree over 4 KiB: a checkout reads the tree twice (attributes,
+		 * then files), and a folder of 100,000 files is a tree of 5 MiB, inflated and parsed
+		 * each time. Trees up to 16 MiB stay in the cache (its total is still capped).
+		 */
+		if (git_ready)
+			git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)16 << 20);
 	}
 	pthread_mutex_unlock(&init_lock);
 	return rc;

@@ -59,10 +59,12 @@ static int on_lfs_progress(const hfgit_lfs_progress *p, void *payload)
 	return cb->opts->progress ? cb->opts->progress(&pr, cb->opts->payload) : 0;
 }
 
-/* One job per distinct missing object. */
+/* One job per distinct missing object; `found` (may be NULL) as in hfgit_lfs_options. */
 static int plan_downloads(hfgit_lfs_job **out, size_t *count, const hfgit_lfs_entry *entries,
-                          size_t n, hfgit_lfs_objects *store, hfgit_lfs_stats *stats)
+                          size_t n, hfgit_lfs_objects *store, hfgit_lfs_stats *stats,
+                          struct stat *found)
 {
+	struct stat st;
 	hfgit_lfs_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
 	size_t *first = NULL, i, njobs = 0;
 	int rc;
@@ -70,22 +72,29 @@ static int plan_downloads(hfgit_lfs_job **out, size_t *count, const hfgit_lfs_en
 	if (!jobs)
 		return hfgit_error__oom();
 	if ((rc = hfgit_lfs__first_of_each(&first, entries, n, sizeof(*entries),
-	                                   offsetof(hfgit_lfs_entry, pointer))) < 0) {
+	                                   offsetof(hfgit_lfs_entry, oid))) < 0) {
 		free(jobs);
 		return rc;
 	}
 	for (i = 0; i < n; i++) {
 		const hfgit_lfs_entry *e = &entries[i];
-		if (first[i] != i)
-			continue;
-		stats->objects++;
-		stats->bytes += e->pointer.size;
-		if (hfgit_lfs__object_present(store, e->pointer.oid, e->pointer.size)) {
-			stats->bytes_reused += e->pointer.size;
+		if (first[i] != i) {
+			if (found)
+				found[i] = found[first[i]]; /* the first comes before its duplicates */
 			continue;
 		}
-		memcpy(jobs[njobs].oid, e->pointer.oid, sizeof(jobs[njobs].oid));
-		jobs[njobs].size = e->pointer.size;
+		stats->objects++;
+		stats->bytes += e->size;
+		if (hfgit_lfs__object_stat(store, e->oid, e->size, &st)) {
+			stats->bytes_reused += e->size;
+			if (found)
+				found[i] = st;
+			continue;
+		}
+		if (found)
+			memset(&found[i], 0, sizeof(found[i]));
+		memcpy(jobs[njobs].oid, e->oid, sizeof(jobs[njobs].oid));
+		jobs[njobs].size = e->size;
 		jobs[njobs].name = e->name;
 		njobs++;
 	}
@@ -307,7 +316,7 @@ int hfgit_lfs__fetch(hfgit_lfs_objects *store, const hfgit_lfs_entry *entries, s
 	int rc;
 
 	memset(&local_stats, 0, sizeof(local_stats));
-	if ((rc = plan_downloads(&jobs, &njobs, entries, count, store, stats)) < 0)
+	if ((rc = plan_downloads(&jobs, &njobs, entries, count, store, stats, opts->found)) < 0)
 		return rc;
 	/* with references, always: a wrong one is an error even when nothing is missing */
 	if (njobs || opts->reference_count)

@@ -13,15 +13,19 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "hfgit.h"
 #include "hub/http.h"
 #include "lfs/objects.h"
 #include "lfs/pointer.h"
 
+/* An object wanted, by a pointer without extensions: its oid and size alone (a whole
+ * hfgit_lfs_pointer has room for extension text: a kilobyte per file of a large clone). */
 typedef struct {
 	const char *name;          /* a path with this content, in progress and messages */
-	hfgit_lfs_pointer pointer;
+	char oid[HFGIT_LFS_OID_HEXSZ + 1];
+	uint64_t size;
 } hfgit_lfs_entry;
 
 typedef struct {
@@ -50,6 +54,10 @@ typedef struct {
 	hfgit_progress_cb progress; /* HFGIT_STAGE_LFS progress, and cancellation */
 	void *payload;
 	hfgit_lfs_stats *stats;     /* added to when not NULL */
+	/* When not NULL, one per entry: the stat data of the entry's object when the store held
+	 * it before this fetch (found while looking, at no extra cost), st_ino 0 otherwise. A
+	 * checkout that hard-links the object needs no stat of its own for the index. */
+	struct stat *found;
 } hfgit_lfs_options;
 
 /* Make every entry's object present in `store`. */

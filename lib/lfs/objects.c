@@ -17,7 +17,10 @@
 
 struct hfgit_lfs_objects {
 	char *root;
+	int objects_fd;   /* <root>/objects (O_PATH), or -1: paths are then built whole */
 };
+
+static void open_objects_dir(hfgit_lfs_objects *store);
 
 int hfgit_lfs__objects_open(hfgit_lfs_objects **out, const char *root)
 {
@@ -28,6 +31,7 @@ int hfgit_lfs__objects_open(hfgit_lfs_objects **out, const char *root)
 	*out = NULL;
 	if (!(store = calloc(1, sizeof(*store))))
 		return hfgit_error__oom();
+	store->objects_fd = -1;
 	if (!(store->root = hfgit__strdup(root)) ||
 	    !(incomplete = hfgit_layout__lfs_incomplete_dir(root))) {
 		hfgit_lfs__objects_free(store);
@@ -40,16 +44,37 @@ int hfgit_lfs__objects_open(hfgit_lfs_objects **out, const char *root)
 		return hfgit_error__set(rc, "%s: make the cache writable or choose another with "
 		                        "--cache-dir or HFGIT_HOME", hfgit_error_last());
 	}
+	open_objects_dir(store);
 	*out = store;
 	return 0;
+}
+
+/* The objects directory, made and opened once: a lookup per object then walks two short
+ * names below it instead of the whole absolute path. Where it cannot be opened, every lookup
+ * takes the whole path (and says what is wrong). */
+static void open_objects_dir(hfgit_lfs_objects *store)
+{
+	char *dir = hfgit_layout__lfs_objects_dir(store->root);
+
+	if (dir && hfgit_fs__mkdir_p(dir) == 0)
+		store->objects_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	hfgit_error__clear();
 }
 
 void hfgit_lfs__objects_free(hfgit_lfs_objects *store)
 {
 	if (!store)
 		return;
+	if (store->objects_fd >= 0)
+		close(store->objects_fd);
 	free(store->root);
 	free(store);
+}
+
+int hfgit_lfs__objects_fd(const hfgit_lfs_objects *store)
+{
+	return store->objects_fd;
 }
 
 const char *hfgit_lfs__objects_root(const hfgit_lfs_objects *store)
@@ -93,17 +118,32 @@ void hfgit_lfs__object_unlock(int lock_fd, const char *oid)
 	object_lock(lock_fd, oid, F_UNLCK);
 }
 
-bool hfgit_lfs__object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)
+bool hfgit_lfs__object_stat(const hfgit_lfs_objects *store, const char *oid, uint64_t size,
+                            struct stat *st)
 {
-	char *path = hfgit_lfs__object_path(store, oid);
-	struct stat st;
+	char rel[HFGIT_LAYOUT_LFS_OBJECT_REL], *path;
 	bool present;
 
-	if (!path)
+	if (!hfgit_lfs__oid_valid(oid, strlen(oid))) {
+		hfgit_error__set(HFGIT_EINVALID, "invalid LFS object id '%.80s'", oid);
 		return false;
-	present = stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
-	free(path);
-	return present;
+	}
+	if (store->objects_fd >= 0) {
+		hfgit_layout__lfs_object_rel(rel, oid);
+		present = fstatat(store->objects_fd, rel, st, 0) == 0;
+	} else {
+		if (!(path = hfgit_layout__lfs_object(store->root, oid)))
+			return false;
+		present = stat(path, st) == 0;
+		free(path);
+	}
+	return present && S_ISREG(st->st_mode) && (uint64_t)st->st_size == size;
+}
+
+bool hfgit_lfs__object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size)
+{
+	struct stat st;
+	return hfgit_lfs__object_stat(store, oid, size, &st);
 }
 
 int hfgit_lfs__object_commit(const hfgit_lfs_objects *store, const char *oid, int fd,

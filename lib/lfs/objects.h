@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "hfgit.h"
@@ -38,6 +39,16 @@ void hfgit_lfs__object_unlock(int lock_fd, const char *oid);
 
 /* Whether the store holds `oid` as a regular file of exactly `size` bytes. */
 bool hfgit_lfs__object_present(const hfgit_lfs_objects *store, const char *oid, uint64_t size);
+/* The same, with the object's stat data in `*st` (a hard link to it shares that inode). */
+bool hfgit_lfs__object_stat(const hfgit_lfs_objects *store, const char *oid, uint64_t size,
+                            struct stat *st);
+
+/*
+ * <root>/objects, open (O_PATH) for *at() calls: with hfgit_layout__lfs_object_rel, the
+ * object's name relative to it. -1 when the store could not open it (objects are then only
+ * reached through hfgit_lfs__object_path).
+ */
+int hfgit_lfs__objects_fd(const hfgit_lfs_objects *store);
 
 /*
  * Make the verified partial file `tmp_path` (open as `fd`, which this closes) the object `oid`:

@@ -11,8 +11,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <xxhash.h>
 
 #define VERSION_URL "https://git-lfs.github.com/spec/v1"
 #define VERSION_LINE "version " VERSION_URL "\n"
@@ -492,6 +494,7 @@ bool hfgit_lfs__oid_valid(const char *oid, size_t len)
 
 	if (!oid || len != HFGIT_LFS_OID_HEXSZ)
 		return false;
+	/* stops at the first other byte: a caller's string may end there, before `len` */
 	for (i = 0; i < len; i++) {
 		if (!is_lower_hex(oid[i]))
 			return false;
@@ -531,44 +534,41 @@ int hfgit_lfs__pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer
 	return n;
 }
 
-typedef struct {
-	const char *oid;
-	size_t index;
-} oid_at;
+/* The oid at item `i`. */
+#define OID_AT(items, i, stride, offset) ((const char *)(items) + (i) * (stride) + (offset))
 
-static int compare_oid_at(const void *x, const void *y)
-{
-	const oid_at *a = x, *b = y;
-	int c = strcmp(a->oid, b->oid);
-	return c ? c : a->index < b->index ? -1 : a->index > b->index;
-}
-
+/*
+ * One pass with a hash table of item indices (open addressing, at most half full): a sort
+ * cost N log N string comparisons, a tenth of the look for 100,000 files in the store.
+ */
 int hfgit_lfs__first_of_each(size_t **out, const void *items, size_t n, size_t stride,
                              size_t offset)
 {
-	oid_at *order = malloc((n ? n : 1) * sizeof(*order));
-	size_t *first = malloc((n ? n : 1) * sizeof(*first));
-	size_t i, group = 0;
+	size_t cap = 16, mask, i, *slots, *first;
 
 	*out = NULL;
-	if (!order || !first) {
-		free(order);
+	while (cap < 2 * n)
+		cap *= 2;
+	mask = cap - 1;
+	slots = malloc(cap * sizeof(*slots));
+	first = malloc((n ? n : 1) * sizeof(*first));
+	if (!slots || !first) {
+		free(slots);
 		free(first);
 		return hfgit_error__oom();
 	}
+	for (i = 0; i < cap; i++)
+		slots[i] = SIZE_MAX;
 	for (i = 0; i < n; i++) {
-		const char *item = (const char *)items + i * stride + offset;
-		order[i].oid = ((const hfgit_lfs_pointer *)(const void *)item)->oid;
-		order[i].index = i;
+		const char *oid = OID_AT(items, i, stride, offset);
+		size_t h = (size_t)XXH3_64bits(oid, bounded_len(oid, HFGIT_LFS_OID_HEXSZ + 1)) & mask;
+		while (slots[h] != SIZE_MAX && strcmp(OID_AT(items, slots[h], stride, offset), oid))
+			h = (h + 1) & mask;
+		if (slots[h] == SIZE_MAX)
+			slots[h] = i;
+		first[i] = slots[h];
 	}
-	if (n)
-		qsort(order, n, sizeof(*order), compare_oid_at);
-	for (i = 0; i < n; i++) {
-		if (i == 0 || strcmp(order[i].oid, order[group].oid))
-			group = i;
-		first[order[i].index] = order[group].index;
-	}
-	free(order);
+	free(slots);
 	*out = first;
 	return 0;
 }

@@ -88,8 +88,9 @@ bool hfgit_lfs__oid_valid(const char *oid, size_t len);
 int hfgit_lfs__pointer_format(char *buf, size_t bufsize, const hfgit_lfs_pointer *p);
 
 /*
- * For `n` items of `stride` bytes, each holding a pointer at byte `offset`: *first (free() it)
- * gets, for every item, the index of the first item whose pointer names the same object.
+ * For `n` items of `stride` bytes, each holding an oid (64 hex digits and a NUL, like a
+ * pointer's first member) at byte `offset`: *first (free() it) gets, for every item, the index
+ * of the first item with the same oid.
  * Sorting makes it N log N: files that share an object are found without comparing each
  * file with every earlier one.
  */

@@ -6,6 +6,8 @@
  * of coreutils (`cp --reflink=always`), not of the code under test, and the test says which
  * path it took. Then the errors: an existing destination, a missing object, and (where
  * /dev/shm is another file system) hard links across devices, which `auto` turns into copies.
+ * And the same relative to directory descriptors (hfgit_fs__place_at), with the stat data
+ * they report.
  */
 #define _GNU_SOURCE
 #include "checkout/worktree.h"
@@ -290,6 +292,66 @@ static void check_fs_place(const char *other_fs)
 	}
 }
 
+/*
+ * hfgit_fs__place_at and hfgit_worktree__place_at: names relative to directory descriptors
+ * (the current directory is elsewhere), the stat data of a copy as lstat(2) sees the file,
+ * and whether the file is a hard link, as its inode says.
+ */
+static void check_place_at(void)
+{
+	hfgit_fs_place_ways copy_only = { false, false, true, 0640, false };
+	char objects[512], tree[512], object[512], path[600], *name;
+	const char *made = "unset";
+	bool reflink_works = true, linked = true;
+	struct stat st, seen, obj;
+	int objects_fd, tree_fd;
+
+	path_in(objects, sizeof(objects), scratch, "at-objects");
+	path_in(tree, sizeof(tree), scratch, "at-tree");
+	CHECK(mkdir(objects, 0755) == 0 && mkdir(tree, 0755) == 0);
+	CHECK((objects_fd = open(objects, O_PATH | O_DIRECTORY)) >= 0);
+	CHECK((tree_fd = open(tree, O_PATH | O_DIRECTORY)) >= 0);
+	make_object(object, sizeof(object), objects);
+	name = strrchr(object, '/') + 1;
+	CHECK(stat(object, &obj) == 0);
+
+	/* a copy: its stat data are the new file's, after its rename into place */
+	CHECK(hfgit_fs__place_at(&made, objects_fd, name, tree_fd, "copied", &copy_only, &st) == 0);
+	CHECK_STR(made, "copied");
+	snprintf(path, sizeof(path), "%s/copied", tree);
+	CHECK(lstat(path, &seen) == 0 && has_content(path, CONTENT));
+	CHECK(st.st_ino == seen.st_ino && st.st_ctim.tv_nsec == seen.st_ctim.tv_nsec &&
+	      st.st_ctim.tv_sec == seen.st_ctim.tv_sec && (seen.st_mode & 07777) == 0640);
+	/* the same name again: EEXIST, the file left alone */
+	CHECK(hfgit_fs__place_at(&made, objects_fd, name, tree_fd, "copied", &copy_only, &st) ==
+	      HFGIT_EEXISTS);
+	CHECK(has_content(path, CONTENT));
+
+	/* the link policy: hard-linked, said so, no stat data made up */
+	CHECK(hfgit_worktree__place_at(objects_fd, name, tree_fd, "linked", HFGIT_LINK_HARDLINK, 0644,
+	                               &reflink_works, &st, &linked) == 0);
+	snprintf(path, sizeof(path), "%s/linked", tree);
+	CHECK(linked && lstat(path, &seen) == 0 && seen.st_ino == obj.st_ino);
+	/* an executable file is its own copy, not a link */
+	CHECK(hfgit_worktree__place_at(objects_fd, name, tree_fd, "run", HFGIT_LINK_AUTO, 0755,
+	                               &reflink_works, &st, &linked) == 0);
+	snprintf(path, sizeof(path), "%s/run", tree);
+	CHECK(!linked && lstat(path, &seen) == 0 && seen.st_ino != obj.st_ino &&
+	      st.st_ino == seen.st_ino && (seen.st_mode & 07777) == 0755);
+	/* a missing object: HFGIT_ENOTFOUND, nothing made */
+	CHECK(hfgit_worktree__place_at(objects_fd, "no-such-object", tree_fd, "missing",
+	                               HFGIT_LINK_AUTO, 0644, &reflink_works, &st, &linked) ==
+	      HFGIT_ENOTFOUND);
+	snprintf(path, sizeof(path), "%s/missing", tree);
+	CHECK(access(path, F_OK) < 0);
+	/* mkdir -p relative to a directory */
+	CHECK(hfgit_fs__mkdir_p_at(tree_fd, "a/b/c") == 0 && hfgit_fs__mkdir_p_at(tree_fd, "a/b") == 0);
+	snprintf(path, sizeof(path), "%s/a/b/c", tree);
+	CHECK(stat(path, &seen) == 0 && S_ISDIR(seen.st_mode));
+	close(objects_fd);
+	close(tree_fd);
+}
+
 /* A second file system for the cross-device cases: /dev/shm where it is one (a tmpfs). */
 static bool make_other_fs_dir(char *out, size_t size)
 {
@@ -328,6 +390,7 @@ int main(void)
 	check_missing_source();
 	other_fs = make_other_fs_dir(far, sizeof(far));
 	check_fs_place(other_fs ? far : NULL);
+	check_place_at();
 	if (other_fs) {
 		printf("# across devices: objects in %s, files in %s\n", far, tree);
 		check_modes(far, tree, false);

@@ -76,13 +76,20 @@ AVX512 static void pack_words(uint32_t *dst, const void *w, size_t n, size_t wor
 	size_t nb, kb, g, i;
 	__m512i rows[16], cols[16];
 
-	/* 16 weight rows at a time, each read from start to end: 16 sequential streams, which
-	 * the prefetchers follow. (Byte offsets: BF16 rows need not be 4-byte aligned.) */
+	/* 16 weight rows at a time, each read from start to end, while the next 16 rows are
+	 * prefetched into L2 one line after another: the hardware's prefetchers alone, following
+	 * 16 short streams, gave 5.5 GB/s from a cold mapped file here, this 7.7 GB/s. (Byte
+	 * offsets: BF16 rows need not be 4-byte aligned.) */
 	for (nb = 0; nb < n / BLOCK_N; nb++) {
 		for (g = 0; g < BLOCK_N / 16; g++) {
-			const char *src = (const char *)w + (nb * BLOCK_N + g * 16) * row_bytes;
+			const size_t first = nb * BLOCK_N + g * 16, lines = 16 * row_bytes / 64;
+			const char *src = (const char *)w + first * row_bytes,
+				   *next = first + 16 < n ? src + 16 * row_bytes : NULL;
+			size_t line_at = 0;
 
 			for (kb = 0; kb < kblocks; kb++) {
+				for (; next && line_at < (kb + 1) * lines / kblocks; line_at++)
+					_mm_prefetch(next + line_at * 64, _MM_HINT_T1);
 				uint32_t *block = dst + (nb * kblocks + kb) * BLOCK_DW * BLOCK_N + g * 16;
 
 				for (i = 0; i < 16; i++)

@@ -300,11 +300,22 @@ static int execute(const shape *s, dnnl_stream_t stream, float *y, const void *x
  */
 #define PACK_MIN_ROWS 256
 
-static size_t pack_rows(void)
+static size_t pack_min_rows = PACK_MIN_ROWS;
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+
+static void pack_rows_read(void)
 {
 	const char *env = getenv("HFGIT_PACK_ROWS");
 
-	return env && *env ? (size_t)strtoul(env, NULL, 10) : PACK_MIN_ROWS;
+	if (env && *env)
+		pack_min_rows = (size_t)strtoul(env, NULL, 10);
+}
+
+/* Read once: it is asked for every product of a prefill. */
+static size_t pack_rows(void)
+{
+	pthread_once(&pack_once, pack_rows_read);
+	return pack_min_rows;
 }
 
 /* A packed shape's weights w reordered into this thread's buffer, *packed. */

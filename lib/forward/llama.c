@@ -297,8 +297,9 @@ static void head_task(void *arg, size_t task)
 	one.batch = 1;
 	one.heads = one.kv_heads = 1;
 	one.key_mask = as->key_mask + b * as->kv_len;
-	/* One head alone runs on this thread (a pool task does not start another run): the
-	 * scores of one head, not hfgit_attention__scratch()'s room for every worker. */
+	/* One head of one sequence is a run of one task, which hfgit_pool__run does on the
+	 * calling thread: the scores of one head, not hfgit_attention__scratch()'s room for every
+	 * worker. */
 	need = one.q_len * one.kv_len;
 	if (!(scores = hfgit_scratch__get(HFGIT_SCRATCH_SCORES, need * sizeof(float)))) {
 		atomic_store(&j->failed, 1);

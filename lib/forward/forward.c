@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "model/model.h"
 #include "model/registry.h"
+#include "tensor/matmul.h"
 #include "tensor/threads.h"
 
 static const hfgit_runner_arch *const runners[] = {
@@ -107,6 +110,13 @@ bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name)
 	return p && !(p->flags & (HFGIT_PARAM_NEW | HFGIT_PARAM_BROKEN));
 }
 
+static size_t page_size(void)
+{
+	const long n = sysconf(_SC_PAGESIZE);
+
+	return n > 0 ? (size_t)n : 4096;
+}
+
 static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
 {
 	float **grown = realloc(r->copies, (r->ncopies + 1) * sizeof(*grown));
@@ -167,6 +177,41 @@ int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t n
 	return 0;
 }
 
+/*
+ * nn.Linear weights that are F32 in a mapped file are packed once into the kernels' layout
+ * (tensor/matmul.h), and their pages in the mapping are given back: the pass then reads the
+ * packed copy, and memory stays at the file's size. The mapping stays valid (a one-row product
+ * or hfgit_model_param reads it again from the page cache). Weights converted from F16/BF16
+ * are not packed, so as not to hold two copies.
+ */
+static int pack_linear(hfgit_linear *l, hfgit_runner *r, bool base, const char *name)
+{
+	char weight[192], full[256];
+	const hfgit_param *p;
+	uintptr_t from, to;
+	size_t bytes;
+	float *packed;
+	int rc;
+
+	snprintf(weight, sizeof(weight), "%s.weight", name);
+	p = find_param(r, base, weight, full, sizeof(full));
+	if (l->in_out || l->out < 2 || !p || strcmp(p->dtype, "F32") ||
+	    (p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED)))
+		return 0;
+	if ((rc = hfgit_matmul__prepack(&packed, &bytes, l->weight, l->out, l->in)) < 0 ||
+	    !packed)
+		return rc;
+	if ((rc = keep_copy(r, packed, 0)) < 0)
+		return rc;
+	r->packed_bytes += bytes;
+	l->packed = packed;
+	from = ((uintptr_t)p->data + page_size() - 1) / page_size() * page_size();
+	to = ((uintptr_t)p->data + p->nbytes) / page_size() * page_size();
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+	return 0;
+}
+
 int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
                         bool bias, bool in_out, const char *name)
 {
@@ -176,7 +221,9 @@ int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t i
 	out->out = outn;
 	out->in_out = in_out;
 	out->bias = NULL;
-	if ((rc = hfgit_runner__tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0)
+	out->packed = NULL;
+	if ((rc = hfgit_runner__tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0 ||
+	    (rc = pack_linear(out, r, base, name)) < 0)
 		return rc;
 	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;

@@ -45,7 +45,9 @@ struct hfgit_runner {
 	char prefix[64];     /* of the base model's parameters: "bert." in a head class */
 	float **copies;      /* F32 conversions of F16/BF16/F64 parameters, owned */
 	size_t ncopies;
-	size_t copied_bytes;
+	size_t copied_bytes; /* of F32 conversions */
+	size_t packed_bytes; /* of weights packed into the kernels' layout (their mapped pages
+	                      * given back) */
 	void *state;
 };
 

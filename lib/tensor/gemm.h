@@ -14,12 +14,15 @@
 #include "tensor/ops.h"
 
 /* The weights of a linear layer, F32: y = x W^T + b with W [out, in] (nn.Linear), or
- * y = x W + b with W [in, out] (transformers' Conv1D) when `in_out`. `bias` may be NULL. */
+ * y = x W + b with W [in, out] (transformers' Conv1D) when `in_out`. `bias` may be NULL.
+ * `packed`: W as hfgit_matmul__prepack wrote it (matmul.h), which products of more than one
+ * row read instead, or NULL. */
 typedef struct {
 	const float *weight;
 	const float *bias;
 	size_t in, out;
 	bool in_out;
+	const float *packed;
 } hfgit_linear;
 
 /* y[m, 0..out) (row stride ldy) = x[m, 0..in) (row stride ldx) through `l`, for m < rows. */

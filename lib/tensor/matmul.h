@@ -38,9 +38,11 @@ typedef enum {
 
 /* A block of n output columns of a layer: y = x W^T (nn.Linear, W n rows of stride ldw) or
  * y = x W (in_out: Conv1D, W k rows of stride ldw, the block's first column at w), + bias
- * (F32, n values, or NULL), then `post`. bf16: W and x are BF16, else F32. */
+ * (F32, n values, or NULL), then `post`. bf16: W and x are BF16, else F32. `packed`, when
+ * not NULL, is the same block of F32 nn.Linear weights as hfgit_matmul__prepack wrote it,
+ * read instead of w when the product wants that layout. */
 typedef struct {
-	const void *w;
+	const void *w, *packed;
 	bool bf16, in_out;
 	size_t n, k, ldw;
 	const float *bias;
@@ -52,7 +54,8 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
                       const hfgit_matmul_block *b);
 
 /* A whole layer for hfgit_matmul__layers: its `out` columns of y (row stride ldy) through
- * W (as in hfgit_matmul_block, k inputs; bias F32 or NULL). */
+ * W (as in hfgit_matmul_block, k inputs; bias F32 or NULL; packed: W as
+ * hfgit_matmul__prepack wrote it, or NULL). */
 typedef struct {
 	const void *w;
 	bool in_out;
@@ -60,16 +63,28 @@ typedef struct {
 	const float *bias;
 	float *y;
 	size_t ldy;
+	const void *packed;
 } hfgit_matmul_layer;
 
 #define HFGIT_MATMUL_MAX_LAYERS 8
+
+/*
+ * F32 nn.Linear weights w ([n] rows of k values) packed once into the layout oneDNN's F32
+ * kernels read (tensor/pack.h), for a model run many times: oneDNN otherwise copies them into
+ * it on every call (BERT-base, one sequence of 128: 17% of the pass), or hfgit_matmul__run
+ * packs them per call for many rows. *out is NULL (and 0 returned) when the layer's shape
+ * has no such layout here (n not a multiple of 64, k of 16, or no oneDNN): the checkpoint's
+ * rows serve. *bytes: the size of *out, freed with free().
+ */
+int hfgit_matmul__prepack(float **out, size_t *bytes, const float *w, size_t n, size_t k);
 
 /* The widest block of columns hfgit_matmul__layers gives one task for a layer of k inputs
  * and `rows` rows: a layer no wider is one product with a dense output, no copy. */
 size_t hfgit_matmul__widest_block(size_t k, size_t rows, bool bf16, bool in_out);
 
 /* Up to HFGIT_MATMUL_MAX_LAYERS layers on the same x (BF16 when bf16) as one run of hfgit's
- * workers (tensor/pool.h) over blocks of their columns, each then `post`. */
+ * workers (tensor/pool.h) over blocks of their columns, each then `post`; or, when every layer
+ * is packed and x has many rows, over blocks of rows, each through whole layers. */
 int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, size_t ldx,
                          size_t rows, bool bf16, hfgit_matmul_post post);
 

@@ -33,15 +33,24 @@ static float *randoms(size_t n, unsigned *seed)
 	return v;
 }
 
-static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bias)
+/* packed: the weights also packed once (matmul.h), which products then read. */
+static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bias, int packed)
 {
 	unsigned seed = (unsigned)(rows * 7 + in * 13 + out);
 	float *w = randoms(in * out, &seed), *b = randoms(out, &seed), *x = randoms(rows * in, &seed),
-	      *y = malloc(rows * out * sizeof(float));
-	hfgit_linear l = { w, bias ? b : NULL, in, out, in_out != 0 };
+	      *y = malloc(rows * out * sizeof(float)), *p = NULL;
+	hfgit_linear l = { w, bias ? b : NULL, in, out, in_out != 0, NULL };
 	double max = 0.0;
-	size_t r, o, i;
+	size_t r, o, i, bytes;
 
+	if (packed) {
+		CHECK(hfgit_matmul__prepack(&p, &bytes, w, out, in) == 0);
+		__builtin_cpu_init();
+		CHECK_MSG(p || !__builtin_cpu_supports("avx512f"), "%zux%zu weights not packed", out,
+		          in);
+		CHECK(!p || bytes == in * out * sizeof(float));
+		l.packed = p;
+	}
 	CHECK(hfgit_linear__apply(&l, y, out, x, in, rows) == 0);
 	for (r = 0; r < rows; r++) {
 		for (o = 0; o < out; o++) {
@@ -52,9 +61,10 @@ static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bia
 			max = fmax(max, fabs(s - y[r * out + o]));
 		}
 	}
-	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s): off by %g", rows, in, out,
+	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s%s): off by %g", rows, in, out,
 	          in_out ? "in_out" : "out_in", bias ? "bias" : "no bias", hfgit_linear__kernel(rows),
-	          max);
+	          l.packed ? ", packed once" : "", max);
+	free(p);
 	free(w);
 	free(b);
 	free(x);
@@ -68,6 +78,12 @@ static void linears(void)
 		{ 1, 1000, 7 },   { 3, 300, 1000 }, { 16, 96, 130 }, { 2, 1, 1 },
 		{ 300, 96, 1100 }, /* weights packed once per call (matmul.c) */
 	};
+	/* Weights packed once: a row (read from w), column blocks, and from 256 rows a worker
+	 * whole layers on blocks of rows (on 2 threads), with rows that do not share out evenly. */
+	static const size_t packed[][3] = {
+		{ 1, 32, 128 }, { 2, 48, 64 }, { 7, 96, 640 }, { 300, 64, 192 },
+		{ 601, 32, 256 }, { 1100, 16, 64 },
+	};
 	int threads, in_out, bias;
 	size_t s;
 
@@ -76,7 +92,11 @@ static void linears(void)
 		for (s = 0; s < sizeof(shapes) / sizeof(*shapes); s++)
 			for (in_out = 0; in_out <= 1; in_out++)
 				for (bias = 0; bias <= 1; bias++)
-					check_linear(shapes[s][0], shapes[s][1], shapes[s][2], in_out, bias);
+					check_linear(shapes[s][0], shapes[s][1], shapes[s][2], in_out, bias,
+					             0);
+		for (s = 0; s < sizeof(packed) / sizeof(*packed); s++)
+			for (bias = 0; bias <= 1; bias++)
+				check_linear(packed[s][0], packed[s][1], packed[s][2], 0, bias, 1);
 	}
 	hfgit_compute_threads_set(0);
 }

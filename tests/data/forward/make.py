@@ -459,6 +459,11 @@ def make_variants():
         "distilbert-sinusoidal",
         tiny.distilbert_config(["DistilBertModel"], torch.float32, sinusoidal_pos_embds=True,
                                activation="relu"), sd)
+    # Layers as wide as the kernels' blocks (64 columns): their weights are packed once for
+    # the kernels (tensor/matmul.h), which the 24-wide models never are.
+    wide = dict(tiny.BERT, hidden_size=64, intermediate_size=128)
+    v["bert-wide"] = write_variant("bert-wide", tiny.bert_config(["BertModel"], **wide),
+                                   strong(tiny.fill(tiny.bert_model(wide), 118, torch.float32), 2.0))
     # Relative positions, with their distance embeddings: hfgit must refuse the config field,
     # not compute something else (no reference outputs).
     names = list(tiny.bert_model(tiny.BERT))
@@ -503,6 +508,7 @@ def main():
     bert_cases(cases, "models/bert-legacy", ["pytorch"], False, "bert-legacy")
     bert_cases(cases, v["bert-relu"], ["any"], False, "bert-relu")
     bert_cases(cases, v["bert-gelu-new"], ["any"], False, "bert-gelu-new")
+    bert_cases(cases, v["bert-wide"], ["any"], False, "bert-wide")
     distilbert_cases(cases, "models/distilbert-base", ["any"], False, "distilbert-base-bf16")
     distilbert_cases(cases, "models/distilbert-sst2", ["any"], True, "distilbert-sst2")
     distilbert_cases(cases, v["distilbert-sinusoidal"], ["any"], False, "distilbert-sinusoidal")

@@ -115,6 +115,10 @@ bool cli_parse_link(hfgit_link_mode *out, const char *value);
  * code, with the error printed naming `what` the text is. */
 int cli_read_text(char **out, const char *path, const char *what);
 
+/* A float as --json prints it: 9 significant digits, and NaN, Infinity and -Infinity (which
+ * JSON lacks) as Python's json module writes and reads them. */
+void cli_json_number(char *buf, size_t size, double v);
+
 /* A context for the global options; prints the error and returns non-zero on failure. */
 int cli_context(hfgit_ctx **ctx, const cli_globals *g);
 

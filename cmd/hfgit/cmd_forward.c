@@ -188,8 +188,12 @@ static void print_floats(const float *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		printf("%s%.9g", i ? "," : "", (double)v[i]);
+	char num[32];
+
+	for (i = 0; i < n; i++) {
+		cli_json_number(num, sizeof(num), (double)v[i]);
+		printf("%s%s", i ? "," : "", num);
+	}
 }
 
 static void print_json(const hfgit_model *m, const hfgit_outputs *o, const hfgit_generation *gen,

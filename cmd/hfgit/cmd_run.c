@@ -308,7 +308,7 @@ static json_object *json_float(double v)
 {
 	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%.9g", v);
+	cli_json_number(buf, sizeof(buf), v);
 	return json_object_new_double_s(v, buf);
 }
 

@@ -1,4 +1,5 @@
 /* Option values more than one subcommand takes: glob lists, --jobs, --link, text files. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,16 @@ static int read_stream(char **out, FILE *f)
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+}
+
+void cli_json_number(char *buf, size_t size, double v)
+{
+	if (isnan(v))
+		snprintf(buf, size, "NaN");
+	else if (isinf(v))
+		snprintf(buf, size, "%sInfinity", v < 0 ? "-" : "");
+	else
+		snprintf(buf, size, "%.9g", v);
 }
 
 int cli_read_text(char **out, const char *path, const char *what)

@@ -97,6 +97,27 @@ check_contains "text: class" "$OUT" "BertForSequenceClassification"
 check_contains "text: logits" "$OUT" "logits            [1, 3]"
 check_contains "text: time" "$OUT" "forward"
 
+# Outputs that are not numbers (a NaN and an infinity in the last LayerNorm's weight): JSON has
+# no word for them, so --json writes NaN and Infinity as Python's json module reads them.
+mkdir -p "$WORK/bert-nan"
+cp "$MODELS/bert-base/config.json" "$WORK/bert-nan/"
+python3 - "$MODELS/bert-base/model.safetensors" "$WORK/bert-nan/model.safetensors" <<'PY'
+import json, struct, sys
+raw = bytearray(open(sys.argv[1], "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]
+start = json.loads(raw[8:8 + n])["encoder.layer.1.output.LayerNorm.weight"]["data_offsets"][0]
+at = 8 + n + start
+raw[at:at + 8] = struct.pack("<ff", float("nan"), float("-inf"))
+open(sys.argv[2], "wb").write(raw)
+PY
+run_hfgit forward --json "$WORK/bert-nan" --input-ids 1,2,3
+check_eq "NaN outputs: exit code ($ERR)" "$RC" 0
+check_eq "NaN outputs: JSON Python reads" "$(printf '%s' "$OUT" | python3 -c '
+import json, math, sys
+h = json.load(sys.stdin)["outputs"]["last_hidden_state"]["data"]
+print(math.isnan(h[0]), math.isinf(h[1]), all(math.isfinite(v) for i, v in enumerate(h) if i % 24 > 1))
+')" "True True True"
+
 # A model id: cloned from the hub, then run.
 start_hub hub
 export HF_ENDPOINT=$hub_URL

@@ -39,6 +39,7 @@ void hfgit_runner__free(hfgit_runner *r)
 	for (i = 0; i < r->ncopies; i++)
 		free(r->copies[i]);
 	free(r->copies);
+	free(r->packable);
 	free(r);
 }
 
@@ -83,6 +84,8 @@ static int runner_new(hfgit_runner **out, hfgit_model *m)
 	return 0;
 }
 
+static void pack_layers(hfgit_runner *r);
+
 int hfgit_runner__get(hfgit_runner **out, hfgit_model *m)
 {
 	int rc = 0;
@@ -90,6 +93,8 @@ int hfgit_runner__get(hfgit_runner **out, hfgit_model *m)
 	pthread_mutex_lock(&m->runner_lock);
 	if (!m->runner && (rc = runner_new(&m->runner, m)) == 0)
 		m->runner_free = hfgit_runner__free;
+	else if (m->runner && !m->runner->packed)
+		pack_layers(m->runner);
 	*out = m->runner;
 	pthread_mutex_unlock(&m->runner_lock);
 	return rc;
@@ -178,38 +183,57 @@ int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t n
 }
 
 /*
- * nn.Linear weights that are F32 in a mapped file are packed once into the kernels' layout
- * (tensor/matmul.h), and their pages in the mapping are given back: the pass then reads the
- * packed copy, and memory stays at the file's size. The mapping stays valid (a one-row product
- * or hfgit_model_param reads it again from the page cache). Weights converted from F16/BF16
- * are not packed, so as not to hold two copies.
+ * nn.Linear weights that are F32 in a mapped file are packed into the kernels' layout
+ * (tensor/matmul.h), and their pages of the mapping given back: passes then read the packed
+ * copy, and memory stays at the file's size. The mapping stays valid (a one-row product or
+ * hfgit_model_param reads it again from the page cache). This happens on the runner's second
+ * use, not its first: packing BERT-base costs about 100 ms of fresh memory, more than a pass
+ * gains from it (2% with one sequence of 128, 8% with eight), which a model run once should
+ * not pay. A pass running meanwhile on another thread reads each layer's packed pointer
+ * atomically: either way is the same product. Weights converted from F16/BF16 are not
+ * packed, so as not to hold two copies; a layer the packing fails for (memory) stays as it
+ * is.
  */
-static int pack_linear(hfgit_linear *l, hfgit_runner *r, bool base, const char *name)
+static int want_packed(hfgit_runner *r, hfgit_linear *l, bool base, const char *name)
 {
 	char weight[192], full[256];
 	const hfgit_param *p;
-	uintptr_t from, to;
-	size_t bytes;
-	float *packed;
-	int rc;
+	struct hfgit_packable *grown;
 
 	snprintf(weight, sizeof(weight), "%s.weight", name);
 	p = find_param(r, base, weight, full, sizeof(full));
 	if (l->in_out || l->out < 2 || !p || strcmp(p->dtype, "F32") ||
 	    (p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED)))
 		return 0;
-	if ((rc = hfgit_matmul__prepack(&packed, &bytes, l->weight, l->out, l->in)) < 0 ||
-	    !packed)
-		return rc;
-	if ((rc = keep_copy(r, packed, 0)) < 0)
-		return rc;
-	r->packed_bytes += bytes;
-	l->packed = packed;
-	from = ((uintptr_t)p->data + page_size() - 1) / page_size() * page_size();
-	to = ((uintptr_t)p->data + p->nbytes) / page_size() * page_size();
-	if (to > from)
-		madvise((void *)from, to - from, MADV_DONTNEED);
+	if (!(grown = realloc(r->packable, (r->npackable + 1) * sizeof(*grown))))
+		return hfgit_error__oom();
+	r->packable = grown;
+	r->packable[r->npackable++] = (struct hfgit_packable){ l, p };
 	return 0;
+}
+
+static void pack_layers(hfgit_runner *r)
+{
+	const size_t page = page_size();
+	size_t i, bytes;
+	float *packed;
+
+	r->packed = true;
+	for (i = 0; i < r->npackable; i++) {
+		const hfgit_param *p = r->packable[i].p;
+		hfgit_linear *l = r->packable[i].l;
+		uintptr_t from, to;
+
+		if (hfgit_matmul__prepack(&packed, &bytes, l->weight, l->out, l->in) < 0 ||
+		    !packed || keep_copy(r, packed, 0) < 0)
+			continue;
+		r->packed_bytes += bytes;
+		__atomic_store_n(&l->packed, packed, __ATOMIC_RELEASE);
+		from = ((uintptr_t)p->data + page - 1) / page * page;
+		to = ((uintptr_t)p->data + p->nbytes) / page * page;
+		if (to > from)
+			madvise((void *)from, to - from, MADV_DONTNEED);
+	}
 }
 
 int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t in, size_t outn,
@@ -223,7 +247,7 @@ int hfgit_runner__linear(hfgit_linear *out, hfgit_runner *r, bool base, size_t i
 	out->bias = NULL;
 	out->packed = NULL;
 	if ((rc = hfgit_runner__tensor(&out->weight, r, base, in * outn, "%s.weight", name)) < 0 ||
-	    (rc = pack_linear(out, r, base, name)) < 0)
+	    (rc = want_packed(r, out, base, name)) < 0)
 		return rc;
 	if (bias && (rc = hfgit_runner__tensor(&out->bias, r, base, outn, "%s.bias", name)) < 0)
 		return rc;

@@ -46,12 +46,20 @@ struct hfgit_runner {
 	float **copies;      /* F32 conversions of F16/BF16/F64 parameters, owned */
 	size_t ncopies;
 	size_t copied_bytes; /* of F32 conversions */
-	size_t packed_bytes; /* of weights packed into the kernels' layout (their mapped pages
-	                      * given back) */
+	/* The layers whose weights are packed for the kernels on the runner's second use
+	 * (forward.c), and the bytes packed so far. */
+	struct hfgit_packable {
+		hfgit_linear *l;
+		const hfgit_param *p;
+	} *packable;
+	size_t npackable;
+	bool packed;
+	size_t packed_bytes;
 	void *state;
 };
 
-/* The runner of a model, prepared on first use (thread-safe). */
+/* The runner of a model, prepared on first use and its layers packed on the second
+ * (thread-safe). */
 int hfgit_runner__get(hfgit_runner **out, hfgit_model *model);
 void hfgit_runner__free(hfgit_runner *r);
 

@@ -172,7 +172,8 @@ static int apply(const hfgit_linear *const *ls, size_t n, float *const *ys, cons
 
 	for (i = 0; i < n; i++)
 		m[i] = (hfgit_matmul_layer){ ls[i]->weight, ls[i]->in_out, ls[i]->out, ls[i]->in,
-			                     ls[i]->bias, ys[i], ldys[i], ls[i]->packed };
+			                     ls[i]->bias, ys[i], ldys[i],
+			                     __atomic_load_n(&ls[i]->packed, __ATOMIC_ACQUIRE) };
 	return hfgit_matmul__layers(m, n, x, ldx, rows, false, post);
 }
 

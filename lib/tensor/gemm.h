@@ -16,7 +16,8 @@
 /* The weights of a linear layer, F32: y = x W^T + b with W [out, in] (nn.Linear), or
  * y = x W + b with W [in, out] (transformers' Conv1D) when `in_out`. `bias` may be NULL.
  * `packed`: W as hfgit_matmul__prepack wrote it (matmul.h), which products of more than one
- * row read instead, or NULL. */
+ * row read instead, or NULL; it may be set while passes run (lib/forward), so it is read and
+ * written atomically. */
 typedef struct {
 	const float *weight;
 	const float *bias;

@@ -7,7 +7,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/error.h"
 #include "tensor/pack.h"
@@ -431,10 +430,6 @@ static void prepack_chunk(void *arg, size_t worker, size_t begin, size_t end)
 	                    j->k);
 }
 
-/* Packed weights of 2 MiB or more start on a huge page, and get huge pages where the kernel
- * gives them on request: products stream them from memory, across a few TLB entries. */
-#define HUGE_PAGE (2u << 20)
-
 int hfgit_matmul__prepack(float **out, size_t *bytes, const float *w, size_t n, size_t k)
 {
 	const dnnl_dims_t dims = { (dnnl_dim_t)k, (dnnl_dim_t)n };
@@ -451,10 +446,10 @@ int hfgit_matmul__prepack(float **out, size_t *bytes, const float *w, size_t n, 
 	    dnnl_memory_desc_init_by_tag(&j.md, 2, dims, dnnl_f32, dnnl_BA16a64b) ||
 	    !hfgit_pack__fits(&j.md, n, k) || n % BLOCK_MIN)
 		return 0;
-	if (posix_memalign(&buf, size >= HUGE_PAGE ? HUGE_PAGE : 64, size))
+	/* Not on huge pages: on a virtual machine whose memory the host has not backed yet,
+	 * the first touch of 340 MB of them took 2.5 s (4 KiB pages: 0.14 s). */
+	if (posix_memalign(&buf, 64, size))
 		return hfgit_error__oom();
-	if (size >= HUGE_PAGE)
-		madvise(buf, size / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 	j.dst = buf;
 	hfgit_pool__run(n / BLOCK_MIN, 1, prepack_chunk, &j);
 	*out = buf;

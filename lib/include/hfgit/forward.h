@@ -66,9 +66,9 @@ typedef struct hfgit_outputs hfgit_outputs;
  * logits; GPT2LMHeadModel and the Llama/Mistral/Qwen2 causal LMs give logits for every
  * position. Computation is F32 on the CPU; F16/BF16 weights are converted to F32 once, on the
  * first call (memory: 4 bytes per parameter beside the mapped file), F32 safetensors are used
- * in place, except that the first call packs the F32 nn.Linear matrices of BERT, DistilBERT
+ * in place, except that the second call packs the F32 nn.Linear matrices of BERT, DistilBERT
  * and ViT into the layout the matrix kernels read and gives their pages of the mapping back
- * (memory stays at the file's size; the first call takes longer); the Llama family reads
+ * (memory stays at the file's size; that call takes longer); the Llama family reads
  * its F16/BF16 matrices in place, widening them as it goes.
  *
  * Errors (HFGIT_EINVALID) name what is wrong: an id outside the vocabulary, a sequence longer

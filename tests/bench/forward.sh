@@ -65,7 +65,7 @@ best() {
 }
 
 echo "load average before: $(load_average)"
-echo "running $rounds rounds, each side in turn (median of $runs after a warm-up, $threads threads) ..."
+echo "running $rounds rounds, each side in turn (median of $runs after two warm-ups, $threads threads) ..."
 r=1
 while [ "$r" -le "$rounds" ]; do
 	echo "  round $r ..."
@@ -102,9 +102,10 @@ echo
 echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coretype ${coretype:-none}"
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
-echo "hfgit: oneDNN's matmul on one thread per block of columns (bias and activation in the same"
-echo "       pass), own vector loops for one row, all on its own workers (sleeping, not spinning,"
-echo "       between kernels), $threads threads"
+echo "hfgit: oneDNN's matmul on one thread per block of columns, or of rows from 256 rows a worker"
+echo "       (bias and activation in the same pass; BERT's and ViT's F32 weights packed for it on"
+echo "       the second pass), own vector loops for one row, all on its own workers (sleeping, not"
+echo "       spinning, between kernels), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"
@@ -112,12 +113,18 @@ row "BERT-base seq128 b1 (ms)" bert1 ms
 row "BERT-base seq128 b8 (ms)" bert8 ms
 row "GPT-2 small 16+64 greedy (tok/s)" gpt2 tokens_per_s
 row "ViT-base 224 b1 (ms)" vit1 ms
+echo "hfgit's first and second passes (ms; the second packs the weights), round 1:" \
+	"BERT b1 $(field first_ms "$work/hfgit.bert1.1") / $(field second_ms "$work/hfgit.bert1.1")," \
+	"b8 $(field first_ms "$work/hfgit.bert8.1") / $(field second_ms "$work/hfgit.bert8.1")," \
+	"ViT $(field first_ms "$work/hfgit.vit1.1") / $(field second_ms "$work/hfgit.vit1.1")"
 size=$(stat -c %s "$work/bert-base/model.safetensors")
-rss=$(field peak_rss_kb "$work/hfgit.bert1.1")
-$py -c "
+for b in 1 8; do
+	rss=$(field peak_rss_kb "$work/hfgit.bert$b.1")
+	$py -c "
 size, rss = $size, $rss * 1024
 print('%-34s %9.1f MB RSS for %.1f MB of F32 safetensors: %.3fx  (goal <= 1.15)' % (
-    'peak RSS, BERT-base b1', rss / 1e6, size / 1e6, rss / size))"
+    'peak RSS, BERT-base b$b', rss / 1e6, size / 1e6, rss / size))"
+done
 size=$(stat -c %s "$work/gpt2/model.safetensors")
 rss=$(field peak_rss_kb "$work/hfgit.gpt2.1")
 $py -c "

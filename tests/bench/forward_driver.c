@@ -1,6 +1,7 @@
 /*
  * hfgit's side of tests/bench/forward.sh: load a model directory, run it, print figures as
- * key=value lines (median of RUNS after one warm-up run).
+ * key=value lines: the median of RUNS after two warm-up runs (the second packs BERT's and
+ * ViT's weights for the kernels, lib/forward/forward.c), and the first two runs' times.
  *
  *     forward_driver DIR encode BATCH SEQ RUNS    BERT: input_ids [BATCH, SEQ]
  *     forward_driver DIR image BATCH RUNS         ViT: pixel_values [BATCH, 3, 224, 224]
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 {
 	hfgit_model_options opts = HFGIT_MODEL_OPTIONS_INIT;
 	hfgit_forward_inputs in = HFGIT_FORWARD_INPUTS_INIT;
-	double times[64], t;
+	double times[64], warm[2], t;
 	hfgit_model *m;
 	struct rusage ru;
 	int64_t *ids = NULL;
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 		hfgit_compute_threads_set(atoi(getenv("THREADS")));
 	if (hfgit_model_from_pretrained(&m, NULL, argv[1], &opts) < 0)
 		die(argv[1]);
-	for (r = -1; r < (int)runs; r++) {
+	for (r = -2; r < (int)runs; r++) {
 		if (generate) {
 			hfgit_generate_options g = HFGIT_GENERATE_OPTIONS_INIT;
 			hfgit_generation *gen;
@@ -107,10 +108,13 @@ int main(int argc, char **argv)
 		}
 		if (r >= 0)
 			times[r] = t;
+		else
+			warm[r + 2] = t;
 	}
 	qsort(times, runs, sizeof(*times), by_value);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("ms=%.1f\n", times[runs / 2]);
+	printf("first_ms=%.1f\nsecond_ms=%.1f\n", warm[0], warm[1]);
 	if (generate)
 		printf("tokens_per_s=%.1f\n", (double)generate / (times[runs / 2] / 1e3));
 	printf("peak_rss_kb=%ld\n", ru.ru_maxrss);

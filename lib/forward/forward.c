@@ -156,7 +156,11 @@ int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t n
 	if (p->numel != numel)
 		return hfgit_error__set(HFGIT_EINVALID, "%s: parameter '%s' has %zu elements, the "
 		                       "forward pass needs %zu", r->model->dir, full, p->numel, numel);
-	if (!strcmp(p->dtype, "F32")) {
+	/* F32 matrices are read where they are mapped. F32 vectors (biases, norms) are copied:
+	 * they sit in the file between matrices, and a read of one maps the whole page-cache
+	 * folio (2 MB for a file read in one go) it shares with a matrix whose pages a packed
+	 * layer gave back (pack_layers): ViT-base's RSS went from 1.07 to 1.55 times its file. */
+	if (!strcmp(p->dtype, "F32") && p->ndim != 1) {
 		*out = p->data;
 		return 0;
 	}
@@ -164,7 +168,9 @@ int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t n
 	 * from_pretrained(torch_dtype=torch.float32) does. */
 	if (!(copy = malloc((numel ? numel : 1) * sizeof(float))))
 		return hfgit_error__oom();
-	if (!strcmp(p->dtype, "F16")) {
+	if (!strcmp(p->dtype, "F32")) {
+		memcpy(copy, p->data, numel * sizeof(float));
+	} else if (!strcmp(p->dtype, "F16")) {
 		hfgit_f16__to_f32(copy, p->data, numel);
 	} else if (!strcmp(p->dtype, "BF16")) {
 		hfgit_bf16__to_f32(copy, p->data, numel);

@@ -125,6 +125,12 @@ size, rss = $size, $rss * 1024
 print('%-34s %9.1f MB RSS for %.1f MB of F32 safetensors: %.3fx  (goal <= 1.15)' % (
     'peak RSS, BERT-base b$b', rss / 1e6, size / 1e6, rss / size))"
 done
+size=$(stat -c %s "$work/vit-base/model.safetensors")
+rss=$(field peak_rss_kb "$work/hfgit.vit1.1")
+$py -c "
+size, rss = $size, $rss * 1024
+print('%-34s %9.1f MB RSS for %.1f MB of F32 safetensors: %.3fx  (goal <= 1.15)' % (
+    'peak RSS, ViT-base b1', rss / 1e6, size / 1e6, rss / size))"
 size=$(stat -c %s "$work/gpt2/model.safetensors")
 rss=$(field peak_rss_kb "$work/hfgit.gpt2.1")
 $py -c "

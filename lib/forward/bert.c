@@ -63,8 +63,8 @@ static int prepare(hfgit_runner *r)
 	if ((rc = hfgit_runner__refuse_flag(r, "is_decoder", "BERT as a decoder (causal mask)")) < 0 ||
 	    (rc = hfgit_runner__refuse_flag(r, "add_cross_attention", "cross-attention")) < 0)
 		return rc;
-	if ((rc = hfgit_runner__tensor(&b->word, r, true, (size_t)(b->vocab * b->hidden),
-	                              "embeddings.word_embeddings.weight")) < 0 ||
+	if ((rc = hfgit_runner__table(&b->word, r, true, (size_t)(b->vocab * b->hidden),
+	                             "embeddings.word_embeddings.weight")) < 0 ||
 	    (rc = hfgit_runner__tensor(&b->position, r, true, (size_t)(b->positions * b->hidden),
 	                              "embeddings.position_embeddings.weight")) < 0 ||
 	    (rc = hfgit_runner__tensor(&b->token_type, r, true, (size_t)(b->types * b->hidden),
@@ -137,6 +137,7 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		for (i = 0; i < H; i++)
 			h[row * H + i] = (w[i] + t[i]) + p[i];
 	}
+	hfgit_runner__table_read(r);
 	hfgit_norm__rows(h, h, NULL, rows, H, b->norm.gamma, b->norm.beta, b->eps);
 	if ((rc = hfgit_outputs__hidden(out, in, 0, h, B, S, H)) < 0)
 		return rc;

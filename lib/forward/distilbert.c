@@ -53,8 +53,8 @@ static int prepare(hfgit_runner *r)
 		return rc;
 	/* sinusoidal_pos_embds only initializes position_embeddings; the checkpoint's table
 	 * (which the binder requires) is what transformers uses after loading. */
-	if ((rc = hfgit_runner__tensor(&d->word, r, true, (size_t)(d->vocab * d->hidden),
-	                              "embeddings.word_embeddings.weight")) < 0 ||
+	if ((rc = hfgit_runner__table(&d->word, r, true, (size_t)(d->vocab * d->hidden),
+	                             "embeddings.word_embeddings.weight")) < 0 ||
 	    (rc = hfgit_runner__tensor(&d->position, r, true, (size_t)(d->positions * d->hidden),
 	                              "embeddings.position_embeddings.weight")) < 0 ||
 	    (rc = hfgit_runner__norm(&d->norm, r, true, (size_t)d->hidden, "embeddings.LayerNorm")) < 0)
@@ -115,6 +115,7 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		for (i = 0; i < H; i++)
 			h[row * H + i] = w[i] + p[i];
 	}
+	hfgit_runner__table_read(r);
 	hfgit_norm__rows(h, h, NULL, rows, H, d->norm.gamma, d->norm.beta, DISTILBERT_EPS);
 	if ((rc = hfgit_outputs__hidden(out, in, 0, h, B, S, H)) < 0)
 		return rc;

@@ -122,6 +122,25 @@ static size_t page_size(void)
 	return n > 0 ? (size_t)n : 4096;
 }
 
+/* Drop this process's mapping of the whole pages inside p's data: a later read maps them
+ * again from the page cache. */
+static void give_back(const hfgit_param *p)
+{
+	const size_t page = page_size();
+	const uintptr_t from = ((uintptr_t)p->data + page - 1) / page * page,
+			to = ((uintptr_t)p->data + p->nbytes) / page * page;
+
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+}
+
+/* Whether p's data is the mapped file itself, whose pages may be given back. */
+static bool mapped(const hfgit_param *p)
+{
+	return p && !strcmp(p->dtype, "F32") &&
+	       !(p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED));
+}
+
 static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
 {
 	float **grown = realloc(r->copies, (r->ncopies + 1) * sizeof(*grown));
@@ -208,8 +227,7 @@ static int want_packed(hfgit_runner *r, hfgit_linear *l, bool base, const char *
 
 	snprintf(weight, sizeof(weight), "%s.weight", name);
 	p = find_param(r, base, weight, full, sizeof(full));
-	if (l->in_out || l->out < 2 || !p || strcmp(p->dtype, "F32") ||
-	    (p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED)))
+	if (l->in_out || l->out < 2 || !mapped(p))
 		return 0;
 	if (!(grown = realloc(r->packable, (r->npackable + 1) * sizeof(*grown))))
 		return hfgit_error__oom();
@@ -218,27 +236,40 @@ static int want_packed(hfgit_runner *r, hfgit_linear *l, bool base, const char *
 	return 0;
 }
 
+int hfgit_runner__table(const float **out, hfgit_runner *r, bool base, size_t numel,
+                       const char *name)
+{
+	char full[256];
+	const hfgit_param *p = find_param(r, base, name, full, sizeof(full));
+	int rc;
+
+	if ((rc = hfgit_runner__tensor(out, r, base, numel, "%s", name)) < 0)
+		return rc;
+	r->table = mapped(p) ? p : NULL;
+	return 0;
+}
+
+void hfgit_runner__table_read(hfgit_runner *r)
+{
+	if (r->table)
+		give_back(r->table);
+}
+
 static void pack_layers(hfgit_runner *r)
 {
-	const size_t page = page_size();
 	size_t i, bytes;
 	float *packed;
 
 	r->packed = true;
 	for (i = 0; i < r->npackable; i++) {
-		const hfgit_param *p = r->packable[i].p;
 		hfgit_linear *l = r->packable[i].l;
-		uintptr_t from, to;
 
 		if (hfgit_matmul__prepack(&packed, &bytes, l->weight, l->out, l->in) < 0 ||
 		    !packed || keep_copy(r, packed, 0) < 0)
 			continue;
 		r->packed_bytes += bytes;
 		__atomic_store_n(&l->packed, packed, __ATOMIC_RELEASE);
-		from = ((uintptr_t)p->data + page - 1) / page * page;
-		to = ((uintptr_t)p->data + p->nbytes) / page * page;
-		if (to > from)
-			madvise((void *)from, to - from, MADV_DONTNEED);
+		give_back(r->packable[i].p);
 	}
 }
 

@@ -55,6 +55,7 @@ struct hfgit_runner {
 	size_t npackable;
 	bool packed;
 	size_t packed_bytes;
+	const hfgit_param *table; /* hfgit_runner__table's, when mapped */
 	void *state;
 };
 
@@ -68,6 +69,15 @@ void hfgit_runner__free(hfgit_runner *r);
  * is missing or was not loaded (a broken load report). */
 int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* An embedding table read a few rows a pass (F32, as hfgit_runner__tensor): when it is mapped
+ * from the file, hfgit_runner__table_read gives its pages back after each gather. */
+int hfgit_runner__table(const float **out, hfgit_runner *r, bool base, size_t numel,
+                       const char *name);
+/* After the rows of r's table were read for a pass: a pass needs a few hundred rows of BERT's
+ * 94 MB of word embeddings, but a page-cache folio maps 2 MB around each (BERT-base with 8
+ * sequences: 62 MB), which the rest of the pass would hold beside its activations. */
+void hfgit_runner__table_read(hfgit_runner *r);
+
 /* Whether the parameter exists and was read from the checkpoint (not new, not broken). */
 bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name);
 /* An nn.Linear (or, with in_out, a Conv1D) of the base model or the head. */

@@ -134,11 +134,14 @@ static void give_back(const hfgit_param *p)
 		madvise((void *)from, to - from, MADV_DONTNEED);
 }
 
-/* Whether p's data is the mapped file itself, whose pages may be given back. */
-static bool mapped(const hfgit_param *p)
+/* Whether p is F32 in a mapping of its file, whose pages may be given back: not a copy the
+ * loader made (a legacy .bin's storages are copies, with no flag on the parameter; dropping
+ * their pages would zero them). */
+static bool mapped(const hfgit_runner *r, const hfgit_param *p)
 {
 	return p && !strcmp(p->dtype, "F32") &&
-	       !(p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED));
+	       !(p->flags & (HFGIT_PARAM_COPIED | HFGIT_PARAM_NEW | HFGIT_PARAM_TIED)) &&
+	       hfgit_weights__in_mapping(r->model->weights, p->data, p->nbytes);
 }
 
 static int keep_copy(hfgit_runner *r, float *copy, size_t bytes)
@@ -227,7 +230,7 @@ static int want_packed(hfgit_runner *r, hfgit_linear *l, bool base, const char *
 
 	snprintf(weight, sizeof(weight), "%s.weight", name);
 	p = find_param(r, base, weight, full, sizeof(full));
-	if (l->in_out || l->out < 2 || !mapped(p))
+	if (l->in_out || l->out < 2 || !mapped(r, p))
 		return 0;
 	if (!(grown = realloc(r->packable, (r->npackable + 1) * sizeof(*grown))))
 		return hfgit_error__oom();
@@ -245,7 +248,7 @@ int hfgit_runner__table(const float **out, hfgit_runner *r, bool base, size_t nu
 
 	if ((rc = hfgit_runner__tensor(out, r, base, numel, "%s", name)) < 0)
 		return rc;
-	r->table = mapped(p) ? p : NULL;
+	r->table = mapped(r, p) ? p : NULL;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,21 @@ void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
 		else
 			*heap += w->regions[i].len;
 	}
+}
+
+bool hfgit_weights__in_mapping(const hfgit_weights *w, const void *ptr, size_t len)
+{
+	const uintptr_t at = (uintptr_t)ptr;
+	size_t i;
+
+	for (i = 0; i < w->nregions; i++) {
+		const uintptr_t from = (uintptr_t)w->regions[i].ptr;
+
+		if (w->regions[i].release && at >= from && at - from <= w->regions[i].len &&
+		    len <= w->regions[i].len - (at - from))
+			return true;
+	}
+	return false;
 }
 
 /* FNV-1a: names are short, and the table only needs a decent spread. */

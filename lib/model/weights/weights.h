@@ -66,6 +66,10 @@ int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)
  * `heap` for those released with free() (copies). */
 void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap);
 
+/* Whether [ptr, ptr + len) lies in a kept region with a release function: a read-only
+ * mapping of a file, whose pages may be dropped (madvise) and read again from it. */
+bool hfgit_weights__in_mapping(const hfgit_weights *w, const void *ptr, size_t len);
+
 /* Add a tensor (copied, name included); HFGIT_EINVALID on a duplicate name. */
 int hfgit_weights__add(hfgit_weights *w, const hfgit_tensor *t);
 

@@ -96,24 +96,43 @@ typedef struct {
 	int failed;
 } attention_job;
 
-/* One (sequence, head) pair per task: scores by oneDNN on this thread, masked softmax,
- * context. */
+/* Rows [0, n) of d values at stride ld, made dense at out. */
+static void dense_rows(float *out, const float *x, size_t n, size_t d, size_t ld)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memcpy(out + i * d, x + i * ld, d * sizeof(float));
+}
+
+/* One (sequence, head) pair per task: the head's queries, keys and values made dense (oneDNN's
+ * matmul runs its brgemm kernels on dense rows only, and a slower GEMM on a head's columns of
+ * the wider projections), scores by oneDNN on this thread, masked softmax, context. */
 static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 {
 	attention_job *j = arg;
 	const hfgit_attention_shape *s = j->s;
-	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len;
-	float *scores = j->scratch + worker * sq * sk;
+	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len,
+		     q_ld = s->q_ld ? s->q_ld : s->ld;
+	float *scores = j->scratch + worker * sq * sk,
+	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (sq + 2 * sk) * d * sizeof(float)),
+	      *kd = qd + sq * d, *vd = kd + sk * d;
+	const hfgit_matmul_block keys = { .w = kd, .n = sk, .k = d, .ldw = d },
+				 values = { .w = vd, .in_out = true, .n = d, .k = sk, .ldw = d };
 	size_t t, i, jj;
 
+	if (!qd) {
+		j->failed = 1;
+		return;
+	}
 	for (t = begin; t < end; t++) {
 		size_t b = t / s->heads, h = t % s->heads, kvh = kv_head(s, h);
-		const float *qb = j->q + b * s->q_batch + h * d, *kb = j->k + b * s->kv_batch + kvh * d,
-			    *vb = j->v + b * s->kv_batch + kvh * d;
 		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
 
-		if (hfgit__sgemm('N', 'T', sq, sk, d, s->scale, qb, s->q_ld ? s->q_ld : s->ld, kb,
-		                s->ld, 0.0f, scores, sk) < 0) {
+		dense_rows(qd, j->q + b * s->q_batch + h * d, sq, d, q_ld);
+		dense_rows(kd, j->k + b * s->kv_batch + kvh * d, sk, d, s->ld);
+		dense_rows(vd, j->v + b * s->kv_batch + kvh * d, sk, d, s->ld);
+		if (hfgit_matmul__run(scores, sk, qd, d, sq, &keys) < 0) {
 			j->failed = 1;
 			continue;
 		}
@@ -123,15 +142,14 @@ static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
 			 * them finfo.min, which is exactly zero weight after softmax. */
 			size_t n = s->causal ? i + sk - sq + 1 : sk;
 
-			for (jj = 0; mask && jj < n; jj++)
-				if (mask[jj] == 0)
-					row[jj] = -FLT_MAX;
+			for (jj = 0; jj < n; jj++)
+				row[jj] = mask && mask[jj] == 0 ? -FLT_MAX : row[jj] * s->scale;
 			softmax_row(row, n);
 			for (jj = n; jj < sk; jj++)
 				row[jj] = 0.0f;
 		}
-		if (hfgit__sgemm('N', 'N', sq, d, sk, 1.0f, scores, sk, vb, s->ld, 0.0f,
-		                j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld) < 0)
+		if (hfgit_matmul__run(j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld, scores, sk, sq,
+		                      &values) < 0)
 			j->failed = 1;
 	}
 }
@@ -146,7 +164,7 @@ int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
 		return 0;
 	}
 	hfgit_pool__run(s->batch * s->heads, 1, attention_run, &j);
-	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN sgemm failed in attention") : 0;
+	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN matmul failed in attention (out of memory?)") : 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -1,9 +1,10 @@
 /*
  * Matrix products, F32, row-major. One interface for the whole runtime; behind it oneDNN
  * (Debian's libdnnl), which picks its kernels from CPUID at run time through its own JIT (no
- * table of CPU models to misdetect): its matmul primitive for the many rows of a layer
- * (matmul.h), dnnl_sgemm for attention's products, and a plain vectorised loop for one row
- * (a decode step), which is memory-bound and where a GEMM library gains nothing.
+ * table of CPU models to misdetect): its matmul primitive for the many rows of a layer and
+ * for attention's products (matmul.h), dnnl_sgemm for widened tiles of half-precision
+ * weights (hlinear.c), and a plain vectorised loop for one row (a decode step), which is
+ * memory-bound and where a GEMM library gains nothing.
  */
 #ifndef HFGIT_TENSOR_GEMM_H
 #define HFGIT_TENSOR_GEMM_H

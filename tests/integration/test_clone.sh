@@ -98,6 +98,21 @@ clone_ok v2.0.1 again
 check_eq "second clone: requests" "$(log_since "$hub_LOG" "$mark")" \
 	"GET /hfgit-test/tiny-model/info/refs 200"
 
+# Nor is a temporary repository made for it: with no room for one (the cache's tmp a file),
+# a clone of a cached revision still succeeds, one that must fetch says why it cannot.
+rm -rf "$HFGIT_HOME/tmp"
+: >"$HFGIT_HOME/tmp"
+clone_ok v2.0.1 no-tmp
+check_clone no-tmp v2.0.1 tag
+rm -f "$HFGIT_HOME/tmp"
+mkdir -p "$WORK/cache-no-tmp"
+: >"$WORK/cache-no-tmp/tmp"
+HFGIT_HOME=$WORK/cache-no-tmp run_hfgit clone -q --no-lfs "$MODEL@v2.0.1" fetch-no-tmp
+[ "$RC" -ne 0 ] && pass || fail "a fetch needs the cache's tmp: exit code 0"
+check_contains "a fetch needs the cache's tmp: message" "$ERR" \
+	"cannot create a temporary directory '$WORK/cache-no-tmp/tmp/fetch-"
+check_eq "a fetch needs the cache's tmp: nothing left" "$(ls -A | grep -c 'fetch-no-tmp' || true)" 0
+
 # Nothing temporary is left behind.
 check_eq "no staging directories" "$(ls -A | grep -c '\.hfgit-' || true)" 0
 check_eq "no temporary fetch repositories" "$(ls -A "$HFGIT_HOME/tmp" 2>/dev/null | wc -l | tr -d ' ')" 0

@@ -57,8 +57,14 @@ clone_ok() {
 	check_eq "clone '$1' exit code ($ERR)" "$RC" 0
 }
 
+mark=$(log_mark "$hub_LOG")
 clone_ok "" default
 check_clone default main branch
+# The fetch reads the refs the resolution listed, as git does: one GET, then the POSTs.
+check_eq "first clone: one info/refs, then upload-pack" \
+	"$(log_since "$hub_LOG" "$mark" | awk '$1 != "POST" || last != "POST" { print $1, $2 } { last = $1 }')" \
+	"GET /hfgit-test/tiny-model/info/refs
+POST /hfgit-test/tiny-model/git-upload-pack"
 clone_ok dev dev
 check_clone dev dev branch
 clone_ok feature/x featx

@@ -44,8 +44,8 @@ struct subtransport {
 	git_smart_subtransport parent;
 	hfgit_git_http *h;
 	char *base;          /* the repository URL; a redirect of the first request moves it */
-	CURL *easy;          /* the session's (hfgit_git_http.easy) */
-	CURLM *multi;
+	CURL *easy;          /* the session's (hfgit_git_http), whose connections */
+	CURLM *multi;        /* live in the session's multi handle */
 	http_stream *active;
 };
 
@@ -210,9 +210,31 @@ static int start(http_stream *s)
 	return 0;
 }
 
+/*
+ * libgit2 stops reading at the last pkt-line, which may come before the end of the HTTP
+ * answer (the last chunk of a chunked body): what has arrived of the rest is read without
+ * waiting, so that a finished transfer leaves its connection to the next request instead of
+ * closing it (over TLS, a new connection is a new handshake).
+ */
+static void finish_arrived(http_stream *s)
+{
+	int running = 1, queued, round;
+	CURLMsg *msg;
+
+	/* Only the end of an answer already taken: nothing here may fail the stream. */
+	for (round = 0; round < 4 && running && s->checked && !s->done && !s->failed; round++) {
+		if (curl_multi_perform(s->t->multi, &running) != CURLM_OK)
+			return;
+		while ((msg = curl_multi_info_read(s->t->multi, &queued)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				s->done = true;
+	}
+}
+
 static void detach(http_stream *s)
 {
 	if (s->t->active == s) {
+		finish_arrived(s);
 		curl_multi_remove_handle(s->t->multi, s->t->easy);
 		s->t->active = NULL;
 	}
@@ -376,7 +398,6 @@ static void free_transport(git_smart_subtransport *transport)
 	subtransport *t = (subtransport *)transport;
 
 	close_transport(transport);
-	curl_multi_cleanup(t->multi);
 	free(t->base);
 	free(t);
 }
@@ -388,17 +409,14 @@ int hfgit_git_http__subtransport(git_smart_subtransport **out, git_transport *ow
 
 	(void)owner;
 	*out = NULL;
-	if ((!h->easy && !(h->easy = curl_easy_init())) || !(t = calloc(1, sizeof(*t)))) {
-		git_error_set_oom();
-		return -1;
-	}
-	if (!(t->multi = curl_multi_init())) {
-		free(t);
+	if ((!h->easy && !(h->easy = curl_easy_init())) || (!h->multi && !(h->multi = curl_multi_init())) ||
+	    !(t = calloc(1, sizeof(*t)))) {
 		git_error_set_oom();
 		return -1;
 	}
 	t->h = h;
 	t->easy = h->easy;
+	t->multi = h->multi;
 	t->parent.action = action;
 	t->parent.close = close_transport;
 	t->parent.free = free_transport;
@@ -408,7 +426,9 @@ int hfgit_git_http__subtransport(git_smart_subtransport **out, git_transport *ow
 
 void hfgit_git_http__dispose(hfgit_git_http *h)
 {
+	curl_multi_cleanup(h->multi);
 	curl_easy_cleanup(h->easy);
+	h->multi = NULL;
 	h->easy = NULL;
 	hfgit_strbuf__dispose(&h->advertisement);
 	free(h->advertised_base);

@@ -30,12 +30,14 @@ typedef struct {
 	char failure[1024];
 	/*
 	 * Kept across the transports of one session (a listing, then a fetch into a repository
-	 * made only when something must be fetched): one connection for every request, and the
-	 * first listing's advertisement, which a later transport reads again instead of asking
-	 * the server. Stateless RPC keeps nothing on the server between requests, so this is the
-	 * exchange git itself has: one GET of info/refs, then the POSTs.
+	 * made only when something must be fetched): the handles whose connections a next
+	 * request can reuse, and the first listing's advertisement, which a later transport
+	 * reads again instead of asking the server. Stateless RPC keeps nothing on the server
+	 * between requests, so this is the exchange git itself has: one GET of info/refs, then
+	 * the POSTs.
 	 */
 	CURL *easy;
+	CURLM *multi;                /* which keeps the connections */
 	bool advertised;             /* set by the session once the listing was understood */
 	hfgit_strbuf advertisement;  /* what libgit2 read of it */
 	char *advertised_base;       /* the repository URL it came from, redirects followed */

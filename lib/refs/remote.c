@@ -134,7 +134,7 @@ static int open_remote(hfgit_session *s)
 
 /*
  * The repository fetches land in, and a remote of it. Its transport reads the listing
- * again from the first one (http_transport.h) and keeps its connection: a fetch costs no
+ * again from the first one (http_transport.h) and shares its handles: a fetch costs no
  * request beyond git's own.
  */
 static int open_fetcher(hfgit_session *s)

@@ -28,8 +28,52 @@
 #include "checkout/placement.h"
 #include "checkout/worktree.h"
 
+/*
+ * The paths of a tree's files, copied into blocks that never move: one allocation per
+ * block instead of one per file, freed together.
+ */
+#define PATH_BLOCK ((size_t)256 << 10)
+
+typedef struct path_block {
+	struct path_block *next;
+	size_t used, size;
+	char text[];
+} path_block;
+
+static const char *keep_path(path_block **blocks, const char *path)
+{
+	size_t len = strlen(path) + 1;
+	path_block *b = *blocks;
+	char *copy;
+
+	if (!b || b->size - b->used < len) {
+		size_t size = len > PATH_BLOCK ? len : PATH_BLOCK;
+		if (!(b = malloc(offsetof(path_block, text) + size))) {
+			hfgit_error__oom();
+			return NULL;
+		}
+		b->next = *blocks;
+		b->used = 0;
+		b->size = size;
+		*blocks = b;
+	}
+	copy = b->text + b->used;
+	memcpy(copy, path, len);
+	b->used += len;
+	return copy;
+}
+
+static void free_paths(path_block *b)
+{
+	while (b) {
+		path_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
 typedef struct {
-	char *path;              /* relative to the working tree */
+	const char *path;        /* relative to the working tree, in the collector's blocks */
 	char oid[HFGIT_LFS_OID_HEXSZ + 1]; /* the pointer's (it has no extensions) */
 	uint64_t size;
 	git_oid blob;            /* the pointer's blob, which the index records */
@@ -44,6 +88,7 @@ typedef struct {
 	size_t count, cap;
 	char **others;            /* every other path: what libgit2's checkout writes */
 	size_t nothers, capothers;
+	path_block *paths;        /* where `files` and `others` keep their paths */
 	int error;
 } collector;
 
@@ -84,7 +129,7 @@ static int add_other(collector *c, const char *path)
 		c->others = grown;
 		c->capothers = cap;
 	}
-	if (!(c->others[c->nothers] = hfgit__strdup(path)))
+	if (!(c->others[c->nothers] = (char *)keep_path(&c->paths, path)))
 		return c->error = HFGIT_ERROR;
 	c->nothers++;
 	return 0;
@@ -109,7 +154,7 @@ static int collect_file(const hfgit_tree_file *f, void *payload)
 		c->cap = cap;
 	}
 	file = &c->files[c->count];
-	if (!(file->path = hfgit__strdup(f->path)))
+	if (!(file->path = keep_path(&c->paths, f->path)))
 		return c->error = HFGIT_ERROR;
 	memcpy(file->oid, f->lfs->oid, sizeof(file->oid));
 	file->size = f->lfs->size;
@@ -173,14 +218,9 @@ static int configure(git_repository *repo, const char *store_root, hfgit_link_mo
 
 void hfgit_lfs__plan_free(hfgit_lfs_plan *plan)
 {
-	size_t i;
-
 	if (!plan)
 		return;
-	for (i = 0; i < plan->c.count; i++)
-		free(plan->c.files[i].path);
-	for (i = 0; i < plan->c.nothers; i++)
-		free(plan->c.others[i]);
+	free_paths(plan->c.paths);
 	free(plan->c.files);
 	free(plan->c.others);
 	free(plan->found);

@@ -45,29 +45,56 @@ static bool is_smudgeable_pointer(walker *w, const hfgit_tree_file *file, hfgit_
 	return is_pointer;
 }
 
-static int visit(const char *root, const git_tree_entry *entry, void *payload)
+/* A blob of the tree, its path in w->path. */
+static int visit(walker *w, const git_tree_entry *entry)
 {
-	walker *w = payload;
 	hfgit_lfs_pointer pointer;
 	hfgit_tree_file file;
-	const char *path;
 
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-		return 0;
-	hfgit_strbuf__clear(&w->path);
-	if (hfgit_strbuf__puts(&w->path, root) < 0 ||
-	    hfgit_strbuf__puts(&w->path, git_tree_entry_name(entry)) < 0) {
-		w->rc = HFGIT_ERROR;
-		return -1;
-	}
-	path = file.path = hfgit_strbuf__cstr(&w->path);
+	file.path = hfgit_strbuf__cstr(&w->path);
 	file.blob = git_tree_entry_id(entry);
 	file.mode = git_tree_entry_filemode(entry);
 	file.lfs = NULL;
-	if (is_smudgeable_pointer(w, &file, &pointer) && has_lfs_filter(w->attrs, path))
+	if (is_smudgeable_pointer(w, &file, &pointer) && has_lfs_filter(w->attrs, file.path))
 		file.lfs = &pointer;
-	w->rc = w->cb(&file, w->payload);
-	return w->rc ? -1 : 0;
+	return w->rc = w->cb(&file, w->payload);
+}
+
+/*
+ * The blobs of `tree` in the order of a pre-order git_tree_walk, each path made once in
+ * w->path (which holds the tree's own, "" or ending in '/'): the walk would make it once
+ * more per file and call back for every entry.
+ */
+static int walk(walker *w, git_repository *repo, const git_tree *tree)
+{
+	size_t i, count = git_tree_entrycount(tree);
+
+	for (i = 0; i < count; i++) {
+		const git_tree_entry *entry = git_tree_entry_byindex(tree, i);
+		git_object_t type = git_tree_entry_type(entry);
+		size_t len = w->path.len;
+		git_tree *sub = NULL;
+		int rc;
+
+		if (type != GIT_OBJECT_BLOB && type != GIT_OBJECT_TREE)
+			continue; /* a submodule's commit: no file here */
+		if (hfgit_strbuf__puts(&w->path, git_tree_entry_name(entry)) < 0 ||
+		    (type == GIT_OBJECT_TREE && hfgit_strbuf__put(&w->path, "/", 1) < 0))
+			return w->rc = HFGIT_ERROR;
+		if (type == GIT_OBJECT_BLOB)
+			rc = visit(w, entry);
+		else if (git_tree_lookup(&sub, repo, git_tree_entry_id(entry)) < 0)
+			rc = w->rc = hfgit_error__set(HFGIT_ERROR, "cannot read the tree '%s': %s",
+			                              hfgit_strbuf__cstr(&w->path), hfgit_git__message());
+		else
+			rc = walk(w, repo, sub);
+		git_tree_free(sub);
+		w->path.len = len;
+		w->path.ptr[len] = '\0';
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 int hfgit_tree_files__foreach(git_repository *repo, const git_oid *commit, hfgit_tree_file_cb cb,
@@ -94,9 +121,8 @@ int hfgit_tree_files__foreach_cached(git_repository *repo, const git_oid *commit
 		; /* the message says which file */
 	else if (manifest && (rc = hfgit_manifest__open(&w.manifest, manifest, git_tree_id(tree))) < 0)
 		;
-	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &w) < 0)
-		rc = w.rc ? w.rc : hfgit_error__set(HFGIT_ERROR, "cannot list the files of commit %s: %s",
-		                                    hex, hfgit_git__message());
+	else if (walk(&w, repo, tree) != 0)
+		rc = w.rc; /* the callback's answer, or the error */
 	else if (w.manifest)
 		hfgit_manifest__finish(w.manifest); /* only after a whole walk: never a partial one */
 	git_tree_free(tree);

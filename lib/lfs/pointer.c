@@ -488,6 +488,13 @@ bool hfgit_lfs__pointer_maybe(const char *data, size_t len)
 	return !data || memcmp(data, "version ", 8) == 0;
 }
 
+/* The bytes of lowercase hex: a clone checks two oids per file, and the two ranges of
+ * is_lower_hex are a branch the CPU cannot predict on random digits. */
+static const bool lower_hex[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
 bool hfgit_lfs__oid_valid(const char *oid, size_t len)
 {
 	size_t i;
@@ -496,7 +503,7 @@ bool hfgit_lfs__oid_valid(const char *oid, size_t len)
 		return false;
 	/* stops at the first other byte: a caller's string may end there, before `len` */
 	for (i = 0; i < len; i++) {
-		if (!is_lower_hex(oid[i]))
+		if (!lower_hex[(unsigned char)oid[i]])
 			return false;
 	}
 	return true;

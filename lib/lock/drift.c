@@ -211,7 +211,7 @@ int hfgit_lock__drift(hfgit_lock_status *st, hfgit_ctx *ctx, const hfgit_lock_it
 	if (strcmp(now, e->id) && (rc = hfgit_lock__status_set(&st->renamed_to, now)) < 0)
 		goto out;
 	if ((rc = parse_at(&id, now, NULL)) < 0 ||
-	    (rc = hfgit_session__open(&s, ctx, id, true, NULL, NULL)) < 0 ||
+	    (rc = hfgit_session__open(&s, ctx, id, NULL, NULL)) < 0 ||
 	    (rc = compare_ref(st, s, &ref, &ref_gone)) < 0 ||
 	    (rc = hub_has(s, ctx, e, store, &commit)) < 0)
 		goto out;

@@ -44,8 +44,8 @@ struct subtransport {
 	git_smart_subtransport parent;
 	hfgit_git_http *h;
 	char *base;          /* the repository URL; a redirect of the first request moves it */
-	CURL *easy;
-	CURLM *multi;
+	CURL *easy;          /* the session's (hfgit_git_http), whose connections */
+	CURLM *multi;        /* live in the session's multi handle */
 	http_stream *active;
 };
 
@@ -136,6 +136,13 @@ static bool check_answer(http_stream *s)
 			}
 		}
 	}
+	if (s->ls && !t->h->advertised) {
+		free(t->h->advertised_base);
+		if (!(t->h->advertised_base = hfgit__strdup(t->base))) {
+			fail(s, HFGIT_ERROR, 0, "out of memory");
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -150,12 +157,27 @@ static size_t on_data(char *data, size_t size, size_t n, void *payload)
 	return size * n;
 }
 
+/* A listing read from the session's first one: no request. */
+static int replay_advertisement(http_stream *s)
+{
+	hfgit_git_http *h = s->t->h;
+
+	if (hfgit_strbuf__put(&s->response, h->advertisement.ptr, h->advertisement.len) < 0)
+		return -1;
+	s->started = s->checked = s->done = true;
+	hfgit__trace("git: the advertisement of %s again, from this session's first request",
+	             h->advertised_base);
+	return 0;
+}
+
 static int start(http_stream *s)
 {
 	subtransport *t = s->t;
 	hfgit_git_http *h = t->h;
 
 	s->started = true;
+	if (s->ls && !h->advertised)
+		hfgit_strbuf__clear(&h->advertisement);
 	curl_easy_reset(t->easy);
 	curl_easy_setopt(t->easy, CURLOPT_URL, s->url);
 	hfgit_http__setup(t->easy, h->http, s->url, HFGIT_HTTP_METADATA);
@@ -188,9 +210,31 @@ static int start(http_stream *s)
 	return 0;
 }
 
+/*
+ * libgit2 stops reading at the last pkt-line, which may come before the end of the HTTP
+ * answer (the last chunk of a chunked body): what has arrived of the rest is read without
+ * waiting, so that a finished transfer leaves its connection to the next request instead of
+ * closing it (over TLS, a new connection is a new handshake).
+ */
+static void finish_arrived(http_stream *s)
+{
+	int running = 1, queued, round;
+	CURLMsg *msg;
+
+	/* Only the end of an answer already taken: nothing here may fail the stream. */
+	for (round = 0; round < 4 && running && s->checked && !s->done && !s->failed; round++) {
+		if (curl_multi_perform(s->t->multi, &running) != CURLM_OK)
+			return;
+		while ((msg = curl_multi_info_read(s->t->multi, &queued)) != NULL)
+			if (msg->msg == CURLMSG_DONE)
+				s->done = true;
+	}
+}
+
 static void detach(http_stream *s)
 {
 	if (s->t->active == s) {
+		finish_arrived(s);
 		curl_multi_remove_handle(s->t->multi, s->t->easy);
 		s->t->active = NULL;
 	}
@@ -245,6 +289,12 @@ static int stream_read(git_smart_subtransport_stream *stream, char *buffer, size
 	if (n > size)
 		n = size;
 	memcpy(buffer, s->response.ptr + s->rpos, n);
+	/* What libgit2 reads of the session's first listing, for later transports. */
+	if (s->ls && !s->t->h->advertised &&
+	    hfgit_strbuf__put(&s->t->h->advertisement, buffer, n) < 0) {
+		git_error_set_oom();
+		return -1;
+	}
 	s->rpos += n;
 	if (s->rpos == s->response.len) /* all read: reuse the buffer from its start */
 		s->rpos = s->response.len = 0;
@@ -290,6 +340,13 @@ static int action(git_smart_subtransport_stream **out, git_smart_subtransport *t
 		git_error_set_str(GIT_ERROR_HTTP, "hfgit only fetches: pushing is not supported");
 		return -1;
 	}
+	if (!t->base && service == GIT_SERVICE_UPLOADPACK_LS && t->h->advertised) {
+		/* Where the first listing ended up, redirects followed. */
+		if (!(t->base = hfgit__strdup(t->h->advertised_base))) {
+			git_error_set_oom();
+			return -1;
+		}
+	}
 	if (!t->base) {
 		size_t len = strlen(url);
 		while (len > 0 && url[len - 1] == '/')
@@ -318,6 +375,11 @@ static int action(git_smart_subtransport_stream **out, git_smart_subtransport *t
 	s->parent.read = stream_read;
 	s->parent.write = stream_write;
 	s->parent.free = stream_free;
+	if (s->ls && t->h->advertised && replay_advertisement(s) < 0) {
+		stream_free(&s->parent);
+		git_error_set_oom();
+		return -1;
+	}
 	*out = &s->parent;
 	return 0;
 }
@@ -336,31 +398,40 @@ static void free_transport(git_smart_subtransport *transport)
 	subtransport *t = (subtransport *)transport;
 
 	close_transport(transport);
-	curl_multi_cleanup(t->multi);
-	curl_easy_cleanup(t->easy);
 	free(t->base);
 	free(t);
 }
 
 int hfgit_git_http__subtransport(git_smart_subtransport **out, git_transport *owner, void *param)
 {
+	hfgit_git_http *h = param;
 	subtransport *t;
 
 	(void)owner;
 	*out = NULL;
-	if (!(t = calloc(1, sizeof(*t))) || !(t->easy = curl_easy_init()) ||
-	    !(t->multi = curl_multi_init())) {
-		if (t) {
-			curl_easy_cleanup(t->easy);
-			free(t);
-		}
+	if ((!h->easy && !(h->easy = curl_easy_init())) || (!h->multi && !(h->multi = curl_multi_init())) ||
+	    !(t = calloc(1, sizeof(*t)))) {
 		git_error_set_oom();
 		return -1;
 	}
-	t->h = param;
+	t->h = h;
+	t->easy = h->easy;
+	t->multi = h->multi;
 	t->parent.action = action;
 	t->parent.close = close_transport;
 	t->parent.free = free_transport;
 	*out = &t->parent;
 	return 0;
+}
+
+void hfgit_git_http__dispose(hfgit_git_http *h)
+{
+	curl_multi_cleanup(h->multi);
+	curl_easy_cleanup(h->easy);
+	h->multi = NULL;
+	h->easy = NULL;
+	hfgit_strbuf__dispose(&h->advertisement);
+	free(h->advertised_base);
+	h->advertised_base = NULL;
+	h->advertised = false;
 }

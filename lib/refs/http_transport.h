@@ -14,7 +14,9 @@
 
 #include <git2.h>
 #include <git2/sys/transport.h>
+#include <stdbool.h>
 
+#include "core/strbuf.h"
 #include "hub/http.h"
 
 /* What the subtransport needs from its session, and what it reports back. */
@@ -26,7 +28,23 @@ typedef struct {
 	int failure_code;
 	long failure_status;        /* HTTP status, 0 when below HTTP */
 	char failure[1024];
+	/*
+	 * Kept across the transports of one session (a listing, then a fetch into a repository
+	 * made only when something must be fetched): the handles whose connections a next
+	 * request can reuse, and the first listing's advertisement, which a later transport
+	 * reads again instead of asking the server. Stateless RPC keeps nothing on the server
+	 * between requests, so this is the exchange git itself has: one GET of info/refs, then
+	 * the POSTs.
+	 */
+	CURL *easy;
+	CURLM *multi;                /* which keeps the connections */
+	bool advertised;             /* set by the session once the listing was understood */
+	hfgit_strbuf advertisement;  /* what libgit2 read of it */
+	char *advertised_base;       /* the repository URL it came from, redirects followed */
 } hfgit_git_http;
+
+/* Frees what the session's transports kept, once they are all freed. */
+void hfgit_git_http__dispose(hfgit_git_http *h);
 
 /* A git_smart_subtransport_cb; `param` is a hfgit_git_http that outlives the transport. */
 int hfgit_git_http__subtransport(git_smart_subtransport **out, git_transport *owner, void *param);

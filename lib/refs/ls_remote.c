@@ -29,7 +29,7 @@ int hfgit_ls_remote(hfgit_ref_list **out, hfgit_ctx *ctx, const hfgit_model_id *
 		return hfgit_error_last_code();
 
 	*out = NULL;
-	if ((rc = hfgit_session__open(&s, ctx, id, false, NULL, NULL)) < 0)
+	if ((rc = hfgit_session__open(&s, ctx, id, NULL, NULL)) < 0)
 		return rc;
 	if (!(list = calloc(1, sizeof(*list))) ||
 	    (s->nheads && !(list->refs = calloc(s->nheads, sizeof(*list->refs))))) {

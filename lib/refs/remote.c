@@ -118,28 +118,41 @@ static int connect_and_list(hfgit_session *s)
 		return hfgit_session__error(s, rc, "cannot connect to");
 	if ((rc = git_remote_ls(&s->heads, &s->nheads, s->remote)) < 0)
 		return hfgit_session__error(s, rc, "cannot list the refs of");
+	/* Read whole and understood: the session's fetches read it again (http_transport.h). */
+	s->http.advertised = s->http.advertised_base != NULL;
 	return 0;
 }
 
-static int open_remote(hfgit_session *s, bool for_fetch)
+/* The listing needs no repository: one is made when something must be fetched. */
+static int open_remote(hfgit_session *s)
 {
-	int rc;
-
-	if (for_fetch) {
-		if ((rc = create_temp_repo(s)) < 0)
-			return rc;
-		rc = git_remote_create_anonymous(&s->remote, s->repo, s->url);
-	} else {
-		rc = git_remote_create_detached(&s->remote, s->url);
-	}
-	if (rc < 0)
+	if (git_remote_create_detached(&s->remote, s->url) < 0)
 		return hfgit_error__set(HFGIT_EINVALID, "invalid remote URL '%s': %s", s->url,
 		                        hfgit_git__message());
 	return connect_and_list(s);
 }
 
+/*
+ * The repository fetches land in, and a remote of it. Its transport reads the listing
+ * again from the first one (http_transport.h) and shares its handles: a fetch costs no
+ * request beyond git's own.
+ */
+static int open_fetcher(hfgit_session *s)
+{
+	int rc;
+
+	if (s->fetcher)
+		return 0;
+	if (!s->repo && (rc = create_temp_repo(s)) < 0)
+		return rc;
+	if (git_remote_create_anonymous(&s->fetcher, s->repo, s->url) < 0)
+		return hfgit_error__set(HFGIT_EINVALID, "invalid remote URL '%s': %s", s->url,
+		                        hfgit_git__message());
+	return 0;
+}
+
 int hfgit_session__open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                        bool for_fetch, hfgit_progress_cb progress, void *payload)
+                        hfgit_progress_cb progress, void *payload)
 {
 	hfgit_session *s;
 	int rc;
@@ -153,7 +166,7 @@ int hfgit_session__open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_i
 	s->payload = payload;
 	s->http.authorization = ctx->authorization;
 	if ((rc = hfgit_ctx__http(&s->http.http, ctx)) < 0 ||
-	    (rc = hfgit_remote_url(&s->url, ctx, id)) < 0 || (rc = open_remote(s, for_fetch)) < 0) {
+	    (rc = hfgit_remote_url(&s->url, ctx, id)) < 0 || (rc = open_remote(s)) < 0) {
 		hfgit_session__free(s);
 		return rc;
 	}
@@ -167,12 +180,14 @@ int hfgit_session__fetch(hfgit_session *s, const char **refspecs, size_t count, 
 	git_strarray specs = { (char **)refspecs, count };
 	int rc;
 
+	if ((rc = open_fetcher(s)) < 0)
+		return rc;
 	set_callbacks(s, &opts.callbacks);
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
 	opts.depth = depth;
 	hfgit__trace("fetch %s depth %d", refspecs[0], depth);
-	if ((rc = git_remote_fetch(s->remote, &specs, &opts, NULL)) < 0)
+	if ((rc = git_remote_fetch(s->fetcher, &specs, &opts, NULL)) < 0)
 		return hfgit_session__error(s, rc, "cannot fetch from");
 	hfgit__trace("fetched");
 	return 0;
@@ -324,6 +339,11 @@ void hfgit_session__free(hfgit_session *s)
 		git_remote_disconnect(s->remote);
 		git_remote_free(s->remote);
 	}
+	if (s->fetcher) {
+		git_remote_disconnect(s->fetcher);
+		git_remote_free(s->fetcher);
+	}
+	hfgit_git_http__dispose(&s->http);
 	git_repository_free(s->repo);
 	if (s->repo_path)
 		hfgit_fs__remove_tree(s->repo_path);

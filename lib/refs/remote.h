@@ -1,7 +1,8 @@
 /*
  * A connection to one model repository on the hub: one GET of info/refs gives the advertised
  * refs, and the same connection then serves fetches into a fresh temporary bare repository
- * (fresh, because libgit2 before 1.9 mishandles a second shallow fetch into one repository).
+ * (fresh, because libgit2 before 1.9 mishandles a second shallow fetch into one repository),
+ * made at the first fetch: a clone whose commit the store has makes none.
  */
 #ifndef HFGIT_REFS_REMOTE_H
 #define HFGIT_REFS_REMOTE_H
@@ -16,9 +17,10 @@ typedef struct {
 	hfgit_ctx *ctx;
 	char *url;
 	const char *repo_name;   /* the model id's repository path, for messages */
-	git_repository *repo;    /* temporary bare repository that fetches land in */
+	git_repository *repo;    /* temporary bare repository that fetches land in, or NULL */
 	char *repo_path;
-	git_remote *remote;
+	git_remote *remote;      /* detached: lists only */
+	git_remote *fetcher;     /* a remote of `repo`, made with it */
 	const git_remote_head **heads;
 	size_t nheads;
 	hfgit_progress_cb progress;
@@ -32,11 +34,11 @@ typedef struct {
 } hfgit_session;
 
 /*
- * Connect to the repository of `id` and list its refs. With `for_fetch`, a temporary bare
- * repository is created in the cache for fetches to land in; without, the session can only list.
+ * Connect to the repository of `id` and list its refs (one request). The temporary bare
+ * repository fetches land in is created in the cache by the first hfgit_session__fetch.
  */
 int hfgit_session__open(hfgit_session **out, hfgit_ctx *ctx, const hfgit_model_id *id,
-                        bool for_fetch, hfgit_progress_cb progress, void *payload);
+                        hfgit_progress_cb progress, void *payload);
 
 /*
  * A session without the network: the refs are those the hub advertised the last time it was
@@ -49,7 +51,8 @@ int hfgit_session__open_offline(hfgit_session **out, hfgit_ctx *ctx, const hfgit
 /* Remember what the hub advertised in `store` ($GIT_DIR/hfgit/remote-refs), for offline use. */
 int hfgit_session__remember(const hfgit_session *s, git_repository *store);
 
-/* Fetch `refspecs` ("+src:dst") at `depth` (0: full history) into the session's repository. */
+/* Fetch `refspecs` ("+src:dst") at `depth` (0: full history) into the session's repository
+ * (`repo`, created by the first fetch). */
 int hfgit_session__fetch(hfgit_session *s, const char **refspecs, size_t count, int depth);
 
 /* The advertised head named `name`, or NULL. */

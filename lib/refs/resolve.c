@@ -322,7 +322,7 @@ static int search_history(candidates *c, hfgit_session *s, git_repository *store
 		size_t nspecs = 0;
 		bool complete;
 
-		if ((rc = hfgit_session__open(&deeper, s->ctx, id, true, s->progress, s->payload)) < 0)
+		if ((rc = hfgit_session__open(&deeper, s->ctx, id, s->progress, s->payload)) < 0)
 			return rc;
 		if ((rc = all_ref_specs(&specs, &nspecs, deeper)) == 0 && nspecs > 0 &&
 		    (rc = hfgit_session__fetch(deeper, (const char **)specs, nspecs,
@@ -516,7 +516,7 @@ int hfgit_resolve__with_store(hfgit_resolved **out, hfgit_session **session, hfg
 	}
 	if (ctx->offline)
 		rc = hfgit_session__open_offline(&s, ctx, id, git_repository_path(store));
-	else if ((rc = hfgit_session__open(&s, ctx, id, true, progress, payload)) == 0)
+	else if ((rc = hfgit_session__open(&s, ctx, id, progress, payload)) == 0)
 		rc = hfgit_session__remember(s, store);
 	else if (rc == HFGIT_ENETWORK)
 		return resolve_unreachable(out, session, ctx, store, id);

@@ -57,8 +57,14 @@ clone_ok() {
 	check_eq "clone '$1' exit code ($ERR)" "$RC" 0
 }
 
+mark=$(log_mark "$hub_LOG")
 clone_ok "" default
 check_clone default main branch
+# The fetch reads the refs the resolution listed, as git does: one GET, then the POSTs.
+check_eq "first clone: one info/refs, then upload-pack" \
+	"$(log_since "$hub_LOG" "$mark" | awk '$1 != "POST" || last != "POST" { print $1, $2 } { last = $1 }')" \
+	"GET /hfgit-test/tiny-model/info/refs
+POST /hfgit-test/tiny-model/git-upload-pack"
 clone_ok dev dev
 check_clone dev dev branch
 clone_ok feature/x featx
@@ -97,6 +103,21 @@ mark=$(log_mark "$hub_LOG")
 clone_ok v2.0.1 again
 check_eq "second clone: requests" "$(log_since "$hub_LOG" "$mark")" \
 	"GET /hfgit-test/tiny-model/info/refs 200"
+
+# Nor is a temporary repository made for it: with no room for one (the cache's tmp a file),
+# a clone of a cached revision still succeeds, one that must fetch says why it cannot.
+rm -rf "$HFGIT_HOME/tmp"
+: >"$HFGIT_HOME/tmp"
+clone_ok v2.0.1 no-tmp
+check_clone no-tmp v2.0.1 tag
+rm -f "$HFGIT_HOME/tmp"
+mkdir -p "$WORK/cache-no-tmp"
+: >"$WORK/cache-no-tmp/tmp"
+HFGIT_HOME=$WORK/cache-no-tmp run_hfgit clone -q --no-lfs "$MODEL@v2.0.1" fetch-no-tmp
+[ "$RC" -ne 0 ] && pass || fail "a fetch needs the cache's tmp: exit code 0"
+check_contains "a fetch needs the cache's tmp: message" "$ERR" \
+	"cannot create a temporary directory '$WORK/cache-no-tmp/tmp/fetch-"
+check_eq "a fetch needs the cache's tmp: nothing left" "$(ls -A | grep -c 'fetch-no-tmp' || true)" 0
 
 # Nothing temporary is left behind.
 check_eq "no staging directories" "$(ls -A | grep -c '\.hfgit-' || true)" 0

@@ -101,6 +101,15 @@ run_hfgit clone -q "$MODEL" stale
 check_clone stale
 case $ERR in *"not intact"*) fail "stale: the resealed manifest was not taken as intact" ;; *) pass ;; esac
 check_eq "stale: written anew" "$(cat "$manifest")" "$(cat "$WORK/manifest.good")"
+# a line whose mode is another, or whose size is not a number: not that entry's
+for edit in '$1 = "100755"' '$4 = $4 "x"' '$4 = ""'; do
+	awk -v oid="$MODEL_OID" "\$3 == oid && !done { $edit; done = 1 } { print }" \
+		"$WORK/manifest.good" >"$manifest"
+	reseal "$manifest"
+	run_hfgit clone -q "$MODEL" "edit-$(echo "$edit" | tr -dc 0-9a-z)"
+	check_clone "edit-$(echo "$edit" | tr -dc 0-9a-z)"
+	check_eq "a line edited ($edit): written anew" "$(cat "$manifest")" "$(cat "$WORK/manifest.good")"
+done
 sed '$d' "$WORK/manifest.good" | sed '$d' >"$manifest"
 echo "xxh3 0000000000000000" >>"$manifest"
 reseal "$manifest"

@@ -392,6 +392,17 @@ static void test_oid_valid(void)
 	CHECK(!hfgit_lfs__oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239\0", 64));
 	CHECK(!hfgit_lfs__oid_valid("4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e239/", 64));
 	CHECK(!hfgit_lfs__oid_valid(" d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393", 64));
+	/* every byte value, first and last: only 0-9 and a-f are digits */
+	for (int c = 0; c < 256; c++) {
+		char oid[65];
+		bool digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		memcpy(oid, HEX, sizeof(oid));
+		oid[63] = (char)c;
+		CHECK(hfgit_lfs__oid_valid(oid, 64) == digit);
+		memcpy(oid, HEX, sizeof(oid));
+		oid[0] = (char)c;
+		CHECK(hfgit_lfs__oid_valid(oid, 64) == digit);
+	}
 }
 
 static void test_format(void)

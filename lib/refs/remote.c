@@ -139,13 +139,18 @@ static int open_remote(hfgit_session *s)
  */
 static int open_fetcher(hfgit_session *s)
 {
+	git_remote_create_options opts = GIT_REMOTE_CREATE_OPTIONS_INIT;
 	int rc;
 
 	if (s->fetcher)
 		return 0;
 	if (!s->repo && (rc = create_temp_repo(s)) < 0)
 		return rc;
-	if (git_remote_create_anonymous(&s->fetcher, s->repo, s->url) < 0)
+	/* As the listing's detached remote does, it fetches from the hub's own URL: git's
+	 * url.<base>.insteadOf would send the fetch elsewhere than the refs came from. */
+	opts.repository = s->repo;
+	opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+	if (git_remote_create_with_opts(&s->fetcher, s->url, &opts) < 0)
 		return hfgit_error__set(HFGIT_EINVALID, "invalid remote URL '%s': %s", s->url,
 		                        hfgit_git__message());
 	return 0;

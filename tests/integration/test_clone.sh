@@ -119,6 +119,14 @@ check_contains "a fetch needs the cache's tmp: message" "$ERR" \
 	"cannot create a temporary directory '$WORK/cache-no-tmp/tmp/fetch-"
 check_eq "a fetch needs the cache's tmp: nothing left" "$(ls -A | grep -c 'fetch-no-tmp' || true)" 0
 
+# git's url.<base>.insteadOf in the user's config does not redirect hfgit: the refs and the
+# objects both come from the hub's own URL (an endpoint is hfgit's setting, HF_ENDPOINT).
+printf '[url "http://127.0.0.1:1/"]\n\tinsteadOf = %s/\n' "$hub_URL" >"$HOME/.gitconfig"
+HFGIT_HOME=$WORK/cache-instead-of run_hfgit clone -q --no-lfs "$MODEL@v2.0.1" instead-of
+check_eq "insteadOf: exit code ($ERR)" "$RC" 0
+rm -f "$HOME/.gitconfig"
+check_clone instead-of v2.0.1 tag
+
 # Nothing temporary is left behind.
 check_eq "no staging directories" "$(ls -A | grep -c '\.hfgit-' || true)" 0
 check_eq "no temporary fetch repositories" "$(ls -A "$HFGIT_HOME/tmp" 2>/dev/null | wc -l | tr -d ' ')" 0

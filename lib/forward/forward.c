@@ -216,8 +216,8 @@ int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t n
  * copy, and memory stays at the file's size. The mapping stays valid (a one-row product or
  * hfgit_model_param reads it again from the page cache). This happens on the runner's second
  * use, not its first: packing BERT-base costs about 100 ms of fresh memory, more than a pass
- * gains from it (2% with one sequence of 128, 8% with eight), which a model run once should
- * not pay. A pass running meanwhile on another thread reads each layer's packed pointer
+ * gains from it (nothing measurable with one sequence of 128, whose products then stream the
+ * weights from memory; 4-8% with eight), which a model run once should not pay. A pass running meanwhile on another thread reads each layer's packed pointer
  * atomically: either way is the same product. Weights converted from F16/BF16 are not
  * packed, so as not to hold two copies; a layer the packing fails for (memory) stays as it
  * is.

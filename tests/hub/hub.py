@@ -392,6 +392,9 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+POLL_SIGNALS = 0.1  # seconds: how soon a signal another thread received is acted on
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not os.path.isdir(args.root):
@@ -415,8 +418,10 @@ def main(argv=None):
         write_port_file(args.cdn_port_file, cdn_server.server_address[1])
     write_port_file(args.port_file, server.server_address[1])
     # serve_forever runs in a thread so the signal handler only flags; shutdown() from the
-    # serving thread itself would deadlock.
-    while not stop.wait(3600):
+    # serving thread itself would deadlock. The wait is short because Python runs a handler
+    # only in the main thread, between bytecodes: a signal the kernel hands to a serving
+    # thread wakes nothing, and a long wait would leave the hub serving after its kill.
+    while not stop.wait(POLL_SIGNALS):
         pass
     for s in (server, cdn_server):
         s.shutdown()

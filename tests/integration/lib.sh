@@ -63,6 +63,24 @@ start_hub() {
 	net_hub_started "$name"
 }
 
+# stop_hub NAME: the hub goes away now, as a crashed or stopped server does. A hub that
+# outlives its SIGTERM by 5 s fails the test (and is killed): the checks that follow assume
+# that nothing answers at its ports any more.
+stop_hub() {
+	eval "stop_pid=\$${1}_PID"
+	kill "$stop_pid"
+	i=0
+	while kill -0 "$stop_pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	if kill -0 "$stop_pid" 2>/dev/null; then
+		fail "hub $1 still running 5 s after SIGTERM"
+		kill -9 "$stop_pid" 2>/dev/null || true
+	fi
+	wait "$stop_pid" 2>/dev/null || true
+}
+
 # log_settle LOG: wait until LOG stops growing. The hub writes a request's record after the
 # response has gone out, so a client can finish before its last record is there.
 log_settle() {

@@ -55,8 +55,7 @@ check_eq "missing repo: no directory" "$(ls -A)" ""
 
 # A hub that is not there: connection refused, with the URL in the message.
 start_hub dead
-kill "$dead_PID"
-wait "$dead_PID" 2>/dev/null || true
+stop_hub dead
 HF_ENDPOINT=$dead_URL check_fails "hub down" 5 "$dead_URL/$MODEL" clone --no-lfs "$MODEL" down
 check_eq "hub down: no directory" "$(ls -A)" ""
 check_fails "--endpoint wins over HF_ENDPOINT" 5 "$dead_URL" --endpoint "$dead_URL" resolve "$MODEL"

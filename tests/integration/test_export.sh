@@ -242,8 +242,7 @@ fi
 
 # --- Offline: the hub is gone ----------------------------------------------------------------
 export HFGIT_HOME=$WORK/cache
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 rm -rf "$HUB"
 HF_HUB_OFFLINE=1 run_hfgit export --hf-cache -q "$MODEL"
 check_eq "offline export of main: exit code ($ERR)" "$RC" 0

@@ -127,8 +127,7 @@ check_contains "main: base class" "$OUT" "class       DistilBertModel"
 [ -f "$CHECKOUTS/$MAIN_COMMIT/README.md" ] && pass || fail "main: no checkout at $CHECKOUTS/$MAIN_COMMIT"
 
 # With the hub gone, offline: the tag resolves from the cache, the checkout is there.
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 run_hfgit --offline inspect "$REPO_ID@v1.0"
 check_eq "offline: exit code ($ERR)" "$RC" 0
 check_contains "offline: commit" "$OUT" "commit      $V1_0_COMMIT"

@@ -153,8 +153,7 @@ export HFGIT_HOME=$WORK/caches/cache-down
 run_hfgit clone -q "$ID@v1.0" warm
 check_eq "warm-up clone ($ERR)" "$RC" 0
 run_hfgit clone -q "$ID" warm-main
-kill "$minimal_PID"
-wait "$minimal_PID" 2>/dev/null || true
+stop_hub minimal
 run_hfgit clone -q "$ID@v1.0" down-tag
 check_eq "hub down, cached tag: clone ($ERR)" "$RC" 0
 check_contains "hub down, cached tag: warning" "$ERR" "warning:"

@@ -280,7 +280,7 @@ while [ "$(partial_size "$MODEL_OID")" -eq 0 ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-kill "$doomed_PID"
+stop_hub doomed
 set +e
 wait $pid
 rc=$?

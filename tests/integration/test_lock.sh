@@ -293,8 +293,7 @@ same_tree "after a killed sync" killed/lfs-model ref/lfs-model
 HFGIT_HOME=$WORK/cache-a
 
 # --- The hub stopped: offline from the populated cache --------------------------------------
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 run_hfgit sync --offline --dir offline -q
 check_eq "offline: exit code ($ERR)" "$RC" 0
 for m in lfs-model bert-base-uncased tiny-distilbert-sst2; do

@@ -121,8 +121,7 @@ now=$(last_used)
 [ "$now" -ge "$t0" ] && pass || fail "export marks last use: $now < $t0"
 
 # --- Offline and on several hubs -------------------------------------------------------------
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 run_hfgit ls --json
 check_eq "ls with the hub gone: exit code ($ERR)" "$RC" 0
 check_ls "ls with the hub gone: still lists" 'assert len(d["models"]) == 3'

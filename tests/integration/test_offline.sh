@@ -28,8 +28,7 @@ check_eq "offline resolve short hash" "$OUT" "$V2_0_1_COMMIT"
 check_eq "offline commands made no request" "$(log_since "$hub_LOG" "$mark")" ""
 
 # Then with the hub gone.
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 HF_HUB_OFFLINE=1 run_hfgit clone -q --no-lfs "$MODEL@v2.0.1" offline
 check_eq "offline clone exit code ($ERR)" "$RC" 0
 check_eq "offline clone HEAD" "$(git -C offline rev-parse HEAD)" "$V2_0_1_COMMIT"

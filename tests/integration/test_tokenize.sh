@@ -52,8 +52,7 @@ run_hfgit detokenize --skip-special-tokens "$ID@v1.0" "$want_v1"
 check_eq "detokenize by id ($ERR)" "$OUT" "hello, cafe tokenizers!"
 
 # A full hash: the checkout alone, no hub needed.
-kill "$hub_PID"
-wait "$hub_PID" 2>/dev/null || true
+stop_hub hub
 run_hfgit --offline tokenize "$ID@$V1" "$TEXT"
 check_eq "offline full hash ($ERR)" "$OUT" "$want_v1"
 run_hfgit --offline tokenize "$ID@v9.9" "$TEXT"

@@ -15,7 +15,7 @@
 #pragma omp declare simd notinbranch
 float expf(float);
 
-/* Softmax over row[0..n) where keep[j]; dropped entries get weight 0. */
+/* Softmax over row[0..n). */
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void softmax_row(float *row, size_t n)
 {
@@ -25,21 +25,54 @@ static void softmax_row(float *row, size_t n)
 #pragma omp simd reduction(max : max)
 	for (j = 0; j < n; j++)
 		max = row[j] > max ? row[j] : max;
-#pragma omp simd
-	for (j = 0; j < n; j++)
-		row[j] = expf(row[j] - max);
 #pragma omp simd reduction(+ : sum)
-	for (j = 0; j < n; j++)
+	for (j = 0; j < n; j++) {
+		row[j] = expf(row[j] - max);
 		sum += row[j];
+	}
 	inv = 1.0f / sum;
 #pragma omp simd
 	for (j = 0; j < n; j++)
 		row[j] *= inv;
 }
 
+/* Softmax over scale * row[0..n), entries where keep[j] == 0 given weight 0 (keep NULL: all
+ * kept); the scaled scores are the ones torch computes, x * scale, and the pass that scales
+ * them also finds their maximum. */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void softmax_scaled(float *row, size_t n, float scale, const float *keep)
+{
+	float max = -FLT_MAX, sum = 0.0f, inv;
+	size_t j;
+
+	if (keep) {
+#pragma omp simd reduction(max : max)
+		for (j = 0; j < n; j++) {
+			row[j] = keep[j] != 0.0f ? row[j] * scale : -FLT_MAX;
+			max = row[j] > max ? row[j] : max;
+		}
+	} else {
+#pragma omp simd reduction(max : max)
+		for (j = 0; j < n; j++) {
+			row[j] *= scale;
+			max = row[j] > max ? row[j] : max;
+		}
+	}
+#pragma omp simd reduction(+ : sum)
+	for (j = 0; j < n; j++) {
+		row[j] = expf(row[j] - max);
+		sum += row[j];
+	}
+	inv = 1.0f / sum;
+#pragma omp simd
+	for (j = 0; j < n; j++)
+		row[j] *= inv;
+}
+
+/* The scores of one query (attend_one): many queries run on the workers' own buffers. */
 size_t hfgit_attention__scratch(const hfgit_attention_shape *s)
 {
-	return hfgit_pool__width() * s->q_len * s->kv_len;
+	return s->kv_len;
 }
 
 /* The key/value head query head `h` reads: grouped-query attention shares each among
@@ -90,81 +123,113 @@ static void attend_one(float *ctx, const float *q, const float *k, const float *
 }
 
 typedef struct {
-	float *ctx, *scratch;
+	float *ctx;
 	const float *q, *k, *v;
 	const hfgit_attention_shape *s;
-	int failed;
+	size_t group, groups; /* heads per task, tasks per sequence */
+	atomic_int failed;
 } attention_job;
 
-/* Rows [0, n) of d values at stride ld, made dense at out. */
-static void dense_rows(float *out, const float *x, size_t n, size_t d, size_t ld)
+/* Heads [h0, h0 + g) of n rows at x (row stride ld, head h at column h * d) into g dense
+ * [n, d] blocks at out: each row is read once, from start to end. `kv`: the rows are keys or
+ * values, whose head is kv_head(s, h). */
+static void gather_heads(float *out, const float *x, size_t n, size_t ld,
+                         const hfgit_attention_shape *s, size_t h0, size_t g, bool kv)
 {
-	size_t i;
+	const size_t d = s->head_dim;
+	size_t i, hl;
 
 	for (i = 0; i < n; i++)
-		memcpy(out + i * d, x + i * ld, d * sizeof(float));
+		for (hl = 0; hl < g; hl++)
+			memcpy(out + (hl * n + i) * d,
+			       x + i * ld + (kv ? kv_head(s, h0 + hl) : h0 + hl) * d,
+			       d * sizeof(float));
 }
 
-/* One (sequence, head) pair per task: the head's queries, keys and values made dense (oneDNN's
- * matmul runs its brgemm kernels on dense rows only, and a slower GEMM on a head's columns of
- * the wider projections), scores by oneDNN on this thread, masked softmax, context. */
-static void attention_run(void *arg, size_t worker, size_t begin, size_t end)
+/*
+ * Heads [h0, h0 + g) of one sequence per task. Their queries, keys and values are gathered
+ * into dense blocks first: oneDNN's matmul runs its brgemm kernels on dense rows only, and a
+ * slower GEMM on a head's columns of the wider projections. Then, head by head on this
+ * thread: scores, masked softmax, and the context into a dense block, which is scattered into
+ * the context's rows at the end. Gathering and scattering whole rows of the group's heads,
+ * where a task was one head and copied 256 bytes of it at a time from rows 3 KB apart (and
+ * the matmul copied the context out of its dense buffer the same way), took BERT-base's
+ * attention with 8 sequences of 128 from 37.5 to 31.5 ms a pass, and its copies from 30% of
+ * the attention's CPU time to 23%.
+ */
+static void attention_task(void *arg, size_t t)
 {
 	attention_job *j = arg;
 	const hfgit_attention_shape *s = j->s;
 	const size_t d = s->head_dim, sq = s->q_len, sk = s->kv_len,
-		     q_ld = s->q_ld ? s->q_ld : s->ld;
-	float *scores = j->scratch + worker * sq * sk,
-	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, (sq + 2 * sk) * d * sizeof(float)),
-	      *kd = qd + sq * d, *vd = kd + sk * d;
-	const hfgit_matmul_block keys = { .w = kd, .n = sk, .k = d, .ldw = d },
-				 values = { .w = vd, .in_out = true, .n = d, .k = sk, .ldw = d };
-	size_t t, i, jj;
+		     q_ld = s->q_ld ? s->q_ld : s->ld, b = t / j->groups,
+		     h0 = t % j->groups * j->group,
+		     g = s->heads - h0 < j->group ? s->heads - h0 : j->group;
+	const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+	float *scores = hfgit_scratch__get(HFGIT_SCRATCH_PROBS, (sq + 1) * sk * sizeof(float)),
+	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, g * (2 * sq + 2 * sk) * d *
+	                                                            sizeof(float)),
+	      *kd = qd + g * sq * d, *vd = kd + g * sk * d, *cd = vd + g * sk * d, *keep = NULL;
+	size_t hl, i, jj;
 
-	if (!qd) {
-		j->failed = 1;
+	if (!qd || !scores) {
+		atomic_store(&j->failed, 1);
 		return;
 	}
-	for (t = begin; t < end; t++) {
-		size_t b = t / s->heads, h = t % s->heads, kvh = kv_head(s, h);
-		const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+	for (jj = 0; mask && jj < sk && !keep; jj++)
+		if (mask[jj] == 0)
+			keep = scores + sq * sk;
+	for (jj = 0; keep && jj < sk; jj++)
+		keep[jj] = mask[jj] != 0 ? 1.0f : 0.0f;
+	gather_heads(qd, j->q + b * s->q_batch, sq, q_ld, s, h0, g, false);
+	gather_heads(kd, j->k + b * s->kv_batch, sk, s->ld, s, h0, g, true);
+	gather_heads(vd, j->v + b * s->kv_batch, sk, s->ld, s, h0, g, true);
+	for (hl = 0; hl < g; hl++) {
+		const hfgit_matmul_block keys = { .w = kd + hl * sk * d, .n = sk, .k = d, .ldw = d },
+					 values = { .w = vd + hl * sk * d, .in_out = true, .n = d,
+						    .k = sk, .ldw = d };
 
-		dense_rows(qd, j->q + b * s->q_batch + h * d, sq, d, q_ld);
-		dense_rows(kd, j->k + b * s->kv_batch + kvh * d, sk, d, s->ld);
-		dense_rows(vd, j->v + b * s->kv_batch + kvh * d, sk, d, s->ld);
-		if (hfgit_matmul__run(scores, sk, qd, d, sq, &keys) < 0) {
-			j->failed = 1;
-			continue;
+		if (hfgit_matmul__run(scores, sk, qd + hl * sq * d, d, sq, &keys) < 0) {
+			atomic_store(&j->failed, 1);
+			return;
 		}
 		for (i = 0; i < sq; i++) {
 			float *row = scores + i * sk;
 			/* Keys after this query's position do not exist for it (causal); torch gives
 			 * them finfo.min, which is exactly zero weight after softmax. */
-			size_t n = s->causal ? i + sk - sq + 1 : sk;
+			const size_t n = s->causal ? i + sk - sq + 1 : sk;
 
-			for (jj = 0; jj < n; jj++)
-				row[jj] = mask && mask[jj] == 0 ? -FLT_MAX : row[jj] * s->scale;
-			softmax_row(row, n);
+			softmax_scaled(row, n, s->scale, keep);
 			for (jj = n; jj < sk; jj++)
 				row[jj] = 0.0f;
 		}
-		if (hfgit_matmul__run(j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld, scores, sk, sq,
-		                      &values) < 0)
-			j->failed = 1;
+		if (hfgit_matmul__run(cd + hl * sq * d, d, scores, sk, sq, &values) < 0) {
+			atomic_store(&j->failed, 1);
+			return;
+		}
 	}
+	for (i = 0; i < sq; i++)
+		for (hl = 0; hl < g; hl++)
+			memcpy(j->ctx + (b * sq + i) * s->ctx_ld + (h0 + hl) * d, cd + (hl * sq + i) * d,
+			       d * sizeof(float));
 }
 
 int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
                     const hfgit_attention_shape *s, float *scratch)
 {
-	attention_job j = { ctx, scratch, q, k, v, s, 0 };
+	/* At least two tasks a worker, of whole sequences where there are enough of them. */
+	const size_t want = 2 * hfgit_pool__width(),
+		     groups = s->batch >= want ? 1 : (want + s->batch - 1) / s->batch,
+		     group = (s->heads + (groups < s->heads ? groups : s->heads) - 1) /
+		             (groups < s->heads ? groups : s->heads);
+	attention_job j = { ctx, q, k, v, s, group, group ? (s->heads + group - 1) / group : 0, 0 };
 
 	if (s->q_len == 1) {
 		attend_one(ctx, q, k, v, s, scratch);
 		return 0;
 	}
-	hfgit_pool__run(s->batch * s->heads, 1, attention_run, &j);
-	return j.failed ? hfgit_error__set(HFGIT_ERROR, "oneDNN matmul failed in attention (out of memory?)") : 0;
+	hfgit_pool__each(s->batch * j.groups, attention_task, &j);
+	return atomic_load(&j.failed) ? hfgit_error__set(HFGIT_ERROR, "oneDNN matmul failed in attention (out of memory?)") : 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */

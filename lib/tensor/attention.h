@@ -19,7 +19,8 @@
  * ctx_ld, q_len rows per sequence).
  * A query whose keys are all masked gets the mean of its values (as softmax over equal
  * scores gives in torch); such positions are padding, whose outputs mean nothing.
- * `scratch` holds hfgit_attention__scratch() floats.
+ * `scratch` holds hfgit_attention__scratch() floats: one query's scores; many queries run on
+ * per-thread buffers (scratch.h).
  */
 typedef struct {
 	size_t batch, q_len, kv_len, heads, head_dim, ld, q_ld, ctx_ld;

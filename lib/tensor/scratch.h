@@ -17,7 +17,9 @@ typedef enum {
 	HFGIT_SCRATCH_MLP,          /* a slab of an MLP's gate and up outputs (hlinear.c) */
 	HFGIT_SCRATCH_MLP_BF16,     /* an MLP's activations in BF16, down's input (hlinear.c) */
 	HFGIT_SCRATCH_SCORES,       /* attention scores of one head (llama.c) */
-	HFGIT_SCRATCH_ATTENTION,    /* a head's query and probabilities in BF16 (attention.c) */
+	HFGIT_SCRATCH_ATTENTION,    /* a head's query and probabilities in BF16, or a group of
+	                             * heads' queries, keys, values and context (attention.c) */
+	HFGIT_SCRATCH_PROBS,        /* a head's F32 scores and probabilities (attention.c) */
 	HFGIT_SCRATCH_SLOTS
 } hfgit_scratch_slot;
 

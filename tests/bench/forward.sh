@@ -14,8 +14,8 @@
 #   - as Debian installs it (the libblas.so.3 alternative as it is, normally the reference
 #     BLAS): one run each, BERT batch 8 left out (about 8 x batch 1).
 # hfgit runs as it comes and also with OMP_WAIT_POLICY=PASSIVE ("passive"), the environment
-# PyTorch gets at its best (hfgit runs its kernels on its own workers, which sleep between
-# kernels, and oneDNN on one thread inside them, so it should make no difference). Which BLAS torch had mapped is
+# PyTorch gets at its best (hfgit runs its kernels on its own workers, which sleep after
+# 200 us without work, and oneDNN on one thread inside them, so it should make no difference). Which BLAS torch had mapped is
 # printed. Ratios are hfgit / PyTorch's best (times: lower is better, goal <= 0.7; tokens/s:
 # higher is better, goal >= 2). The sides take turns for ROUNDS rounds and each keeps its best
 # round, so that a burst of load elsewhere does not land on one side only; the machine's
@@ -104,8 +104,8 @@ echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
 echo "hfgit: oneDNN's matmul on one thread per block of columns, or of rows from 256 rows a worker"
 echo "       (bias and activation in the same pass; BERT's and ViT's F32 weights packed for it on"
-echo "       the second pass), own vector loops for one row, all on its own workers (sleeping, not"
-echo "       spinning, between kernels), $threads threads"
+echo "       the second pass), own vector loops for one row, all on its own workers (which spin"
+echo "       up to 200 us between kernels, then sleep), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"

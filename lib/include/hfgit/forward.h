@@ -90,8 +90,8 @@ HFGIT_EXTERN void hfgit_outputs_free(hfgit_outputs *outputs);
 
 /* Threads for forward passes (process-wide; 0: the CPUs the process may run on, as
  * sched_getaffinity reports them). Returns the count now in effect. The kernels run on hfgit's
- * own worker threads, which sleep between kernels (OpenMP's spin, which costs much on cores
- * shared with other busy processes); oneDNN runs on one thread inside each. A forward pass
+ * own worker threads, which sleep after 200 us without work (OpenMP's keep spinning, which costs
+ * much on cores shared with other busy processes); oneDNN runs on one thread inside each. A forward pass
  * sets the calling thread's OpenMP thread count to 1 for its duration and restores it. */
 HFGIT_EXTERN int hfgit_compute_threads_set(int threads);
 

@@ -214,15 +214,19 @@ static void attention_task(void *arg, size_t t)
 			       d * sizeof(float));
 }
 
+#define GROUP_MAX 4
+
 int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
                     const hfgit_attention_shape *s, float *scratch)
 {
-	/* At least two tasks a worker, of whole sequences where there are enough of them. */
+	/* At least two tasks a worker, and at most GROUP_MAX heads a task: rows of 4 heads (1 KB
+	 * for BERT-base) are long enough for the copies, and more took the same time in 1 MB
+	 * more of buffers a thread. */
 	const size_t want = 2 * hfgit_pool__width(),
 		     groups = s->batch >= want ? 1 : (want + s->batch - 1) / s->batch,
-		     group = (s->heads + (groups < s->heads ? groups : s->heads) - 1) /
-		             (groups < s->heads ? groups : s->heads);
-	attention_job j = { ctx, q, k, v, s, group, group ? (s->heads + group - 1) / group : 0, 0 };
+		     even = (s->heads + groups - 1) / groups,
+		     group = even < 1 ? 1 : even > GROUP_MAX ? GROUP_MAX : even;
+	attention_job j = { ctx, q, k, v, s, group, (s->heads + group - 1) / group, 0 };
 
 	if (s->q_len == 1) {
 		attend_one(ctx, q, k, v, s, scratch);

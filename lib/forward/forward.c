@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "model/registry.h"
 #include "tensor/matmul.h"
+#include "tensor/onednn.h"
 #include "tensor/threads.h"
 
 static const hfgit_runner_arch *const runners[] = {
@@ -88,8 +89,12 @@ static void pack_layers(hfgit_runner *r);
 
 int hfgit_runner__get(hfgit_runner **out, hfgit_model *m)
 {
-	int rc = 0;
+	int rc;
 
+	/* Every pass runs products: a oneDNN that cannot be loaded is said here, before a
+	 * product's failure in a worker would be reported as something else. */
+	if ((rc = hfgit_onednn__load()) < 0)
+		return rc;
 	pthread_mutex_lock(&m->runner_lock);
 	if (!m->runner && (rc = runner_new(&m->runner, m)) == 0)
 		m->runner_free = hfgit_runner__free;

@@ -6,7 +6,6 @@
  * mapped from the file) and are read by hfgit_hlinear; activations and the KV cache are F32.
  */
 #include <math.h>
-#include <omp.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "model/rope.h"
 #include "tensor/hlinear.h"
 #include "tensor/matmul.h"
+#include "tensor/onednn.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
 
@@ -493,11 +493,11 @@ static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 	/* The parallel work goes through the pool; the element-wise loops (OpenMP pragmas in
 	 * ops.c and here) run on this thread, whose OpenMP team would otherwise spin against
 	 * the pool and other processes between regions. */
-	saved = omp_get_max_threads();
-	omp_set_num_threads(1);
+	saved = hfgit_omp__max_threads();
+	hfgit_omp__set_threads(1);
 	if (t <= PREFILL_CHUNK || (in && in->output_hidden_states)) {
 		rc = step_tokens(r, c, ids, positions, mask, t, h, a, in, out, longest);
-		omp_set_num_threads(saved);
+		hfgit_omp__set_threads(saved);
 		return rc;
 	}
 	for (j0 = 0; rc == 0 && j0 < t; j0 += PREFILL_CHUNK) {
@@ -522,7 +522,7 @@ static int step(hfgit_runner *r, hfgit_kv_cache *c, const int64_t *ids,
 			memcpy(h + (b * t + j0) * H, ch + b * tc * H, tc * H * sizeof(float));
 		hfgit_arena__release(&ws);
 	}
-	omp_set_num_threads(saved);
+	hfgit_omp__set_threads(saved);
 	return rc;
 }
 

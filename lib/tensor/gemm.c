@@ -1,10 +1,10 @@
 #include "tensor/gemm.h"
 
-#include <oneapi/dnnl/dnnl.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "tensor/matmul.h"
+#include "tensor/onednn.h"
 #include "tensor/pool.h"
 
 /*
@@ -19,9 +19,12 @@ int hfgit__sgemm(char transa, char transb, size_t m, size_t n, size_t k, float a
                 size_t ldc)
 {
 	dnnl_status_t st;
+	int rc;
 
 	if (!m || !n)
 		return 0;
+	if ((rc = hfgit_onednn__load()) < 0)
+		return rc;
 	st = dnnl_sgemm(transa, transb, (dnnl_dim_t)m, (dnnl_dim_t)n, (dnnl_dim_t)k, alpha, a,
 	                (dnnl_dim_t)lda, b, (dnnl_dim_t)ldb, beta, c, (dnnl_dim_t)ldc);
 	if (st != dnnl_success)
@@ -31,7 +34,7 @@ int hfgit__sgemm(char transa, char transb, size_t m, size_t n, size_t k, float a
 }
 
 /*
- * One row (a decode step) runs on hfgit's worker pool (pool.h: they sleep rather than spin
+ * One row (a decode step) runs on hfgit's worker pool (pool.h: they sleep after a short spin
  * between products), the work handed out in chunks as workers come free, so that a worker
  * whose core is taken by another process for a while does not hold up a fixed share.
  */

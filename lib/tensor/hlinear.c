@@ -1,7 +1,6 @@
 #include "tensor/hlinear.h"
 
 #include <immintrin.h>
-#include <omp.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 
 #include "core/error.h"
 #include "tensor/matmul.h"
+#include "tensor/onednn.h"
 #include "tensor/gemm.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
@@ -371,11 +371,11 @@ static int apply_one(const hfgit_hlinear *l, float *y, size_t ldy, const float *
 		/* F32 weights go to the runtime's own products (OpenMP and oneDNN), with the
 		 * threads the caller's step may have set aside for the pool. */
 		hfgit_linear f = { l->weight, l->bias, l->in, l->out, false };
-		int saved = omp_get_max_threads(), rc;
+		int saved = hfgit_omp__max_threads(), rc;
 
-		omp_set_num_threads(hfgit__threads());
+		hfgit_omp__set_threads(hfgit__threads());
 		rc = hfgit_linear__apply(&f, y, ldy, x, ldx, rows);
-		omp_set_num_threads(saved);
+		hfgit_omp__set_threads(saved);
 		return rc;
 	}
 	if (!rows || !l->out)

@@ -1,14 +1,13 @@
 #include "tensor/matmul.h"
 
 #include <immintrin.h>
-#include <oneapi/dnnl/dnnl.h>
-#include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "tensor/onednn.h"
 #include "tensor/pack.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
@@ -24,7 +23,8 @@ static void probe(void)
 	const char *env = getenv("HFGIT_KERNELS");
 	dnnl_cpu_isa_t isa;
 
-	if (dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) != dnnl_success) {
+	if (hfgit_onednn__load() < 0 ||
+	    dnnl_engine_create(&cpu.engine, dnnl_cpu, 0) != dnnl_success) {
 		cpu.engine = NULL;
 		return;
 	}
@@ -369,6 +369,8 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	if (!rows || !b->n)
 		return 0;
 	pthread_once(&cpu.once, probe);
+	if ((rc = hfgit_onednn__load()) < 0)
+		return rc;
 	if (!cpu.engine || (b->bf16 && !cpu.bf16))
 		return hfgit_error__set(HFGIT_ERROR, "no oneDNN %s matmul on this CPU",
 		                       b->bf16 ? "BF16" : "F32");
@@ -378,9 +380,9 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	                                         rows * b->n * sizeof(float))))
 		return hfgit_error__oom();
 	/* One thread: the primitive is made for, and runs on, this thread alone. */
-	saved = omp_get_max_threads();
+	saved = hfgit_omp__max_threads();
 	if (saved != 1)
-		omp_set_num_threads(1);
+		hfgit_omp__set_threads(1);
 	if ((rc = find(&s, &owned)) < 0)
 		goto out;
 	/* Weights prepacked in the layout this product reads are read as they are. */
@@ -401,7 +403,7 @@ done:
 		memcpy(y + r * ldy, out + r * b->n, b->n * sizeof(float));
 out:
 	if (saved != 1)
-		omp_set_num_threads(saved);
+		hfgit_omp__set_threads(saved);
 	return rc;
 }
 

@@ -1,6 +1,5 @@
 #include "tensor/pool.h"
 
-#include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -8,6 +7,7 @@
 #include <time.h>
 
 #include "tensor/threads.h"
+#include "tensor/onednn.h"
 
 /*
  * How long a thread spins before it sleeps: a worker waiting for the next run, the caller
@@ -102,7 +102,7 @@ static void *worker_main(void *arg)
 
 	(void)arg;
 	/* oneDNN called from here runs on this thread alone. */
-	omp_set_num_threads(1);
+	hfgit_omp__set_threads(1);
 	for (;;) {
 		size_t id;
 		job *j;

@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "tensor/threads.h"
+#include "tensor/onednn.h"
 
-#include <omp.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <unistd.h>
@@ -30,15 +30,15 @@ int hfgit__threads(void)
 
 int hfgit_threads__enter(void)
 {
-	int previous = omp_get_max_threads();
+	int previous = hfgit_omp__max_threads();
 
-	omp_set_num_threads(1);
+	hfgit_omp__set_threads(1);
 	return previous;
 }
 
 void hfgit_threads__leave(int previous)
 {
-	omp_set_num_threads(previous);
+	hfgit_omp__set_threads(previous);
 }
 
 int hfgit_compute_threads_set(int threads)

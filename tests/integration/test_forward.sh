@@ -226,6 +226,18 @@ refused "unknown GPT-2 activation" "field 'activation_function' is \"mish\"" "$W
 variant noclassifier "$MODELS/bert-base" 's/"BertModel"/"BertForSequenceClassification"/'
 refused "head without weights" "the checkpoint has no classifier" "$WORK/noclassifier" --input-ids 1,2
 
+# oneDNN is loaded on a model's first product: without it a forward pass says what to
+# install, and a command that computes nothing (inspect binds the same weights) runs as ever.
+export HFGIT_ONEDNN=libdnnl-missing.so.9
+run_hfgit forward "$MODELS/bert-sst2" --input-ids 1,2,3
+check_eq "no oneDNN: exit code" "$RC" 1
+check_contains "no oneDNN: what to install" "$ERR" \
+	"cannot load oneDNN (libdnnl-missing.so.9), which products need: install it (Debian: apt-get install libdnnl2)"
+run_hfgit inspect "$MODELS/bert-sst2"
+check_eq "no oneDNN: inspect ($ERR)" "$RC" 0
+check_contains "no oneDNN: inspect's class" "$OUT" "BertForSequenceClassification"
+unset HFGIT_ONEDNN
+
 # Help.
 run_hfgit forward --help
 check_contains "help" "$OUT" "--pixel-values FILE"

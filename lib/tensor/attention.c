@@ -169,13 +169,16 @@ static void attention_task(void *arg, size_t t)
 	float *scores = hfgit_scratch__get(HFGIT_SCRATCH_PROBS, (sq + 1) * sk * sizeof(float)),
 	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, g * (2 * sq + 2 * sk) * d *
 	                                                            sizeof(float)),
-	      *kd = qd + g * sq * d, *vd = kd + g * sk * d, *cd = vd + g * sk * d, *keep = NULL;
+	      *kd, *vd, *cd, *keep = NULL;
 	size_t hl, i, jj;
 
 	if (!qd || !scores) {
 		atomic_store(&j->failed, 1);
 		return;
 	}
+	kd = qd + g * sq * d;
+	vd = kd + g * sk * d;
+	cd = vd + g * sk * d;
 	for (jj = 0; mask && jj < sk && !keep; jj++)
 		if (mask[jj] == 0)
 			keep = scores + sq * sk;

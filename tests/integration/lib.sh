@@ -63,6 +63,12 @@ start_hub() {
 	net_hub_started "$name"
 }
 
+# running PID: the process exists and has not exited (a child that exited stays a zombie, which
+# kill -0 still finds, until the shell reaps it).
+running() {
+	kill -0 "$1" 2>/dev/null && ! grep -qs '^[0-9]* (.*) Z' "/proc/$1/stat"
+}
+
 # stop_hub NAME: the hub goes away now, as a crashed or stopped server does. A hub that
 # outlives its SIGTERM by 5 s fails the test (and is killed): the checks that follow assume
 # that nothing answers at its ports any more.
@@ -70,11 +76,11 @@ stop_hub() {
 	eval "stop_pid=\$${1}_PID"
 	kill "$stop_pid"
 	i=0
-	while kill -0 "$stop_pid" 2>/dev/null && [ $i -lt 100 ]; do
+	while running "$stop_pid" && [ $i -lt 100 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	if kill -0 "$stop_pid" 2>/dev/null; then
+	if running "$stop_pid"; then
 		fail "hub $1 still running 5 s after SIGTERM"
 		kill -9 "$stop_pid" 2>/dev/null || true
 	fi

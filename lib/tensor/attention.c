@@ -15,16 +15,12 @@
 #pragma omp declare simd notinbranch
 float expf(float);
 
-/* Softmax over row[0..n). */
-__attribute__((target_clones("avx512f", "avx2", "default")))
-static void softmax_row(float *row, size_t n)
+/* row[0..n) = exp(row - max) / their sum: the end of a softmax whose maximum is found. */
+static inline __attribute__((always_inline)) void exp_normalize(float *row, size_t n, float max)
 {
-	float max = -FLT_MAX, sum = 0.0f, inv;
+	float sum = 0.0f, inv;
 	size_t j;
 
-#pragma omp simd reduction(max : max)
-	for (j = 0; j < n; j++)
-		max = row[j] > max ? row[j] : max;
 #pragma omp simd reduction(+ : sum)
 	for (j = 0; j < n; j++) {
 		row[j] = expf(row[j] - max);
@@ -36,13 +32,26 @@ static void softmax_row(float *row, size_t n)
 		row[j] *= inv;
 }
 
+/* Softmax over row[0..n). */
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void softmax_row(float *row, size_t n)
+{
+	float max = -FLT_MAX;
+	size_t j;
+
+#pragma omp simd reduction(max : max)
+	for (j = 0; j < n; j++)
+		max = row[j] > max ? row[j] : max;
+	exp_normalize(row, n, max);
+}
+
 /* Softmax over scale * row[0..n), entries where keep[j] == 0 given weight 0 (keep NULL: all
  * kept); the scaled scores are the ones torch computes, x * scale, and the pass that scales
  * them also finds their maximum. */
 __attribute__((target_clones("avx512f", "avx2", "default")))
 static void softmax_scaled(float *row, size_t n, float scale, const float *keep)
 {
-	float max = -FLT_MAX, sum = 0.0f, inv;
+	float max = -FLT_MAX;
 	size_t j;
 
 	if (keep) {
@@ -58,15 +67,7 @@ static void softmax_scaled(float *row, size_t n, float scale, const float *keep)
 			max = row[j] > max ? row[j] : max;
 		}
 	}
-#pragma omp simd reduction(+ : sum)
-	for (j = 0; j < n; j++) {
-		row[j] = expf(row[j] - max);
-		sum += row[j];
-	}
-	inv = 1.0f / sum;
-#pragma omp simd
-	for (j = 0; j < n; j++)
-		row[j] *= inv;
+	exp_normalize(row, n, max);
 }
 
 /* The scores of one query (attend_one): many queries run on the workers' own buffers. */
@@ -129,6 +130,18 @@ typedef struct {
 	size_t group, groups; /* heads per task, tasks per sequence */
 	atomic_int failed;
 } attention_job;
+
+/* The context of g heads from their dense [n, d] blocks at from into rows of ctx (row stride
+ * ld), the first head at column h0 * d: each row written once, from start to end. */
+static void scatter_heads(float *ctx, size_t ld, size_t h0, size_t g, size_t n, size_t d,
+                          const float *from)
+{
+	size_t i, hl;
+
+	for (i = 0; i < n; i++)
+		for (hl = 0; hl < g; hl++)
+			memcpy(ctx + i * ld + (h0 + hl) * d, from + (hl * n + i) * d, d * sizeof(float));
+}
 
 /* Heads [h0, h0 + g) of n rows at x (row stride ld, head h at column h * d) into g dense
  * [n, d] blocks at out: each row is read once, from start to end. `kv`: the rows are keys or
@@ -211,10 +224,7 @@ static void attention_task(void *arg, size_t t)
 			return;
 		}
 	}
-	for (i = 0; i < sq; i++)
-		for (hl = 0; hl < g; hl++)
-			memcpy(j->ctx + (b * sq + i) * s->ctx_ld + (h0 + hl) * d, cd + (hl * sq + i) * d,
-			       d * sizeof(float));
+	scatter_heads(j->ctx + b * sq * s->ctx_ld, s->ctx_ld, h0, g, sq, d, cd);
 }
 
 #define GROUP_MAX 4
@@ -382,10 +392,7 @@ static int attend_group(const attention_bf16_job *j, size_t b, size_t kvh, size_
 	}
 	if ((rc = hfgit_matmul__run(out, d, pr, sk, rows, &values)) < 0)
 		return rc;
-	for (hl = 0; hl < g; hl++)
-		for (i = 0; i < m; i++)
-			memcpy(j->ctx + (b * sq + q0 + i) * s->ctx_ld + (kvh * g + hl) * d,
-			       out + (hl * m + i) * d, d * sizeof(float));
+	scatter_heads(j->ctx + (b * sq + q0) * s->ctx_ld, s->ctx_ld, kvh * g, g, m, d, out);
 	return 0;
 }
 

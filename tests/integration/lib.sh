@@ -37,6 +37,8 @@ start_hub() {
 	name=$1
 	shift
 	portfile=$WORK/$name.port
+	# A hub of this name stopped with SIGKILL (stop_hub) left its port files behind.
+	rm -f "$portfile" "$WORK/$name.cdnport"
 	net_hub_args "$name"
 	python3 "$HUB_PY" --root "${HUB_ROOT:-$FIXTURES/hub}" --port-file "$portfile" --log "$WORK/$name.log" \
 		--cdn-port-file "$WORK/$name.cdnport" ${HFGIT_HUB_OPTS:-} $NET_HUB_ARGS "$@" \
@@ -63,27 +65,12 @@ start_hub() {
 	net_hub_started "$name"
 }
 
-# running PID: the process exists and has not exited (a child that exited stays a zombie, which
-# kill -0 still finds, until the shell reaps it).
-running() {
-	kill -0 "$1" 2>/dev/null && ! grep -qs '^[0-9]* (.*) Z' "/proc/$1/stat"
-}
-
-# stop_hub NAME: the hub goes away now, as a crashed or stopped server does. A hub that
-# outlives its SIGTERM by 5 s fails the test (and is killed): the checks that follow assume
-# that nothing answers at its ports any more.
+# stop_hub NAME: the hub goes away now, as a server that crashed does (SIGKILL: whether a hub
+# exits cleanly on SIGTERM is hub.smoke's test; here the checks that follow need only that
+# nothing answers at its ports any more, at once). Its log is flushed record by record.
 stop_hub() {
 	eval "stop_pid=\$${1}_PID"
-	kill "$stop_pid"
-	i=0
-	while running "$stop_pid" && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	if running "$stop_pid"; then
-		fail "hub $1 still running 5 s after SIGTERM"
-		kill -9 "$stop_pid" 2>/dev/null || true
-	fi
+	kill -9 "$stop_pid"
 	wait "$stop_pid" 2>/dev/null || true
 }
 

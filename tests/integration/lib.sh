@@ -1,8 +1,9 @@
 # Shared by the integration tests: start the local test hub, run hfgit against it, assert.
 #
 # Each test script is called by ctest as: script HFGIT_BINARY FIXTURES_DIR
-# and sources this file. Every hub runs on 127.0.0.1 with a port the kernel picks; every test
-# has its own cache and scratch directory, removed on exit.
+# and sources this file. Every hub runs on 127.0.0.1 with a port the kernel picks (or, where it
+# must be known in advance, one that ports.py reserves); every test has its own cache and
+# scratch directory, removed on exit.
 
 set -eu
 
@@ -24,6 +25,7 @@ CHECKS=0
 cleanup() {
 	for pid in $HUB_PIDS; do kill "$pid" 2>/dev/null || true; done
 	for pid in $HUB_PIDS; do wait "$pid" 2>/dev/null || true; done
+	python3 "$TESTS_DIR/integration/ports.py" release "$WORK"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

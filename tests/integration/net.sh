@@ -13,21 +13,18 @@
 HFGIT_TEST_NET=${HFGIT_TEST_NET:-}
 NET_LOGS=
 
+# free_port: a port for a server that must be told its port (see ports.py), this test's until
+# it ends.
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 "$TESTS_DIR/integration/ports.py" claim "$WORK"
 }
 
 wait_port() { # PORT PID WHAT
-	i=0
-	until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$2" 2>/dev/null; then
-			echo "$3 did not start" >&2
-			cat "$WORK/$3.out" >&2 2>/dev/null || true
-			exit 1
-		fi
-		sleep 0.05
-	done
+	if ! python3 "$TESTS_DIR/integration/ports.py" wait "$1" "$2"; then
+		echo "$3 did not start" >&2
+		cat "$WORK/$3.out" >&2 2>/dev/null || true
+		exit 1
+	fi
 }
 
 start_proxy() {

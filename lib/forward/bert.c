@@ -127,17 +127,16 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		return rc;
 	if (!(h = hfgit_arena__floats(a, rows * H)) || hfgit_encoder__ws_alloc(&ws, &shape, a) < 0)
 		return HFGIT_ERROR;
+	hfgit_runner__table_gather(r, h, b->word, in->input_ids, rows, H);
 	for (row = 0; row < rows; row++) {
-		const float *w = b->word + (size_t)in->input_ids[row] * H,
-			    *p = b->position + (row % S) * H,
+		const float *p = b->position + (row % S) * H,
 			    *t = b->token_type +
 		                 (in->token_type_ids ? (size_t)in->token_type_ids[row] : 0) * H;
 
 		/* torch adds in this order: (word + token_type) + position */
 		for (i = 0; i < H; i++)
-			h[row * H + i] = (w[i] + t[i]) + p[i];
+			h[row * H + i] = (h[row * H + i] + t[i]) + p[i];
 	}
-	hfgit_runner__table_read(r);
 	hfgit_norm__rows(h, h, NULL, rows, H, b->norm.gamma, b->norm.beta, b->eps);
 	if ((rc = hfgit_outputs__hidden(out, in, 0, h, B, S, H)) < 0)
 		return rc;

@@ -108,14 +108,13 @@ static int forward(hfgit_runner *r, const hfgit_forward_inputs *in, hfgit_output
 		return rc;
 	if (!(h = hfgit_arena__floats(a, rows * H)) || hfgit_encoder__ws_alloc(&ws, &shape, a) < 0)
 		return HFGIT_ERROR;
+	hfgit_runner__table_gather(r, h, d->word, in->input_ids, rows, H);
 	for (row = 0; row < rows; row++) {
-		const float *w = d->word + (size_t)in->input_ids[row] * H,
-			    *p = d->position + (row % S) * H;
+		const float *p = d->position + (row % S) * H;
 
 		for (i = 0; i < H; i++)
-			h[row * H + i] = w[i] + p[i];
+			h[row * H + i] += p[i];
 	}
-	hfgit_runner__table_read(r);
 	hfgit_norm__rows(h, h, NULL, rows, H, d->norm.gamma, d->norm.beta, DISTILBERT_EPS);
 	if ((rc = hfgit_outputs__hidden(out, in, 0, h, B, S, H)) < 0)
 		return rc;

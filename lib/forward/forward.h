@@ -8,6 +8,7 @@
 #ifndef HFGIT_FORWARD_FORWARD_H
 #define HFGIT_FORWARD_FORWARD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -57,6 +58,10 @@ struct hfgit_runner {
 	size_t packed_bytes;
 	const hfgit_param *table; /* hfgit_runner__table's, when mapped */
 	void *state;
+	/* The workspace of the last pass, for the next (hfgit_model_forward); a pass on
+	 * another thread meanwhile makes its own. */
+	pthread_mutex_t spare_lock;
+	hfgit_arena spare;
 };
 
 /* The runner of a model, prepared on first use and its layers packed on the second
@@ -69,14 +74,17 @@ void hfgit_runner__free(hfgit_runner *r);
  * is missing or was not loaded (a broken load report). */
 int hfgit_runner__tensor(const float **out, hfgit_runner *r, bool base, size_t numel,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* An embedding table read a few rows a pass (F32, as hfgit_runner__tensor): when it is mapped
- * from the file, hfgit_runner__table_read gives its pages back after each gather. */
+/* An embedding table read a few rows a pass (F32, as hfgit_runner__tensor), whose rows
+ * hfgit_runner__table_gather copies. */
 int hfgit_runner__table(const float **out, hfgit_runner *r, bool base, size_t numel,
                        const char *name);
-/* After the rows of r's table were read for a pass: a pass needs a few hundred rows of BERT's
- * 94 MB of word embeddings, but a page-cache folio maps 2 MB around each (BERT-base with 8
- * sequences: 62 MB), which the rest of the pass would hold beside its activations. */
-void hfgit_runner__table_read(hfgit_runner *r);
+/* out[i] = row ids[i] of r's table (`width` floats each), for i < n. A pass needs a few
+ * hundred rows of BERT's 94 MB of word embeddings, but the fault of each row through the
+ * mapping mapped the page-cache folio around it: the 1,024 rows of 8 sequences of 128 held 92
+ * MB of it until the pass gave them back, its peak RSS. A table mapped from its file is read
+ * with pread instead (1 ms for those rows, against 4.7 through the mapping). */
+void hfgit_runner__table_gather(hfgit_runner *r, float *out, const float *table,
+                                const int64_t *ids, size_t n, size_t width);
 
 /* Whether the parameter exists and was read from the checkpoint (not new, not broken). */
 bool hfgit_runner__has(hfgit_runner *r, bool base, const char *name);

@@ -198,6 +198,7 @@ typedef struct {
 	int64_t *ids, *pos, *mask; /* [B][total]: the whole sequences so far */
 	size_t len;                /* their length */
 	float *logits;             /* [B][vocab] */
+	hfgit_arena ws;            /* a step's workspace, reset for the next */
 } run;
 
 /* Run the tokens [from, len) of every sequence (the cache holds those before) and leave the
@@ -205,27 +206,28 @@ typedef struct {
 static int step(run *g, hfgit_kv_cache *cache, size_t from)
 {
 	const size_t B = g->B, t = g->len - from, H = (size_t)g->hidden;
-	hfgit_arena ws = HFGIT_ARENA_INIT;
+	hfgit_arena *ws = &g->ws;
 	int64_t *ids, *pos, *mask;
 	float *h;
 	size_t b;
 	int rc = HFGIT_ERROR;
 
-	ids = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
-	pos = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
-	mask = (int64_t *)(void *)hfgit_arena__floats(&ws, 2 * B * t);
-	h = hfgit_arena__floats(&ws, B * t * H);
+	/* The prompt's step takes the most; the decode steps then reuse its pages. */
+	hfgit_arena__reset(ws);
+	ids = (int64_t *)(void *)hfgit_arena__floats(ws, 2 * B * t);
+	pos = (int64_t *)(void *)hfgit_arena__floats(ws, 2 * B * t);
+	mask = (int64_t *)(void *)hfgit_arena__floats(ws, 2 * B * t);
+	h = hfgit_arena__floats(ws, B * t * H);
 	if (ids && pos && mask && h) {
 		for (b = 0; b < B; b++) {
 			memcpy(ids + b * t, g->ids + b * g->total + from, t * sizeof(*ids));
 			memcpy(pos + b * t, g->pos + b * g->total + from, t * sizeof(*pos));
 			memcpy(mask + b * t, g->mask + b * g->total + from, t * sizeof(*mask));
 		}
-		rc = g->dec->step(g->r, cache, ids, pos, mask, t, h, &ws, NULL, NULL);
+		rc = g->dec->step(g->r, cache, ids, pos, mask, t, h, ws, NULL, NULL);
 		if (rc == 0)
 			rc = g->dec->logits(g->r, g->logits, h + (t - 1) * H, t * H, B);
 	}
-	hfgit_arena__release(&ws);
 	return rc;
 }
 
@@ -304,6 +306,7 @@ static int generate(hfgit_generation *out, run *g)
 		g->len++;
 	}
 out:
+	hfgit_arena__release(&g->ws);
 	hfgit_arena__release(&cache_ws);
 	free(finished);
 	free(tmp);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -229,6 +230,48 @@ static void check_valid_table(const hfgit_weights *w, const char *metadata_seen,
 		fprintf(stderr, "  (while checking valid.safetensors %s)\n", how);
 }
 
+static size_t open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	size_t n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* A mapped file's tensors are where hfgit_weights__file_of says in the file it keeps open
+ * (read with pread, as an embedding table's rows are); memory given by the caller is no file. */
+static void check_file_of(const hfgit_weights *w, bool from_file, const char *how)
+{
+	size_t i;
+
+	for (i = 0; i < hfgit_weights__count(w); i++) {
+		const hfgit_tensor *t = hfgit_weights__at(w, i);
+		unsigned char *back;
+		uint64_t at = 0;
+		int fd = -1;
+
+		if (!t->nbytes)
+			continue;
+		if (!from_file) {
+			CHECK_MSG(!hfgit_weights__file_of(w, t->data, t->nbytes, &fd, &at),
+			          "%s: %s in a file", how, t->name);
+			continue;
+		}
+		CHECK_MSG(hfgit_weights__file_of(w, t->data, t->nbytes, &fd, &at), "%s: %s in no "
+		          "file", how, t->name);
+		if (fd < 0 || !(back = malloc(t->nbytes)))
+			continue;
+		CHECK_MSG(pread(fd, back, t->nbytes, (off_t)at) == (ssize_t)t->nbytes &&
+		          memcmp(back, t->data, t->nbytes) == 0, "%s: %s read back differs", how,
+		          t->name);
+		free(back);
+	}
+}
+
 static void test_valid_file(void)
 {
 	char *path = data_path("valid.safetensors"), *sidecar = data_path("valid.expected.json");
@@ -237,7 +280,7 @@ static void test_valid_file(void)
 	hfgit_strbuf seen = HFGIT_STRBUF_INIT;
 	hfgit_weights *w = NULL;
 	unsigned char *bytes, *copy;
-	size_t len = 0;
+	size_t len = 0, fds;
 	int rc;
 
 	CHECK_MSG(expected != NULL, "cannot read %s", sidecar);
@@ -246,11 +289,15 @@ static void test_valid_file(void)
 	opts.metadata = append_pair;
 	opts.payload = &seen;
 
+	fds = open_fds();
 	CHECK(hfgit_weights__new(&w) == 0);
 	rc = hfgit_safetensors__load_ext(w, path, &opts);
 	CHECK_MSG(rc == 0, "load failed: %s", hfgit_error_last());
 	check_valid_table(w, hfgit_strbuf__cstr(&seen), expected, "mapped");
+	check_file_of(w, true, "mapped");
+	CHECK(open_fds() == fds + 1);
 	hfgit_weights__free(w);
+	CHECK_MSG(open_fds() == fds, "the file is still open after its table was freed");
 
 	/* The same bytes from memory, one byte off any alignment malloc gives. */
 	if ((bytes = read_file(path, &len)) && (copy = malloc(len + 1))) {
@@ -260,6 +307,7 @@ static void test_valid_file(void)
 		rc = hfgit_safetensors__parse_ext(w, copy + 1, len, "copy", &opts);
 		CHECK_MSG(rc == 0, "parse failed: %s", hfgit_error_last());
 		check_valid_table(w, hfgit_strbuf__cstr(&seen), expected, "from memory");
+		check_file_of(w, false, "from memory");
 		hfgit_weights__free(w);
 		free(copy);
 	}

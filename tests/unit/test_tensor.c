@@ -2,7 +2,8 @@
  * The compute runtime (lib/tensor) against plain double-precision loops: matrix products in
  * both weight layouts, one row (hfgit's worker pool, also the band fallback for wide outputs)
  * and many (oneDNN), on 1 to 3 threads; attention with masks and causality; LayerNorm; the
- * activations against their definitions; half-precision conversion of every bit pattern.
+ * activations against their definitions; half-precision conversion of every bit pattern; the
+ * workspace arena, reused from pass to pass.
  */
 #include <float.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 
 #include "check.h"
 #include "hfgit.h"
+#include "tensor/arena.h"
 #include "tensor/attention.h"
 #include "tensor/gemm.h"
 #include "tensor/hlinear.h"
@@ -468,8 +470,49 @@ static void bf16_products(void)
 	check_bf16_attention(300, 320); /* query blocks of 128, 128 and 44; 256 rows per group */
 }
 
+/* What a pass takes the next one gets again, in one block when it took several, and every
+ * buffer aligned and apart from the others. */
+static void arenas(void)
+{
+	hfgit_arena a = HFGIT_ARENA_INIT;
+	const size_t sizes[] = { 3, 1u << 20, 5u << 20, 17, 3u << 20 };
+	float *first[5], *again[5];
+	size_t i, j;
+
+	for (i = 0; i < 5; i++) {
+		CHECK((first[i] = hfgit_arena__floats(&a, sizes[i])) != NULL);
+		CHECK((uintptr_t)first[i] % 64 == 0);
+		memset(first[i], (int)i + 1, sizes[i] * sizeof(float));
+	}
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < sizes[i]; j += 4099)
+			CHECK_MSG(((unsigned char *)first[i])[j * sizeof(float)] == i + 1,
+			          "buffer %zu overwritten at %zu", i, j);
+	CHECK(a.bytes >= (sizes[1] + sizes[2] + sizes[4]) * sizeof(float));
+	/* 36 MB in blocks of 8 MB or more: several, given up by the reset for one block of
+	 * them all, made on the next request. */
+	hfgit_arena__reset(&a);
+	CHECK(a.blocks == NULL && a.bytes == 0 &&
+	      a.want >= (3 + (9u << 20) + 17) * sizeof(float));
+	for (i = 0; i < 5; i++)
+		CHECK((first[i] = hfgit_arena__floats(&a, sizes[i])) != NULL);
+	hfgit_arena__reset(&a);
+	/* One block now: the same buffers again, and no new memory. */
+	CHECK(a.blocks != NULL && a.bytes == 0);
+	for (i = 0; i < 5; i++) {
+		CHECK((again[i] = hfgit_arena__floats(&a, sizes[i])) != NULL);
+		CHECK_MSG(again[i] == first[i], "buffer %zu moved after a reset", i);
+	}
+	CHECK(hfgit_arena__zeros(&a, 1000) != NULL);
+	hfgit_arena__release(&a);
+	CHECK(a.blocks == NULL && a.bytes == 0 && a.want == 0);
+	CHECK(hfgit_arena__floats(&a, SIZE_MAX / 2) == NULL);
+	hfgit_arena__release(&a);
+}
+
 int main(void)
 {
+	arenas();
 	linears();
 	attentions();
 	norms_and_activations();

@@ -681,10 +681,11 @@ static void unmap_region(void *ptr, size_t len)
 
 /*
  * Everything is validated before `w` is touched. `mapping` (the mmap behind `data`, or NULL)
- * belongs to this function: it goes to `w` once the file is known good, else it is unmapped.
+ * and `fd` (the file mapped, or -1) belong to this function: they go to `w` once the file is
+ * known good, else they are unmapped and closed.
  */
 static int load_buffer(hfgit_weights *w, const unsigned char *data, size_t len, const char *name,
-                       const hfgit_safetensors_options *opts, void *mapping)
+                       const hfgit_safetensors_options *opts, void *mapping, int fd)
 {
 	parser p;
 	int rc;
@@ -695,12 +696,18 @@ static int load_buffer(hfgit_weights *w, const unsigned char *data, size_t len, 
 	    (rc = parse_json(&p)) == 0 && (rc = check_duplicates(&p)) == 0 &&
 	    (rc = collect_entries(&p)) == 0 && (rc = check_tiling(&p)) == 0)
 		rc = report_metadata(&p, opts);
-	if (rc == 0 && mapping && (rc = hfgit_weights__keep(w, mapping, len, unmap_region)) == 0)
-		mapping = NULL;
+	if (rc == 0 && mapping) {
+		rc = hfgit_weights__keep_file(w, mapping, len, unmap_region, fd);
+		fd = -1;
+		if (rc == 0)
+			mapping = NULL;
+	}
 	if (rc == 0)
 		rc = add_entries(&p, w);
 	if (mapping)
 		munmap(mapping, len);
+	if (fd >= 0)
+		close(fd);
 	free(p.entries);
 	free(p.keys);
 	json_object_put(p.root);
@@ -723,7 +730,7 @@ int hfgit_safetensors__parse_ext(hfgit_weights *w, const void *data, size_t len,
 	int rc = check_options(opts);
 
 	return rc < 0 ? rc : load_buffer(w, data, len, display_name ? display_name : "<memory>",
-	                                 opts, NULL);
+	                                 opts, NULL, -1);
 }
 
 int hfgit_safetensors__parse(hfgit_weights *w, const void *data, size_t len,
@@ -758,13 +765,15 @@ int hfgit_safetensors__load_ext(hfgit_weights *w, const char *path,
 	}
 	/* Read-only and private: the table hands out const pointers, and no write reaches the file. */
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	saved = errno;
-	close(fd);
 	if (map == MAP_FAILED) {
+		saved = errno;
+		close(fd);
 		errno = saved;
 		return hfgit_error__set_errno(HFGIT_EIO, "cannot map weight file '%s'", path);
 	}
-	return load_buffer(w, map, (size_t)st.st_size, path, opts, map);
+	/* The descriptor stays with the mapping: a few rows of a table are read with pread
+	 * (hfgit_weights__file_of). */
+	return load_buffer(w, map, (size_t)st.st_size, path, opts, map, fd);
 }
 
 int hfgit_safetensors__load(hfgit_weights *w, const char *path)

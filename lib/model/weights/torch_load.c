@@ -75,6 +75,7 @@ struct loader {
 struct mapping {
 	void *ptr;
 	size_t len;
+	int fd; /* the file mapped, which goes to the table with the mapping */
 	bool taken;
 };
 
@@ -510,7 +511,9 @@ static int hand_over_memory(struct loader *l, hfgit_weights *w, struct mapping *
 	int rc;
 
 	if (map && !map->taken) {
-		if ((rc = hfgit_weights__keep(w, map->ptr, map->len, unmap)) < 0)
+		rc = hfgit_weights__keep_file(w, map->ptr, map->len, unmap, map->fd);
+		map->fd = -1;
+		if (rc < 0)
 			return rc;
 		map->taken = true;
 	}
@@ -941,11 +944,16 @@ int hfgit_torch__load(hfgit_weights *w, const char *path)
 	}
 	map.len = (size_t)st.st_size;
 	map.ptr = mmap(NULL, map.len, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd); /* the mapping keeps the file */
-	if (map.ptr == MAP_FAILED)
-		return hfgit_error__set_errno(HFGIT_EIO, "cannot map %s", path);
+	if (map.ptr == MAP_FAILED) {
+		rc = hfgit_error__set_errno(HFGIT_EIO, "cannot map %s", path);
+		close(fd);
+		return rc;
+	}
+	map.fd = fd;
 	rc = load_any(w, map.ptr, map.len, path, &map);
 	if (!map.taken)
 		munmap(map.ptr, map.len);
+	if (map.fd >= 0)
+		close(map.fd);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/strbuf.h"
@@ -13,6 +14,7 @@ typedef struct {
 	void *ptr;
 	size_t len;
 	void (*release)(void *ptr, size_t len);
+	int fd; /* of the file mapped at ptr from its start, or -1 */
 } kept_region;
 
 struct hfgit_weights {
@@ -112,6 +114,8 @@ void hfgit_weights__free(hfgit_weights *w)
 			w->regions[i].release(w->regions[i].ptr, w->regions[i].len);
 		else
 			free(w->regions[i].ptr);
+		if (w->regions[i].fd >= 0)
+			close(w->regions[i].fd);
 	}
 	free(w->tensors);
 	free(w->regions);
@@ -119,21 +123,50 @@ void hfgit_weights__free(hfgit_weights *w)
 	free(w);
 }
 
-int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *, size_t))
+int hfgit_weights__keep_file(hfgit_weights *w, void *ptr, size_t len,
+                             void (*release)(void *, size_t), int fd)
 {
 	if (w->nregions == w->regions_cap) {
 		size_t cap = w->regions_cap ? w->regions_cap * 2 : 4;
 		kept_region *grown = realloc(w->regions, cap * sizeof(*grown));
-		if (!grown)
+		if (!grown) {
+			if (fd >= 0)
+				close(fd);
 			return hfgit_error__oom();
+		}
 		w->regions = grown;
 		w->regions_cap = cap;
 	}
 	w->regions[w->nregions].ptr = ptr;
 	w->regions[w->nregions].len = len;
 	w->regions[w->nregions].release = release;
+	w->regions[w->nregions].fd = fd;
 	w->nregions++;
 	return 0;
+}
+
+int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *, size_t))
+{
+	return hfgit_weights__keep_file(w, ptr, len, release, -1);
+}
+
+bool hfgit_weights__file_of(const hfgit_weights *w, const void *ptr, size_t len, int *fd,
+                            uint64_t *offset)
+{
+	const uintptr_t at = (uintptr_t)ptr;
+	size_t i;
+
+	for (i = 0; i < w->nregions; i++) {
+		const uintptr_t from = (uintptr_t)w->regions[i].ptr;
+
+		if (w->regions[i].fd >= 0 && at >= from && at - from <= w->regions[i].len &&
+		    len <= w->regions[i].len - (at - from)) {
+			*fd = w->regions[i].fd;
+			*offset = at - from;
+			return true;
+		}
+	}
+	return false;
 }
 
 void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap)

@@ -62,6 +62,18 @@ void hfgit_weights__free(hfgit_weights *w);
  * when release is NULL. */
 int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)(void *ptr, size_t len));
 
+/* The same for a mapping of a whole file from its start, with the file's descriptor `fd`,
+ * which the table then owns (and closes, even when this fails). */
+int hfgit_weights__keep_file(hfgit_weights *w, void *ptr, size_t len,
+                             void (*release)(void *ptr, size_t len), int fd);
+
+/* Where [ptr, ptr + len) of a mapping kept with its file lies in that file: its descriptor
+ * and the offset, for pread. A few rows of a large table read through the mapping mapped the
+ * page-cache folios around them too (hfgit_runner__table_gather); false when the memory is
+ * no such mapping. */
+bool hfgit_weights__file_of(const hfgit_weights *w, const void *ptr, size_t len, int *fd,
+                            uint64_t *offset);
+
 /* Bytes of the kept memory: `mapped` for regions with a release function (file mappings),
  * `heap` for those released with free() (copies). */
 void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap);

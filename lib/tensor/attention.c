@@ -179,33 +179,47 @@ static void attention_task(void *arg, size_t t)
 		     h0 = t % j->groups * j->group,
 		     g = s->heads - h0 < j->group ? s->heads - h0 : j->group;
 	const int64_t *mask = s->key_mask ? s->key_mask + b * sk : NULL;
+	/* Head-major heads need a block for their context only. */
 	float *scores = hfgit_scratch__get(HFGIT_SCRATCH_PROBS, (sq + 1) * sk * sizeof(float)),
-	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION, g * (2 * sq + 2 * sk) * d *
-	                                                            sizeof(float)),
-	      *kd, *vd, *cd, *keep = NULL;
+	      *qd = hfgit_scratch__get(HFGIT_SCRATCH_ATTENTION,
+	                               g * (s->head_major ? sq : 2 * sq + 2 * sk) * d *
+	                                       sizeof(float)),
+	      *kd = NULL, *vd = NULL, *cd, *keep = NULL;
 	size_t hl, i, jj;
 
 	if (!qd || !scores) {
 		atomic_store(&j->failed, 1);
 		return;
 	}
-	kd = qd + g * sq * d;
-	vd = kd + g * sk * d;
-	cd = vd + g * sk * d;
+	if (s->head_major) {
+		cd = qd;
+	} else {
+		kd = qd + g * sq * d;
+		vd = kd + g * sk * d;
+		cd = vd + g * sk * d;
+	}
 	for (jj = 0; mask && jj < sk && !keep; jj++)
 		if (mask[jj] == 0)
 			keep = scores + sq * sk;
 	for (jj = 0; keep && jj < sk; jj++)
 		keep[jj] = mask[jj] != 0 ? 1.0f : 0.0f;
-	gather_heads(qd, j->q + b * s->q_batch, sq, q_ld, s, h0, g, false);
-	gather_heads(kd, j->k + b * s->kv_batch, sk, s->ld, s, h0, g, true);
-	gather_heads(vd, j->v + b * s->kv_batch, sk, s->ld, s, h0, g, true);
+	if (!s->head_major) {
+		gather_heads(qd, j->q + b * s->q_batch, sq, q_ld, s, h0, g, false);
+		gather_heads(kd, j->k + b * s->kv_batch, sk, s->ld, s, h0, g, true);
+		gather_heads(vd, j->v + b * s->kv_batch, sk, s->ld, s, h0, g, true);
+	}
 	for (hl = 0; hl < g; hl++) {
-		const hfgit_matmul_block keys = { .w = kd + hl * sk * d, .n = sk, .k = d, .ldw = d },
-					 values = { .w = vd + hl * sk * d, .in_out = true, .n = d,
-						    .k = sk, .ldw = d };
+		/* Head h0 + hl of sequence b: in the gathered blocks, or where the projections
+		 * wrote it (head-major). */
+		const size_t h = h0 + hl;
+		const float *qh = s->head_major ? j->q + (h * s->batch + b) * sq * d : qd + hl * sq * d,
+			    *kh = s->head_major ? j->k + (h * s->batch + b) * sk * d : kd + hl * sk * d,
+			    *vh = s->head_major ? j->v + (h * s->batch + b) * sk * d : vd + hl * sk * d;
+		const hfgit_matmul_block keys = { .w = kh, .n = sk, .k = d, .ldw = d },
+					 values = { .w = vh, .in_out = true, .n = d, .k = sk,
+						    .ldw = d };
 
-		if (hfgit_matmul__run(scores, sk, qd + hl * sq * d, d, sq, &keys) < 0) {
+		if (hfgit_matmul__run(scores, sk, qh, d, sq, &keys) < 0) {
 			atomic_store(&j->failed, 1);
 			return;
 		}
@@ -241,6 +255,9 @@ int hfgit__attention(float *ctx, const float *q, const float *k, const float *v,
 		     group = even < 1 ? 1 : even > GROUP_MAX ? GROUP_MAX : even;
 	attention_job j = { ctx, q, k, v, s, group, (s->heads + group - 1) / group, 0 };
 
+	if (s->head_major && (s->q_len == 1 || s->kv_heads))
+		return hfgit_error__set(HFGIT_EINVALID, "head-major attention takes many queries "
+		                       "and no grouped-query heads");
 	if (s->q_len == 1) {
 		attend_one(ctx, q, k, v, s, scratch);
 		return 0;

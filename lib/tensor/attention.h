@@ -31,6 +31,11 @@ typedef struct {
 	/* Grouped-query attention: heads / kv_heads query heads share each key/value head
 	 * (head h reads kv head h / (heads / kv_heads)); 0 means kv_heads = heads. */
 	size_t kv_heads;
+	/* q, k and v head-major instead (hfgit_linear__apply_heads; F32, many queries, no
+	 * grouped-query attention): the batch * q_len query rows of head h are a dense block at
+	 * q + h * batch * q_len * head_dim, the keys and values likewise with kv_len; ld, q_ld,
+	 * q_batch and kv_batch are then not used. */
+	bool head_major;
 } hfgit_attention_shape;
 
 size_t hfgit_attention__scratch(const hfgit_attention_shape *s);

@@ -166,18 +166,42 @@ const char *hfgit_linear__kernel(size_t rows)
 }
 
 /* Many rows: blocks of output columns of one or more layers on the same x, each a oneDNN
- * matmul on a worker, the bias (and an activation) in the same pass (matmul.h). */
+ * matmul on a worker, the bias (and an activation) in the same pass (matmul.h); the outputs
+ * head-major when head_dim is not 0. */
 static int apply(const hfgit_linear *const *ls, size_t n, float *const *ys, const size_t *ldys,
-                 const float *x, size_t ldx, size_t rows, hfgit_matmul_post post)
+                 const float *x, size_t ldx, size_t rows, hfgit_matmul_post post,
+                 size_t head_dim)
 {
 	hfgit_matmul_layer m[HFGIT_MATMUL_MAX_LAYERS];
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		m[i] = (hfgit_matmul_layer){ ls[i]->weight, ls[i]->in_out, ls[i]->out, ls[i]->in,
-			                     ls[i]->bias, ys[i], ldys[i],
-			                     __atomic_load_n(&ls[i]->packed, __ATOMIC_ACQUIRE) };
+			                     ls[i]->bias, ys[i], ldys ? ldys[i] : 0,
+			                     __atomic_load_n(&ls[i]->packed, __ATOMIC_ACQUIRE),
+			                     head_dim };
 	return hfgit_matmul__layers(m, n, x, ldx, rows, false, post);
+}
+
+bool hfgit_linear__heads_ok(const hfgit_linear *l, size_t rows, size_t head_dim)
+{
+	return rows > LOOP_MAX_ROWS && head_dim == HFGIT_MATMUL_HEAD_DIM && l->out % head_dim == 0;
+}
+
+int hfgit_linear__apply_heads(const hfgit_linear *const *ls, size_t n, float *const *ys,
+                              size_t head_dim, const float *x, size_t ldx, size_t rows)
+{
+	size_t i;
+
+	if (n > HFGIT_MATMUL_MAX_LAYERS)
+		return hfgit_error__set(HFGIT_EINVALID, "%zu layers in one run: at most %d", n,
+		                       HFGIT_MATMUL_MAX_LAYERS);
+	for (i = 0; i < n; i++)
+		if (!hfgit_linear__heads_ok(ls[i], rows, head_dim))
+			return hfgit_error__set(HFGIT_EINVALID, "no head-major output of %zu rows for "
+			                       "a layer of %zu outputs in heads of %zu", rows,
+			                       ls[i]->out, head_dim);
+	return apply(ls, n, ys, NULL, x, ldx, rows, HFGIT_MATMUL_PLAIN, head_dim);
 }
 
 int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
@@ -187,7 +211,7 @@ int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *con
 	int rc;
 
 	if (rows > LOOP_MAX_ROWS && n <= HFGIT_MATMUL_MAX_LAYERS)
-		return apply(ls, n, ys, ldys, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+		return apply(ls, n, ys, ldys, x, ldx, rows, HFGIT_MATMUL_PLAIN, 0);
 	for (i = 0; i < n; i++)
 		if ((rc = hfgit_linear__apply(ls[i], ys[i], ldys[i], x, ldx, rows)) < 0)
 			return rc;
@@ -204,7 +228,7 @@ int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float
 			one_row_apply(l, y + r * ldy, x + r * ldx);
 		return 0;
 	}
-	return apply(&l, 1, &y, &ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN);
+	return apply(&l, 1, &y, &ldy, x, ldx, rows, HFGIT_MATMUL_PLAIN, 0);
 }
 
 int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,
@@ -218,7 +242,7 @@ int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const f
 	int rc;
 
 	if (rows > LOOP_MAX_ROWS && post != HFGIT_MATMUL_PLAIN)
-		return apply(&l, 1, &y, &ldy, x, ldx, rows, post);
+		return apply(&l, 1, &y, &ldy, x, ldx, rows, post, 0);
 	if ((rc = hfgit_linear__apply(l, y, ldy, x, ldx, rows)) < 0)
 		return rc;
 	if (ldy == l->out)

@@ -36,6 +36,14 @@ int hfgit_linear__apply(const hfgit_linear *l, float *y, size_t ldy, const float
 int hfgit_linear__apply_many(const hfgit_linear *const *ls, size_t n, float *const *ys,
                              const size_t *ldys, const float *x, size_t ldx, size_t rows);
 
+/* The same with head-major outputs, as attention reads them without gathering its heads'
+ * columns from the rows: the `rows` rows of head h of ys[i] (columns [h * head_dim, (h + 1) *
+ * head_dim)) are a dense block at ys[i] + h * rows * head_dim. Only where
+ * hfgit_linear__heads_ok says so (HFGIT_EINVALID otherwise). */
+int hfgit_linear__apply_heads(const hfgit_linear *const *ls, size_t n, float *const *ys,
+                              size_t head_dim, const float *x, size_t ldx, size_t rows);
+bool hfgit_linear__heads_ok(const hfgit_linear *l, size_t rows, size_t head_dim);
+
 /* As hfgit_linear__apply, then y = act(y): in the same pass where oneDNN has the activation
  * (gelu, gelu_new, relu), after it otherwise. */
 int hfgit_linear__apply_act(const hfgit_linear *l, float *y, size_t ldy, const float *x,

@@ -527,38 +527,55 @@ static void cut_blocks(layers_job *j, size_t n, size_t width)
 	cut_layers(j, n, (cols + width - 1) / width);
 }
 
+/* Columns [o, o + n) of layer l for rows [r0, r1) of x (of `rows` in all): one product, or
+ * with a head-major output one per head, each into its dense block. */
+static int layer_columns(const hfgit_matmul_layer *l, size_t o, size_t n, const void *x,
+                         size_t ldx, size_t r0, size_t r1, size_t rows, bool bf16,
+                         hfgit_matmul_post post)
+{
+	const size_t elem = bf16 ? 2 : 4, hd = l->head_dim, step = hd ? hd : n;
+	const char *xr = (const char *)x + r0 * ldx * elem;
+	size_t c;
+	int rc;
+
+	for (c = o; c < o + n; c += step) {
+		const hfgit_matmul_block b = {
+			.w = (const char *)l->w + (l->in_out ? c : c * l->k) * elem,
+			.packed = l->packed ? (const float *)l->packed + c * l->k : NULL,
+			.bf16 = bf16, .in_out = l->in_out, .n = o + n - c < step ? o + n - c : step,
+			.k = l->k, .ldw = l->in_out ? l->out : l->k,
+			.bias = l->bias ? l->bias + c : NULL, .post = post,
+		};
+		float *y = hd ? l->y + (c / hd * rows + r0) * hd : l->y + r0 * l->ldy + c;
+
+		if ((rc = hfgit_matmul__run(y, hd ? hd : l->ldy, xr, ldx, r1 - r0, &b)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static void block_task(void *arg, size_t t)
 {
 	layers_job *j = arg;
-	const size_t elem = j->bf16 ? 2 : 4;
 	const hfgit_matmul_layer *l;
-	hfgit_matmul_block b;
 	size_t i = 0, o;
 
 	while (t >= j->first[i + 1])
 		i++;
 	l = &j->ls[i];
 	o = (t - j->first[i]) * j->block[i];
-	b = (hfgit_matmul_block){
-		.w = (const char *)l->w + (l->in_out ? o : o * l->k) * elem,
-		.packed = l->packed ? (const float *)l->packed + o * l->k : NULL, .bf16 = j->bf16,
-		.in_out = l->in_out, .n = l->out - o < j->block[i] ? l->out - o : j->block[i],
-		.k = l->k,
-		.ldw = l->in_out ? l->out : l->k, .bias = l->bias ? l->bias + o : NULL,
-		.post = j->post,
-	};
-	if (hfgit_matmul__run(l->y + o, l->ldy, j->x, j->ldx, j->rows, &b) < 0)
+	if (layer_columns(l, o, l->out - o < j->block[i] ? l->out - o : j->block[i], j->x,
+	                  j->ldx, 0, j->rows, j->rows, j->bf16, j->post) < 0)
 		atomic_store(&j->failed, 1);
 }
 
 /*
- * From this many rows a worker, layers whose weights are all packed are cut by rows instead:
- * each worker runs whole layers on its rows, with the layer's own output as the product's
- * dense one (no copy out of a block's buffer: 4% of BERT-base with 8 sequences of 128), and
- * reads all the weights, which for that many rows costs less than the copies.
+ * From pack_rows() rows a worker (256; HFGIT_PACK_ROWS moves both), layers whose weights are
+ * all packed are cut by rows instead: each worker runs whole layers on its rows, with the
+ * layer's own output as the product's dense one (no copy out of a block's buffer: 4% of
+ * BERT-base with 8 sequences of 128), and reads all the weights, which for that many rows
+ * costs less than the copies.
  */
-#define ROW_SPLIT_MIN 256
-
 typedef struct {
 	const hfgit_matmul_layer *ls;
 	size_t n;
@@ -574,17 +591,10 @@ static void rows_task(void *arg, size_t t)
 	const size_t r0 = j->rows * t / j->width, r1 = j->rows * (t + 1) / j->width;
 	size_t i;
 
-	for (i = 0; i < j->n; i++) {
-		const hfgit_matmul_layer *l = &j->ls[i];
-		const hfgit_matmul_block b = {
-			.w = l->w, .packed = l->packed, .n = l->out, .k = l->k, .ldw = l->k,
-			.bias = l->bias, .post = j->post,
-		};
-
-		if (hfgit_matmul__run(l->y + r0 * l->ldy, l->ldy, (const float *)j->x + r0 * j->ldx,
-		                      j->ldx, r1 - r0, &b) < 0)
+	for (i = 0; i < j->n; i++)
+		if (layer_columns(&j->ls[i], 0, j->ls[i].out, j->x, j->ldx, r0, r1, j->rows, false,
+		                  j->post) < 0)
 			atomic_store(&j->failed, 1);
-	}
 }
 
 /* Whether hfgit_matmul__layers cuts this run by rows. */
@@ -593,7 +603,7 @@ static bool by_rows(const hfgit_matmul_layer *ls, size_t n, size_t rows, bool bf
 {
 	size_t i;
 
-	if (bf16 || width < 2 || rows < ROW_SPLIT_MIN * width)
+	if (bf16 || width < 2 || rows < pack_rows() * width)
 		return false;
 	for (i = 0; i < n; i++)
 		if (!ls[i].packed)
@@ -608,9 +618,18 @@ int hfgit_matmul__layers(const hfgit_matmul_layer *ls, size_t n, const void *x, 
 	const size_t width = hfgit_pool__width();
 	int failed;
 
+	size_t i;
+
 	if (n > HFGIT_MATMUL_MAX_LAYERS)
 		return hfgit_error__set(HFGIT_EINVALID, "%zu layers in one run: at most %d", n,
 		                       HFGIT_MATMUL_MAX_LAYERS);
+	for (i = 0; i < n; i++)
+		if (ls[i].head_dim && (ls[i].head_dim != HFGIT_MATMUL_HEAD_DIM || bf16 ||
+		                       ls[i].out % ls[i].head_dim))
+			return hfgit_error__set(HFGIT_EINVALID, "a head-major output of %zu columns "
+			                       "in heads of %zu (%s): F32 heads of %d only", ls[i].out,
+			                       ls[i].head_dim, bf16 ? "BF16" : "F32",
+			                       HFGIT_MATMUL_HEAD_DIM);
 	if (by_rows(ls, n, rows, bf16, width)) {
 		rows_job r = { ls, n, x, ldx, rows, width, post, 0 };
 

@@ -55,7 +55,10 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 
 /* A whole layer for hfgit_matmul__layers: its `out` columns of y (row stride ldy) through
  * W (as in hfgit_matmul_block, k inputs; bias F32 or NULL; packed: W as
- * hfgit_matmul__prepack wrote it, or NULL). */
+ * hfgit_matmul__prepack wrote it, or NULL). With head_dim (HFGIT_MATMUL_HEAD_DIM, F32 only),
+ * y is head-major instead: the `rows` rows of head h (columns [h * head_dim, (h + 1) *
+ * head_dim)) are a dense block at y + h * rows * head_dim, as attention reads them, and
+ * ldy is not used. */
 typedef struct {
 	const void *w;
 	bool in_out;
@@ -64,7 +67,12 @@ typedef struct {
 	float *y;
 	size_t ldy;
 	const void *packed;
+	size_t head_dim;
 } hfgit_matmul_layer;
+
+/* The one head width a head-major output takes: the kernels' block of columns, so that each
+ * head is one product into its dense block (BERT, DistilBERT and ViT of every size). */
+#define HFGIT_MATMUL_HEAD_DIM 64
 
 #define HFGIT_MATMUL_MAX_LAYERS 8
 

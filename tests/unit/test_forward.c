@@ -203,9 +203,9 @@ static void run_case(json_object *c)
 		if (passes > 1 && __builtin_cpu_supports("avx512f"))
 			CHECK_MSG(m->runner && m->runner->packed_bytes > 0, "%s: no weights packed",
 			          label);
-		/* Pages are given back (the word embeddings after each gather) only from a file
-		 * mapping (safetensors, a zip .bin's stored entries): a legacy .bin's storages
-		 * are heap copies, which it would zero. */
+		/* The word embeddings are read from their file (pread) only from a file mapping
+		 * (safetensors, a zip .bin's stored entries): a legacy .bin's storages are heap
+		 * copies. */
 		if (m->runner && !strncmp(label, "bert-", 5) && strcmp(format, "any"))
 			CHECK_MSG((m->runner->table != NULL) == !strstr(label, "legacy"),
 			          "%s: word embeddings %s", label,

@@ -464,6 +464,12 @@ def make_variants():
     wide = dict(tiny.BERT, hidden_size=64, intermediate_size=128)
     v["bert-wide"] = write_variant("bert-wide", tiny.bert_config(["BertModel"], **wide),
                                    strong(tiny.fill(tiny.bert_model(wide), 118, torch.float32), 2.0))
+    # Heads of 64, the kernels' block: the projections write each head's rows as a dense
+    # block for attention (hfgit_linear__apply_heads), which heads of 6 and 16 never do.
+    heads64 = dict(tiny.BERT, hidden_size=128, num_attention_heads=2, intermediate_size=128)
+    v["bert-wide-heads"] = write_variant(
+        "bert-wide-heads", tiny.bert_config(["BertModel"], **heads64),
+        strong(tiny.fill(tiny.bert_model(heads64), 119, torch.float32), 2.0))
     # Relative positions, with their distance embeddings: hfgit must refuse the config field,
     # not compute something else (no reference outputs).
     names = list(tiny.bert_model(tiny.BERT))
@@ -509,6 +515,7 @@ def main():
     bert_cases(cases, v["bert-relu"], ["any"], False, "bert-relu")
     bert_cases(cases, v["bert-gelu-new"], ["any"], False, "bert-gelu-new")
     bert_cases(cases, v["bert-wide"], ["any"], False, "bert-wide")
+    bert_cases(cases, v["bert-wide-heads"], ["any"], False, "bert-wide-heads")
     distilbert_cases(cases, "models/distilbert-base", ["any"], False, "distilbert-base-bf16")
     distilbert_cases(cases, "models/distilbert-sst2", ["any"], True, "distilbert-sst2")
     distilbert_cases(cases, v["distilbert-sinusoidal"], ["any"], False, "distilbert-sinusoidal")

@@ -123,6 +123,22 @@ void hfgit_weights__free(hfgit_weights *w)
 	free(w);
 }
 
+/* The kept region that holds all of [ptr, ptr + len), or NULL. */
+static const kept_region *region_of(const hfgit_weights *w, const void *ptr, size_t len)
+{
+	const uintptr_t at = (uintptr_t)ptr;
+	size_t i;
+
+	for (i = 0; i < w->nregions; i++) {
+		const uintptr_t from = (uintptr_t)w->regions[i].ptr;
+
+		if (at >= from && at - from <= w->regions[i].len &&
+		    len <= w->regions[i].len - (at - from))
+			return &w->regions[i];
+	}
+	return NULL;
+}
+
 int hfgit_weights__keep_file(hfgit_weights *w, void *ptr, size_t len,
                              void (*release)(void *, size_t), int fd)
 {
@@ -153,20 +169,13 @@ int hfgit_weights__keep(hfgit_weights *w, void *ptr, size_t len, void (*release)
 bool hfgit_weights__file_of(const hfgit_weights *w, const void *ptr, size_t len, int *fd,
                             uint64_t *offset)
 {
-	const uintptr_t at = (uintptr_t)ptr;
-	size_t i;
+	const kept_region *r = region_of(w, ptr, len);
 
-	for (i = 0; i < w->nregions; i++) {
-		const uintptr_t from = (uintptr_t)w->regions[i].ptr;
-
-		if (w->regions[i].fd >= 0 && at >= from && at - from <= w->regions[i].len &&
-		    len <= w->regions[i].len - (at - from)) {
-			*fd = w->regions[i].fd;
-			*offset = at - from;
-			return true;
-		}
-	}
-	return false;
+	if (!r || r->fd < 0)
+		return false;
+	*fd = r->fd;
+	*offset = (uintptr_t)ptr - (uintptr_t)r->ptr;
+	return true;
 }
 
 void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
@@ -184,17 +193,9 @@ void hfgit_weights__memory(const hfgit_weights *w, size_t *mapped, size_t *heap)
 
 bool hfgit_weights__in_mapping(const hfgit_weights *w, const void *ptr, size_t len)
 {
-	const uintptr_t at = (uintptr_t)ptr;
-	size_t i;
+	const kept_region *r = region_of(w, ptr, len);
 
-	for (i = 0; i < w->nregions; i++) {
-		const uintptr_t from = (uintptr_t)w->regions[i].ptr;
-
-		if (w->regions[i].release && at >= from && at - from <= w->regions[i].len &&
-		    len <= w->regions[i].len - (at - from))
-			return true;
-	}
-	return false;
+	return r && r->release;
 }
 
 /* FNV-1a: names are short, and the table only needs a decent spread. */

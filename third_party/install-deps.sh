@@ -38,7 +38,7 @@ fi
 # CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev
-	libutf8proc-dev libpcre2-dev libpng-dev libjpeg62-turbo-dev python3-pil
+	libutf8proc-dev libpcre2-dev libpng-dev libjpeg62-turbo-dev python3-pil libxsmm-dev
 	nginx-light tinyproxy openssl groff-base"
 # The tokenizer tests run Hugging Face's tokenizers (npm packages, installed by the tests into
 # the build folder) under Node.js: Debian's nodejs and npm, unless a node and npm are there.

@@ -10,6 +10,7 @@
 #include "tensor/matmul.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
+#include "tensor/smm.h"
 
 /* glibc's vector expf (libmvec), for the simd loop of softmax_row. */
 #pragma omp declare simd notinbranch
@@ -186,6 +187,7 @@ static void attention_task(void *arg, size_t t)
 	                                       sizeof(float)),
 	      *kd = NULL, *vd = NULL, *cd, *keep = NULL;
 	size_t hl, i, jj;
+	bool direct = false;
 
 	if (!qd || !scores) {
 		atomic_store(&j->failed, 1);
@@ -233,12 +235,17 @@ static void attention_task(void *arg, size_t t)
 			for (jj = n; jj < sk; jj++)
 				row[jj] = 0.0f;
 		}
-		if (hfgit_matmul__run(cd + hl * sq * d, d, scores, sk, sq, &values) < 0) {
+		/* libxsmm writes the context into its rows; oneDNN into a dense block, scattered
+		 * into them at the end. */
+		direct = hfgit_smm__product(j->ctx + b * sq * s->ctx_ld + h * d, s->ctx_ld, scores,
+		                            sk, vh, d, sq, d, sk);
+		if (!direct && hfgit_matmul__run(cd + hl * sq * d, d, scores, sk, sq, &values) < 0) {
 			atomic_store(&j->failed, 1);
 			return;
 		}
 	}
-	scatter_heads(j->ctx + b * sq * s->ctx_ld, s->ctx_ld, h0, g, sq, d, cd);
+	if (!direct)
+		scatter_heads(j->ctx + b * sq * s->ctx_ld, s->ctx_ld, h0, g, sq, d, cd);
 }
 
 #define GROUP_MAX 4

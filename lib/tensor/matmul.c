@@ -11,6 +11,7 @@
 #include "tensor/pack.h"
 #include "tensor/pool.h"
 #include "tensor/scratch.h"
+#include "tensor/smm.h"
 
 static struct {
 	pthread_once_t once;
@@ -367,6 +368,10 @@ int hfgit_matmul__run(float *y, size_t ldy, const void *x, size_t ldx, size_t ro
 	bool owned;
 
 	if (!rows || !b->n)
+		return 0;
+	/* F32 weights packed once: libxsmm's kernels read them in place and write any stride. */
+	if (!b->bf16 && b->packed && !b->in_out &&
+	    hfgit_smm__packed_linear(y, ldy, x, ldx, rows, b->packed, b->n, b->k, b->bias, b->post))
 		return 0;
 	pthread_once(&cpu.once, probe);
 	if ((rc = hfgit_onednn__load()) < 0)

@@ -96,6 +96,29 @@ static void activate_chunk(float *x, size_t n, hfgit_activation act)
 	}
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default")))
+static void add_bias(float *x, const float *bias, size_t n)
+{
+	size_t i;
+
+#pragma omp simd
+	for (i = 0; i < n; i++)
+		x[i] += bias[i];
+}
+
+void hfgit__bias_activate_rows(float *y, size_t ldy, size_t rows, size_t n, const float *bias,
+                               const hfgit_activation *act)
+{
+	size_t r;
+
+	for (r = 0; r < rows; r++) {
+		if (bias)
+			add_bias(y + r * ldy, bias, n);
+		if (act)
+			activate_chunk(y + r * ldy, n, *act);
+	}
+}
+
 typedef struct {
 	float *x;
 	hfgit_activation act;

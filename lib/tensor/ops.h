@@ -28,6 +28,10 @@ bool hfgit_activation__parse(hfgit_activation *out, const char *name);
 const char *hfgit_activation__names(void);
 
 void hfgit__activate(float *x, size_t n, hfgit_activation act);
+/* y[r][0..n) += bias (when not NULL), then *act (when not NULL), for rows r of stride ldy,
+ * on this thread: the end of a product, on a block still in the cache. */
+void hfgit__bias_activate_rows(float *y, size_t ldy, size_t rows, size_t n, const float *bias,
+                               const hfgit_activation *act);
 
 /* x[r] = LayerNorm(x[r] (+ residual[r])) over rows of `dim`; `residual` may be NULL.
  * Biased variance, eps inside the square root, as torch.nn.LayerNorm. y may be x. */

@@ -102,10 +102,14 @@ echo
 echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coretype ${coretype:-none}"
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
+packed_kernel="oneDNN: built without libxsmm"
+grep -q '^LIBXSMM_LIBRARY:FILEPATH=/' "$root/$build/CMakeCache.txt" 2>/dev/null &&
+	packed_kernel="libxsmm"
 echo "hfgit: oneDNN's matmul on one thread per block of columns, or of rows from 256 rows a worker"
-echo "       (bias and activation in the same pass; BERT's and ViT's F32 weights packed for it on"
-echo "       the second pass), own vector loops for one row, all on its own workers (which spin"
-echo "       up to 200 us between kernels, then sleep), $threads threads"
+echo "       (bias and activation in the same pass); BERT's and ViT's F32 weights packed on the"
+echo "       second pass, then multiplied by libxsmm's kernels where hfgit has them (this build:"
+echo "       $packed_kernel); own vector loops for one row, all on its own"
+echo "       workers (which spin up to 200 us between kernels, then sleep), $threads threads"
 echo
 printf '%-33s %8s %8s %8s %-10s %9s %7s %7s\n' "" "hfgit" "passive" "torch" "best" \
 	"installed" "ratio" "passive"

@@ -1,7 +1,7 @@
 /*
  * The compute runtime (lib/tensor) against plain double-precision loops: matrix products in
  * both weight layouts, one row (hfgit's worker pool, also the band fallback for wide outputs)
- * and many (oneDNN), on 1 to 3 threads; attention with masks and causality; LayerNorm; the
+ * and many (oneDNN, and libxsmm on packed weights), on 1 to 3 threads; attention with masks and causality; LayerNorm; the
  * activations against their definitions; half-precision conversion of every bit pattern; the
  * workspace arena, reused from pass to pass.
  */
@@ -20,6 +20,7 @@
 #include "tensor/matmul.h"
 #include "tensor/ops.h"
 #include "tensor/pool.h"
+#include "tensor/smm.h"
 
 static float *randoms(size_t n, unsigned *seed)
 {
@@ -35,8 +36,22 @@ static float *randoms(size_t n, unsigned *seed)
 	return v;
 }
 
-/* packed: the weights also packed once (matmul.h), which products then read. */
-static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bias, int packed)
+/* act in doubles (HFGIT_ACT_GELU, GELU_NEW or RELU: the ones a product applies itself). */
+static double activated(double v, hfgit_activation act)
+{
+	switch (act) {
+	case HFGIT_ACT_GELU: return v * 0.5 * (1.0 + erf(v / sqrt(2.0)));
+	case HFGIT_ACT_GELU_NEW:
+		return 0.5 * v * (1.0 + tanh(sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+	case HFGIT_ACT_RELU: return v > 0 ? v : 0;
+	default: abort();
+	}
+}
+
+/* packed: the weights also packed once (matmul.h), which products then read; act >= 0: that
+ * activation applied by the product (hfgit_linear__apply_act). */
+static void check_linear_act(size_t rows, size_t in, size_t out, int in_out, int bias,
+                             int packed, int act)
 {
 	unsigned seed = (unsigned)(rows * 7 + in * 13 + out);
 	float *w = randoms(in * out, &seed), *b = randoms(out, &seed), *x = randoms(rows * in, &seed),
@@ -53,24 +68,33 @@ static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bia
 		CHECK(!p || bytes == in * out * sizeof(float));
 		l.packed = p;
 	}
-	CHECK(hfgit_linear__apply(&l, y, out, x, in, rows) == 0);
+	CHECK(act < 0 ? hfgit_linear__apply(&l, y, out, x, in, rows) == 0
+	              : hfgit_linear__apply_act(&l, y, out, x, in, rows, (hfgit_activation)act) == 0);
 	for (r = 0; r < rows; r++) {
 		for (o = 0; o < out; o++) {
 			double s = bias ? b[o] : 0.0;
 
 			for (i = 0; i < in; i++)
 				s += (double)x[r * in + i] * (in_out ? w[i * out + o] : w[o * in + i]);
+			if (act >= 0)
+				s = activated(s, (hfgit_activation)act);
 			max = fmax(max, fabs(s - y[r * out + o]));
 		}
 	}
-	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s%s): off by %g", rows, in, out,
-	          in_out ? "in_out" : "out_in", bias ? "bias" : "no bias", hfgit_linear__kernel(rows),
-	          l.packed ? ", packed once" : "", max);
+	CHECK_MSG(max < 1e-4, "linear %zux%zux%zu (%s, %s, %s%s%s, activation %d): off by %g", rows,
+	          in, out, in_out ? "in_out" : "out_in", bias ? "bias" : "no bias",
+	          hfgit_linear__kernel(rows), l.packed ? ", packed once on " : "",
+	          l.packed ? hfgit_smm__kernel() : "", act, max);
 	free(p);
 	free(w);
 	free(b);
 	free(x);
 	free(y);
+}
+
+static void check_linear(size_t rows, size_t in, size_t out, int in_out, int bias, int packed)
+{
+	check_linear_act(rows, in, out, in_out, bias, packed, -1);
 }
 
 static void linears(void)
@@ -99,8 +123,94 @@ static void linears(void)
 		for (s = 0; s < sizeof(packed) / sizeof(*packed); s++)
 			for (bias = 0; bias <= 1; bias++)
 				check_linear(packed[s][0], packed[s][1], packed[s][2], 0, bias, 1);
+		/* The activations a product applies, on packed weights (libxsmm's kernels, or
+		 * oneDNN's post-ops) and not. */
+		check_linear_act(300, 64, 192, 0, 1, 1, HFGIT_ACT_GELU);
+		check_linear_act(601, 32, 256, 0, 0, 1, HFGIT_ACT_GELU_NEW);
+		check_linear_act(70, 96, 128, 0, 1, 1, HFGIT_ACT_RELU);
+		check_linear_act(70, 96, 130, 0, 1, 0, HFGIT_ACT_GELU);
 	}
 	hfgit_compute_threads_set(0);
+}
+
+/* libxsmm's kernels (smm.h), where hfgit has them: in use unless HFGIT_KERNELS says not, and
+ * writing nothing outside their outputs' rows. */
+static void small_products(void)
+{
+	const char *env = getenv("HFGIT_KERNELS");
+	const size_t m = 37, n = 70, k = 19, lda = k + 3, ldb = n + 5, ldc = n + 9, rows = 130,
+		     out = 128, in = 48, ldy = out + 64;
+	unsigned seed = 11;
+	float *a = randoms(m * lda, &seed), *b = randoms(k * ldb, &seed), *c = malloc(m * ldc * 4),
+	      *w = randoms(out * in, &seed), *bias = randoms(out, &seed),
+	      *x = randoms(rows * in, &seed), *y = malloc(rows * ldy * 4), *p = NULL;
+	double max = 0.0;
+	size_t i, j, l, bytes, stray = 0;
+	int post;
+
+	__builtin_cpu_init();
+#ifdef HFGIT_HAVE_LIBXSMM
+	if (!env && __builtin_cpu_supports("avx2"))
+		CHECK_MSG(hfgit_smm__available(), "built with libxsmm, which does not run here");
+#endif
+	if (env && (!strcmp(env, "onednn") || !strcmp(env, "portable")))
+		CHECK_MSG(!hfgit_smm__available(), "HFGIT_KERNELS=%s, and libxsmm runs", env);
+	if (!hfgit_smm__available()) {
+		CHECK(!hfgit_smm__product(c, ldc, a, lda, b, ldb, m, n, k));
+		goto out;
+	}
+	for (i = 0; i < m * ldc; i++)
+		c[i] = 12345.0f;
+	CHECK(hfgit_smm__product(c, ldc, a, lda, b, ldb, m, n, k));
+	for (i = 0; i < m; i++) {
+		for (j = 0; j < n; j++) {
+			double s = 0.0;
+
+			for (l = 0; l < k; l++)
+				s += (double)a[i * lda + l] * b[l * ldb + j];
+			max = fmax(max, fabs(s - c[i * ldc + j]));
+		}
+		for (; j < ldc; j++)
+			stray += c[i * ldc + j] != 12345.0f;
+	}
+	CHECK_MSG(max < 1e-5 && !stray, "libxsmm product: off by %g, %zu values written past "
+	          "its rows", max, stray);
+	CHECK(hfgit_matmul__prepack(&p, &bytes, w, out, in) == 0);
+	CHECK(p != NULL || !__builtin_cpu_supports("avx512f"));
+	/* A panel short of 64 columns is not the packed layout: oneDNN takes it. */
+	CHECK(!p || !hfgit_smm__packed_linear(y, ldy, x, in, rows, p, out - 8, in, NULL, 0));
+	for (post = HFGIT_MATMUL_PLAIN; p && post <= HFGIT_MATMUL_RELU; post++) {
+		static const int acts[] = { -1, HFGIT_ACT_GELU, HFGIT_ACT_GELU_NEW, HFGIT_ACT_RELU };
+
+		for (i = 0; i < rows * ldy; i++)
+			y[i] = 12345.0f;
+		CHECK(hfgit_smm__packed_linear(y, ldy, x, in, rows, p, out, in,
+		                               post % 2 ? bias : NULL, (hfgit_matmul_post)post));
+		for (i = 0, max = 0.0, stray = 0; i < rows; i++) {
+			for (j = 0; j < out; j++) {
+				double s = post % 2 ? bias[j] : 0.0;
+
+				for (l = 0; l < in; l++)
+					s += (double)x[i * in + l] * w[j * in + l];
+				if (acts[post] >= 0)
+					s = activated(s, (hfgit_activation)acts[post]);
+				max = fmax(max, fabs(s - y[i * ldy + j]));
+			}
+			for (; j < ldy; j++)
+				stray += y[i * ldy + j] != 12345.0f;
+		}
+		CHECK_MSG(max < 1e-4 && !stray, "libxsmm linear, post %d: off by %g, %zu values "
+		          "written past its rows", post, max, stray);
+	}
+out:
+	free(a);
+	free(b);
+	free(c);
+	free(w);
+	free(bias);
+	free(x);
+	free(y);
+	free(p);
 }
 
 /* Attention against softmax(q k^T * scale + mask) v in doubles. */
@@ -513,6 +623,7 @@ static void arenas(void)
 int main(void)
 {
 	arenas();
+	small_products();
 	linears();
 	attentions();
 	norms_and_activations();

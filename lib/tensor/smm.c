@@ -7,7 +7,10 @@
 #include "tensor/ops.h"
 
 #ifdef HFGIT_HAVE_LIBXSMM
-#include <libxsmm.h>
+#include <libxsmm_cpuid.h>
+#include <libxsmm_generator.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The columns of a block of packed weights (hfgit_matmul__prepack's BA16a64b layout: each
  * block is k rows of 64), and the rows of x a kernel call takes: 64 rows of 768 inputs are
@@ -15,8 +18,33 @@
 #define PANEL 64
 #define ROWS 64
 
+/*
+ * The kernels come from libxsmm's code generator alone (libxsmmgen): its runtime's registry
+ * of kernels takes 11 MB of locked memory when it starts, more than the 15% of a model's size
+ * a forward pass may take beside it. The shapes of a model are few (its projections' panels,
+ * the last rows of a batch, attention's heads); each kernel is a few KB of code on pages of
+ * its own, kept for the process's life, as oneDNN keeps its primitives. Lookups read the
+ * published entries without the lock: an entry is written once, before the count that
+ * publishes it.
+ */
+#define MAX_KERNELS 256
+#define CODE_MAX (256 * 1024) /* the buffer a kernel is generated into */
+
+typedef void (*kernel_fn)(const float *a, const float *b, float *c);
+
+typedef struct {
+	size_t m, n, k, lda, ldb, ldc;
+	kernel_fn fn;
+} kernel_entry;
+
+static struct {
+	pthread_mutex_t lock;
+	kernel_entry e[MAX_KERNELS];
+	size_t n; /* published entries */
+} kernels = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static bool available;
+static int arch;
 
 static void probe(void)
 {
@@ -24,36 +52,92 @@ static void probe(void)
 
 	if (env && (!strcmp(env, "onednn") || !strcmp(env, "portable")))
 		return;
-	libxsmm_init();
-	/* A CPU libxsmm generates no code for runs its reference loops: slower than oneDNN. */
-	available = libxsmm_get_target_archid() >= LIBXSMM_X86_AVX2;
+	/* Below AVX2 the generator's kernels would not be faster than oneDNN's. */
+	if ((arch = libxsmm_cpuid()) < LIBXSMM_X86_AVX2)
+		arch = 0;
 }
 
 bool hfgit_smm__available(void)
 {
 	pthread_once(&once, probe);
-	return available;
+	return arch != 0;
+}
+
+/* libxsmm's column-major c (m x n) = a (m x k) b (k x n), into pages of its own made
+ * executable once written; NULL when the generator does not take the shape. */
+static kernel_fn generate(size_t m, size_t n, size_t k, size_t lda, size_t ldb, size_t ldc)
+{
+	const long page = sysconf(_SC_PAGESIZE);
+	libxsmm_descriptor_blob blob;
+	const libxsmm_gemm_descriptor *d = libxsmm_sgemm_descriptor_init(
+		&blob, (libxsmm_blasint)m, (libxsmm_blasint)n, (libxsmm_blasint)k,
+		(libxsmm_blasint)lda, (libxsmm_blasint)ldb, (libxsmm_blasint)ldc, 1.0f, 0.0f,
+		LIBXSMM_GEMM_FLAG_NONE, LIBXSMM_GEMM_PREFETCH_NONE);
+	libxsmm_generated_code code = { 0 };
+	size_t size;
+	void *at;
+
+	if (!d || page <= 0 || !(code.generated_code = malloc(CODE_MAX)))
+		return NULL;
+	code.buffer_size = CODE_MAX;
+	code.code_type = 2; /* machine code */
+	code.arch = (unsigned)arch;
+	libxsmm_generator_gemm_kernel(&code, d);
+	size = ((size_t)code.code_size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	at = code.last_error || !code.code_size
+		     ? MAP_FAILED
+		     : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (at != MAP_FAILED) {
+		memcpy(at, code.generated_code, code.code_size);
+		if (mprotect(at, size, PROT_READ | PROT_EXEC)) {
+			munmap(at, size);
+			at = MAP_FAILED;
+		}
+	}
+	free(code.generated_code);
+	return at == MAP_FAILED ? NULL : (kernel_fn)at;
+}
+
+static kernel_fn find(const kernel_entry *key, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		const kernel_entry *e = &kernels.e[i];
+
+		if (e->m == key->m && e->n == key->n && e->k == key->k && e->lda == key->lda &&
+		    e->ldb == key->ldb && e->ldc == key->ldc)
+			return e->fn;
+	}
+	return NULL;
 }
 
 /* libxsmm's column-major c (m x n) = a (m x k) b (k x n) is row-major c^T = b^T a^T: the
- * row-major product c[m][n] = a[m][k] b[k][n] is its kernel of (n, m, k) on (b, a). The
- * kernels are made once per shape and found again in libxsmm's registry (tens of ns). */
-static libxsmm_smmfunction kernel(size_t ldc, size_t lda, size_t ldb, size_t m, size_t n,
-                                  size_t k)
+ * row-major product c[m][n] = a[m][k] b[k][n] is its kernel of (n, m, k) on (b, a). */
+static kernel_fn kernel(size_t ldc, size_t lda, size_t ldb, size_t m, size_t n, size_t k)
 {
-	const libxsmm_blasint la = (libxsmm_blasint)ldb, lb = (libxsmm_blasint)lda,
-			      lc = (libxsmm_blasint)ldc;
-	const float alpha = 1.0f, beta = 0.0f;
-	const int flags = LIBXSMM_GEMM_FLAG_NONE, prefetch = LIBXSMM_PREFETCH_NONE;
+	const kernel_entry key = { n, m, k, ldb, lda, ldc, NULL };
+	size_t seen = __atomic_load_n(&kernels.n, __ATOMIC_ACQUIRE), now;
+	kernel_fn fn;
 
-	return libxsmm_smmdispatch((libxsmm_blasint)n, (libxsmm_blasint)m, (libxsmm_blasint)k,
-	                           &la, &lb, &lc, &alpha, &beta, &flags, &prefetch);
+	if ((fn = find(&key, 0, seen)))
+		return fn;
+	pthread_mutex_lock(&kernels.lock);
+	now = kernels.n;
+	if (!(fn = find(&key, seen, now)) && now < MAX_KERNELS &&
+	    (fn = generate(key.m, key.n, key.k, key.lda, key.ldb, key.ldc))) {
+		kernels.e[now] = key;
+		kernels.e[now].fn = fn;
+		__atomic_store_n(&kernels.n, now + 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&kernels.lock);
+	return fn;
 }
 
 bool hfgit_smm__product(float *c, size_t ldc, const float *a, size_t lda, const float *b,
                         size_t ldb, size_t m, size_t n, size_t k)
 {
-	libxsmm_smmfunction f;
+	kernel_fn f;
 
 	if (!hfgit_smm__available() || !(f = kernel(ldc, lda, ldb, m, n, k)))
 		return false;
@@ -71,7 +155,7 @@ bool hfgit_smm__packed_linear(float *y, size_t ldy, const float *x, size_t ldx, 
 		[HFGIT_MATMUL_RELU] = HFGIT_ACT_RELU,
 	};
 	const size_t last = rows % ROWS ? rows % ROWS : ROWS;
-	libxsmm_smmfunction full = NULL, tail;
+	kernel_fn full = NULL, tail;
 	size_t c, r;
 
 	if (!hfgit_smm__available() || !rows || n % PANEL ||

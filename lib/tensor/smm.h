@@ -1,6 +1,6 @@
 /*
- * libxsmm's JIT kernels for the F32 products whose operands are already laid out as they read
- * them: nn.Linear weights packed once (hfgit_matmul__prepack) and attention's probabilities
+ * Kernels from libxsmm's code generator for the F32 products whose operands are already laid
+ * out as they read them: nn.Linear weights packed once (hfgit_matmul__prepack) and attention's probabilities
  * times its values. They take any row stride for their output, so a block of columns is
  * written where it belongs, with no dense buffer and no copy out of it (oneDNN 2.6's fast
  * kernels write dense rows only). The loops here read each 64-column panel of the weights
@@ -8,7 +8,8 @@
  * streams the whole weight matrix again for each block of rows, which cost it about 14% on
  * weights that are not in the cache (every layer of a forward pass).
  *
- * Built with libxsmm where it is found (Debian: libxsmm-dev, linked statically); without
+ * Built with libxsmm's generator where it is found (Debian: libxsmm-dev, linked statically);
+ * without
  * it, or with HFGIT_KERNELS=onednn or portable, hfgit_smm__available() is false and the
  * callers use oneDNN.
  */

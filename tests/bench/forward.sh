@@ -103,7 +103,7 @@ echo "PyTorch $($py -c 'import torch; print(torch.__version__)'); OpenBLAS coret
 echo "BLAS mapped by torch at its best:   $(field blas "$work/skx.bert1.1")"
 echo "BLAS mapped by torch as installed:  $(field blas "$work/debian.bert1.1")"
 packed_kernel="oneDNN: built without libxsmm"
-grep -q '^LIBXSMM_LIBRARY:FILEPATH=/' "$root/$build/CMakeCache.txt" 2>/dev/null &&
+grep -q "^LIBXSMMGEN_LIBRARY:FILEPATH=/" "$root/$build/CMakeCache.txt" 2>/dev/null &&
 	packed_kernel="libxsmm"
 echo "hfgit: oneDNN's matmul on one thread per block of columns, or of rows from 256 rows a worker"
 echo "       (bias and activation in the same pass); BERT's and ViT's F32 weights packed on the"

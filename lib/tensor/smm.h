@@ -1,17 +1,16 @@
 /*
  * Kernels from libxsmm's code generator for the F32 products whose operands are already laid
- * out as they read them: nn.Linear weights packed once (hfgit_matmul__prepack) and attention's probabilities
- * times its values. They take any row stride for their output, so a block of columns is
- * written where it belongs, with no dense buffer and no copy out of it (oneDNN 2.6's fast
- * kernels write dense rows only). The loops here read each 64-column panel of the weights
- * once from memory and keep it in the core's cache for all the rows: oneDNN's brgemm
- * streams the whole weight matrix again for each block of rows, which cost it about 14% on
- * weights that are not in the cache (every layer of a forward pass).
+ * out as they read them: nn.Linear weights packed once (hfgit_matmul__prepack) and
+ * attention's probabilities times its values. They take any row stride for their output, so
+ * a block of columns is written where it belongs, with no dense buffer and no copy out of it
+ * (oneDNN 2.6's fast kernels write dense rows only). The loops here read each 64-column
+ * panel of the weights once from memory and keep it in the core's cache for all the rows:
+ * oneDNN's brgemm streams the whole weight matrix again for each block of rows, which cost
+ * it about 14% on weights that are not in the cache (every layer of a forward pass).
  *
- * Built with libxsmm's generator where it is found (Debian: libxsmm-dev, linked statically);
- * without
- * it, or with HFGIT_KERNELS=onednn or portable, hfgit_smm__available() is false and the
- * callers use oneDNN.
+ * Built with libxsmm's generator where it is found (Debian: libxsmm-dev, linked
+ * statically); without it, or with HFGIT_KERNELS=onednn or portable,
+ * hfgit_smm__available() is false and the callers use oneDNN.
  */
 #ifndef HFGIT_TENSOR_SMM_H
 #define HFGIT_TENSOR_SMM_H

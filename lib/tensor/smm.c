@@ -154,13 +154,14 @@ bool hfgit_smm__packed_linear(float *y, size_t ldy, const float *x, size_t ldx, 
 		[HFGIT_MATMUL_GELU_TANH] = HFGIT_ACT_GELU_NEW,
 		[HFGIT_MATMUL_RELU] = HFGIT_ACT_RELU,
 	};
-	const size_t last = rows % ROWS ? rows % ROWS : ROWS;
-	kernel_fn full = NULL, tail;
+	/* The rows of the first calls, and of the last (fewer when ROWS does not divide them). */
+	const size_t first = rows < ROWS ? rows : ROWS, last = rows ? (rows - 1) % ROWS + 1 : 0;
+	kernel_fn full, tail;
 	size_t c, r;
 
 	if (!hfgit_smm__available() || !rows || n % PANEL ||
-	    (rows > ROWS && !(full = kernel(ldy, ldx, PANEL, ROWS, PANEL, k))) ||
-	    !(tail = kernel(ldy, ldx, PANEL, last, PANEL, k)))
+	    !(full = kernel(ldy, ldx, PANEL, first, PANEL, k)) ||
+	    !(tail = last == first ? full : kernel(ldy, ldx, PANEL, last, PANEL, k)))
 		return false;
 	/* Panel by panel: its weights are read from memory once, for all the rows. */
 	for (c = 0; c < n; c += PANEL) {
@@ -170,7 +171,7 @@ bool hfgit_smm__packed_linear(float *y, size_t ldy, const float *x, size_t ldx, 
 			const size_t m = rows - r < ROWS ? rows - r : ROWS;
 			float *out = y + r * ldy + c;
 
-			(m == ROWS ? full : tail)(w, x + r * ldx, out);
+			(m == first ? full : tail)(w, x + r * ldx, out);
 			/* While the block is in the core's L1 cache. */
 			if (bias || post)
 				hfgit__bias_activate_rows(out, ldy, m, PANEL, bias ? bias + c : NULL,

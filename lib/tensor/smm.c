@@ -28,7 +28,12 @@
  * publishes it.
  */
 #define MAX_KERNELS 256
-#define CODE_MAX (256 * 1024) /* the buffer a kernel is generated into */
+/* The buffer a kernel is generated into. The generator exits the process when its code
+ * passes the buffer: the kernels asked for are a few KB (2.7 KB for a panel of 64 rows of
+ * 768, 4.3 KB for 197 x 64 x 197), and a column count past WIDEST, whose register blocks
+ * make the code grow, goes to oneDNN instead. */
+#define CODE_MAX (256 * 1024)
+#define WIDEST 256
 
 typedef void (*kernel_fn)(const float *a, const float *b, float *c);
 
@@ -120,7 +125,7 @@ static kernel_fn kernel(size_t ldc, size_t lda, size_t ldb, size_t m, size_t n, 
 	size_t seen = __atomic_load_n(&kernels.n, __ATOMIC_ACQUIRE), now;
 	kernel_fn fn;
 
-	if ((fn = find(&key, 0, seen)))
+	if ((fn = find(&key, 0, seen)) || n > WIDEST)
 		return fn;
 	pthread_mutex_lock(&kernels.lock);
 	now = kernels.n;

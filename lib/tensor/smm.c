@@ -103,7 +103,8 @@ static kernel_fn generate(size_t m, size_t n, size_t k, size_t lda, size_t ldb, 
 	return at == MAP_FAILED ? NULL : (kernel_fn)at;
 }
 
-static kernel_fn find(const kernel_entry *key, size_t from, size_t to)
+/* The entry of key's shape among entries [from, to), or NULL. */
+static const kernel_entry *find(const kernel_entry *key, size_t from, size_t to)
 {
 	size_t i;
 
@@ -112,7 +113,7 @@ static kernel_fn find(const kernel_entry *key, size_t from, size_t to)
 
 		if (e->m == key->m && e->n == key->n && e->k == key->k && e->lda == key->lda &&
 		    e->ldb == key->ldb && e->ldc == key->ldc)
-			return e->fn;
+			return e;
 	}
 	return NULL;
 }
@@ -123,16 +124,22 @@ static kernel_fn kernel(size_t ldc, size_t lda, size_t ldb, size_t m, size_t n, 
 {
 	const kernel_entry key = { n, m, k, ldb, lda, ldc, NULL };
 	size_t seen = __atomic_load_n(&kernels.n, __ATOMIC_ACQUIRE), now;
-	kernel_fn fn;
+	const kernel_entry *e;
+	kernel_fn fn = NULL;
 
-	if ((fn = find(&key, 0, seen)) || n > WIDEST)
-		return fn;
+	if ((e = find(&key, 0, seen)))
+		return e->fn;
+	if (n > WIDEST)
+		return NULL;
 	pthread_mutex_lock(&kernels.lock);
 	now = kernels.n;
-	if (!(fn = find(&key, seen, now)) && now < MAX_KERNELS &&
-	    (fn = generate(key.m, key.n, key.k, key.lda, key.ldb, key.ldc))) {
+	if ((e = find(&key, seen, now))) {
+		fn = e->fn;
+	} else if (now < MAX_KERNELS) {
+		/* A shape the generator refuses is kept too (fn NULL): it is not tried again. */
 		kernels.e[now] = key;
-		kernels.e[now].fn = fn;
+		kernels.e[now].fn = fn =
+			generate(key.m, key.n, key.k, key.lda, key.ldb, key.ldc);
 		__atomic_store_n(&kernels.n, now + 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&kernels.lock);

@@ -8,7 +8,8 @@
  * shape and kept.
  *
  * F32 runs oneDNN's brgemm kernels (a little faster than dnnl_sgemm, and with the bias
- * added in the same pass). BF16 weights multiply BF16-rounded activations with F32
+ * added in the same pass), except on weights packed once (hfgit_matmul__prepack), which
+ * libxsmm's kernels read faster where hfgit has them (tensor/smm.h). BF16 weights multiply BF16-rounded activations with F32
  * accumulation and output: what torch's bfloat16 matmul computes (it rounds its output to
  * BF16 as well; this does not), on AMX tiles where the CPU has them and on AVX-512 BF16 dot
  * products (vdpbf16ps) otherwise.

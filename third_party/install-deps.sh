@@ -38,8 +38,13 @@ fi
 # CA) run on loopback in the network tests, started by the tests themselves.
 packages="build-essential cmake pkg-config git git-lfs ca-certificates curl
 	libcurl4-openssl-dev libjson-c-dev libxxhash-dev libssl-dev python3 libdnnl-dev
-	libutf8proc-dev libpcre2-dev libpng-dev libjpeg62-turbo-dev python3-pil libxsmm-dev
+	libutf8proc-dev libpcre2-dev libpng-dev libjpeg62-turbo-dev python3-pil
 	nginx-light tinyproxy openssl groff-base"
+# libxsmm's code generator writes the kernels of the F32 products on packed weights
+# (lib/tensor/smm.c), an x86 library: elsewhere oneDNN runs them.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+	packages="$packages libxsmm-dev"
+fi
 # The tokenizer tests run Hugging Face's tokenizers (npm packages, installed by the tests into
 # the build folder) under Node.js: Debian's nodejs and npm, unless a node and npm are there.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
